@@ -1,0 +1,19 @@
+"""The ``sfclean`` command line: one click group, one short module per command.
+
+Each command opens the library and calls the same public functions a notebook user would.
+Library errors (``SfcleanError``) become ``Error: ...`` on stderr with exit code 1; click's
+usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+from sfclean.cli.group import cli
+
+# Each command module attaches its command(s) to ``cli`` when imported. One line per module.
+# (imports below are for their side effect)
+
+__all__ = ["cli", "main"]
+
+
+def main() -> None:
+    cli(prog_name="sfclean")

@@ -1,0 +1,78 @@
+"""Exceptions raised by sfclean when a stage cannot run.
+
+Data problems (a bad email, a duplicate row) are never exceptions: they are rows in a
+result's ``rejected`` and ``findings`` tables. An exception means the stage could not run at
+all, and its message says what happened and what to do next, in one line, without secrets
+or lists of emails.
+
+    SfcleanError
+     ├── InputError            the input file or DataFrame cannot be used
+     │    └── ColumnNotFoundError   a required column is missing or ambiguous
+     ├── ConfigError           an option, mapping file or seed/config file is invalid
+     └── OrgError              talking to a Salesforce org failed
+          ├── AuthError             bad credentials, or a session that expired
+          ├── ConnectionFailed      the org could not be reached
+          └── ApiError              the org answered with an error (carries the status code)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ApiError",
+    "AuthError",
+    "ColumnNotFoundError",
+    "ConfigError",
+    "ConnectionFailed",
+    "InputError",
+    "OrgError",
+    "SfcleanError",
+]
+
+
+class SfcleanError(Exception):
+    """Base class: a stage of sfclean could not run."""
+
+
+class InputError(SfcleanError):
+    """The input file or DataFrame cannot be used (encoding, shape, missing data)."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class ColumnNotFoundError(InputError):
+    """A column the stage needs is missing; ``columns`` lists the columns that were found."""
+
+    def __init__(
+        self, message: str, *, columns: list[str] | None = None, path: str | None = None
+    ) -> None:
+        super().__init__(message, path=path)
+        self.columns = list(columns or [])
+
+
+class ConfigError(SfcleanError):
+    """An option, a mapping file or a configuration file is invalid."""
+
+
+class OrgError(SfcleanError):
+    """Talking to a Salesforce org failed."""
+
+
+class AuthError(OrgError):
+    """The org refused the credentials, or the session expired and could not be renewed."""
+
+
+class ConnectionFailed(OrgError):
+    """The org could not be reached (DNS, TLS, refused or dropped connection, timeout)."""
+
+
+class ApiError(OrgError):
+    """The org answered with an error; ``status_code`` is Salesforce's error code."""
+
+    def __init__(
+        self, message: str, *, status_code: str | None = None, http_status: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.http_status = http_status
