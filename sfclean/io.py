@@ -1,0 +1,526 @@
+"""CSV in and out, with the conventions of Salesforce Data Loader files.
+
+Reading (:func:`read_csv`) keeps every cell as text: no NA inference, no numeric coercion, so
+phone numbers, postcodes with leading zeros, Salesforce Ids and the words "NA" or "Null"
+survive unchanged. The encoding (UTF-8 with or without BOM, UTF-16 with BOM, else cp1252 or
+latin-1) and the delimiter (``,`` ``;`` or tab) are detected and recorded in
+``df.attrs["sfclean"]``. A file that cannot be read safely raises :class:`InputError` with
+one line saying what is wrong and where (rows are numbered like a spreadsheet: header = 1).
+
+Writing (:func:`write_outputs`) puts a set of files into a directory atomically: everything is
+written to a temporary directory first, then moved into place with the manifest (the JSON
+report) last, so a failed run never leaves a set of files that looks complete.
+
+:func:`read_sdl_mapping` reads a Data Loader ``.sdl`` mapping file (``csvColumn=Field``).
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from sfclean.errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    from sfclean.report import NormalizeResult
+
+__all__ = [
+    "columns_for_fields",
+    "read_csv",
+    "read_sdl_mapping",
+    "write_normalize_outputs",
+    "write_outputs",
+]
+
+DELIMITERS = (",", ";", "\t")
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+_SNIFF_RECORDS = 50
+_MAX_ROWS_NAMED = 5
+
+PathLike = str | os.PathLike[str]
+
+
+# --------------------------------------------------------------------------------------------
+# Reading CSV files
+
+
+def read_csv(
+    path: PathLike, *, encoding: str | None = None, delimiter: str | None = None
+) -> pd.DataFrame:
+    """Read a CSV file with every cell as text, detecting its encoding and delimiter.
+
+    ``encoding`` forces a codec (``"utf-8"``, ``"cp1252"``, ``"latin-1"``...); by default UTF-8
+    (with or without BOM) is tried, then cp1252, then latin-1. ``delimiter`` forces the field
+    separator; by default ``,``, ``;`` or tab is chosen from the first records. Fully blank
+    lines are skipped. The header is kept exactly as written.
+
+    The detected settings are stored in ``df.attrs["sfclean"]`` as ``{"path", "encoding",
+    "delimiter"}``. Raises :class:`~sfclean.errors.InputError` when the file is missing,
+    unreadable, empty, has a header but no rows, has ragged rows or broken quoting, or cannot
+    be decoded with a forced encoding; :class:`~sfclean.errors.ConfigError` for an unknown
+    encoding or a delimiter that is not a single character.
+    """
+    name = str(path)
+    data = _read_bytes(name)
+    text, used_encoding = _decode(data, name, encoding)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise InputError(f"{name} is empty; expected a CSV file with a header row", path=name)
+    if delimiter is None:
+        delimiter = _detect_delimiter(text)
+    elif len(delimiter) != 1 or delimiter in '"\r\n':
+        raise ConfigError(
+            f"delimiter must be one character such as ',' ';' or tab, not {delimiter!r}"
+        )
+    header, n_rows = _check_records(text, delimiter, name)
+    if n_rows == 0:
+        raise InputError(f"{name} has a header but no rows", path=name)
+    df = _parse(text, delimiter, name)
+    if len(df) != n_rows or len(df.columns) != len(header):
+        raise InputError(
+            f"{name} could not be read consistently ({n_rows} rows found, {len(df)} parsed); "
+            "check for stray quotes or save it again from a spreadsheet",
+            path=name,
+        )
+    df.columns = pd.Index(header, dtype=object)
+    df.index = pd.RangeIndex(len(df))
+    df.attrs["sfclean"] = {"path": name, "encoding": used_encoding, "delimiter": delimiter}
+    return df
+
+
+def _read_bytes(name: str) -> bytes:
+    p = Path(name)
+    if p.is_dir():
+        raise InputError(f"{name} is a directory, not a CSV file", path=name)
+    try:
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{name} does not exist; check the path", path=name) from None
+    except PermissionError:
+        raise InputError(f"{name} cannot be read (permission denied)", path=name) from None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise InputError(f"{name} cannot be read ({reason})", path=name) from None
+
+
+def _codec_name(encoding: str) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise ConfigError(f"unknown encoding {encoding!r}; use utf-8, cp1252 or latin-1") from None
+
+
+def _label(codec: str) -> str:
+    return {"utf-8": "UTF-8", "iso8859-1": "latin-1"}.get(codec, codec)
+
+
+def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str]:
+    """Decode ``data``; return the text and the name of the encoding used."""
+    if encoding is not None:
+        codec = _codec_name(encoding)
+        try:
+            return data.decode(codec), codec
+        except UnicodeDecodeError as exc:
+            hint = "utf-8" if codec != "utf-8" else "cp1252"
+            raise InputError(
+                f"{name} is not {_label(codec)} at byte {exc.start}; try --encoding {hint}",
+                path=name,
+            ) from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{name} starts with a UTF-16 mark but is not UTF-16 at byte {exc.start}; "
+                "save it again as CSV UTF-8",
+                path=name,
+            ) from None
+    if data.startswith(b"PK\x03\x04") or b"\x00" in data[:8192]:
+        raise InputError(
+            f"{name} is a binary file (an Excel workbook?), not CSV; save it as CSV UTF-8",
+            path=name,
+        )
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data.decode("utf-8-sig"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{name} starts with a UTF-8 mark but is not UTF-8 at byte {exc.start}; "
+                "try --encoding cp1252",
+                path=name,
+            ) from None
+    for codec in ("utf-8", "cp1252"):
+        with contextlib.suppress(UnicodeDecodeError):
+            return data.decode(codec), codec
+    return data.decode("latin-1"), "latin-1"
+
+
+def _is_blank(record: list[str]) -> bool:
+    """A record that pandas skips as a blank line: nothing, or one whitespace-only field."""
+    return not record or (len(record) == 1 and not record[0].strip())
+
+
+def _detect_delimiter(text: str) -> str:
+    """Pick ``,`` ``;`` or tab: the one that splits the first records into most equal fields."""
+    best, best_score = ",", (-1, -1)
+    for candidate in DELIMITERS:
+        counts: list[int] = []
+        reader = csv.reader(io.StringIO(text[:65536], newline=None), delimiter=candidate)
+        try:
+            for record in reader:
+                if not _is_blank(record):
+                    counts.append(len(record))
+                if len(counts) >= _SNIFF_RECORDS:
+                    break
+        except csv.Error:
+            pass
+        if not counts:
+            continue
+        header = counts[0]
+        # The last sampled record may be cut off by the sample; ignore it unless it is alone.
+        body = counts[1:-1] if len(counts) > 2 else counts[1:]
+        consistent = int(all(c == header for c in body))
+        score = (consistent, header) if header > 1 else (0, 1)
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
+def _check_records(text: str, delimiter: str, name: str) -> tuple[list[str], int]:
+    """Walk every record once: return the header and the number of data rows.
+
+    Raises InputError for broken quoting and for rows whose field count differs from the
+    header's (pandas would silently pad short rows and shift long ones).
+    """
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=delimiter, strict=True)
+    header: list[str] | None = None
+    n_rows = 0
+    bad: dict[int, list[int]] = {}
+    line_before = 0
+    try:
+        for record in reader:
+            line_before = reader.line_num
+            if _is_blank(record):
+                continue
+            if header is None:
+                header = record
+                continue
+            n_rows += 1
+            if len(record) != len(header):
+                bad.setdefault(len(record), []).append(n_rows + 1)
+    except csv.Error as exc:
+        row = n_rows + 2 if header is not None else 1
+        raise InputError(
+            f"{name} has broken quoting in row {row} (line {line_before + 1}): "
+            f"{_quote_problem(str(exc))}",
+            path=name,
+        ) from None
+    if header is None:
+        raise InputError(f"{name} is empty; expected a CSV file with a header row", path=name)
+    _check_header(header, name, delimiter)
+    if bad:
+        raise InputError(_ragged_message(name, bad, len(header)), path=name)
+    return header, n_rows
+
+
+def _quote_problem(message: str) -> str:
+    if "unexpected end of data" in message:
+        return "a quote is opened and never closed; close it or remove it"
+    if "expected after" in message:
+        return "text follows a closing quote; quote the whole field or remove the quote"
+    if "field larger than field limit" in message:
+        return "a field is too long, probably a quote that is never closed"
+    return message
+
+
+def _check_header(header: list[str], name: str, delimiter: str) -> None:
+    seen: set[str] = set()
+    dupes: list[str] = []
+    for column in header:
+        if column in seen and column not in dupes:
+            dupes.append(column)
+        seen.add(column)
+    if dupes:
+        listed = ", ".join(repr(c) for c in dupes)
+        raise InputError(
+            f"{name} has duplicate column names in its header ({listed}); rename or remove them",
+            path=name,
+        )
+
+
+def _ragged_message(name: str, bad: dict[int, list[int]], expected: int) -> str:
+    parts = []
+    for n_fields in sorted(bad):
+        rows = bad[n_fields]
+        shown = ", ".join(str(r) for r in rows[:_MAX_ROWS_NAMED])
+        if len(rows) > _MAX_ROWS_NAMED:
+            shown += f" and {len(rows) - _MAX_ROWS_NAMED} more"
+        noun = "row" if len(rows) == 1 else "rows"
+        verb = "has" if len(rows) == 1 else "have"
+        field_noun = "field" if n_fields == 1 else "fields"
+        parts.append(f"{noun} {shown} {verb} {n_fields} {field_noun}")
+    return (
+        f"{name}: {'; '.join(parts)}, the header has {expected}; "
+        "check the delimiter and quoting of those rows"
+    )
+
+
+def _parse(text: str, delimiter: str, name: str) -> pd.DataFrame:
+    try:
+        return pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            engine="c",
+            skip_blank_lines=True,
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{name} could not be parsed as CSV: {first_line}", path=name) from None
+
+
+# --------------------------------------------------------------------------------------------
+# Data Loader mapping files (.sdl)
+
+
+def read_sdl_mapping(path: PathLike) -> dict[str, str]:
+    """Read a Data Loader ``.sdl`` mapping file into ``{left: right}`` as written.
+
+    For inserts the left side is the CSV column and the right side the Salesforce field
+    (``Mobile\\ Phone=MobilePhone``); extract mappings are written the other way round, and
+    :func:`columns_for_fields` accepts both. The file follows Java ``.properties`` rules:
+    ``#`` and ``!`` comments, blank lines, ``=`` or ``:`` separators, backslash escapes
+    (``\\:`` ``\\=`` ``\\ `` ``\\uXXXX``) and continuation lines. Quoted left sides are Data
+    Loader constants and are kept with their quotes. Raises
+    :class:`~sfclean.errors.ConfigError` if the file is missing, has a line that is not
+    ``name=value``, maps a column twice, or maps nothing.
+    """
+    name = str(path)
+    try:
+        data = Path(name).read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(f"mapping file {name} cannot be read ({reason})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    mapping: dict[str, str] = {}
+    for line_no, logical in _logical_lines(text):
+        key, value = _split_property(logical, name, line_no)
+        if key in mapping and mapping[key] != value:
+            raise ConfigError(
+                f"mapping file {name} maps {key!r} twice (line {line_no}); keep one of them"
+            )
+        mapping[key] = value
+    if not any(mapping.values()):
+        raise ConfigError(f"mapping file {name} has no mappings; expected lines like Email=Email")
+    return mapping
+
+
+def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
+    """Yield (first line number, logical line), joining backslash continuations."""
+    pending: str | None = None
+    start = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.lstrip() if pending is None else raw.lstrip(" \t\f")
+        if pending is None:
+            if not line or line[0] in "#!":
+                continue
+            start = number
+        joined = line if pending is None else pending + line
+        trailing = len(joined) - len(joined.rstrip("\\"))
+        if trailing % 2 == 1:
+            pending = joined[:-1]
+            continue
+        pending = None
+        yield start, joined
+    if pending is not None:
+        yield start, pending
+
+
+_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
+
+
+def _split_property(line: str, name: str, line_no: int) -> tuple[str, str]:
+    key_chars: list[str] = []
+    i, n = 0, len(line)
+    separator_found = False
+    while i < n:
+        ch = line[i]
+        if ch == "\\" and i + 1 < n:
+            decoded, i = _unescape_at(line, i, name, line_no)
+            key_chars.append(decoded)
+            continue
+        if ch in "=:" or ch in " \t\f":
+            separator_found = True
+            break
+        key_chars.append(ch)
+        i += 1
+    if not separator_found:
+        raise ConfigError(
+            f"mapping file {name} line {line_no} is not csvColumn=SalesforceField; "
+            "is it a Data Loader .sdl file?"
+        )
+    # Skip whitespace, at most one '=' or ':', then whitespace again.
+    while i < n and line[i] in " \t\f":
+        i += 1
+    if i < n and line[i] in "=:":
+        i += 1
+    while i < n and line[i] in " \t\f":
+        i += 1
+    value_chars: list[str] = []
+    while i < n:
+        if line[i] == "\\" and i + 1 < n:
+            decoded, i = _unescape_at(line, i, name, line_no)
+            value_chars.append(decoded)
+        else:
+            value_chars.append(line[i])
+            i += 1
+    key = "".join(key_chars)
+    if not key:
+        raise ConfigError(f"mapping file {name} line {line_no} has an empty column name")
+    return key, "".join(value_chars).strip()
+
+
+def _unescape_at(line: str, i: int, name: str, line_no: int) -> tuple[str, int]:
+    """Decode the escape starting at ``line[i] == '\\'``; return it and the next index."""
+    ch = line[i + 1]
+    if ch == "u":
+        digits = line[i + 2 : i + 6]
+        if not re.fullmatch(r"[0-9A-Fa-f]{4}", digits):
+            raise ConfigError(f"mapping file {name} line {line_no} has a bad \\u escape")
+        return chr(int(digits, 16)), i + 6
+    return _ESCAPES.get(ch, ch), i + 2
+
+
+def columns_for_fields(
+    mapping: Mapping[str, str], columns: Iterable[str], fields: Iterable[str]
+) -> list[str]:
+    """Return the CSV columns that a mapping sends to any of ``fields``, in header order.
+
+    Matching is case-insensitive on both sides, and works for insert mappings
+    (``column=Field``) and extract mappings (``Field=column``). A value may list several
+    fields separated by commas. Constants (quoted left sides) never match a column.
+    """
+    wanted = {f.casefold() for f in fields}
+    by_fold: dict[str, str] = {}
+    for column in columns:
+        by_fold.setdefault(column.strip().casefold(), column)
+    found: set[str] = set()
+    for left, right in mapping.items():
+        targets = [part.strip() for part in right.split(",") if part.strip()]
+        left_col = by_fold.get(left.strip().casefold())
+        if left_col is not None and any(t.casefold() in wanted for t in targets):
+            found.add(left_col)
+        elif left.strip().casefold() in wanted:
+            for t in targets:
+                col = by_fold.get(t.casefold())
+                if col is not None:
+                    found.add(col)
+    return [c for c in columns if c in found]
+
+
+# --------------------------------------------------------------------------------------------
+# Writing output sets atomically
+
+
+def write_outputs(
+    out_dir: PathLike, files: Mapping[str, pd.DataFrame | Mapping[str, Any]]
+) -> dict[str, Path]:
+    """Write ``{file name: DataFrame or JSON-ready dict}`` into ``out_dir`` atomically.
+
+    DataFrames are written as UTF-8 CSV without their index; dicts as indented JSON. All files
+    go to a temporary directory inside ``out_dir`` first, then are moved into place in the
+    order given, so put the manifest (the file that says a run finished) LAST. An existing
+    copy of that manifest is removed before anything is moved, so an interrupted run never
+    leaves a mix of old and new files that looks complete. Creates ``out_dir`` if needed.
+    Returns ``{file name: final path}``. Raises :class:`~sfclean.errors.InputError` (with
+    the reason) if the directory cannot be created or written.
+    """
+    if not files:
+        raise ValueError("write_outputs needs at least one file")
+    target = Path(out_dir)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".sfclean-tmp-", dir=target))
+    except OSError as exc:
+        raise _output_error(target, exc) from None
+    try:
+        staged: list[tuple[Path, Path]] = []
+        for file_name, content in files.items():
+            if Path(file_name).name != file_name:
+                raise ValueError(f"output file name must not contain a directory: {file_name!r}")
+            path = tmp / file_name
+            if isinstance(content, pd.DataFrame):
+                content.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+            else:
+                path.write_text(
+                    json.dumps(content, indent=2, ensure_ascii=False, default=str) + "\n",
+                    encoding="utf-8",
+                )
+            staged.append((path, target / file_name))
+        manifest = staged[-1][1]
+        manifest.unlink(missing_ok=True)
+        for src, dst in staged:
+            os.replace(src, dst)
+    except OSError as exc:
+        raise _output_error(target, exc) from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {dst.name: dst for _, dst in staged}
+
+
+def _output_error(target: Path, exc: OSError) -> InputError:
+    reason = exc.strerror or type(exc).__name__
+    return InputError(
+        f"cannot write to {target} ({reason}); choose another --out directory", path=str(target)
+    )
+
+
+def write_normalize_outputs(
+    result: NormalizeResult, out_dir: PathLike, *, source: Mapping[str, Any] | None = None
+) -> dict[str, Path]:
+    """Write a normalize result as ``clean.csv``, ``rejected.csv``, ``findings.csv`` and
+    ``report.json`` (last) into ``out_dir``, atomically (see :func:`write_outputs`).
+
+    ``source`` describes the input (``path``, ``encoding``, ``delimiter``); by default it is
+    taken from ``result.clean.attrs["sfclean"]`` when :func:`read_csv` produced the frame.
+    """
+    clean = result.clean
+    rejected = _with_row_column(result.rejected)
+    info = dict(source) if source is not None else dict(clean.attrs.get("sfclean", {}))
+    report = dict(result.summary())
+    report["input"] = {k: info.get(k) for k in ("path", "encoding", "delimiter")}
+    report["files"] = ["clean.csv", "rejected.csv", "findings.csv", "report.json"]
+    return write_outputs(
+        out_dir,
+        {
+            "clean.csv": clean,
+            "rejected.csv": rejected,
+            "findings.csv": result.findings,
+            "report.json": report,
+        },
+    )
+
+
+def _with_row_column(rejected: pd.DataFrame) -> pd.DataFrame:
+    """Make sure ``sfclean_row`` is a column (not only the index) of the rejected table."""
+    if "sfclean_row" in rejected.columns or rejected.index.name != "sfclean_row":
+        return rejected
+    return rejected.reset_index()
