@@ -1,0 +1,540 @@
+"""Duplicate rules and matching rules: their model, their configuration and their evaluation.
+
+What a save does when a record matches existing records (Metadata API DuplicateRule page,
+summarised in shared/reference/salesforce-facts.md):
+
+- ``Block``: the save fails with ``DUPLICATES_DETECTED`` on every API.
+- ``Allow`` with the ``Alert`` operation: the save fails on ``rest``, ``collections`` and
+  ``composite`` unless the request sent ``Sforce-Duplicate-Rule-Header: allowSave=true``; on
+  ``bulk1``/``bulk2`` (which have no such header) the row always fails.
+- ``Allow`` without ``Alert``: saved silently. With ``Report`` a DuplicateRecordSet
+  (``DRS-00001``) and one DuplicateRecordItem per record (the new one and its matches) are
+  written after the save (:meth:`RuleSet.record_report`).
+- Records of one call are never compared with each other, only with the store as it was before
+  the call (for updates, the other records of the same call are skipped as matches too).
+
+Matching (``Exact`` method only, blank value behaviour ``NullNotAllowed`` only): a record
+matches a candidate when every field of the matching rule is non-blank on both and equal
+case-insensitively on its first 99 characters (fields AND-ed). A duplicate rule fires when any
+of its (at most 3) matching rules finds a match. A matching rule may belong to another object
+(a Lead rule matching Contacts); ``objectMapping`` says which field of the saved record feeds
+which field of the other object (same field name when absent). At most the first 100
+candidates per match key are considered (``MAX_CANDIDATES``).
+
+Conditions (``duplicateRuleFilter``): items with ``table: User`` are evaluated against the
+saving user (``Profile.Name``, ``Username``, ``Id``, ``ProfileId``, ``UserType`` ...), items
+with another table against the saved record; combined with ``booleanFilter`` ("1 AND (2 OR
+3)", AND of all when absent). The rule runs only when the conditions hold, so
+``Profile.Name notEqual Integration User`` exempts integration users. Operations: equals,
+notEqual (comma-separated values mean "any of" / "none of"), contains, notContain,
+startsWith; comparisons are case-insensitive.
+
+Visibility (``securityOption``), localorg's model: a user sees a record they own
+(``OwnerId``) or created (``CreatedById``), and sees every record when their profile's
+permission set or an assigned permission set grants ``PermissionsViewAllData`` or
+``PermissionsModifyAllData``. Under ``EnforceSharingRules`` matches the user cannot see do
+not count (the save goes through silently); under ``BypassSharingRules`` every match counts.
+Real orgs also apply sharing rules, roles and org-wide defaults; localorg does not model them.
+
+Several rules: active rules of the object run in ``sortOrder``; the first rule that stops the
+save supplies the error. ``runAsCurrentUser`` is accepted and ignored (API saves always run as
+the calling user here).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sfclean.localorg.ids import IdFactory
+from sfclean.localorg.rulemodel import (
+    API_KINDS,
+    DEFAULT_ALERT_TEXT,
+    MATCH_PREFIX,
+    MAX_ACTIVE_RULES_PER_OBJECT,
+    MAX_CANDIDATES,
+    MAX_MATCHING_RULES,
+    DuplicateRule,
+    FilterItem,
+    MatchingRule,
+    RuleMatch,
+    RuleOutcome,
+    conditions_hold,
+    lookup_ci,
+    match_key,
+    validate_rules,
+)
+from sfclean.localorg.schema import object_type
+from sfclean.localorg.types import DuplicateHeader, SfError
+
+__all__ = [
+    "API_KINDS",
+    "DEFAULT_ALERT_TEXT",
+    "MATCH_PREFIX",
+    "MAX_ACTIVE_RULES_PER_OBJECT",
+    "MAX_CANDIDATES",
+    "MAX_MATCHING_RULES",
+    "DuplicateRule",
+    "FilterItem",
+    "MatchingRule",
+    "RuleMatch",
+    "RuleOutcome",
+    "RuleSet",
+    "match_key",
+]
+
+_HEADER_APIS = frozenset({"rest", "collections", "composite"})
+_DETAIL_APIS = frozenset({"rest", "composite"})  # answers that carry the duplicateResut body
+
+# --- store access ----------------------------------------------------------------------------
+
+
+def _sql(store: Any, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+    with store.lock:
+        return list(store.conn.execute(sql, tuple(params)).fetchall())
+
+
+@dataclass
+class _UserContext:
+    row: dict[str, Any]
+    sees_all: bool
+
+    @property
+    def id(self) -> str:
+        return str(self.row.get("Id") or "")
+
+
+def _user_context(store: Any, user: dict[str, Any]) -> _UserContext:
+    """The saving user plus ``Profile.Name`` and whether they see every record."""
+    row = dict(user)
+    profile_id = row.get("ProfileId")
+    if "Profile.Name" not in row:
+        name = None
+        if profile_id:
+            found = _sql(store, 'SELECT Name FROM "Profile" WHERE Id = ?', [profile_id])
+            name = found[0][0] if found else None
+        row["Profile.Name"] = name
+    row.setdefault("Profile", row["Profile.Name"])
+    sees_all = bool(
+        _sql(
+            store,
+            'SELECT 1 FROM "PermissionSet" WHERE (PermissionsViewAllData = 1 OR PermissionsModifyAllData = 1)'
+            ' AND (Id IN (SELECT PermissionSetId FROM "PermissionSetAssignment" WHERE AssigneeId = ?)'
+            " OR (IsOwnedByProfile = 1 AND ProfileId = ?)) LIMIT 1",
+            [row.get("Id"), profile_id],
+        )
+    )
+    return _UserContext(row, sees_all)
+
+
+def _find_candidates(
+    store: Any, object_name: str, fields: list[str], values: list[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Rows of ``object_name`` whose ``fields[0]`` matches one of ``values`` (first 99
+    characters, case-insensitive), keyed by :func:`match_key`; each row has Id, OwnerId,
+    CreatedById and ``fields``; at most ``MAX_CANDIDATES`` rows per key, in Id order."""
+    first, rest = fields[0], fields[1:]
+    try:
+        found = store.find_equal_ci(
+            object_name, first, values, prefix_len=MATCH_PREFIX, extra_fields=rest
+        )
+    except TypeError:  # a Store without extra_fields: fetch the other fields by Id
+        found = store.find_equal_ci(object_name, first, values, prefix_len=MATCH_PREFIX)
+    rows = sorted((r for group in found.values() for r in group), key=lambda r: r["Id"])
+    missing = [f for f in rest if rows and f not in rows[0]]
+    if missing:
+        extra = store.get_many(object_name, [r["Id"] for r in rows], ["Id", *missing])
+        rows = [{**r, **extra.get(r["Id"], {})} for r in rows]
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        key = match_key(r.get(first))
+        if key is not None:
+            group = out.setdefault(key, [])
+            if len(group) < MAX_CANDIDATES:
+                group.append(r)
+    return out
+
+
+# --- the rule set ----------------------------------------------------------------------------
+
+
+class RuleSet:
+    """The org's duplicate rules; validates limits on construction (ConfigError)."""
+
+    def __init__(self, rules: list[DuplicateRule], *, ids: IdFactory | None = None) -> None:
+        validate_rules(rules)
+        self._ids = ids or IdFactory(pod="dr")
+        self.rules = sorted(rules, key=lambda r: (r.object_name, r.sort_order))
+        minted: dict[str, MatchingRule] = {}
+        for rule in self.rules:
+            if rule.record_id is None:
+                rule.record_id = self._ids.new("0Bm")
+            new = []
+            for m in rule.matching_rules:
+                known = minted.get(m.developer_name.lower())
+                if known is None:
+                    known = m if m.record_id else _with_id(m, self._ids.new("0JD"))
+                    minted[m.developer_name.lower()] = known
+                new.append(known)
+            rule.matching_rules = tuple(new)
+        self.matching_rules = list(minted.values())
+        self._item_ids = {
+            m.developer_name: [self._ids.new("0JE") for _ in m.fields] for m in self.matching_rules
+        }
+        self._report_lock = threading.Lock()
+
+    def for_object(self, object_name: str, *, active_only: bool = True) -> list[DuplicateRule]:
+        lname = object_name.lower()
+        return [
+            r
+            for r in self.rules
+            if r.object_name.lower() == lname and (r.active or not active_only)
+        ]
+
+    # -- evaluation ---------------------------------------------------------------------------
+
+    def check(
+        self,
+        store: Any,
+        object_name: str,
+        records: list[dict[str, Any]],
+        *,
+        user: dict[str, Any],
+        duplicate_header: DuplicateHeader | None,
+        api: str,
+        operation: str = "insert",
+        api_version: str = "62.0",
+    ) -> list[RuleOutcome]:
+        """One :class:`RuleOutcome` per record, judged against the store before this call."""
+        if api not in API_KINDS:
+            raise ValueError(f"api must be one of {sorted(API_KINDS)}, not {api!r}")
+        if operation not in ("insert", "update"):
+            raise ValueError(f"operation must be insert or update, not {operation!r}")
+        outcomes = [RuleOutcome() for _ in records]
+        rules = self.for_object(object_name)
+        if not rules or not records:
+            return outcomes
+        ctx = _user_context(store, user)
+        same_call = {r["Id"] for r in records if r.get("Id")}
+        header = duplicate_header or DuplicateHeader()
+        for rule in rules:
+            applies = [conditions_hold(rule, ctx.row, rec) for rec in records]
+            if not any(applies):
+                continue
+            found = self._matches(store, rule, records, applies, ctx, same_call)
+            for idx, per_rule in found.items():
+                match = RuleMatch(rule, per_rule)
+                outcome = outcomes[idx]
+                outcome.matches.append(match)
+                stop = self._stops(rule, operation, api, header)
+                if stop and outcome.block is None:
+                    outcome.block = self._error(
+                        rule, match, operation, api, api_version, header, object_name
+                    )
+                elif (
+                    not stop
+                    and rule.action(operation) == "Allow"
+                    and "Report" in rule.operations(operation)
+                ):
+                    outcome.report.append(match)
+        for outcome in outcomes:
+            if outcome.block is not None:
+                outcome.report = []
+        return outcomes
+
+    @staticmethod
+    def _stops(rule: DuplicateRule, operation: str, api: str, header: DuplicateHeader) -> bool:
+        if rule.action(operation) == "Block":
+            return True
+        if "Alert" not in rule.operations(operation):
+            return False
+        return api not in _HEADER_APIS or not header.allow_save
+
+    def _matches(
+        self,
+        store: Any,
+        rule: DuplicateRule,
+        records: list[dict[str, Any]],
+        applies: list[bool],
+        ctx: _UserContext,
+        same_call: set[str],
+    ) -> dict[int, dict[str, list[dict[str, Any]]]]:
+        found: dict[int, dict[str, list[dict[str, Any]]]] = {}
+        for mrule in rule.matching_rules:
+            names = mrule.field_names
+            keys: list[list[str] | None] = []
+            for rec, ok in zip(records, applies, strict=True):
+                ks = [match_key(lookup_ci(rec, rule.input_field(mrule, f))) for f in names]
+                keys.append(ks if ok and all(k is not None for k in ks) else None)  # type: ignore[misc]
+            wanted = sorted(
+                {
+                    str(lookup_ci(rec, rule.input_field(mrule, names[0])))
+                    for rec, ks in zip(records, keys, strict=True)
+                    if ks
+                }
+            )
+            if not wanted:
+                continue
+            candidates = _find_candidates(store, mrule.object_name, names, wanted)
+            for idx, ks in enumerate(keys):
+                if not ks:
+                    continue
+                own = records[idx].get("Id")
+                hits = [
+                    c
+                    for c in candidates.get(ks[0], [])
+                    if c["Id"] != own
+                    and c["Id"] not in same_call
+                    and all(
+                        match_key(c.get(f)) == k for f, k in zip(names[1:], ks[1:], strict=True)
+                    )
+                    and (rule.security_option == "BypassSharingRules" or _visible(c, ctx))
+                ]
+                if hits:
+                    found.setdefault(idx, {})[mrule.developer_name] = hits
+        return found
+
+    def _error(
+        self,
+        rule: DuplicateRule,
+        match: RuleMatch,
+        operation: str,
+        api: str,
+        api_version: str,
+        header: DuplicateHeader,
+        object_name: str,
+    ) -> SfError:
+        if api not in _DETAIL_APIS:
+            return SfError("DUPLICATES_DETECTED", rule.alert_text, [])
+        results = []
+        for mrule in rule.matching_rules:
+            rows = match.matches.get(mrule.developer_name)
+            if not rows:
+                continue
+            records = []
+            for row in rows:
+                rec: dict[str, Any] = {
+                    "attributes": {
+                        "type": mrule.object_name,
+                        "url": f"/services/data/v{api_version}/sobjects/{mrule.object_name}/{row['Id']}",
+                    },
+                    "Id": row["Id"],
+                }
+                if header.include_record_details:
+                    rec.update({f: row.get(f) for f in mrule.field_names})
+                records.append(
+                    {
+                        "additionalInformation": [],
+                        "fieldDiffs": [],
+                        "matchConfidence": 100.0,
+                        "record": rec,
+                    }
+                )
+            results.append(
+                {
+                    "entityType": mrule.object_name,
+                    "errors": [],
+                    "matchEngine": "ExactMatchEngine",
+                    "matchRecords": records,
+                    "rule": mrule.developer_name,
+                    "size": len(records),
+                    "success": True,
+                }
+            )
+        body = {
+            "allowSave": rule.action(operation) == "Allow",
+            "duplicateRule": rule.developer_name,
+            "duplicateRuleEntityType": object_type(object_name).name,  # type: ignore[union-attr]
+            "errorMessage": rule.alert_text,
+            "matchResults": results,
+        }
+        return SfError("DUPLICATES_DETECTED", rule.alert_text, [], duplicate_result=body)
+
+    # -- reporting ----------------------------------------------------------------------------
+
+    def record_report(
+        self,
+        store: Any,
+        ids: IdFactory,
+        saved: list[tuple[dict[str, Any], RuleOutcome]],
+        *,
+        user_id: str,
+        now: str | datetime,
+    ) -> None:
+        """Write one DuplicateRecordSet per (saved record, reporting rule) and its items."""
+        stamp = _sf_datetime(now)
+        audit = {
+            "CreatedById": user_id,
+            "CreatedDate": stamp,
+            "LastModifiedById": user_id,
+            "LastModifiedDate": stamp,
+            "SystemModstamp": stamp,
+        }
+        sets: list[dict[str, Any]] = []
+        items: list[dict[str, Any]] = []
+        with self._report_lock:
+            n_set = store.count("DuplicateRecordSet")
+            n_item = store.count("DuplicateRecordItem")
+            for row, outcome in saved:
+                for match in outcome.report:
+                    members = [row["Id"], *[i for i in match.record_ids if i != row["Id"]]]
+                    n_set += 1
+                    set_id = ids.new("0GK")
+                    sets.append(
+                        {
+                            "Id": set_id,
+                            "Name": f"DRS-{n_set:05d}",
+                            "DuplicateRuleId": match.rule.record_id,
+                            "RecordCount": len(members),
+                            **audit,
+                        }
+                    )
+                    for member in members:
+                        n_item += 1
+                        items.append(
+                            {
+                                "Id": ids.new("0GL"),
+                                "Name": f"DRI-{n_item:05d}",
+                                "DuplicateRecordSetId": set_id,
+                                "RecordId": member,
+                                **audit,
+                            }
+                        )
+            if sets:
+                store.insert("DuplicateRecordSet", sets)
+                store.insert("DuplicateRecordItem", items)
+
+    # -- describing ---------------------------------------------------------------------------
+
+    def ui_api(self, object_name: str) -> dict[str, Any]:
+        """``GET ui-api/duplicates/{object}``: the Duplicates Configuration body (active rules
+        only, as the UI API documents). ``duplicateRuleFilters`` uses localorg's shape:
+        ``[{"booleanFilter", "filterItems": [{"field","operation","value","table"}]}]``."""
+        obj = object_type(object_name)
+        name = obj.name if obj else object_name
+        rules = self.for_object(name)
+        dedupe_fields: list[str] = []
+        out_rules = []
+        for rule in rules:
+            match_rules = []
+            for m in rule.matching_rules:
+                for f in m.field_names:
+                    src = rule.input_field(m, f)
+                    if src not in dedupe_fields:
+                        dedupe_fields.append(src)
+                match_rules.append(
+                    {
+                        "matchEngine": "ExactMatchEngine",
+                        "matchFields": m.field_names,
+                        "name": m.developer_name,
+                        "objectApiName": m.object_name,
+                    }
+                )
+            filters = []
+            if rule.filters:
+                filters.append(
+                    {
+                        "booleanFilter": rule.boolean_filter,
+                        "filterItems": [
+                            {
+                                "field": i.field,
+                                "operation": i.operation,
+                                "table": i.table,
+                                "value": i.value,
+                            }
+                            for i in rule.filters
+                        ],
+                    }
+                )
+            out_rules.append(
+                {
+                    "actionOnInsert": rule.action_on_insert,
+                    "actionOnUpdate": rule.action_on_update,
+                    "active": rule.active,
+                    "duplicateRuleFilters": filters,
+                    "matchRules": match_rules,
+                    "name": rule.developer_name,
+                    "operationsOnInsert": sorted(rule.operations_on_insert),
+                    "operationsOnUpdate": sorted(rule.operations_on_update),
+                }
+            )
+        return {
+            "apiName": name,
+            "dedupeEnabled": bool(rules),
+            "dedupeFields": dedupe_fields,
+            "duplicateRules": out_rules,
+            "predupeEnabled": bool(rules),
+        }
+
+    def sobject_rows(
+        self, *, created_by: str | None = None, created_date: str | None = None
+    ) -> dict[str, list[dict[str, Any]]]:
+        """DuplicateRule, MatchingRule and MatchingRuleItem rows to load into the store (the
+        DuplicateRule sObject has no action fields: those live in metadata only)."""
+        audit = {
+            "CreatedById": created_by,
+            "CreatedDate": created_date,
+            "LastModifiedById": created_by,
+            "LastModifiedDate": created_date,
+            "SystemModstamp": created_date,
+        }
+        dup = [
+            {
+                "Id": r.record_id,
+                "DeveloperName": r.developer_name,
+                "MasterLabel": r.label or r.developer_name,
+                "SobjectType": r.object_name,
+                "SobjectSubtype": None,
+                "IsActive": r.active,
+                "NamespacePrefix": None,
+                **audit,
+            }
+            for r in self.rules
+        ]
+        mrows, items = [], []
+        for m in self.matching_rules:
+            mrows.append(
+                {
+                    "Id": m.record_id,
+                    "DeveloperName": m.developer_name,
+                    "MasterLabel": m.label or m.developer_name,
+                    "SobjectType": m.object_name,
+                    "RuleStatus": "Active" if m.active else "Inactive",
+                    "MatchEngine": "ExactMatchEngine",
+                    "BooleanFilter": None,
+                    "NamespacePrefix": None,
+                    **audit,
+                }
+            )
+            for i, (fname, method) in enumerate(m.fields, start=1):
+                items.append(
+                    {
+                        "Id": self._item_ids[m.developer_name][i - 1],
+                        "MatchingRuleId": m.record_id,
+                        "Field": fname,
+                        "MatchingMethod": method,
+                        "BlankValueBehavior": "NullNotAllowed",
+                        "SortOrder": i,
+                        **audit,
+                    }
+                )
+        return {"DuplicateRule": dup, "MatchingRule": mrows, "MatchingRuleItem": items}
+
+
+def _with_id(m: MatchingRule, record_id: str) -> MatchingRule:
+    return MatchingRule(m.developer_name, m.object_name, m.fields, m.label, m.active, record_id)
+
+
+def _visible(row: dict[str, Any], ctx: _UserContext) -> bool:
+    return ctx.sees_all or ctx.id in (row.get("OwnerId"), row.get("CreatedById"))
+
+
+def _sf_datetime(value: str | datetime) -> str:
+    if isinstance(value, str):
+        return value
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
