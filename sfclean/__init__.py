@@ -12,14 +12,17 @@ from sfclean.errors import (
     OrgError,
     SfcleanError,
 )
+from sfclean.salesforce import Connection, connect
 
 __all__ = [
     "ApiError",
     "AuthError",
     "ColumnNotFoundError",
     "ConfigError",
+    "Connection",
     "ConnectionFailed",
     "InputError",
     "OrgError",
     "SfcleanError",
+    "connect",
 ]

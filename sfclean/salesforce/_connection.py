@@ -1,0 +1,204 @@
+"""``Connection``: one verified session with an org and the few calls sfclean's stages make.
+
+Every call goes through :meth:`Connection.call`, which translates third-party exceptions
+into ``sfclean.errors`` and, when the org says the session expired, logs in again once (in
+the modes that can: password, JWT, CLI alias) and retries the call once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+import requests
+from simple_salesforce import Salesforce
+
+from sfclean.errors import AuthError
+from sfclean.salesforce._auth import Authenticator, Login
+from sfclean.salesforce._transport import EXPIRED_HINT, SessionExpired, translated
+
+__all__ = ["Connection"]
+
+logger = logging.getLogger("sfclean.salesforce")
+
+T = TypeVar("T")
+
+MAX_COMPOSITE_SUBREQUESTS = 25
+
+
+def _salesforce(login: Login, http: requests.Session, api_version: str) -> Salesforce:
+    return Salesforce(
+        session_id=login.access_token,
+        instance_url=login.instance_url,
+        session=http,
+        version=api_version,
+        object_pairs_hook=dict,
+    )
+
+
+class Connection:
+    """A verified session with one Salesforce org. Create it with :func:`sfclean.connect`.
+
+    ``sf`` is the underlying ``simple_salesforce.Salesforce`` (replaced after a new login, so
+    read it each time rather than keeping it). ``username``, ``user_id`` and ``org_id`` come
+    from the org's ``/services/oauth2/userinfo``. Use it as a context manager, or call
+    :meth:`close`, to release the HTTP connections.
+    """
+
+    def __init__(
+        self,
+        sf: Salesforce,
+        *,
+        auth: Authenticator | None,
+        api_version: str,
+        owns_session: bool,
+    ) -> None:
+        self._sf = sf
+        self._auth = auth
+        self._owns_session = owns_session
+        self.api_version = api_version
+        self.username: str | None = None
+        self.user_id: str | None = None
+        self.org_id: str | None = None
+
+    @classmethod
+    def open(cls, auth: Authenticator, http: requests.Session, *, api_version: str) -> Connection:
+        """Log in with ``auth`` over ``http`` and check the session against the org."""
+        login = auth.login(http, api_version)
+        connection = cls(
+            _salesforce(login, http, api_version),
+            auth=auth,
+            api_version=api_version,
+            owns_session=True,
+        )
+        try:
+            connection.identify()
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    @property
+    def sf(self) -> Salesforce:
+        """The ``simple_salesforce.Salesforce`` object for the current session."""
+        return self._sf
+
+    @property
+    def instance_url(self) -> str:
+        """``https://host[:port]`` of the org's instance."""
+        return f"https://{self._sf.sf_instance}"
+
+    @property
+    def mode(self) -> str:
+        """How the session was obtained: token, password, jwt, cli or object."""
+        return self._auth.mode if self._auth is not None else "object"
+
+    @property
+    def can_reauthenticate(self) -> bool:
+        """Whether an expired session can be renewed without the user (password, JWT, CLI)."""
+        return self._auth is not None and self._auth.can_renew
+
+    def _secrets(self) -> tuple[str | None, ...]:
+        own = self._auth.secrets() if self._auth is not None else ()
+        return (*own, self._sf.session_id)
+
+    def reauthenticate(self) -> None:
+        """Log in again and replace ``sf``; AuthError in modes that cannot."""
+        if self._auth is None or not self._auth.can_renew:
+            raise AuthError(f"the session for {self.instance_url} expired; {EXPIRED_HINT}")
+        logger.info("logging in again to %s (%s mode)", self.instance_url, self.mode)
+        login = self._auth.login(self._sf.session, self.api_version)
+        self._sf = _salesforce(login, self._sf.session, self.api_version)
+
+    def _once(self, fn: Callable[[Salesforce], T]) -> T:
+        with translated(self.instance_url, secrets=self._secrets()):
+            return fn(self._sf)
+
+    def call(self, fn: Callable[[Salesforce], T]) -> T:
+        """Return ``fn(sf)``; errors become sfclean errors; an expired session is renewed once.
+
+        ``fn`` may run twice (before and after a new login), so it should be one request.
+        """
+        try:
+            return self._once(fn)
+        except SessionExpired as exc:
+            if not self.can_reauthenticate:
+                raise AuthError(str(exc)) from exc.__cause__
+        self.reauthenticate()
+        try:
+            return self._once(fn)
+        except SessionExpired as exc:
+            raise AuthError(
+                f"the session for {self.instance_url} expired again right after a new login; "
+                "check the user's session settings in Setup"
+            ) from exc.__cause__
+
+    def identify(self) -> dict[str, Any]:
+        """Ask the org who we are (``/services/oauth2/userinfo``); fills username and ids."""
+        info = self.call(lambda sf: sf.oauth2("userinfo")) or {}
+        self.username = info.get("preferred_username") or self.username
+        self.user_id = info.get("user_id") or self.user_id
+        self.org_id = info.get("organization_id") or self.org_id
+        logger.info("connected to %s as %s (%s mode)", self.instance_url, self.username, self.mode)
+        return dict(info)
+
+    def query_all_iter(self, soql: str) -> Iterator[dict[str, Any]]:
+        """Every record of ``soql``, page after page (``nextRecordsUrl``), lazily."""
+        page = self.call(lambda sf: sf.query(soql))
+        while True:
+            yield from page["records"]
+            if page.get("done", True) or not page.get("nextRecordsUrl"):
+                return
+            next_url = page["nextRecordsUrl"]
+            page = self.call(lambda sf, url=next_url: sf.query_more(url, identifier_is_url=True))
+
+    def composite(
+        self, subrequests: Sequence[Mapping[str, Any]], *, all_or_none: bool = False
+    ) -> list[dict[str, Any]]:
+        """POST up to 25 subrequests as one Composite call; returns ``compositeResponse``.
+
+        Each subrequest has ``method``, ``url`` and ``referenceId`` (and ``body`` if needed).
+        A ``url`` without a leading ``/`` is taken relative to ``/services/data/vVERSION/``.
+        """
+        if not 1 <= len(subrequests) <= MAX_COMPOSITE_SUBREQUESTS:
+            raise ValueError(
+                f"a Composite call takes 1 to {MAX_COMPOSITE_SUBREQUESTS} subrequests, "
+                f"got {len(subrequests)}"
+            )
+        prefix = f"/services/data/v{self.api_version}/"
+        items = []
+        for subrequest in subrequests:
+            item = dict(subrequest)
+            if not str(item["url"]).startswith("/"):
+                item["url"] = prefix + str(item["url"])
+            items.append(item)
+        body = {"allOrNone": all_or_none, "compositeRequest": items}
+        answer = self.call(lambda sf: sf.restful("composite", method="POST", json=body))
+        return list(answer["compositeResponse"])
+
+    def limits(self) -> dict[str, Any]:
+        """The org's ``limits/`` resource (DailyApiRequests, DailyBulkApiBatches, ...)."""
+        return dict(self.call(lambda sf: sf.limits()))
+
+    def record_counts(self, objects: Iterable[str]) -> dict[str, int]:
+        """Record count per object from ``limits/recordCount`` (0 when the org lists none)."""
+        names = list(dict.fromkeys(objects))
+        params = {"sObjects": ",".join(names)}
+        answer = self.call(lambda sf: sf.restful("limits/recordCount", params=params)) or {}
+        counts = {str(item["name"]): int(item["count"]) for item in answer.get("sObjects", [])}
+        return {name: counts.get(name, 0) for name in names}
+
+    def close(self) -> None:
+        """Close the HTTP session if :func:`sfclean.connect` created it."""
+        if self._owns_session:
+            self._sf.session.close()
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Connection {self.instance_url} user={self.username} mode={self.mode}>"
