@@ -155,10 +155,11 @@ def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str]:
         )
     if data.startswith(codecs.BOM_UTF8):
         try:
-            return data.decode("utf-8-sig"), "utf-8-sig"
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as exc:
+            offset = exc.start + len(codecs.BOM_UTF8)
             raise InputError(
-                f"{name} starts with a UTF-8 mark but is not UTF-8 at byte {exc.start}; "
+                f"{name} starts with a UTF-8 mark but is not UTF-8 at byte {offset}; "
                 "try --encoding cp1252",
                 path=name,
             ) from None
@@ -358,44 +359,37 @@ _ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
 
 
 def _split_property(line: str, name: str, line_no: int) -> tuple[str, str]:
-    key_chars: list[str] = []
+    """Split ``key=value`` (or ``key:value``) at the first unescaped separator; unescape both.
+
+    Unlike Java, whitespace alone does not separate: ``Email Address=Email`` maps the column
+    ``Email Address``, which is what a person writing the file by hand means.
+    """
     i, n = 0, len(line)
-    separator_found = False
-    while i < n:
-        ch = line[i]
-        if ch == "\\" and i + 1 < n:
-            decoded, i = _unescape_at(line, i, name, line_no)
-            key_chars.append(decoded)
-            continue
-        if ch in "=:" or ch in " \t\f":
-            separator_found = True
-            break
-        key_chars.append(ch)
-        i += 1
-    if not separator_found:
+    while i < n and line[i] not in "=:":
+        i += 2 if line[i] == "\\" else 1
+    if i >= n:
         raise ConfigError(
             f"mapping file {name} line {line_no} is not csvColumn=SalesforceField; "
             "is it a Data Loader .sdl file?"
         )
-    # Skip whitespace, at most one '=' or ':', then whitespace again.
-    while i < n and line[i] in " \t\f":
-        i += 1
-    if i < n and line[i] in "=:":
-        i += 1
-    while i < n and line[i] in " \t\f":
-        i += 1
-    value_chars: list[str] = []
-    while i < n:
-        if line[i] == "\\" and i + 1 < n:
-            decoded, i = _unescape_at(line, i, name, line_no)
-            value_chars.append(decoded)
-        else:
-            value_chars.append(line[i])
-            i += 1
-    key = "".join(key_chars)
+    key = _unescape(line[:i], name, line_no).strip()
+    value = _unescape(line[i + 1 :], name, line_no).strip()
     if not key:
         raise ConfigError(f"mapping file {name} line {line_no} has an empty column name")
-    return key, "".join(value_chars).strip()
+    return key, value
+
+
+def _unescape(text: str, name: str, line_no: int) -> str:
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] == "\\" and i + 1 < n:
+            decoded, i = _unescape_at(text, i, name, line_no)
+            out.append(decoded)
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
 
 
 def _unescape_at(line: str, i: int, name: str, line_no: int) -> tuple[str, int]:
@@ -445,11 +439,12 @@ def write_outputs(
 ) -> dict[str, Path]:
     """Write ``{file name: DataFrame or JSON-ready dict}`` into ``out_dir`` atomically.
 
-    DataFrames are written as UTF-8 CSV without their index; dicts as indented JSON. All files
-    go to a temporary directory inside ``out_dir`` first, then are moved into place in the
-    order given, so put the manifest (the file that says a run finished) LAST. An existing
-    copy of that manifest is removed before anything is moved, so an interrupted run never
-    leaves a mix of old and new files that looks complete. Creates ``out_dir`` if needed.
+    DataFrames are written as UTF-8 CSV without their index, with CRLF line ends (RFC 4180;
+    it also makes the csv writer quote a cell holding a lone CR); dicts as indented JSON.
+    All files go to a temporary directory inside ``out_dir`` first, then are moved into place
+    in the order given, so put the manifest (the file that says a run finished) LAST. An
+    existing copy of that manifest is removed before anything is moved, so an interrupted run
+    never leaves a mix of old and new files that looks complete. Creates ``out_dir`` if needed.
     Returns ``{file name: final path}``. Raises :class:`~sfclean.errors.InputError` (with
     the reason) if the directory cannot be created or written.
     """
@@ -468,7 +463,7 @@ def write_outputs(
                 raise ValueError(f"output file name must not contain a directory: {file_name!r}")
             path = tmp / file_name
             if isinstance(content, pd.DataFrame):
-                content.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+                content.to_csv(path, index=False, encoding="utf-8", lineterminator="\r\n")
             else:
                 path.write_text(
                     json.dumps(content, indent=2, ensure_ascii=False, default=str) + "\n",

@@ -1,0 +1,378 @@
+"""sfclean.io: reading CSV files as text, .sdl mappings, and atomic output sets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sfclean.errors import ConfigError, InputError
+from sfclean.io import (
+    columns_for_fields,
+    read_csv,
+    read_sdl_mapping,
+    write_outputs,
+)
+
+
+def _file(tmp_path: Path, data: bytes | str, name: str = "in.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+# --- reading: good files ------------------------------------------------------------------
+
+GOOD = [
+    # (label, bytes, expected encoding, expected delimiter)
+    ("utf-8", "Email,Name\na@x.example,José\n".encode(), "utf-8", ","),
+    ("utf-8 BOM", b"\xef\xbb\xbfEmail,Name\r\na@x.example,Jos\xc3\xa9\r\n", "utf-8-sig", ","),
+    ("cp1252", b"Email;Name\na@x.example;Jos\xe9 \x93Q\x94\n", "cp1252", ";"),
+    ("latin-1 only", b"Email\tName\na@x.example\tJos\xe9\x81\n", "latin-1", "\t"),
+    ("utf-16", "Email\tName\na@x.example\tJosé\n".encode("utf-16"), "utf-16", "\t"),
+    ("CR only", b"Email,Name\ra@x.example,Jose\r", "utf-8", ","),
+]
+
+
+@pytest.mark.parametrize(("label", "data", "encoding", "delimiter"), GOOD)
+def test_encodings_and_delimiters_are_detected(
+    tmp_path: Path, label: str, data: bytes, encoding: str, delimiter: str
+) -> None:
+    df = read_csv(_file(tmp_path, data))
+    assert list(df.columns) == ["Email", "Name"], label
+    assert df.loc[0, "Email"] == "a@x.example"
+    assert df.loc[0, "Name"].startswith("Jos")
+    assert df.attrs["sfclean"] == {
+        "path": str(tmp_path / "in.csv"),
+        "encoding": encoding,
+        "delimiter": delimiter,
+    }
+
+
+def test_cp1252_characters_decode_to_the_right_text(tmp_path: Path) -> None:
+    df = read_csv(_file(tmp_path, b"Name\nJos\xe9 \x93Q\x94 \x80\n"))
+    assert df.loc[0, "Name"] == "José “Q” €"
+
+
+def test_every_cell_stays_text(tmp_path: Path) -> None:
+    text = (
+        "Id,PostalCode,Phone,Title,State,Empty,Num\n"
+        "00Q5g00000AbCdE,02134,4.15555E+09,NA,Null,,1.0\n"
+        "00Q5g00000AbCdF,00501,'0207 946 0000,N/A,NaN,,007\n"
+    )
+    df = read_csv(_file(tmp_path, text))
+    assert df.to_dict("records") == [
+        {
+            "Id": "00Q5g00000AbCdE",
+            "PostalCode": "02134",
+            "Phone": "4.15555E+09",
+            "Title": "NA",
+            "State": "Null",
+            "Empty": "",
+            "Num": "1.0",
+        },
+        {
+            "Id": "00Q5g00000AbCdF",
+            "PostalCode": "00501",
+            "Phone": "'0207 946 0000",
+            "Title": "N/A",
+            "State": "NaN",
+            "Empty": "",
+            "Num": "007",
+        },
+    ]
+    assert all(pd.api.types.is_string_dtype(t) for t in df.dtypes)
+
+
+def test_quoted_newlines_commas_and_quotes(tmp_path: Path) -> None:
+    text = 'Email,Notes,Company\na@x.example,"line one,\nline two ""quoted""","Smith, Jones & Co"\n'
+    df = read_csv(_file(tmp_path, text))
+    assert df.loc[0, "Notes"] == 'line one,\nline two "quoted"'
+    assert df.loc[0, "Company"] == "Smith, Jones & Co"
+
+
+def test_header_is_kept_exactly_and_blank_lines_skipped(tmp_path: Path) -> None:
+    df = read_csv(_file(tmp_path, " E-mail ,Phone\n\na@x.example,1\n\n\n"))
+    assert list(df.columns) == [" E-mail ", "Phone"]
+    assert len(df) == 1
+
+
+def test_delimiter_detection_ignores_commas_inside_a_semicolon_file(tmp_path: Path) -> None:
+    text = "Name, full;Email;Phone\nLee, Ann;a@x.example;1\nOk, Bo;b@x.example;2\n"
+    df = read_csv(_file(tmp_path, text))
+    assert list(df.columns) == ["Name, full", "Email", "Phone"]
+    assert df.attrs["sfclean"]["delimiter"] == ";"
+
+
+def test_forced_encoding_and_delimiter(tmp_path: Path) -> None:
+    path = _file(tmp_path, "A|B\nJos\u00e9|1\n".encode("cp1252"))
+    df = read_csv(path, encoding="windows-1252", delimiter="|")
+    assert df.to_dict("records") == [{"A": "José", "B": "1"}]
+    assert df.attrs["sfclean"]["encoding"] == "cp1252"
+
+
+def test_single_column_file(tmp_path: Path) -> None:
+    df = read_csv(_file(tmp_path, "Email\na@x.example\nb@x.example\n"))
+    assert df["Email"].tolist() == ["a@x.example", "b@x.example"]
+
+
+def test_sample_data_reads_cleanly() -> None:
+    df = read_csv(Path(__file__).parent.parent / "sample_data" / "leads.csv")
+    assert len(df) >= 200
+    assert "Email" in df.columns
+    assert df["PostalCode"].str.startswith("0").any()
+    assert df["Street"].str.contains("\n").any()
+
+
+# --- reading: bad files -------------------------------------------------------------------
+
+BAD = [
+    # (label, bytes, kwargs, exact message after the path)
+    ("empty", b"", {}, " is empty; expected a CSV file with a header row"),
+    ("whitespace only", b"  \n\n", {}, " is empty; expected a CSV file with a header row"),
+    ("BOM only", b"\xef\xbb\xbf", {}, " is empty; expected a CSV file with a header row"),
+    ("header only", b"Email,Phone\n", {}, " has a header but no rows"),
+    ("header and blank lines", b"Email,Phone\n\n\n", {}, " has a header but no rows"),
+    (
+        "forced utf-8 on cp1252",
+        b"Email,Name\na@x.example,Jos\xe9\n",
+        {"encoding": "utf-8"},
+        " is not UTF-8 at byte 26; try --encoding cp1252",
+    ),
+    (
+        "BOM then bad bytes",
+        b"\xef\xbb\xbfEmail\n\xe9\n",
+        {},
+        " starts with a UTF-8 mark but is not UTF-8 at byte 9; try --encoding cp1252",
+    ),
+    (
+        "unterminated quote",
+        b'Email,Name\na@x.example,Ann\nb@x.example,"Bob\nc@x.example,Cy\n',
+        {},
+        " has broken quoting in row 3 (line 3): a quote is opened and never closed; "
+        "close it or remove it",
+    ),
+    (
+        "text after closing quote",
+        b'Email,Name\n"a@x.example"x,Ann\n',
+        {},
+        " has broken quoting in row 2 (line 2): text follows a closing quote; "
+        "quote the whole field or remove the quote",
+    ),
+    (
+        "duplicate header",
+        b"Email,Phone,Email\na,b,c\n",
+        {},
+        " has duplicate column names in its header ('Email'); rename or remove them",
+    ),
+    (
+        "xlsx",
+        b"PK\x03\x04\x14\x00\x06\x00",
+        {},
+        " is a binary file (an Excel workbook?), not CSV; save it as CSV UTF-8",
+    ),
+]
+
+
+@pytest.mark.parametrize(("label", "data", "kwargs", "message"), BAD)
+def test_bad_files_raise_one_clear_input_error(
+    tmp_path: Path, label: str, data: bytes, kwargs: dict[str, str], message: str
+) -> None:
+    path = _file(tmp_path, data)
+    with pytest.raises(InputError) as info:
+        read_csv(path, **kwargs)
+    assert str(info.value) == f"{path}{message}", label
+    assert info.value.path == str(path)
+    assert "\n" not in str(info.value)
+
+
+RAGGED = [
+    # rows of the body after the header "a,b,c" -> expected message tail
+    (["1,2,3", "1,2", "1,2,3"], "row 3 has 2 fields, the header has 3"),
+    (["1,2,3,4", "1,2,3"], "row 2 has 4 fields, the header has 3"),
+    (
+        ["1,2,3", "1,2,3", "1,2,3", "1,2,3", "1,2,3", "1,2,3,4", "1,2,3", "1,2,3", "1,2,3", "1"],
+        "row 11 has 1 field; row 7 has 4 fields, the header has 3",
+    ),
+    (
+        ["1,2", "1,2,3", "1,2", "x"] + ["1,2"] * 6,
+        "row 5 has 1 field; rows 2, 4, 6, 7, 8 and 3 more have 2 fields, the header has 3",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), RAGGED)
+def test_ragged_rows_are_named_like_a_spreadsheet(
+    tmp_path: Path, body: list[str], expected: str
+) -> None:
+    path = _file(tmp_path, "a,b,c\n" + "\n".join(body) + "\n")
+    with pytest.raises(InputError) as info:
+        read_csv(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: ")
+    assert message == f"{path}: {expected}; check the delimiter and quoting of those rows"
+
+
+def test_ragged_row_numbers_count_quoted_newlines_as_one_row(tmp_path: Path) -> None:
+    path = _file(tmp_path, 'a,b\n"multi\nline",1\n"x",1,2\n')
+    with pytest.raises(InputError, match=r": row 3 has 3 fields, the header has 2"):
+        read_csv(path)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p / "missing.csv", "{p} does not exist; check the path"),
+        (lambda p: p, "{p} is a directory, not a CSV file"),
+    ],
+)
+def test_unreadable_paths(tmp_path: Path, make, message: str) -> None:  # type: ignore[no-untyped-def]
+    path = make(tmp_path)
+    with pytest.raises(InputError) as info:
+        read_csv(path)
+    assert str(info.value) == message.format(p=path)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"encoding": "klingon"}, "unknown encoding 'klingon'; use utf-8, cp1252 or latin-1"),
+        ({"delimiter": ",,"}, "delimiter must be one character such as ',' ';' or tab, not ',,'"),
+    ],
+)
+def test_bad_options_are_config_errors(
+    tmp_path: Path, kwargs: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        read_csv(_file(tmp_path, "a\n1\n"), **kwargs)
+    assert str(info.value) == message
+
+
+text_cells = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    max_size=12,
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(text_cells, text_cells, text_cells), min_size=1, max_size=8))
+def test_write_then_read_round_trips_any_text(rows: list[tuple[str, str, str]]) -> None:
+    import tempfile
+
+    df = pd.DataFrame(rows, columns=["Email", "Phone", "Notes"], dtype=str)
+    with tempfile.TemporaryDirectory() as tmp:
+        write_outputs(tmp, {"data.csv": df, "manifest.json": {"ok": True}})
+        back = read_csv(Path(tmp) / "data.csv")
+    assert back.to_dict("records") == df.to_dict("records")
+
+
+# --- .sdl mappings ------------------------------------------------------------------------
+
+SDL = r"""#Mapping values
+#Fri Nov 27 10:00:00 UTC 2026
+! another comment style
+FirstName=FirstName
+Mobile\ Phone=MobilePhone
+E\:mail : Email
+"Web"=LeadSource
+Street=Street\
+    Address
+Country\u00e9=Country
+Unmapped=
+   Email Address   =   Email
+"""
+
+
+def test_read_sdl_mapping_follows_properties_rules(tmp_path: Path) -> None:
+    mapping = read_sdl_mapping(_file(tmp_path, SDL, "map.sdl"))
+    assert mapping == {
+        "FirstName": "FirstName",
+        "Mobile Phone": "MobilePhone",
+        "E:mail": "Email",
+        '"Web"': "LeadSource",
+        "Street": "StreetAddress",
+        "Countryé": "Country",
+        "Unmapped": "",
+        "Email Address": "Email",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "Email,Phone\n",
+            "line 1 is not csvColumn=SalesforceField; is it a Data Loader .sdl file?",
+        ),
+        ("# only comments\n\n", "has no mappings; expected lines like Email=Email"),
+        ("Email=Email\nEmail=Phone\n", "maps 'Email' twice (line 2); keep one of them"),
+        ("=Email\n", "line 1 has an empty column name"),
+        ("A\\u12=B\n", "line 1 has a bad \\u escape"),
+    ],
+)
+def test_bad_sdl_files(tmp_path: Path, text: str, message: str) -> None:
+    path = _file(tmp_path, text, "map.sdl")
+    with pytest.raises(ConfigError) as info:
+        read_sdl_mapping(path)
+    assert str(info.value).endswith(message)
+    assert str(path) in str(info.value)
+
+
+def test_missing_sdl_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"mapping file .*nope.sdl cannot be read"):
+        read_sdl_mapping(tmp_path / "nope.sdl")
+
+
+@pytest.mark.parametrize(
+    ("mapping", "fields", "expected"),
+    [
+        ({"E-mail": "Email", "Tel": "Phone"}, ["Email"], ["E-mail"]),
+        ({"e-MAIL": "email"}, ["Email"], ["E-mail"]),  # case-insensitive both sides
+        ({"Email": "E-mail", "Phone": "tel"}, ["email"], ["E-mail"]),  # extract direction
+        ({"Tel": "Phone", "Cell": "MobilePhone"}, ["Phone", "MobilePhone"], ["Cell", "Tel"]),
+        ({"Tel": "Phone, OtherPhone"}, ["OtherPhone"], ["Tel"]),
+        ({'"Email"': "Email"}, ["Email"], []),  # a constant, not a column
+        ({"Nope": "Email"}, ["Email"], []),
+    ],
+)
+def test_columns_for_fields(
+    mapping: dict[str, str], fields: list[str], expected: list[str]
+) -> None:
+    columns = ["Cell", "E-mail", "Tel"]
+    assert columns_for_fields(mapping, columns, fields) == expected
+
+
+# --- atomic output sets -------------------------------------------------------------------
+
+
+def test_write_outputs_writes_csv_and_json(tmp_path: Path) -> None:
+    df = pd.DataFrame({"Zip": ["02134"], "Note": ["a,\nb"]}, index=[2])
+    paths = write_outputs(tmp_path / "new" / "out", {"x.csv": df, "run.json": {"n": 1, "é": "ü"}})
+    out = tmp_path / "new" / "out"
+    assert paths == {"x.csv": out / "x.csv", "run.json": out / "run.json"}
+    assert (out / "x.csv").read_bytes().decode("utf-8") == 'Zip,Note\r\n02134,"a,\nb"\r\n'
+    assert json.loads((out / "run.json").read_text(encoding="utf-8")) == {"n": 1, "é": "ü"}
+    assert sorted(p.name for p in out.iterdir()) == ["run.json", "x.csv"]
+
+
+def test_a_failed_write_leaves_no_manifest_and_no_temp_files(tmp_path: Path) -> None:
+    df = pd.DataFrame({"a": ["1"]})
+    write_outputs(tmp_path, {"clean.csv": df, "rejected.csv": df, "report.json": {"run": 1}})
+    # A directory squatting on one of the names makes the second move fail half-way.
+    (tmp_path / "rejected.csv").unlink()
+    (tmp_path / "rejected.csv").mkdir()
+    with pytest.raises(InputError, match=r"^cannot write to .*; choose another --out directory$"):
+        write_outputs(tmp_path, {"clean.csv": df, "rejected.csv": df, "report.json": {"run": 2}})
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["clean.csv", "rejected.csv"]  # the old report.json is gone, no temp dir
+
+
+def test_write_outputs_reports_an_unwritable_directory(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(InputError, match=r"^cannot write to .*file"):
+        write_outputs(blocker, {"a.json": {}})
