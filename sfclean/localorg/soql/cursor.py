@@ -1,0 +1,133 @@
+"""``execute(conn, soql) -> QueryCursor``: run a query and page through its records.
+
+The cursor runs its statement once, at creation (the caller holds the store lock then), and
+keeps the result rows as tuples in memory; it never keeps an SQLite cursor open, so other
+threads may write while an HTTP client pages through ``fetch``. Records are built page by page
+in Salesforce's JSON shape, so memory holds compact tuples, not dicts (1,200,000 short
+single-field rows take a few hundred MB).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import datetime, timezone
+from typing import Any
+
+from ..schema import object_for_id
+from ..types import SfFault
+from . import ast
+from .compiler import Compiled, FieldEntry, Shape, compile_query
+from .parser import parse
+
+__all__ = ["QueryCursor", "execute"]
+
+
+class QueryCursor:
+    """The materialised result of one query.
+
+    ``total_size`` is Salesforce's ``totalSize``; ``fetch(n)`` returns the next ``n`` records
+    (``[]`` for ``COUNT()``); ``done`` is True once everything was fetched; ``fields`` are the
+    selected paths in canonical spelling (``CreatedBy.Name``), ``object_name`` the queried
+    object. ``fetch_rows(n)`` returns flat value tuples in ``fields`` order instead of dicts
+    (for CSV output of Bulk query jobs).
+    """
+
+    def __init__(
+        self, compiled: Compiled, rows: list[tuple[Any, ...]], total_size: int, *, api_version: str
+    ) -> None:
+        self._compiled = compiled
+        self._rows: list[tuple[Any, ...]] | None = rows
+        self._pos = 0
+        self._lock = threading.Lock()
+        self._url_prefix = f"/services/data/v{api_version}/sobjects/"
+        self.total_size = total_size
+        self.fields: list[str] = list(compiled.fields)
+        self.object_name = compiled.object_name
+
+    @property
+    def done(self) -> bool:
+        return self._rows is None or self._pos >= len(self._rows)
+
+    @property
+    def position(self) -> int:
+        """How many records were fetched so far."""
+        return self._pos
+
+    def _take(self, n: int) -> list[tuple[Any, ...]]:
+        with self._lock:
+            if self._rows is None:
+                return []
+            page = self._rows[self._pos : self._pos + max(n, 0)]
+            self._pos += len(page)
+            if self._pos >= len(self._rows):
+                self._rows = None  # release memory once fully read
+                self._pos = self.total_size if self._compiled.kind == "count" else self._pos
+            return page
+
+    def fetch(self, n: int) -> list[dict[str, Any]]:
+        """The next ``n`` records as Salesforce JSON dicts."""
+        page = self._take(n)
+        if self._compiled.kind == "aggregate":
+            return [{"attributes": {"type": "AggregateResult"}, "expr0": row[0]} for row in page]
+        shape = self._compiled.shape
+        assert shape is not None or not page
+        return [self._record(shape, row) for row in page]  # type: ignore[arg-type]
+
+    def fetch_rows(self, n: int) -> list[tuple[Any, ...]]:
+        """The next ``n`` records as flat tuples of JSON values, in ``fields`` order."""
+        flat = self._compiled.flat_columns
+        return [
+            tuple(row[i] if conv is None else conv(row[i]) for i, conv in flat)
+            for row in self._take(n)
+        ]
+
+    def _record(self, shape: Shape, row: tuple[Any, ...]) -> dict[str, Any]:
+        record_id = row[shape.id_column]
+        obj = shape.object_name
+        if obj is None:
+            found = object_for_id(record_id) if record_id else None
+            obj = found.name if found else "Name"
+        rec: dict[str, Any] = {
+            "attributes": {"type": obj, "url": f"{self._url_prefix}{obj}/{record_id}"}
+        }
+        for entry in shape.entries:
+            if isinstance(entry, FieldEntry):
+                value = row[entry.column]
+                rec[entry.key] = value if entry.convert is None else entry.convert(value)
+            else:
+                sub = entry.shape
+                rec[entry.key] = None if row[sub.id_column] is None else self._record(sub, row)
+        return rec
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')}
+
+
+def execute(
+    conn: sqlite3.Connection,
+    text_or_query: str | ast.Query,
+    *,
+    api_version: str = "62.0",
+    include_deleted: bool = False,
+    now: datetime | None = None,
+) -> QueryCursor:
+    """Parse (if needed), compile and run a SOQL query against the store's connection.
+
+    ``now`` fixes the clock for relative date literals (default: the current UTC time).
+    Raises SfFault MALFORMED_QUERY / INVALID_FIELD / INVALID_TYPE like Salesforce. Records of
+    a table with an ``IsDeleted`` column are hidden unless ``include_deleted`` (queryAll).
+    """
+    query = parse(text_or_query) if isinstance(text_or_query, str) else text_or_query
+    clock = now or datetime.now(timezone.utc)
+    compiled = compile_query(query, now=clock, columns=None)
+    columns = _columns(conn, compiled.object_name)
+    if not columns:
+        raise SfFault("INVALID_TYPE", f"sObject type '{compiled.object_name}' is not supported.")
+    if "IsDeleted" in columns and not include_deleted:
+        compiled = compile_query(query, now=clock, columns=columns)
+    rows = conn.execute(compiled.sql, compiled.params).fetchall()
+    if compiled.kind == "count":
+        return QueryCursor(compiled, [], int(rows[0][0]), api_version=api_version)
+    return QueryCursor(compiled, rows, len(rows), api_version=api_version)

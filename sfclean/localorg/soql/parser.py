@@ -1,0 +1,255 @@
+"""``parse(text) -> Query``: SOQL text to the AST in :mod:`.ast`, with Salesforce's
+MALFORMED_QUERY errors (``unexpected token: 'FORM'``, ``unexpected token: <EOF>``).
+
+The grammar lives in :mod:`.grammar`; Lark (LALR, basic lexer) does the tokenising and
+parsing, and the transformer below builds the AST and checks what the grammar cannot: string
+escapes, date/dateTime validity, known date literals, COUNT() usage, LIMIT/OFFSET values.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.exceptions import VisitError
+
+from ..types import SfFault
+from . import ast
+from .dates import DATE_LITERALS, N_DATE_LITERALS, parse_date, parse_datetime
+from .errors import fault_at
+from .grammar import GRAMMAR
+from .strings import InvalidEscape, decode_string
+
+__all__ = ["parse"]
+
+MAX_QUERY_LENGTH = 100_000  # documented SOQL statement limit
+
+
+@lru_cache(maxsize=1)
+def _lark() -> Lark:
+    return Lark(GRAMMAR, parser="lalr", lexer="basic", maybe_placeholders=False)
+
+
+class _Malformed(Exception):
+    """Raised inside the transformer; turned into an SfFault with the query's position."""
+
+    def __init__(self, token: Token, message: str) -> None:
+        super().__init__(message)
+        self.token = token
+        self.message = message
+
+
+def _unexpected(tok: Token) -> _Malformed:
+    return _Malformed(tok, f"unexpected token: '{tok}'")
+
+
+def _lit(kind: str, value: object, tok: Token, like: str | None = None) -> ast.Literal:
+    return ast.Literal(kind, value, str(tok), tok.line or 1, tok.column or 1, like)
+
+
+def _path(tokens: list[Token]) -> ast.Path:
+    return ast.Path(tuple(str(t) for t in tokens), tokens[0].line or 1, tokens[0].column or 1)
+
+
+def _non_negative_int(tok: Token) -> int:
+    text = str(tok)
+    if not text.isdigit():
+        raise _unexpected(tok)
+    return int(text)
+
+
+class _Build(Transformer):  # type: ignore[type-arg]
+    """Parse tree -> ast nodes. Methods are named after grammar rules and aliases."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def path(self, items: list[Token]) -> ast.Path:
+        return _path(items)
+
+    def count_call(self, items: list) -> ast.Count:
+        name: Token = items[0]
+        if str(name).lower() != "count":
+            raise _Malformed(name, f"unexpected token: '{name}'")
+        return ast.Count(items[1] if len(items) > 1 else None, name.line or 1, name.column or 1)
+
+    def select_list(self, items: list) -> tuple:
+        counts = [i for i in items if isinstance(i, ast.Count) and i.path is None]
+        if counts and len(items) > 1:
+            c = counts[0]
+            raise _Malformed(
+                Token("NAME", "COUNT", line=c.line, column=c.column),
+                "COUNT() can only be used alone in the SELECT list",
+            )
+        return tuple(items)
+
+    # --- values ---------------------------------------------------------------------------
+    def string(self, items: list[Token]) -> ast.Literal:
+        tok = items[0]
+        try:
+            value, like = decode_string(str(tok)[1:-1])
+        except InvalidEscape as exc:
+            raise _Malformed(
+                tok,
+                f"Invalid string literal '{str(tok)[1:-1]}'. Illegal character sequence "
+                f"'{exc.sequence}' in string literal.",
+            ) from None
+        return _lit("string", value, tok, like)
+
+    def number(self, items: list[Token]) -> ast.Literal:
+        text = str(items[0])
+        is_int = text.lstrip("+-").isdigit()
+        return _lit("number", int(text) if is_int else float(text), items[0])
+
+    def null(self, items: list[Token]) -> ast.Literal:
+        return _lit("null", None, items[0])
+
+    def true(self, items: list[Token]) -> ast.Literal:
+        return _lit("boolean", True, items[0])
+
+    def false(self, items: list[Token]) -> ast.Literal:
+        return _lit("boolean", False, items[0])
+
+    def datetime(self, items: list[Token]) -> ast.Literal:
+        try:
+            return _lit("datetime", parse_datetime(str(items[0])), items[0])
+        except ValueError:
+            raise _unexpected(items[0]) from None
+
+    def date(self, items: list[Token]) -> ast.Literal:
+        try:
+            return _lit("date", parse_date(str(items[0])), items[0])
+        except ValueError:
+            raise _unexpected(items[0]) from None
+
+    def date_literal(self, items: list[Token]) -> ast.Literal:
+        name = items[0]
+        upper = str(name).upper()
+        if len(items) == 1:
+            if upper not in DATE_LITERALS:
+                raise _unexpected(name)
+            return _lit("date_literal", (upper, None), name)
+        if upper not in N_DATE_LITERALS:
+            raise _unexpected(name)
+        n = _non_negative_int(items[1])
+        return _lit("date_literal", (upper, n), name)
+
+    def value_list(self, items: list[ast.Literal]) -> tuple[ast.Literal, ...]:
+        return tuple(items)
+
+    # --- conditions -----------------------------------------------------------------------
+    def compare(self, items: list) -> ast.Compare:
+        path, op, value = items
+        return ast.Compare(path, "!=" if str(op) == "<>" else str(op), value)
+
+    def like(self, items: list) -> ast.Like:
+        return ast.Like(items[0], items[2])
+
+    def in_list(self, items: list) -> ast.InList:
+        return ast.InList(items[0], items[2], negated=False)
+
+    def not_in_list(self, items: list) -> ast.InList:
+        return ast.InList(items[0], items[3], negated=True)
+
+    def and_cond(self, items: list) -> ast.And:
+        return ast.And(tuple(i for i in items if not isinstance(i, Token)))
+
+    def or_cond(self, items: list) -> ast.Or:
+        return ast.Or(tuple(i for i in items if not isinstance(i, Token)))
+
+    def not_cond(self, items: list) -> ast.Not:
+        return ast.Not(items[1])
+
+    def where_clause(self, items: list) -> tuple[str, object]:
+        return ("where", items[1])
+
+    # --- ORDER BY / LIMIT / OFFSET --------------------------------------------------------
+    def direction(self, items: list[Token]) -> tuple[str, bool]:
+        return ("dir", str(items[0]).upper() == "DESC")
+
+    def nulls(self, items: list[Token]) -> tuple[str, bool]:
+        return ("nulls", str(items[1]).upper() == "FIRST")
+
+    def order_item(self, items: list) -> ast.OrderItem:
+        opts = dict(items[1:])
+        return ast.OrderItem(items[0], bool(opts.get("dir", False)), opts.get("nulls"))
+
+    def order_clause(self, items: list) -> tuple[str, object]:
+        return ("order", tuple(items[2:]))
+
+    def limit_clause(self, items: list[Token]) -> tuple[str, object]:
+        return ("limit", _non_negative_int(items[1]))
+
+    def offset_clause(self, items: list[Token]) -> tuple[str, object]:
+        return ("offset", _non_negative_int(items[1]))
+
+    def start(self, items: list) -> ast.Query:
+        obj: Token = items[3]
+        clauses = dict(items[4:])
+        return ast.Query(
+            select=items[1],
+            object_name=str(obj),
+            object_line=obj.line or 1,
+            object_column=obj.column or 1,
+            where=clauses.get("where"),  # type: ignore[arg-type]
+            order_by=clauses.get("order", ()),  # type: ignore[arg-type]
+            limit=clauses.get("limit"),  # type: ignore[arg-type]
+            offset=clauses.get("offset"),  # type: ignore[arg-type]
+            text=self._text,
+        )
+
+
+def _end_position(text: str) -> tuple[int, int]:
+    lines = text.split("\n")
+    return len(lines), len(lines[-1]) + 1
+
+
+def _fault_for(text: str, exc: UnexpectedInput) -> SfFault:
+    if isinstance(exc, UnexpectedToken):
+        tok = exc.token
+        if tok.type == "$END":
+            line, column = _end_position(text)
+            return fault_at("MALFORMED_QUERY", text, line, column, "unexpected token: <EOF>")
+        return fault_at(
+            "MALFORMED_QUERY", text, tok.line or 1, tok.column or 1, f"unexpected token: '{tok}'"
+        )
+    if isinstance(exc, UnexpectedCharacters):
+        if exc.char == "'":  # a string literal that never ends
+            line, column = _end_position(text)
+            message = "mismatched character '<EOF>' expecting '\\''"
+            return fault_at("MALFORMED_QUERY", text, line, column, message)
+        return fault_at(
+            "MALFORMED_QUERY",
+            text,
+            exc.line,
+            exc.column,
+            f"unexpected token: '{exc.char}'",
+        )
+    line, column = _end_position(text)
+    return fault_at("MALFORMED_QUERY", text, line, column, "unexpected token: <EOF>")
+
+
+def parse(text: str) -> ast.Query:
+    """Parse SOQL ``text``; raise SfFault MALFORMED_QUERY when it is not valid SOQL.
+
+    Only syntax is checked here; object and field names are resolved by the compiler.
+    """
+    if len(text) > MAX_QUERY_LENGTH:
+        raise SfFault(
+            "MALFORMED_QUERY",
+            f"Query is too long: {len(text)} characters; the limit is {MAX_QUERY_LENGTH}.",
+        )
+    try:
+        tree = _lark().parse(text)
+    except UnexpectedInput as exc:
+        raise _fault_for(text, exc) from None
+    try:
+        return _Build(text).transform(tree)  # type: ignore[no-any-return]
+    except VisitError as exc:
+        orig = exc.orig_exc
+        if isinstance(orig, _Malformed):
+            raise fault_at(
+                "MALFORMED_QUERY", text, orig.token.line or 1, orig.token.column or 1, orig.message
+            ) from None
+        raise
