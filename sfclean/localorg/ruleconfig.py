@@ -1,0 +1,226 @@
+"""Duplicate and matching rules from a seed config (``matchingRules``, ``duplicateRules``).
+
+Keys mirror the Metadata API types DuplicateRule and MatchingRule (the module docstring of
+:mod:`sfclean.localorg.seed` shows a full example). Every problem raises ConfigError naming the
+config source and the key path, e.g. ``org.yaml: duplicateRules[0].actionOnInsert: ...``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sfclean.errors import ConfigError
+from sfclean.localorg.rulemodel import (
+    DEFAULT_ALERT_TEXT,
+    DuplicateRule,
+    FilterItem,
+    MatchingRule,
+    validate_rules,
+)
+
+__all__ = ["parse_rules"]
+
+_MATCHING_KEYS = {
+    "developerName", "fullName", "sobjectType", "label", "masterLabel", "description",
+    "ruleStatus", "matchingRuleItems", "booleanFilter",
+}  # fmt: skip
+_ITEM_KEYS = {"fieldName", "matchingMethod", "blankValueBehavior"}
+_RULE_KEYS = {
+    "developerName", "fullName", "sobjectType", "label", "masterLabel", "description",
+    "isActive", "actionOnInsert", "actionOnUpdate", "operationsOnInsert", "operationsOnUpdate",
+    "alertText", "securityOption", "sortOrder", "duplicateRuleFilter", "duplicateRuleMatchRules",
+}  # fmt: skip
+_FILTER_KEYS = {"booleanFilter", "duplicateRuleFilterItems"}
+_FILTER_ITEM_KEYS = {"field", "operation", "value", "table", "sortOrder"}
+_MATCH_REF_KEYS = {"matchRuleSObjectType", "matchingRule", "objectMapping"}
+_MAPPING_KEYS = {"inputObject", "outputObject", "mappingFields"}
+
+
+def parse_rules(config: dict[str, Any], *, source: str) -> list[DuplicateRule]:
+    """The duplicate rules of ``config``, validated (limits included)."""
+    matching = _matching_rules(config.get("matchingRules") or [], source)
+    rules = [
+        _duplicate_rule(item, f"{source}: duplicateRules[{i}]", matching)
+        for i, item in enumerate(
+            _list(config.get("duplicateRules") or [], f"{source}: duplicateRules")
+        )
+    ]
+    try:
+        validate_rules(rules)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+    return rules
+
+
+def _list(value: Any, where: str) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f"{where} must be a list of mappings")
+    return value
+
+
+def _keys(item: dict[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(item) - allowed)
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key {unknown[0]!r}; expected one of {', '.join(sorted(allowed))}"
+        )
+
+
+def _names(item: dict[str, Any], where: str) -> tuple[str, str]:
+    """(developer name, object) from developerName + sobjectType or fullName ``Object.Name``."""
+    full = str(item.get("fullName") or "")
+    obj_part, _, name_part = full.partition(".") if "." in full else ("", "", full)
+    name = str(item.get("developerName") or name_part).strip()
+    obj = str(item.get("sobjectType") or obj_part).strip()
+    if not name:
+        raise ConfigError(f"{where}.developerName is required")
+    if not obj:
+        raise ConfigError(f"{where}.sobjectType is required (or fullName like Contact.{name})")
+    return name, obj
+
+
+def _flag(value: Any, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "false"):
+        return text == "true"
+    raise ConfigError(f"{where}: {value!r} is not true or false")
+
+
+def _ops(value: Any, where: str) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    if isinstance(value, str):
+        value = [v for v in value.replace(";", ",").split(",") if v.strip()]
+    if not isinstance(value, list):
+        raise ConfigError(f"{where} must be a list such as [Alert, Report]")
+    return frozenset(str(v).strip() for v in value)
+
+
+def _matching_rules(value: Any, source: str) -> dict[str, MatchingRule]:
+    out: dict[str, MatchingRule] = {}
+    for i, item in enumerate(_list(value, f"{source}: matchingRules")):
+        where = f"{source}: matchingRules[{i}]"
+        _keys(item, _MATCHING_KEYS, where)
+        name, obj = _names(item, where)
+        if item.get("booleanFilter"):
+            raise ConfigError(
+                f"{where}.booleanFilter is not supported by localorg; its items are AND-ed"
+            )
+        status = str(item.get("ruleStatus") or "Active")
+        if status not in ("Active", "Inactive"):
+            raise ConfigError(f"{where}.ruleStatus {status!r} is not Active or Inactive")
+        fields = []
+        for j, it in enumerate(
+            _list(item.get("matchingRuleItems") or [], f"{where}.matchingRuleItems")
+        ):
+            iwhere = f"{where}.matchingRuleItems[{j}]"
+            _keys(it, _ITEM_KEYS, iwhere)
+            blank = str(it.get("blankValueBehavior") or "NullNotAllowed")
+            if blank != "NullNotAllowed":
+                raise ConfigError(
+                    f"{iwhere}.blankValueBehavior {blank!r} is not supported; blanks never match (NullNotAllowed)"
+                )
+            if not it.get("fieldName"):
+                raise ConfigError(f"{iwhere}.fieldName is required")
+            fields.append((str(it["fieldName"]).strip(), str(it.get("matchingMethod") or "Exact")))
+        if name.lower() in out:
+            raise ConfigError(f"{where}.developerName: {name!r} is declared twice")
+        label = str(item.get("label") or item.get("masterLabel") or name)
+        out[name.lower()] = MatchingRule(name, obj, tuple(fields), label, status == "Active")
+    return out
+
+
+def _duplicate_rule(
+    item: dict[str, Any], where: str, matching: dict[str, MatchingRule]
+) -> DuplicateRule:
+    _keys(item, _RULE_KEYS, where)
+    name, obj = _names(item, where)
+    refs = []
+    mappings: dict[str, dict[str, str]] = {}
+    for j, ref in enumerate(
+        _list(item.get("duplicateRuleMatchRules") or [], f"{where}.duplicateRuleMatchRules")
+    ):
+        rwhere = f"{where}.duplicateRuleMatchRules[{j}]"
+        _keys(ref, _MATCH_REF_KEYS, rwhere)
+        mname = str(ref.get("matchingRule") or "").strip()
+        mrule = matching.get(mname.lower())
+        if mrule is None:
+            raise ConfigError(
+                f"{rwhere}.matchingRule: {mname!r} is not declared under matchingRules"
+            )
+        declared = ref.get("matchRuleSObjectType")
+        if declared and str(declared).lower() != mrule.object_name.lower():
+            raise ConfigError(
+                f"{rwhere}.matchRuleSObjectType: {declared!r} but {mname} belongs to {mrule.object_name}"
+            )
+        refs.append(mrule)
+        mapping = ref.get("objectMapping")
+        if mapping:
+            if not isinstance(mapping, dict):
+                raise ConfigError(f"{rwhere}.objectMapping must be a mapping with mappingFields")
+            _keys(mapping, _MAPPING_KEYS, f"{rwhere}.objectMapping")
+            pairs = _list(
+                mapping.get("mappingFields") or [], f"{rwhere}.objectMapping.mappingFields"
+            )
+            if not all(p.get("inputField") and p.get("outputField") for p in pairs):
+                raise ConfigError(
+                    f"{rwhere}.objectMapping.mappingFields: each entry needs inputField and outputField"
+                )
+            mappings[mrule.developer_name] = {
+                str(p["outputField"]): str(p["inputField"]) for p in pairs
+            }
+    filters: list[FilterItem] = []
+    boolean_filter = None
+    flt = item.get("duplicateRuleFilter")
+    if flt:
+        if not isinstance(flt, dict):
+            raise ConfigError(
+                f"{where}.duplicateRuleFilter must be a mapping with duplicateRuleFilterItems"
+            )
+        _keys(flt, _FILTER_KEYS, f"{where}.duplicateRuleFilter")
+        boolean_filter = str(flt["booleanFilter"]) if flt.get("booleanFilter") else None
+        raw = _list(
+            flt.get("duplicateRuleFilterItems") or [],
+            f"{where}.duplicateRuleFilter.duplicateRuleFilterItems",
+        )
+        for k, fi in enumerate(sorted(raw, key=lambda x: int(x.get("sortOrder") or 0))):
+            fwhere = f"{where}.duplicateRuleFilter.duplicateRuleFilterItems[{k}]"
+            _keys(fi, _FILTER_ITEM_KEYS, fwhere)
+            if not fi.get("field") or not fi.get("operation"):
+                raise ConfigError(f"{fwhere}: field and operation are required")
+            value = fi.get("value")
+            filters.append(
+                FilterItem(
+                    str(fi["field"]),
+                    str(fi["operation"]),
+                    "" if value is None else str(value),
+                    str(fi.get("table") or "User"),
+                )
+            )
+    try:
+        sort_order = int(item.get("sortOrder", 1))
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}.sortOrder must be a whole number") from None
+    return DuplicateRule(
+        developer_name=name,
+        object_name=obj,
+        matching_rules=tuple(refs),
+        label=str(item.get("label") or item.get("masterLabel") or name),
+        active=_flag(item.get("isActive", True), f"{where}.isActive"),
+        action_on_insert=str(item.get("actionOnInsert") or "Allow"),
+        action_on_update=str(item.get("actionOnUpdate") or "Allow"),
+        operations_on_insert=_ops(
+            item.get("operationsOnInsert", ["Alert", "Report"]), f"{where}.operationsOnInsert"
+        ),
+        operations_on_update=_ops(
+            item.get("operationsOnUpdate", ["Alert", "Report"]), f"{where}.operationsOnUpdate"
+        ),
+        alert_text=str(item.get("alertText") or DEFAULT_ALERT_TEXT),
+        filters=tuple(filters),
+        boolean_filter=boolean_filter,
+        security_option=str(item.get("securityOption") or "EnforceSharingRules"),
+        sort_order=sort_order,
+        mappings=mappings,
+    )

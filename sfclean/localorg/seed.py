@@ -1,0 +1,527 @@
+"""Seeding a local org: an org config (YAML or JSON) plus one Data Loader CSV per object.
+
+A seed is a directory holding ``org.yaml`` (or ``org.yml`` / ``org.json``) and ``<Object>.csv``
+files, or a path to a config file alone, or a dict with the same structure (the CSV files then
+become ``records: {Object: [row dicts]}``), or None for an empty org. Config keys mirror
+Salesforce's Metadata API names; unknown keys are errors, so typos do not pass silently::
+
+    org: {name: Acme Sandbox, dailyApiLimit: 15000}
+    defaultUser: loader@acme.example.com    # session user; else a built-in admin is created
+    customPermissions:
+      - {developerName: Bypass_Duplicate_Rules, label: Bypass duplicate rules}
+    profiles:                                # "System Administrator" always exists
+      - {name: Integration User, viewAllData: false, modifyAllData: false,
+         customPermissions: [Bypass_Duplicate_Rules]}
+    permissionSets:
+      - {name: Dedupe_Admin, label: Dedupe admin, viewAllData: true, modifyAllData: false,
+         customPermissions: []}
+    users:
+      - {username: loader@acme.example.com, name: Load Er, email: loader@acme.example.com,
+         profile: Integration User, isActive: true, permissionSets: [Dedupe_Admin]}
+    permissionSetAssignments: [{user: someone@acme.example.com, permissionSet: Dedupe_Admin}]
+    apexClasses: [{name: LeadService, body: "public class LeadService {}"}]   # or bodyFile
+    apexTriggers: [{name: LeadDedupe, object: Lead, body: "trigger LeadDedupe on Lead ..."}]
+    matchingRules:
+      - developerName: Email_Match
+        sobjectType: Contact
+        ruleStatus: Active                    # Active | Inactive
+        matchingRuleItems: [{fieldName: Email, matchingMethod: Exact}]
+    duplicateRules:
+      - developerName: Lead_vs_Contacts
+        sobjectType: Lead
+        isActive: true
+        actionOnInsert: Allow                  # Allow | Block
+        actionOnUpdate: Allow
+        operationsOnInsert: [Alert, Report]
+        operationsOnUpdate: []
+        alertText: Use one of these records?
+        securityOption: EnforceSharingRules    # | BypassSharingRules
+        sortOrder: 1
+        duplicateRuleFilter:
+          booleanFilter: 1 AND 2               # optional; AND of all items by default
+          duplicateRuleFilterItems:
+            - {table: User, field: Profile.Name, operation: notEqual, value: Integration User}
+            - {table: User, field: Username, operation: notEqual, value: etl@acme.example.com}
+        duplicateRuleMatchRules:
+          - matchRuleSObjectType: Contact
+            matchingRule: Email_Match
+            objectMapping:                     # optional: Lead field -> Contact field
+              mappingFields: [{inputField: Email, outputField: Email}]
+
+Every profile gets a profile-owned PermissionSet (``IsOwnedByProfile``) carrying its
+permissions, and each user an assignment to it, as in a real org.
+
+CSV files (Data Loader export format): UTF-8 (a BOM is fine), a header row of API field names
+(case-insensitive), one file per object named ``<Object>.csv``. The ``Id`` column is optional;
+blank or missing Ids are minted. A reference cell (``AccountId``, ``OwnerId``, ``CreatedById``
+...) holds a 15/18-character Id, or ``@username`` for a User, or ``@Name`` for another object
+(the seeded record with that ``Name``, or ``DeveloperName``). Files load in dependency order
+(Account before Contact, ...). ``CreatedById``/``CreatedDate`` are honoured when present (so a
+seed can say who created which duplicates); otherwise the admin user (else the default user)
+and the fixed time ``SEED_TIME``. ``OwnerId`` defaults to the creator. Booleans accept
+true/false/1/0/yes/no; dates ``YYYY-MM-DD``; datetimes ISO 8601 (stored as Salesforce's
+``2024-01-31T09:30:00.000+0000``). Every problem raises ConfigError naming the file and key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sfclean.errors import ConfigError
+from sfclean.localorg.ids import IdFactory
+from sfclean.localorg.ruleconfig import parse_rules
+from sfclean.localorg.rules import RuleSet
+from sfclean.localorg.schema import SCHEMA, SObjectType, object_type
+from sfclean.localorg.seedrecords import NameIndex, RecordConverter, parse_bool, read_csv
+
+__all__ = ["ADMIN_PROFILE", "ADMIN_USERNAME", "SEED_TIME", "SeedInfo", "load_seed"]
+
+SEED_TIME = "2024-01-01T00:00:00.000+0000"
+ADMIN_PROFILE = "System Administrator"
+ADMIN_USERNAME = "admin@localorg.example.com"
+CONFIG_NAMES = ("org.yaml", "org.yml", "org.json")
+_LOAD_ORDER = ["User", "Account", "Contact", "Lead"]  # then the rest in SCHEMA order
+_TOP_KEYS = {
+    "org", "defaultUser", "customPermissions", "profiles", "permissionSets", "users",
+    "permissionSetAssignments", "apexClasses", "apexTriggers", "matchingRules",
+    "duplicateRules", "records",
+}  # fmt: skip
+
+
+@dataclass
+class SeedInfo:
+    """What seeding produced; ``users`` maps usernames to User Ids."""
+
+    org_id: str
+    org_name: str
+    default_user_id: str
+    users: dict[str, str]
+    rules: RuleSet
+    api_limit: int
+    admin_user_id: str | None = None
+    record_counts: dict[str, int] = field(default_factory=dict)
+
+
+def load_seed(seed: str | Path | dict[str, Any] | None, store: Any, ids: IdFactory) -> SeedInfo:
+    """Load ``seed`` into ``store`` (see the module docstring); raises ConfigError."""
+    config, source, csv_dir = _read_config(seed)
+    return _Seeder(config, source, csv_dir, store, ids).run()
+
+
+# --- reading the config ----------------------------------------------------------------------
+
+
+def _read_config(
+    seed: str | Path | dict[str, Any] | None,
+) -> tuple[dict[str, Any], str, Path | None]:
+    if seed is None:
+        return {}, "seed", None
+    if isinstance(seed, dict):
+        return seed, "seed config", None
+    path = Path(seed)
+    if path.is_dir():
+        found = [path / n for n in CONFIG_NAMES if (path / n).is_file()]
+        if len(found) > 1:
+            raise ConfigError(f"{path}: holds both {found[0].name} and {found[1].name}; keep one")
+        return (_parse_file(found[0]) if found else {}), str(found[0] if found else path), path
+    if path.is_file():
+        return _parse_file(path), str(path), None
+    raise ConfigError(f"{path}: seed not found; give a directory with org.yaml and CSV files")
+
+
+def _parse_file(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"{path}: cannot be read ({exc.__class__.__name__}); save it as UTF-8"
+        ) from None
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else getattr(exc, "lineno", "?")
+        raise ConfigError(
+            f"{path}: not valid {path.suffix[1:].upper()} near line {line}; fix the syntax"
+        ) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{path}: the top level must be a mapping of keys such as users, duplicateRules"
+        )
+    return data
+
+
+def _items(config: dict[str, Any], key: str, source: str) -> list[dict[str, Any]]:
+    value = config.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f"{source}: {key} must be a list of mappings")
+    return value
+
+
+def _check_keys(item: dict[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(item) - allowed)
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key {unknown[0]!r}; expected one of {', '.join(sorted(allowed))}"
+        )
+
+
+def _need(item: dict[str, Any], key: str, where: str) -> str:
+    value = item.get(key)
+    if value is None or not str(value).strip():
+        raise ConfigError(f"{where}.{key} is required")
+    return str(value).strip()
+
+
+# --- the seeder ------------------------------------------------------------------------------
+
+
+class _Seeder:
+    def __init__(
+        self, config: dict[str, Any], source: str, csv_dir: Path | None, store: Any, ids: IdFactory
+    ) -> None:
+        self.config, self.source, self.csv_dir, self.store, self.ids = (
+            config,
+            source,
+            csv_dir,
+            store,
+            ids,
+        )
+        self.rows: dict[str, list[dict[str, Any]]] = {}
+        self.profiles: dict[str, str] = {}  # lower name -> Id
+        self.owned_ps: dict[str, str] = {}  # profile Id -> its permission set Id
+        self.permsets: dict[str, str] = {}  # lower name -> Id
+        self.custom_perms: dict[str, str] = {}  # lower developer name -> Id
+        self.users: dict[str, str] = {}  # username -> Id
+        self.creator = ""
+
+    def run(self) -> SeedInfo:
+        _check_keys(self.config, _TOP_KEYS, self.source)
+        org = self.config.get("org") or {}
+        if not isinstance(org, dict):
+            raise ConfigError(f"{self.source}: org must be a mapping with name and dailyApiLimit")
+        _check_keys(org, {"name", "dailyApiLimit", "isSandbox"}, f"{self.source}: org")
+        org_name = str(org.get("name") or "localorg")
+        try:
+            api_limit = int(org.get("dailyApiLimit", 15000))
+        except (TypeError, ValueError):
+            raise ConfigError(f"{self.source}: org.dailyApiLimit must be a whole number") from None
+        org_id = self.ids.new("00D")
+        self._add(
+            "Organization",
+            {
+                "Id": org_id,
+                "Name": org_name,
+                "OrganizationType": "Developer Edition",
+                "IsSandbox": parse_bool(
+                    org.get("isSandbox", False), f"{self.source}: org.isSandbox"
+                ),
+                "InstanceName": "LOCAL",
+            },
+        )
+        self._custom_permissions()
+        self._profiles()
+        self._permission_sets()
+        admin_id, default_id = self._users()
+        self.creator = admin_id or default_id
+        for rows in self.rows.values():
+            for row in rows:
+                self._audit(row)
+        self._apex()
+        rules = RuleSet(parse_rules(self.config, source=self.source), ids=self.ids)
+        for name, rows in rules.sobject_rows(
+            created_by=self.creator, created_date=SEED_TIME
+        ).items():
+            self.rows.setdefault(name, []).extend(rows)
+        counts: dict[str, int] = {}
+        for name, rows in self.rows.items():
+            counts[name] = self.store.bulk_load(name, rows)
+        for name, loaded in self._records():
+            counts[name] = counts.get(name, 0) + loaded
+        return SeedInfo(
+            org_id, org_name, default_id, dict(self.users), rules, api_limit, admin_id, counts
+        )
+
+    def _add(self, object_name: str, row: dict[str, Any]) -> dict[str, Any]:
+        self.rows.setdefault(object_name, []).append(row)
+        return row
+
+    def _audit(self, row: dict[str, Any]) -> None:
+        row.setdefault("CreatedById", self.creator)
+        row.setdefault("CreatedDate", SEED_TIME)
+        row.setdefault("LastModifiedById", row["CreatedById"])
+        row.setdefault("LastModifiedDate", row["CreatedDate"])
+        row.setdefault("SystemModstamp", row["LastModifiedDate"])
+
+    def _custom_permissions(self) -> None:
+        for i, item in enumerate(_items(self.config, "customPermissions", self.source)):
+            where = f"{self.source}: customPermissions[{i}]"
+            _check_keys(item, {"developerName", "label"}, where)
+            name = _need(item, "developerName", where)
+            rid = self.ids.new("0CP")
+            self.custom_perms[name.lower()] = rid
+            self._add(
+                "CustomPermission",
+                {"Id": rid, "DeveloperName": name, "MasterLabel": str(item.get("label") or name)},
+            )
+
+    def _grant(self, ps_id: str, names: object, where: str) -> None:
+        if not isinstance(names, list):
+            raise ConfigError(f"{where}.customPermissions must be a list of developer names")
+        for name in names:
+            cp = self.custom_perms.get(str(name).lower())
+            if cp is None:
+                raise ConfigError(
+                    f"{where}.customPermissions: {name!r} is not declared under customPermissions"
+                )
+            self._add(
+                "SetupEntityAccess",
+                {
+                    "Id": self.ids.new("0J0"),
+                    "ParentId": ps_id,
+                    "SetupEntityId": cp,
+                    "SetupEntityType": "CustomPermission",
+                },
+            )
+
+    def _permission_set(
+        self, name: str, label: str, item: dict[str, Any], where: str, profile_id: str | None
+    ) -> str:
+        ps_id = self.ids.new("0PS")
+        self._add(
+            "PermissionSet",
+            {
+                "Id": ps_id, "Name": name, "Label": label,
+                "PermissionsModifyAllData": parse_bool(item.get("modifyAllData", False), f"{where}.modifyAllData"),
+                "PermissionsViewAllData": parse_bool(item.get("viewAllData", False), f"{where}.viewAllData"),
+                "PermissionsApiEnabled": parse_bool(item.get("apiEnabled", True), f"{where}.apiEnabled"),
+                "IsOwnedByProfile": profile_id is not None, "ProfileId": profile_id,
+            },
+        )  # fmt: skip
+        self._grant(ps_id, item.get("customPermissions", []), where)
+        return ps_id
+
+    def _profiles(self) -> None:
+        items = list(_items(self.config, "profiles", self.source))
+        if not any(str(p.get("name", "")).lower() == ADMIN_PROFILE.lower() for p in items):
+            items.insert(0, {"name": ADMIN_PROFILE, "modifyAllData": True, "viewAllData": True})
+        for i, item in enumerate(items):
+            where = f"{self.source}: profiles[{i}]"
+            _check_keys(
+                item,
+                {
+                    "name",
+                    "userType",
+                    "modifyAllData",
+                    "viewAllData",
+                    "apiEnabled",
+                    "customPermissions",
+                },
+                where,
+            )
+            name = _need(item, "name", where)
+            if name.lower() in self.profiles:
+                raise ConfigError(f"{where}.name: profile {name!r} is declared twice")
+            pid = self.ids.new("00e")
+            self.profiles[name.lower()] = pid
+            self._add(
+                "Profile",
+                {"Id": pid, "Name": name, "UserType": str(item.get("userType") or "Standard")},
+            )
+            self.owned_ps[pid] = self._permission_set("X" + pid[:15], name, item, where, pid)
+
+    def _permission_sets(self) -> None:
+        for i, item in enumerate(_items(self.config, "permissionSets", self.source)):
+            where = f"{self.source}: permissionSets[{i}]"
+            _check_keys(
+                item,
+                {
+                    "name",
+                    "label",
+                    "modifyAllData",
+                    "viewAllData",
+                    "apiEnabled",
+                    "customPermissions",
+                },
+                where,
+            )
+            name = _need(item, "name", where)
+            if name.lower() in self.permsets:
+                raise ConfigError(f"{where}.name: permission set {name!r} is declared twice")
+            self.permsets[name.lower()] = self._permission_set(
+                name, str(item.get("label") or name), item, where, None
+            )
+
+    def _users(self) -> tuple[str | None, str]:
+        items = _items(self.config, "users", self.source)
+        default = self.config.get("defaultUser")
+        admin_id = None
+        entries = [(f"{self.source}: users[{i}]", item) for i, item in enumerate(items)]
+        if not default:
+            builtin = {
+                "username": ADMIN_USERNAME,
+                "name": "Local Admin",
+                "email": ADMIN_USERNAME,
+                "profile": ADMIN_PROFILE,
+            }
+            entries.insert(0, (f"{self.source}: built-in admin user", builtin))
+        assign: list[tuple[str, str, str]] = []
+        for where, item in entries:
+            _check_keys(
+                item,
+                {
+                    "username",
+                    "name",
+                    "firstName",
+                    "lastName",
+                    "email",
+                    "alias",
+                    "profile",
+                    "isActive",
+                    "userType",
+                    "permissionSets",
+                },
+                where,
+            )
+            username = _need(item, "username", where)
+            if username.lower() in (u.lower() for u in self.users):
+                raise ConfigError(f"{where}.username: {username!r} is declared twice")
+            first, last = item.get("firstName"), item.get("lastName")
+            if last is None:
+                parts = str(item.get("name") or username.split("@")[0]).rsplit(" ", 1)
+                first, last = (parts[0], parts[1]) if len(parts) == 2 else (None, parts[0])
+            profile = str(item.get("profile") or ADMIN_PROFILE)
+            pid = self.profiles.get(profile.lower())
+            if pid is None:
+                raise ConfigError(f"{where}.profile: {profile!r} is not declared under profiles")
+            uid = self.ids.new("005")
+            self.users[username] = uid
+            if username == ADMIN_USERNAME and not default:
+                admin_id = uid
+            name = f"{first} {last}" if first else str(last)
+            self._add(
+                "User",
+                {
+                    "Id": uid, "Username": username, "FirstName": first, "LastName": last, "Name": name,
+                    "Email": str(item.get("email") or username), "Alias": str(item.get("alias") or username[:8]),
+                    "ProfileId": pid, "IsActive": parse_bool(item.get("isActive", True), f"{where}.isActive"),
+                    "UserType": str(item.get("userType") or "Standard"),
+                },
+            )  # fmt: skip
+            assign.append((uid, self.owned_ps[pid], where))
+            for ps in item.get("permissionSets") or []:
+                assign.append((uid, self._permset_id(str(ps), f"{where}.permissionSets"), where))
+        for i, item in enumerate(_items(self.config, "permissionSetAssignments", self.source)):
+            where = f"{self.source}: permissionSetAssignments[{i}]"
+            _check_keys(item, {"user", "permissionSet"}, where)
+            user = _need(item, "user", where)
+            uid = next((v for k, v in self.users.items() if k.lower() == user.lower()), None)
+            if uid is None:
+                raise ConfigError(f"{where}.user: {user!r} is not declared under users")
+            assign.append(
+                (
+                    uid,
+                    self._permset_id(_need(item, "permissionSet", where), f"{where}.permissionSet"),
+                    where,
+                )
+            )
+        for uid, ps_id, _ in dict.fromkeys(assign):
+            self._add(
+                "PermissionSetAssignment",
+                {"Id": self.ids.new("0Pa"), "AssigneeId": uid, "PermissionSetId": ps_id},
+            )
+        if default:
+            uid = next(
+                (v for k, v in self.users.items() if k.lower() == str(default).lower()), None
+            )
+            if uid is None:
+                raise ConfigError(
+                    f"{self.source}: defaultUser {default!r} is not declared under users"
+                )
+            return admin_id, uid
+        assert admin_id is not None
+        return admin_id, admin_id
+
+    def _permset_id(self, name: str, where: str) -> str:
+        ps = self.permsets.get(name.lower())
+        if ps is None:
+            raise ConfigError(f"{where}: {name!r} is not declared under permissionSets")
+        return ps
+
+    def _apex(self) -> None:
+        for key, obj in (("apexClasses", "ApexClass"), ("apexTriggers", "ApexTrigger")):
+            for i, item in enumerate(_items(self.config, key, self.source)):
+                where = f"{self.source}: {key}[{i}]"
+                allowed = {"name", "body", "bodyFile", "status", "apiVersion"} | (
+                    {"object"} if obj == "ApexTrigger" else set()
+                )
+                _check_keys(item, allowed, where)
+                body = item.get("body")
+                if item.get("bodyFile"):
+                    base = self.csv_dir or Path(self.source).parent
+                    try:
+                        body = (base / str(item["bodyFile"])).read_text(encoding="utf-8")
+                    except OSError:
+                        raise ConfigError(
+                            f"{where}.bodyFile: {item['bodyFile']!r} cannot be read"
+                        ) from None
+                row = {
+                    "Id": self.ids.new(SCHEMA[obj].key_prefix),
+                    "Name": _need(item, "name", where),
+                    "Body": body,
+                    "Status": str(item.get("status") or "Active"),
+                    "ApiVersion": float(item.get("apiVersion", 62.0)),
+                }
+                if obj == "ApexTrigger":
+                    row["TableEnumOrId"] = _need(item, "object", where)
+                self._audit(self._add(obj, row))
+
+    # -- records (CSV files or config "records") ----------------------------------------------
+
+    def _records(self) -> Iterator[tuple[str, int]]:
+        sources: dict[str, tuple[str, Callable[[], Iterator[dict[str, Any]]]]] = {}
+        records = self.config.get("records") or {}
+        if not isinstance(records, dict):
+            raise ConfigError(f"{self.source}: records must map object names to lists of rows")
+        for name, rows in records.items():
+            obj = self._object(str(name), f"{self.source}: records")
+            if not isinstance(rows, list):
+                raise ConfigError(f"{self.source}: records.{name} must be a list of rows")
+            sources[obj.name] = (f"{self.source}: records.{obj.name}", lambda rows=rows: iter(rows))
+        if self.csv_dir is not None:
+            for path in sorted(self.csv_dir.glob("*.csv")):
+                obj = self._object(path.stem, str(path))
+                if obj.name in sources:
+                    raise ConfigError(
+                        f"{path}: {obj.name} records are also given elsewhere; keep one source"
+                    )
+                sources[obj.name] = (str(path), lambda path=path: read_csv(path))
+        order = [n for n in _LOAD_ORDER if n in sources] + [
+            n for n in SCHEMA if n in sources and n not in _LOAD_ORDER
+        ]
+        names = NameIndex(self.rows)
+        for name in order:
+            where, rows = sources[name]
+            loader = RecordConverter(
+                SCHEMA[name], where, ids=self.ids, names=names, audit=self._audit
+            )
+            converted = [loader.convert(row, n) for n, row in enumerate(rows(), start=2)]
+            names.add(name, converted)
+            if name == "User":
+                self.users.update({r["Username"]: r["Id"] for r in converted})
+            yield name, self.store.bulk_load(name, converted)
+
+    def _object(self, name: str, where: str) -> SObjectType:
+        obj = object_type(name)
+        if obj is None or obj.name == "Organization":
+            raise ConfigError(
+                f"{where}: {name!r} is not an object localorg can seed; name files like Contact.csv"
+            )
+        return obj
