@@ -22,7 +22,7 @@ import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import jwt
 import requests
@@ -79,8 +79,11 @@ class Login:
 class Authenticator(Protocol):
     """One way of obtaining a :class:`Login`."""
 
-    mode: str
-    can_renew: bool
+    @property
+    def mode(self) -> str: ...
+
+    @property
+    def can_renew(self) -> bool: ...
 
     def login(self, http: requests.Session, api_version: str) -> Login: ...
 
@@ -93,8 +96,8 @@ class TokenAuth:
 
     instance_url: str
     access_token: str = field(repr=False)
-    mode: str = "token"
-    can_renew: bool = False
+    mode: ClassVar[str] = "token"
+    can_renew: ClassVar[bool] = False
 
     def login(self, http: requests.Session, api_version: str) -> Login:
         return Login(_https(self.instance_url, "--instance-url"), self.access_token)
@@ -161,8 +164,8 @@ class PasswordAuth:
     base_url: str = "https://login.salesforce.com"
     consumer_key: str | None = None
     consumer_secret: str | None = field(default=None, repr=False)
-    mode: str = "password"
-    can_renew: bool = True
+    mode: ClassVar[str] = "password"
+    can_renew: ClassVar[bool] = True
 
     def secrets(self) -> tuple[str | None, ...]:
         return (self.password, self.security_token, self.consumer_secret)
@@ -228,8 +231,8 @@ class JwtAuth:
     consumer_key: str
     private_key_file: str
     base_url: str = "https://login.salesforce.com"
-    mode: str = "jwt"
-    can_renew: bool = True
+    mode: ClassVar[str] = "jwt"
+    can_renew: ClassVar[bool] = True
 
     def secrets(self) -> tuple[str | None, ...]:
         return ()
@@ -277,8 +280,8 @@ class CliAuth:
     """
 
     alias: str
-    mode: str = "cli"
-    can_renew: bool = True
+    mode: ClassVar[str] = "cli"
+    can_renew: ClassVar[bool] = True
 
     def secrets(self) -> tuple[str | None, ...]:
         return ()

@@ -37,6 +37,13 @@ def _salesforce(login: Login, http: requests.Session, api_version: str) -> Sales
     )
 
 
+def _query_more(url: str) -> Callable[[Salesforce], Any]:
+    def fetch(sf: Salesforce) -> Any:
+        return sf.query_more(url, identifier_is_url=True)
+
+    return fetch
+
+
 class Connection:
     """A verified session with one Salesforce org. Create it with :func:`sfclean.connect`.
 
@@ -150,8 +157,7 @@ class Connection:
             yield from page["records"]
             if page.get("done", True) or not page.get("nextRecordsUrl"):
                 return
-            next_url = page["nextRecordsUrl"]
-            page = self.call(lambda sf, url=next_url: sf.query_more(url, identifier_is_url=True))
+            page = self.call(_query_more(str(page["nextRecordsUrl"])))
 
     def composite(
         self, subrequests: Sequence[Mapping[str, Any]], *, all_or_none: bool = False
@@ -174,8 +180,8 @@ class Connection:
                 item["url"] = prefix + str(item["url"])
             items.append(item)
         body = {"allOrNone": all_or_none, "compositeRequest": items}
-        answer = self.call(lambda sf: sf.restful("composite", method="POST", json=body))
-        return list(answer["compositeResponse"])
+        answer = self.call(lambda sf: sf.restful("composite", method="POST", json=body)) or {}
+        return list(answer.get("compositeResponse", []))
 
     def limits(self) -> dict[str, Any]:
         """The org's ``limits/`` resource (DailyApiRequests, DailyBulkApiBatches, ...)."""

@@ -101,7 +101,8 @@ def scrub(text: str, secrets: Iterable[str | None]) -> str:
     """``text`` with every secret (password, token, ...) replaced by ``***``."""
     for secret in secrets:
         if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
+            while secret in text:  # a replacement can form a new occurrence: repeat
+                text = text.replace(secret, "***")
     return text
 
 
