@@ -129,7 +129,7 @@ ROLE = ["info@northwind.example", "sales@contoso.example", "Support@fabrikam.exa
         "admin@example.com", "contact@alpine-ski.example", "hello@blue-yonder.example",
         "office@humongous.example", "marketing@example.org"]  # fmt: skip
 DISPOSABLE = ["jane.fake@mailinator.com", "test123@guerrillamail.com", "k.l@10minutemail.com",
-              "shopper@yopmail.com", "promo@trashmail.com", "x9@eu.mailinator.com"]  # fmt: skip
+              "shopper@yopmail.com", "deals4me@trashmail.com", "x9@eu.mailinator.com"]  # fmt: skip
 BAD_PHONES = ["555-1234", "123", "n/a", "0000000000", "+1 (999) 000-0000", "phone on request"]
 NOTES = [
     "Met at booth 12, asked for pricing.\nFollow up in Q3, or sooner if budget frees up.",
@@ -228,6 +228,7 @@ def _damage_phone(rng: random.Random, row: dict[str, str]) -> None:
         (f"+44 (0)20 7946 0{n:03d}", "GB", "GB"),
     ]
     row["Phone"], code, row["Country"] = rng.choice(kinds)
+    row["MobilePhone"] = ""
     row["City"], row["State"], row["PostalCode"] = rng.choice(COUNTRIES[code]["places"])
 
 
