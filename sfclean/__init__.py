@@ -12,6 +12,7 @@ from sfclean.errors import (
     OrgError,
     SfcleanError,
 )
+from sfclean.io import read_csv, read_sdl_mapping
 from sfclean.salesforce import Connection, connect
 
 __all__ = [
@@ -25,4 +26,6 @@ __all__ = [
     "OrgError",
     "SfcleanError",
     "connect",
+    "read_csv",
+    "read_sdl_mapping",
 ]
