@@ -25,7 +25,7 @@ from werkzeug.wrappers import Request, Response
 
 import sfclean
 from sfclean.errors import ApiError, AuthError, ConfigError, ConnectionFailed
-from sfclean.salesforce._auth import login_url
+from sfclean.salesforce._auth import jwt_audience, login_url
 from sfclean.salesforce._transport import scrub, short_message
 
 GOOD_TOKEN = "00D000000000001!AQgoodtokensecretvalue"
@@ -368,6 +368,21 @@ def test_bad_options_are_config_errors(kwargs: dict[str, object], expected: str)
 )
 def test_domain_forms(domain: str, url: str) -> None:
     assert login_url(domain) == url
+
+
+@pytest.mark.parametrize(
+    ("domain", "audience"),
+    [
+        ("login", "https://login.salesforce.com"),
+        ("test", "https://test.salesforce.com"),
+        ("acme.my", "https://login.salesforce.com"),
+        ("acme--uat.sandbox.my", "https://test.salesforce.com"),
+        ("https://127.0.0.1:8443", "https://127.0.0.1:8443"),
+        ("https://acme.my.site.com", "https://acme.my.site.com"),
+    ],
+)
+def test_jwt_audience(domain: str, audience: str) -> None:
+    assert jwt_audience(login_url(domain)) == audience
 
 
 def test_jwt_with_unreadable_key_file_is_config_error(tmp_path: Path) -> None:

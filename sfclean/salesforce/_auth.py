@@ -23,6 +23,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
+from urllib.parse import urlsplit
 
 import jwt
 import requests
@@ -39,6 +40,7 @@ __all__ = [
     "Login",
     "PasswordAuth",
     "TokenAuth",
+    "jwt_audience",
     "login_url",
 ]
 
@@ -60,6 +62,21 @@ def login_url(domain: str) -> str:
         )
     host = domain if domain.lower().endswith(".salesforce.com") else f"{domain}.salesforce.com"
     return f"https://{host}"
+
+
+def jwt_audience(base_url: str) -> str:
+    """The JWT ``aud`` claim for a login host.
+
+    Salesforce wants ``https://login.salesforce.com`` (production, also behind a My Domain) or
+    ``https://test.salesforce.com`` (sandboxes), whatever host the token request goes to; any
+    other host (an Experience Cloud site, a local org) is its own audience.
+    """
+    host = (urlsplit(base_url).hostname or "").lower()
+    if host == "test.salesforce.com" or host.endswith(".sandbox.my.salesforce.com"):
+        return "https://test.salesforce.com"
+    if host == "salesforce.com" or host.endswith(".salesforce.com"):
+        return "https://login.salesforce.com"
+    return base_url
 
 
 def _https(url: str, what: str) -> str:
@@ -248,7 +265,7 @@ class JwtAuth:
         claims = {
             "iss": self.consumer_key,
             "sub": self.username,
-            "aud": self.base_url,
+            "aud": jwt_audience(self.base_url),
             "exp": int(time.time()) + 180,
         }
         try:
