@@ -355,6 +355,13 @@ def test_bad_options_are_config_errors(kwargs: dict[str, object], expected: str)
         assert secret not in str(info.value)
 
 
+def test_ca_bundle_without_certificate_is_config_error(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate\n")
+    with pytest.raises(ConfigError, match="holds no PEM certificate"):
+        sfclean.connect(instance_url="https://127.0.0.1:9", access_token="t", ca_bundle=junk)
+
+
 @pytest.mark.parametrize(
     ("domain", "url"),
     [

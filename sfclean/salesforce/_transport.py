@@ -81,6 +81,13 @@ def build_session(
                 f"--ca-bundle {path} is not a file; pass the PEM file of the CA that signed "
                 "the org's certificate"
             )
+        try:
+            ssl.create_default_context(cafile=path)
+        except (ssl.SSLError, ValueError) as exc:
+            raise ConfigError(
+                f"--ca-bundle {path} holds no PEM certificate; pass the CA certificate file "
+                "(-----BEGIN CERTIFICATE-----)"
+            ) from exc
         session.verify = path
         session.trust_env = False
     adapter = _TimeoutAdapter(timeout)
