@@ -1,0 +1,242 @@
+"""Field-level validation and value conversion for saves, in Salesforce's error codes.
+
+Used by :mod:`sfclean.localorg.engine` (whose docstring gives the order of checks). Values
+arrive as Bulk CSV strings or JSON values; :func:`convert_value` turns both into the Python
+values the store keeps.
+
+Email check (an approximation of the org's, which is looser than RFC 5322 validators):
+``local@domain`` with exactly one ``@``, no whitespace, a local part of 1-64 characters from
+letters, digits and ``!#$%&'*+/=?^_`{|}~.-``, and a domain of dot-separated labels of letters,
+digits and hyphens with at least one dot. Length is checked first (``STRING_TOO_LONG``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime, timezone
+from typing import Any
+
+from .describe import field_label
+from .ids import is_valid_id, to_18
+from .schema import TEXT_TYPES, Field, SObjectType, object_for_id
+from .types import SfError
+
+__all__ = [
+    "BULK_APIS",
+    "InvalidValue",
+    "check_value",
+    "convert_value",
+    "is_valid_email",
+    "prepare",
+    "required_missing",
+    "sf_datetime",
+]
+
+BULK_APIS = frozenset({"bulk1", "bulk2"})
+_EMAIL = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", re.ASCII
+)
+_TRUE = frozenset({"true", "1", "yes", "y", "on"})
+_FALSE = frozenset({"false", "0", "no", "n", "off"})
+
+
+class InvalidValue(ValueError):
+    """A value cannot be converted to its field's type (INVALID_TYPE_ON_FIELD_IN_RECORD)."""
+
+
+def sf_datetime(value: datetime) -> str:
+    """Salesforce's datetime format: ``2024-01-31T09:30:00.000+0000`` (UTC)."""
+    value = value.astimezone(timezone.utc) if value.tzinfo else value
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
+
+
+def is_valid_email(value: str) -> bool:
+    """The email approximation described in the module docstring."""
+    return _EMAIL.fullmatch(value) is not None
+
+
+def convert_value(f: Field, value: Any) -> Any:
+    """Convert a caller's value (a Bulk CSV string or a JSON value) for field ``f``.
+
+    Returns the Python value to store (None for blank); raises :class:`InvalidValue`.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str) and not value.strip():
+        return None
+    kind = f.type
+    if kind == "boolean":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise InvalidValue(value)
+    if isinstance(value, (dict, list)):
+        raise InvalidValue(value)
+    if kind in ("int", "double"):
+        if isinstance(value, bool):
+            raise InvalidValue(value)
+        try:
+            number = float(str(value).strip()) if isinstance(value, str) else float(value)
+        except ValueError:
+            raise InvalidValue(value) from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise InvalidValue(value)
+        if kind == "int":
+            if not number.is_integer():
+                raise InvalidValue(value)
+            return int(number)
+        return number
+    if kind == "date":
+        try:
+            return date.fromisoformat(str(value).strip()[:10]).isoformat()
+        except ValueError:
+            raise InvalidValue(value) from None
+    if kind == "datetime":
+        return sf_datetime(_parse_datetime(str(value).strip()))
+    if kind in TEXT_TYPES:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return value if isinstance(value, str) else str(value)
+    return value
+
+
+def _parse_datetime(text: str) -> datetime:
+    raw = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
+    if re.search(r"[+-]\d{4}$", raw):
+        raw = raw[:-2] + ":" + raw[-2:]
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        raise InvalidValue(text) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _attr_key(key: str) -> bool:
+    return key.lower() == "attributes"
+
+
+def prepare(
+    obj: SObjectType,
+    record: dict[str, Any],
+    *,
+    operation: str,
+    api: str,
+    exists: Callable[[str, str], bool],
+) -> tuple[dict[str, Any], list[SfError]]:
+    """Convert and validate one record's caller-supplied fields (steps 1-3 of the engine).
+
+    Returns (values by canonical name, errors). The Id key is kept on updates."""
+    values: dict[str, Any] = {}
+    errors: list[SfError] = []
+    readonly: list[str] = []
+    for key, raw in record.items():
+        if _attr_key(key):
+            continue
+        f = obj.field(key)
+        if f is None:
+            return {}, [
+                SfError("INVALID_FIELD", f"No such column '{key}' on sobject of type {obj.name}")
+            ]
+        if api in BULK_APIS and isinstance(raw, str):
+            if raw.strip() == "#N/A":
+                raw = None
+            elif operation == "update" and not raw.strip() and f.name != "Id":
+                continue
+        if f.name == "Id" and operation == "update":
+            values["Id"] = raw
+            continue
+        blank = raw is None or (isinstance(raw, str) and not raw.strip())
+        allowed = f.createable if operation == "insert" else f.updateable
+        if not allowed:
+            if not blank:
+                readonly.append(f.name)
+            continue
+        try:
+            value = convert_value(f, raw)
+        except InvalidValue:
+            errors.append(
+                SfError(
+                    "INVALID_TYPE_ON_FIELD_IN_RECORD",
+                    f"{field_label(obj, f)}: value not of required type: {raw}",
+                    [f.name],
+                )
+            )
+            continue
+        if f.type == "boolean" and value is None:
+            value = False
+        values[f.name] = value
+    if readonly:
+        if operation == "insert" and readonly == ["Id"]:
+            msg = "Record ID: cannot specify Id in an insert call"
+        else:
+            msg = (
+                f"Unable to create/update fields: {', '.join(readonly)}. Please check the "
+                "security settings of this field and verify that it is read/write for your "
+                "profile or permission set."
+            )
+        errors.insert(0, SfError("INVALID_FIELD_FOR_INSERT_UPDATE", msg, readonly))
+    for name, value in values.items():
+        if name != "Id" and value is not None:
+            errors.extend(check_value(obj, obj.field(name), value, exists))  # type: ignore[arg-type]
+    return values, errors
+
+
+def check_value(
+    obj: SObjectType, f: Field, value: Any, exists: Callable[[str, str], bool]
+) -> list[SfError]:
+    """Length, email, and reference checks for one converted, non-null value."""
+    label = field_label(obj, f)
+    if f.type in TEXT_TYPES and f.type != "reference" and f.length and len(value) > f.length:
+        return [
+            SfError(
+                "STRING_TOO_LONG",
+                f"{label}: data value too large: {value} (max length={f.length})",
+                [f.name],
+            )
+        ]
+    if f.type == "email" and not is_valid_email(value):
+        return [
+            SfError("INVALID_EMAIL_ADDRESS", f"{label}: invalid email address: {value}", [f.name])
+        ]
+    if f.type == "reference":
+        if not is_valid_id(value):
+            return [
+                SfError("MALFORMED_ID", f"{label}: id value of incorrect type: {value}", [f.name])
+            ]
+        target = object_for_id(value)
+        if (
+            target is None
+            or target.name not in f.reference_to
+            or not exists(target.name, to_18(value))
+        ):
+            return [
+                SfError(
+                    "INVALID_CROSS_REFERENCE_KEY",
+                    f"{label}: invalid cross reference id",
+                    [f.name],
+                )
+            ]
+    return []
+
+
+def required_missing(
+    obj: SObjectType, row: dict[str, Any], *, only: set[str] | None = None
+) -> SfError | None:
+    """REQUIRED_FIELD_MISSING listing every blank required field (of ``only``, if given)."""
+    missing = [
+        f.name
+        for f in obj.fields
+        if f.required and (only is None or f.name in only) and row.get(f.name) is None
+    ]
+    if not missing:
+        return None
+    return SfError(
+        "REQUIRED_FIELD_MISSING",
+        f"Required fields are missing: [{', '.join(missing)}]",
+        missing,
+    )
