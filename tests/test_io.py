@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -268,6 +269,52 @@ def test_write_then_read_round_trips_any_text(rows: list[tuple[str, str, str]]) 
         write_outputs(tmp, {"data.csv": df, "manifest.json": {"ok": True}})
         back = read_csv(Path(tmp) / "data.csv")
     assert back.to_dict("records") == df.to_dict("records")
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.sampled_from([",", ";", "\t"]),
+    st.lists(st.tuples(text_cells, text_cells, text_cells), min_size=1, max_size=8),
+)
+def test_any_delimiter_is_detected_and_cells_survive(
+    delimiter: str, rows: list[tuple[str, str, str]]
+) -> None:
+    import csv
+    import io
+    import tempfile
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(["Email", "Phone", "Notes"])
+    writer.writerows(rows)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "in.csv"
+        path.write_bytes(buffer.getvalue().encode("utf-8"))
+        df = read_csv(path)
+    assert df.attrs["sfclean"]["delimiter"] == delimiter
+    assert [tuple(r) for r in df.itertuples(index=False)] == rows
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=5), min_size=1, max_size=12))
+def test_ragged_rows_are_found_whatever_their_lengths(lengths: list[int]) -> None:
+    import tempfile
+
+    body = [",".join(["x"] * n) for n in lengths]
+    bad_rows = [i + 2 for i, n in enumerate(lengths) if n != 3]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "in.csv"
+        path.write_text("a,b,c\n" + "\n".join(body) + "\n", encoding="utf-8")
+        if not bad_rows:
+            assert len(read_csv(path)) == len(lengths)
+            return
+        with pytest.raises(InputError) as info:
+            read_csv(path)
+    message = str(info.value)
+    named = [int(n) for n in re.findall(r"(?:rows?|,) (\d+)", message)]
+    more = sum(int(n) for n in re.findall(r"and (\d+) more", message))
+    assert set(named) <= set(bad_rows)
+    assert len(named) + more == len(bad_rows)
 
 
 # --- .sdl mappings ------------------------------------------------------------------------

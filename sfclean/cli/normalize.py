@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Literal
 
 import click
 import pandas as pd
@@ -109,8 +110,8 @@ def normalize_command(
     mapping: Path | None,
     encoding: str | None,
     delimiter: str | None,
-    invalid_phone: str,
-    match_key: str,
+    invalid_phone: Literal["keep", "clear", "reject"],
+    match_key: Literal["email", "provider"],
     fill_blanks: bool,
     check_deliverability: bool,
     keep_reasons: tuple[str, ...],
