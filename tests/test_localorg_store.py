@@ -260,3 +260,19 @@ def test_file_backed_store_persists(tmp_path) -> None:
     s2 = Store(path)
     assert s2.get("Lead", row["Id"], ["Email"]) == {"Email": "keep@x.com"}
     s2.close()
+
+
+def test_transaction_inside_a_callers_savepoint(store: Store) -> None:
+    ids = IdFactory()
+    with store.lock:
+        store.conn.execute("SAVEPOINT outer_sp")
+        with store.transaction():
+            store.insert("Lead", [_lead(ids, "a@b.com")])
+        with pytest.raises(RuntimeError), store.transaction():
+            store.insert("Lead", [_lead(ids, "b@b.com")])
+            raise RuntimeError("inner fails")
+        assert store.count("Lead") == 1
+        store.conn.execute("ROLLBACK TO outer_sp")
+        store.conn.execute("RELEASE outer_sp")
+    assert store.count("Lead") == 0
+    assert not store.conn.in_transaction

@@ -122,23 +122,34 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Hold the lock and run the block in one transaction (re-entrant: nested blocks join
-        the outer one). Rolls back when the outermost block raises."""
+        """Hold the lock and run the block atomically; roll back its changes if it raises.
+
+        Outside any transaction this is ``BEGIN``/``COMMIT``; inside one (an outer
+        ``transaction()`` block, or a ``SAVEPOINT`` a caller opened on :attr:`conn`) it is a
+        nested savepoint, so callers may wrap engine calls in their own savepoints."""
         with self.lock:
-            outer = self._depth == 0
-            if outer:
+            if not self.conn.in_transaction:
                 self.conn.execute("BEGIN")
+                try:
+                    yield self.conn
+                except BaseException:
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise
+                self.conn.execute("COMMIT")
+                return
             self._depth += 1
+            name = f"localorg_store_{self._depth}"
+            self.conn.execute(f"SAVEPOINT {name}")
             try:
                 yield self.conn
             except BaseException:
-                self._depth -= 1
-                if outer:
-                    self.conn.execute("ROLLBACK")
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
                 raise
-            self._depth -= 1
-            if outer:
-                self.conn.execute("COMMIT")
+            finally:
+                self._depth -= 1
+            self.conn.execute(f"RELEASE {name}")
 
     # --- writes ----------------------------------------------------------------------------
 
