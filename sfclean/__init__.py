@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sfclean.cleaners.junk import JunkPolicy
+from sfclean.columns import ColumnMap, find_columns
 from sfclean.errors import (
     ApiError,
     AuthError,
@@ -13,19 +15,26 @@ from sfclean.errors import (
     SfcleanError,
 )
 from sfclean.io import read_csv, read_sdl_mapping
+from sfclean.normalize import normalize
+from sfclean.report import NormalizeResult
 from sfclean.salesforce import Connection, connect
 
 __all__ = [
     "ApiError",
     "AuthError",
+    "ColumnMap",
     "ColumnNotFoundError",
     "ConfigError",
     "Connection",
     "ConnectionFailed",
     "InputError",
+    "JunkPolicy",
+    "NormalizeResult",
     "OrgError",
     "SfcleanError",
     "connect",
+    "find_columns",
+    "normalize",
     "read_csv",
     "read_sdl_mapping",
 ]

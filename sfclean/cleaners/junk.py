@@ -1,0 +1,123 @@
+"""Junk mailboxes: no-reply addresses, role mailboxes and disposable domains.
+
+Three categories, checked in this order, each of which a :class:`JunkPolicy` can switch off,
+extend and allow-list:
+
+``noreply-mailbox``
+    The local part (before any ``+tag``), with ``-``, ``_`` and ``.`` removed, starts with one
+    of :data:`NOREPLY_STEMS`: ``noreply``, ``no-reply``, ``no_reply``, ``no.reply``,
+    ``donotreply``, ``do-not-reply``, ``do_not_reply``, ``dontreply``, ``noreply-billing`` ...
+``role-mailbox``
+    The local part (before any ``+tag``) is on the vendored role list
+    ``sfclean/data/role_mailboxes.txt`` (mixmaxhq/role-based-email-addresses, MIT; source,
+    commit and licence in ``role_mailboxes.LICENSE`` beside it).
+``disposable-domain``
+    The domain, or any parent domain of it, is on the ``disposable-email-domains`` package's
+    block list (and not on its allow list).
+
+Extra and allow-list entries are lowercase strings. An entry containing ``@`` names one full
+address; otherwise it is a local part (noreply, role) or a domain (disposable; its subdomains
+count too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+import disposable_email_domains
+
+__all__ = ["NOREPLY_STEMS", "JunkPolicy", "classify_junk", "role_mailboxes"]
+
+#: Compacted local-part prefixes (separators ``-_.`` removed) that mark a no-reply mailbox.
+NOREPLY_STEMS: tuple[str, ...] = ("noreply", "donotreply", "dontreply", "noreplies")
+
+_SEPARATORS = str.maketrans("", "", "-_.")
+
+
+def _normalise_entries(entries: Iterable[str]) -> frozenset[str]:
+    if isinstance(entries, str):
+        entries = [entries]
+    return frozenset(e.strip().lower() for e in entries if e and e.strip())
+
+
+@dataclass(frozen=True)
+class JunkPolicy:
+    """Which junk categories hold a row back, and the user's additions and exceptions.
+
+    ``noreply``, ``role``, ``disposable`` switch each category on or off. ``extra_*`` add
+    entries, ``allow_*`` exempt entries (local parts, domains or full addresses, see the module
+    docstring). Any iterable of strings is accepted; entries are lowercased and stored as
+    frozensets so a policy can be shared and hashed.
+    """
+
+    noreply: bool = True
+    role: bool = True
+    disposable: bool = True
+    extra_noreply: frozenset[str] = field(default_factory=frozenset)
+    extra_roles: frozenset[str] = field(default_factory=frozenset)
+    extra_disposable: frozenset[str] = field(default_factory=frozenset)
+    allow_noreply: frozenset[str] = field(default_factory=frozenset)
+    allow_roles: frozenset[str] = field(default_factory=frozenset)
+    allow_disposable: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        for name in (
+            "extra_noreply",
+            "extra_roles",
+            "extra_disposable",
+            "allow_noreply",
+            "allow_roles",
+            "allow_disposable",
+        ):
+            object.__setattr__(self, name, _normalise_entries(getattr(self, name)))
+
+
+@lru_cache(maxsize=1)
+def role_mailboxes() -> frozenset[str]:
+    """The vendored role-mailbox local parts (one per line in ``data/role_mailboxes.txt``)."""
+    text = resources.files("sfclean").joinpath("data/role_mailboxes.txt").read_text("utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
+
+@lru_cache(maxsize=1)
+def _disposable_domains() -> frozenset[str]:
+    allowed = set(disposable_email_domains.allowlist)
+    return frozenset(d for d in disposable_email_domains.blocklist if d not in allowed)
+
+
+def _domain_and_parents(domain: str) -> list[str]:
+    labels = domain.split(".")
+    return [".".join(labels[i:]) for i in range(len(labels) - 1)]
+
+
+def classify_junk(address: str, policy: JunkPolicy) -> tuple[str, str] | None:
+    """Return ``(reason_code, detail)`` for a junk address, or None for a normal one.
+
+    ``address`` must already be cleaned and valid (lowercase, exactly one ``@`` separating the
+    local part from the domain).
+    """
+    local, _, domain = address.rpartition("@")
+    base = local.split("+", 1)[0]
+    if policy.noreply and not ({address, local, base} & policy.allow_noreply):
+        compact = base.translate(_SEPARATORS)
+        if compact.startswith(NOREPLY_STEMS) or {address, local, base} & policy.extra_noreply:
+            return "noreply-mailbox", f"no-reply mailbox '{base}'"
+    if (
+        policy.role
+        and not ({address, local, base} & policy.allow_roles)
+        and (base in role_mailboxes() or {address, local, base} & policy.extra_roles)
+    ):
+        return "role-mailbox", f"role mailbox '{base}'"
+    if policy.disposable and address not in policy.allow_disposable:
+        candidates = _domain_and_parents(domain)
+        if not set(candidates) & policy.allow_disposable:
+            blocked = _disposable_domains()
+            for candidate in candidates:
+                if candidate in blocked or candidate in policy.extra_disposable:
+                    return "disposable-domain", f"disposable domain '{candidate}'"
+            if address in policy.extra_disposable:
+                return "disposable-domain", "disposable address (extra list)"
+    return None

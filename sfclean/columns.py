@@ -1,0 +1,156 @@
+"""Finding the email, phone and country columns of a table.
+
+Columns are recognised by Salesforce API name (Data Loader headers) or a common label,
+ignoring case, spaces and the punctuation ``- _ . /``: ``Email``, ``E-mail`` and
+``Email Address`` are the same; so are ``MobilePhone`` and ``Mobile Phone``. A column can
+always be named explicitly instead, and an explicit name that does not exist is an error (a
+typo must not silently fall back to a guess).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sfclean.errors import ColumnNotFoundError
+
+__all__ = ["COUNTRY_NAMES", "EMAIL_NAMES", "PHONE_NAMES", "ColumnMap", "find_columns"]
+
+#: Email column names, best first (compared after :func:`_key` folding).
+EMAIL_NAMES: tuple[str, ...] = (
+    "email",
+    "emailaddress",
+    "mail",
+    "emailid",
+    "primaryemail",
+    "workemail",
+    "businessemail",
+    "contactemail",
+)
+
+#: Phone column names; every column that matches is cleaned, in table order.
+PHONE_NAMES: frozenset[str] = frozenset(
+    {
+        "phone",
+        "phonenumber",
+        "telephone",
+        "tel",
+        "mobilephone",
+        "mobile",
+        "mobilenumber",
+        "cell",
+        "cellphone",
+        "homephone",
+        "otherphone",
+        "assistantphone",
+        "asstphone",
+        "businessphone",
+        "workphone",
+        "directphone",
+        "directdial",
+        "companyphone",
+        "fax",
+        "faxnumber",
+    }
+)
+
+#: Country column names, best first.
+COUNTRY_NAMES: tuple[str, ...] = (
+    "country",
+    "countrycode",
+    "mailingcountry",
+    "mailingcountrycode",
+    "countryname",
+    "countryregion",
+    "billingcountry",
+    "billingcountrycode",
+    "othercountry",
+    "othercountrycode",
+    "shippingcountry",
+    "shippingcountrycode",
+)
+
+_FOLD_RE = re.compile(r"[\s\-_./]+")
+
+
+def _key(name: str) -> str:
+    return _FOLD_RE.sub("", str(name)).lower()
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Which columns hold the email, the phones (possibly none) and the country (or None)."""
+
+    email: str
+    phones: tuple[str, ...]
+    country: str | None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form: ``{"email": ..., "phones": [...], "country": ...}``."""
+        return {"email": self.email, "phones": list(self.phones), "country": self.country}
+
+
+def _listing(columns: Sequence[str]) -> str:
+    shown = ", ".join(str(c) for c in columns[:30])
+    return shown + (f", ... ({len(columns)} columns)" if len(columns) > 30 else "")
+
+
+def _explicit(name: str, columns: Sequence[str], flag: str) -> str:
+    if name in columns:
+        return name
+    folded = [c for c in columns if _key(c) == _key(name)]
+    if len(folded) == 1:
+        return folded[0]
+    raise ColumnNotFoundError(
+        f"column '{name}' named by {flag} not found (columns: {_listing(columns)})",
+        columns=[str(c) for c in columns],
+    )
+
+
+def _best(columns: Sequence[str], names: Sequence[str]) -> str | None:
+    by_key: dict[str, str] = {}
+    for column in columns:
+        by_key.setdefault(_key(column), column)
+    for name in names:
+        if name in by_key:
+            return by_key[name]
+    return None
+
+
+def find_columns(
+    columns: Sequence[str],
+    *,
+    email_column: str | None = None,
+    phone_columns: Sequence[str] | None = None,
+    country_column: str | None = None,
+) -> ColumnMap:
+    """Find the email, phone and country columns among ``columns``.
+
+    Explicit names win (exact, else a unique case-insensitive match); otherwise the known
+    names above are looked for. ``phone_columns=[]`` means "no phone columns". A missing
+    email column raises :class:`~sfclean.errors.ColumnNotFoundError` listing the columns.
+    """
+    columns = [str(c) for c in columns]
+    if email_column is not None:
+        email = _explicit(email_column, columns, "--email-column")
+    else:
+        found = _best(columns, EMAIL_NAMES)
+        if found is None:
+            raise ColumnNotFoundError(
+                f"no email column found (columns: {_listing(columns)}); "
+                "name it with --email-column",
+                columns=columns,
+            )
+        email = found
+    if phone_columns is not None:
+        phones = tuple(
+            dict.fromkeys(_explicit(p, columns, "--phone-column") for p in phone_columns)
+        )
+    else:
+        phones = tuple(c for c in columns if _key(c) in PHONE_NAMES and c != email)
+    if country_column is not None:
+        country: str | None = _explicit(country_column, columns, "--country-column")
+    else:
+        country = _best(columns, COUNTRY_NAMES)
+    return ColumnMap(email=email, phones=phones, country=country)

@@ -1,0 +1,481 @@
+"""The normalize stage: clean every cell, hold back junk, drop in-file duplicates. Offline.
+
+Reason codes (``rejected["sfclean_reason"]``; one per held-back row, the first that applies
+in this order):
+
+======================  ==========================================================
+reason                  meaning
+======================  ==========================================================
+``missing-email``       the email cell is blank (after trimming)
+``invalid-email``       email-validator rejects the address (detail says why)
+``noreply-mailbox``     a no-reply address: noreply@, no-reply@, donotreply@, ...
+``role-mailbox``        a role mailbox from the vendored list: info@, sales@, ...
+``disposable-domain``   the domain (or a parent domain) is a disposable-mail provider
+``duplicate-in-file``   same email (or provider key) as an earlier kept row; detail
+                        names it: ``duplicate of row 5``
+``invalid-phone``       a phone cell is invalid or damaged; only with
+                        ``invalid_phone="reject"``
+======================  ==========================================================
+
+Finding codes (``findings["code"]``; changes and warnings on the rows that go on):
+
+=========================  =======================================================
+finding                    meaning
+=========================  =======================================================
+``whitespace-trimmed``     Unicode whitespace / zero-width characters removed
+``unicode-normalized``     text converted to Unicode NFC form
+``email-unwrapped``        ``Name <addr>``, ``<addr>`` or ``mailto:`` removed
+``email-lowercased``       the address was lowercased
+``email-normalized``       email-validator's normal form differs (e.g. Unicode NFC)
+``apostrophe-removed``     a leading ``'`` (Excel text marker) removed from a phone
+``phone-formatted``        the phone was rewritten to E.164 (``+14155550123``, with
+                           an extension as ``;ext=12``)
+``invalid-phone``          not a valid number for its region; cleared (default) or
+                           kept as is (``invalid_phone="keep"``)
+``phone-damaged``          a spreadsheet turned the number into a float
+                           (``4.15555E+09``, ``4155550123.0``); never repaired,
+                           handled like an invalid phone
+``filled-from-duplicate``  a blank cell filled from a duplicate row
+                           (``fill_blanks=True``); message names the row
+=========================  =======================================================
+
+Row numbers are spreadsheet rows: the header is row 1, the first data row is row 2.
+Every cell is read as text (NaN/None become ""), so Ids, leading zeros, "NA" and "Null"
+survive; other text cells are only trimmed and NFC-normalised.
+
+Speed: every rule runs once per distinct value (per distinct value and region for phones)
+and results are spread back to rows with numpy indexing; see bench/README.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import phonenumbers
+
+from sfclean.cleaners.countries import region_for_country
+from sfclean.cleaners.emails import clean_email
+from sfclean.cleaners.junk import JunkPolicy, classify_junk
+from sfclean.cleaners.keys import provider_key
+from sfclean.cleaners.phones import clean_phone
+from sfclean.cleaners.text import TRIM_CHARS, clean_text
+from sfclean.columns import ColumnMap, find_columns
+from sfclean.errors import ConfigError, InputError
+from sfclean.report import FINDINGS_COLUMNS, NormalizeResult
+
+__all__ = ["FINDING_CODES", "REASON_CODES", "normalize"]
+
+#: Reason codes, in the order they are checked.
+REASON_CODES: tuple[str, ...] = (
+    "missing-email",
+    "invalid-email",
+    "noreply-mailbox",
+    "role-mailbox",
+    "disposable-domain",
+    "duplicate-in-file",
+    "invalid-phone",
+)
+
+#: Finding codes.
+FINDING_CODES: tuple[str, ...] = (
+    "whitespace-trimmed",
+    "unicode-normalized",
+    "email-unwrapped",
+    "email-lowercased",
+    "email-normalized",
+    "apostrophe-removed",
+    "phone-formatted",
+    "invalid-phone",
+    "phone-damaged",
+    "filled-from-duplicate",
+)
+
+_MESSAGES = {
+    "whitespace-trimmed": "leading/trailing whitespace or invisible characters removed",
+    "unicode-normalized": "text converted to Unicode NFC",
+    "email-unwrapped": "display name, angle brackets or mailto: removed",
+    "email-lowercased": "address lowercased",
+    "email-normalized": "address rewritten to email-validator's normal form",
+    "apostrophe-removed": "leading apostrophe removed",
+    "phone-formatted": "formatted as E.164",
+}
+
+_NONE = 0  # reason index meaning "row goes on"
+_REASON_INDEX = {code: i + 1 for i, code in enumerate(REASON_CODES)}
+_RESERVED = ("sfclean_row", "sfclean_reason", "sfclean_detail")
+
+Change = tuple[str, str]  # (finding code, message)
+
+
+@dataclass
+class _Findings:
+    """Finding rows collected column by column, as parallel lists of arrays."""
+
+    pos: list[np.ndarray] = field(default_factory=list)
+    column: list[np.ndarray] = field(default_factory=list)
+    code: list[np.ndarray] = field(default_factory=list)
+    original: list[np.ndarray] = field(default_factory=list)
+    normalized: list[np.ndarray] = field(default_factory=list)
+    message: list[np.ndarray] = field(default_factory=list)
+
+    def add(
+        self,
+        pos: np.ndarray,
+        column: str,
+        code: np.ndarray,
+        original: np.ndarray,
+        normalized: np.ndarray,
+        message: np.ndarray,
+    ) -> None:
+        if len(pos) == 0:
+            return
+        self.pos.append(pos)
+        self.column.append(np.full(len(pos), column, dtype=object))
+        self.code.append(code)
+        self.original.append(original)
+        self.normalized.append(normalized)
+        self.message.append(message)
+
+    def add_per_unique(
+        self,
+        column: str,
+        inverse: np.ndarray,
+        changes: Sequence[tuple[Change, ...]],
+        original: np.ndarray,
+        normalized: np.ndarray,
+    ) -> None:
+        """Emit one finding per (row, change), where each row's changes come from its unique."""
+        if not len(changes):
+            return
+        lengths = np.fromiter((len(c) for c in changes), dtype=np.int64, count=len(changes))
+        row_lengths = lengths[inverse]
+        for k in range(int(lengths.max(initial=0))):
+            codes = np.array([c[k][0] if len(c) > k else "" for c in changes], dtype=object)
+            msgs = np.array([c[k][1] if len(c) > k else "" for c in changes], dtype=object)
+            pos = np.flatnonzero(row_lengths > k)
+            which = inverse[pos]
+            self.add(pos, column, codes[which], original[pos], normalized[pos], msgs[which])
+
+    def frame(self, keep: np.ndarray, order: dict[str, int]) -> pd.DataFrame:
+        """The findings of rows where ``keep`` is true, sorted by row then column order."""
+        if not self.pos:
+            return pd.DataFrame(
+                {c: pd.Series(dtype="int64" if c == "row" else "str") for c in FINDINGS_COLUMNS}
+            )
+        pos = np.concatenate(self.pos)
+        mask = keep[pos]
+        columns = np.concatenate(self.column)[mask]
+        frame = pd.DataFrame(
+            {
+                "row": (pos[mask] + 2).astype("int64"),
+                "column": columns,
+                "code": np.concatenate(self.code)[mask],
+                "original": np.concatenate(self.original)[mask],
+                "normalized": np.concatenate(self.normalized)[mask],
+                "message": np.concatenate(self.message)[mask],
+            }
+        )
+        rank = np.fromiter((order[c] for c in columns), dtype=np.int64, count=len(columns))
+        sort = np.lexsort((rank, frame["row"].to_numpy()))
+        frame = frame.iloc[sort].reset_index(drop=True)
+        for name in FINDINGS_COLUMNS[1:]:
+            frame[name] = frame[name].astype("str")
+        return frame
+
+
+def _as_text(series: pd.Series) -> np.ndarray:
+    """Every cell as a Python str in an object array; NaN/None become ""."""
+    values = series.to_numpy(dtype=object, na_value="")
+    missing = pd.isna(values)
+    if missing.any():
+        values[missing] = ""
+    if not all(type(v) is str for v in values):
+        values = np.array([v if type(v) is str else str(v) for v in values], dtype=object)
+    return values
+
+
+def _per_unique(
+    values: np.ndarray, func: Callable[[str], object]
+) -> tuple[np.ndarray, np.ndarray, list]:
+    """(inverse, uniques, results): ``func`` applied once per distinct value."""
+    inverse, uniques = pd.factorize(values)
+    return inverse.astype(np.int64), uniques, [func(u) for u in uniques]
+
+
+def _text_changes(raw: str, new: str) -> tuple[Change, ...]:
+    if raw == new:
+        return ()
+    changes: list[Change] = []
+    trimmed = raw.strip(TRIM_CHARS)
+    if trimmed != raw:
+        changes.append(("whitespace-trimmed", _MESSAGES["whitespace-trimmed"]))
+    if trimmed != new:
+        changes.append(("unicode-normalized", _MESSAGES["unicode-normalized"]))
+    return tuple(changes)
+
+
+def _check_options(invalid_phone: str, match_key: str, default_region: str) -> str:
+    if invalid_phone not in ("keep", "clear", "reject"):
+        raise ConfigError(f"invalid_phone must be keep, clear or reject (got {invalid_phone!r})")
+    if match_key not in ("email", "provider"):
+        raise ConfigError(f"match_key must be email or provider (got {match_key!r})")
+    region = str(default_region).strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        region = region_for_country(str(default_region)) or ""
+    if not region:
+        raise ConfigError(
+            f"unknown default region {default_region!r}; use an ISO 3166 code such as US or GB"
+        )
+    return region
+
+
+def _check_frame(df: pd.DataFrame) -> list[str]:
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"normalize needs a pandas DataFrame (got {type(df).__name__})")
+    names = [str(c) for c in df.columns]
+    seen: set[str] = set()
+    repeated = [n for n in names if n in seen or seen.add(n)]  # type: ignore[func-returns-value]
+    if repeated:
+        raise InputError(
+            f"duplicate column names: {', '.join(sorted(set(repeated)))}; rename them first"
+        )
+    reserved = [n for n in names if n in _RESERVED]
+    if reserved:
+        raise InputError(
+            f"column {reserved[0]} is reserved for sfclean's own output; rename or drop it"
+        )
+    return names
+
+
+def normalize(
+    df: pd.DataFrame,
+    *,
+    email_column: str | None = None,
+    phone_columns: Sequence[str] | None = None,
+    country_column: str | None = None,
+    default_region: str = "US",
+    invalid_phone: Literal["keep", "clear", "reject"] = "clear",
+    junk: JunkPolicy | None = None,
+    match_key: Literal["email", "provider"] = "email",
+    fill_blanks: bool = False,
+    check_deliverability: bool = False,
+) -> NormalizeResult:
+    """Clean a table of contacts/leads and hold back rows that must not go on.
+
+    ``df`` is not modified. Columns are found with :func:`sfclean.find_columns` unless named.
+    ``default_region`` reads national phone numbers when the row has no usable country.
+    ``invalid_phone``: ``clear`` (default) empties an invalid phone cell, ``keep`` leaves it,
+    ``reject`` holds the row back. ``junk`` switches and extends the junk-mailbox checks.
+    ``match_key="provider"`` dedupes Gmail dots/+tags and other providers' tags (the stored
+    address is unchanged). ``fill_blanks`` fills blank cells of a kept row from its
+    duplicates. ``check_deliverability`` asks DNS whether each domain accepts mail (slow, online).
+
+    Raises :class:`~sfclean.errors.ColumnNotFoundError` when there is no email column,
+    :class:`~sfclean.errors.InputError` for an unusable table and
+    :class:`~sfclean.errors.ConfigError` for a bad option. Reason and finding codes are listed
+    in this module's docstring.
+    """
+    region_default = _check_options(invalid_phone, match_key, default_region)
+    names = _check_frame(df)
+    cmap: ColumnMap = find_columns(
+        names,
+        email_column=email_column,
+        phone_columns=phone_columns,
+        country_column=country_column,
+    )
+    policy = junk if junk is not None else JunkPolicy()
+    n = len(df)
+    original = {name: _as_text(df.iloc[:, i]) for i, name in enumerate(names)}
+    cleaned: dict[str, np.ndarray] = {}
+    findings = _Findings()
+    reason = np.zeros(n, dtype=np.int8)
+    detail = np.full(n, "", dtype=object)
+
+    # Plain text columns (everything but the email and phone columns).
+    for name in names:
+        if name == cmap.email or name in cmap.phones:
+            continue
+        inverse, uniques, results = _per_unique(original[name], clean_text)
+        new = np.array(results, dtype=object)[inverse] if n else original[name].copy()
+        cleaned[name] = new
+        changes = [_text_changes(u, r) for u, r in zip(uniques, results, strict=True)]
+        findings.add_per_unique(name, inverse, changes, original[name], new)
+
+    # Email: clean, validate, classify junk.
+    inverse, _, email_results = _per_unique(
+        original[cmap.email],
+        lambda raw: clean_email(raw, check_deliverability=check_deliverability),
+    )
+    email_reason = np.zeros(len(email_results), dtype=np.int8)
+    email_detail = np.full(len(email_results), "", dtype=object)
+    for i, result in enumerate(email_results):
+        if result.status == "missing":
+            email_reason[i] = _REASON_INDEX["missing-email"]
+            email_detail[i] = f"{cmap.email} is blank"
+        elif result.status == "invalid":
+            email_reason[i] = _REASON_INDEX["invalid-email"]
+            email_detail[i] = result.message
+        else:
+            junk_hit = classify_junk(result.value, policy)
+            if junk_hit is not None:
+                email_reason[i] = _REASON_INDEX[junk_hit[0]]
+                email_detail[i] = junk_hit[1]
+    email_values = np.array([r.value for r in email_results], dtype=object)
+    cleaned[cmap.email] = email_values[inverse] if n else original[cmap.email].copy()
+    reason[:] = email_reason[inverse] if n else reason
+    detail[:] = email_detail[inverse] if n else detail
+    findings.add_per_unique(
+        cmap.email,
+        inverse,
+        [tuple((c, _MESSAGES[c]) for c in r.changes) for r in email_results],
+        original[cmap.email],
+        cleaned[cmap.email],
+    )
+
+    # In-file duplicates among rows that passed the email checks (keep first).
+    eligible = np.flatnonzero(reason == _NONE)
+    if match_key == "provider":
+        key_values = [provider_key(r.value) for r in email_results]
+    else:
+        key_values = [r.value for r in email_results]
+    key_id_by_unique, _ = pd.factorize(np.array(key_values, dtype=object))
+    first_of = np.arange(n)
+    dup_rows = np.zeros(0, dtype=np.int64)
+    if len(eligible):
+        row_keys = key_id_by_unique[inverse[eligible]]
+        _, first_index, back = np.unique(row_keys, return_index=True, return_inverse=True)
+        first_pos = eligible[first_index][back.ravel()]
+        first_of[eligible] = first_pos
+        dup_rows = eligible[first_pos != eligible]
+        reason[dup_rows] = _REASON_INDEX["duplicate-in-file"]
+        detail[dup_rows] = [f"duplicate of row {p + 2}" for p in first_of[dup_rows]]
+
+    # Phones: region from the row's country, else the default region.
+    if cmap.country is not None:
+        country_inverse, _, regions = _per_unique(cleaned[cmap.country], region_for_country)
+        region_names = np.array([r or region_default for r in regions], dtype=object)
+        row_region = region_names[country_inverse] if n else np.full(0, "", dtype=object)
+    else:
+        row_region = np.full(n, region_default, dtype=object)
+    for name in cmap.phones:
+        _clean_phone_column(
+            name, original[name], row_region, invalid_phone, cleaned, findings, reason, detail
+        )
+
+    if fill_blanks and len(dup_rows):
+        _fill_blanks(names, cmap, cleaned, dup_rows, first_of, findings)
+
+    kept = reason == _NONE
+    kept_pos = np.flatnonzero(kept)
+    rejected_pos = np.flatnonzero(~kept)
+    clean = pd.DataFrame(
+        {name: cleaned[name][kept_pos] for name in names},
+        index=pd.Index(kept_pos + 2, name="sfclean_row", dtype="int64"),
+        columns=names,
+    )
+    rejected = pd.DataFrame(
+        {name: original[name][rejected_pos] for name in names},
+        index=pd.Index(rejected_pos + 2, dtype="int64"),
+        columns=names,
+    )
+    reason_names = np.array(("", *REASON_CODES), dtype=object)
+    rejected["sfclean_row"] = (rejected_pos + 2).astype("int64")
+    rejected["sfclean_reason"] = pd.Series(
+        reason_names[reason[rejected_pos]], index=rejected.index, dtype="str"
+    )
+    rejected["sfclean_detail"] = pd.Series(detail[rejected_pos], index=rejected.index, dtype="str")
+    for frame in (clean, rejected):
+        for name in names:
+            frame[name] = frame[name].astype("str")
+    order = {name: i for i, name in enumerate(names)}
+    return NormalizeResult(
+        clean=clean,
+        rejected=rejected,
+        findings=findings.frame(kept, order),
+        columns=cmap,
+        rows_in=n,
+    )
+
+
+def _clean_phone_column(
+    name: str,
+    raw: np.ndarray,
+    row_region: np.ndarray,
+    invalid_phone: str,
+    cleaned: dict[str, np.ndarray],
+    findings: _Findings,
+    reason: np.ndarray,
+    detail: np.ndarray,
+) -> None:
+    """Clean one phone column in place of ``cleaned[name]``; update findings and reasons."""
+    n = len(raw)
+    value_codes, value_uniques = pd.factorize(raw)
+    region_codes, region_uniques = pd.factorize(row_region)
+    width = max(len(region_uniques), 1)
+    combined = value_codes.astype(np.int64) * width + region_codes.astype(np.int64)
+    pairs, inverse = np.unique(combined, return_inverse=True)
+    inverse = inverse.ravel()
+    results = [clean_phone(value_uniques[p // width], region_uniques[p % width]) for p in pairs]
+    values: list[str] = []
+    changes: list[tuple[Change, ...]] = []
+    bad = np.zeros(len(results), dtype=bool)
+    bad_detail = np.full(len(results), "", dtype=object)
+    for i, result in enumerate(results):
+        change = tuple((c, _MESSAGES[c]) for c in result.changes)
+        if result.status in ("ok", "blank"):
+            values.append(result.value)
+            changes.append(change)
+            continue
+        bad[i] = True
+        bad_detail[i] = f"{name}: {result.message}"
+        code = "invalid-phone" if result.status == "invalid" else "phone-damaged"
+        if invalid_phone == "keep":
+            values.append(result.value)
+            changes.append((*change, (code, f"{result.message}; value kept")))
+        else:
+            values.append("")
+            changes.append(((code, f"{result.message}; value cleared"),))
+    new = np.array(values, dtype=object)[inverse] if n else raw.copy()
+    cleaned[name] = new
+    findings.add_per_unique(name, inverse, changes, raw, new)
+    if invalid_phone == "reject" and n:
+        hit = np.flatnonzero(bad[inverse] & (reason == _NONE))
+        reason[hit] = _REASON_INDEX["invalid-phone"]
+        detail[hit] = bad_detail[inverse[hit]]
+
+
+def _fill_blanks(
+    names: list[str],
+    cmap: ColumnMap,
+    cleaned: dict[str, np.ndarray],
+    dup_rows: np.ndarray,
+    first_of: np.ndarray,
+    findings: _Findings,
+) -> None:
+    """Fill blank cells of each kept row from its duplicates, earliest duplicate first."""
+    targets = first_of[dup_rows]
+    for name in names:
+        if name == cmap.email:
+            continue
+        column = cleaned[name]
+        values = column[dup_rows]
+        usable = (values != "") & (column[targets] == "")
+        if not usable.any():
+            continue
+        source = pd.Series(dup_rows[usable], index=targets[usable])
+        source = source[~source.index.duplicated(keep="first")]
+        to_rows = source.index.to_numpy()
+        from_rows = source.to_numpy()
+        column[to_rows] = column[from_rows]
+        findings.add(
+            to_rows,
+            name,
+            np.full(len(to_rows), "filled-from-duplicate", dtype=object),
+            np.full(len(to_rows), "", dtype=object),
+            column[to_rows],
+            np.array([f"filled from row {r + 2}" for r in from_rows], dtype=object),
+        )

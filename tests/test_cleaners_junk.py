@@ -1,0 +1,87 @@
+"""No-reply, role and disposable mailboxes, and the user's policy over them."""
+
+from __future__ import annotations
+
+import pytest
+
+from sfclean.cleaners.junk import JunkPolicy, classify_junk, role_mailboxes
+
+DEFAULT = JunkPolicy()
+
+
+@pytest.mark.parametrize(
+    ("address", "code"),
+    [
+        ("sara@acme.com", None),
+        ("noreply@acme.com", "noreply-mailbox"),
+        ("no-reply@acme.com", "noreply-mailbox"),
+        ("no_reply@acme.com", "noreply-mailbox"),
+        ("no.reply@acme.com", "noreply-mailbox"),
+        ("donotreply@acme.com", "noreply-mailbox"),
+        ("do-not-reply@acme.com", "noreply-mailbox"),
+        ("do_not_reply@acme.com", "noreply-mailbox"),
+        ("dontreply@acme.com", "noreply-mailbox"),
+        ("noreply-billing@acme.com", "noreply-mailbox"),
+        ("noreply+x@acme.com", "noreply-mailbox"),
+        ("info@acme.com", "role-mailbox"),
+        ("sales@acme.com", "role-mailbox"),
+        ("support@acme.com", "role-mailbox"),
+        ("webmaster@acme.com", "role-mailbox"),
+        ("info+leads@acme.com", "role-mailbox"),
+        ("information.desk@acme.com", None),
+        ("joe@mailinator.com", "disposable-domain"),
+        ("joe@eu.mailinator.com", "disposable-domain"),  # subdomain of a listed domain
+        ("joe@10minutemail.com", "disposable-domain"),
+        ("joe@mailinator.acme.com", None),  # a listed name as a subdomain label does not count
+        ("info@mailinator.com", "role-mailbox"),  # first failing check wins
+    ],
+)
+def test_default_policy(address: str, code: str | None) -> None:
+    hit = classify_junk(address, DEFAULT)
+    assert (hit[0] if hit else None) == code
+
+
+def test_vendored_role_list_loaded() -> None:
+    roles = role_mailboxes()
+    assert len(roles) > 900
+    assert {"info", "sales", "support", "postmaster", "abuse"} <= roles
+
+
+@pytest.mark.parametrize(
+    ("policy", "address", "code"),
+    [
+        (JunkPolicy(noreply=False), "noreply@acme.com", "role-mailbox"),  # still on role list
+        (JunkPolicy(noreply=False, role=False), "noreply@acme.com", None),
+        (JunkPolicy(role=False), "info@acme.com", None),
+        (JunkPolicy(disposable=False), "joe@mailinator.com", None),
+        (JunkPolicy(allow_roles=["info"]), "info@acme.com", None),
+        (JunkPolicy(allow_roles=["info@acme.com"]), "info@acme.com", None),
+        (JunkPolicy(allow_roles=["info@acme.com"]), "info@other.com", "role-mailbox"),
+        (JunkPolicy(allow_roles={"INFO "}), "info@acme.com", None),  # entries folded
+        (JunkPolicy(extra_roles=["leads"]), "leads2@acme.com", None),
+        (JunkPolicy(extra_roles=["bookkeeping"]), "bookkeeping@acme.com", "role-mailbox"),
+        (JunkPolicy(extra_noreply=["bounce"]), "bounce@acme.com", "noreply-mailbox"),
+        (JunkPolicy(allow_noreply=["noreply@acme.com"], role=False), "noreply@acme.com", None),
+        (JunkPolicy(extra_disposable=["trash.io"]), "joe@trash.io", "disposable-domain"),
+        (JunkPolicy(extra_disposable=["trash.io"]), "joe@a.trash.io", "disposable-domain"),
+        (JunkPolicy(allow_disposable=["mailinator.com"]), "joe@mailinator.com", None),
+        (JunkPolicy(allow_disposable=["mailinator.com"]), "joe@eu.mailinator.com", None),
+    ],
+)
+def test_policy_switches_extras_and_allow_lists(
+    policy: JunkPolicy, address: str, code: str | None
+) -> None:
+    hit = classify_junk(address, policy)
+    assert (hit[0] if hit else None) == code
+
+
+def test_policy_is_hashable_and_frozen() -> None:
+    policy = JunkPolicy(extra_roles=["a", "b"])
+    assert policy == JunkPolicy(extra_roles=("b", "a"))
+    assert hash(policy) == hash(JunkPolicy(extra_roles=["b", "a"]))
+    with pytest.raises(AttributeError):
+        policy.role = False  # type: ignore[misc]
+
+
+def test_single_string_entry_is_one_entry() -> None:
+    assert JunkPolicy(allow_roles="info").allow_roles == frozenset({"info"})

@@ -1,0 +1,100 @@
+"""Phone cells to E.164, spreadsheet damage, extensions, international prefixes."""
+
+from __future__ import annotations
+
+import phonenumbers
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sfclean.cleaners.phones import clean_phone
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "value", "status"),
+    [
+        ("(415) 555-0123", "US", "+14155550123", "ok"),
+        ("415.555.0123", "US", "+14155550123", "ok"),
+        ("415-555-0123", "US", "+14155550123", "ok"),
+        ("1 415 555 0123", "US", "+14155550123", "ok"),
+        ("+1 (415) 555-0123", "GB", "+14155550123", "ok"),
+        ("+14155550123", "US", "+14155550123", "ok"),
+        ("020 7946 0958", "GB", "+442079460958", "ok"),
+        ("07400 123456", "GB", "+447400123456", "ok"),
+        ("030 1234567", "DE", "+49301234567", "ok"),
+        ("+44 (0)20 7946 0958", "US", "+442079460958", "ok"),
+        # international prefixes
+        ("011 44 20 7946 0958", "US", "+442079460958", "ok"),
+        ("0044 20 7946 0958", "US", "+442079460958", "ok"),
+        ("00 1 415 555 0123", "GB", "+14155550123", "ok"),
+        ("0113 496 0000", "GB", "+441134960000", "ok"),  # national 011x, not a prefix
+        # tel: URIs
+        ("tel:+1-415-555-0123", "US", "+14155550123", "ok"),
+        ("TEL:+14155550123", "US", "+14155550123", "ok"),
+        # spreadsheet damage
+        ("'+14155550123", "US", "+14155550123", "ok"),
+        ("'(415) 555-0123", "US", "+14155550123", "ok"),
+        ("4.15555E+09", "US", "4.15555E+09", "damaged"),
+        ("4.155550123e9", "US", "4.155550123e9", "damaged"),
+        ("1.4155550123E+10", "US", "1.4155550123E+10", "damaged"),
+        ("4155550123.0", "US", "4155550123.0", "damaged"),
+        ("+14155550123.0", "US", "+14155550123.0", "damaged"),
+        # extensions: one form, RFC 3966
+        ("(415) 555-0123 x12", "US", "+14155550123;ext=12", "ok"),
+        ("415-555-0123 ext. 12", "US", "+14155550123;ext=12", "ok"),
+        ("+1 415 555 0123 #12", "US", "+14155550123;ext=12", "ok"),
+        ("tel:+1-415-555-0123;ext=12", "US", "+14155550123;ext=12", "ok"),
+        ("+14155550123;ext=12", "US", "+14155550123;ext=12", "ok"),
+        # whitespace
+        ("\u00a0415 555 0123\u200b", "US", "+14155550123", "ok"),
+        ("", "US", "", "blank"),
+        ("  ", "US", "", "blank"),
+        ("'", "US", "", "blank"),
+        # invalid
+        ("123", "US", "123", "invalid"),
+        ("555-0123", "US", "555-0123", "invalid"),
+        ("(000) 000-0000", "US", "(000) 000-0000", "invalid"),
+        ("call me", "US", "call me", "invalid"),
+        ("+999 123 456", "US", "+999 123 456", "invalid"),
+        ("N/A", "US", "N/A", "invalid"),
+    ],
+)
+def test_clean_phone(raw: str, region: str, value: str, status: str) -> None:
+    result = clean_phone(raw, region)
+    assert (result.value, result.status) == (value, status)
+    if status in ("invalid", "damaged"):
+        assert result.message
+
+
+@pytest.mark.parametrize(
+    ("raw", "changes"),
+    [
+        ("+14155550123", ()),
+        ("(415) 555-0123", ("phone-formatted",)),
+        ("'+14155550123", ("apostrophe-removed",)),
+        ("'(415) 555-0123", ("apostrophe-removed", "phone-formatted")),
+    ],
+)
+def test_phone_changes(raw: str, changes: tuple[str, ...]) -> None:
+    assert clean_phone(raw, "US").changes == changes
+
+
+def test_damaged_value_is_never_repaired() -> None:
+    result = clean_phone("4.15555E+09", "US")
+    assert result.status == "damaged"
+    assert "+1" not in result.value
+    assert "float" in result.message
+
+
+_REGIONS = st.sampled_from(["US", "GB", "DE", "FR", "IN", "AU", "BR", "JP", "CA", "IT"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789 +-().x#'eE", max_size=22), _REGIONS)
+def test_clean_phone_is_idempotent(raw: str, region: str) -> None:
+    first = clean_phone(raw, region)
+    if first.status == "ok":
+        again = clean_phone(first.value, region)
+        assert (again.value, again.status, again.changes) == (first.value, "ok", ())
+        # and the E.164 part means the same number to phonenumbers in any region
+        assert phonenumbers.is_valid_number(phonenumbers.parse(first.value, "ZZ"))

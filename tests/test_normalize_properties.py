@@ -1,0 +1,101 @@
+"""Properties of normalize: conservation of rows and idempotence."""
+
+from __future__ import annotations
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sfclean import normalize
+
+_emails = st.sampled_from(
+    [
+        "sara@acme.com",
+        " Sara@Acme.com ",
+        "Sara Lee <sara@acme.com>",
+        "mailto:joe@x.org",
+        "joe.smith+tag@gmail.com",
+        "joesmith@googlemail.com",
+        "info@acme.com",
+        "noreply@acme.com",
+        "x@mailinator.com",
+        "bad",
+        "",
+        "\u00a0\u200b",
+        "josé@exämple.com",
+        "N/A",
+    ]
+) | st.text(alphabet="abc@. +<>\u00a0", max_size=12)
+_phones = st.sampled_from(
+    [
+        "(415) 555-0123",
+        "'+14155550123",
+        "020 7946 0958",
+        "0044 20 7946 0958",
+        "4.15555E+09",
+        "4155550123.0",
+        "415-555-0123 x12",
+        "tel:+1-415-555-0123",
+        "123",
+        "",
+    ]
+) | st.text(alphabet="0123456789 +-()", max_size=14)
+_countries = st.sampled_from(["US", "UK", "Germany", "", "NA", "Atlantis", "fra"])
+_text = st.text(max_size=6)
+
+_rows = st.lists(
+    st.fixed_dictionaries(
+        {
+            "Email": _emails,
+            "Phone": _phones,
+            "Mobile": _phones,
+            "Country": _countries,
+            "Note": _text,
+        }
+    ),
+    max_size=12,
+)
+_options = st.fixed_dictionaries(
+    {
+        "invalid_phone": st.sampled_from(["keep", "clear", "reject"]),
+        "match_key": st.sampled_from(["email", "provider"]),
+        "fill_blanks": st.booleans(),
+    }
+)
+
+_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _frame(rows: list[dict[str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["Email", "Phone", "Mobile", "Country", "Note"], dtype="str")
+
+
+@_SETTINGS
+@given(_rows, _options)
+def test_every_row_is_in_exactly_one_table(rows: list[dict[str, str]], options: dict) -> None:
+    df = _frame(rows)
+    result = normalize(df, **options)
+    kept = result.clean.index.tolist()
+    held = result.rejected["sfclean_row"].tolist()
+    assert sorted(kept + held) == list(range(2, len(rows) + 2))
+    assert not set(kept) & set(held)
+    assert result.rows_in == len(rows)
+    assert result.rejected["sfclean_reason"].ne("").all()
+    # rejected rows carry their original values
+    for row in result.rejected.itertuples(index=False):
+        assert row.Email == rows[row.sfclean_row - 2]["Email"]
+    # findings only ever talk about kept rows
+    assert set(result.findings["row"]) <= set(kept)
+
+
+@_SETTINGS
+@given(_rows, _options)
+def test_normalizing_clean_output_changes_nothing(
+    rows: list[dict[str, str]], options: dict
+) -> None:
+    first = normalize(_frame(rows), **options)
+    again = normalize(first.clean.reset_index(drop=True), **options)
+    assert len(again.rejected) == 0
+    assert again.clean.reset_index(drop=True).equals(first.clean.reset_index(drop=True))
+    changes = again.findings[~again.findings["code"].isin(["invalid-phone", "phone-damaged"])]
+    assert changes.empty
