@@ -231,7 +231,7 @@ def _check_records(text: str, delimiter: str, name: str) -> tuple[list[str], int
         ) from None
     if header is None:
         raise InputError(f"{name} is empty; expected a CSV file with a header row", path=name)
-    _check_header(header, name, delimiter)
+    _check_header(header, name)
     if bad:
         raise InputError(_ragged_message(name, bad, len(header)), path=name)
     return header, n_rows
@@ -247,7 +247,17 @@ def _quote_problem(message: str) -> str:
     return message
 
 
-def _check_header(header: list[str], name: str, delimiter: str) -> None:
+_EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _check_header(header: list[str], name: str) -> None:
+    if any(_EMAIL_LIKE.search(column) for column in header):
+        # A header never holds an address: the file has no header row. Do not echo the value.
+        raise InputError(
+            f"{name} has no header row (row 1 holds an email address); "
+            "add a header row such as Email,FirstName,LastName",
+            path=name,
+        )
     seen: set[str] = set()
     dupes: list[str] = []
     for column in header:

@@ -171,6 +171,13 @@ BAD = [
         " has duplicate column names in its header ('Email'); rename or remove them",
     ),
     (
+        "no header row",
+        b"ann@example.com,Ann\nbo@example.com,Bo\n",
+        {},
+        " has no header row (row 1 holds an email address); "
+        "add a header row such as Email,FirstName,LastName",
+    ),
+    (
         "xlsx",
         b"PK\x03\x04\x14\x00\x06\x00",
         {},
