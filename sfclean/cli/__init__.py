@@ -7,10 +7,10 @@ usage errors exit 2.
 
 from __future__ import annotations
 
-from sfclean.cli.group import cli
-
 # Each command module attaches its command(s) to ``cli`` when imported. One line per module.
 # (imports below are for their side effect)
+from sfclean.cli import normalize as _normalize  # noqa: F401
+from sfclean.cli.group import cli
 
 __all__ = ["cli", "main"]
 
