@@ -17,6 +17,8 @@ from sfclean.errors import ConfigError
 from sfclean.localorg.ids import IdFactory, is_valid_id, to_18
 from sfclean.localorg.schema import Field, SObjectType
 
+_PLAIN_TEXT = frozenset({"string", "email", "phone", "textarea", "picklist", "url"})
+
 __all__ = ["NameIndex", "RecordConverter", "parse_bool", "read_csv", "sf_datetime"]
 
 
@@ -93,6 +95,13 @@ class RecordConverter:
     ) -> None:
         self.obj, self.where, self.ids, self.names, self.audit = obj, where, ids, names, audit
         self._fields: dict[str, Field | None] = {}
+        self._defaults = [(f.name, f.default) for f in obj.fields if f.default is not None]
+        self._required = [f.name for f in obj.fields if f.required]
+        name = obj.field("Name")
+        self._full_name = (
+            name is not None and not name.createable and obj.field("LastName") is not None
+        )
+        self._owned = obj.field("OwnerId") is not None
 
     def field(self, column: str) -> Field:
         if column not in self._fields:
@@ -118,30 +127,31 @@ class RecordConverter:
             )
         else:
             row["Id"] = to_18(rid)
-        for f in self.obj.fields:
-            if row.get(f.name) is None and f.default is not None:
-                row[f.name] = f.default
-            if f.required and row.get(f.name) is None:
+        for name, default in self._defaults:
+            if row.get(name) is None:
+                row[name] = default
+        for name in self._required:
+            if row.get(name) is None:
                 raise ConfigError(
-                    f"{self.where}: row {line} has no {f.name}, which {self.obj.name} requires"
+                    f"{self.where}: row {line} has no {name}, which {self.obj.name} requires"
                 )
-        if (
-            self.obj.field("Name") is not None
-            and not self.obj.field("Name").createable
-            and "LastName" in row
-        ):  # type: ignore[union-attr]
+        if self._full_name:
             row["Name"] = " ".join(str(p) for p in (row.get("FirstName"), row["LastName"]) if p)
         self.audit(row)
-        if self.obj.field("OwnerId") is not None:
-            row.setdefault("OwnerId", row["CreatedById"])
-            if row["OwnerId"] is None:
-                row["OwnerId"] = row["CreatedById"]
+        if self._owned and row.get("OwnerId") is None:
+            row["OwnerId"] = row["CreatedById"]
         return row
 
     def value(self, f: Field, value: Any, line: int) -> Any:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         if not isinstance(value, str):
+            return value
+        if f.type in _PLAIN_TEXT:
+            if f.length and len(value) > f.length:
+                raise ConfigError(
+                    f"{self.where}: row {line} {f.name}: value is longer than {f.length} characters"
+                )
             return value
         where = f"{self.where}: row {line} {f.name}"
         if f.type == "boolean":
