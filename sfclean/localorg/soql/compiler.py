@@ -165,7 +165,9 @@ class _Compiler:
     def _date_range(self, r: Resolved, lit: ast.Literal) -> tuple[str, str]:
         if r.field.type not in ("datetime", "date"):
             raise self._type_error(r)
-        name, n = lit.value  # type: ignore[misc]
+        assert isinstance(lit.value, tuple)
+        name: str = lit.value[0]
+        n: int | None = lit.value[1]
         start, end = date_literal_range(name, n, self.now)
         if r.field.type == "date":
             return format_date(start), format_date(end)
@@ -311,11 +313,11 @@ class _Compiler:
         if self.columns is not None and "IsDeleted" in self.columns:
             where.append('COALESCE(t0."IsDeleted", 0) = 0')
         order = []
-        for item in q.order_by:
-            r = self.resolver.resolve(item.path)
-            text = self._expr(r) + (" DESC" if item.descending else " ASC")
-            if item.nulls_first is not None:
-                text += " NULLS FIRST" if item.nulls_first else " NULLS LAST"
+        for order_item in q.order_by:
+            r = self.resolver.resolve(order_item.path)
+            text = self._expr(r) + (" DESC" if order_item.descending else " ASC")
+            if order_item.nulls_first is not None:
+                text += " NULLS FIRST" if order_item.nulls_first else " NULLS LAST"
             order.append(text)
         sql = f"SELECT {', '.join(columns)} FROM {quote_ident(root_name)} AS t0"
         if self.resolver.joins:

@@ -217,7 +217,7 @@ def _fault_for(text: str, exc: UnexpectedInput) -> SfFault:
     if isinstance(exc, UnexpectedCharacters):
         if exc.char == "'":  # a string literal that never ends
             line, column = _end_position(text)
-            message = "mismatched character '<EOF>' expecting '\\''"
+            message = "mismatched character '<EOF>' expecting '''"
             return fault_at("MALFORMED_QUERY", text, line, column, message)
         return fault_at(
             "MALFORMED_QUERY",
