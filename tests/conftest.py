@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+pytest_plugins = ["sfclean.localorg.testing"]  # localorg, sf, localorg_factory
+
 
 @pytest.fixture(autouse=True)
 def _no_salesforce_env(monkeypatch: pytest.MonkeyPatch) -> None:

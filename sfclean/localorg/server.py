@@ -359,7 +359,10 @@ class LocalOrg:
             self.instance_url = f"https://127.0.0.1:{self.port}"
             self.bulk = BulkJobs(self)
             self._thread = threading.Thread(
-                target=self._server.serve_forever, name="localorg-http", daemon=True
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="localorg-http",
+                daemon=True,
             )
             self._thread.start()
         except BaseException:
