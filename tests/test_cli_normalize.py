@@ -267,3 +267,50 @@ def test_readme_quick_start_shows_the_real_output(
     result = run(SAMPLE, "--out", "out/")
     assert result.exit_code == 0
     assert result.stderr == shown
+
+
+JUNK_CSV = (
+    "Email,Phone\n"
+    "info@example.com,\n"
+    "noreply@example.com,\n"
+    "x@mailinator.com,\n"
+    "support@example.org,\n"
+    "ann@example.com,\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "reasons"),
+    [
+        (
+            [],
+            {"role-mailbox": 2, "noreply-mailbox": 1, "disposable-domain": 1},
+        ),
+        (["--keep", "role-mailbox"], {"noreply-mailbox": 1, "disposable-domain": 1}),
+        (["--keep", "role-mailbox", "--keep", "disposable-domain"], {"noreply-mailbox": 1}),
+        (["--allow", "info"], {"role-mailbox": 1, "noreply-mailbox": 1, "disposable-domain": 1}),
+        (
+            ["--allow", "mailinator.com", "--allow", "noreply@example.com"],
+            {"role-mailbox": 2},
+        ),
+    ],
+)
+def test_junk_switches(tmp_path: Path, args: list[str], reasons: dict[str, int]) -> None:
+    result = run(_write(tmp_path, JUNK_CSV), "--out", tmp_path / "o", "--json", *args)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["reasons"] == reasons
+
+
+@pytest.mark.parametrize(("flag", "sep"), [("|", "|"), ("\\t", "\t"), ("tab", "\t")])
+def test_forced_delimiter(tmp_path: Path, flag: str, sep: str) -> None:
+    data = f"Email{sep}Phone\na@example.com{sep}1\n"
+    result = run(_write(tmp_path, data), "--out", tmp_path / "o", "--delimiter", flag, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["input"]["delimiter"] == sep
+
+
+def test_bad_region_is_exit_1_and_writes_nothing(tmp_path: Path) -> None:
+    result = run(_write(tmp_path, GOOD_CSV), "--out", tmp_path / "o", "--region", "XX")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+    assert not (tmp_path / "o").exists()
