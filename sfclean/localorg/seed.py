@@ -254,11 +254,22 @@ class _Seeder:
         return row
 
     def _audit(self, row: dict[str, Any]) -> None:
-        row.setdefault("CreatedById", self.creator)
-        row.setdefault("CreatedDate", SEED_TIME)
-        row.setdefault("LastModifiedById", row["CreatedById"])
-        row.setdefault("LastModifiedDate", row["CreatedDate"])
-        row.setdefault("SystemModstamp", row["LastModifiedDate"])
+        """Fill the audit fields the row leaves blank (creator, seed time, then copies)."""
+        for name, default in (
+            ("CreatedById", self.creator),
+            ("CreatedDate", SEED_TIME),
+            ("LastModifiedById", None),
+            ("LastModifiedDate", None),
+            ("SystemModstamp", None),
+        ):
+            if row.get(name) is None:
+                row[name] = default
+        if row["LastModifiedById"] is None:
+            row["LastModifiedById"] = row["CreatedById"]
+        if row["LastModifiedDate"] is None:
+            row["LastModifiedDate"] = row["CreatedDate"]
+        if row["SystemModstamp"] is None:
+            row["SystemModstamp"] = row["LastModifiedDate"]
 
     def _custom_permissions(self) -> None:
         for i, item in enumerate(_items(self.config, "customPermissions", self.source)):
@@ -309,11 +320,14 @@ class _Seeder:
         return ps_id
 
     def _profiles(self) -> None:
-        items = list(_items(self.config, "profiles", self.source))
-        if not any(str(p.get("name", "")).lower() == ADMIN_PROFILE.lower() for p in items):
-            items.insert(0, {"name": ADMIN_PROFILE, "modifyAllData": True, "viewAllData": True})
-        for i, item in enumerate(items):
-            where = f"{self.source}: profiles[{i}]"
+        items = [
+            (f"{self.source}: profiles[{i}]", item)
+            for i, item in enumerate(_items(self.config, "profiles", self.source))
+        ]
+        if not any(str(p.get("name", "")).lower() == ADMIN_PROFILE.lower() for _, p in items):
+            admin = {"name": ADMIN_PROFILE, "modifyAllData": True, "viewAllData": True}
+            items.insert(0, (f"{self.source}: built-in admin profile", admin))
+        for where, item in items:
             _check_keys(
                 item,
                 {
