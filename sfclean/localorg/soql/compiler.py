@@ -7,7 +7,8 @@ Semantics follow SOQL rather than SQL where they differ:
   ASCII letters only), LIKE is case-insensitive with ``%``/``_`` wildcards;
 - ``x != 'a'`` and ``x NOT IN (...)`` include records where x is null, and ``NOT (...)`` treats
   an unknown (null) comparison as false before negating it, so nulls never vanish silently;
-- ``x = null`` / ``x != null`` test for null, ``IN (..., null)`` matches nulls too;
+- ``x = null`` / ``x != null`` test for null, ``IN (..., null)`` matches nulls too; on text
+  fields ``''`` means the same as null (Salesforce never stores empty strings);
 - Ids in filters may have 15 or 18 characters; 15-character Ids are compared in 18-character
   form;
 - a relative date literal on a dateTime field means the whole UTC days it covers, so
@@ -212,6 +213,11 @@ class _Compiler:
             }[op]
             return f"{e} {sql_op} {self._param(bound)}"
         value = self._bind(r, lit)
+        if value == "" and r.field.type in TEXT_TYPES and op in ("=", "!="):
+            # Salesforce stores no empty strings: '' means "no value", like null
+            if op == "=":
+                return f"({r.sql} IS NULL OR {e} = {self._param(value)})"
+            return f"({r.sql} IS NOT NULL AND {e} != {self._param(value)})"
         if op == "!=":
             return f"{e} IS NOT {self._param(value)}"
         return f"{e} {op} {self._param(value)}"
@@ -219,7 +225,11 @@ class _Compiler:
     def _in(self, cond: ast.InList) -> str:
         r = self.resolver.resolve(cond.path)
         e = self._expr(r)
-        has_null = any(v.kind == "null" for v in cond.values)
+        has_null = any(
+            v.kind == "null"
+            or (v.kind == "string" and v.value == "" and r.field.type in TEXT_TYPES)
+            for v in cond.values
+        )
         ranges = [v for v in cond.values if v.kind == "date_literal"]
         scalars = [self._bind(r, v) for v in cond.values if v.kind not in ("null", "date_literal")]
         parts = []

@@ -8,6 +8,7 @@ escapes, date/dateTime validity, known date literals, COUNT() usage, LIMIT/OFFSE
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -23,11 +24,6 @@ from .strings import InvalidEscape, decode_string
 __all__ = ["parse"]
 
 MAX_QUERY_LENGTH = 100_000  # documented SOQL statement limit
-
-
-@lru_cache(maxsize=1)
-def _lark() -> Lark:
-    return Lark(GRAMMAR, parser="lalr", lexer="basic", maybe_placeholders=False)
 
 
 class _Malformed(Exception):
@@ -60,10 +56,6 @@ def _non_negative_int(tok: Token) -> int:
 
 class _Build(Transformer):  # type: ignore[type-arg]
     """Parse tree -> ast nodes. Methods are named after grammar rules and aliases."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self._text = text
 
     def path(self, items: list[Token]) -> ast.Path:
         return _path(items)
@@ -196,8 +188,17 @@ class _Build(Transformer):  # type: ignore[type-arg]
             order_by=clauses.get("order", ()),  # type: ignore[arg-type]
             limit=clauses.get("limit"),  # type: ignore[arg-type]
             offset=clauses.get("offset"),  # type: ignore[arg-type]
-            text=self._text,
+            text="",  # filled in by parse()
         )
+
+
+@lru_cache(maxsize=1)
+def _lark() -> Lark:
+    # The transformer runs inside the LALR parser, so no parse tree is built (4,000-value IN
+    # lists stay fast).
+    return Lark(
+        GRAMMAR, parser="lalr", lexer="basic", maybe_placeholders=False, transformer=_Build()
+    )
 
 
 def _end_position(text: str) -> tuple[int, int]:
@@ -238,18 +239,17 @@ def parse(text: str) -> ast.Query:
     if len(text) > MAX_QUERY_LENGTH:
         raise SfFault(
             "MALFORMED_QUERY",
-            f"Query is too long: {len(text)} characters; the limit is {MAX_QUERY_LENGTH}.",
+            f"SOQL statements cannot be longer than {MAX_QUERY_LENGTH:,} characters.",
         )
     try:
-        tree = _lark().parse(text)
+        query: ast.Query = _lark().parse(text)  # type: ignore[assignment]
     except UnexpectedInput as exc:
         raise _fault_for(text, exc) from None
-    try:
-        return _Build(text).transform(tree)  # type: ignore[no-any-return]
-    except VisitError as exc:
-        orig = exc.orig_exc
-        if isinstance(orig, _Malformed):
-            raise fault_at(
-                "MALFORMED_QUERY", text, orig.token.line or 1, orig.token.column or 1, orig.message
-            ) from None
-        raise
+    except (_Malformed, VisitError) as exc:
+        orig = exc.orig_exc if isinstance(exc, VisitError) else exc
+        if not isinstance(orig, _Malformed):
+            raise
+        raise fault_at(
+            "MALFORMED_QUERY", text, orig.token.line or 1, orig.token.column or 1, orig.message
+        ) from None
+    return replace(query, text=text)
