@@ -95,7 +95,7 @@ def read_csv(
             "check for stray quotes or save it again from a spreadsheet",
             path=name,
         )
-    df.columns = pd.Index(header, dtype=object)
+    df.columns = pd.Index(header)
     df.index = pd.RangeIndex(len(df))
     df.attrs["sfclean"] = {"path": name, "encoding": used_encoding, "delimiter": delimiter}
     return df
