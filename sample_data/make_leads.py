@@ -245,7 +245,7 @@ def build_rows(seed: int = SEED) -> list[dict[str, str]]:
         row["Phone"] = bad
     for row in rows[64:70]:  # "NA" / "Null" / blanks in other columns must survive as text
         row[rng.choice(["Title", "Industry", "State"])] = rng.choice(["NA", "Null", "N/A"])
-    rows[70]["LastName"] = "Zoe\u0308 Decomposed"  # NFD text, normalised to NFC
+    rows[70]["FirstName"] = "Zoe\u0308"  # NFD (e + combining diaeresis), normalised to NFC
     rows[71]["Company"] = "Smith, Jones & Co"
     rows[72]["Street"] = "100 Main St\nSuite 200, Floor 3"
     rows[72]["Description"] = NOTES[0]
