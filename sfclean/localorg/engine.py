@@ -29,6 +29,7 @@ describe bodies in :mod:`sfclean.localorg.describe`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -105,6 +106,10 @@ class Engine:
     def _exists(self, object_name: str, record_id: str) -> bool:
         return self.store.get(object_name, record_id, ["Id"]) is not None
 
+    def _exists_cached(self) -> Callable[[str, str], bool]:
+        """An existence check that remembers answers for the length of one call."""
+        return functools.lru_cache(maxsize=4096)(self._exists)
+
     @staticmethod
     def _set_name(obj: SObjectType, row: dict[str, Any]) -> None:
         if obj.name in _NAMED:
@@ -170,11 +175,10 @@ class Engine:
         now = self.now()
         results: list[SaveResult | None] = [None] * len(records)
         valid: list[tuple[int, dict[str, Any]]] = []
+        exists = self._exists_cached()
         with self.store.transaction():
             for i, record in enumerate(records):
-                values, errors = prepare(
-                    obj, record, operation="insert", api=api, exists=self._exists
-                )
+                values, errors = prepare(obj, record, operation="insert", api=api, exists=exists)
                 if not errors:
                     row = self._complete_new(obj, values, user_id=user_id, now=now)
                     missing = required_missing(obj, row)
@@ -241,11 +245,10 @@ class Engine:
         now = self.now()
         results: list[SaveResult | None] = [None] * len(records)
         valid: list[tuple[int, dict[str, Any], dict[str, Any]]] = []  # (index, changes, merged)
+        exists = self._exists_cached()
         with self.store.transaction():
             for i, record in enumerate(records):
-                values, errors = prepare(
-                    obj, record, operation="update", api=api, exists=self._exists
-                )
+                values, errors = prepare(obj, record, operation="update", api=api, exists=exists)
                 rid = values.pop("Id", None)
                 rid_text = rid.strip() if isinstance(rid, str) else ""
                 if not errors and not rid_text:

@@ -190,38 +190,25 @@ def check_value(
     obj: SObjectType, f: Field, value: Any, exists: Callable[[str, str], bool]
 ) -> list[SfError]:
     """Length, email, and reference checks for one converted, non-null value."""
-    label = field_label(obj, f)
+    problem: tuple[str, str] | None = None
     if f.type in TEXT_TYPES and f.type != "reference" and f.length and len(value) > f.length:
-        return [
-            SfError(
-                "STRING_TOO_LONG",
-                f"{label}: data value too large: {value} (max length={f.length})",
-                [f.name],
-            )
-        ]
-    if f.type == "email" and not is_valid_email(value):
-        return [
-            SfError("INVALID_EMAIL_ADDRESS", f"{label}: invalid email address: {value}", [f.name])
-        ]
-    if f.type == "reference":
-        if not is_valid_id(value):
-            return [
-                SfError("MALFORMED_ID", f"{label}: id value of incorrect type: {value}", [f.name])
-            ]
-        target = object_for_id(value)
-        if (
+        problem = ("STRING_TOO_LONG", f"data value too large: {value} (max length={f.length})")
+    elif f.type == "email" and not is_valid_email(value):
+        problem = ("INVALID_EMAIL_ADDRESS", f"invalid email address: {value}")
+    elif f.type == "reference":
+        target = object_for_id(value) if is_valid_id(value) else None
+        if target is None and not is_valid_id(value):
+            problem = ("MALFORMED_ID", f"id value of incorrect type: {value}")
+        elif (
             target is None
             or target.name not in f.reference_to
             or not exists(target.name, to_18(value))
         ):
-            return [
-                SfError(
-                    "INVALID_CROSS_REFERENCE_KEY",
-                    f"{label}: invalid cross reference id",
-                    [f.name],
-                )
-            ]
-    return []
+            problem = ("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
+    if problem is None:
+        return []
+    code, text = problem
+    return [SfError(code, f"{field_label(obj, f)}: {text}", [f.name])]
 
 
 def required_missing(
