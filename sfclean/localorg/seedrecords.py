@@ -116,8 +116,11 @@ class RecordConverter:
     def convert(self, raw: dict[str, Any], line: int) -> dict[str, Any]:
         row: dict[str, Any] = {}
         for column, value in raw.items():
-            f = self.field(str(column))
-            row[f.name] = self.value(f, value, line)
+            f = self._fields.get(column) or self.field(str(column))
+            if value.__class__ is str and f.type in _PLAIN_TEXT and f.length >= len(value):
+                row[f.name] = value if value and not value.isspace() else None  # fast path
+            else:
+                row[f.name] = self.value(f, value, line)
         rid = row.get("Id")
         if not rid:
             row["Id"] = self.ids.new(self.obj.key_prefix)
