@@ -276,3 +276,21 @@ def test_transaction_inside_a_callers_savepoint(store: Store) -> None:
         store.conn.execute("RELEASE outer_sp")
     assert store.count("Lead") == 0
     assert not store.conn.in_transaction
+
+
+def test_max_id_counter_lets_a_reopened_file_continue(tmp_path) -> None:
+    path = str(tmp_path / "org.db")
+    s = Store(path)
+    assert s.max_id_counter("5g") == 0
+    ids = IdFactory(start=3843)  # crosses a base-62 digit boundary (62**2 - 1 = 3843)
+    s.insert("Lead", [_lead(ids, "a@b.com"), _lead(ids, "c@d.com")])
+    s.insert("Account", [{"Id": ids.new("001"), "Name": "A"}])
+    s.insert("Account", [{"Id": IdFactory(pod="zz", start=99999).new("001"), "Name": "B"}])
+    s.close()
+    s2 = Store(path)
+    assert s2.max_id_counter("5g") == 3845
+    assert s2.max_id_counter("zz") == 99999
+    fresh = IdFactory(start=s2.max_id_counter("5g") + 1)
+    s2.insert("Lead", [_lead(fresh, "e@f.com")])
+    assert s2.count("Lead") == 3
+    s2.close()

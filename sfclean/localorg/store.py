@@ -61,6 +61,16 @@ def from_sql(f: Field, value: Any) -> Any:
     return value
 
 
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _from_base62(text: str) -> int:
+    n = 0
+    for ch in text:
+        n = n * 62 + _BASE62.index(ch)
+    return n
+
+
 def _q(identifier: str) -> str:
     """Quote an SQL identifier (object and field names come from SCHEMA only)."""
     return '"' + identifier.replace('"', '""') + '"'
@@ -363,6 +373,22 @@ class Store:
                 f"ON {_q(obj.name)} (substr({_q(f.name)}, 1, {n}) COLLATE NOCASE)"
             )
             self._prefix_indexes.add(key)
+
+    def max_id_counter(self, pod: str) -> int:
+        """The highest Id counter minted with ``pod`` in any table (0 when none), so that an
+        :class:`~sfclean.localorg.ids.IdFactory` over a reopened database file can start
+        after it: ``IdFactory(pod, start=store.max_id_counter(pod) + 1)``."""
+        best = 0
+        with self.lock:
+            for obj in SCHEMA.values():
+                (top,) = self.conn.execute(
+                    f"SELECT MAX(substr(Id, 6, 10) COLLATE BINARY) FROM {_q(obj.name)} "
+                    "WHERE substr(Id, 4, 2) = ? COLLATE BINARY AND length(Id) = 18",
+                    (pod,),
+                ).fetchone()
+                if top:
+                    best = max(best, _from_base62(top))
+        return best
 
     def close(self) -> None:
         """Close the connection (the in-memory database is gone afterwards)."""
