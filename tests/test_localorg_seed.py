@@ -127,21 +127,26 @@ def test_apex_bodies_are_stored_inline_or_from_a_file(tmp_path: Path) -> None:
 
 def test_named_default_user_replaces_the_built_in_admin() -> None:
     config = {
-        "defaultUser": "me@x.example.com",
+        "defaultUser": "ME@x.example.com",
         "users": [
             {
                 "username": "me@x.example.com",
                 "firstName": "Me",
                 "lastName": "Self",
                 "isActive": "true",
-            }
+            },
+            {"username": "other@x.example.com", "name": "Other"},
         ],
     }
     store, info = seed(config)
-    assert list(info.users) == ["me@x.example.com"] and info.admin_user_id is None
+    assert list(info.users) == ["me@x.example.com", "other@x.example.com"]
+    assert info.admin_user_id is None and info.default_user_id == info.users["me@x.example.com"]
     me = store.get("User", info.default_user_id)
     assert me is not None and (me["Name"], me["Email"]) == ("Me Self", "me@x.example.com")
     assert store.get("Profile", me["ProfileId"])["Name"] == ADMIN_PROFILE  # type: ignore[index]
+    other = store.get("User", info.users["other@x.example.com"])
+    assert other is not None and (other["FirstName"], other["LastName"]) == (None, "Other")
+    assert other["CreatedById"] == info.default_user_id
 
 
 def test_csv_ids_are_kept_and_references_accept_ids_and_names(tmp_path: Path) -> None:

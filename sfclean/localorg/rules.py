@@ -267,8 +267,9 @@ class RuleSet:
             names = mrule.field_names
             keys: list[list[str] | None] = []
             for rec, ok in zip(records, applies, strict=True):
-                ks = [match_key(lookup_ci(rec, rule.input_field(mrule, f))) for f in names]
-                keys.append(ks if ok and all(k is not None for k in ks) else None)  # type: ignore[misc]
+                raw = [match_key(lookup_ci(rec, rule.input_field(mrule, f))) for f in names]
+                present = [k for k in raw if k is not None]
+                keys.append(present if ok and len(present) == len(raw) else None)
             wanted = sorted(
                 {
                     str(lookup_ci(rec, rule.input_field(mrule, names[0])))

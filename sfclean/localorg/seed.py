@@ -68,6 +68,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -436,12 +437,12 @@ class _Seeder:
             where = f"{self.source}: permissionSetAssignments[{i}]"
             _check_keys(item, {"user", "permissionSet"}, where)
             user = _need(item, "user", where)
-            uid = next((v for k, v in self.users.items() if k.lower() == user.lower()), None)
-            if uid is None:
+            assignee = next((v for k, v in self.users.items() if k.lower() == user.lower()), None)
+            if assignee is None:
                 raise ConfigError(f"{where}.user: {user!r} is not declared under users")
             assign.append(
                 (
-                    uid,
+                    assignee,
                     self._permset_id(_need(item, "permissionSet", where), f"{where}.permissionSet"),
                     where,
                 )
@@ -452,14 +453,14 @@ class _Seeder:
                 {"Id": self.ids.new("0Pa"), "AssigneeId": uid, "PermissionSetId": ps_id},
             )
         if default:
-            uid = next(
+            default_id = next(
                 (v for k, v in self.users.items() if k.lower() == str(default).lower()), None
             )
-            if uid is None:
+            if default_id is None:
                 raise ConfigError(
                     f"{self.source}: defaultUser {default!r} is not declared under users"
                 )
-            return admin_id, uid
+            return admin_id, default_id
         assert admin_id is not None
         return admin_id, admin_id
 
@@ -508,7 +509,7 @@ class _Seeder:
             obj = self._object(str(name), f"{self.source}: records")
             if not isinstance(rows, list):
                 raise ConfigError(f"{self.source}: records.{name} must be a list of rows")
-            sources[obj.name] = (f"{self.source}: records.{obj.name}", lambda rows=rows: iter(rows))
+            sources[obj.name] = (f"{self.source}: records.{obj.name}", partial(iter, rows))
         if self.csv_dir is not None:
             for path in sorted(self.csv_dir.glob("*.csv")):
                 obj = self._object(path.stem, str(path))
@@ -516,7 +517,7 @@ class _Seeder:
                     raise ConfigError(
                         f"{path}: {obj.name} records are also given elsewhere; keep one source"
                     )
-                sources[obj.name] = (str(path), lambda path=path: read_csv(path))
+                sources[obj.name] = (str(path), partial(read_csv, path))
         order = [n for n in _LOAD_ORDER if n in sources] + [
             n for n in SCHEMA if n in sources and n not in _LOAD_ORDER
         ]
