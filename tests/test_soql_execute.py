@@ -492,3 +492,31 @@ def test_any_value_round_trips_through_quoting(value: str) -> None:
         got = execute(s.conn, soql).fetch(10)
         assert [(r["Id"], r["Name"]) for r in got] == [(record_id, value)], soql
     s.close()
+
+
+def test_semi_join_and_anti_join(store: Store) -> None:
+    admins = _records(
+        store,
+        "SELECT Username FROM User WHERE Id IN (SELECT AssigneeId FROM PermissionSetAssignment "
+        "WHERE PermissionSet.PermissionsModifyAllData = true)",
+    )
+    assert [r["Username"] for r in admins] == ["ann@org"]
+    others = _records(
+        store,
+        "SELECT LastName FROM Lead WHERE CreatedById NOT IN (SELECT AssigneeId FROM "
+        "PermissionSetAssignment WHERE PermissionSet.Name = 'X00ex000000') ORDER BY LastName",
+    )
+    assert [r["LastName"] for r in others] == ["Smith", "Zoë"]  # Zoë: no creator at all
+    with pytest.raises(SfFault) as info:
+        execute(
+            store.conn,
+            "SELECT Id FROM User WHERE Id IN (SELECT AssigneeId FROM PermissionSetAssignment "
+            "WHERE PermissionSetId IN (SELECT Id FROM PermissionSet))",
+        )
+    assert info.value.status_code == "MALFORMED_QUERY"
+    with pytest.raises(SfFault) as info:
+        execute(
+            store.conn, "SELECT Id FROM User WHERE Id IN (SELECT Nope FROM PermissionSetAssignment)"
+        )
+    assert info.value.status_code == "INVALID_FIELD"
+    assert "No such column 'Nope' on entity 'PermissionSetAssignment'" in info.value.message

@@ -108,6 +108,16 @@ def test_count_forms_and_positions() -> None:
     assert [(p.line, p.column) for p in q3.select] == [(1, 8), (2, 3)]
 
 
+def test_semi_join_subquery() -> None:
+    where = parse(
+        "SELECT Id FROM User WHERE Id NOT IN (SELECT AssigneeId FROM PermissionSetAssignment "
+        "WHERE PermissionSet.Name = 'x')"
+    ).where
+    assert isinstance(where, ast.SemiJoin) and where.negated
+    assert where.query.object_name == "PermissionSetAssignment"
+    assert isinstance(where.query.where, ast.Compare)
+
+
 def test_nested_parentheses() -> None:
     where = parse("SELECT Id FROM Lead WHERE ((A = 1 AND (B = 2 OR C = 3)) OR NOT (D = 4))").where
     assert isinstance(where, ast.Or)
@@ -154,6 +164,11 @@ def test_nested_parentheses() -> None:
         ("SELECT Id FROM Lead WHERE Name = 'x' #", "unexpected token: '#'"),
         ("SELECT Id FROM Lead.Foo", "unexpected token: '.'"),
         ("SELECT Id. FROM Lead", "unexpected token: 'FROM'"),
+        ("SELECT Id FROM User WHERE Id IN (SELECT Id, Name FROM User)", "unexpected token: ','"),
+        (
+            "SELECT Id FROM User WHERE Id IN (SELECT Id FROM User LIMIT 1)",
+            "unexpected token: 'LIMIT'",
+        ),
     ],
 )
 def test_malformed_queries(text: str, message: str) -> None:

@@ -21,6 +21,7 @@ __all__ = [
     "OrderItem",
     "Path",
     "Query",
+    "SemiJoin",
 ]
 
 
@@ -79,6 +80,15 @@ class InList:
 
 
 @dataclass(frozen=True)
+class SemiJoin:
+    """``path [NOT] IN (SELECT field FROM Object [WHERE ...])``."""
+
+    path: Path
+    query: Query
+    negated: bool
+
+
+@dataclass(frozen=True)
 class Like:
     path: Path
     value: Literal
@@ -99,7 +109,7 @@ class Not:
     item: Condition
 
 
-Condition = Compare | InList | Like | And | Or | Not
+Condition = Compare | InList | SemiJoin | Like | And | Or | Not
 
 
 @dataclass(frozen=True)

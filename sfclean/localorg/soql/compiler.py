@@ -11,6 +11,7 @@ Semantics follow SOQL rather than SQL where they differ:
   fields ``''`` means the same as null (Salesforce never stores empty strings);
 - Ids in filters may have 15 or 18 characters; 15-character Ids are compared in 18-character
   form;
+- ``x IN (SELECT y FROM ...)`` semi-joins become SQL subqueries (one level, as in SOQL);
 - a relative date literal on a dateTime field means the whole UTC days it covers, so
   ``CreatedDate = LAST_N_DAYS:7`` is ``start <= CreatedDate < end`` and ``> TODAY`` means
   after today ends.
@@ -19,7 +20,7 @@ Semantics follow SOQL rather than SQL where they differ:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timezone
 from typing import Any
 
@@ -94,12 +95,21 @@ class Compiled:
 
 
 class _Compiler:
-    def __init__(self, query: ast.Query, now: datetime, columns: set[str] | None) -> None:
+    def __init__(
+        self,
+        query: ast.Query,
+        now: datetime,
+        columns: set[str] | None,
+        *,
+        prefix: str = "t",
+        params: list[Any] | None = None,
+    ) -> None:
         self.query = query
         self.now = now
-        self.resolver = Resolver(query)
-        self.params: list[Any] = []
+        self.resolver = Resolver(query, prefix=prefix)
+        self.params: list[Any] = [] if params is None else params
         self.columns = columns
+        self._subqueries = 0
 
     # --- errors ----------------------------------------------------------------------------
     def _fault(self, code: str, path: ast.Path, message: str) -> SfFault:
@@ -189,6 +199,8 @@ class _Compiler:
             return self._compare(self.resolver.resolve(cond.path), cond.op, cond.value)
         if isinstance(cond, ast.InList):
             return self._in(cond)
+        if isinstance(cond, ast.SemiJoin):
+            return self._semi_join(cond)
         return self._like(cond)
 
     def _compare(self, r: Resolved, op: str, lit: ast.Literal) -> str:
@@ -242,6 +254,31 @@ class _Compiler:
         if not cond.negated:
             return matched
         return f"NOT COALESCE({matched}, 0)"
+
+    def _semi_join(self, cond: ast.SemiJoin) -> str:
+        """``x IN (SELECT y FROM ...)``: a SQL subquery with its own table aliases."""
+        r = self.resolver.resolve(cond.path)
+        if self.resolver.prefix != "t":
+            raise self._fault(
+                "MALFORMED_QUERY", cond.path, "Nesting of semi join sub-selects is not supported"
+            )
+        self._subqueries += 1
+        sub_query = replace(cond.query, text=self.query.text)
+        sub = _Compiler(
+            sub_query, self.now, None, prefix=f"s{self._subqueries}_", params=self.params
+        )
+        selected = sub_query.select[0]
+        assert isinstance(selected, ast.Path)
+        inner = sub.resolver.resolve(selected)
+        where = sub.condition(sub_query.where) if sub_query.where is not None else "1"
+        root = sub.resolver.root.targets[0]
+        sql = (
+            f"SELECT {inner.sql} FROM {quote_ident(root[1].name)} AS {root[0]}"
+            + "".join(" " + j for j in sub.resolver.joins)
+            + f" WHERE {inner.sql} IS NOT NULL AND {where}"
+        )
+        matched = f"{self._expr(r)} IN ({sql})"
+        return f"NOT COALESCE({matched}, 0)" if cond.negated else matched
 
     def _like(self, cond: ast.Like) -> str:
         r = self.resolver.resolve(cond.path)

@@ -81,7 +81,7 @@ class Resolved:
 class Resolver:
     """Resolves paths of one query, accumulating the JOIN clauses they need."""
 
-    def __init__(self, query: ast.Query) -> None:
+    def __init__(self, query: ast.Query, *, prefix: str = "t") -> None:
         root = object_type(query.object_name)
         if root is None:
             raise fault_at(
@@ -95,7 +95,8 @@ class Resolver:
             )
         self.query = query
         self.root_object = root
-        self.root = Node((), "", [("t0", root)])
+        self.prefix = prefix
+        self.root = Node((), "", [(f"{prefix}0", root)])
         self.joins: list[str] = []
         self._next_alias = 1
 
@@ -112,7 +113,7 @@ class Resolver:
             target = object_type(target_name)
             if target is None:  # pragma: no cover - SCHEMA references only its own objects
                 continue
-            alias = f"t{self._next_alias}"
+            alias = f"{self.prefix}{self._next_alias}"
             self._next_alias += 1
             self.joins.append(
                 f"LEFT JOIN {quote_ident(target.name)} AS {alias} "

@@ -2,7 +2,8 @@
 
 Keywords are case-insensitive and reserved (a field cannot be called ``FROM``), as in SOQL.
 AND and OR cannot be mixed at one level without parentheses (``a AND b OR c`` is a
-MALFORMED_QUERY in Salesforce too). Relative date literals (``TODAY``, ``LAST_N_DAYS:7``) are
+MALFORMED_QUERY in Salesforce too). ``field IN (SELECT field FROM Object WHERE ...)`` semi-joins
+(and anti-joins with NOT IN) are supported, one level deep. Relative date literals (``TODAY``, ``LAST_N_DAYS:7``) are
 plain names here; the parser checks them against the known list.
 """
 
@@ -32,6 +33,9 @@ comparison: path COMP_OP value             -> compare
           | path LIKE value                -> like
           | path IN "(" value_list ")"     -> in_list
           | path NOT IN "(" value_list ")" -> not_in_list
+          | path IN "(" subquery ")"       -> in_subquery
+          | path NOT IN "(" subquery ")"   -> not_in_subquery
+subquery: SELECT path FROM NAME where_clause?
 value_list: value ("," value)*
 ?value: STRING      -> string
       | NUMBER      -> number

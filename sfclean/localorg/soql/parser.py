@@ -144,6 +144,27 @@ class _Build(Transformer):  # type: ignore[type-arg]
     def not_in_list(self, items: list) -> ast.InList:
         return ast.InList(items[0], items[3], negated=True)
 
+    def subquery(self, items: list) -> ast.Query:
+        obj: Token = items[3]
+        where = items[4][1] if len(items) > 4 else None
+        return ast.Query(
+            select=(items[1],),
+            object_name=str(obj),
+            object_line=obj.line or 1,
+            object_column=obj.column or 1,
+            where=where,
+            order_by=(),
+            limit=None,
+            offset=None,
+            text="",
+        )
+
+    def in_subquery(self, items: list) -> ast.SemiJoin:
+        return ast.SemiJoin(items[0], items[2], negated=False)
+
+    def not_in_subquery(self, items: list) -> ast.SemiJoin:
+        return ast.SemiJoin(items[0], items[3], negated=True)
+
     def and_cond(self, items: list) -> ast.And:
         return ast.And(tuple(i for i in items if not isinstance(i, Token)))
 
