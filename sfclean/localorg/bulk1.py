@@ -11,6 +11,7 @@ with ``api="bulk1"``.
 
 from __future__ import annotations
 
+import threading
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -69,6 +70,7 @@ class Batch:
     query_fields: list[str] = field(default_factory=list)
     query_rows: list[tuple[Any, ...]] = field(default_factory=list)
     query_records: list[dict[str, Any]] = field(default_factory=list)
+    done: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass
@@ -233,8 +235,10 @@ def add_batch(ctx: Ctx, job_id: str) -> Response:
         )
         found.batches[batch.id] = batch
         bulk.batches_today += 1
+    response = _info("batchInfo", _batch_items(batch, as_json), as_json, 201)
     bulk.submit(lambda: _process(ctx.org, found, batch))
-    return _info("batchInfo", _batch_items(batch, as_json), as_json, 201)
+    bulk.settle(batch.done)
+    return response
 
 
 def list_batches(ctx: Ctx, job_id: str) -> Response:
@@ -305,6 +309,13 @@ def _finish(batch: Batch, state: str, started: float, message: str | None = None
 
 
 def _process(org: Any, job_: Job, batch: Batch) -> None:
+    try:
+        _process_batch(org, job_, batch)
+    finally:
+        batch.done.set()
+
+
+def _process_batch(org: Any, job_: Job, batch: Batch) -> None:
     bulk = org.bulk
     bulk.pause()
     if job_.state == "Aborted":

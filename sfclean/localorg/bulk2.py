@@ -11,6 +11,7 @@ chunks of 10,000 with ``api="bulk2"``. Errors use the REST JSON shape.
 from __future__ import annotations
 
 import base64
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -72,6 +73,7 @@ class Job2:
     cursor: Any = None
     query_fields: list[str] = field(default_factory=list)
     query_rows: list[tuple[Any, ...]] = field(default_factory=list)
+    done: threading.Event = field(default_factory=threading.Event)
 
 
 def _info(job: Job2, *, full: bool) -> dict[str, Any]:
@@ -179,7 +181,7 @@ def ingest_job(ctx: Ctx, job_id: str) -> Response:
             if state == "UploadComplete" and job.state == "Open":
                 job.state = "UploadComplete"
                 bulk.batches_today += 1
-                bulk.submit(lambda: _process_ingest(ctx.org, job))
+                bulk.submit(lambda: _finally_done(job, _process_ingest, ctx.org))
             elif state == "Aborted" and job.state in ("Open", "UploadComplete", "InProgress"):
                 job.state = "Aborted"
             else:
@@ -188,8 +190,18 @@ def ingest_job(ctx: Ctx, job_id: str) -> Response:
                     f"Cannot change the state of a job in state {job.state} to {state}",
                 )
             job.modstamp = now_stamp()
-        return json_response(_info(job, full=False))
+            response = json_response(_info(job, full=False))
+        if state == "UploadComplete":
+            bulk.settle(job.done)
+        return response
     return json_response(_info(job, full=True))
+
+
+def _finally_done(job: Job2, task: Any, org: Any) -> None:
+    try:
+        task(org, job)
+    finally:
+        job.done.set()
 
 
 def upload(ctx: Ctx, job_id: str) -> Response:
@@ -325,8 +337,10 @@ def query_jobs(ctx: Ctx) -> Response:
     with bulk.lock:
         bulk.jobs2[job.id] = job
         bulk.query_jobs_today += 1
-    bulk.submit(lambda: _process_query(ctx.org, job))
-    return json_response(_info(job, full=False))
+    response = json_response(_info(job, full=False))
+    bulk.submit(lambda: _finally_done(job, _process_query, ctx.org))
+    bulk.settle(job.done)
+    return response
 
 
 def _process_query(org: Any, job: Job2) -> None:
@@ -410,6 +424,8 @@ ROUTES = [
     Route(f"{_V}/ingest/<job_id>/successfulResults", ("GET",), successful_results),
     Route(f"{_V}/ingest/<job_id>/failedResults", ("GET",), failed_results),
     Route(f"{_V}/ingest/<job_id>/unprocessedrecords", ("GET",), unprocessed_records),
+    # simple-salesforce 1.12 asks for "unprocessedRecords" (documented: unprocessedrecords)
+    Route(f"{_V}/ingest/<job_id>/unprocessedRecords", ("GET",), unprocessed_records),
     Route(f"{_V}/query", ("GET", "POST"), query_jobs),
     Route(f"{_V}/query/<job_id>", ("GET", "PATCH", "DELETE"), query_job),
     Route(f"{_V}/query/<job_id>/results", ("GET",), query_results),

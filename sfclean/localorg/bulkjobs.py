@@ -36,6 +36,7 @@ logger = logging.getLogger("sfclean.localorg")
 MAX_BATCH_RECORDS = 10_000
 MAX_BATCH_BYTES = 10_000_000
 NULL_MARKER = "#N/A"
+SETTLE_SECONDS = 2.0
 
 
 def now_stamp() -> datetime:
@@ -173,6 +174,16 @@ class BulkJobs:
         delay = self.org.faults.bulk_delay
         if delay:
             time.sleep(delay)
+
+    def settle(self, done: threading.Event) -> None:
+        """Give a just-submitted task a moment to finish before the response goes out.
+
+        The client still saw the Queued state in the response; finishing quickly spares clients
+        that poll every few seconds (simple-salesforce waits 5 s between polls) a long sleep.
+        Skipped when ``faults.slow_bulk`` asks for observable intermediate states.
+        """
+        if not self.org.faults.bulk_delay:
+            done.wait(SETTLE_SECONDS)
 
     def _run(self) -> None:
         while True:
