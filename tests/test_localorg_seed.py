@@ -267,3 +267,25 @@ def test_100k_contacts_load_well_under_30_seconds(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - start
     assert store.count("Contact") == 100_000
     assert elapsed < 20, f"seeding 100,000 contacts took {elapsed:.1f} s"
+
+
+def test_a_stored_org_is_reopened_not_seeded_twice(tmp_path: Path) -> None:
+    db = str(tmp_path / "org.db")
+    first_store = Store(db)
+    first = load_seed(SAMPLE, first_store, IdFactory())
+    first_store.close()
+    store = Store(db)
+    ids = IdFactory()
+    again = load_seed(SAMPLE, store, ids)
+    assert (again.org_id, again.users, again.default_user_id) == (
+        first.org_id,
+        first.users,
+        first.default_user_id,
+    )
+    assert store.count("Contact") == 3 and store.count("User") == 4
+    assert [r.record_id for r in again.rules.rules] == [r.record_id for r in first.rules.rules]
+    assert store.count("DuplicateRule") == 3
+    fresh = [{"Id": ids.new("003"), "LastName": f"F{i}"} for i in range(100)]
+    store.insert("Contact", fresh)  # no Id collides with a stored one
+    assert store.count("Contact") == 103
+    store.close()
