@@ -156,7 +156,6 @@ def test_nested_parentheses() -> None:
         ("SELECT Id FROM Lead LIMIT 1.5", "unexpected token: '1.5'"),
         ("SELECT Id FROM Lead LIMIT", "unexpected token: <EOF>"),
         ("SELECT Id FROM Lead LIMIT \u0661", "unexpected token: '\u0661'"),
-        ("SELECT \u017fId FROM Lead", "unexpected token: '\u017f'"),
         ("SELECT Id FROM Lead OFFSET 5 LIMIT 1", "unexpected token: 'LIMIT'"),
         ("SELECT Id FROM Lead ORDER Name", "unexpected token: 'Name'"),
         ("SELECT Id FROM Lead ORDER BY Name NULLS", "unexpected token: <EOF>"),
