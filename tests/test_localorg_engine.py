@@ -570,3 +570,45 @@ def test_duplicate_rules_ui_delegates() -> None:
     engine, _ = _engine(_rules())
     body = engine.duplicate_rules_ui("Lead")
     assert [r["name"] for r in body["duplicateRules"]] == ["Lead_Dupes"]
+
+
+def test_update_and_delete_all_or_none_roll_back(org: tuple[Engine, str]) -> None:
+    engine, user_id = org
+    a, b = engine.create("Lead", [_lead(Title="T"), _lead(Title="T")], user_id=user_id)
+    results = engine.update(
+        "Lead",
+        [{"Id": a.id, "Title": "New"}, {"Id": b.id, "Email": "bad"}],
+        user_id=user_id,
+        api="collections",
+        all_or_none=True,
+    )
+    assert [(r.id, r.errors[0].status_code) for r in results] == [
+        (a.id, "ALL_OR_NONE_OPERATION_ROLLED_BACK"),
+        (b.id, "INVALID_EMAIL_ADDRESS"),
+    ]
+    assert engine.retrieve("Lead", a.id, ["Title"])["Title"] == "T"  # type: ignore[arg-type]
+    deleted = engine.delete("Lead", [a.id, "bad"], user_id=user_id, all_or_none=True)  # type: ignore[list-item]
+    assert [r.errors[0].status_code for r in deleted] == [
+        "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+        "MALFORMED_ID",
+    ]
+    assert engine.store.count("Lead") == 2
+
+
+def test_delete_without_object_uses_id_prefix(org: tuple[Engine, str]) -> None:
+    engine, user_id = org
+    [lead] = engine.create("Lead", [_lead()], user_id=user_id)
+    [acct] = engine.create("Account", [{"Name": "A"}], user_id=user_id)
+    results = engine.delete(None, [lead.id, acct.id], user_id=user_id)  # type: ignore[list-item]
+    assert [r.success for r in results] == [True, True]
+    assert engine.record_counts(["Lead", "Account"])["sObjects"] == [
+        {"count": 0, "name": "Lead"},
+        {"count": 0, "name": "Account"},
+    ]
+
+
+def test_describe_account_child_relationships(org: tuple[Engine, str]) -> None:
+    engine, _ = org
+    children = engine.describe("Account")["childRelationships"]
+    contacts = {"childSObject": "Contact", "field": "AccountId", "relationshipName": "Contacts"}
+    assert contacts.items() <= children[0].items()

@@ -220,7 +220,9 @@ def _child_relationships(obj: SObjectType) -> list[dict[str, Any]]:
                         "field": f.name,
                         "junctionIdListNames": [],
                         "junctionReferenceTo": [],
-                        "relationshipName": None,
+                        "relationshipName": None
+                        if f.name == "OwnerId"
+                        else child.label_plural.replace(" ", ""),
                         "restrictedDelete": False,
                     }
                 )
