@@ -370,6 +370,9 @@ def test_count(store: Store) -> None:
     agg = execute(store.conn, "SELECT COUNT(Email) FROM Lead")
     assert agg.total_size == 1 and agg.fields == ["expr0"]
     assert agg.fetch(5) == [{"attributes": {"type": "AggregateResult"}, "expr0": 4}]
+    two = execute(store.conn, "SELECT COUNT(Id), COUNT(CreatedBy.Name) FROM Lead")
+    assert two.fields == ["expr0", "expr1"]
+    assert two.fetch(5) == [{"attributes": {"type": "AggregateResult"}, "expr0": 5, "expr1": 4}]
 
 
 def test_in_with_a_thousand_values(store: Store) -> None:

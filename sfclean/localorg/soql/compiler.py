@@ -312,6 +312,22 @@ class _Compiler:
             node = node.children[part]
         return self._shape_for(root, node, columns)
 
+    def _aggregates(
+        self, select: tuple[ast.Path | ast.Count, ...]
+    ) -> tuple[list[str], list[str], list[tuple[int, Callable[[Any], Any] | None]]]:
+        """``COUNT(field)`` columns, named ``expr0``, ``expr1``... as in Salesforce."""
+        plain = [s for s in select if isinstance(s, ast.Path)]
+        if plain:
+            raise self._fault(
+                "MALFORMED_QUERY", plain[0], f"Field must be grouped or aggregated: {plain[0].text}"
+            )
+        columns = []
+        for item in select:
+            assert isinstance(item, ast.Count) and item.path is not None
+            columns.append(f"COUNT({self.resolver.resolve(item.path).sql})")
+        fields = [f"expr{i}" for i in range(len(columns))]
+        return columns, fields, [(i, None) for i in range(len(columns))]
+
     def compile(self) -> Compiled:
         q = self.query
         if q.offset is not None and q.offset > MAX_OFFSET:
@@ -328,17 +344,8 @@ class _Compiler:
         if q.is_count:
             kind, shape = "count", None
         elif any(isinstance(s, ast.Count) for s in q.select):
-            count = q.select[0]
-            if len(q.select) > 1 or not isinstance(count, ast.Count) or count.path is None:
-                bad = next(s for s in q.select if not isinstance(s, ast.Count))
-                raise self._fault(
-                    "MALFORMED_QUERY",
-                    bad if isinstance(bad, ast.Path) else count.path,  # type: ignore[arg-type]
-                    f"Field must be grouped or aggregated: {bad.text}",  # type: ignore[union-attr]
-                )
-            r = self.resolver.resolve(count.path)
-            kind, shape, columns = "aggregate", None, [f"COUNT({r.sql})"]
-            fields, flat = ["expr0"], [(0, None)]
+            kind, shape = "aggregate", None
+            columns, fields, flat = self._aggregates(q.select)
         else:
             assert shape is not None
             for item in q.select:

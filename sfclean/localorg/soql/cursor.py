@@ -69,7 +69,13 @@ class QueryCursor:
         """The next ``n`` records as Salesforce JSON dicts."""
         page = self._take(n)
         if self._compiled.kind == "aggregate":
-            return [{"attributes": {"type": "AggregateResult"}, "expr0": row[0]} for row in page]
+            return [
+                {
+                    "attributes": {"type": "AggregateResult"},
+                    **dict(zip(self.fields, row, strict=True)),
+                }
+                for row in page
+            ]
         shape = self._compiled.shape
         assert shape is not None or not page
         return [self._record(shape, row) for row in page]  # type: ignore[arg-type]
