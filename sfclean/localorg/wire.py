@@ -75,8 +75,10 @@ class Ctx:
         data = self.request.get_data(cache=True)
         try:
             return json.loads(data or b"null")
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise SfFault("JSON_PARSER_ERROR", f"Unexpected character: {exc.msg}") from None
+        except UnicodeDecodeError:
+            raise SfFault("JSON_PARSER_ERROR", "The request body is not UTF-8") from None
 
     def wants_json(self) -> bool:
         """True when a Bulk 1.0 request speaks JSON (its Content-Type is application/json)."""
