@@ -682,3 +682,24 @@ def test_update_never_compares_records_of_the_same_call_with_each_other() -> Non
         operation="update",
     )
     assert [o.block for o in swapped] == [None, None]
+
+
+@pytest.mark.parametrize(
+    ("action", "operations", "header", "api", "sets"),
+    [
+        ("Allow", ["Alert", "Report"], "allowSave=true", "rest", 1),  # alerted, saved anyway
+        ("Allow", ["Alert", "Report"], None, "rest", 0),  # refused: nothing saved to report
+        ("Allow", ["Alert", "Report"], "allowSave=true", "bulk1", 0),  # bulk row fails
+        ("Allow", ["Report"], None, "bulk1", 1),
+        ("Block", ["Report"], "allowSave=true", "rest", 0),
+    ],
+)
+def test_report_is_written_only_for_records_that_were_saved(
+    action: str, operations: list[str], header: str | None, api: str, sets: int
+) -> None:
+    rule = contact_rule(actionOnInsert=action, operationsOnInsert=operations)
+    org = Org({"duplicateRules": [rule]})
+    org.add("Contact", {"LastName": "A", "Email": "ann@example.com"})
+    org.save("Contact", {"LastName": "B", "Email": "ann@example.com"}, api=api, header=header)
+    assert org.store.count("DuplicateRecordSet") == sets
+    assert org.store.count("Contact") == 1 + sets
