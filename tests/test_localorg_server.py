@@ -14,6 +14,7 @@ import requests
 from simple_salesforce import Salesforce, SalesforceLogin
 from simple_salesforce.exceptions import SalesforceExpiredSession
 
+import sfclean.localorg
 from sfclean.localorg.server import LocalOrg
 from sfclean.localorg.testing import SMALL_SEED
 
@@ -33,7 +34,7 @@ def _get(org: LocalOrg, path: str, token: str | None = None, **kw: object) -> re
 
 def test_startup_to_first_answered_request_is_under_two_seconds() -> None:
     started = time.perf_counter()
-    with LocalOrg(SMALL_SEED) as org:
+    with sfclean.localorg.LocalOrg(seed=SMALL_SEED) as org:
         response = org.session().get(org.instance_url + "/services/data")
         elapsed = time.perf_counter() - started
     assert response.status_code == 200

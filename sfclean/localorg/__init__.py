@@ -6,3 +6,27 @@ Salesforce documents them. sfclean's own code never special-cases it.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sfclean.localorg.faults import Faults
+    from sfclean.localorg.requestlog import LoggedRequest
+    from sfclean.localorg.server import LocalOrg
+
+__all__ = ["Faults", "LocalOrg", "LoggedRequest"]
+
+_LAZY = {
+    "Faults": "sfclean.localorg.faults",
+    "LocalOrg": "sfclean.localorg.server",
+    "LoggedRequest": "sfclean.localorg.requestlog",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the server side on first use, so ``sfclean.localorg.schema`` etc. stay light."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'sfclean.localorg' has no attribute {name!r}")
