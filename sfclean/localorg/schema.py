@@ -109,13 +109,12 @@ def _bool(name: str, default: bool = False, **kw: object) -> Field:
 
 def _audit() -> tuple[Field, ...]:
     """Fields every object has, set by the org from the calling user, never by the caller."""
-    ro = {"createable": False, "updateable": False}
     return (
-        _ref("CreatedById", "User", **ro),
-        Field("CreatedDate", "datetime", **ro),  # type: ignore[arg-type]
-        _ref("LastModifiedById", "User", **ro),
-        Field("LastModifiedDate", "datetime", **ro),  # type: ignore[arg-type]
-        Field("SystemModstamp", "datetime", **ro),  # type: ignore[arg-type]
+        _ref("CreatedById", "User", createable=False, updateable=False),
+        Field("CreatedDate", "datetime", createable=False, updateable=False),
+        _ref("LastModifiedById", "User", createable=False, updateable=False),
+        Field("LastModifiedDate", "datetime", createable=False, updateable=False),
+        Field("SystemModstamp", "datetime", createable=False, updateable=False),
     )
 
 
