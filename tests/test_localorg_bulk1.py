@@ -301,3 +301,84 @@ def test_aborted_job_leaves_queued_batches_not_processed(localorg: LocalOrg) -> 
         == "NotProcessed"
     )
     assert _fields(_raw(localorg, "GET", f"job/{job['id']}"))["state"] == "Aborted"
+
+
+def _done(org: LocalOrg, job_id: str, batch_id: str) -> dict[str, str]:
+    deadline = time.monotonic() + 5
+    info = _fields(_raw(org, "GET", f"job/{job_id}/batch/{batch_id}"))
+    while info["state"] not in ("Completed", "Failed"):
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+        info = _fields(_raw(org, "GET", f"job/{job_id}/batch/{batch_id}"))
+    return info
+
+
+def test_xml_query_job_result_list_and_records(localorg: LocalOrg) -> None:
+    job = _fields(_raw(localorg, "POST", "job", _xml_job("query", "Lead", "XML")))
+    soql = b"SELECT Id, Email FROM Lead ORDER BY Email"
+    batch = _fields(_raw(localorg, "POST", f"job/{job['id']}/batch", soql))
+    assert _done(localorg, job["id"], batch["id"])["numberRecordsProcessed"] == "2"
+    listing = ET.fromstring(
+        _raw(localorg, "GET", f"job/{job['id']}/batch/{batch['id']}/result").content
+    )
+    assert listing.tag == f"{NS}result-list"
+    [result_id] = [r.text for r in listing.findall(f"{NS}result")]
+    records = ET.fromstring(
+        _raw(localorg, "GET", f"job/{job['id']}/batch/{batch['id']}/result/{result_id}").content
+    )
+    assert records.tag == f"{NS}queryResult"
+    assert [r.findtext(f"{NS}Email") for r in records.findall(f"{NS}records")] == [
+        "emmy@example.com",
+        "marie@example.com",
+    ]
+    assert _raw(localorg, "GET", f"job/{job['id']}/batch/{batch['id']}/request").content == soql
+
+
+def test_csv_query_with_no_rows_says_so(localorg: LocalOrg) -> None:
+    job = _fields(_raw(localorg, "POST", "job", _xml_job("query", "Lead", "CSV")))
+    batch = _fields(
+        _raw(
+            localorg,
+            "POST",
+            f"job/{job['id']}/batch",
+            b"SELECT Id FROM Lead WHERE Email = 'none@example.com'",
+            "text/csv",
+        )
+    )
+    _done(localorg, job["id"], batch["id"])
+    listing = ET.fromstring(
+        _raw(localorg, "GET", f"job/{job['id']}/batch/{batch['id']}/result").content
+    )
+    result_id = listing.findtext(f"{NS}result")
+    body = _raw(localorg, "GET", f"job/{job['id']}/batch/{batch['id']}/result/{result_id}")
+    assert body.headers["Content-Type"] == "text/csv"
+    assert body.text == "Records not found for this query"
+
+
+def test_failed_query_batch_reports_the_soql_error(localorg: LocalOrg) -> None:
+    job = _fields(_raw(localorg, "POST", "job", _xml_job("query", "Lead", "CSV")))
+    batch = _fields(
+        _raw(localorg, "POST", f"job/{job['id']}/batch", b"SELECT Nope FROM Lead", "text/csv")
+    )
+    info = _done(localorg, job["id"], batch["id"])
+    assert info["state"] == "Failed"
+    assert info["stateMessage"].startswith("InvalidBatch : Failed to process query: INVALID_FIELD")
+
+
+def test_json_requests_get_json_errors(localorg: LocalOrg) -> None:
+    response = _raw(localorg, "GET", "job/7505g0000000000AAA", content_type="application/json")
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json() == {
+        "exceptionCode": "InvalidJob",
+        "exceptionMessage": "Invalid job id: 7505g0000000000AAA",
+    }
+
+
+def test_update_and_delete_jobs(localorg: LocalOrg, sf: Salesforce) -> None:
+    ids = [r["Id"] for r in sf.query("SELECT Id FROM Contact ORDER BY Email")["records"]]
+    updated = sf.bulk.Contact.update([{"Id": ids[0], "Title": "Dr"}], batch_size=10000)
+    assert updated == [{"success": True, "created": False, "id": ids[0], "errors": []}]
+    deleted = sf.bulk.Contact.delete([{"Id": ids[1]}], batch_size=10000)
+    assert deleted[0]["success"] is True
+    assert sf.query("SELECT COUNT() FROM Contact")["totalSize"] == 2

@@ -355,3 +355,31 @@ def test_ui_api_duplicates_lists_rule_actions(sf: Salesforce) -> None:
     assert rule["active"] is True
     assert rule["matchRules"][0]["matchFields"] == ["Email"]
     assert rule["matchRules"][0]["matchEngine"] == "ExactMatchEngine"
+
+
+def test_collections_update_and_delete(sf: Salesforce) -> None:
+    ids = [r["Id"] for r in sf.query("SELECT Id FROM Contact ORDER BY Email")["records"]]
+    updates = [
+        {"attributes": {"type": "Contact"}, "Id": ids[0], "Title": "Countess"},
+        {"attributes": {"type": "Contact"}, "Id": ids[1], "Email": "bad"},
+    ]
+    results = sf.restful(
+        "composite/sobjects", method="PATCH", json={"allOrNone": False, "records": updates}
+    )
+    assert results[0] == {"id": ids[0], "success": True, "errors": []}
+    assert results[1]["errors"][0]["statusCode"] == "INVALID_EMAIL_ADDRESS"
+    assert sf.Contact.get(ids[0])["Title"] == "Countess"
+    deleted = sf.restful(
+        "composite/sobjects",
+        method="DELETE",
+        params={"ids": f"{ids[0]},{ids[1]}", "allOrNone": "true"},
+    )
+    assert [r["success"] for r in deleted] == [True, True]
+    assert sf.query("SELECT COUNT() FROM Contact")["totalSize"] == 1
+
+
+def test_retrieve_selected_fields(sf: Salesforce) -> None:
+    [record] = sf.query("SELECT Id FROM Lead WHERE Email = 'emmy@example.com'")["records"]
+    fetched = sf.restful(f"sobjects/Lead/{record['Id']}", params={"fields": "Email,Company"})
+    assert set(fetched) - {"attributes", "Id"} == {"Email", "Company"}
+    assert fetched["Company"] == "Algebra GmbH"
