@@ -276,6 +276,13 @@ def test_keywords_and_names_are_case_insensitive(store: Store) -> None:
     ]
 
 
+def test_fields_may_be_prefixed_with_the_queried_object(store: Store) -> None:
+    cursor = execute(store.conn, "SELECT contact.Name, Contact.Account.Name FROM Contact")
+    assert cursor.fields == ["Name", "Account.Name"]
+    record = cursor.fetch(1)[0]
+    assert (record["Name"], record["Account"]["Name"]) == ("Jo Jones", "Acme Corp")
+
+
 def test_record_shape_nested_relationships_and_types(store: Store) -> None:
     cursor = execute(
         store.conn,

@@ -128,7 +128,15 @@ class Resolver:
         """Resolve ``path``; raise INVALID_FIELD as Salesforce words it when it does not exist."""
         node = self.root
         canonical: list[str] = []
-        for part in path.parts[:-1]:
+        parts = path.parts
+        root = self.root_object
+        if (
+            len(parts) > 1
+            and parts[0].lower() == root.name.lower()
+            and not root.relationship(parts[0])
+        ):
+            parts = parts[1:]  # "SELECT Contact.Name FROM Contact" names the queried object
+        for part in parts[:-1]:
             ref = None if node.polymorphic else node.targets[0][1].relationship(part)
             if ref is None:
                 raise self._error(
@@ -137,7 +145,7 @@ class Resolver:
                 )
             node = self._join(node, ref)
             canonical.append(node.name)
-        last = path.parts[-1]
+        last = parts[-1]
         present = [(alias, obj.field(last)) for alias, obj in node.targets]
         found = [(alias, f) for alias, f in present if f is not None]
         if not found:
