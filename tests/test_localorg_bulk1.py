@@ -11,6 +11,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from salesforce_bulk import SalesforceBulk
 from salesforce_bulk.salesforce_bulk import BulkBatchFailed
 from salesforce_bulk.util import IteratorBytesIO
@@ -55,6 +57,12 @@ def _xml_job(operation: str, obj: str, content_type: str) -> bytes:
 def _fields(response: requests.Response) -> dict[str, str]:
     root = ET.fromstring(response.content)
     return {child.tag.removeprefix(NS): child.text or "" for child in root}
+
+
+def _client(org: LocalOrg) -> Salesforce:
+    return Salesforce(
+        instance_url=org.instance_url, session_id=org.access_token, session=org.session()
+    )
 
 
 def _wait(bulk: SalesforceBulk, job: str, batch: str) -> None:
@@ -382,3 +390,28 @@ def test_update_and_delete_jobs(localorg: LocalOrg, sf: Salesforce) -> None:
     deleted = sf.bulk.Contact.delete([{"Id": ids[1]}], batch_size=10000)
     assert deleted[0]["success"] is True
     assert sf.query("SELECT COUNT() FROM Contact")["totalSize"] == 2
+
+
+_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\x00"),
+    min_size=1,
+    max_size=40,
+).filter(lambda t: t.strip() == t and t != "#N/A")
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(title=_TEXT, city=_TEXT)
+def test_csv_batches_round_trip_any_text(
+    localorg: LocalOrg, bulk: SalesforceBulk, title: str, city: str
+) -> None:
+    out = io.StringIO()
+    csv.writer(out).writerows([["LastName", "Title", "MailingCity"], ["Round", title, city]])
+    job = bulk.create_insert_job("Contact", contentType="CSV")
+    batch = bulk.post_batch(job, out.getvalue().encode("utf-8"))
+    _wait(bulk, job, batch)
+    [result] = bulk.get_batch_results(batch, job)
+    assert result.success == "true", result.error
+    saved = _client(localorg).Contact.get(result.id)
+    assert (saved["Title"], saved["MailingCity"]) == (title, city)

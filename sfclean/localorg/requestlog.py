@@ -8,7 +8,7 @@ bodies are not kept, only their size.
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 __all__ = ["REDACTED", "LoggedRequest", "RequestLog"]
@@ -29,7 +29,6 @@ class LoggedRequest:
     api_call: bool = False
     status: int | None = None
     time: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def header(self, name: str) -> str | None:
         """The value of header ``name`` (case-insensitive), or None."""
