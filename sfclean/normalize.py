@@ -115,8 +115,10 @@ Change = tuple[str, str]  # (finding code, message)
 class _Findings:
     """Finding rows collected column by column, as parallel lists of arrays."""
 
+    order: dict[str, int]
     pos: list[np.ndarray] = field(default_factory=list)
     column: list[np.ndarray] = field(default_factory=list)
+    rank: list[np.ndarray] = field(default_factory=list)
     code: list[np.ndarray] = field(default_factory=list)
     original: list[np.ndarray] = field(default_factory=list)
     normalized: list[np.ndarray] = field(default_factory=list)
@@ -135,6 +137,7 @@ class _Findings:
             return
         self.pos.append(pos)
         self.column.append(np.full(len(pos), column, dtype=object))
+        self.rank.append(np.full(len(pos), self.order[column], dtype=np.int64))
         self.code.append(code)
         self.original.append(original)
         self.normalized.append(normalized)
@@ -160,7 +163,7 @@ class _Findings:
             which = inverse[pos]
             self.add(pos, column, codes[which], original[pos], normalized[pos], msgs[which])
 
-    def frame(self, keep: np.ndarray, order: dict[str, int]) -> pd.DataFrame:
+    def frame(self, keep: np.ndarray) -> pd.DataFrame:
         """The findings of rows where ``keep`` is true, sorted by row then column order."""
         if not self.pos:
             return pd.DataFrame(
@@ -179,7 +182,7 @@ class _Findings:
                 "message": np.concatenate(self.message)[mask],
             }
         )
-        rank = np.fromiter((order[c] for c in columns), dtype=np.int64, count=len(columns))
+        rank = np.concatenate(self.rank)[mask]
         sort = np.lexsort((rank, frame["row"].to_numpy()))
         frame = frame.iloc[sort].reset_index(drop=True)
         for name in FINDINGS_COLUMNS[1:]:
@@ -291,7 +294,7 @@ def normalize(
     n = len(df)
     original = {name: _as_text(df.iloc[:, i]) for i, name in enumerate(names)}
     cleaned: dict[str, np.ndarray] = {}
-    findings = _Findings()
+    findings = _Findings(order={name: i for i, name in enumerate(names)})
     reason = np.zeros(n, dtype=np.int8)
     detail = np.full(n, "", dtype=object)
 
@@ -391,11 +394,10 @@ def normalize(
     for frame in (clean, rejected):
         for name in names:
             frame[name] = frame[name].astype("str")
-    order = {name: i for i, name in enumerate(names)}
     return NormalizeResult(
         clean=clean,
         rejected=rejected,
-        findings=findings.frame(kept, order),
+        findings=findings.frame(kept),
         columns=cmap,
         rows_in=n,
     )
@@ -419,14 +421,20 @@ def _clean_phone_column(
     combined = value_codes.astype(np.int64) * width + region_codes.astype(np.int64)
     pairs, inverse = np.unique(combined, return_inverse=True)
     inverse = inverse.ravel()
-    results = [clean_phone(value_uniques[p // width], region_uniques[p % width]) for p in pairs]
+    value_list = value_uniques.tolist() if hasattr(value_uniques, "tolist") else list(value_uniques)
+    region_list = list(region_uniques)
+    results = [clean_phone(value_list[p // width], region_list[p % width]) for p in pairs.tolist()]
     values: list[str] = []
     changes: list[tuple[Change, ...]] = []
     bad = np.zeros(len(results), dtype=bool)
     bad_detail = np.full(len(results), "", dtype=object)
+    change_cache: dict[tuple[str, ...], tuple[Change, ...]] = {}
     for i, result in enumerate(results):
-        change = tuple((c, _MESSAGES[c]) for c in result.changes)
-        if result.status in ("ok", "blank"):
+        change = change_cache.get(result.changes)
+        if change is None:
+            change = tuple((c, _MESSAGES[c]) for c in result.changes)
+            change_cache[result.changes] = change
+        if result.status == "ok" or result.status == "blank":
             values.append(result.value)
             changes.append(change)
             continue

@@ -34,9 +34,17 @@ def _example_numbers() -> list[str]:
         ):
             number = phonenumbers.example_number_for_type(region, kind)
             if number is not None:
-                found.append(phonenumbers.format_number(number, 0))  # E164
-                found.append(str(number.national_number))
-                found.append(phonenumbers.format_number(number, 2))  # NATIONAL
+                e164 = phonenumbers.format_number(number, 0)
+                national = phonenumbers.format_number(number, 2)
+                nsn = phonenumbers.national_significant_number(number)
+                found.append(e164)
+                found.append(nsn)
+                found.append(national)
+                found.append(e164[1:])  # country code without the plus
+                found.append("00" + e164[1:])
+                found.append("011 " + e164[1:])
+                found.append(f"+{number.country_code} ({national})")  # +44 (020) ...
+                found.append(f"{number.country_code} {national}")
     return found
 
 
@@ -68,7 +76,7 @@ def test_example_numbers_agree(region: str) -> None:
     for text in _EXAMPLES:
         fast = fast_phone(text, region)
         if fast is not None:
-            assert fast == _library(text, region), (text, region)
+            assert (fast or None) == _library(text, region), (text, region)
 
 
 @settings(max_examples=1500, deadline=None)
@@ -83,9 +91,11 @@ def test_example_numbers_agree(region: str) -> None:
 @example("+7 912 345 6789", "US")
 @example("8 912 345 6789", "RU")
 def test_fast_path_agrees_with_phonenumbers(text: str, region: str) -> None:
+    """A str answer is phonenumbers' E.164; a False answer means phonenumbers finds no valid
+    number (parse error or invalid); None means the caller asks phonenumbers itself."""
     fast = fast_phone(text, region)
     if fast is not None:
-        assert fast == _library(text, region)
+        assert (fast or None) == _library(text, region)
 
 
 def test_fast_path_covers_the_common_shapes() -> None:
@@ -93,3 +103,5 @@ def test_fast_path_covers_the_common_shapes() -> None:
     assert fast_phone("(415) 555-0123", "US") == "+14155550123"
     assert fast_phone("+44 20 7946 0958", "US") == "+442079460958"
     assert fast_phone("+14155550123", "GB") == "+14155550123"
+    assert fast_phone("555", "US") is False
+    assert fast_phone("0044 20 7946 0958", "US") is None  # retried as + by the caller

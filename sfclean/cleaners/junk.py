@@ -88,9 +88,8 @@ def _disposable_domains() -> frozenset[str]:
     return frozenset(d for d in disposable_email_domains.blocklist if d not in allowed)
 
 
-def _domain_and_parents(domain: str) -> list[str]:
-    labels = domain.split(".")
-    return [".".join(labels[i:]) for i in range(len(labels) - 1)]
+def _named(address: str, local: str, base: str, entries: frozenset[str]) -> bool:
+    return bool(entries) and (address in entries or local in entries or base in entries)
 
 
 def classify_junk(address: str, policy: JunkPolicy) -> tuple[str, str] | None:
@@ -100,24 +99,35 @@ def classify_junk(address: str, policy: JunkPolicy) -> tuple[str, str] | None:
     local part from the domain).
     """
     local, _, domain = address.rpartition("@")
-    base = local.split("+", 1)[0]
-    if policy.noreply and not ({address, local, base} & policy.allow_noreply):
-        compact = base.translate(_SEPARATORS)
-        if compact.startswith(NOREPLY_STEMS) or {address, local, base} & policy.extra_noreply:
+    base = local.split("+", 1)[0] if "+" in local else local
+    if policy.noreply and not _named(address, local, base, policy.allow_noreply):
+        compact = base.translate(_SEPARATORS) if not base.isalnum() else base
+        if compact.startswith(NOREPLY_STEMS) or _named(address, local, base, policy.extra_noreply):
             return "noreply-mailbox", f"no-reply mailbox '{base}'"
     if (
         policy.role
-        and not ({address, local, base} & policy.allow_roles)
-        and (base in role_mailboxes() or {address, local, base} & policy.extra_roles)
+        and (base in _ROLES or _named(address, local, base, policy.extra_roles))
+        and not _named(address, local, base, policy.allow_roles)
     ):
         return "role-mailbox", f"role mailbox '{base}'"
     if policy.disposable and address not in policy.allow_disposable:
-        candidates = _domain_and_parents(domain)
-        if not set(candidates) & policy.allow_disposable:
-            blocked = _disposable_domains()
-            for candidate in candidates:
-                if candidate in blocked or candidate in policy.extra_disposable:
-                    return "disposable-domain", f"disposable domain '{candidate}'"
-            if address in policy.extra_disposable:
-                return "disposable-domain", "disposable address (extra list)"
+        blocked = _DISPOSABLE
+        labels = domain.split(".")
+        for i in range(len(labels) - 1):
+            candidate = ".".join(labels[i:]) if i else domain
+            if candidate in policy.allow_disposable:
+                return None
+            if candidate in blocked or candidate in policy.extra_disposable:
+                if any(
+                    ".".join(labels[j:]) in policy.allow_disposable
+                    for j in range(i + 1, len(labels) - 1)
+                ):
+                    return None
+                return "disposable-domain", f"disposable domain '{candidate}'"
+        if address in policy.extra_disposable:
+            return "disposable-domain", "disposable address (extra list)"
     return None
+
+
+_ROLES = role_mailboxes()
+_DISPOSABLE = _disposable_domains()

@@ -7,12 +7,13 @@ For those this module repeats the exact steps phonenumbers would take, using the
 (country-code table, international and national prefixes, number-type patterns and lengths),
 but with each region's patterns compiled once into a single expression.
 
-It only ever answers "valid, and here is the E.164 form" or "not sure" (None). Whenever a
-step of phonenumbers' parse could branch (an international or national prefix that might be
-stripped, digits that start with the region's own country code, a non-geographic country
-code), it answers None and the caller uses phonenumbers itself. Invalid numbers are always
-confirmed by phonenumbers. ``tests/test_cleaners_phonefast.py`` proves with hypothesis that
-every answer matches ``phonenumbers.parse`` + ``is_valid_number`` + ``format_number(E164)``.
+It answers "valid, and here is the E.164 form" (a str), "certainly invalid" (False) or "not
+sure" (None). Whenever a step of phonenumbers' parse could branch (an international or
+national prefix that might be stripped, digits that start with the region's own country code,
+``00``/``011`` that the caller retries as ``+``, a non-geographic country code), it answers
+None and the caller uses phonenumbers itself. ``tests/test_cleaners_phonefast.py`` proves with
+hypothesis that every answer matches ``phonenumbers.parse`` + ``is_valid_number`` +
+``format_number(E164)``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, SUPPORTED_REGIONS, PhoneMe
 __all__ = ["fast_phone"]
 
 #: Shapes handled here: ASCII digits and ``space ( ) . -``, optionally one ``+`` before them.
-_SHAPE_RE = re.compile(r"[ ().\-]*(\+?)[0-9][0-9 ().\-]*")
 _DIGITS_ONLY = str.maketrans("", "", " ().-+")
 
 _TYPE_DESCS = (
@@ -122,48 +122,127 @@ def _is_valid(country_code: int, nsn: str) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class _Route:
+    """Compiled checks for one way in: national digits of a region, or + and a country code.
+
+    ``guard`` matches (empty) at the start of the digits unless phonenumbers' parse could
+    read an international prefix there (the region's own, or ``00``/``011``, which the caller
+    retries as ``+``); then the answer is "not sure". National digits that start with the
+    region's own country code (``cc_prefix``) are read as parse does: the code is split off
+    only when the whole digits do not fit the region's general pattern and the rest is valid.
+    ``national_prefix`` is the region's
+    national_prefix_for_parsing; when it matches, parse strips it, and the fast path follows
+    only when there is no transform rule (``strip_ok``). ``quick`` fullmatches numbers the
+    first region of the country code claims as valid, so the common case costs one regex.
+    """
+
+    country_code: int
+    guard: re.Pattern[str] | None
+    cc_prefix: str | None
+    general: re.Pattern[str] | None
+    national_prefix: re.Pattern[str] | None
+    strip_ok: bool
+    quick: re.Pattern[str] | None
+
+
+def _route(
+    country_code: int, guard: str, prefix_region: str, cc_prefix: str | None
+) -> _Route | None:
+    specs = _country_specs(country_code)
+    prefix_spec = _spec(prefix_region)
+    if specs is None or prefix_spec is None:
+        return None
+    meta = PhoneMetadata.metadata_for_region(prefix_region, None)
+    first = specs[0]
+    quick = first.valid if first.valid is not None and first.leading_digits is None else None
+    general = getattr(meta.general_desc, "national_number_pattern", None) if meta else None
+    return _Route(
+        country_code=country_code,
+        guard=re.compile(guard) if guard else None,
+        cc_prefix=cc_prefix,
+        general=re.compile(general) if general else None,
+        national_prefix=prefix_spec.national_prefix,
+        strip_ok=not getattr(meta, "national_prefix_transform_rule", None),
+        quick=quick,
+    )
+
+
+@cache
+def _national_route(region: str) -> _Route | None:
+    spec = _spec(region)
+    if spec is None:
+        return None
+    idd = f"(?!{spec.idd.pattern})" if spec.idd is not None else ""
+    return _route(spec.country_code, f"(?!00|011){idd}", region, str(spec.country_code))
+
+
+@cache
+def _international_route(country_code: int) -> _Route | None:
+    specs = _country_specs(country_code)
+    return _route(country_code, "", specs[0].region, None) if specs else None
+
+
+_COUNTRY_CODES = frozenset(str(code) for code in COUNTRY_CODE_TO_REGION_CODE)
+
+
 def _split_country_code(digits: str) -> tuple[int, str] | None:
     """phonenumbers' _extract_country_code: the first 1-3 digit prefix that is a known code."""
     if not digits or digits[0] == "0":
         return None
-    for i in range(1, min(3, len(digits)) + 1):
-        code = int(digits[:i])
-        if code in COUNTRY_CODE_TO_REGION_CODE:
-            return code, digits[i:]
+    for i in (1, 2, 3):
+        if digits[:i] in _COUNTRY_CODES and len(digits) >= i:
+            return int(digits[:i]), digits[i:]
     return None
 
 
-def fast_phone(value: str, region: str) -> str | None:
-    """The E.164 form of ``value`` when it is certainly a valid number, else None (unsure).
+def _decide(route: _Route, nsn: str) -> str | bool | None:
+    code = route.country_code
+    if route.guard is not None and not route.guard.match(nsn):
+        return None
+    if route.cc_prefix is not None and nsn.startswith(route.cc_prefix):
+        rest = nsn[len(route.cc_prefix) :]
+        if (
+            route.general is None
+            or route.general.fullmatch(nsn)
+            or (route.national_prefix is not None and route.national_prefix.match(rest))
+            or route.quick is None
+            or not route.quick.fullmatch(rest)
+        ):
+            return None
+        return f"+{code}{rest}"
+    if route.national_prefix is not None:
+        match = route.national_prefix.match(nsn)
+        if match:
+            stripped = nsn[match.end() :]
+            if route.strip_ok and route.quick is not None and route.quick.fullmatch(stripped):
+                return f"+{code}{stripped}"
+            return None
+    if route.quick is not None and route.quick.fullmatch(nsn):
+        return f"+{code}{nsn}"
+    if 2 <= len(nsn) <= 17 and _is_valid(code, nsn):
+        return f"+{code}{nsn}"
+    return False
+
+
+def fast_phone(value: str, region: str) -> str | bool | None:
+    """E.164 text when ``value`` is certainly valid, False when certainly invalid, else None.
 
     ``value`` is a trimmed cell; ``region`` the ISO alpha-2 region for national numbers.
     """
-    shape = _SHAPE_RE.fullmatch(value)
-    if shape is None:
-        return None
     digits = value.translate(_DIGITS_ONLY)
-    if shape.group(1):  # "+" then country code
+    if not (digits.isdigit() and digits.isascii()):
+        return None
+    plus = value.count("+")
+    if plus == 0:
+        route = _national_route(region)
+        nsn = digits
+    elif plus == 1 and value.lstrip(" ().-").startswith("+"):
         split = _split_country_code(digits)
         if split is None:
-            return None
-        country_code, nsn = split
-        specs = _country_specs(country_code)
-        if specs is None:
-            return None
-        main = specs[0]
-        if main.national_prefix is not None and main.national_prefix.match(nsn):
-            return None
+            return False if digits[0] != "0" else None
+        route = _international_route(split[0])
+        nsn = split[1]
     else:
-        spec = _spec(region)
-        if spec is None:
-            return None
-        if spec.idd is not None and spec.idd.match(digits):
-            return None
-        if digits.startswith(str(spec.country_code)):
-            return None
-        if spec.national_prefix is not None and spec.national_prefix.match(digits):
-            return None
-        country_code, nsn = spec.country_code, digits
-    if not 2 <= len(nsn) <= 17 or not _is_valid(country_code, nsn):
         return None
-    return f"+{country_code}{nsn}"
+    return None if route is None else _decide(route, nsn)

@@ -18,17 +18,17 @@ Steps for each cell:
 
 Speed: :mod:`sfclean.cleaners.phonefast` decides the common shapes (plain national digits,
 ``+`` and digits) from phonenumbers' own metadata without a full parse; anything it is not sure
-about comes here.
+about goes through ``phonenumbers.parse`` here.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import phonenumbers
 
+from sfclean.cleaners.phonefast import fast_phone
 from sfclean.cleaners.text import TRIM_CHARS, remove_zero_width
 
 __all__ = ["PhoneResult", "clean_phone", "format_e164"]
@@ -41,8 +41,7 @@ _SEPARATORS_RE = re.compile(r"[\s().\-/]+")
 _INTL_PREFIX_RE = re.compile(r"(?:00|011)(?=[1-9])")
 
 
-@dataclass(frozen=True)
-class PhoneResult:
+class PhoneResult(NamedTuple):
     """The outcome for one phone cell.
 
     ``value`` is the E.164 form (with ``;ext=N`` when there is an extension) for ``ok``, else
@@ -75,7 +74,8 @@ def _parse_valid(text: str, region: str) -> phonenumbers.PhoneNumber | None:
 def clean_phone(raw: str, region: str) -> PhoneResult:
     """Clean one phone cell, reading national numbers in ``region`` (ISO alpha-2)."""
     changes: list[str] = []
-    value = remove_zero_width(raw).strip(TRIM_CHARS)
+    value = raw if raw.isascii() else remove_zero_width(raw)
+    value = value.strip(TRIM_CHARS)
     if not value:
         return PhoneResult("", "blank", ("whitespace-trimmed",) if raw else ())
     if value.startswith("'"):
@@ -83,7 +83,9 @@ def clean_phone(raw: str, region: str) -> PhoneResult:
         changes.append("apostrophe-removed")
         if not value:
             return PhoneResult("", "blank", tuple(changes))
-    if _SCIENTIFIC_RE.fullmatch(value) or _FLOAT_TAIL_RE.fullmatch(value):
+    if ("." in value or "e" in value or "E" in value) and (
+        _SCIENTIFIC_RE.fullmatch(value) or _FLOAT_TAIL_RE.fullmatch(value)
+    ):
         return PhoneResult(
             value,
             "damaged",
@@ -91,9 +93,11 @@ def clean_phone(raw: str, region: str) -> PhoneResult:
             "a spreadsheet stored this number as a float, so digits may be lost; "
             "re-export the column as text",
         )
-    from sfclean.cleaners.phonefast import fast_phone  # local import: phonefast imports us
-
     fast = fast_phone(value, region)
+    if fast is False:
+        return PhoneResult(
+            value, "invalid", tuple(changes), f"not a valid phone number (region {region})"
+        )
     if fast is not None:
         number_text = fast
     else:
