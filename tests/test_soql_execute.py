@@ -106,7 +106,7 @@ def _seed(store: Store) -> None:
         [{"Id": i["contact"], "LastName": "Jones", "Name": "Jo Jones", "Email": "jo@acme.com",
           "AccountId": i["acct"], "CreatedById": i["u_admin"]}],
     )  # fmt: skip
-    lead = {"Company": "Acme", "IsConverted": False, "HasOptedOutOfEmail": False}
+    lead = {"Company": "Acme", "IsConverted": False}  # HasOptedOutOfEmail stays NULL
     store.insert(
         "Lead",
         [
@@ -189,6 +189,10 @@ FILTERS: list[tuple[str, list[str]]] = [
     ("WHERE NOT Email LIKE '%acme%'", ["Smith", "Zoë", "100%_Sure", "Back\\slash"]),
     ("WHERE NOT (Email = 'bob@globex.com')", ["O'Brien", "Zoë", "100%_Sure", "Back\\slash"]),
     ("WHERE IsConverted = true", ["Smith"]),
+    ("WHERE IsConverted != null", ["Smith"]),
+    ("WHERE IsConverted = null", ["O'Brien", "Zoë", "100%_Sure", "Back\\slash"]),
+    ("WHERE HasOptedOutOfEmail = false", ALL),
+    ("WHERE HasOptedOutOfEmail IN (null)", ALL),
     ("WHERE IsConverted = FALSE AND Email != null", ["O'Brien", "100%_Sure", "Back\\slash"]),
     ("WHERE (Company = 'acme' OR Company = 'globex') AND Email LIKE 'b%'", ["Smith"]),
     (
@@ -250,6 +254,11 @@ def test_filters(store: Store, tail: str, expected: list[str]) -> None:
         assert got == expected
     else:
         assert sorted(got) == sorted(expected)
+
+
+def test_booleans_are_never_null(store: Store) -> None:
+    records = _records(store, "SELECT HasOptedOutOfEmail FROM Lead")
+    assert [r["HasOptedOutOfEmail"] for r in records] == [False] * 5
 
 
 def test_keywords_and_names_are_case_insensitive(store: Store) -> None:

@@ -313,3 +313,15 @@ def test_date_literal_ranges(name: str, n: int | None, start: date, end: date) -
 )
 def test_datetime_literals_in_store_format(text: str, stored: str) -> None:
     assert format_datetime(parse_datetime(text)) == stored
+
+
+def test_parse_is_thread_safe() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [
+        f"SELECT Id, Email FROM Lead WHERE Email IN ({', '.join(soql_quote(f'u{i}.{j}@x.com') for j in range(50))})"
+        for i in range(16)
+    ]
+    expected = [parse(t) for t in texts]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(parse, texts * 4)) == expected * 4

@@ -7,6 +7,8 @@ Semantics follow SOQL rather than SQL where they differ:
   ASCII letters only), LIKE is case-insensitive with ``%``/``_`` wildcards;
 - ``x != 'a'`` and ``x NOT IN (...)`` include records where x is null, and ``NOT (...)`` treats
   an unknown (null) comparison as false before negating it, so nulls never vanish silently;
+- booleans are never null (documented): a stored NULL reads as false, and on a boolean field
+  ``= null`` means ``= false`` and ``!= null`` means ``= true``;
 - ``x = null`` / ``x != null`` test for null, ``IN (..., null)`` matches nulls too; on text
   fields ``''`` means the same as null (Salesforce never stores empty strings);
 - Ids in filters may have 15 or 18 characters; 15-character Ids are compared in 18-character
@@ -50,7 +52,7 @@ _TYPE_WORD = {
 def _converter(f: Field) -> Callable[[Any], Any] | None:
     """How a stored value becomes a JSON value (None: unchanged)."""
     if f.type == "boolean":
-        return lambda v: None if v is None else bool(v)
+        return bool  # Salesforce booleans are never null: a missing value reads as false
     if f.type == "int":
         return lambda v: None if v is None else int(v)
     if f.type == "double":
@@ -171,7 +173,18 @@ class _Compiler:
         return "?"
 
     def _expr(self, r: Resolved) -> str:
-        return f"{r.sql} COLLATE NOCASE" if r.field.type in TEXT_TYPES else r.sql
+        if r.field.type in TEXT_TYPES:
+            return f"{r.sql} COLLATE NOCASE"
+        if r.field.type == "boolean" and not r.node.key:
+            return f"COALESCE({r.sql}, 0)"  # a stored NULL boolean is false
+        return r.sql
+
+    @staticmethod
+    def _boolean_null(r: Resolved, lit: ast.Literal) -> ast.Literal:
+        """Documented: on a boolean field ``= null`` means ``= false``."""
+        if r.field.type == "boolean" and lit.kind == "null":
+            return replace(lit, kind="boolean", value=False)
+        return lit
 
     def _date_range(self, r: Resolved, lit: ast.Literal) -> tuple[str, str]:
         if r.field.type not in ("datetime", "date"):
@@ -205,6 +218,7 @@ class _Compiler:
 
     def _compare(self, r: Resolved, op: str, lit: ast.Literal) -> str:
         e = self._expr(r)
+        lit = self._boolean_null(r, lit)
         if lit.kind == "null":
             if op == "=":
                 return f"{r.sql} IS NULL"
@@ -237,13 +251,14 @@ class _Compiler:
     def _in(self, cond: ast.InList) -> str:
         r = self.resolver.resolve(cond.path)
         e = self._expr(r)
+        values = [self._boolean_null(r, v) for v in cond.values]
         has_null = any(
             v.kind == "null"
             or (v.kind == "string" and v.value == "" and r.field.type in TEXT_TYPES)
-            for v in cond.values
+            for v in values
         )
-        ranges = [v for v in cond.values if v.kind == "date_literal"]
-        scalars = [self._bind(r, v) for v in cond.values if v.kind not in ("null", "date_literal")]
+        ranges = [v for v in values if v.kind == "date_literal"]
+        scalars = [self._bind(r, v) for v in values if v.kind not in ("null", "date_literal")]
         parts = []
         if scalars:
             parts.append(f"{e} IN ({', '.join(self._param(v) for v in scalars)})")
