@@ -1,9 +1,25 @@
 """SOQL for localorg: ``parse`` text into an AST, ``execute`` it against the store's SQLite
 connection, page through a :class:`QueryCursor` of Salesforce-shaped records.
 
+Public API::
+
+    parse(text) -> Query                      # SfFault MALFORMED_QUERY on bad syntax
+    execute(conn, text_or_query, *, api_version="62.0", include_deleted=False, now=None)
+        -> QueryCursor                        # SfFault INVALID_FIELD / INVALID_TYPE / ...
+    QueryCursor.total_size, .done, .fields, .object_name, .fetch(n), .fetch_rows(n)
+    soql_quote(value, *, like=False) -> str   # a safe SOQL string literal
+
+The subset: field lists with relationship paths (``CreatedBy.Profile.Name``; polymorphic
+``Record.Name``), ``COUNT()``/``COUNT(field)``, WHERE with ``= != <> < > <= >= IN NOT IN
+LIKE``, semi-/anti-joins (``Id IN (SELECT ...)``), AND/OR/NOT and parentheses, null,
+TRUE/FALSE, numbers, escaped strings, dateTime/date literals and relative date literals,
+ORDER BY (ASC/DESC, NULLS FIRST/LAST), LIMIT, OFFSET (at most 2,000). Not supported: GROUP BY,
+HAVING, TYPEOF, FIELDS(), aliases, child subqueries in the SELECT list, WITH, FOR.
+
 Modules: ``grammar`` (Lark grammar), ``parser`` (text -> ``ast``), ``strings`` (escapes and
 ``soql_quote``), ``dates`` (date literals), ``fields`` (paths -> joins), ``compiler`` (AST ->
-SQL), ``cursor`` (execution and paging), ``errors`` (Salesforce-style messages).
+SQL, with the SOQL-vs-SQL semantics documented there), ``cursor`` (execution and paging),
+``errors`` (Salesforce-style messages).
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ Semantics follow SOQL rather than SQL where they differ:
 - text comparisons, IN and ORDER BY are case-insensitive (``COLLATE NOCASE``; SQLite folds
   ASCII letters only), LIKE is case-insensitive with ``%``/``_`` wildcards;
 - ``x != 'a'`` and ``x NOT IN (...)`` include records where x is null, and ``NOT (...)`` treats
-  an unknown (null) comparison as false before negating it, so nulls never vanish silently;
+  an unknown (null) comparison as false before negating it, so nulls never vanish silently
+  (widely reported for ``!=``; no Salesforce page states it for NOT IN: UNCONFIRMED, chosen
+  for consistency);
 - booleans are never null (documented): a stored NULL reads as false, and on a boolean field
   ``= null`` means ``= false`` and ``!= null`` means ``= true``;
 - ``x = null`` / ``x != null`` test for null, ``IN (..., null)`` matches nulls too; on text
