@@ -136,15 +136,21 @@ def _token_request(
     return response.status_code, body if isinstance(body, dict) else None
 
 
+def _refusal(refused: tuple[str, str], code: str, detail: str) -> AuthError:
+    """``WHO (CODE: detail): WHAT TO DO`` as one AuthError."""
+    who, hint = refused
+    return AuthError(f"{who} ({code}: {detail or 'no detail'}): {hint}")
+
+
 def _oauth_login(
     http: requests.Session,
     base: str,
     data: dict[str, str],
     *,
-    refused: str,
+    refused: tuple[str, str],
     secrets: tuple[str | None, ...],
 ) -> Login:
-    """Run an OAuth token request at ``base``; ``refused`` prefixes the failure message."""
+    """Run an OAuth token request at ``base``; ``refused`` is (who was refused, what to do)."""
     url = f"{base}/services/oauth2/token"
     status, body = _token_request(http, url, data, secrets)
     if body is None:
@@ -161,7 +167,7 @@ def _oauth_login(
                 status_code=code,
                 http_status=status,
             )
-        raise AuthError(f"{refused} ({code}: {detail or 'no detail'})")
+        raise _refusal(refused, code, detail)
     instance = str(body.get("instance_url") or base)
     return Login(_https(instance, "the token endpoint's instance_url"), str(body["access_token"]))
 
@@ -187,10 +193,10 @@ class PasswordAuth:
     def secrets(self) -> tuple[str | None, ...]:
         return (self.password, self.security_token, self.consumer_secret)
 
-    def _refused(self) -> str:
+    def _refused(self) -> tuple[str, str]:
         return (
-            f"Salesforce refused the login for user {self.username} at {self.base_url}: "
-            "check the password and security token"
+            f"Salesforce refused the login for user {self.username} at {self.base_url}",
+            "check the password and security token",
         )
 
     def _soap_refused(self, exc: SalesforceAuthenticationFailed) -> AuthError | ApiError:
@@ -208,7 +214,7 @@ class PasswordAuth:
                 status_code=code,
             )
         detail = short_message(scrub(exc.auth_message, self.secrets()))
-        return AuthError(f"{self._refused()} ({code}: {detail})")
+        return _refusal(self._refused(), code, detail)
 
     def login(self, http: requests.Session, api_version: str) -> Login:
         if self.consumer_key:
@@ -282,9 +288,9 @@ class JwtAuth:
             "assertion": self._assertion(),
         }
         refused = (
-            f"Salesforce refused the JWT bearer login for user {self.username} at "
-            f"{self.base_url}: check --consumer-key, the certificate uploaded to the connected "
-            "app, and that the user is pre-authorized for it"
+            f"Salesforce refused the JWT bearer login for user {self.username} at {self.base_url}",
+            "check --consumer-key, the certificate uploaded to the connected app, and that the "
+            "user is pre-authorized for it",
         )
         return _oauth_login(http, self.base_url, data, refused=refused, secrets=())
 

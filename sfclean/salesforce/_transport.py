@@ -221,7 +221,8 @@ def _api_error(
         )
     label = f"HTTP {status} {code}" if code else f"HTTP {status}"
     detail = f": {message}" if message else ""
-    return ApiError(f"{where} answered {label}{detail}", status_code=code, http_status=status)
+    hint = "; the org had a problem, try again later" if status >= 500 else ""
+    return ApiError(f"{where} answered {label}{detail}{hint}", status_code=code, http_status=status)
 
 
 @contextlib.contextmanager
