@@ -18,7 +18,7 @@ from sfclean.salesforce._auth import (
     TokenAuth,
     login_url,
 )
-from sfclean.salesforce._connection import Connection
+from sfclean.salesforce._connection import Connection, open_connection
 from sfclean.salesforce._transport import DEFAULT_TIMEOUT, build_session
 
 __all__ = ["connect"]
@@ -183,7 +183,7 @@ def connect(
     )
     http = build_session(ca_bundle, timeout=timeout)
     try:
-        return Connection.open(auth, http, api_version=version)
+        return open_connection(auth, http, api_version=version)
     except BaseException:
         http.close()
         raise

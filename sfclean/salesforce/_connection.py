@@ -18,7 +18,7 @@ from sfclean.errors import AuthError
 from sfclean.salesforce._auth import Authenticator, Login
 from sfclean.salesforce._transport import EXPIRED_HINT, SessionExpired, translated
 
-__all__ = ["Connection"]
+__all__ = ["Connection", "open_connection"]
 
 logger = logging.getLogger("sfclean.salesforce")
 
@@ -68,23 +68,6 @@ class Connection:
         self.username: str | None = None
         self.user_id: str | None = None
         self.org_id: str | None = None
-
-    @classmethod
-    def open(cls, auth: Authenticator, http: requests.Session, *, api_version: str) -> Connection:
-        """Log in with ``auth`` over ``http`` and check the session against the org."""
-        login = auth.login(http, api_version)
-        connection = cls(
-            _salesforce(login, http, api_version),
-            auth=auth,
-            api_version=api_version,
-            owns_session=True,
-        )
-        try:
-            connection.identify()
-        except BaseException:
-            connection.close()
-            raise
-        return connection
 
     @property
     def sf(self) -> Salesforce:
@@ -208,3 +191,20 @@ class Connection:
 
     def __repr__(self) -> str:
         return f"<Connection {self.instance_url} user={self.username} mode={self.mode}>"
+
+
+def open_connection(auth: Authenticator, http: requests.Session, *, api_version: str) -> Connection:
+    """Log in with ``auth`` over ``http`` and check the session against the org."""
+    login = auth.login(http, api_version)
+    connection = Connection(
+        _salesforce(login, http, api_version),
+        auth=auth,
+        api_version=api_version,
+        owns_session=True,
+    )
+    try:
+        connection.identify()
+    except BaseException:
+        connection.close()
+        raise
+    return connection
