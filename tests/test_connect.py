@@ -25,8 +25,8 @@ from werkzeug.wrappers import Request, Response
 
 import sfclean
 from sfclean.errors import ApiError, AuthError, ConfigError, ConnectionFailed
-from sfclean.salesforce._auth import jwt_audience, login_url
-from sfclean.salesforce._transport import scrub, short_message
+from sfclean.salesforce._auth import PasswordAuth, TokenAuth, jwt_audience, login_url
+from sfclean.salesforce._transport import origin, scrub, short_message
 
 GOOD_TOKEN = "00D000000000001!AQgoodtokensecretvalue"
 NOAPI_TOKEN = "00D000000000001!AQnoapitokensecretvalue"
@@ -455,3 +455,28 @@ def test_short_message_is_one_short_line(text: str) -> None:
     short = short_message(text)
     assert len(short) <= 200
     assert not any(char in short for char in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def test_credentials_are_not_in_reprs() -> None:
+    texts = [
+        repr(PasswordAuth("u@example.com", PASSWORD, SECURITY_TOKEN, consumer_secret="cs-SECRET")),
+        repr(TokenAuth("https://x.example.com", GOOD_TOKEN)),
+    ]
+    for text in texts:
+        for secret in (PASSWORD, SECURITY_TOKEN, "cs-SECRET", GOOD_TOKEN):
+            assert secret not in text
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    host=st.from_regex(r"[a-z0-9]{1,10}(\.[a-z0-9]{1,10}){0,2}", fullmatch=True),
+    port=st.none() | st.integers(1, 65535),
+    path=st.text(st.characters(codec="ascii", exclude_characters="#?"), max_size=30),
+    query=st.text(max_size=30),
+)
+def test_origin_keeps_only_scheme_host_and_port(
+    host: str, port: int | None, path: str, query: str
+) -> None:
+    netloc = host if port is None else f"{host}:{port}"
+    url = f"https://{netloc}/{path.lstrip('/')}?{query}"
+    assert origin(url) == f"https://{netloc}"
