@@ -383,3 +383,27 @@ def test_retrieve_selected_fields(sf: Salesforce) -> None:
     fetched = sf.restful(f"sobjects/Lead/{record['Id']}", params={"fields": "Email,Company"})
     assert set(fetched) - {"attributes", "Id"} == {"Email", "Company"}
     assert fetched["Company"] == "Algebra GmbH"
+
+
+def test_composite_subrequests_use_the_duplicate_header(sf: Salesforce) -> None:
+    sub = {
+        "method": "POST",
+        "url": "/services/data/v62.0/sobjects/Contact",
+        "body": {"LastName": "Dup", "Email": "grace@example.com"},
+    }
+    plain = sf.restful(
+        "composite", method="POST", json={"compositeRequest": [{**sub, "referenceId": "a"}]}
+    )
+    [blocked] = plain["compositeResponse"]
+    assert blocked["httpStatusCode"] == 400
+    assert blocked["body"][0]["errorCode"] == "DUPLICATES_DETECTED"
+    with_header = {**sub, "referenceId": "b", "httpHeaders": ALLOW}
+    allowed = sf.restful("composite", method="POST", json={"compositeRequest": [with_header]})
+    assert allowed["compositeResponse"][0]["httpStatusCode"] == 201
+    inherited = sf.restful(
+        "composite",
+        method="POST",
+        json={"compositeRequest": [{**sub, "referenceId": "c"}]},
+        headers=ALLOW,
+    )
+    assert inherited["compositeResponse"][0]["httpStatusCode"] == 201

@@ -50,6 +50,7 @@ _URL_MAP = Map(
     strict_slashes=False,
 )
 _COUNTED = frozenset({"rest", "bulk1"})
+_DUPLICATE_HEADER = "Sforce-Duplicate-Rule-Header"
 
 
 class _Dropped(Exception):
@@ -178,14 +179,19 @@ class App:
         self, parent: Ctx, method: str, url: str, body: Any, headers: dict[str, str] | None
     ) -> Response:
         """Run one REST subrequest in-process with the parent's session (not logged, not
-        counted: a composite request is one API call)."""
+        counted: a composite request is one API call). The composite request's
+        ``Sforce-Duplicate-Rule-Header`` applies to subrequests that carry none."""
         parts = urlsplit(url)
+        sub_headers = dict(headers or {})
+        inherited = parent.request.headers.get(_DUPLICATE_HEADER)
+        if inherited and not any(k.lower() == _DUPLICATE_HEADER.lower() for k in sub_headers):
+            sub_headers[_DUPLICATE_HEADER] = inherited
         builder = EnvironBuilder(
             path=parts.path,
             query_string=parts.query,
             method=method.upper(),
             base_url=self.org.instance_url,
-            headers=list((headers or {}).items()),
+            headers=list(sub_headers.items()),
             json=body if body is not None else None,
         )
         request = Request(builder.get_environ())

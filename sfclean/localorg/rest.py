@@ -34,6 +34,11 @@ def duplicate_header(ctx: Ctx) -> DuplicateHeader | None:
     return DuplicateHeader.parse(ctx.request.headers.get("Sforce-Duplicate-Rule-Header"))
 
 
+def _api(ctx: Ctx) -> str:
+    """How the engine sees a single-record save: "composite" inside a composite request."""
+    return "composite" if ctx.internal else "rest"
+
+
 def record_body(ctx: Ctx) -> dict[str, Any]:
     body = ctx.json_body()
     if not isinstance(body, dict):
@@ -82,7 +87,7 @@ def sobject_root(ctx: Ctx, obj: str) -> Response:
 def create(ctx: Ctx, obj: str) -> Response:
     record = record_body(ctx)
     [result] = ctx.org.engine.create(
-        obj, [record], user_id=ctx.user_id, duplicate_header=duplicate_header(ctx), api="rest"
+        obj, [record], user_id=ctx.user_id, duplicate_header=duplicate_header(ctx), api=_api(ctx)
     )
     if not result.success:
         return rest_errors(result.errors, _error_status(result.errors))
@@ -109,7 +114,7 @@ def record(ctx: Ctx, obj: str, record_id: str) -> Response:
         body = record_body(ctx)
         body["Id"] = record_id
         [result] = engine.update(
-            obj, [body], user_id=ctx.user_id, duplicate_header=duplicate_header(ctx), api="rest"
+            obj, [body], user_id=ctx.user_id, duplicate_header=duplicate_header(ctx), api=_api(ctx)
         )
     else:
         [result] = engine.delete(obj, [record_id], user_id=ctx.user_id)
