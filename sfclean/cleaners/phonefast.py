@@ -27,9 +27,11 @@ from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, SUPPORTED_REGIONS, PhoneMe
 __all__ = ["fast_phone"]
 
 #: Shapes handled here: ASCII digits and ``space ( ) . -``, optionally one ``+`` before them.
-_DIGITS_ONLY = str.maketrans("", "", " ().-+")
+_SEPARATOR_BYTES = b" ().-+"
 
 _TYPE_DESCS = (
+    "fixed_line",
+    "mobile",
     "premium_rate",
     "toll_free",
     "shared_cost",
@@ -38,8 +40,6 @@ _TYPE_DESCS = (
     "pager",
     "uan",
     "voicemail",
-    "fixed_line",
-    "mobile",
 )
 
 
@@ -75,7 +75,10 @@ def _spec(region: str) -> _RegionSpec | None:
     if meta is None:
         return None
     general = _desc_pattern(meta.general_desc)
-    types = [p for p in (_desc_pattern(getattr(meta, name)) for name in _TYPE_DESCS) if p]
+    # Order and duplicates do not change *whether* some type matches; common types go first.
+    types = list(
+        dict.fromkeys(p for p in (_desc_pattern(getattr(meta, name)) for name in _TYPE_DESCS) if p)
+    )
     valid = None
     if general and types:
         valid = re.compile(rf"(?=(?:{general})\Z)(?:{'|'.join(types)})")
@@ -106,19 +109,55 @@ def _country_specs(country_code: int) -> tuple[_RegionSpec, ...] | None:
     return specs if len(specs) == len(regions) else None
 
 
-def _is_valid(country_code: int, nsn: str) -> bool:
-    """phonenumbers.is_valid_number for (country_code, nsn), by the same steps."""
+@cache
+def _claim_plan(country_code: int) -> tuple[tuple[re.Pattern[str] | None, _RegionSpec], ...]:
+    """phonenumbers' region_code_for_number loop for a shared country code, precompiled.
+
+    The loop walks the regions in order: a region with leading digits claims the number when
+    they match; a region without claims it when the number's type is known there. Each run
+    of consecutive leading-digit regions becomes one regex of named alternatives in the same
+    order (``match().lastgroup`` names the claimer); a step ``(None, spec)`` is a type check.
+    """
+    specs = _country_specs(country_code) or ()
+    plan: list[tuple[re.Pattern[str] | None, _RegionSpec]] = []
+    run: list[str] = []
+
+    def close() -> None:
+        if run:
+            plan.append((re.compile("|".join(run)), specs[0]))
+            run.clear()
+
+    for i, spec in enumerate(specs):
+        if spec.leading_digits is None:
+            close()
+            plan.append((None, spec))
+        else:
+            run.append(f"(?P<r{i}>{spec.leading_digits.pattern})")
+    close()
+    return tuple(plan)
+
+
+def _is_valid(country_code: int, nsn: str, first_failed: bool = False) -> bool:
+    """phonenumbers.is_valid_number for (country_code, nsn), by the same steps.
+
+    ``first_failed``: the caller already knows the first region (which has no leading
+    digits) does not know the number's type, so that check is skipped.
+    """
     specs = _country_specs(country_code)
     if specs is None:
         return False
     if len(specs) == 1:
-        return _type_known(nsn, specs[0])
-    for spec in specs:  # region_code_for_number: first region claiming the number
-        if spec.leading_digits is not None:
-            if spec.leading_digits.match(nsn):
-                return _type_known(nsn, spec)
-        elif _type_known(nsn, spec):
-            return True
+        return not first_failed and _type_known(nsn, specs[0])
+    for claim, spec in _claim_plan(country_code):
+        if claim is None:
+            if first_failed and spec is specs[0]:
+                continue
+            if _type_known(nsn, spec):
+                return True
+            continue
+        match = claim.match(nsn)
+        if match is not None and match.lastgroup is not None:
+            return _type_known(nsn, specs[int(match.lastgroup[1:])])
     return False
 
 
@@ -144,6 +183,7 @@ class _Route:
     national_prefix: re.Pattern[str] | None
     strip_ok: bool
     quick: re.Pattern[str] | None
+    direct: re.Pattern[str] | None  # guard, no cc prefix, no national prefix, and quick
 
 
 def _route(
@@ -157,6 +197,12 @@ def _route(
     first = specs[0]
     quick = first.valid if first.valid is not None and first.leading_digits is None else None
     general = getattr(meta.general_desc, "national_number_pattern", None) if meta else None
+    direct = None
+    if quick is not None:
+        not_cc = f"(?!{cc_prefix})" if cc_prefix else ""
+        np_spec = prefix_spec.national_prefix
+        not_np = f"(?!{np_spec.pattern})" if np_spec is not None else ""
+        direct = re.compile(f"{guard}{not_cc}{not_np}(?:{quick.pattern})")
     return _Route(
         country_code=country_code,
         guard=re.compile(guard) if guard else None,
@@ -165,6 +211,7 @@ def _route(
         national_prefix=prefix_spec.national_prefix,
         strip_ok=not getattr(meta, "national_prefix_transform_rule", None),
         quick=quick,
+        direct=direct,
     )
 
 
@@ -198,6 +245,8 @@ def _split_country_code(digits: str) -> tuple[int, str] | None:
 
 def _decide(route: _Route, nsn: str) -> str | bool | None:
     code = route.country_code
+    if route.direct is not None and route.direct.fullmatch(nsn):
+        return f"+{code}{nsn}"
     if route.guard is not None and not route.guard.match(nsn):
         return None
     if route.cc_prefix is not None and nsn.startswith(route.cc_prefix):
@@ -218,9 +267,8 @@ def _decide(route: _Route, nsn: str) -> str | bool | None:
             if route.strip_ok and route.quick is not None and route.quick.fullmatch(stripped):
                 return f"+{code}{stripped}"
             return None
-    if route.quick is not None and route.quick.fullmatch(nsn):
-        return f"+{code}{nsn}"
-    if 2 <= len(nsn) <= 17 and _is_valid(code, nsn):
+    # Here the guard passed and no prefix applies, so ``direct`` failing means ``quick`` failed.
+    if 2 <= len(nsn) <= 17 and _is_valid(code, nsn, first_failed=route.direct is not None):
         return f"+{code}{nsn}"
     return False
 
@@ -230,9 +278,12 @@ def fast_phone(value: str, region: str) -> str | bool | None:
 
     ``value`` is a trimmed cell; ``region`` the ISO alpha-2 region for national numbers.
     """
-    digits = value.translate(_DIGITS_ONLY)
-    if not (digits.isdigit() and digits.isascii()):
+    if not value.isascii():
         return None
+    raw_digits = value.encode("ascii").translate(None, _SEPARATOR_BYTES)
+    if not raw_digits.isdigit():
+        return None
+    digits = raw_digits.decode("ascii")
     plus = value.count("+")
     if plus == 0:
         route = _national_route(region)
