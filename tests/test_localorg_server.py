@@ -294,3 +294,19 @@ def test_session_expiry_after_n_calls(localorg: LocalOrg, sf: Salesforce) -> Non
     with pytest.raises(SalesforceExpiredSession):
         sf.query("SELECT Id FROM Contact")
     assert localorg.api_calls == 2
+
+
+def test_concurrent_requests_are_all_answered_and_counted(localorg: LocalOrg) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def create(i: int) -> int:
+        url = localorg.instance_url + "/services/data/v62.0/sobjects/Contact"
+        headers = {"Authorization": f"Bearer {localorg.access_token}"}
+        return localorg.session().post(url, json={"LastName": f"T{i}"}, headers=headers).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(create, range(40)))
+    assert statuses == [201] * 40
+    assert localorg.api_calls == 40
+    assert len(localorg.requests) == 40
+    assert localorg.engine.record_counts(["Contact"])["sObjects"][0]["count"] == 43

@@ -134,13 +134,12 @@ class App:
             )
 
         if kind in _COUNTED:
-            if org._over_limit():
-                limit = FaultAction("rate_limit", 403, message="TotalRequests Limit exceeded.")
-                return self._stamp(request, _fault_response(limit, kind, as_json))
             if org.faults.session_should_expire():
                 org.expire_sessions()
                 return self._stamp(request, _invalid_session(kind, as_json))
-            org._count_call()
+            if not org._take_call():
+                limit = FaultAction("rate_limit", 403, message="TotalRequests Limit exceeded.")
+                return self._stamp(request, _fault_response(limit, kind, as_json))
             entry.api_call = True
 
         ctx = Ctx(org, request, session, api_version=args.pop("ver", org.api_version))

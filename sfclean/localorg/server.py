@@ -232,9 +232,10 @@ class LocalOrg:
         override = self.faults.api_limit
         return override if override is not None else self._api_limit
 
-    def _count_call(self) -> None:
+    def _take_call(self) -> bool:
+        """Count one API call; False (not counted) when the daily limit is used up."""
         with self._counter_lock:
+            if self._api_calls >= self.api_limit:
+                return False
             self._api_calls += 1
-
-    def _over_limit(self) -> bool:
-        return self._api_calls >= self.api_limit
+            return True
