@@ -310,3 +310,27 @@ def test_concurrent_requests_are_all_answered_and_counted(localorg: LocalOrg) ->
     assert localorg.api_calls == 40
     assert len(localorg.requests) == 40
     assert localorg.engine.record_counts(["Contact"])["sObjects"][0]["count"] == 43
+
+
+def test_soap_login_with_a_bad_password_is_an_invalid_login_fault(localorg: LocalOrg) -> None:
+    from simple_salesforce.exceptions import SalesforceAuthenticationFailed
+
+    with pytest.raises(SalesforceAuthenticationFailed) as caught:
+        SalesforceLogin(
+            username="loader@example.com",
+            password="wrong",
+            security_token="",
+            scratch_url=localorg.instance_url,
+            session=localorg.session(),
+        )
+    assert caught.value.code == "INVALID_LOGIN"
+
+
+def test_identity_url_from_the_token_response(localorg: LocalOrg) -> None:
+    body = _token(localorg, grant_type="client_credentials").json()
+    identity = localorg.session().get(
+        body["id"], headers={"Authorization": f"Bearer {body['access_token']}"}
+    )
+    assert identity.status_code == 200
+    assert identity.json()["user_id"] == localorg.user_id
+    assert localorg.api_calls == 0
