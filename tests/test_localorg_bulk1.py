@@ -415,3 +415,20 @@ def test_csv_batches_round_trip_any_text(
     assert result.success == "true", result.error
     saved = _client(localorg).Contact.get(result.id)
     assert (saved["Title"], saved["MailingCity"]) == (title, city)
+
+
+def test_pk_chunking_splits_a_query_into_completed_batches(bulk: SalesforceBulk) -> None:
+    job = bulk.create_query_job("Contact", contentType="CSV", pk_chunking=2)
+    original = bulk.query(job, "SELECT Id, Email FROM Contact")
+    deadline = time.monotonic() + 5
+    while bulk.batch_state(original, job, reload=True) != "NotProcessed":
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    chunks = [b for b in bulk.get_batch_list(job) if b["id"] != original]
+    assert [b["state"] for b in chunks] == ["Completed", "Completed"]
+    assert [b["numberRecordsProcessed"] for b in chunks] == ["2", "1"]
+    emails = []
+    for chunk in chunks:
+        for result in bulk.get_all_results_for_query_batch(chunk["id"], job):
+            emails += [row["Email"] for row in csv.DictReader(io.TextIOWrapper(result, "utf-8"))]
+    assert sorted(emails) == ["ada@example.com", "alan@example.com", "grace@example.com"]

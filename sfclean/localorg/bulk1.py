@@ -6,7 +6,9 @@ Responses are JSON when the request's Content-Type is ``application/json`` and X
 dataload namespace otherwise. Batches run on the org's Bulk worker thread and move
 Queued -> InProgress -> Completed / Failed (NotProcessed when their job was aborted). A batch
 over 10,000 records or 10 MB ends Failed with an InvalidBatch message. Saves go to the engine
-with ``api="bulk1"``.
+with ``api="bulk1"``. Query jobs honour ``Sforce-Enable-PKChunking`` (``true`` or
+``chunkSize=N``): the submitted batch ends NotProcessed and one Completed batch per chunk of
+records (in Id order) carries the results.
 """
 
 from __future__ import annotations
@@ -86,6 +88,7 @@ class Job:
     api_version: str
     state: str = "Open"
     modstamp: datetime | None = None
+    pk_chunk: int | None = None  # Sforce-Enable-PKChunking chunk size on query jobs
     batches: dict[str, Batch] = field(default_factory=dict)
 
 
@@ -195,12 +198,24 @@ def create_job(ctx: Ctx) -> Response:
         concurrency=concurrency,
         external_id=spec.get("externalIdFieldName") or None,
         api_version=ctx.api_version,
+        pk_chunk=_pk_chunk_size(ctx.request.headers.get("Sforce-Enable-PKChunking")),
     )
     with ctx.org.bulk.lock:
         ctx.org.bulk.jobs1[job.id] = job
         if operation in ("query", "queryAll"):
             ctx.org.bulk.query_jobs_today += 1
     return _info("jobInfo", _job_items(job, as_json), as_json, 201)
+
+
+def _pk_chunk_size(header: str | None) -> int | None:
+    """Chunk size from ``Sforce-Enable-PKChunking`` (``true`` -> 100,000; max 250,000)."""
+    if not header or header.strip().lower() == "false":
+        return None
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key.strip().lower() == "chunksize" and value.strip().isdigit():
+            return max(1, min(int(value.strip()), 250_000))
+    return 100_000
 
 
 def job(ctx: Ctx, job_id: str) -> Response:
@@ -391,9 +406,49 @@ def _run_query(org: Any, job_: Job, batch: Batch, started: float) -> None:
         )
         return
     batch.query_fields = list(cursor.fields)
+    if job_.pk_chunk:
+        _split_into_chunks(org, job_, batch, started)
+        return
     batch.result_ids = [engine.ids.new("752")]
     batch.processed = cursor.total_size
     _finish(batch, "Completed", started)
+
+
+def _split_into_chunks(org: Any, job_: Job, batch: Batch, started: float) -> None:
+    """PK chunking: the submitted batch ends NotProcessed and one Completed batch per chunk of
+    ``pk_chunk`` records (in Id order) holds the results, as Salesforce does."""
+    size = job_.pk_chunk or 100_000
+    if batch.query_rows:
+        at = batch.query_fields.index("Id") if "Id" in batch.query_fields else None
+        rows = (
+            sorted(batch.query_rows, key=lambda r: str(r[at]))
+            if at is not None
+            else batch.query_rows
+        )
+        chunks: list[tuple[list[Any], list[Any]]] = [
+            (rows[i : i + size], []) for i in range(0, len(rows), size)
+        ]
+    else:
+        records = sorted(batch.query_records, key=lambda r: str(r.get("Id", "")))
+        chunks = [([], records[i : i + size]) for i in range(0, len(records), size)]
+    with org.bulk.lock:
+        for rows_chunk, records_chunk in chunks or [([], [])]:
+            child = Batch(
+                id=org.engine.ids.new("751"),
+                job_id=job_.id,
+                data=batch.data,
+                header=None,
+                created=now_stamp(),
+                query_fields=batch.query_fields,
+                query_rows=rows_chunk,
+                query_records=records_chunk,
+                result_ids=[org.engine.ids.new("752")],
+            )
+            child.processed = len(rows_chunk) + len(records_chunk)
+            _finish(child, "Completed", started)
+            job_.batches[child.id] = child
+    batch.query_rows, batch.query_records = [], []
+    _finish(batch, "NotProcessed", started)
 
 
 _J = "/services/async/<ver>/job"
