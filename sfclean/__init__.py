@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from sfclean.budget import check_budget
 from sfclean.cleaners.junk import JunkPolicy
 from sfclean.columns import ColumnMap, find_columns
 from sfclean.errors import (
     ApiError,
     AuthError,
+    BudgetExceeded,
     ColumnNotFoundError,
     ConfigError,
     ConnectionFailed,
@@ -22,6 +24,7 @@ from sfclean.salesforce import Connection, connect
 __all__ = [
     "ApiError",
     "AuthError",
+    "BudgetExceeded",
     "ColumnMap",
     "ColumnNotFoundError",
     "ConfigError",
@@ -32,6 +35,7 @@ __all__ = [
     "NormalizeResult",
     "OrgError",
     "SfcleanError",
+    "check_budget",
     "connect",
     "find_columns",
     "normalize",

@@ -12,7 +12,8 @@ or lists of emails.
      └── OrgError              talking to a Salesforce org failed
           ├── AuthError             bad credentials, or a session that expired
           ├── ConnectionFailed      the org could not be reached
-          └── ApiError              the org answered with an error (carries the status code)
+          ├── ApiError              the org answered with an error (carries the status code)
+          └── BudgetExceeded        a run would use more of the org's daily API calls than allowed
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 __all__ = [
     "ApiError",
     "AuthError",
+    "BudgetExceeded",
     "ColumnNotFoundError",
     "ConfigError",
     "ConnectionFailed",
@@ -76,3 +78,15 @@ class ApiError(OrgError):
         super().__init__(message)
         self.status_code = status_code
         self.http_status = http_status
+
+
+class BudgetExceeded(OrgError):
+    """A run would use more API calls than the org has left today, minus the reserve.
+
+    ``estimate`` is the run's estimated API calls, ``available`` what the check allowed.
+    """
+
+    def __init__(self, message: str, *, estimate: int, available: int) -> None:
+        super().__init__(message)
+        self.estimate = estimate
+        self.available = available

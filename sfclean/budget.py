@@ -1,0 +1,108 @@
+"""The API budget: refuse a run that would eat into the org's daily API calls too deeply.
+
+Every org has a rolling 24-hour allowance of API requests (``DailyApiRequests`` in the
+``limits/`` resource) shared by every integration that uses it; a load that spends it all
+stops the org's other integrations until the window frees up. Before a run writes anything,
+:func:`check_budget` reads ``limits/`` once and raises :class:`~sfclean.errors.BudgetExceeded`
+when the run's estimated calls exceed what remains after keeping back ``reserve`` (a fraction
+of the daily maximum, 10 % by default) for everyone else. Bulk API batches have their own
+daily allowance (``DailyBulkApiBatches``), checked the same way when ``bulk_batches`` is given.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sfclean.errors import ApiError, BudgetExceeded, ConfigError
+from sfclean.salesforce import Connection, connect
+
+__all__ = ["check_budget"]
+
+_ADVICE = (
+    "wait for the org's 24-hour usage to fall, split the input into smaller files, "
+    "or lower the reserve (--api-reserve)"
+)
+
+
+def _limit(limits: dict[str, Any], name: str) -> tuple[int, int]:
+    """``(Max, Remaining)`` of one entry of ``limits/``; ApiError when the org lists none."""
+    entry = limits.get(name)
+    try:
+        return int(entry["Max"]), int(entry["Remaining"])  # type: ignore[index]
+    except (TypeError, KeyError, ValueError):
+        raise ApiError(
+            f"the org's limits/ resource has no usable {name} entry, so the API budget "
+            "cannot be checked; check that the user may read the org's limits"
+        ) from None
+
+
+def _allowance(maximum: int, remaining: int, reserve: float) -> tuple[int, int]:
+    """``(reserved, available)``: calls kept back, and calls this run may use."""
+    reserved = math.ceil(reserve * maximum)
+    return reserved, max(remaining - reserved, 0)
+
+
+def _percent(reserve: float) -> str:
+    return f"{reserve * 100:g} %"
+
+
+def check_budget(
+    conn: Any,
+    estimate: int,
+    *,
+    reserve: float = 0.10,
+    bulk_batches: int = 0,
+) -> dict[str, Any]:
+    """Check that a run of about ``estimate`` API calls fits the org's remaining daily budget.
+
+    ``conn`` is a :class:`~sfclean.Connection` (or a ``simple_salesforce.Salesforce``, wrapped
+    with :func:`sfclean.connect`). Reads ``limits/`` once (one API call). The run may use
+    ``Remaining - ceil(reserve * Max)`` calls of ``DailyApiRequests``; ``bulk_batches`` (Bulk
+    API batches the run will create) is checked against ``DailyBulkApiBatches`` likewise.
+
+    Returns the figures for the report: ``estimate``, ``max``, ``remaining``, ``reserve``,
+    ``reserved``, ``available`` (and ``bulk_batches``, ``bulk_batches_available`` when
+    checked). Raises BudgetExceeded (one line saying what to do), ConfigError for a reserve
+    outside 0..1, ApiError when the org does not report its limits.
+    """
+    if not 0 <= reserve < 1:
+        raise ConfigError(
+            f"--api-reserve must be a fraction of the daily limit from 0 to below 1 "
+            f"(e.g. 0.1 for 10 %), got {reserve:g}"
+        )
+    if estimate < 0 or bulk_batches < 0:
+        raise ValueError("estimate and bulk_batches must not be negative")
+    connection = conn if isinstance(conn, Connection) else connect(sf=conn)
+    limits = connection.limits()
+    maximum, remaining = _limit(limits, "DailyApiRequests")
+    reserved, available = _allowance(maximum, remaining, reserve)
+    budget: dict[str, Any] = {
+        "estimate": int(estimate),
+        "max": maximum,
+        "remaining": remaining,
+        "reserve": reserve,
+        "reserved": reserved,
+        "available": available,
+    }
+    if estimate > available:
+        raise BudgetExceeded(
+            f"this run needs about {estimate:,} API calls but only {available:,} of the "
+            f"org's daily {maximum:,} remain after the {_percent(reserve)} reserve; {_ADVICE}",
+            estimate=int(estimate),
+            available=available,
+        )
+    if bulk_batches:
+        batch_max, batch_remaining = _limit(limits, "DailyBulkApiBatches")
+        _, batches_available = _allowance(batch_max, batch_remaining, reserve)
+        budget["bulk_batches"] = int(bulk_batches)
+        budget["bulk_batches_available"] = batches_available
+        if bulk_batches > batches_available:
+            raise BudgetExceeded(
+                f"this run needs about {bulk_batches:,} Bulk API batches but only "
+                f"{batches_available:,} of the org's daily {batch_max:,} remain after the "
+                f"{_percent(reserve)} reserve; {_ADVICE}",
+                estimate=int(bulk_batches),
+                available=batches_available,
+            )
+    return budget
