@@ -13,7 +13,8 @@ or lists of emails.
           ├── AuthError             bad credentials, or a session that expired
           ├── ConnectionFailed      the org could not be reached
           ├── ApiError              the org answered with an error (carries the status code)
-          └── BudgetExceeded        a run would use more of the org's daily API calls than allowed
+          ├── BudgetExceeded        a run would use more of the org's daily API calls than allowed
+          └── LoadTimeout           Bulk batches were still running when the load's timeout ran out
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ __all__ = [
     "ConfigError",
     "ConnectionFailed",
     "InputError",
+    "LoadTimeout",
     "OrgError",
     "SfcleanError",
 ]
@@ -90,3 +92,15 @@ class BudgetExceeded(OrgError):
         super().__init__(message)
         self.estimate = estimate
         self.available = available
+
+
+class LoadTimeout(OrgError):
+    """Bulk batches were still running when the load's overall timeout ran out.
+
+    ``job_ids`` names the jobs left running; a rerun of ``sfclean run`` with the same input
+    and output directory collects their results.
+    """
+
+    def __init__(self, message: str, *, job_ids: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.job_ids = list(job_ids or [])
