@@ -319,7 +319,7 @@ def test_localorg_faults_become_our_errors(fresh_org: LocalOrg) -> None:
         fresh_org.faults.rate_limit(path="/limits")
         with pytest.raises(ApiError) as limited:
             conn.limits()
-        fresh_org.faults.fail(503, path="/limits")
+        fresh_org.faults.fail(503, retry_after=0, times=3, path="/limits")  # 3 tries
         with pytest.raises(ApiError) as unavailable:
             conn.limits()
         fresh_org.faults.drop(path="/limits")

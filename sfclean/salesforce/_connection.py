@@ -3,6 +3,9 @@
 Every call goes through :meth:`Connection.call`, which translates third-party exceptions
 into ``sfclean.errors`` and, when the org says the session expired, logs in again once (in
 the modes that can: password, JWT, CLI alias) and retries the call once.
+
+``Connection.api_calls`` counts the API requests sent through the connection's HTTP session
+(``Connection.http``); the same response hook retries safe requests on 5xx (``_meter.py``).
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from typing import Any, TypeVar
 
 import requests
 from simple_salesforce import Salesforce
+from simple_salesforce.util import call_salesforce
 
 from sfclean.errors import AuthError
 from sfclean.salesforce._auth import Authenticator, Login
+from sfclean.salesforce._meter import ApiMeter
 from sfclean.salesforce._transport import EXPIRED_HINT, SessionExpired, translated
 
 __all__ = ["Connection", "open_connection"]
@@ -51,6 +56,10 @@ class Connection:
     read it each time rather than keeping it). ``username``, ``user_id`` and ``org_id`` come
     from the org's ``/services/oauth2/userinfo``. Use it as a context manager, or call
     :meth:`close`, to release the HTTP connections.
+
+    ``http`` is the ``requests.Session`` every request goes through; ``api_calls`` counts the
+    API requests answered through it since the Connection was made (logins and userinfo
+    excepted). Build other clients (Bulk 1.0) on ``http`` so their requests count too.
     """
 
     def __init__(
@@ -68,6 +77,23 @@ class Connection:
         self.username: str | None = None
         self.user_id: str | None = None
         self.org_id: str | None = None
+        self._meter = ApiMeter.install(sf.session)
+        self._calls_at_start = self._meter.count
+
+    @property
+    def api_calls(self) -> int:
+        """API requests answered through this Connection's session since it was made."""
+        return self._meter.count - self._calls_at_start
+
+    @property
+    def http(self) -> requests.Session:
+        """The ``requests.Session`` (TLS settings, API-call counter, safe retries) in use."""
+        return self._sf.session
+
+    @property
+    def session_id(self) -> str:
+        """The current session id (changes after :meth:`reauthenticate`); never log it."""
+        return str(self._sf.session_id)
 
     @property
     def sf(self) -> Salesforce:
@@ -165,6 +191,31 @@ class Connection:
         body = {"allOrNone": all_or_none, "compositeRequest": items}
         answer = self.call(lambda sf: sf.restful("composite", method="POST", json=body)) or {}
         return list(answer.get("compositeResponse", []))
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        """Send one request to the org with the session's auth header; the raw response.
+
+        ``path`` without a leading ``/`` is relative to ``/services/data/vVERSION/``; other
+        keyword arguments go to ``requests`` (``params``, ``json``, ``data``, ``stream``).
+        Answers of HTTP 300 and above become sfclean errors, as in :meth:`call`.
+        """
+        if not path.startswith("/"):
+            path = f"/services/data/v{self.api_version}/{path}"
+
+        def send(sf: Salesforce) -> requests.Response:
+            all_headers = dict(sf.headers)
+            all_headers.update(headers or {})
+            url = f"https://{sf.sf_instance}{path}"
+            return call_salesforce(url, method, sf.session, all_headers, **kwargs)
+
+        return self.call(send)
 
     def limits(self) -> dict[str, Any]:
         """The org's ``limits/`` resource (DailyApiRequests, DailyBulkApiBatches, ...)."""
