@@ -175,6 +175,9 @@ SCHEMA: dict[str, SObjectType] = {
                 Field("LeadSource", "picklist", 255),
                 Field("Status", "picklist", 255, default="Open - Not Contacted"),
                 Field("Industry", "picklist", 255),
+                Field("Rating", "picklist", 255),
+                Field("NumberOfEmployees", "int"),
+                Field("AnnualRevenue", "double"),  # currency in Salesforce; no currency type here
                 *_address(""),
                 Field("Description", "textarea", 32000),
                 _bool("HasOptedOutOfEmail"),
