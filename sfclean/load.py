@@ -1,0 +1,264 @@
+"""The load stage: insert rows into Salesforce with the duplicate-rule header forced to
+``allowSave=false`` on every request, and give every row exactly one outcome.
+
+``api="bulk"`` (default) uses Bulk API 1.0 through a salesforce-bulk subclass (JSON batches
+of at most ``batch_size`` records and 10 MB, Parallel unless ``serial``); ``api="bulk2"``
+uses Bulk API 2.0 through simple-salesforce (one job per ``batch_size`` rows); ``api="rest"``
+uses sObject Collections (200 records per call). Salesforce documents the header for REST and
+SOAP only; whether Bulk jobs honour it is unconfirmed.
+
+Columns sent: by default every column whose name is a createable field of the object (one
+describe call; names compared case-insensitively); the others are listed in
+``summary()["not_loaded"]``. Empty cells are not sent. ``fields={"csv column": "Field"}``
+chooses the columns explicitly (no describe call).
+
+Outcomes: ``loaded`` (with the new Id) or ``failed`` with ``sfclean_reason``
+``rejected-by-duplicate-rule`` (status code ``DUPLICATES_DETECTED``), ``load-failed`` (any
+other status code, or ``BATCH_FAILED`` when the whole batch failed) or ``not-processed``
+(``NOT_PROCESSED``: the org never processed the row). See :mod:`sfclean.loadjobs`.
+
+Duplicates inside one batch are not compared with each other by Salesforce: ``load`` alone
+lets them in. Run :func:`sfclean.normalize` first (``sfclean run`` does).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from sfclean.errors import ColumnNotFoundError, ConfigError
+from sfclean.journal import Journal
+from sfclean.loadjobs import Outcome, post_rows
+from sfclean.salesforce import Connection, connect
+from sfclean.salesforce._collections import MAX_COLLECTION_RECORDS
+from sfclean.salesforce._ingest import MAX_BATCH_RECORDS
+
+__all__ = ["APIS", "FAILED_COLUMNS", "LoadResult", "estimate_load_calls", "load", "outcome_frames"]
+
+APIS = ("bulk", "bulk2", "rest")
+FAILED_COLUMNS = ("sfclean_row", "sfclean_reason", "sfclean_code", "sfclean_message")
+MAX_BULK2_ROWS = 150_000_000
+
+
+@dataclass
+class LoadResult:
+    """What :func:`load` returns.
+
+    ``loaded``: the input columns plus ``Id`` (the new record), indexed by ``sfclean_row``.
+    ``failed``: the input columns plus ``sfclean_row``, ``sfclean_reason``, ``sfclean_code``
+    and ``sfclean_message``. ``jobs``: the Bulk jobs (or REST call series) used.
+    ``api_calls``: API requests the stage sent. ``fields``: ``{column: Field}`` sent;
+    ``not_loaded``: input columns not sent.
+    """
+
+    loaded: pd.DataFrame
+    failed: pd.DataFrame
+    jobs: list[dict[str, Any]]
+    api_calls: int
+    api: str = "bulk"
+    object_name: str = ""
+    fields: dict[str, str] = field(default_factory=dict)
+    not_loaded: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready counts: rows loaded / failed, per reason and code, calls, jobs, columns."""
+        reasons = self.failed["sfclean_reason"].value_counts(sort=True)
+        codes = self.failed["sfclean_code"].value_counts(sort=True)
+        return {
+            "object": self.object_name,
+            "api": self.api,
+            "rows_loaded": len(self.loaded),
+            "rows_failed": len(self.failed),
+            "reasons": {str(k): int(v) for k, v in reasons.items()},
+            "codes": {str(k): int(v) for k, v in codes.items()},
+            "api_calls": int(self.api_calls),
+            "jobs": list(self.jobs),
+            "fields": dict(self.fields),
+            "not_loaded": list(self.not_loaded),
+        }
+
+
+def estimate_load_calls(n_rows: int, *, api: str = "bulk", batch_size: int = 10_000) -> int:
+    """API calls :func:`load` needs for ``n_rows`` when batches finish by the first poll.
+
+    bulk: describe + create + one POST per batch + close + one poll + one result per batch;
+    bulk2, per job of ``batch_size`` rows: create, upload, close, poll, successful and failed
+    results (+ describe); rest: describe + one call per 200 rows. 0 rows cost nothing.
+    """
+    if n_rows <= 0:
+        return 0
+    if api == "bulk":
+        batches = math.ceil(n_rows / min(batch_size, MAX_BATCH_RECORDS))
+        return 1 + 3 + 2 * batches
+    if api == "bulk2":
+        return 1 + 6 * math.ceil(n_rows / batch_size)
+    if api == "rest":
+        return 1 + math.ceil(n_rows / MAX_COLLECTION_RECORDS)
+    raise ConfigError(f"api must be one of {', '.join(APIS)}, not {api!r}")
+
+
+def _row_numbers(df: pd.DataFrame) -> list[int]:
+    """``sfclean_row`` per row: the index when it is named so, else spreadsheet rows 2, 3..."""
+    if df.index.name == "sfclean_row":
+        return [int(r) for r in df.index]
+    return list(range(2, len(df) + 2))
+
+
+def _createable(conn: Connection, object_name: str) -> dict[str, str]:
+    """``{lowercase name: Field}`` of the object's createable fields (one describe call)."""
+    answer = conn.call(lambda sf: sf.restful(f"sobjects/{object_name}/describe")) or {}
+    return {
+        str(f["name"]).lower(): str(f["name"])
+        for f in answer.get("fields", [])
+        if f.get("createable")
+    }
+
+
+def _field_map(
+    conn: Connection,
+    object_name: str,
+    columns: Sequence[str],
+    fields: Mapping[str, str] | None,
+) -> tuple[dict[str, str], list[str]]:
+    if fields is not None:
+        missing = [c for c in fields if c not in columns]
+        if missing:
+            raise ColumnNotFoundError(
+                f"fields= names columns the table does not have: {', '.join(missing)}",
+                columns=list(columns),
+            )
+        chosen = dict(fields)
+    else:
+        createable = _createable(conn, object_name)
+        chosen, taken = {}, set()
+        for column in columns:
+            name = createable.get(str(column).strip().lower())
+            if name is not None and name not in taken:
+                chosen[str(column)] = name
+                taken.add(name)
+    if not chosen:
+        raise ConfigError(
+            f"no column of the table is a createable field of {object_name}; name the "
+            "columns with the fields' API names (LastName, Email, ...) or pass fields="
+        )
+    return chosen, [str(c) for c in columns if c not in chosen]
+
+
+def _records(df: pd.DataFrame, mapping: Mapping[str, str]) -> list[dict[str, Any]]:
+    """One dict per row of the fields to send; empty and missing cells are left out."""
+    columns = list(mapping)
+    out = []
+    for values in df[columns].itertuples(index=False, name=None):
+        record = {}
+        for column, value in zip(columns, values, strict=True):
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                continue
+            text = str(value)
+            if text != "":
+                record[mapping[column]] = text
+        out.append(record)
+    return out
+
+
+def outcome_frames(
+    df: pd.DataFrame, outcomes: Mapping[int, Outcome]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(loaded, failed) tables for the rows of ``df`` (indexed by ``sfclean_row``)."""
+    rows = _row_numbers(df)
+    frame = df.copy()
+    frame.index = pd.Index(rows, name="sfclean_row", dtype="int64")
+    got = [outcomes[r] for r in rows]
+    ok = [o.loaded for o in got]
+    loaded = frame[ok].copy()
+    loaded["Id"] = pd.Series([o.id or "" for o in got if o.loaded], index=loaded.index, dtype=str)
+    bad = [not x for x in ok]
+    failed = frame[bad].copy()
+    failed.index = pd.Index(failed.index.to_numpy(), dtype="int64")
+    bad_outcomes = [o for o in got if not o.loaded]
+    failed["sfclean_row"] = pd.Series([o.row for o in bad_outcomes], index=failed.index).astype(
+        "int64"
+    )
+    for column, attr in (
+        ("sfclean_reason", "reason"),
+        ("sfclean_code", "code"),
+        ("sfclean_message", "message"),
+    ):
+        values = [getattr(o, attr) for o in bad_outcomes]
+        failed[column] = pd.Series(values, index=failed.index, dtype=str)
+    return loaded, failed
+
+
+def _connection(sf: Any) -> Connection:
+    return sf if isinstance(sf, Connection) else connect(sf=sf)
+
+
+def load(
+    df: pd.DataFrame,
+    sf: Any,
+    *,
+    object_name: str,
+    api: str = "bulk",
+    batch_size: int = 10_000,
+    serial: bool = False,
+    timeout: float = 3600.0,
+    fields: Mapping[str, str] | None = None,
+    journal: Journal | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> LoadResult:
+    """Insert the rows of ``df`` into ``object_name``; every row ends loaded or failed.
+
+    ``sf`` is a :class:`~sfclean.Connection` or a ``simple_salesforce.Salesforce``.
+    ``df`` is not modified; its index, when named ``sfclean_row`` (as normalize's ``clean``),
+    numbers the rows, else rows are numbered 2, 3, ... like a spreadsheet. ``batch_size``:
+    records per Bulk 1.0 batch (at most 10,000; batches are split at 10 MB too) or rows per
+    Bulk 2.0 job. ``timeout``: seconds to wait for Bulk batches in all (LoadTimeout after).
+    ``journal`` records jobs, batches and outcomes for resuming (``sfclean run`` passes one);
+    ``progress(done_rows, total_rows)`` is called as outcomes arrive.
+
+    Raises ConfigError (bad api or batch size, no column to send), ColumnNotFoundError,
+    LoadTimeout, and the OrgError family when the org cannot be used.
+    """
+    if api not in APIS:
+        raise ConfigError(f"api must be one of {', '.join(APIS)}, not {api!r}")
+    limit = MAX_BATCH_RECORDS if api == "bulk" else MAX_BULK2_ROWS
+    if not 1 <= batch_size <= limit:
+        raise ConfigError(f"batch_size must be 1 to {limit:,} for api={api}, got {batch_size}")
+    conn = _connection(sf)
+    start_calls = conn.api_calls
+    rows = _row_numbers(df)
+    if len(set(rows)) != len(rows):
+        raise ConfigError("the table's sfclean_row index has repeated row numbers")
+    if not rows:
+        empty = df.copy()
+        loaded, failed = outcome_frames(empty, {})
+        return LoadResult(loaded, failed, [], 0, api, object_name)
+    mapping, not_loaded = _field_map(conn, object_name, [str(c) for c in df.columns], fields)
+    records = _records(df, mapping)
+    outcomes, jobs = post_rows(
+        conn,
+        object_name,
+        records,
+        rows,
+        api=api,
+        columns=list(dict.fromkeys(mapping.values())),
+        batch_size=batch_size,
+        serial=serial,
+        timeout=timeout,
+        journal=journal,
+        progress=progress,
+    )
+    loaded, failed = outcome_frames(df, outcomes)
+    return LoadResult(
+        loaded,
+        failed,
+        jobs,
+        conn.api_calls - start_calls,
+        api,
+        object_name,
+        dict(mapping),
+        not_loaded,
+    )
