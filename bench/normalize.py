@@ -47,6 +47,8 @@ JUNK = ["info@acme.com", "noreply@globex.io", "sales@initech.co.uk", "x@mailinat
 BAD = ["n/a", "sara@", "joe at acme.com", "", "  "]
 COUNTRIES = [("US", "US"), ("USA", "US"), ("United States", "US"), ("", "US"), ("UK", "GB")]
 COUNTRIES += [("Germany", "DE"), ("DE", "DE"), ("France", "FR")]
+#: Real US area codes, so that "junk" phones are the deliberate 5 %, not random area codes.
+AREA_CODES = [212, 310, 312, 415, 512, 617, 206, 303, 404, 305, 702, 503, 646, 718, 213, 408]
 
 
 def _phone(rng: np.random.Generator, region: str) -> str:
@@ -59,7 +61,8 @@ def _phone(rng: np.random.Generator, region: str) -> str:
     if roll < 0.05:
         return "12345"
     if region == "US":
-        area, mid, end = rng.integers(201, 990), rng.integers(200, 999), rng.integers(0, 9999)
+        area = AREA_CODES[rng.integers(0, len(AREA_CODES))]
+        mid, end = rng.integers(200, 999), rng.integers(0, 9999)
         style = rng.integers(0, 4)
         if style == 0:
             return f"({area}) {mid}-{end:04d}"

@@ -58,10 +58,10 @@ import pandas as pd
 import phonenumbers
 
 from sfclean.cleaners.countries import region_for_country
-from sfclean.cleaners.emails import clean_email
-from sfclean.cleaners.junk import JunkPolicy, classify_junk
+from sfclean.cleaners.emails import clean_email_batch
+from sfclean.cleaners.junk import JunkPolicy, classify_junk_batch
 from sfclean.cleaners.keys import provider_key
-from sfclean.cleaners.phones import clean_phone
+from sfclean.cleaners.phones import PhoneResult, clean_phone_batch
 from sfclean.cleaners.text import TRIM_CHARS, clean_text
 from sfclean.columns import ColumnMap, find_columns
 from sfclean.errors import ConfigError, InputError
@@ -109,6 +109,7 @@ _REASON_INDEX = {code: i + 1 for i, code in enumerate(REASON_CODES)}
 _RESERVED = ("sfclean_row", "sfclean_reason", "sfclean_detail")
 
 Change = tuple[str, str]  # (finding code, message)
+_PLACEHOLDER = PhoneResult("", "blank")
 
 
 @dataclass
@@ -207,6 +208,18 @@ def _per_unique(
     """(inverse, uniques, results): ``func`` applied once per distinct value."""
     inverse, uniques = pd.factorize(values)
     return inverse.astype(np.int64), uniques, [func(u) for u in uniques]
+
+
+def _with_messages(codes: list[tuple[str, ...]]) -> list[tuple[Change, ...]]:
+    """Attach the standard message to each finding code (shared tuples, built once each)."""
+    cache: dict[tuple[str, ...], tuple[Change, ...]] = {}
+    out = []
+    for key in codes:
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = tuple((c, _MESSAGES[c]) for c in key)
+        out.append(found)
+    return out
 
 
 def _text_changes(raw: str, new: str) -> tuple[Change, ...]:
@@ -309,24 +322,28 @@ def normalize(
         findings.add_per_unique(name, inverse, changes, original[name], new)
 
     # Email: clean, validate, classify junk.
-    inverse, _, email_results = _per_unique(
-        original[cmap.email],
-        lambda raw: clean_email(raw, check_deliverability=check_deliverability),
+    inverse, email_uniques = pd.factorize(original[cmap.email])
+    inverse = inverse.astype(np.int64)
+    email_results = clean_email_batch(
+        list(email_uniques), check_deliverability=check_deliverability
     )
     email_reason = np.zeros(len(email_results), dtype=np.int8)
     email_detail = np.full(len(email_results), "", dtype=object)
+    ok_positions: list[int] = []
     for i, result in enumerate(email_results):
-        if result.status == "missing":
+        if result.status == "ok":
+            ok_positions.append(i)
+        elif result.status == "missing":
             email_reason[i] = _REASON_INDEX["missing-email"]
             email_detail[i] = f"{cmap.email} is blank"
-        elif result.status == "invalid":
+        else:
             email_reason[i] = _REASON_INDEX["invalid-email"]
             email_detail[i] = result.message
-        else:
-            junk_hit = classify_junk(result.value, policy)
-            if junk_hit is not None:
-                email_reason[i] = _REASON_INDEX[junk_hit[0]]
-                email_detail[i] = junk_hit[1]
+    junk_hits = classify_junk_batch([email_results[i].value for i in ok_positions], policy)
+    for i, junk_hit in zip(ok_positions, junk_hits, strict=True):
+        if junk_hit is not None:
+            email_reason[i] = _REASON_INDEX[junk_hit[0]]
+            email_detail[i] = junk_hit[1]
     email_values = np.array([r.value for r in email_results], dtype=object)
     cleaned[cmap.email] = email_values[inverse] if n else original[cmap.email].copy()
     reason[:] = email_reason[inverse] if n else reason
@@ -334,7 +351,7 @@ def normalize(
     findings.add_per_unique(
         cmap.email,
         inverse,
-        [tuple((c, _MESSAGES[c]) for c in r.changes) for r in email_results],
+        _with_messages([r.changes for r in email_results]),
         original[cmap.email],
         cleaned[cmap.email],
     )
@@ -421,9 +438,15 @@ def _clean_phone_column(
     combined = value_codes.astype(np.int64) * width + region_codes.astype(np.int64)
     pairs, inverse = np.unique(combined, return_inverse=True)
     inverse = inverse.ravel()
-    value_list = value_uniques.tolist() if hasattr(value_uniques, "tolist") else list(value_uniques)
-    region_list = list(region_uniques)
-    results = [clean_phone(value_list[p // width], region_list[p % width]) for p in pairs.tolist()]
+    value_list = list(value_uniques)
+    value_index = pairs // width
+    region_index = pairs % width
+    results: list[PhoneResult] = [_PLACEHOLDER] * len(pairs)
+    for r, region in enumerate(region_uniques):
+        where = np.flatnonzero(region_index == r).tolist()
+        batch = clean_phone_batch([value_list[v] for v in value_index[where].tolist()], region)
+        for k, result in zip(where, batch, strict=True):
+            results[k] = result
     values: list[str] = []
     changes: list[tuple[Change, ...]] = []
     bad = np.zeros(len(results), dtype=bool)

@@ -113,3 +113,11 @@ def test_clean_email_is_idempotent(raw: str) -> None:
     if first.status == "ok":
         second = clean_email(first.value)
         assert (second.value, second.status, second.changes) == (first.value, "ok", ())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_shaped | _anything | st.sampled_from([" A@B.COM ", "Sara <s@x.io>"]), max_size=8))
+def test_batch_agrees_with_single(values: list[str]) -> None:
+    from sfclean.cleaners.emails import clean_email_batch
+
+    assert clean_email_batch(values) == [clean_email(v) for v in values]

@@ -85,3 +85,34 @@ def test_policy_is_hashable_and_frozen() -> None:
 
 def test_single_string_entry_is_one_entry() -> None:
     assert JunkPolicy(allow_roles="info").allow_roles == frozenset({"info"})
+
+
+_ADDRESSES = [
+    "sara@acme.com",
+    "no-reply@acme.com",
+    "info@acme.com",
+    "info+x@acme.com",
+    "joe@mailinator.com",
+    "joe@eu.mailinator.com",
+    "joe@trash.io",
+    "bounce@acme.com",
+    "x.do_not.reply@acme.com",
+]
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        JunkPolicy(),
+        JunkPolicy(noreply=False),
+        JunkPolicy(role=False, disposable=False),
+        JunkPolicy(extra_disposable=["trash.io"], allow_disposable=["eu.mailinator.com"]),
+        JunkPolicy(allow_roles=["info"], extra_noreply=["bounce"]),
+        JunkPolicy(allow_disposable=["joe@mailinator.com"]),
+    ],
+)
+def test_batch_agrees_with_single(policy: JunkPolicy) -> None:
+    from sfclean.cleaners.junk import classify_junk_batch
+
+    expected = [classify_junk(a, policy) for a in _ADDRESSES]
+    assert classify_junk_batch(_ADDRESSES, policy) == expected

@@ -98,3 +98,31 @@ def test_clean_phone_is_idempotent(raw: str, region: str) -> None:
         assert (again.value, again.status, again.changes) == (first.value, "ok", ())
         # and the E.164 part means the same number to phonenumbers in any region
         assert phonenumbers.is_valid_number(phonenumbers.parse(first.value, "ZZ"))
+
+
+_BATCH_VALUES = st.sampled_from(
+    [
+        "(415) 555-0123",
+        " (415) 555-0123 ",
+        "+14155550123",
+        " +14155550123",
+        "+1 (415) 555-0123",
+        "+44 20 7946 0958",
+        "(+44) 20 7946 0958",
+        "020 7946 0958",
+        "1 415 555 0123",
+        "4155550123.0",
+        "'4155550123",
+        "+1 211 555 0123",
+        "(211) 555-0123",
+        "",
+    ]
+) | st.text(alphabet="0123456789 +-().", max_size=16)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_BATCH_VALUES, max_size=8), _REGIONS)
+def test_batch_agrees_with_single(values: list[str], region: str) -> None:
+    from sfclean.cleaners.phones import clean_phone_batch
+
+    assert clean_phone_batch(values, region) == [clean_phone(v, region) for v in values]

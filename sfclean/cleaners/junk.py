@@ -22,19 +22,23 @@ count too).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
 import disposable_email_domains
 
-__all__ = ["NOREPLY_STEMS", "JunkPolicy", "classify_junk", "role_mailboxes"]
+__all__ = [
+    "NOREPLY_STEMS",
+    "JunkPolicy",
+    "classify_junk",
+    "classify_junk_batch",
+    "role_mailboxes",
+]
 
 #: Compacted local-part prefixes (separators ``-_.`` removed) that mark a no-reply mailbox.
 NOREPLY_STEMS: tuple[str, ...] = ("noreply", "donotreply", "dontreply", "noreplies")
-
-_SEPARATORS = str.maketrans("", "", "-_.")
 
 
 def _normalise_entries(entries: Iterable[str]) -> frozenset[str]:
@@ -101,7 +105,7 @@ def classify_junk(address: str, policy: JunkPolicy) -> tuple[str, str] | None:
     local, _, domain = address.rpartition("@")
     base = local.split("+", 1)[0] if "+" in local else local
     if policy.noreply and not _named(address, local, base, policy.allow_noreply):
-        compact = base.translate(_SEPARATORS) if not base.isalnum() else base
+        compact = base.replace("-", "").replace("_", "").replace(".", "")
         if compact.startswith(NOREPLY_STEMS) or _named(address, local, base, policy.extra_noreply):
             return "noreply-mailbox", f"no-reply mailbox '{base}'"
     if (
@@ -131,3 +135,50 @@ def classify_junk(address: str, policy: JunkPolicy) -> tuple[str, str] | None:
 
 _ROLES = role_mailboxes()
 _DISPOSABLE = _disposable_domains()
+
+
+def classify_junk_batch(
+    addresses: Sequence[str], policy: JunkPolicy
+) -> list[tuple[str, str] | None]:
+    """:func:`classify_junk` for many addresses; the same results, computed faster.
+
+    With no extra or allow-list entries for no-reply and role mailboxes and no address-level
+    disposable entries, the no-reply and role answers depend only on the local part before
+    ``+`` (checked inline) and the disposable answer only on the domain (worked out once per
+    distinct domain). Otherwise each address goes through :func:`classify_junk`.
+    """
+    lists = (policy.extra_noreply, policy.extra_roles, policy.allow_noreply, policy.allow_roles)
+    if any(lists) or any("@" in e for e in policy.allow_disposable | policy.extra_disposable):
+        return [classify_junk(a, policy) for a in addresses]
+    domain_policy = _domain_only(policy)
+    domain_memo: dict[str, tuple[str, str] | None] = {}
+    noreply, role, disposable = policy.noreply, policy.role, policy.disposable
+    out: list[tuple[str, str] | None] = []
+    append = out.append
+    for address in addresses:
+        local, _, domain = address.rpartition("@")
+        base = local.split("+", 1)[0] if "+" in local else local
+        if noreply and (
+            base.replace("-", "").replace("_", "").replace(".", "").startswith(NOREPLY_STEMS)
+        ):
+            append(("noreply-mailbox", f"no-reply mailbox '{base}'"))
+        elif role and base in _ROLES:
+            append(("role-mailbox", f"role mailbox '{base}'"))
+        elif not disposable:
+            append(None)
+        elif domain in domain_memo:
+            append(domain_memo[domain])
+        else:
+            hit = domain_memo[domain] = classify_junk("x@" + domain, domain_policy)
+            append(hit)
+    return out
+
+
+def _domain_only(policy: JunkPolicy) -> JunkPolicy:
+    return JunkPolicy(
+        noreply=False,
+        role=False,
+        disposable=True,
+        extra_disposable=policy.extra_disposable,
+        allow_disposable=policy.allow_disposable,
+    )

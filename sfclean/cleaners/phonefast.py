@@ -24,10 +24,10 @@ from functools import cache
 
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, SUPPORTED_REGIONS, PhoneMetadata
 
-__all__ = ["fast_phone"]
+__all__ = ["SEPARATOR_BYTES", "fast_phone", "international_direct", "national_direct"]
 
 #: Shapes handled here: ASCII digits and ``space ( ) . -``, optionally one ``+`` before them.
-_SEPARATOR_BYTES = b" ().-+"
+SEPARATOR_BYTES = b" ().-+"
 
 _TYPE_DESCS = (
     "fixed_line",
@@ -273,6 +273,30 @@ def _decide(route: _Route, nsn: str) -> str | bool | None:
     return False
 
 
+@cache
+def national_direct(region: str) -> tuple[str, re.Pattern[str]] | None:
+    """("+<country code>", regex) for a region's plain national digits, or None.
+
+    The regex fullmatches exactly the digit strings that phonenumbers parses in ``region`` to
+    a valid number with those digits as national significant number (the common case).
+    """
+    route = _national_route(region)
+    if route is None or route.direct is None:
+        return None
+    return f"+{route.country_code}", route.direct
+
+
+def international_direct(digits: str) -> str | None:
+    """E.164 text for the digits after a ``+`` when the direct route certainly accepts them."""
+    split = _split_country_code(digits)
+    if split is None:
+        return None
+    route = _international_route(split[0])
+    if route is None or route.direct is None or not route.direct.fullmatch(split[1]):
+        return None
+    return f"+{digits}"
+
+
 def fast_phone(value: str, region: str) -> str | bool | None:
     """E.164 text when ``value`` is certainly valid, False when certainly invalid, else None.
 
@@ -280,7 +304,7 @@ def fast_phone(value: str, region: str) -> str | bool | None:
     """
     if not value.isascii():
         return None
-    raw_digits = value.encode("ascii").translate(None, _SEPARATOR_BYTES)
+    raw_digits = value.encode("ascii").translate(None, SEPARATOR_BYTES)
     if not raw_digits.isdigit():
         return None
     digits = raw_digits.decode("ascii")

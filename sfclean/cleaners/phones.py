@@ -24,14 +24,20 @@ about goes through ``phonenumbers.parse`` here.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Literal, NamedTuple
 
 import phonenumbers
 
-from sfclean.cleaners.phonefast import fast_phone
+from sfclean.cleaners.phonefast import (
+    SEPARATOR_BYTES,
+    fast_phone,
+    international_direct,
+    national_direct,
+)
 from sfclean.cleaners.text import TRIM_CHARS, remove_zero_width
 
-__all__ = ["PhoneResult", "clean_phone", "format_e164"]
+__all__ = ["PhoneResult", "clean_phone", "clean_phone_batch", "format_e164"]
 
 PhoneStatus = Literal["blank", "ok", "invalid", "damaged"]
 
@@ -76,8 +82,10 @@ def clean_phone(raw: str, region: str) -> PhoneResult:
     changes: list[str] = []
     value = raw if raw.isascii() else remove_zero_width(raw)
     value = value.strip(TRIM_CHARS)
+    if value != raw:
+        changes.append("whitespace-trimmed")
     if not value:
-        return PhoneResult("", "blank", ("whitespace-trimmed",) if raw else ())
+        return PhoneResult("", "blank", tuple(changes))
     if value.startswith("'"):
         value = value.lstrip("'").strip(TRIM_CHARS)
         changes.append("apostrophe-removed")
@@ -114,3 +122,44 @@ def clean_phone(raw: str, region: str) -> PhoneResult:
     if number_text != value:
         changes.append("phone-formatted")
     return PhoneResult(number_text, "ok", tuple(changes))
+
+
+_ASCII_TRIM = "".join(c for c in TRIM_CHARS if c.isascii())
+_FORMATTED = ("phone-formatted",)
+_TRIMMED_FORMATTED = ("whitespace-trimmed", "phone-formatted")
+_TRIMMED = ("whitespace-trimmed",)
+
+
+def clean_phone_batch(values: Sequence[str], region: str) -> list[PhoneResult]:
+    """:func:`clean_phone` for many cells of one region; the same results, computed faster.
+
+    Plain numbers (ASCII digits and ``space ( ) . -``, optionally after one ``+``, no
+    apostrophe, no trailing ``.0``) that a direct route accepts are handled inline; every
+    other cell goes through :func:`clean_phone`. A test checks the two agree.
+    """
+    national = national_direct(region)
+    out: list[PhoneResult] = []
+    append = out.append
+    for raw in values:
+        if raw.isascii() and "'" not in raw and not ("." in raw and raw.endswith("0")):
+            digits = raw.encode("ascii").translate(None, SEPARATOR_BYTES)
+            if digits.isdigit():
+                pluses = raw.count("+")
+                text = None
+                if pluses == 0:
+                    if national is not None and national[1].fullmatch(nsn := digits.decode()):
+                        text = national[0] + nsn
+                elif pluses == 1 and raw.lstrip(" ().-").startswith("+"):
+                    found = international_direct(digits.decode())
+                    if found is not None:
+                        text = found
+                if text is not None:
+                    stripped = raw.strip(_ASCII_TRIM)
+                    if stripped == raw:
+                        changes = _FORMATTED if text != raw else ()
+                    else:
+                        changes = _TRIMMED_FORMATTED if text != stripped else _TRIMMED
+                    append(PhoneResult(text, "ok", changes, ""))
+                    continue
+        append(clean_phone(raw, region))
+    return out
