@@ -16,6 +16,7 @@ from sfclean.errors import (
     OrgError,
     SfcleanError,
 )
+from sfclean.exclude import ExcludeResult, exclude
 from sfclean.io import read_csv, read_sdl_mapping
 from sfclean.normalize import normalize
 from sfclean.report import NormalizeResult
@@ -30,6 +31,7 @@ __all__ = [
     "ConfigError",
     "Connection",
     "ConnectionFailed",
+    "ExcludeResult",
     "InputError",
     "JunkPolicy",
     "NormalizeResult",
@@ -37,6 +39,7 @@ __all__ = [
     "SfcleanError",
     "check_budget",
     "connect",
+    "exclude",
     "find_columns",
     "normalize",
     "read_csv",

@@ -1,0 +1,318 @@
+"""The exclude stage: hold back rows whose email (or phone) already exists in the org.
+
+Salesforce's own duplicate rules cannot be trusted to stop an import: an "Allow" rule without
+Alert saves duplicates silently, rules can exclude the integration user, and records in one
+batch are never compared with each other. So sfclean asks the org itself, before loading,
+which of the file's keys already exist on any of ``objects`` (Lead and Contact by default),
+and holds those rows back with the reason ``exists-in-org``, the matched object(s) and Id(s).
+They are also returned as an update-ready table (``Id`` first) for enriching existing records.
+
+Keys are compared after the same cleaning as :func:`sfclean.normalize` (trimmed, unwrapped,
+lowercased; E.164 phones); the org's values are cleaned the same way when they are read.
+Two lookup strategies (see :mod:`sfclean.lookup`): ``query`` asks ``Email IN (...)`` in
+Composite calls and relies on SOQL's case-insensitive comparison, so it cannot see org emails
+stored with surrounding spaces or a display name; ``extract`` reads every record with Bulk
+API 2.0 and normalizes it, so it sees those too, and is the only way to match phones or the
+provider-aware key (Gmail dots, ``+tags``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sfclean.cleaners.countries import region_for_country
+from sfclean.cleaners.phones import clean_phone
+from sfclean.columns import find_columns
+from sfclean.errors import ConfigError, InputError
+from sfclean.lookup import (
+    MAX_SOQL_CHARS,
+    Match,
+    email_key,
+    estimate_lookup,
+    extract_lookup,
+    query_lookup,
+    soql_literal,
+)
+from sfclean.salesforce import Connection, connect
+
+__all__ = ["REASON", "ExcludeResult", "exclude"]
+
+REASON = "exists-in-org"
+_STRATEGIES = ("auto", "query", "extract")
+_OUTPUT = (
+    "sfclean_row",
+    "sfclean_reason",
+    "sfclean_detail",
+    "sfclean_matched_object",
+    "sfclean_matched_id",
+)
+
+
+@dataclass
+class ExcludeResult:
+    """What :func:`sfclean.exclude` returns.
+
+    ``kept``: rows not found in the org (the input's columns, index ``sfclean_row``).
+    ``excluded``: rows found, with the input's columns, then ``sfclean_row``,
+    ``sfclean_reason`` (``exists-in-org``), ``sfclean_detail`` (``Contact 003..., Lead
+    00Q...``), ``sfclean_matched_object`` (``Contact;Lead``) and ``sfclean_matched_id``.
+    ``updates``: the excluded rows ready for an update: ``Id`` (one match, preferring the first
+    object in ``objects``) then the input's columns. ``strategy``: ``query``, ``extract`` or
+    ``none`` (no keys to look up). ``api_calls``: calls the lookup cost (record counts
+    included). ``estimate``: the cost model's figures. ``matches``: org records matched.
+    ``not_looked_up``: distinct keys too long for a SOQL literal (their rows are kept).
+    """
+
+    kept: pd.DataFrame
+    excluded: pd.DataFrame
+    updates: pd.DataFrame
+    strategy: str
+    api_calls: int
+    estimate: dict[str, Any]
+    matches: int
+    objects: tuple[str, ...] = ()
+    not_looked_up: int = 0
+    keys: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready counts: rows in/kept/excluded, strategy, API calls, the estimate."""
+        return {
+            "rows_in": len(self.kept) + len(self.excluded),
+            "rows_kept": len(self.kept),
+            "rows_excluded": len(self.excluded),
+            "objects": list(self.objects),
+            "keys": self.keys,
+            "strategy": self.strategy,
+            "api_calls": self.api_calls,
+            "estimate": self.estimate,
+            "matches": self.matches,
+            "not_looked_up": self.not_looked_up,
+        }
+
+
+def _connection(sf: Any) -> Connection:
+    if isinstance(sf, Connection):
+        return sf
+    return connect(sf=sf)
+
+
+def _check(
+    df: Any, objects: Sequence[str], match_on: Sequence[str], match_key: str, strategy: str
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"exclude needs a pandas DataFrame (got {type(df).__name__})")
+    clash = [c for c in df.columns if str(c) in (*_OUTPUT, "Id")]
+    if clash:
+        raise InputError(
+            f"column {clash[0]} is reserved for sfclean's exclude output; rename or drop it"
+        )
+    if strategy not in _STRATEGIES:
+        raise ConfigError(f"strategy must be auto, query or extract (got {strategy!r})")
+    if match_key not in ("email", "provider"):
+        raise ConfigError(f"match_key must be email or provider (got {match_key!r})")
+    if isinstance(objects, str):
+        objects = (objects,)
+    names = tuple(dict.fromkeys(str(o).strip() for o in objects))
+    if not names or not all(n.isidentifier() for n in names):
+        raise ConfigError(
+            f"objects must be Salesforce object API names such as Lead (got {objects!r})"
+        )
+    if isinstance(match_on, str):
+        match_on = (match_on,)
+    fields = tuple(dict.fromkeys(str(m).strip().capitalize() for m in match_on))
+    unknown = [f for f in fields if f not in ("Email", "Phone")]
+    if unknown or not fields:
+        raise ConfigError(f"match_on takes Email and/or Phone (got {match_on!r})")
+    needs_extract = "Phone" in fields or match_key == "provider"
+    if strategy == "query" and needs_extract:
+        raise ConfigError(
+            "strategy='query' cannot match phones or the provider key (SOQL cannot normalize "
+            "them); use strategy='extract' or 'auto'"
+        )
+    return names, fields
+
+
+def _text(series: pd.Series) -> np.ndarray:
+    values = series.to_numpy(dtype=object, na_value="")
+    return np.array(["" if v is None else str(v) for v in values], dtype=object)
+
+
+def _per_unique(values: np.ndarray, func: Any) -> np.ndarray:
+    codes, uniques = pd.factorize(values)
+    mapped = np.array([func(u) for u in uniques], dtype=object)
+    return mapped[codes] if len(codes) else np.array([], dtype=object)
+
+
+def _row_phone_keys(
+    df: pd.DataFrame, phones: tuple[str, ...], country: str | None, region: str
+) -> list[np.ndarray]:
+    n = len(df)
+    if country is not None:
+        regions = _per_unique(_text(df[country]), lambda c: region_for_country(c) or region)
+    else:
+        regions = np.full(n, region, dtype=object)
+    keys = []
+    for name in phones:
+        pairs = np.empty(n, dtype=object)
+        pairs[:] = list(zip(_text(df[name]), regions, strict=True))
+
+        def key(pair: tuple[str, str]) -> str:
+            if not pair[0].strip():
+                return ""
+            result = clean_phone(pair[0], pair[1])
+            return result.value if result.status == "ok" else ""
+
+        keys.append(_per_unique(pairs, key))
+    return keys
+
+
+def exclude(
+    df: pd.DataFrame,
+    sf: Any,
+    *,
+    objects: Sequence[str] = ("Lead", "Contact"),
+    match_on: Sequence[str] = ("Email",),
+    email_column: str | None = None,
+    phone_columns: Sequence[str] | None = None,
+    country_column: str | None = None,
+    default_region: str = "US",
+    match_key: str = "email",
+    strategy: str = "auto",
+    max_soql_chars: int = MAX_SOQL_CHARS,
+) -> ExcludeResult:
+    """Hold back the rows of ``df`` whose email (or phone) already exists in the org.
+
+    ``df`` is usually ``normalize(...).clean``; it is not modified. Its index is kept when it
+    is named ``sfclean_row``, else rows are numbered like a spreadsheet (first row = 2).
+    ``sf`` is a :class:`~sfclean.Connection` or a ``simple_salesforce.Salesforce``.
+    ``match_on``: ``("Email",)`` or with ``"Phone"`` (E.164, phones read with the row's
+    country, else ``default_region``); a row is held back when any of its keys exists on any
+    of ``objects``. ``match_key="provider"`` compares provider-aware email keys.
+    ``strategy``: ``auto`` (the cheaper in API calls, from ``limits/recordCount``),
+    ``query`` or ``extract`` (see :mod:`sfclean.lookup`). Trade-off: ``query`` relies on
+    SOQL's case-insensitive ``=``, so org emails stored with spaces or a display name are only
+    caught by ``extract``. Phone and provider matching always use ``extract``.
+
+    Raises InputError / ColumnNotFoundError (unusable table), ConfigError (bad option),
+    AuthError, ConnectionFailed or ApiError (the org).
+    """
+    names, fields = _check(df, objects, match_on, match_key, strategy)
+    cmap = find_columns(
+        [str(c) for c in df.columns],
+        email_column=email_column,
+        phone_columns=phone_columns,
+        country_column=country_column,
+    )
+    n = len(df)
+    if df.index.name == "sfclean_row":
+        rows = pd.Index(df.index, name="sfclean_row")
+    else:
+        rows = pd.Index(np.arange(n, dtype="int64") + 2, name="sfclean_row")
+    row_emails = _per_unique(_text(df[cmap.email]), lambda raw: email_key(raw, match_key))
+    phone_keys: list[np.ndarray] = []
+    if "Phone" in fields:
+        phone_keys = _row_phone_keys(df, cmap.phones, cmap.country, default_region)
+    email_set = sorted({k for k in row_emails if k}) if "Email" in fields else []
+    phone_set = sorted({k for col in phone_keys for k in col if k})
+
+    conn = _connection(sf)
+    start = conn.api_calls
+    needs_extract = "Phone" in fields or match_key == "provider"
+    key_chars = sum(len(soql_literal(k)) + 1 for k in email_set)
+    n_keys = len(email_set) + len(phone_set)
+    counts: dict[str, int | None] = dict.fromkeys(names)
+    chosen = strategy
+    if n_keys == 0:
+        chosen = "none"
+    elif strategy == "auto" and not needs_extract:
+        counts = dict(conn.record_counts(names))
+    estimate = estimate_lookup(
+        n_keys,
+        counts,
+        match_on=fields,
+        match_key=match_key,
+        key_chars=key_chars,
+        max_soql_chars=max_soql_chars,
+    )
+    if chosen == "auto":
+        chosen = str(estimate["choice"])
+    skipped: list[str] = []
+    matches: list[Match] = []
+    if chosen == "query":
+        matches, skipped = query_lookup(conn, names, email_set, max_soql_chars=max_soql_chars)
+    elif chosen == "extract":
+        matches = extract_lookup(
+            conn,
+            names,
+            email_set,
+            phone_set,
+            match_key=match_key,
+            default_region=default_region,
+        )
+    result = _frames(df, rows, names, row_emails, phone_keys, matches)
+    kept, excluded, updates = result
+    return ExcludeResult(
+        kept=kept,
+        excluded=excluded,
+        updates=updates,
+        strategy=chosen,
+        api_calls=conn.api_calls - start,
+        estimate=estimate,
+        matches=len({(m.object_name, m.record_id) for m in matches}),
+        objects=names,
+        not_looked_up=len(skipped),
+        keys=n_keys,
+    )
+
+
+def _frames(
+    df: pd.DataFrame,
+    rows: pd.Index,
+    names: tuple[str, ...],
+    row_emails: np.ndarray,
+    phone_keys: list[np.ndarray],
+    matches: list[Match],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(kept, excluded, updates) from the per-row keys and the org's matches."""
+    rank = {name: i for i, name in enumerate(names)}
+    by_key: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for m in matches:
+        by_key.setdefault((m.kind, m.key), set()).add((m.object_name, m.record_id))
+    n = len(df)
+    found: list[list[tuple[str, str]]] = [[] for _ in range(n)]
+    if by_key:
+        for i in range(n):
+            hits: set[tuple[str, str]] = set()
+            if row_emails[i]:
+                hits |= by_key.get(("email", row_emails[i]), set())
+            for column in phone_keys:
+                if column[i]:
+                    hits |= by_key.get(("phone", column[i]), set())
+            if hits:
+                found[i] = sorted(hits, key=lambda h: (rank.get(h[0], len(rank)), h[1]))
+    hit = np.array([bool(f) for f in found], dtype=bool)
+    source = df.set_axis(rows, axis=0)
+    kept = source.loc[~hit].copy() if n else source.copy()
+    excluded = source.loc[hit].copy()
+    excluded.index.name = None  # the row number is also the sfclean_row column
+    chosen = [f for f in found if f]
+    excluded["sfclean_row"] = excluded.index.to_numpy(dtype="int64")
+    excluded["sfclean_reason"] = pd.Series(REASON, index=excluded.index, dtype="str")
+    detail = [", ".join(f"{o} {i}" for o, i in f) for f in chosen]
+    objects = [";".join(dict.fromkeys(o for o, _ in f)) for f in chosen]
+    ids = [";".join(i for _, i in f) for f in chosen]
+    for out_name, values in (
+        ("sfclean_detail", detail),
+        ("sfclean_matched_object", objects),
+        ("sfclean_matched_id", ids),
+    ):
+        excluded[out_name] = pd.Series(values, index=excluded.index, dtype="str")
+    updates = source.loc[hit].copy()
+    updates.insert(0, "Id", pd.Series([f[0][1] for f in chosen], index=updates.index, dtype="str"))
+    return kept, excluded, updates
