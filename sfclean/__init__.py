@@ -1,26 +1,38 @@
-"""sfclean: clean, dedupe and safely load contacts and leads into Salesforce."""
+"""sfclean: clean, dedupe and safely load contacts and leads into Salesforce.
+
+Public names are imported on first use (module ``__getattr__`` over ``_EXPORTS``), so
+``import sfclean`` stays fast and a CLI command or ``sfclean.localorg`` pays only for what it
+uses. To add a public name: one line in ``_EXPORTS``, one under ``TYPE_CHECKING`` (for type
+checkers), one in the sorted ``__all__``.
+"""
 
 from __future__ import annotations
 
-from sfclean.budget import check_budget
-from sfclean.cleaners.junk import JunkPolicy
-from sfclean.columns import ColumnMap, find_columns
-from sfclean.errors import (
-    ApiError,
-    AuthError,
-    BudgetExceeded,
-    ColumnNotFoundError,
-    ConfigError,
-    ConnectionFailed,
-    InputError,
-    OrgError,
-    SfcleanError,
-)
-from sfclean.exclude import ExcludeResult, exclude
-from sfclean.io import read_csv, read_sdl_mapping
-from sfclean.normalize import normalize
-from sfclean.report import NormalizeResult
-from sfclean.salesforce import Connection, connect
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sfclean.budget import check_budget
+    from sfclean.cleaners.junk import JunkPolicy
+    from sfclean.columns import ColumnMap, find_columns
+    from sfclean.errors import (
+        ApiError,
+        AuthError,
+        BudgetExceeded,
+        ColumnNotFoundError,
+        ConfigError,
+        ConnectionFailed,
+        InputError,
+        OrgError,
+        SfcleanError,
+    )
+    from sfclean.exclude import ExcludeResult, exclude
+    from sfclean.io import read_csv, read_sdl_mapping
+    from sfclean.normalize import normalize
+    from sfclean.report import NormalizeResult
+    from sfclean.salesforce import Connection, connect
 
 __all__ = [
     "ApiError",
@@ -45,3 +57,59 @@ __all__ = [
     "read_csv",
     "read_sdl_mapping",
 ]
+
+#: public name -> the module that defines it
+_EXPORTS = {
+    "ApiError": "sfclean.errors",
+    "AuthError": "sfclean.errors",
+    "BudgetExceeded": "sfclean.errors",
+    "ColumnMap": "sfclean.columns",
+    "ColumnNotFoundError": "sfclean.errors",
+    "ConfigError": "sfclean.errors",
+    "Connection": "sfclean.salesforce",
+    "ConnectionFailed": "sfclean.errors",
+    "ExcludeResult": "sfclean.exclude",
+    "InputError": "sfclean.errors",
+    "JunkPolicy": "sfclean.cleaners.junk",
+    "NormalizeResult": "sfclean.report",
+    "OrgError": "sfclean.errors",
+    "SfcleanError": "sfclean.errors",
+    "check_budget": "sfclean.budget",
+    "connect": "sfclean.salesforce",
+    "exclude": "sfclean.exclude",
+    "find_columns": "sfclean.columns",
+    "normalize": "sfclean.normalize",
+    "read_csv": "sfclean.io",
+    "read_sdl_mapping": "sfclean.io",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use and cache the name here."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sfclean' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """Keeps ``sfclean.normalize`` the function even after ``import sfclean.normalize``.
+
+    Importing a submodule binds it on its package; where a public function shares the
+    submodule's name (normalize, exclude, ...) that binding is skipped, so the attribute is
+    the function whatever the import order (as it was when this file imported eagerly).
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _EXPORTS and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

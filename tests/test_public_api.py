@@ -13,3 +13,20 @@ def test_every_public_name_exists_and_has_a_docstring() -> None:
     for name in sfclean.__all__:
         obj = getattr(sfclean, name)
         assert obj.__doc__, f"sfclean.{name} has no docstring"
+
+
+def test_public_functions_survive_importing_their_submodules() -> None:
+    import sfclean.exclude
+    import sfclean.normalize
+
+    assert callable(sfclean.normalize) and callable(sfclean.exclude)
+    assert sfclean.normalize.__module__ == "sfclean.normalize"
+
+
+def test_import_sfclean_loads_no_heavy_dependencies() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, sfclean; print(sorted({'pandas', 'requests'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
