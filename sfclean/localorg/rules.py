@@ -67,6 +67,7 @@ from sfclean.localorg.rulemodel import (
     match_key,
     validate_rules,
 )
+from sfclean.localorg.ruleshapes import duplicate_result, rule_sobject_rows, ui_api_body
 from sfclean.localorg.schema import object_type
 from sfclean.localorg.types import DuplicateHeader, SfError
 
@@ -298,8 +299,8 @@ class RuleSet:
                     found.setdefault(idx, {})[mrule.developer_name] = hits
         return found
 
+    @staticmethod
     def _error(
-        self,
         rule: DuplicateRule,
         match: RuleMatch,
         operation: str,
@@ -310,48 +311,14 @@ class RuleSet:
     ) -> SfError:
         if api not in _DETAIL_APIS:
             return SfError("DUPLICATES_DETECTED", rule.alert_text, [])
-        results = []
-        for mrule in rule.matching_rules:
-            rows = match.matches.get(mrule.developer_name)
-            if not rows:
-                continue
-            records = []
-            for row in rows:
-                rec: dict[str, Any] = {
-                    "attributes": {
-                        "type": mrule.object_name,
-                        "url": f"/services/data/v{api_version}/sobjects/{mrule.object_name}/{row['Id']}",
-                    },
-                    "Id": row["Id"],
-                }
-                if header.include_record_details:
-                    rec.update({f: row.get(f) for f in mrule.field_names})
-                records.append(
-                    {
-                        "additionalInformation": [],
-                        "fieldDiffs": [],
-                        "matchConfidence": 100.0,
-                        "record": rec,
-                    }
-                )
-            results.append(
-                {
-                    "entityType": mrule.object_name,
-                    "errors": [],
-                    "matchEngine": "ExactMatchEngine",
-                    "matchRecords": records,
-                    "rule": mrule.developer_name,
-                    "size": len(records),
-                    "success": True,
-                }
-            )
-        body = {
-            "allowSave": rule.action(operation) == "Allow",
-            "duplicateRule": rule.developer_name,
-            "duplicateRuleEntityType": object_type(object_name).name,  # type: ignore[union-attr]
-            "errorMessage": rule.alert_text,
-            "matchResults": results,
-        }
+        body = duplicate_result(
+            rule,
+            match,
+            operation=operation,
+            api_version=api_version,
+            header=header,
+            object_name=object_name,
+        )
         return SfError("DUPLICATES_DETECTED", rule.alert_text, [], duplicate_result=body)
 
     # -- reporting ----------------------------------------------------------------------------
@@ -412,117 +379,22 @@ class RuleSet:
 
     def ui_api(self, object_name: str) -> dict[str, Any]:
         """``GET ui-api/duplicates/{object}``: the Duplicates Configuration body (active rules
-        only, as the UI API documents). ``duplicateRuleFilters`` uses localorg's shape:
-        ``[{"booleanFilter", "filterItems": [{"field","operation","value","table"}]}]``."""
+        only, as the UI API documents); see :func:`~sfclean.localorg.ruleshapes.ui_api_body`."""
         obj = object_type(object_name)
         name = obj.name if obj else object_name
-        rules = self.for_object(name)
-        dedupe_fields: list[str] = []
-        out_rules = []
-        for rule in rules:
-            match_rules = []
-            for m in rule.matching_rules:
-                for f in m.field_names:
-                    src = rule.input_field(m, f)
-                    if src not in dedupe_fields:
-                        dedupe_fields.append(src)
-                match_rules.append(
-                    {
-                        "matchEngine": "ExactMatchEngine",
-                        "matchFields": m.field_names,
-                        "name": m.developer_name,
-                        "objectApiName": m.object_name,
-                    }
-                )
-            filters = []
-            if rule.filters:
-                filters.append(
-                    {
-                        "booleanFilter": rule.boolean_filter,
-                        "filterItems": [
-                            {
-                                "field": i.field,
-                                "operation": i.operation,
-                                "table": i.table,
-                                "value": i.value,
-                            }
-                            for i in rule.filters
-                        ],
-                    }
-                )
-            out_rules.append(
-                {
-                    "actionOnInsert": rule.action_on_insert,
-                    "actionOnUpdate": rule.action_on_update,
-                    "active": rule.active,
-                    "duplicateRuleFilters": filters,
-                    "matchRules": match_rules,
-                    "name": rule.developer_name,
-                    "operationsOnInsert": sorted(rule.operations_on_insert),
-                    "operationsOnUpdate": sorted(rule.operations_on_update),
-                }
-            )
-        return {
-            "apiName": name,
-            "dedupeEnabled": bool(rules),
-            "dedupeFields": dedupe_fields,
-            "duplicateRules": out_rules,
-            "predupeEnabled": bool(rules),
-        }
+        return ui_api_body(name, self.for_object(name))
 
     def sobject_rows(
         self, *, created_by: str | None = None, created_date: str | None = None
     ) -> dict[str, list[dict[str, Any]]]:
-        """DuplicateRule, MatchingRule and MatchingRuleItem rows to load into the store (the
-        DuplicateRule sObject has no action fields: those live in metadata only)."""
-        audit = {
-            "CreatedById": created_by,
-            "CreatedDate": created_date,
-            "LastModifiedById": created_by,
-            "LastModifiedDate": created_date,
-            "SystemModstamp": created_date,
-        }
-        dup = [
-            {
-                "Id": r.record_id,
-                "DeveloperName": r.developer_name,
-                "MasterLabel": r.label or r.developer_name,
-                "SobjectType": r.object_name,
-                "SobjectSubtype": None,
-                "IsActive": r.active,
-                "NamespacePrefix": None,
-                **audit,
-            }
-            for r in self.rules
-        ]
-        mrows, items = [], []
-        for m in self.matching_rules:
-            mrows.append(
-                {
-                    "Id": m.record_id,
-                    "DeveloperName": m.developer_name,
-                    "MasterLabel": m.label or m.developer_name,
-                    "SobjectType": m.object_name,
-                    "RuleStatus": "Active" if m.active else "Inactive",
-                    "MatchEngine": "ExactMatchEngine",
-                    "BooleanFilter": None,
-                    "NamespacePrefix": None,
-                    **audit,
-                }
-            )
-            for i, (fname, method) in enumerate(m.fields, start=1):
-                items.append(
-                    {
-                        "Id": self._item_ids[m.developer_name][i - 1],
-                        "MatchingRuleId": m.record_id,
-                        "Field": fname,
-                        "MatchingMethod": method,
-                        "BlankValueBehavior": "NullNotAllowed",
-                        "SortOrder": i,
-                        **audit,
-                    }
-                )
-        return {"DuplicateRule": dup, "MatchingRule": mrows, "MatchingRuleItem": items}
+        """DuplicateRule, MatchingRule and MatchingRuleItem rows to load into the store."""
+        return rule_sobject_rows(
+            self.rules,
+            self.matching_rules,
+            self._item_ids,
+            created_by=created_by,
+            created_date=created_date,
+        )
 
 
 def _with_id(m: MatchingRule, record_id: str) -> MatchingRule:
