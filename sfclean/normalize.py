@@ -194,10 +194,12 @@ class _Findings:
 def _as_text(series: pd.Series) -> np.ndarray:
     """Every cell as a Python str in an object array; NaN/None become ""."""
     values = series.to_numpy(dtype=object, na_value="")
+    if isinstance(series.dtype, pd.StringDtype):
+        return values
     missing = pd.isna(values)
     if missing.any():
         values[missing] = ""
-    if not all(type(v) is str for v in values):
+    if pd.api.types.infer_dtype(values, skipna=False) != "string":
         values = np.array([v if type(v) is str else str(v) for v in values], dtype=object)
     return values
 

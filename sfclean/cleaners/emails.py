@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import partial
 from typing import Literal, NamedTuple
 
 import email_validator
@@ -122,6 +123,7 @@ def clean_email(raw: str, *, check_deliverability: bool = False) -> EmailResult:
 
 _ASCII_TRIM = "".join(c for c in TRIM_CHARS if c.isascii())
 _FAST_MATCH = FAST_EMAIL_RE.fullmatch
+_make_result = partial(tuple.__new__, EmailResult)
 _TRIMMED = ("whitespace-trimmed",)
 _LOWERED = ("email-lowercased",)
 _TRIMMED_LOWERED = ("whitespace-trimmed", "email-lowercased")
@@ -137,6 +139,7 @@ def clean_email_batch(
     """
     if check_deliverability:
         return [clean_email(v, check_deliverability=True) for v in values]
+    make = _make_result
     out: list[EmailResult] = []
     append = out.append
     for raw in values:
@@ -148,7 +151,7 @@ def clean_email_batch(
                     changes: tuple[str, ...] = () if lowered == value else _LOWERED
                 else:
                     changes = _TRIMMED if lowered == value else _TRIMMED_LOWERED
-                append(EmailResult(lowered, "ok", changes, ""))
+                append(make((lowered, "ok", changes, "")))
                 continue
         append(clean_email(raw))
     return out

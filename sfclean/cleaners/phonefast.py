@@ -233,14 +233,27 @@ def _international_route(country_code: int) -> _Route | None:
 _COUNTRY_CODES = frozenset(str(code) for code in COUNTRY_CODE_TO_REGION_CODE)
 
 
+def _first_code(prefix: str) -> str | None:
+    for i in (1, 2, 3):
+        if len(prefix) >= i and prefix[:i] in _COUNTRY_CODES:
+            return prefix[:i]
+    return None
+
+
+#: Every 1-3 digit string -> the country code phonenumbers reads at its start (or absent).
+_CODE_BY_PREFIX: dict[str, str] = {
+    p: c
+    for p in (f"{n:0{w}d}" for w in (1, 2, 3) for n in range(10**w))
+    if p[0] != "0" and (c := _first_code(p)) is not None
+}
+
+
 def _split_country_code(digits: str) -> tuple[int, str] | None:
     """phonenumbers' _extract_country_code: the first 1-3 digit prefix that is a known code."""
-    if not digits or digits[0] == "0":
+    code = _CODE_BY_PREFIX.get(digits[:3])
+    if code is None:
         return None
-    for i in (1, 2, 3):
-        if digits[:i] in _COUNTRY_CODES and len(digits) >= i:
-            return int(digits[:i]), digits[i:]
-    return None
+    return int(code), digits[len(code) :]
 
 
 def _decide(route: _Route, nsn: str) -> str | bool | None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import partial
 from typing import Literal, NamedTuple
 
 import phonenumbers
@@ -125,6 +126,7 @@ def clean_phone(raw: str, region: str) -> PhoneResult:
 
 
 _ASCII_TRIM = "".join(c for c in TRIM_CHARS if c.isascii())
+_make_result = partial(tuple.__new__, PhoneResult)
 _FORMATTED = ("phone-formatted",)
 _TRIMMED_FORMATTED = ("whitespace-trimmed", "phone-formatted")
 _TRIMMED = ("whitespace-trimmed",)
@@ -138,28 +140,29 @@ def clean_phone_batch(values: Sequence[str], region: str) -> list[PhoneResult]:
     other cell goes through :func:`clean_phone`. A test checks the two agree.
     """
     national = national_direct(region)
+    make = _make_result
     out: list[PhoneResult] = []
     append = out.append
     for raw in values:
-        if raw.isascii() and "'" not in raw and not ("." in raw and raw.endswith("0")):
-            digits = raw.encode("ascii").translate(None, SEPARATOR_BYTES)
-            if digits.isdigit():
-                pluses = raw.count("+")
+        if raw.isascii():
+            encoded = raw.encode("ascii")
+            digits = encoded.translate(None, SEPARATOR_BYTES)
+            # isdigit() fails on letters, "'", "e", tabs...; a trailing ".0" needs the slow path
+            if digits.isdigit() and not (encoded.endswith(b"0") and b"." in encoded):
+                pluses = encoded.count(b"+")
                 text = None
                 if pluses == 0:
                     if national is not None and national[1].fullmatch(nsn := digits.decode()):
                         text = national[0] + nsn
                 elif pluses == 1 and raw.lstrip(" ().-").startswith("+"):
-                    found = international_direct(digits.decode())
-                    if found is not None:
-                        text = found
+                    text = international_direct(digits.decode())
                 if text is not None:
                     stripped = raw.strip(_ASCII_TRIM)
                     if stripped == raw:
                         changes = _FORMATTED if text != raw else ()
                     else:
                         changes = _TRIMMED_FORMATTED if text != stripped else _TRIMMED
-                    append(PhoneResult(text, "ok", changes, ""))
+                    append(make((text, "ok", changes, "")))
                     continue
         append(clean_phone(raw, region))
     return out
