@@ -65,48 +65,37 @@ true/false/1/0/yes/no; dates ``YYYY-MM-DD``; datetimes ISO 8601 (stored as Sales
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from sfclean.errors import ConfigError
 from sfclean.localorg.ids import IdFactory
 from sfclean.localorg.ruleconfig import parse_rules
 from sfclean.localorg.rules import RuleSet
 from sfclean.localorg.schema import SCHEMA, SObjectType, object_type
+from sfclean.localorg.seedconfig import (
+    ADMIN_PROFILE,
+    ADMIN_USERNAME,
+    SEED_TIME,
+    SeedInfo,
+    check_keys,
+    config_items,
+    need,
+    read_config,
+)
 from sfclean.localorg.seedrecords import NameIndex, RecordConverter, parse_bool, read_csv
+from sfclean.localorg.seedreopen import reopen
 
 __all__ = ["ADMIN_PROFILE", "ADMIN_USERNAME", "SEED_TIME", "SeedInfo", "load_seed"]
 
-SEED_TIME = "2024-01-01T00:00:00.000+0000"
-ADMIN_PROFILE = "System Administrator"
-ADMIN_USERNAME = "admin@localorg.example.com"
-CONFIG_NAMES = ("org.yaml", "org.yml", "org.json")
 _LOAD_ORDER = ["User", "Account", "Contact", "Lead"]  # then the rest in SCHEMA order
 _TOP_KEYS = {
     "org", "defaultUser", "customPermissions", "profiles", "permissionSets", "users",
     "permissionSetAssignments", "apexClasses", "apexTriggers", "matchingRules",
     "duplicateRules", "records",
 }  # fmt: skip
-
-
-@dataclass
-class SeedInfo:
-    """What seeding produced; ``users`` maps usernames to User Ids."""
-
-    org_id: str
-    org_name: str
-    default_user_id: str
-    users: dict[str, str]
-    rules: RuleSet
-    api_limit: int
-    admin_user_id: str | None = None
-    record_counts: dict[str, int] = field(default_factory=dict)
 
 
 def load_seed(seed: str | Path | dict[str, Any] | None, store: Any, ids: IdFactory) -> SeedInfo:
@@ -116,137 +105,10 @@ def load_seed(seed: str | Path | dict[str, Any] | None, store: Any, ids: IdFacto
     seeded again: its records stay, the config supplies the rules and limits, and ``ids`` is
     advanced past every Id already stored so new records never collide.
     """
-    config, source, csv_dir = _read_config(seed)
+    config, source, csv_dir = read_config(seed)
     if store.count("Organization"):
-        return _reopen(config, source, store, ids)
+        return reopen(config, source, store, ids)
     return _Seeder(config, source, csv_dir, store, ids).run()
-
-
-def _reopen(config: dict[str, Any], source: str, store: Any, ids: IdFactory) -> SeedInfo:
-    _advance_ids(store, ids)
-    org = store.select("Organization", ["Id", "Name"])[0]
-    users = {r["Username"]: r["Id"] for r in store.select("User", ["Id", "Username"])}
-    by_lower = {k.lower(): v for k, v in users.items()}
-    default = str(config.get("defaultUser") or ADMIN_USERNAME)
-    default_id = by_lower.get(default.lower())
-    if default_id is None:
-        raise ConfigError(f"{source}: defaultUser {default!r} is not a user of the stored org")
-    stored_rules = {
-        r["DeveloperName"]: r["Id"] for r in store.select("DuplicateRule", ["Id", "DeveloperName"])
-    }
-    stored_matching = {
-        r["DeveloperName"]: r["Id"] for r in store.select("MatchingRule", ["Id", "DeveloperName"])
-    }
-    rules = parse_rules(config, source=source)
-    for rule in rules:
-        rule.record_id = stored_rules.get(rule.developer_name)
-        rule.matching_rules = tuple(
-            replace(m, record_id=stored_matching.get(m.developer_name)) for m in rule.matching_rules
-        )
-    rule_set = RuleSet(rules, ids=ids)
-    admin_id = by_lower.get(ADMIN_USERNAME)
-    for name, rows in rule_set.sobject_rows(
-        created_by=admin_id or default_id, created_date=SEED_TIME
-    ).items():
-        known = (
-            {r["DeveloperName"] for r in store.select(name, ["DeveloperName"])}
-            if name != "MatchingRuleItem"
-            else set()
-        )
-        fresh = [r for r in rows if name != "MatchingRuleItem" and r["DeveloperName"] not in known]
-        if fresh:
-            store.insert(name, fresh)
-    api_limit = int((config.get("org") or {}).get("dailyApiLimit", 15000))
-    return SeedInfo(org["Id"], org["Name"], default_id, users, rule_set, api_limit, admin_id)
-
-
-def _advance_ids(store: Any, ids: IdFactory) -> None:
-    """Move ``ids`` past the highest counter among stored Ids of its pod."""
-    probe = ids.new("000")
-    pod, current = probe[3:5], _counter(probe)
-    highest = current
-    with store.lock:
-        for obj in SCHEMA.values():
-            sql = f'SELECT MAX(substr(Id, 6, 10) COLLATE BINARY) FROM "{obj.name}" WHERE substr(Id, 4, 2) = ?'
-            value = store.conn.execute(sql, (pod,)).fetchone()[0]
-            if value:
-                highest = max(highest, _counter("00000" + value))
-    if highest > current:
-        ids.reserve(highest - current)
-
-
-def _counter(record_id: str) -> int:
-    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-    n = 0
-    for ch in record_id[5:15]:
-        n = n * 62 + digits.index(ch)
-    return n
-
-
-# --- reading the config ----------------------------------------------------------------------
-
-
-def _read_config(
-    seed: str | Path | dict[str, Any] | None,
-) -> tuple[dict[str, Any], str, Path | None]:
-    if seed is None:
-        return {}, "seed", None
-    if isinstance(seed, dict):
-        return seed, "seed config", None
-    path = Path(seed)
-    if path.is_dir():
-        found = [path / n for n in CONFIG_NAMES if (path / n).is_file()]
-        if len(found) > 1:
-            raise ConfigError(f"{path}: holds both {found[0].name} and {found[1].name}; keep one")
-        return (_parse_file(found[0]) if found else {}), str(found[0] if found else path), path
-    if path.is_file():
-        return _parse_file(path), str(path), None
-    raise ConfigError(f"{path}: seed not found; give a directory with org.yaml and CSV files")
-
-
-def _parse_file(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"{path}: cannot be read ({exc.__class__.__name__}); save it as UTF-8"
-        ) from None
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else getattr(exc, "lineno", "?")
-        raise ConfigError(
-            f"{path}: not valid {path.suffix[1:].upper()} near line {line}; fix the syntax"
-        ) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(
-            f"{path}: the top level must be a mapping of keys such as users, duplicateRules"
-        )
-    return data
-
-
-def _items(config: dict[str, Any], key: str, source: str) -> list[dict[str, Any]]:
-    value = config.get(key) or []
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise ConfigError(f"{source}: {key} must be a list of mappings")
-    return value
-
-
-def _check_keys(item: dict[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(item) - allowed)
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key {unknown[0]!r}; expected one of {', '.join(sorted(allowed))}"
-        )
-
-
-def _need(item: dict[str, Any], key: str, where: str) -> str:
-    value = item.get(key)
-    if value is None or not str(value).strip():
-        raise ConfigError(f"{where}.{key} is required")
-    return str(value).strip()
 
 
 # --- the seeder ------------------------------------------------------------------------------
@@ -272,11 +134,11 @@ class _Seeder:
         self.creator = ""
 
     def run(self) -> SeedInfo:
-        _check_keys(self.config, _TOP_KEYS, self.source)
+        check_keys(self.config, _TOP_KEYS, self.source)
         org = self.config.get("org") or {}
         if not isinstance(org, dict):
             raise ConfigError(f"{self.source}: org must be a mapping with name and dailyApiLimit")
-        _check_keys(org, {"name", "dailyApiLimit", "isSandbox"}, f"{self.source}: org")
+        check_keys(org, {"name", "dailyApiLimit", "isSandbox"}, f"{self.source}: org")
         org_name = str(org.get("name") or "localorg")
         try:
             api_limit = int(org.get("dailyApiLimit", 15000))
@@ -341,10 +203,10 @@ class _Seeder:
             row["SystemModstamp"] = row["LastModifiedDate"]
 
     def _custom_permissions(self) -> None:
-        for i, item in enumerate(_items(self.config, "customPermissions", self.source)):
+        for i, item in enumerate(config_items(self.config, "customPermissions", self.source)):
             where = f"{self.source}: customPermissions[{i}]"
-            _check_keys(item, {"developerName", "label"}, where)
-            name = _need(item, "developerName", where)
+            check_keys(item, {"developerName", "label"}, where)
+            name = need(item, "developerName", where)
             rid = self.ids.new("0CP")
             self.custom_perms[name.lower()] = rid
             self._add(
@@ -391,13 +253,13 @@ class _Seeder:
     def _profiles(self) -> None:
         items = [
             (f"{self.source}: profiles[{i}]", item)
-            for i, item in enumerate(_items(self.config, "profiles", self.source))
+            for i, item in enumerate(config_items(self.config, "profiles", self.source))
         ]
         if not any(str(p.get("name", "")).lower() == ADMIN_PROFILE.lower() for _, p in items):
             admin = {"name": ADMIN_PROFILE, "modifyAllData": True, "viewAllData": True}
             items.insert(0, (f"{self.source}: built-in admin profile", admin))
         for where, item in items:
-            _check_keys(
+            check_keys(
                 item,
                 {
                     "name",
@@ -409,7 +271,7 @@ class _Seeder:
                 },
                 where,
             )
-            name = _need(item, "name", where)
+            name = need(item, "name", where)
             if name.lower() in self.profiles:
                 raise ConfigError(f"{where}.name: profile {name!r} is declared twice")
             pid = self.ids.new("00e")
@@ -421,9 +283,9 @@ class _Seeder:
             self.owned_ps[pid] = self._permission_set("X" + pid[:15], name, item, where, pid)
 
     def _permission_sets(self) -> None:
-        for i, item in enumerate(_items(self.config, "permissionSets", self.source)):
+        for i, item in enumerate(config_items(self.config, "permissionSets", self.source)):
             where = f"{self.source}: permissionSets[{i}]"
-            _check_keys(
+            check_keys(
                 item,
                 {
                     "name",
@@ -435,7 +297,7 @@ class _Seeder:
                 },
                 where,
             )
-            name = _need(item, "name", where)
+            name = need(item, "name", where)
             if name.lower() in self.permsets:
                 raise ConfigError(f"{where}.name: permission set {name!r} is declared twice")
             self.permsets[name.lower()] = self._permission_set(
@@ -443,7 +305,7 @@ class _Seeder:
             )
 
     def _users(self) -> tuple[str | None, str]:
-        items = _items(self.config, "users", self.source)
+        items = config_items(self.config, "users", self.source)
         default = self.config.get("defaultUser")
         admin_id = None
         entries = [(f"{self.source}: users[{i}]", item) for i, item in enumerate(items)]
@@ -457,7 +319,7 @@ class _Seeder:
             entries.insert(0, (f"{self.source}: built-in admin user", builtin))
         assign: list[tuple[str, str, str]] = []
         for where, item in entries:
-            _check_keys(
+            check_keys(
                 item,
                 {
                     "username",
@@ -473,7 +335,7 @@ class _Seeder:
                 },
                 where,
             )
-            username = _need(item, "username", where)
+            username = need(item, "username", where)
             if username.lower() in (u.lower() for u in self.users):
                 raise ConfigError(f"{where}.username: {username!r} is declared twice")
             first, last = item.get("firstName"), item.get("lastName")
@@ -501,17 +363,19 @@ class _Seeder:
             assign.append((uid, self.owned_ps[pid], where))
             for ps in item.get("permissionSets") or []:
                 assign.append((uid, self._permset_id(str(ps), f"{where}.permissionSets"), where))
-        for i, item in enumerate(_items(self.config, "permissionSetAssignments", self.source)):
+        for i, item in enumerate(
+            config_items(self.config, "permissionSetAssignments", self.source)
+        ):
             where = f"{self.source}: permissionSetAssignments[{i}]"
-            _check_keys(item, {"user", "permissionSet"}, where)
-            user = _need(item, "user", where)
+            check_keys(item, {"user", "permissionSet"}, where)
+            user = need(item, "user", where)
             assignee = next((v for k, v in self.users.items() if k.lower() == user.lower()), None)
             if assignee is None:
                 raise ConfigError(f"{where}.user: {user!r} is not declared under users")
             assign.append(
                 (
                     assignee,
-                    self._permset_id(_need(item, "permissionSet", where), f"{where}.permissionSet"),
+                    self._permset_id(need(item, "permissionSet", where), f"{where}.permissionSet"),
                     where,
                 )
             )
@@ -540,12 +404,12 @@ class _Seeder:
 
     def _apex(self) -> None:
         for key, obj in (("apexClasses", "ApexClass"), ("apexTriggers", "ApexTrigger")):
-            for i, item in enumerate(_items(self.config, key, self.source)):
+            for i, item in enumerate(config_items(self.config, key, self.source)):
                 where = f"{self.source}: {key}[{i}]"
                 allowed = {"name", "body", "bodyFile", "status", "apiVersion"} | (
                     {"object"} if obj == "ApexTrigger" else set()
                 )
-                _check_keys(item, allowed, where)
+                check_keys(item, allowed, where)
                 body = item.get("body")
                 if item.get("bodyFile"):
                     base = self.csv_dir or Path(self.source).parent
@@ -557,19 +421,19 @@ class _Seeder:
                         ) from None
                 row = {
                     "Id": self.ids.new(SCHEMA[obj].key_prefix),
-                    "Name": _need(item, "name", where),
+                    "Name": need(item, "name", where),
                     "Body": body,
                     "Status": str(item.get("status") or "Active"),
                     "ApiVersion": float(item.get("apiVersion", 62.0)),
                 }
                 if obj == "ApexTrigger":
-                    row["TableEnumOrId"] = _need(item, "object", where)
+                    row["TableEnumOrId"] = need(item, "object", where)
                 self._audit(self._add(obj, row))
 
     # -- records (CSV files or config "records") ----------------------------------------------
 
     def _records(self) -> Iterator[tuple[str, int]]:
-        sources: dict[str, tuple[str, Callable[[], Iterator[dict[str, Any]]]]] = {}
+        sources: dict[str, tuple[str, Callable[[], Iterable[dict[str, Any]]]]] = {}
         records = self.config.get("records") or {}
         if not isinstance(records, dict):
             raise ConfigError(f"{self.source}: records must map object names to lists of rows")

@@ -8,7 +8,7 @@ fields. Every problem raises ConfigError naming the file, the row (header = row 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -33,13 +33,16 @@ def parse_bool(value: object, where: str) -> bool:
     raise ConfigError(f"{where}: {value!r} is not a boolean; use true or false")
 
 
-def read_csv(path: Path) -> Iterator[dict[str, Any]]:
+def read_csv(path: Path) -> list[dict[str, Any]]:
+    """The rows of a Data Loader CSV as header -> cell dicts (blank lines skipped); read in
+    full so the file is closed before any row is converted."""
+    rows: list[dict[str, Any]] = []
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.reader(fh)
             header = next(reader, None)
             if not header:
-                return
+                return rows
             for line in reader:
                 if not any(line):
                     continue
@@ -47,11 +50,12 @@ def read_csv(path: Path) -> Iterator[dict[str, Any]]:
                     raise ConfigError(
                         f"{path}: row {reader.line_num} has {len(line)} cells, the header has {len(header)}"
                     )
-                yield dict(zip(header, line, strict=True))
+                rows.append(dict(zip(header, line, strict=True)))
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8; export it from Data Loader as UTF-8") from None
     except csv.Error as exc:
         raise ConfigError(f"{path}: not valid CSV ({exc})") from None
+    return rows
 
 
 class NameIndex:

@@ -1,0 +1,80 @@
+"""Reopening a stored org: a ``--db`` file seeded by an earlier run keeps its records; the
+config supplies the rules and limits, new rule rows are added, and the Id factory is moved past
+every stored Id so new records never collide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from sfclean.errors import ConfigError
+from sfclean.localorg.ids import IdFactory
+from sfclean.localorg.ruleconfig import parse_rules
+from sfclean.localorg.rules import RuleSet
+from sfclean.localorg.schema import SCHEMA
+from sfclean.localorg.seedconfig import ADMIN_USERNAME, SEED_TIME, SeedInfo
+
+__all__ = ["advance_ids", "reopen"]
+
+
+def reopen(config: dict[str, Any], source: str, store: Any, ids: IdFactory) -> SeedInfo:
+    """The SeedInfo of the org already in ``store``, with ``config``'s rules and limits."""
+    advance_ids(store, ids)
+    org = store.select("Organization", ["Id", "Name"])[0]
+    users = {r["Username"]: r["Id"] for r in store.select("User", ["Id", "Username"])}
+    by_lower = {k.lower(): v for k, v in users.items()}
+    default = str(config.get("defaultUser") or ADMIN_USERNAME)
+    default_id = by_lower.get(default.lower())
+    if default_id is None:
+        raise ConfigError(f"{source}: defaultUser {default!r} is not a user of the stored org")
+    stored_rules = {
+        r["DeveloperName"]: r["Id"] for r in store.select("DuplicateRule", ["Id", "DeveloperName"])
+    }
+    stored_matching = {
+        r["DeveloperName"]: r["Id"] for r in store.select("MatchingRule", ["Id", "DeveloperName"])
+    }
+    rules = parse_rules(config, source=source)
+    for rule in rules:
+        rule.record_id = stored_rules.get(rule.developer_name)
+        rule.matching_rules = tuple(
+            replace(m, record_id=stored_matching.get(m.developer_name)) for m in rule.matching_rules
+        )
+    rule_set = RuleSet(rules, ids=ids)
+    admin_id = by_lower.get(ADMIN_USERNAME)
+    for name, rows in rule_set.sobject_rows(
+        created_by=admin_id or default_id, created_date=SEED_TIME
+    ).items():
+        known = (
+            {r["DeveloperName"] for r in store.select(name, ["DeveloperName"])}
+            if name != "MatchingRuleItem"
+            else set()
+        )
+        fresh = [r for r in rows if name != "MatchingRuleItem" and r["DeveloperName"] not in known]
+        if fresh:
+            store.insert(name, fresh)
+    api_limit = int((config.get("org") or {}).get("dailyApiLimit", 15000))
+    return SeedInfo(org["Id"], org["Name"], default_id, users, rule_set, api_limit, admin_id)
+
+
+def advance_ids(store: Any, ids: IdFactory) -> None:
+    """Move ``ids`` past the highest counter among stored Ids of its pod."""
+    probe = ids.new("000")
+    pod, current = probe[3:5], _counter(probe)
+    highest = current
+    with store.lock:
+        for obj in SCHEMA.values():
+            sql = f'SELECT MAX(substr(Id, 6, 10) COLLATE BINARY) FROM "{obj.name}" WHERE substr(Id, 4, 2) = ?'
+            value = store.conn.execute(sql, (pod,)).fetchone()[0]
+            if value:
+                highest = max(highest, _counter("00000" + value))
+    if highest > current:
+        ids.reserve(highest - current)
+
+
+def _counter(record_id: str) -> int:
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    n = 0
+    for ch in record_id[5:15]:
+        n = n * 62 + digits.index(ch)
+    return n
