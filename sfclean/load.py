@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sfclean.errors import ColumnNotFoundError, ConfigError
@@ -172,11 +173,10 @@ def outcome_frames(
     frame = df.copy()
     frame.index = pd.Index(rows, name="sfclean_row", dtype="int64")
     got = [outcomes[r] for r in rows]
-    ok = [o.loaded for o in got]
-    loaded = frame[ok].copy()
+    ok = np.array([o.loaded for o in got], dtype=bool)
+    loaded = frame.loc[ok].copy()
     loaded["Id"] = pd.Series([o.id or "" for o in got if o.loaded], index=loaded.index, dtype=str)
-    bad = [not x for x in ok]
-    failed = frame[bad].copy()
+    failed = frame.loc[~ok].copy()
     failed.index = pd.Index(failed.index.to_numpy(), dtype="int64")
     bad_outcomes = [o for o in got if not o.loaded]
     failed["sfclean_row"] = pd.Series([o.row for o in bad_outcomes], index=failed.index).astype(

@@ -1,0 +1,241 @@
+"""sfclean.run against localorg: the pipeline's outputs, conservation, dry run, budget, and a
+rerun after a crash at every journal event (no row lost, no duplicate in the org)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import sfclean
+from sfclean.errors import BudgetExceeded, ConfigError
+from sfclean.journal import Journal
+from sfclean.localorg.server import LocalOrg
+from sfclean.localorg.testing import SMALL_SEED
+from sfclean.run import run
+
+NO_RULES: dict[str, Any] = {**SMALL_SEED, "duplicateRules": []}
+
+
+class Crash(Exception):
+    """Stands for the process dying at a journal event."""
+
+
+def crashing(event: str, nth: int = 1, *, after: bool = False) -> type[Journal]:
+    """A Journal that dies at the ``nth`` ``event``, before or after writing it."""
+    seen = {"n": 0}
+
+    def hook(self: Journal, *args: Any, **kwargs: Any) -> None:
+        seen["n"] += 1
+        hit = seen["n"] == nth
+        if hit and not after:
+            raise Crash(event)
+        getattr(Journal, event)(self, *args, **kwargs)
+        if hit and after:
+            raise Crash(event)
+
+    return type("CrashingJournal", (Journal,), {event: hook})
+
+
+def connect(org: LocalOrg) -> sfclean.Connection:
+    return sfclean.connect(
+        instance_url=org.instance_url, access_token=org.access_token, ca_bundle=org.ca_bundle
+    )
+
+
+def write_input(tmp_path: Path, n: int = 5, *, extra: list[dict[str, str]] | None = None) -> Path:
+    rows = [
+        {"LastName": f"Last{i}", "Company": f"Co {i}", "Email": f"person{i}@example.com"}
+        for i in range(n)
+    ]
+    rows.extend(extra or [])
+    path = tmp_path / "leads.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def lead_emails(conn: sfclean.Connection) -> list[str]:
+    return sorted(str(r["Email"]).lower() for r in conn.query_all_iter("SELECT Email FROM Lead"))
+
+
+def outputs(out: Path) -> dict[str, pd.DataFrame]:
+    names = ("rejected", "excluded", "loaded", "failed", "clean")
+    return {n: pd.read_csv(out / f"{n}.csv", dtype=str, keep_default_na=False) for n in names}
+
+
+def assert_conserved(out: Path, n_in: int) -> list[int]:
+    """The row numbers found across rejected / excluded / loaded / failed; report says ok."""
+    files = outputs(out)
+    rows: list[int] = []
+    for name in ("rejected", "excluded", "loaded", "failed"):
+        rows.extend(int(r) for r in files[name]["sfclean_row"])
+    report = json.loads((out / "report.json").read_text())
+    assert report["conservation"]["ok"] is True
+    assert report["rows"]["in"] == n_in
+    return rows
+
+
+def inserts(requests: list[Any]) -> list[Any]:
+    """Requests that can create records: Bulk 1.0 / 2.0 ingest and sObject Collections."""
+    return [
+        r
+        for r in requests
+        if r.path.startswith("/services/async/")
+        or "/jobs/ingest" in r.path
+        or r.path.endswith("/composite/sobjects")
+    ]
+
+
+# --- the pipeline --------------------------------------------------------------------------------
+
+
+def test_run_chains_the_stages_and_accounts_for_every_row(
+    localorg: LocalOrg, tmp_path: Path
+) -> None:
+    extra = [
+        {"LastName": "Dup", "Company": "X", "Email": "PERSON0@example.com"},  # in-file duplicate
+        {"LastName": "Curie", "Company": "R", "Email": "marie@example.com"},  # exists in org
+        {"LastName": "Bad", "Company": "X", "Email": "not-an-email"},
+        {"LastName": "NoCo", "Company": "", "Email": "noco@example.com"},  # fails on insert
+    ]
+    conn = connect(localorg)
+    out = tmp_path / "out"
+    result = run(write_input(tmp_path, 3, extra=extra), conn, object_name="Lead", out_dir=out)
+    rows = assert_conserved(out, 7)
+    assert sorted(rows) == list(range(2, 9))
+    assert result.report["rows"] == {
+        "in": 7,
+        "rejected": 2,
+        "excluded": 1,
+        "loaded": 3,
+        "failed": 1,
+    }
+    assert set(result.rejected["sfclean_reason"]) == {"duplicate-in-file", "invalid-email"}
+    assert result.excluded["sfclean_reason"].tolist() == ["exists-in-org"]
+    assert result.failed["sfclean_code"].tolist() == ["REQUIRED_FIELD_MISSING"]
+    loaded = pd.read_csv(out / "loaded.csv", dtype=str)
+    assert loaded.columns.tolist() == ["sfclean_row", "LastName", "Company", "Email", "Id"]
+    assert lead_emails(conn).count("person0@example.com") == 1
+    assert (out / "run.json").exists()
+    assert json.loads((out / "run.json").read_text())["status"] == "completed"
+    report = result.report
+    assert report["api_calls"]["load"] == report["stages"]["load"]["api_calls"] > 0
+    assert set(report["timings"]) == {"collect", "normalize", "exclude", "load"}
+
+
+def test_dry_run_writes_nothing_to_the_org(localorg: LocalOrg, tmp_path: Path) -> None:
+    conn = connect(localorg)
+    out = tmp_path / "out"
+    before = len(localorg.requests)
+    result = run(write_input(tmp_path, 4), conn, object_name="Lead", out_dir=out, dry_run=True)
+    assert not inserts(localorg.requests[before:])
+    assert len(pd.read_csv(out / "clean.csv")) == 4
+    assert result.report["rows"]["clean"] == 4
+    assert result.report["load_estimate"] == 1 + 3 + 2
+    assert not (out / "run.json").exists()
+    assert "person0@example.com" not in lead_emails(conn)
+
+
+def test_budget_refuses_before_any_write(localorg: LocalOrg, tmp_path: Path) -> None:
+    conn = connect(localorg)
+    localorg.faults.set_api_limit(localorg.api_calls + 10)
+    before = len(localorg.requests)
+    with pytest.raises(BudgetExceeded, match="API calls"):
+        run(
+            write_input(tmp_path, 4),
+            conn,
+            object_name="Lead",
+            out_dir=tmp_path / "out",
+            api_reserve=0.5,
+        )
+    assert not inserts(localorg.requests[before:])
+
+
+def test_a_completed_run_reruns_without_writing(localorg: LocalOrg, tmp_path: Path) -> None:
+    conn = connect(localorg)
+    source, out = write_input(tmp_path, 4), tmp_path / "out"
+    first = run(source, conn, object_name="Lead", out_dir=out)
+    before = len(localorg.requests)
+    second = run(source, conn, object_name="Lead", out_dir=out)
+    assert not inserts(localorg.requests[before:])
+    assert second.report["rows"] == first.report["rows"]
+    assert second.loaded["Id"].tolist() == first.loaded["Id"].tolist()
+
+
+def test_an_unfinished_run_of_another_input_is_not_overwritten(
+    localorg_factory: Callable[..., LocalOrg], tmp_path: Path
+) -> None:
+    org = localorg_factory(NO_RULES)
+    conn, out = connect(org), tmp_path / "out"
+    with pytest.raises(Crash):
+        run(
+            write_input(tmp_path, 3),
+            conn,
+            object_name="Lead",
+            out_dir=out,
+            journal_cls=crashing("batch_collected"),
+        )
+    other = tmp_path / "other.csv"
+    pd.DataFrame([{"LastName": "O", "Company": "C", "Email": "o@example.com"}]).to_csv(
+        other, index=False
+    )
+    with pytest.raises(ConfigError, match="unfinished run of another input"):
+        run(other, conn, object_name="Lead", out_dir=out)
+
+
+# --- rerun after a crash -------------------------------------------------------------------------
+
+# (api, event, nth, after, rows excluded on the rerun): only rows of a batch the org received
+# but the journal never recorded may end excluded (exists-in-org); every other row is
+# collected from the journaled jobs or loaded again.
+CRASHES = [
+    ("bulk", "job_started", 1, False, 0),
+    ("bulk", "job_started", 1, True, 0),
+    ("bulk", "batch_posted", 1, False, 2),
+    ("bulk", "batch_posted", 2, False, 2),
+    ("bulk", "batch_posted", 2, True, 0),
+    ("bulk", "job_closed", 1, False, 0),
+    ("bulk", "job_closed", 1, True, 0),
+    ("bulk", "batch_collected", 1, False, 0),
+    ("bulk", "batch_collected", 2, True, 0),
+    ("bulk", "completed", 1, False, 0),
+    ("bulk2", "job_started", 2, False, 0),
+    ("bulk2", "batch_posted", 1, False, 0),
+    ("bulk2", "batch_posted", 2, True, 0),
+    ("bulk2", "job_closed", 2, False, 0),
+    ("bulk2", "batch_collected", 1, False, 0),
+    ("rest", "job_started", 1, True, 0),
+    ("rest", "batch_posted", 1, True, 0),
+    ("rest", "batch_collected", 1, False, 5),
+    ("rest", "job_closed", 1, False, 0),
+]
+
+
+@pytest.mark.parametrize(("api", "event", "nth", "after", "excluded"), CRASHES)
+def test_rerun_after_a_crash_loses_no_row_and_creates_no_duplicate(
+    localorg_factory: Callable[..., LocalOrg],
+    tmp_path: Path,
+    api: str,
+    event: str,
+    nth: int,
+    after: bool,
+    excluded: int,
+) -> None:
+    org = localorg_factory(NO_RULES)  # no duplicate rule: only sfclean stands in the way
+    conn = connect(org)
+    source, out = write_input(tmp_path, 5), tmp_path / "out"
+    options: dict[str, Any] = {"object_name": "Lead", "out_dir": out, "api": api, "batch_size": 2}
+    with pytest.raises(Crash):
+        run(source, conn, journal_cls=crashing(event, nth, after=after), **options)
+    result = run(source, conn, **options)
+    rows = assert_conserved(out, 5)
+    assert sorted(rows) == [2, 3, 4, 5, 6]
+    assert result.failed.empty
+    assert (len(result.loaded), len(result.excluded)) == (5 - excluded, excluded)
+    assert result.report["resumed"] is True
+    expected = sorted(f"person{i}@example.com" for i in range(5))
+    assert [e for e in lead_emails(conn) if e.startswith("person")] == expected
