@@ -25,13 +25,16 @@ if TYPE_CHECKING:
         ConfigError,
         ConnectionFailed,
         InputError,
+        LoadTimeout,
         OrgError,
         SfcleanError,
     )
     from sfclean.exclude import ExcludeResult, exclude
     from sfclean.io import read_csv, read_sdl_mapping
+    from sfclean.load import LoadResult, estimate_load_calls, load
     from sfclean.normalize import normalize
     from sfclean.report import NormalizeResult
+    from sfclean.run import RunResult, run
     from sfclean.salesforce import Connection, connect
 
 __all__ = [
@@ -46,16 +49,22 @@ __all__ = [
     "ExcludeResult",
     "InputError",
     "JunkPolicy",
+    "LoadResult",
+    "LoadTimeout",
     "NormalizeResult",
     "OrgError",
+    "RunResult",
     "SfcleanError",
     "check_budget",
     "connect",
+    "estimate_load_calls",
     "exclude",
     "find_columns",
+    "load",
     "normalize",
     "read_csv",
     "read_sdl_mapping",
+    "run",
 ]
 
 #: public name -> the module that defines it
@@ -71,16 +80,22 @@ _EXPORTS = {
     "ExcludeResult": "sfclean.exclude",
     "InputError": "sfclean.errors",
     "JunkPolicy": "sfclean.cleaners.junk",
+    "LoadResult": "sfclean.load",
+    "LoadTimeout": "sfclean.errors",
     "NormalizeResult": "sfclean.report",
     "OrgError": "sfclean.errors",
+    "RunResult": "sfclean.run",
     "SfcleanError": "sfclean.errors",
     "check_budget": "sfclean.budget",
     "connect": "sfclean.salesforce",
+    "estimate_load_calls": "sfclean.load",
     "exclude": "sfclean.exclude",
     "find_columns": "sfclean.columns",
+    "load": "sfclean.load",
     "normalize": "sfclean.normalize",
     "read_csv": "sfclean.io",
     "read_sdl_mapping": "sfclean.io",
+    "run": "sfclean.run",
 }
 
 

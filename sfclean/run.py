@@ -82,12 +82,46 @@ class RunResult:
         """The report (the content of ``report.json``)."""
         return self.report
 
+    def to_text(self) -> str:
+        """A short human summary (a few lines), as the CLI prints it to stderr."""
+        report = self.report
+        rows = report["rows"]
+        calls = report["api_calls"]
+        outcome = (
+            f"would load {rows['clean']}"
+            if self.dry_run
+            else f"loaded {rows['loaded']}, failed {rows['failed']}"
+        )
+        lines = [
+            f"run: {rows['in']} rows in; rejected {rows['rejected']}, "
+            f"excluded {rows['excluded']}, {outcome}",
+            f"  API calls: {calls['total']} ("
+            + ", ".join(f"{k} {v}" for k, v in calls.items() if k != "total")
+            + f"); lookup strategy: {report['strategy']}",
+        ]
+        if self.dry_run:
+            lines.append(
+                f"  dry run: nothing was written to the org; loading would take about "
+                f"{report['load_estimate']} API calls"
+            )
+        reasons = report.get("failed_reasons") or {}
+        if reasons:
+            lines.append("  failed: " + ", ".join(f"{k} {v}" for k, v in reasons.items()))
+        if report.get("resumed"):
+            lines.append(
+                f"  resumed: {report['rows_resolved_by_journal']} rows taken from the journal "
+                f"({report['collected_jobs']} job(s) collected)"
+            )
+        return "\n".join(lines)
+
 
 def _input(source: Any) -> tuple[pd.DataFrame, str, dict[str, Any]]:
     """(table, sha256 of the input, description) for a path or a DataFrame."""
     if isinstance(source, pd.DataFrame):
         data = source.to_csv(index=False).encode("utf-8")
-        return source, hashlib.sha256(data).hexdigest(), {"path": None}
+        info = dict(source.attrs.get("sfclean", {}))
+        described = {k: info.get(k) for k in ("path", "encoding", "delimiter")}
+        return source, hashlib.sha256(data).hexdigest(), described
     path = os.fspath(source)
     df = read_csv(path)
     with open(path, "rb") as handle:
@@ -274,6 +308,9 @@ def run(
         "dry_run": dry_run,
         "rows": counts,
         "conservation": {"ok": accounted == counts["in"], "accounted": accounted},
+        "failed_reasons": {
+            str(k): int(v) for k, v in failed["sfclean_reason"].value_counts(sort=True).items()
+        },
         "resumed": bool(journal is not None and journal.resumed),
         "collected_jobs": collected_jobs,
         "rows_resolved_by_journal": len(resolved),
