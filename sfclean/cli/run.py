@@ -1,0 +1,135 @@
+"""``sfclean run``: normalize -> exclude -> load a CSV file into an org, resumably.
+
+A thin shell over :func:`sfclean.run`: reads INPUT.csv (normalize's reading options), logs
+in with the shared connection options, runs the pipeline into ``--out`` and prints the
+report on stderr (or the JSON report on stdout with ``--json``). Exit 0 when the pipeline
+ran (held-back and failed rows are outcomes, not errors), 1 when it could not run (one
+``Error: ...`` line), 2 for usage errors. Rerunning the same command after a crash resumes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sfclean.cli._connection import CONNECTION_PARAMS, connection_options, open_connection
+from sfclean.cli._errors import reports_errors
+from sfclean.cli._options import NORMALIZE_PARAMS, normalize_kwargs, normalize_options, read_input
+from sfclean.cli.group import cli
+from sfclean.run import RunResult, run
+
+__all__ = ["echo_result", "run_command"]
+
+
+@cli.command("run", short_help="Clean, check against the org and load a CSV file.")
+@click.argument("input_csv", metavar="INPUT.csv", type=click.Path(path_type=Path))
+@click.option(
+    "--object",
+    "object_name",
+    required=True,
+    metavar="OBJECT",
+    help="The object to insert into, by API name (Lead, Contact).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for the outputs, report.json and the run.json journal.",
+)
+@click.option(
+    "--dry-run",
+    "--no-load",
+    "dry_run",
+    is_flag=True,
+    help="Normalize and check against the org, but write nothing to it; print the estimate.",
+)
+@click.option(
+    "--api",
+    type=click.Choice(["bulk", "bulk2", "rest"]),
+    default="bulk",
+    show_default=True,
+    help="Bulk API 1.0, Bulk API 2.0, or REST sObject Collections (200 rows a call).",
+)
+@click.option("--serial", is_flag=True, help="Bulk API 1.0 serial mode (fewer record locks).")
+@click.option(
+    "--strategy",
+    type=click.Choice(["auto", "query", "extract"]),
+    default="auto",
+    show_default=True,
+    help="How to look up existing records: cheapest, Email IN queries, or a Bulk extract.",
+)
+@click.option(
+    "--api-reserve",
+    type=click.FloatRange(0, 1, max_open=True),
+    default=0.10,
+    show_default=True,
+    metavar="FRACTION",
+    help="Share of the org's daily API calls to leave for others; refuse runs that need it.",
+)
+@normalize_options
+@connection_options
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
+@reports_errors
+def run_command(
+    input_csv: Path,
+    object_name: str,
+    out_dir: Path,
+    dry_run: bool,
+    api: str,
+    serial: bool,
+    strategy: str,
+    api_reserve: float,
+    encoding: str | None,
+    delimiter: str | None,
+    as_json: bool,
+    **options: Any,
+) -> None:
+    """Clean INPUT.csv, hold back rows that already exist in the org, insert the rest.
+
+    Every input row ends in exactly one of rejected.csv (normalize held it back),
+    excluded.csv (it exists in the org; excluded_updates.csv has the matched Ids),
+    loaded.csv (with its new Id) or failed.csv (with Salesforce's code and message), or in
+    clean.csv under --dry-run. Rows go in with the duplicate-rule header allowSave=false.
+    """
+    df = read_input(input_csv, encoding=encoding, delimiter=delimiter)
+    normalize_options_ = normalize_kwargs(df, **{k: options[k] for k in NORMALIZE_PARAMS})
+    with open_connection(**{k: options[k] for k in CONNECTION_PARAMS}) as conn:
+        result = run(
+            df,
+            conn,
+            object_name=object_name,
+            out_dir=out_dir,
+            dry_run=dry_run,
+            api=api,
+            serial=serial,
+            strategy=strategy,
+            api_reserve=api_reserve,
+            normalize_options=normalize_options_,
+        )
+    echo_result(result, out_dir, as_json=as_json)
+
+
+def echo_result(result: RunResult, out_dir: Path, *, as_json: bool) -> None:
+    """Print the report: text on stderr, or report.json's content on stdout."""
+    if as_json:
+        summary = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
+        click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+    else:
+        click.echo(result.normalized.to_text(), err=True)
+        click.echo(result.to_text(), err=True)
+        load = result.report.get("stages", {}).get("load", {})
+        codes = load.get("codes") or {}
+        if codes:
+            shown = ", ".join(f"{code} {n}" for code, n in codes.items())
+            click.echo(f"  failed codes: {shown} (failed.csv has each row's message)", err=True)
+        if load.get("not_loaded"):
+            click.echo(
+                f"  not sent: {', '.join(load['not_loaded'])} "
+                f"(no such createable {result.report.get('object')} field)",
+                err=True,
+            )
+        click.echo(f"Wrote {', '.join(result.files)} to {out_dir}", err=True)
