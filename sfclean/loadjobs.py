@@ -40,6 +40,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sfclean.errors import LoadTimeout
 from sfclean.salesforce._bulk1 import Bulk1Client
 from sfclean.salesforce._bulk2 import Bulk2Client, to_csv
 from sfclean.salesforce._collections import MAX_COLLECTION_RECORDS, CollectionsClient
@@ -168,9 +169,9 @@ def _post_bulk1(
     )
 
 
-def _wait_bulk2(client: Bulk2Client, job_ids: Sequence[str], deadline: float) -> dict[str, Any]:
-    from sfclean.errors import LoadTimeout
-
+def _wait_bulk2(
+    client: Bulk2Client, job_ids: Sequence[str], deadline: float
+) -> dict[str, BatchStatus]:
     done: dict[str, BatchStatus] = {}
     interval = 0.5
     while True:

@@ -124,8 +124,11 @@ def _input(source: Any) -> tuple[pd.DataFrame, str, dict[str, Any]]:
         return source, hashlib.sha256(data).hexdigest(), described
     path = os.fspath(source)
     df = read_csv(path)
+    sha = hashlib.sha256()
     with open(path, "rb") as handle:
-        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+    digest = sha.hexdigest()
     info = dict(df.attrs.get("sfclean", {}))
     return df, digest, {k: info.get(k) for k in ("path", "encoding", "delimiter")}
 

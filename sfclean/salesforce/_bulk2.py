@@ -32,7 +32,7 @@ __all__ = ["Bulk2Client"]
 
 def _handler_type(sf: Salesforce, object_name: str) -> Any:
     """``sf.bulk2.<object>`` with the duplicate-rule header on every request it sends."""
-    handler = sf.bulk2
+    handler: Any = sf.bulk2
     handler.headers.update(DUPLICATE_RULE_HEADER)
     return getattr(handler, object_name)
 
