@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sfclean
-from sfclean.errors import ConfigError, LoadTimeout
+from sfclean.errors import AuthError, ConfigError, LoadTimeout
 from sfclean.load import LoadResult, estimate_load_calls, load
 from sfclean.localorg.server import LocalOrg
 from sfclean.localorg.testing import SMALL_SEED
@@ -177,6 +177,39 @@ def test_dropped_connection_on_bulk1_is_recovered(localorg: LocalOrg, method: st
     assert len(result.loaded) == 3
     emails = org_emails(conn)
     assert all(emails.count(e) == 1 for e in df["Email"])  # posted exactly once
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_expired_session_is_renewed_in_the_middle_of_a_load(localorg: LocalOrg, api: str) -> None:
+    conn = sfclean.connect(
+        username="loader@example.com",
+        password="localorg",
+        domain=localorg.instance_url,
+        ca_bundle=localorg.ca_bundle,
+    )
+    localorg.faults.expire_sessions_after(1)  # the call after describe gets 401
+    old = conn.session_id
+    result = load(leads(3), conn, object_name="Lead", api=api)
+    assert len(result.loaded) == 3
+    assert conn.session_id != old
+    assert any(r.status == 401 for r in localorg.requests)
+
+
+def test_expired_token_stops_a_bulk_load_with_an_auth_error(localorg: LocalOrg) -> None:
+    conn = connect(localorg)
+    localorg.faults.expire_sessions_after(1)
+    with pytest.raises(AuthError, match="expired") as info:
+        load(leads(1), conn, object_name="Lead")
+    assert localorg.access_token not in str(info.value)
+
+
+def test_dropped_connection_while_polling_bulk2_is_retried(localorg: LocalOrg) -> None:
+    conn = connect(localorg)
+    localorg.faults.slow_bulk(0.2)
+    localorg.faults.drop(path=r"/jobs/ingest/[^/]+$", method="GET", times=1)
+    result = load(leads(3), conn, object_name="Lead", api="bulk2")
+    assert any(r.status is None and r.method == "GET" for r in localorg.requests)
+    assert len(result.loaded) == 3
 
 
 def test_overall_timeout_raises_a_clear_error(localorg: LocalOrg) -> None:

@@ -18,16 +18,24 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
+import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from simple_salesforce import Salesforce
 
+from sfclean.errors import ConnectionFailed
 from sfclean.salesforce._connection import Connection
 from sfclean.salesforce._ingest import DUPLICATE_RULE_HEADER, BatchStatus, RowResult, first_error
 
 __all__ = ["Bulk2Client"]
+
+logger = logging.getLogger("sfclean.salesforce")
+
+T = TypeVar("T")
+_READ_ATTEMPTS = 3
 
 
 def _handler_type(sf: Salesforce, object_name: str) -> Any:
@@ -57,6 +65,18 @@ class Bulk2Client:
     def _client(self, sf: Salesforce) -> Any:
         return _handler_type(sf, self.object_name)._client
 
+    def _read(self, fn: Callable[[Salesforce], T]) -> T:
+        """Run a read-only call; a dropped connection is retried (3 attempts, backoff)."""
+        for attempt in range(1, _READ_ATTEMPTS + 1):
+            try:
+                return self._conn.call(fn)
+            except ConnectionFailed:
+                if attempt == _READ_ATTEMPTS:
+                    raise
+                logger.warning("Bulk 2.0 read failed to connect; retrying")
+                time.sleep(0.2 * 2**attempt)
+        raise AssertionError("unreachable")
+
     def create_job(self) -> str:
         """Create an Open insert job; returns its id."""
         info = self._conn.call(lambda sf: self._client(sf).create_job("insert"))
@@ -74,7 +94,7 @@ class Bulk2Client:
         self._conn.call(lambda sf: self._client(sf).abort_job(job_id, False))
 
     def status(self, job_id: str) -> BatchStatus:
-        info = self._conn.call(lambda sf: self._client(sf).get_job(job_id, False))
+        info = self._read(lambda sf: self._client(sf).get_job(job_id, False))
         state = str(info.get("state") or "")
         return BatchStatus(
             batch_id=job_id,
@@ -87,7 +107,7 @@ class Bulk2Client:
         def fetch(sf: Salesforce) -> str:
             return str(self._client(sf).get_ingest_results(job_id, kind))
 
-        text = self._conn.call(fetch).replace("\0", "")
+        text = self._read(fetch).replace("\0", "")
         return list(csv.DictReader(io.StringIO(text)))
 
     def results(
