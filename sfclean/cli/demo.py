@@ -20,6 +20,7 @@ from sfclean.cli._options import read_input
 from sfclean.cli.group import cli
 from sfclean.cli.run import echo_result
 from sfclean.errors import ConfigError
+from sfclean.journal import JOURNAL_FILE
 from sfclean.run import run
 from sfclean.salesforce import connect
 
@@ -64,6 +65,9 @@ def demo_command(out_dir: Path, keep_running: bool, as_json: bool) -> None:
 
     data = sample_data_dir()
     df = read_input(data / "leads.csv", encoding=None, delimiter=None)
+    # The demo org is new on every run, so an earlier demo's journal describes records that
+    # no longer exist: start afresh rather than "resume" into an org that never saw them.
+    (out_dir / JOURNAL_FILE).unlink(missing_ok=True)
     with LocalOrg(seed=data / "org") as org:
         click.echo(f"demo: local org '{org.org_name}' at {org.instance_url}", err=True)
         with connect(

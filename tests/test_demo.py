@@ -1,0 +1,115 @@
+"""``sfclean demo``: the whole pipeline against a local org seeded from sample_data/org/.
+
+One demo run (module fixture) is checked from every side: exit code, the printed report
+against report.json, report.json against the files, and conservation of the 203 input rows
+across rejected / excluded / loaded / failed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner, Result
+
+from sfclean.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTCOME_FILES = ("rejected.csv", "excluded.csv", "loaded.csv", "failed.csv")
+
+
+def _demo(*args: str | Path) -> Result:
+    return CliRunner().invoke(cli, ["demo", *map(str, args)], catch_exceptions=False)
+
+
+def _read(out: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(out / name, dtype=str, keep_default_na=False)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path]:
+    out = tmp_path_factory.mktemp("demo") / "out"
+    return _demo("--out", out), out
+
+
+@pytest.fixture(scope="module")
+def report(demo: tuple[Result, Path]) -> dict[str, Any]:
+    return json.loads((demo[1] / "report.json").read_text(encoding="utf-8"))
+
+
+def test_the_demo_runs(demo: tuple[Result, Path]) -> None:
+    result, out = demo
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    for name in (*OUTCOME_FILES, "clean.csv", "findings.csv", "excluded_updates.csv"):
+        assert (out / name).is_file()
+
+
+def test_report_numbers_match_the_files(demo: tuple[Result, Path], report: dict[str, Any]) -> None:
+    out = demo[1]
+    rows = report["rows"]
+    assert rows["in"] == len(_read(ROOT / "sample_data", "leads.csv"))
+    for name in OUTCOME_FILES:
+        assert rows[name.removesuffix(".csv")] == len(_read(out, name)), name
+    assert len(_read(out, "excluded_updates.csv")) == rows["excluded"]
+    assert len(_read(out, "clean.csv")) == rows["excluded"] + rows["loaded"] + rows["failed"]
+    assert report["conservation"] == {"ok": True, "accounted": rows["in"]}
+
+
+def test_every_input_row_is_in_exactly_one_outcome_file(demo: tuple[Result, Path]) -> None:
+    out = demo[1]
+    seen: list[int] = []
+    for name in OUTCOME_FILES:
+        seen += [int(r) for r in _read(out, name)["sfclean_row"]]
+    n = len(_read(ROOT / "sample_data", "leads.csv"))
+    assert sorted(seen) == list(range(2, n + 2))  # spreadsheet rows, header = row 1
+
+
+def test_the_printed_report_matches_report_json(
+    demo: tuple[Result, Path], report: dict[str, Any]
+) -> None:
+    rows = report["rows"]
+    printed = demo[0].stderr
+    assert (
+        f"run: {rows['in']} rows in; rejected {rows['rejected']}, excluded {rows['excluded']}, "
+        f"loaded {rows['loaded']}, failed {rows['failed']}\n"
+    ) in printed
+    assert f"API calls: {report['api_calls']['total']} (" in printed
+    assert "not sent: Enrichment_Id__c (no such createable Lead field)" in printed
+    assert f"the {rows['excluded']} excluded people again without a word" in printed
+
+
+def test_the_story_existing_people_are_held_back_new_ones_loaded(
+    demo: tuple[Result, Path], report: dict[str, Any]
+) -> None:
+    out = demo[1]
+    excluded = _read(out, "excluded.csv")
+    assert set(excluded["sfclean_reason"]) == {"exists-in-org"}
+    assert set(excluded["sfclean_matched_object"]) >= {"Lead", "Contact"}
+    assert report["rows"]["excluded"] == 10
+    updates = _read(out, "excluded_updates.csv")
+    assert updates.columns[0] == "Id"
+    assert all(i.startswith(("00Q", "003")) for i in updates["Id"])
+    loaded = _read(out, "loaded.csv")
+    assert loaded["Id"].str.startswith("00Q").all()
+    assert loaded["Id"].is_unique
+    # nothing that was excluded was loaded
+    assert not set(loaded["Email"]) & set(excluded["Email"])
+    failed = _read(out, "failed.csv")
+    assert set(failed["sfclean_code"]) == {"REQUIRED_FIELD_MISSING"}  # Leads need a Company
+    assert (failed["Company"] == "").all()
+    assert report["stages"]["load"]["not_loaded"] == ["Enrichment_Id__c"]
+
+
+def test_a_second_demo_into_the_same_directory_starts_afresh(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = _demo("--out", out, "--json")
+    second = _demo("--out", out, "--json")
+    assert first.exit_code == second.exit_code == 0
+    one, two = json.loads(first.stdout), json.loads(second.stdout)
+    assert two["resumed"] is False
+    assert two["rows"] == one["rows"]
+    assert two == json.loads((out / "report.json").read_text(encoding="utf-8"))
