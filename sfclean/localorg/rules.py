@@ -138,17 +138,10 @@ def _find_candidates(
     characters, case-insensitive), keyed by :func:`match_key`; each row has Id, OwnerId,
     CreatedById and ``fields``; at most ``MAX_CANDIDATES`` rows per key, in Id order."""
     first, rest = fields[0], fields[1:]
-    try:
-        found = store.find_equal_ci(
-            object_name, first, values, prefix_len=MATCH_PREFIX, extra_fields=rest
-        )
-    except TypeError:  # a Store without extra_fields: fetch the other fields by Id
-        found = store.find_equal_ci(object_name, first, values, prefix_len=MATCH_PREFIX)
+    found = store.find_equal_ci(
+        object_name, first, values, prefix_len=MATCH_PREFIX, extra_fields=rest
+    )
     rows = sorted((r for group in found.values() for r in group), key=lambda r: r["Id"])
-    missing = [f for f in rest if rows and f not in rows[0]]
-    if missing:
-        extra = store.get_many(object_name, [r["Id"] for r in rows], ["Id", *missing])
-        rows = [{**r, **extra.get(r["Id"], {})} for r in rows]
     out: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         key = match_key(r.get(first))
