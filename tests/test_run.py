@@ -3,13 +3,17 @@ rerun after a crash at every journal event (no row lost, no duplicate in the org
 
 from __future__ import annotations
 
+import itertools
 import json
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import sfclean
 from sfclean.errors import BudgetExceeded, ConfigError
@@ -19,6 +23,7 @@ from sfclean.localorg.testing import SMALL_SEED
 from sfclean.run import run
 
 NO_RULES: dict[str, Any] = {**SMALL_SEED, "duplicateRules": []}
+_TAGS = itertools.count()
 
 
 class Crash(Exception):
@@ -185,6 +190,52 @@ def test_an_unfinished_run_of_another_input_is_not_overwritten(
     )
     with pytest.raises(ConfigError, match="unfinished run of another input"):
         run(other, conn, object_name="Lead", out_dir=out)
+
+
+def test_run_stops_same_file_duplicates_that_load_alone_lets_in(
+    localorg_factory: Callable[..., LocalOrg], tmp_path: Path
+) -> None:
+    org = localorg_factory(NO_RULES)
+    conn = connect(org)
+    twin = {"LastName": "Twin", "Company": "T", "Email": "Twin@Example.com "}
+    result = run(
+        write_input(tmp_path, 1, extra=[twin, twin]),
+        conn,
+        object_name="Lead",
+        out_dir=tmp_path / "out",
+    )
+    assert result.rejected["sfclean_reason"].tolist() == ["duplicate-in-file"]
+    assert lead_emails(conn).count("twin@example.com") == 1
+
+
+KINDS = st.sampled_from(["new", "in-org", "invalid", "twin", "no-company"])
+
+
+@given(kinds=st.lists(KINDS, min_size=1, max_size=10), api=st.sampled_from(["bulk", "rest"]))
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_every_input_row_lands_in_exactly_one_output(
+    localorg: LocalOrg, kinds: list[str], api: str
+) -> None:
+    conn = connect(localorg)
+    tag = next(_TAGS)
+    rows = []
+    for i, kind in enumerate(kinds):
+        email = {
+            "new": f"p{tag}.{i}@example.com",
+            "in-org": "emmy@example.com",
+            "invalid": "nobody-at-example.com",
+            "twin": f"twin{tag}@example.com",
+        }.get(kind, f"q{tag}.{i}@example.com")
+        company = "" if kind == "no-company" else "Co"
+        rows.append({"LastName": f"L{i}", "Company": company, "Email": email})
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "in.csv"
+        pd.DataFrame(rows).to_csv(source, index=False)
+        run(source, conn, object_name="Lead", out_dir=Path(tmp) / "out", api=api)
+        found = assert_conserved(Path(tmp) / "out", len(kinds))
+    assert sorted(found) == list(range(2, len(kinds) + 2))
 
 
 # --- rerun after a crash -------------------------------------------------------------------------
