@@ -3,6 +3,12 @@
 It answers the same requests a real org answers (REST, SOQL, Bulk API 1.0 and 2.0, UI API
 duplicates), in the same shapes, from a real SQLite store, and enforces duplicate rules as
 Salesforce documents them. sfclean's own code never special-cases it.
+
+docs/localorg.md lists what it implements, what it simplifies (ASCII-only case folding, a
+visibility model instead of sharing, no recycle bin, unverified JWT signatures, the 2 s Bulk
+settle wait, ...) and which behaviours it assumes that Salesforce does not document
+(UNCONFIRMED: Bulk and the duplicate-rule header, case-sensitive email matching, Modify All
+Data, nulls in NOT IN).
 """
 
 from __future__ import annotations
