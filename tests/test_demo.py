@@ -8,11 +8,15 @@ across rejected / excluded / loaded / failed.
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+import requests
 from click.testing import CliRunner, Result
 
 from sfclean.cli import cli
@@ -113,3 +117,45 @@ def test_a_second_demo_into_the_same_directory_starts_afresh(tmp_path: Path) -> 
     assert two["resumed"] is False
     assert two["rows"] == one["rows"]
     assert two == json.loads((out / "report.json").read_text(encoding="utf-8"))
+
+
+def test_keep_running_leaves_the_loaded_org_up_until_interrupted(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    command = "from sfclean.cli import main; main()"
+    process = subprocess.Popen(
+        [sys.executable, "-c", command, "demo", "--out", str(out), "--keep-running"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    info: dict[str, str] = {}
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:
+            if line.startswith("The demo org keeps running at "):
+                info["url"] = line.split()[6]
+            elif line.startswith("  ") and ":" in line:
+                key, _, value = line.strip().partition(":")
+                info[key] = value.strip()
+            if line.startswith("  CA bundle:"):
+                break
+        answer = requests.get(
+            info["url"] + "/services/data/v62.0/query",
+            params={"q": "SELECT Email FROM Lead"},
+            headers={"Authorization": f"Bearer {info['access token']}"},
+            verify=info["CA bundle"],
+            timeout=10,
+        )
+        assert answer.status_code == 200
+        emails = [r["Email"].lower() for r in answer.json()["records"]]
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert err.endswith("Demo org stopped.\n")
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    seeded = list(_read(ROOT / "sample_data" / "org", "Lead.csv")["Email"].str.lower())
+    assert len(emails) == len(seeded) + report["rows"]["loaded"]
+    assert set(_read(out, "loaded.csv")["Email"]) <= set(emails)
+    for email in _read(out, "excluded.csv")["Email"]:  # held back: no new Lead for them
+        assert emails.count(email) == seeded.count(email)

@@ -98,3 +98,4 @@ def _serve_until_interrupted(instance_url: str, access_token: str, ca_bundle: st
             pass
     except KeyboardInterrupt:
         pass
+    click.echo("Demo org stopped.", err=True)
