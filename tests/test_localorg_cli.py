@@ -75,9 +75,18 @@ def test_serve_prints_credentials_and_keeps_data_in_db(tmp_path: Path) -> None:
         ).raise_for_status()
     finally:
         _stop(process)
-    process, info = _serve("--seed", str(seed), "--db", str(db))
+    process, info = _serve("--db", str(db))  # the stored org, no seed: nothing is re-seeded
     try:
         assert _count(info) == 2
+        created = requests.post(
+            info["url"] + "/services/data/v62.0/sobjects/Contact",
+            json={"LastName": "Three"},
+            headers={"Authorization": f"Bearer {info['access token']}"},
+            verify=info["CA bundle"],
+            timeout=10,
+        )
+        assert created.status_code == 201  # a new Id that collides with no stored one
+        assert _count(info) == 3
     finally:
         _stop(process)
 

@@ -295,3 +295,44 @@ def test_a_stored_org_is_reopened_not_seeded_twice(tmp_path: Path) -> None:
     store.insert("Contact", fresh)  # no Id collides with a stored one
     assert store.count("Contact") == 103
     store.close()
+
+
+def test_a_stored_org_reopened_without_a_seed_keeps_its_config(tmp_path: Path) -> None:
+    db = str(tmp_path / "org.db")
+    config = {
+        "org": {"name": "Kept", "dailyApiLimit": 1234},
+        "users": [{"username": "etl@example.com", "name": "E T"}],
+        "defaultUser": "etl@example.com",
+        "matchingRules": [
+            {
+                "developerName": "Email_Match",
+                "sobjectType": "Contact",
+                "matchingRuleItems": [{"fieldName": "Email", "matchingMethod": "Exact"}],
+            }
+        ],
+        "duplicateRules": [
+            {
+                "developerName": "Contact_Block",
+                "sobjectType": "Contact",
+                "actionOnInsert": "Block",
+                "actionOnUpdate": "Block",
+                "duplicateRuleMatchRules": [
+                    {"matchRuleSObjectType": "Contact", "matchingRule": "Email_Match"}
+                ],
+            }
+        ],
+        "records": {"Contact": [{"LastName": "A", "Email": "a@example.com"}]},
+    }
+    first_store = Store(db)
+    first = load_seed(config, first_store, IdFactory())
+    first_store.close()
+    store = Store(db)
+    again = load_seed(None, store, IdFactory())
+    assert (again.org_name, again.api_limit, again.default_user_id) == (
+        "Kept",
+        1234,
+        first.default_user_id,
+    )
+    assert [r.developer_name for r in again.rules.rules] == ["Contact_Block"]
+    assert store.count("Contact") == 1 and store.count("DuplicateRule") == 1
+    store.close()

@@ -2,7 +2,8 @@
 
 Prints the instance URL, a session id for the default user, the admin token for the
 ``/_localorg/`` endpoints and the CA bundle to trust (e.g. ``REQUESTS_CA_BUNDLE``). With
-``--db`` the data persists between runs (the seed is applied to a new database only).
+``--db`` the data persists between runs: the seed's records load into a new database only, and
+a later run without ``--seed`` keeps the rules, users and limits it was last served with.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ def localorg_group() -> None:
     help="TCP port (0: any free port).",
 )
 @click.option(
-    "--db", type=click.Path(dir_okay=False, path_type=Path), help="SQLite file to keep the data in."
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file to keep the data in (reopened on later runs, --seed optional).",
 )
 @reports_errors
 def serve_command(seed: Path | None, port: int, db: Path | None) -> None:

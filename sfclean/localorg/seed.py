@@ -86,7 +86,7 @@ from sfclean.localorg.seedconfig import (
     read_config,
 )
 from sfclean.localorg.seedrecords import NameIndex, RecordConverter, parse_bool, read_csv
-from sfclean.localorg.seedreopen import reopen
+from sfclean.localorg.seedreopen import remember_config, remembered_config, reopen
 
 __all__ = ["ADMIN_PROFILE", "ADMIN_USERNAME", "SEED_TIME", "SeedInfo", "load_seed"]
 
@@ -102,13 +102,19 @@ def load_seed(seed: str | Path | dict[str, Any] | None, store: Any, ids: IdFacto
     """Load ``seed`` into ``store`` (see the module docstring); raises ConfigError.
 
     A store that already holds an org (a ``--db`` file from an earlier run) is reopened, not
-    seeded again: its records stay, the config supplies the rules and limits, and ``ids`` is
-    advanced past every Id already stored so new records never collide.
+    seeded again: its records stay, the config supplies the rules and limits (``seed=None``:
+    the config the store was last opened with), and ``ids`` is advanced past every Id
+    already stored so new records never collide.
     """
     config, source, csv_dir = read_config(seed)
     if store.count("Organization"):
-        return reopen(config, source, store, ids)
-    return _Seeder(config, source, csv_dir, store, ids).run()
+        if seed is None:
+            config, source = remembered_config(store), "the stored seed config"
+        info = reopen(config, source, store, ids)
+    else:
+        info = _Seeder(config, source, csv_dir, store, ids).run()
+    remember_config(store, config)
+    return info
 
 
 # --- the seeder ------------------------------------------------------------------------------

@@ -1,10 +1,15 @@
 """Reopening a stored org: a ``--db`` file seeded by an earlier run keeps its records; the
 config supplies the rules and limits, new rule rows are added, and the Id factory is moved past
 every stored Id so new records never collide.
+
+The config a store was last seeded or reopened with is kept in the store itself (table
+``_localorg_config``, outside SCHEMA so SOQL cannot see it), so reopening without a seed
+keeps the same duplicate rules, default user and limits.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
@@ -15,7 +20,9 @@ from sfclean.localorg.rules import RuleSet
 from sfclean.localorg.schema import SCHEMA
 from sfclean.localorg.seedconfig import ADMIN_USERNAME, SEED_TIME, SeedInfo
 
-__all__ = ["advance_ids", "reopen"]
+__all__ = ["advance_ids", "remember_config", "remembered_config", "reopen"]
+
+_CONFIG_TABLE = "_localorg_config"
 
 
 def reopen(config: dict[str, Any], source: str, store: Any, ids: IdFactory) -> SeedInfo:
@@ -78,3 +85,27 @@ def _counter(record_id: str) -> int:
     for ch in record_id[5:15]:
         n = n * 62 + digits.index(ch)
     return n
+
+
+def remember_config(store: Any, config: dict[str, Any]) -> None:
+    """Keep ``config`` (without inline ``records``) in ``store`` for later reopens."""
+    kept = {k: v for k, v in config.items() if k != "records"}
+    text = json.dumps(kept, default=str)
+    with store.lock:
+        store.conn.execute(f'CREATE TABLE IF NOT EXISTS "{_CONFIG_TABLE}" (config TEXT NOT NULL)')
+        store.conn.execute(f'DELETE FROM "{_CONFIG_TABLE}"')
+        store.conn.execute(f'INSERT INTO "{_CONFIG_TABLE}" (config) VALUES (?)', (text,))
+
+
+def remembered_config(store: Any) -> dict[str, Any]:
+    """The config kept by :func:`remember_config`, or ``{}`` for a store without one."""
+    with store.lock:
+        exists = store.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (_CONFIG_TABLE,)
+        ).fetchone()
+        row = (
+            store.conn.execute(f'SELECT config FROM "{_CONFIG_TABLE}"').fetchone()
+            if exists
+            else None
+        )
+    return dict(json.loads(row[0])) if row else {}
