@@ -43,20 +43,36 @@ _TYPE_DESCS = (
 )
 
 
-def _desc_pattern(desc: object) -> str | None:
-    """One desc as a regex fragment with its length rule as a lookahead, or None."""
+def _desc_pattern(desc: object) -> tuple[str, frozenset[int] | None] | None:
+    """One desc as (pattern, allowed lengths or None for any), or None if it never matches."""
     if desc is None:
         return None
     pattern = getattr(desc, "national_number_pattern", None)
     if not pattern:
         return None
-    lengths = [n for n in (getattr(desc, "possible_length", None) or ()) if n > 0]
-    if getattr(desc, "possible_length", None) and not lengths:
+    declared = getattr(desc, "possible_length", None) or ()
+    lengths = frozenset(n for n in declared if n > 0)
+    if declared and not lengths:
         return None  # possible_length == (-1,): the type does not exist in this region
-    if lengths:
-        alternatives = "|".join(rf"[0-9]{{{n}}}" for n in sorted(set(lengths)))
-        return rf"(?=(?:{alternatives})\Z)(?:{pattern})"
-    return rf"(?:{pattern})"
+    return pattern, (lengths or None)
+
+
+class _ByLength:
+    """A regex per string length: phonenumbers checks each desc's possible lengths before its
+    pattern, so splitting by length keeps each compiled expression small and fast."""
+
+    __slots__ = ("patterns",)
+
+    def __init__(self, patterns: dict[int, re.Pattern[str]]) -> None:
+        self.patterns = patterns
+
+    def fullmatch(self, text: str) -> re.Match[str] | None:
+        pattern = self.patterns.get(len(text))
+        return pattern.fullmatch(text) if pattern is not None else None
+
+    def prefixed(self, prefix: str) -> _ByLength:
+        """The same per-length expressions behind a prefix of lookaheads."""
+        return _ByLength({n: re.compile(prefix + p.pattern) for n, p in self.patterns.items()})
 
 
 @dataclass(frozen=True)
@@ -64,9 +80,26 @@ class _RegionSpec:
     region: str
     country_code: int
     leading_digits: re.Pattern[str] | None
-    valid: re.Pattern[str] | None  # fullmatch <=> number type is not UNKNOWN
+    valid: _ByLength | None  # fullmatch <=> number type is not UNKNOWN
     idd: re.Pattern[str] | None
     national_prefix: re.Pattern[str] | None
+
+
+def _valid_by_length(meta: object) -> _ByLength | None:
+    general = _desc_pattern(getattr(meta, "general_desc", None))
+    if general is None:
+        return None
+    types = [d for d in (_desc_pattern(getattr(meta, name)) for name in _TYPE_DESCS) if d]
+    patterns: dict[int, re.Pattern[str]] = {}
+    for length in range(1, 18):
+        if general[1] is not None and length not in general[1]:
+            continue
+        # Order and duplicates do not change *whether* some type matches.
+        alternatives = list(dict.fromkeys(p for p, ls in types if ls is None or length in ls))
+        if alternatives:
+            body = "|".join(f"(?:{p})" for p in alternatives)
+            patterns[length] = re.compile(rf"(?=(?:{general[0]})\Z)(?:{body})")
+    return _ByLength(patterns) if patterns else None
 
 
 @cache
@@ -74,19 +107,11 @@ def _spec(region: str) -> _RegionSpec | None:
     meta = PhoneMetadata.metadata_for_region(region, None)
     if meta is None:
         return None
-    general = _desc_pattern(meta.general_desc)
-    # Order and duplicates do not change *whether* some type matches; common types go first.
-    types = list(
-        dict.fromkeys(p for p in (_desc_pattern(getattr(meta, name)) for name in _TYPE_DESCS) if p)
-    )
-    valid = None
-    if general and types:
-        valid = re.compile(rf"(?=(?:{general})\Z)(?:{'|'.join(types)})")
     return _RegionSpec(
         region=region,
         country_code=meta.country_code,
         leading_digits=re.compile(meta.leading_digits) if meta.leading_digits else None,
-        valid=valid,
+        valid=_valid_by_length(meta),
         idd=re.compile(meta.international_prefix) if meta.international_prefix else None,
         national_prefix=(
             re.compile(meta.national_prefix_for_parsing)
@@ -182,8 +207,8 @@ class _Route:
     general: re.Pattern[str] | None
     national_prefix: re.Pattern[str] | None
     strip_ok: bool
-    quick: re.Pattern[str] | None
-    direct: re.Pattern[str] | None  # guard, no cc prefix, no national prefix, and quick
+    quick: _ByLength | None
+    direct: _ByLength | None  # guard, no cc prefix, no national prefix, and quick
 
 
 def _route(
@@ -202,7 +227,7 @@ def _route(
         not_cc = f"(?!{cc_prefix})" if cc_prefix else ""
         np_spec = prefix_spec.national_prefix
         not_np = f"(?!{np_spec.pattern})" if np_spec is not None else ""
-        direct = re.compile(f"{guard}{not_cc}{not_np}(?:{quick.pattern})")
+        direct = quick.prefixed(f"{guard}{not_cc}{not_np}")
     return _Route(
         country_code=country_code,
         guard=re.compile(guard) if guard else None,
@@ -287,7 +312,7 @@ def _decide(route: _Route, nsn: str) -> str | bool | None:
 
 
 @cache
-def national_direct(region: str) -> tuple[str, re.Pattern[str]] | None:
+def national_direct(region: str) -> tuple[str, _ByLength] | None:
     """("+<country code>", regex) for a region's plain national digits, or None.
 
     The regex fullmatches exactly the digit strings that phonenumbers parses in ``region`` to
