@@ -432,3 +432,16 @@ def test_pk_chunking_splits_a_query_into_completed_batches(bulk: SalesforceBulk)
         for result in bulk.get_all_results_for_query_batch(chunk["id"], job):
             emails += [row["Email"] for row in csv.DictReader(io.TextIOWrapper(result, "utf-8"))]
     assert sorted(emails) == ["ada@example.com", "alan@example.com", "grace@example.com"]
+
+
+def test_non_utf8_csv_batch_ends_failed_instead_of_hanging(localorg: LocalOrg) -> None:
+    job = _fields(_raw(localorg, "POST", "job", _xml_job("insert", "Contact", "CSV")))
+    latin1 = "LastName\nMüller\n".encode("latin-1")
+    batch = _fields(_raw(localorg, "POST", f"job/{job['id']}/batch", latin1, "text/csv"))
+    deadline = time.monotonic() + 10
+    info = batch
+    while info["state"] not in ("Completed", "Failed") and time.monotonic() < deadline:
+        time.sleep(0.02)
+        info = _fields(_raw(localorg, "GET", f"job/{job['id']}/batch/{batch['id']}"))
+    assert info["state"] == "Failed"
+    assert info["stateMessage"].startswith("InvalidBatch : the data is not valid UTF-8")

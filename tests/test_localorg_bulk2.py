@@ -160,3 +160,22 @@ def test_bad_query_and_unknown_job_use_the_rest_error_shape(localorg: LocalOrg) 
     assert missing.status_code == 404
     assert missing.json()[0]["errorCode"] == "NOT_FOUND"
     assert "Sforce-Limit-Info" in missing.headers
+
+
+def test_non_utf8_upload_fails_the_job_instead_of_hanging(localorg: LocalOrg) -> None:
+    job = _call(
+        localorg, "POST", "ingest", json={"object": "Contact", "operation": "insert"}
+    ).json()
+    latin1 = "LastName\nMüller\n".encode("latin-1")
+    put = _call(
+        localorg,
+        "PUT",
+        f"ingest/{job['id']}/batches",
+        data=latin1,
+        headers={"Content-Type": "text/csv"},
+    )
+    assert put.status_code == 201
+    _call(localorg, "PATCH", f"ingest/{job['id']}", json={"state": "UploadComplete"})
+    info = _poll(localorg, f"ingest/{job['id']}", ("JobComplete", "Failed"))
+    assert info["state"] == "Failed"
+    assert info["errorMessage"].startswith("InvalidBatch : the data is not valid UTF-8")

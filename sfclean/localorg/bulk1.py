@@ -30,6 +30,7 @@ from sfclean.localorg.bulk1_codec import (
     save_results_response,
 )
 from sfclean.localorg.bulkjobs import (
+    INTERNAL_FAILURE,
     MAX_BATCH_BYTES,
     MAX_BATCH_RECORDS,
     json_time,
@@ -324,8 +325,12 @@ def _finish(batch: Batch, state: str, started: float, message: str | None = None
 
 
 def _process(org: Any, job_: Job, batch: Batch) -> None:
+    started = time.monotonic()
     try:
         _process_batch(org, job_, batch)
+    except Exception:
+        _finish(batch, "Failed", started, INTERNAL_FAILURE)  # never left InProgress
+        raise
     finally:
         batch.done.set()
 

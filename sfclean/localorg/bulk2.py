@@ -20,6 +20,7 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from sfclean.localorg.bulkjobs import (
+    INTERNAL_FAILURE,
     MAX_BATCH_RECORDS,
     csv_bytes,
     csv_error_text,
@@ -32,7 +33,7 @@ from sfclean.localorg.bulkjobs import (
 )
 from sfclean.localorg.schema import object_type
 from sfclean.localorg.types import DuplicateHeader, SaveResult, SfFault
-from sfclean.localorg.wire import Ctx, Route, json_response
+from sfclean.localorg.wire import BulkFault, Ctx, Route, json_response
 
 __all__ = ["ROUTES"]
 
@@ -200,6 +201,10 @@ def ingest_job(ctx: Ctx, job_id: str) -> Response:
 def _finally_done(job: Job2, task: Any, org: Any) -> None:
     try:
         task(org, job)
+    except Exception:
+        job.state, job.error_message = "Failed", INTERNAL_FAILURE  # never left InProgress
+        job.modstamp = now_stamp()
+        raise
     finally:
         job.done.set()
 
@@ -224,7 +229,11 @@ def _process_ingest(org: Any, job: Job2) -> None:
     bulk.pause()
     delimiter = DELIMITERS[job.delimiter]
     for data in job.uploads:
-        columns, rows = csv_table(data, delimiter=delimiter)
+        try:
+            columns, rows = csv_table(data, delimiter=delimiter)
+        except BulkFault as fault:
+            job.error_message = f"{fault.code} : {fault.message}"
+            break
         if job.columns and columns != job.columns:
             job.error_message = "InvalidBatch : uploaded CSV files must share one header"
             break

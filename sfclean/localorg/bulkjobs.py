@@ -16,11 +16,13 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from sfclean.localorg.types import SaveResult, SfError
+from sfclean.localorg.wire import BulkFault
 
 if TYPE_CHECKING:
     from sfclean.localorg.server import LocalOrg
 
 __all__ = [
+    "INTERNAL_FAILURE",
     "MAX_BATCH_BYTES",
     "MAX_BATCH_RECORDS",
     "BulkJobs",
@@ -37,6 +39,8 @@ MAX_BATCH_RECORDS = 10_000
 MAX_BATCH_BYTES = 10_000_000
 NULL_MARKER = "#N/A"
 SETTLE_SECONDS = 2.0
+#: state message of a batch or job whose processing raised unexpectedly (the error is logged)
+INTERNAL_FAILURE = "InternalServerError : localorg failed to process this batch; see its log"
 
 
 def now_stamp() -> datetime:
@@ -86,8 +90,14 @@ def csv_bytes(
 
 
 def csv_table(data: bytes, *, delimiter: str = ",") -> tuple[list[str], list[list[str]]]:
-    """(header, rows) of CSV bytes (a UTF-8 BOM is ignored; blank lines are skipped)."""
-    text = data.decode("utf-8-sig")
+    """(header, rows) of CSV bytes (a UTF-8 BOM is ignored; blank lines are skipped);
+    BulkFault InvalidBatch when the bytes are not UTF-8 (Bulk data must be)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BulkFault(
+            "InvalidBatch", f"the data is not valid UTF-8 (byte {exc.start}); save it as UTF-8"
+        ) from None
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = [row for row in reader if row]
     if not rows:
