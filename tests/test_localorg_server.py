@@ -311,6 +311,20 @@ def test_concurrent_requests_are_all_answered_and_counted(localorg: LocalOrg) ->
     assert localorg.engine.record_counts(["Contact"])["sObjects"][0]["count"] == 43
 
 
+def test_limits_body_matches_its_own_usage_header_under_concurrency(localorg: LocalOrg) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def limits(_: int) -> tuple[int, int]:
+        response = _get(localorg, "/services/data/v62.0/limits")
+        used = int(response.headers["Sforce-Limit-Info"].split("=")[1].split("/")[0])
+        return used, 15000 - response.json()["DailyApiRequests"]["Remaining"]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        pairs = list(pool.map(limits, range(60)))
+    assert all(header == body for header, body in pairs)
+    assert sorted(header for header, _ in pairs) == list(range(1, 61))  # each call counted once
+
+
 def test_soap_login_with_a_bad_password_is_an_invalid_login_fault(localorg: LocalOrg) -> None:
     from simple_salesforce.exceptions import SalesforceAuthenticationFailed
 

@@ -133,17 +133,21 @@ class App:
                 [{"errorCode": "INVALID_SESSION_ID", "message": "Admin token required"}], 401
             )
 
+        used = None
         if kind in _COUNTED:
             if org.faults.session_should_expire():
                 org.expire_sessions()
                 return self._stamp(request, _invalid_session(kind, as_json))
-            if not org._take_call():
+            used = org._take_call()
+            if used is None:
                 limit = FaultAction("rate_limit", 403, message="TotalRequests Limit exceeded.")
                 return self._stamp(request, _fault_response(limit, kind, as_json))
             entry.api_call = True
 
-        ctx = Ctx(org, request, session, api_version=args.pop("ver", org.api_version))
-        return self._stamp(request, self._run(route, ctx, args, as_json))
+        ctx = Ctx(
+            org, request, session, api_version=args.pop("ver", org.api_version), api_usage=used
+        )
+        return self._stamp(request, self._run(route, ctx, args, as_json), used)
 
     def _run(self, route: Route, ctx: Ctx, args: dict[str, Any], as_json: bool) -> Response:
         try:
@@ -165,11 +169,12 @@ class App:
                 return bulk_error("ClientInputError", message, 500, as_json=as_json)
             return json_response([{"errorCode": "UNKNOWN_EXCEPTION", "message": message}], 500)
 
-    def _stamp(self, request: Request, response: Response) -> Response:
+    def _stamp(self, request: Request, response: Response, used: int | None = None) -> Response:
+        """Add ``Sforce-Limit-Info``: the usage counted with this request (so that it matches
+        a ``limits/`` body even while other requests are counted), else the current one."""
         if request.path.startswith("/services/data"):
-            response.headers["Sforce-Limit-Info"] = (
-                f"api-usage={self.org.api_calls}/{self.org.api_limit}"
-            )
+            usage = self.org.api_calls if used is None else used
+            response.headers["Sforce-Limit-Info"] = f"api-usage={usage}/{self.org.api_limit}"
         return response
 
     # --- composite subrequests -------------------------------------------------------------
@@ -213,7 +218,12 @@ class App:
         if route.kind != "rest":
             return _not_found(request)
         ctx = Ctx(
-            self.org, request, parent.session, args.pop("ver", parent.api_version), internal=True
+            self.org,
+            request,
+            parent.session,
+            args.pop("ver", parent.api_version),
+            internal=True,
+            api_usage=parent.api_usage,
         )
         return self._run(route, ctx, args, False)
 

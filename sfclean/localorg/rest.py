@@ -125,7 +125,7 @@ def record(ctx: Ctx, obj: str, record_id: str) -> Response:
 
 def limits(ctx: Ctx) -> Response:
     org = ctx.org
-    used = org.api_calls
+    used = ctx.api_usage if ctx.api_usage is not None else org.api_calls
     api_max = org.api_limit
     batches = org.bulk.batches_today
 

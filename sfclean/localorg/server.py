@@ -232,10 +232,11 @@ class LocalOrg:
         override = self.faults.api_limit
         return override if override is not None else self._api_limit
 
-    def _take_call(self) -> bool:
-        """Count one API call; False (not counted) when the daily limit is used up."""
+    def _take_call(self) -> int | None:
+        """Count one API call and return the usage including it; None (not counted) when
+        the daily limit is used up."""
         with self._counter_lock:
             if self._api_calls >= self.api_limit:
-                return False
+                return None
             self._api_calls += 1
-            return True
+            return self._api_calls

@@ -64,6 +64,7 @@ class Ctx:
     session: Session | None
     api_version: str = "62.0"
     internal: bool = False  # a composite subrequest, dispatched in-process
+    api_usage: int | None = None  # API calls used, counting this request (None: not counted)
 
     @property
     def user_id(self) -> str:
