@@ -96,13 +96,6 @@ class Engine:
             raise SfFault("NOT_FOUND", _NOT_FOUND, http_status=404)
         return obj
 
-    @staticmethod
-    def unknown_columns(object_name: str, columns: list[str]) -> list[str]:
-        """Column names that are not fields of the object (Bulk routes fail the batch with
-        ``InvalidBatch : Field name not found : X`` for the first)."""
-        obj = object_type(object_name)
-        return [c for c in columns if obj is None or obj.field(c) is None]
-
     def _exists(self, object_name: str, record_id: str) -> bool:
         return self.store.get(object_name, record_id, ["Id"]) is not None
 
