@@ -40,7 +40,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sfclean.errors import LoadTimeout
+from sfclean.errors import ApiError, LoadTimeout
 from sfclean.salesforce._bulk1 import Bulk1Client
 from sfclean.salesforce._bulk2 import Bulk2Client, to_csv
 from sfclean.salesforce._collections import MAX_COLLECTION_RECORDS, CollectionsClient
@@ -130,9 +130,15 @@ def _bulk1_outcomes(
     client: Bulk1Client, job_id: str, batch_id: str, rows: Sequence[int], status: BatchStatus
 ) -> list[Outcome]:
     if status.state == "Completed" or (status.state == "Failed" and status.processed):
-        results: list[RowResult | None] = list(client.results(job_id, batch_id))
-        results.extend([None] * (len(rows) - len(results)))
-        return [Outcome.of(row, result) for row, result in zip(rows, results, strict=False)]
+        try:
+            results: list[RowResult | None] = list(client.results(job_id, batch_id))
+        except ApiError:
+            if status.state == "Completed":
+                raise
+            results = []  # a failed batch without a result file: fail every row below
+        if results:
+            results.extend([None] * (len(rows) - len(results)))
+            return [Outcome.of(row, result) for row, result in zip(rows, results, strict=False)]
     if status.state == "Failed":
         return [Outcome.batch_failed(row, status.message) for row in rows]
     why = f"batch {batch_id} ended {status.state or 'without a state'}"

@@ -25,10 +25,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import SalesforceOperationError
 
-from sfclean.errors import ConnectionFailed
+from sfclean.errors import ApiError, ConnectionFailed
 from sfclean.salesforce._connection import Connection
 from sfclean.salesforce._ingest import DUPLICATE_RULE_HEADER, BatchStatus, RowResult, first_error
+from sfclean.salesforce._transport import short_message
 
 __all__ = ["Bulk2Client"]
 
@@ -84,7 +86,13 @@ class Bulk2Client:
 
     def upload(self, job_id: str, csv_text: str) -> None:
         """Upload the job's CSV data (one upload per job)."""
-        self._conn.call(lambda sf: self._client(sf).upload_job_data(job_id, csv_text))
+        try:
+            self._conn.call(lambda sf: self._client(sf).upload_job_data(job_id, csv_text))
+        except SalesforceOperationError as exc:  # not an HTTP error: size, unexpected status
+            raise ApiError(
+                f"{self._conn.instance_url} did not take the data of Bulk 2.0 job {job_id}: "
+                f"{short_message(str(exc), limit=120)}; try a smaller batch_size"
+            ) from exc
 
     def close(self, job_id: str) -> None:
         """Mark the job UploadComplete so Salesforce processes it."""
