@@ -105,6 +105,15 @@ def test_missing_or_conflicting_options_are_one_line_exit_1(
     assert result.output.count("\n") == 1
 
 
+def test_a_command_line_target_org_ignores_login_variables_in_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PATH", "")  # no Salesforce CLI: the alias mode is the one chosen
+    result = invoke(["--target-org", "dev"], {"SF_USERNAME": "u@x", "SF_PASSWORD": "pw"})
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: --target-org dev needs the Salesforce CLI (sf)")
+
+
 def test_a_bad_token_is_refused_without_echoing_it(org: LocalOrg) -> None:
     token = "00DBADTOKEN!secret-session-value"
     result = invoke(
