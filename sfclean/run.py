@@ -316,6 +316,7 @@ def run(
         },
         "resumed": bool(journal is not None and journal.resumed),
         "collected_jobs": collected_jobs,
+        "jobs": journal.jobs() if journal is not None else [],
         "rows_resolved_by_journal": len(resolved),
         "stages": {
             "normalize": nres.summary(),
