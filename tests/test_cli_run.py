@@ -8,6 +8,7 @@ right file, whichever API loads them.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from sfclean.cli import cli
+from sfclean.cli.run import progress_printer
 from sfclean.localorg import LocalOrg
 
 SEED: dict[str, Any] = {
@@ -237,3 +239,20 @@ def test_a_bad_token_is_exit_1_without_echoing_it(
     assert result.exit_code == 1
     assert result.output.startswith("Error: ")
     assert "not-a-real-session-value" not in result.output
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_drawn_on_a_terminal_only() -> None:
+    assert progress_printer(io.StringIO()) is None
+    terminal = _Terminal()
+    show = progress_printer(terminal)
+    assert show is not None
+    show("load", 10_000, 25_000)
+    show("load", 25_000, 25_000)
+    assert terminal.getvalue() == (
+        "\r  load: 10,000 of 25,000 rows\r  load: 25,000 of 25,000 rows\n"
+    )

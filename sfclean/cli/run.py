@@ -10,8 +10,10 @@ ran (held-back and failed rows are outcomes, not errors), 1 when it could not ru
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -21,7 +23,7 @@ from sfclean.cli._options import NORMALIZE_PARAMS, normalize_kwargs, normalize_o
 from sfclean.cli.group import cli
 from sfclean.run import RunResult, run
 
-__all__ = ["echo_result", "run_command"]
+__all__ = ["echo_result", "progress_printer", "run_command"]
 
 
 @cli.command("run", short_help="Clean, check against the org and load a CSV file.")
@@ -109,6 +111,7 @@ def run_command(
             strategy=strategy,
             api_reserve=api_reserve,
             normalize_options=normalize_options_,
+            progress=progress_printer(sys.stderr),
         )
     echo_result(result, out_dir, as_json=as_json)
 
@@ -133,3 +136,19 @@ def echo_result(result: RunResult, out_dir: Path, *, as_json: bool) -> None:
                 err=True,
             )
         click.echo(f"Wrote {', '.join(result.files)} to {out_dir}", err=True)
+
+
+def progress_printer(stream: TextIO) -> Callable[[str, int, int], None] | None:
+    """A ``progress(stage, done, total)`` callback redrawing one line on a terminal ``stream``.
+
+    None when ``stream`` is not a terminal (a log file or a pipe gets the report only).
+    """
+    if not stream.isatty():
+        return None
+
+    def show(stage: str, done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        stream.write(f"\r  {stage}: {done:,} of {total:,} rows{end}")
+        stream.flush()
+
+    return show
