@@ -24,7 +24,13 @@ from functools import cache
 
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, SUPPORTED_REGIONS, PhoneMetadata
 
-__all__ = ["SEPARATOR_BYTES", "fast_phone", "international_direct", "national_direct"]
+__all__ = [
+    "SEPARATOR_BYTES",
+    "country_code_prefix",
+    "fast_phone",
+    "international_table",
+    "national_direct",
+]
 
 #: Shapes handled here: ASCII digits and ``space ( ) . -``, optionally one ``+`` before them.
 SEPARATOR_BYTES = b" ().-+"
@@ -324,15 +330,19 @@ def national_direct(region: str) -> tuple[str, _ByLength] | None:
     return f"+{route.country_code}", route.direct
 
 
-def international_direct(digits: str) -> str | None:
-    """E.164 text for the digits after a ``+`` when the direct route certainly accepts them."""
-    split = _split_country_code(digits)
-    if split is None:
-        return None
-    route = _international_route(split[0])
-    if route is None or route.direct is None or not route.direct.fullmatch(split[1]):
-        return None
-    return f"+{digits}"
+def country_code_prefix(digits: str) -> str | None:
+    """The country code phonenumbers reads at the start of the digits after a ``+``."""
+    return _CODE_BY_PREFIX.get(digits[:3])
+
+
+@cache
+def international_table(code: str) -> dict[int, re.Pattern[str]]:
+    """Per-length expressions that fullmatch the national part after ``+<code>`` exactly when
+    the direct route accepts it (empty when there is no direct route for the code)."""
+    route = _international_route(int(code))
+    if route is None or route.direct is None:
+        return {}
+    return route.direct.patterns
 
 
 def fast_phone(value: str, region: str) -> str | bool | None:

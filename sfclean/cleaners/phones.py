@@ -32,8 +32,9 @@ import phonenumbers
 
 from sfclean.cleaners.phonefast import (
     SEPARATOR_BYTES,
+    country_code_prefix,
     fast_phone,
-    international_direct,
+    international_table,
     national_direct,
 )
 from sfclean.cleaners.text import TRIM_CHARS, remove_zero_width
@@ -140,29 +141,42 @@ def clean_phone_batch(values: Sequence[str], region: str) -> list[PhoneResult]:
     other cell goes through :func:`clean_phone`. A test checks the two agree.
     """
     national = national_direct(region)
+    national_prefix, national_table = (
+        (national[0], national[1].patterns) if national is not None else ("", {})
+    )
+    international: dict[str, dict[int, re.Pattern[str]]] = {}
     make = _make_result
     out: list[PhoneResult] = []
     append = out.append
     for raw in values:
+        text = None
         if raw.isascii():
             encoded = raw.encode("ascii")
             digits = encoded.translate(None, SEPARATOR_BYTES)
             # isdigit() fails on letters, "'", "e", tabs...; a trailing ".0" needs the slow path
             if digits.isdigit() and not (encoded.endswith(b"0") and b"." in encoded):
+                nsn = digits.decode("ascii")
                 pluses = encoded.count(b"+")
-                text = None
                 if pluses == 0:
-                    if national is not None and national[1].fullmatch(nsn := digits.decode()):
-                        text = national[0] + nsn
-                elif pluses == 1 and raw.lstrip(" ().-").startswith("+"):
-                    text = international_direct(digits.decode())
-                if text is not None:
-                    stripped = raw.strip(_ASCII_TRIM)
-                    if stripped == raw:
-                        changes = _FORMATTED if text != raw else ()
-                    else:
-                        changes = _TRIMMED_FORMATTED if text != stripped else _TRIMMED
-                    append(make((text, "ok", changes, "")))
-                    continue
-        append(clean_phone(raw, region))
+                    pattern = national_table.get(len(nsn))
+                    if pattern is not None and pattern.fullmatch(nsn):
+                        text = national_prefix + nsn
+                elif pluses == 1 and raw.lstrip(" ().-")[:1] == "+":
+                    code = country_code_prefix(nsn)
+                    if code is not None:
+                        table = international.get(code)
+                        if table is None:
+                            table = international[code] = international_table(code)
+                        pattern = table.get(len(nsn) - len(code))
+                        if pattern is not None and pattern.fullmatch(nsn, len(code)):
+                            text = "+" + nsn
+        if text is None:
+            append(clean_phone(raw, region))
+            continue
+        stripped = raw.strip(_ASCII_TRIM)
+        if stripped == raw:
+            changes = _FORMATTED if text != raw else ()
+        else:
+            changes = _TRIMMED_FORMATTED if text != stripped else _TRIMMED
+        append(make((text, "ok", changes, "")))
     return out
