@@ -10,6 +10,7 @@ instance URL, an access token and the org's CA bundle), runs :func:`sfclean.run`
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import click
 from sfclean.cli._errors import reports_errors
 from sfclean.cli._options import read_input
 from sfclean.cli.group import cli
-from sfclean.cli.run import echo_result
+from sfclean.cli.run import echo_result, progress_printer
 from sfclean.errors import ConfigError
 from sfclean.journal import JOURNAL_FILE
 from sfclean.run import run
@@ -73,7 +74,9 @@ def demo_command(out_dir: Path, keep_running: bool, as_json: bool) -> None:
         with connect(
             instance_url=org.instance_url, access_token=org.access_token, ca_bundle=org.ca_bundle
         ) as conn:
-            result = run(df, conn, object_name="Lead", out_dir=out_dir)
+            result = run(
+                df, conn, object_name="Lead", out_dir=out_dir, progress=progress_printer(sys.stderr)
+            )
         echo_result(result, out_dir, as_json=as_json)
         if not as_json:
             excluded = result.report["rows"]["excluded"]
