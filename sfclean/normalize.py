@@ -379,13 +379,24 @@ def normalize(
     # Phones: region from the row's country, else the default region.
     if cmap.country is not None:
         country_inverse, _, regions = _per_unique(cleaned[cmap.country], region_for_country)
-        region_names = np.array([r or region_default for r in regions], dtype=object)
-        row_region = region_names[country_inverse] if n else np.full(0, "", dtype=object)
+        region_of_country, region_names = pd.factorize(
+            np.array([r or region_default for r in regions] or [region_default], dtype=object)
+        )
+        row_region = region_of_country.astype(np.int64)[country_inverse]
+        region_list = [str(r) for r in region_names]
     else:
-        row_region = np.full(n, region_default, dtype=object)
+        row_region = np.zeros(n, dtype=np.int64)
+        region_list = [region_default]
     for name in cmap.phones:
         _clean_phone_column(
-            name, original[name], row_region, invalid_phone, cleaned, findings, reason, detail
+            name,
+            original[name],
+            (row_region, region_list),
+            invalid_phone,
+            cleaned,
+            findings,
+            reason,
+            detail,
         )
 
     if fill_blanks and len(dup_rows):
@@ -425,7 +436,7 @@ def normalize(
 def _clean_phone_column(
     name: str,
     raw: np.ndarray,
-    row_region: np.ndarray,
+    regions: tuple[np.ndarray, list[str]],
     invalid_phone: str,
     cleaned: dict[str, np.ndarray],
     findings: _Findings,
@@ -434,21 +445,25 @@ def _clean_phone_column(
 ) -> None:
     """Clean one phone column in place of ``cleaned[name]``; update findings and reasons."""
     n = len(raw)
+    region_codes, region_uniques = regions
     value_codes, value_uniques = pd.factorize(raw)
-    region_codes, region_uniques = pd.factorize(row_region)
-    width = max(len(region_uniques), 1)
-    combined = value_codes.astype(np.int64) * width + region_codes.astype(np.int64)
-    pairs, inverse = np.unique(combined, return_inverse=True)
-    inverse = inverse.ravel()
     value_list = list(value_uniques)
-    value_index = pairs // width
-    region_index = pairs % width
-    results: list[PhoneResult] = [_PLACEHOLDER] * len(pairs)
-    for r, region in enumerate(region_uniques):
-        where = np.flatnonzero(region_index == r).tolist()
-        batch = clean_phone_batch([value_list[v] for v in value_index[where].tolist()], region)
-        for k, result in zip(where, batch, strict=True):
-            results[k] = result
+    if len(region_uniques) == 1:  # one region: the distinct values are the work list
+        inverse = value_codes.astype(np.int64)
+        results = clean_phone_batch(value_list, region_uniques[0])
+    else:  # distinct (value, region) pairs
+        width = len(region_uniques)
+        combined = value_codes.astype(np.int64) * width + region_codes
+        pairs, inverse = np.unique(combined, return_inverse=True)
+        inverse = inverse.ravel()
+        value_index = pairs // width
+        region_index = pairs % width
+        results = [_PLACEHOLDER] * len(pairs)
+        for r, region in enumerate(region_uniques):
+            where = np.flatnonzero(region_index == r).tolist()
+            batch = clean_phone_batch([value_list[v] for v in value_index[where].tolist()], region)
+            for k, result in zip(where, batch, strict=True):
+                results[k] = result
     values: list[str] = []
     changes: list[tuple[Change, ...]] = []
     bad = np.zeros(len(results), dtype=bool)
