@@ -235,6 +235,14 @@ def _per_unique(values: pd.Series, func: Any) -> np.ndarray:
     return mapped[codes] if len(codes) else np.array([], dtype=object)
 
 
+def _members(values: np.ndarray, wanted: set[str]) -> np.ndarray:
+    """Positions of ``values`` found in ``wanted`` (hash lookups; np.isin on object arrays
+    compares every pair)."""
+    if not wanted or not len(values):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(pd.Series(values, dtype=object).isin(wanted).to_numpy())
+
+
 def _org_phone_keys(frame: pd.DataFrame, field: str, country: str | None, region: str) -> Any:
     if country is not None and country in frame:
         regions = _per_unique(frame[country], lambda c: region_for_country(c) or region)
@@ -273,11 +281,11 @@ def extract_lookup(
             continue
         ids = frame["Id"].to_numpy(dtype=object)
         keys = _per_unique(frame["Email"], lambda raw: email_key(raw, match_key))
-        for i in np.flatnonzero(np.isin(keys, list(emails))) if emails else ():
+        for i in _members(keys, emails):
             matches.append(Match("email", str(keys[i]), name, str(ids[i])))
         for field in phone_fields:
             values = _org_phone_keys(frame, field, country, default_region)
-            for i in np.flatnonzero(np.isin(values, list(phones))):
+            for i in _members(values, phones):
                 matches.append(Match("phone", str(values[i]), name, str(ids[i])))
         logger.info("extract lookup: %s, %d records read", name, len(frame))
     return matches

@@ -269,25 +269,46 @@ def test_estimate_prefers_extract_for_huge_uploads_into_small_orgs() -> None:
     assert (phones["choice"], phones["query"]) == ("extract", None)
 
 
-_ORG_EMAILS = ["ada@example.com", "o'brien@example.com", "twin@example.com", "many7@example.org"]
-_POOL = [*_ORG_EMAILS, "x@new.example", "y@new.example", "", "bad", "TWIN@EXAMPLE.COM"]
+_NAMES = ["ann", "bob", "o'hara", "dee", "eve", "fay"]
+_EXAMPLES = iter(range(1_000_000))
+
+
+def _insert(conn: sfclean.Connection, object_name: str, emails: list[str]) -> None:
+    extra = {"Company": "Acme"} if object_name == "Lead" else {}
+    records = [
+        {"attributes": {"type": object_name}, "LastName": "Seed", "Email": e, **extra}
+        for e in emails
+    ]
+    body = {"allOrNone": True, "records": records}
+    saved = conn.call(lambda sf: sf.restful("composite/sobjects", method="POST", json=body))
+    assert all(item["success"] for item in saved)
 
 
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    picks=st.lists(st.sampled_from(_POOL), max_size=12),
+    in_org=st.lists(st.sampled_from(["", "Lead", "Contact"]), min_size=6, max_size=6),
+    picks=st.lists(st.tuples(st.integers(0, 5), st.booleans()), max_size=10),
     strategy=st.sampled_from(["query", "extract"]),
 )
 def test_every_row_is_kept_or_excluded_once(
-    conn: sfclean.Connection, picks: list[str], strategy: str
+    conn: sfclean.Connection,
+    in_org: list[str],
+    picks: list[tuple[int, bool]],
+    strategy: str,
 ) -> None:
-    df = _upload(picks)
+    domain = f"split{next(_EXAMPLES)}.example.com"  # a fresh split of keys for each example
+    emails = [f"{name}@{domain}" for name in _NAMES]
+    for object_name in ("Lead", "Contact"):
+        chosen = [e for e, where in zip(emails, in_org, strict=True) if where == object_name]
+        if chosen:
+            _insert(conn, object_name, chosen)
+    rows = [emails[i].upper() if shout else emails[i] for i, shout in picks]
+    df = _upload(rows)
     result = sfclean.exclude(df, conn, strategy=strategy)
     _conserved(df, result)
-    known = {e.lower() for e in _ORG_EMAILS}
-    for _, row in result.excluded.iterrows():
-        assert row["Email"].lower() in known
-    for email in result.kept["Email"]:
-        assert email.lower() not in known
+    expected = [i + 2 for i, (pick, _) in enumerate(picks) if in_org[pick]]
+    assert list(result.excluded["sfclean_row"]) == expected
+    objects = [in_org[pick] for pick, _ in picks if in_org[pick]]
+    assert list(result.excluded["sfclean_matched_object"]) == objects
