@@ -112,9 +112,10 @@ def test_transaction_rolls_back_everything_on_error(store: Store) -> None:
     assert store.count("Lead") == 0
 
 
-def test_bulk_load_100k_rows(store: Store) -> None:
+def test_bulk_load_many_rows(store: Store) -> None:
+    """Correctness of the fast path; seeding speed is measured in bench/localorg.py."""
     ids = IdFactory()
-    n = store.bulk_load(
+    loaded = store.bulk_load(
         "Contact",
         (
             {
@@ -123,13 +124,12 @@ def test_bulk_load_100k_rows(store: Store) -> None:
                 "Email": f"person{i}@example.com",
                 "HasOptedOutOfEmail": i % 2 == 0,
             }
-            for i in range(100_000)
+            for i in range(20_000)
         ),
     )
-    assert n == 100_000
-    assert store.count("Contact") == 100_000
-    last = store.get("Contact", ids.from_counter("003", 100_000), ["Email", "HasOptedOutOfEmail"])
-    assert last == {"Email": "person99999@example.com", "HasOptedOutOfEmail": False}
+    assert loaded == store.count("Contact") == 20_000
+    last = store.get("Contact", ids.from_counter("003", 20_000), ["Email", "HasOptedOutOfEmail"])
+    assert last == {"Email": "person19999@example.com", "HasOptedOutOfEmail": False}
     found = store.find_equal_ci("Contact", "Email", ["PERSON5@example.com", "nobody@example.com"])
     assert list(found) == ["person5@example.com"]
 
