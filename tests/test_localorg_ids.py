@@ -43,3 +43,11 @@ def test_factory_mints_unique_valid_ids_with_the_key_prefix() -> None:
     minted = [ids.new("00Q") for _ in range(1000)]
     assert len(set(minted)) == 1000
     assert all(len(i) == 18 and i.startswith("00Q5g") and is_valid_id(i) for i in minted)
+
+
+def test_skip_past_moves_the_counter_forward_only() -> None:
+    ids = IdFactory()
+    ids.skip_past(62**8)  # instant, however far
+    assert ids.from_counter("003", 62**8 + 1) == ids.new("003")
+    ids.skip_past(5)
+    assert ids.new("003") == ids.from_counter("003", 62**8 + 2)

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from sfclean.errors import ConfigError
-from sfclean.localorg.ids import IdFactory, is_valid_id
+from sfclean.localorg.ids import IdFactory, is_valid_id, to_18
 from sfclean.localorg.seed import ADMIN_PROFILE, ADMIN_USERNAME, SEED_TIME, SeedInfo, load_seed
 from sfclean.localorg.store import Store
 
@@ -335,4 +335,60 @@ def test_a_stored_org_reopened_without_a_seed_keeps_its_config(tmp_path: Path) -
     )
     assert [r.developer_name for r in again.rules.rules] == ["Contact_Block"]
     assert store.count("Contact") == 1 and store.count("DuplicateRule") == 1
+    store.close()
+
+
+def test_ids_from_a_real_org_export_never_collide_or_stall_a_reopen(tmp_path: Path) -> None:
+    exported = to_18("0035g00000XyZab")  # a real org's counter, far beyond localorg's own
+    seed_dir = write(tmp_path, {"Contact.csv": f"Id,LastName\n{exported},Real\n"})
+    db = str(tmp_path / "org.db")
+    store = Store(db)
+    ids = IdFactory()
+    load_seed(seed_dir, store, ids)
+    assert ids.new("003") > exported[:15]
+    store.close()
+    store = Store(db)
+    ids = IdFactory()
+    load_seed(seed_dir, store, ids)  # used to reserve ~10^8 counter values one by one
+    fresh = ids.new("003")
+    assert fresh[:15] > exported[:15]
+    store.insert("Contact", [{"Id": fresh, "LastName": "New"}])
+    assert store.count("Contact") == 2
+    store.close()
+
+
+def test_a_matching_rule_new_on_reopen_gets_its_item_rows(tmp_path: Path) -> None:
+    db = str(tmp_path / "org.db")
+    store = Store(db)
+    load_seed({}, store, IdFactory())
+    store.close()
+    config = {
+        "matchingRules": [
+            {
+                "developerName": "Email_Phone",
+                "sobjectType": "Lead",
+                "matchingRuleItems": [
+                    {"fieldName": "Email", "matchingMethod": "Exact"},
+                    {"fieldName": "Phone", "matchingMethod": "Exact"},
+                ],
+            }
+        ],
+        "duplicateRules": [
+            {
+                "developerName": "Lead_Block",
+                "sobjectType": "Lead",
+                "actionOnInsert": "Block",
+                "actionOnUpdate": "Block",
+                "duplicateRuleMatchRules": [
+                    {"matchRuleSObjectType": "Lead", "matchingRule": "Email_Phone"}
+                ],
+            }
+        ],
+    }
+    store = Store(db)
+    load_seed(config, store, IdFactory())
+    [rule] = store.select("MatchingRule", ["Id"])
+    items = store.select("MatchingRuleItem", ["MatchingRuleId", "Field"])
+    assert sorted(i["Field"] for i in items) == ["Email", "Phone"]
+    assert {i["MatchingRuleId"] for i in items} == {rule["Id"]}
     store.close()

@@ -69,5 +69,11 @@ class IdFactory:
         with self._lock:
             return [next(self._counter) for _ in range(count)]
 
+    def skip_past(self, n: int) -> None:
+        """Mint only counter values above ``n`` from now on (O(1), whatever ``n`` is)."""
+        with self._lock:
+            upcoming = next(self._counter)
+            self._counter = itertools.count(max(upcoming, n + 1))
+
     def from_counter(self, key_prefix: str, n: int) -> str:
         return to_18(key_prefix + self._pod + _base62(n, 10))

@@ -86,7 +86,7 @@ from sfclean.localorg.seedconfig import (
     read_config,
 )
 from sfclean.localorg.seedrecords import NameIndex, RecordConverter, parse_bool, read_csv
-from sfclean.localorg.seedreopen import remember_config, remembered_config, reopen
+from sfclean.localorg.seedreopen import advance_ids, remember_config, remembered_config, reopen
 
 __all__ = ["ADMIN_PROFILE", "ADMIN_USERNAME", "SEED_TIME", "SeedInfo", "load_seed"]
 
@@ -182,6 +182,7 @@ class _Seeder:
             counts[name] = self.store.bulk_load(name, rows)
         for name, loaded in self._records():
             counts[name] = counts.get(name, 0) + loaded
+        advance_ids(self.store, self.ids)  # past Ids the CSV files brought along
         return SeedInfo(
             org_id, org_name, default_id, dict(self.users), rules, api_limit, admin_id, counts
         )

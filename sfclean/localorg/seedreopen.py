@@ -49,15 +49,17 @@ def reopen(config: dict[str, Any], source: str, store: Any, ids: IdFactory) -> S
         )
     rule_set = RuleSet(rules, ids=ids)
     admin_id = by_lower.get(ADMIN_USERNAME)
+    new_matching: set[str] = set()
     for name, rows in rule_set.sobject_rows(
         created_by=admin_id or default_id, created_date=SEED_TIME
     ).items():
-        known = (
-            {r["DeveloperName"] for r in store.select(name, ["DeveloperName"])}
-            if name != "MatchingRuleItem"
-            else set()
-        )
-        fresh = [r for r in rows if name != "MatchingRuleItem" and r["DeveloperName"] not in known]
+        if name == "MatchingRuleItem":  # items of matching rules new in this config
+            fresh = [r for r in rows if r["MatchingRuleId"] in new_matching]
+        else:
+            known = {r["DeveloperName"] for r in store.select(name, ["DeveloperName"])}
+            fresh = [r for r in rows if r["DeveloperName"] not in known]
+            if name == "MatchingRule":
+                new_matching = {r["Id"] for r in fresh}
         if fresh:
             store.insert(name, fresh)
     api_limit = int((config.get("org") or {}).get("dailyApiLimit", 15000))
@@ -75,8 +77,7 @@ def advance_ids(store: Any, ids: IdFactory) -> None:
             value = store.conn.execute(sql, (pod,)).fetchone()[0]
             if value:
                 highest = max(highest, _counter("00000" + value))
-    if highest > current:
-        ids.reserve(highest - current)
+    ids.skip_past(highest)
 
 
 def _counter(record_id: str) -> int:
