@@ -152,17 +152,35 @@ class _Findings:
         original: np.ndarray,
         normalized: np.ndarray,
     ) -> None:
-        """Emit one finding per (row, change), where each row's changes come from its unique."""
+        """Emit one finding per (row, change), where each row's changes come from its unique.
+
+        Rows are grouped by their (few) distinct change tuples, so the work is vectorised.
+        """
         if not len(changes):
             return
-        lengths = np.fromiter((len(c) for c in changes), dtype=np.int64, count=len(changes))
-        row_lengths = lengths[inverse]
-        for k in range(int(lengths.max(initial=0))):
-            codes = np.array([c[k][0] if len(c) > k else "" for c in changes], dtype=object)
-            msgs = np.array([c[k][1] if len(c) > k else "" for c in changes], dtype=object)
-            pos = np.flatnonzero(row_lengths > k)
-            which = inverse[pos]
-            self.add(pos, column, codes[which], original[pos], normalized[pos], msgs[which])
+        ids: dict[tuple[Change, ...], int] = {}
+        unique_ids = np.fromiter(
+            (ids.setdefault(c, len(ids)) for c in changes), dtype=np.int64, count=len(changes)
+        )
+        distinct = list(ids)
+        if not any(distinct):
+            return
+        row_ids = unique_ids[inverse]
+        order = np.argsort(row_ids, kind="stable")
+        bounds = np.searchsorted(row_ids[order], np.arange(len(distinct) + 1))
+        for i, change in enumerate(distinct):
+            if not change:
+                continue
+            pos = order[bounds[i] : bounds[i + 1]]
+            for code, message in change:
+                self.add(
+                    pos,
+                    column,
+                    np.full(len(pos), code, dtype=object),
+                    original[pos],
+                    normalized[pos],
+                    np.full(len(pos), message, dtype=object),
+                )
 
     def frame(self, keep: np.ndarray) -> pd.DataFrame:
         """The findings of rows where ``keep`` is true, sorted by row then column order."""
@@ -186,9 +204,15 @@ class _Findings:
         rank = np.concatenate(self.rank)[mask]
         sort = np.lexsort((rank, frame["row"].to_numpy()))
         frame = frame.iloc[sort].reset_index(drop=True)
-        for name in FINDINGS_COLUMNS[1:]:
+        return _as_str_columns(frame, FINDINGS_COLUMNS[1:])
+
+
+def _as_str_columns(frame: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """Make sure the named columns have pandas' ``str`` dtype (construction usually did)."""
+    for name in names:
+        if frame[name].dtype != "str":
             frame[name] = frame[name].astype("str")
-        return frame
+    return frame
 
 
 def _as_text(series: pd.Series) -> np.ndarray:
@@ -422,8 +446,7 @@ def normalize(
     )
     rejected["sfclean_detail"] = pd.Series(detail[rejected_pos], index=rejected.index, dtype="str")
     for frame in (clean, rejected):
-        for name in names:
-            frame[name] = frame[name].astype("str")
+        _as_str_columns(frame, names)
     return NormalizeResult(
         clean=clean,
         rejected=rejected,
@@ -469,24 +492,23 @@ def _clean_phone_column(
     bad = np.zeros(len(results), dtype=bool)
     bad_detail = np.full(len(results), "", dtype=object)
     change_cache: dict[tuple[str, ...], tuple[Change, ...]] = {}
-    for i, result in enumerate(results):
-        change = change_cache.get(result.changes)
+    for i, (value, status, codes, message) in enumerate(results):
+        change = change_cache.get(codes)
         if change is None:
-            change = tuple((c, _MESSAGES[c]) for c in result.changes)
-            change_cache[result.changes] = change
-        if result.status == "ok" or result.status == "blank":
-            values.append(result.value)
+            change = change_cache[codes] = tuple((c, _MESSAGES[c]) for c in codes)
+        if status == "ok" or status == "blank":
+            values.append(value)
             changes.append(change)
             continue
         bad[i] = True
-        bad_detail[i] = f"{name}: {result.message}"
-        code = "invalid-phone" if result.status == "invalid" else "phone-damaged"
+        bad_detail[i] = f"{name}: {message}"
+        code = "invalid-phone" if status == "invalid" else "phone-damaged"
         if invalid_phone == "keep":
-            values.append(result.value)
-            changes.append((*change, (code, f"{result.message}; value kept")))
+            values.append(value)
+            changes.append((*change, (code, f"{message}; value kept")))
         else:
             values.append("")
-            changes.append(((code, f"{result.message}; value cleared"),))
+            changes.append(((code, f"{message}; value cleared"),))
     new = np.array(values, dtype=object)[inverse] if n else raw.copy()
     cleaned[name] = new
     findings.add_per_unique(name, inverse, changes, raw, new)
