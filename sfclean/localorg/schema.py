@@ -259,14 +259,20 @@ SCHEMA: dict[str, SObjectType] = {
         _obj(
             "CustomPermission",
             "0CP",
-            (_s("DeveloperName", 80, required=True), _s("MasterLabel", 80), _s("NamespacePrefix", 15)),
+            (
+                _s("DeveloperName", 80, required=True),
+                _s("MasterLabel", 80),
+                _s("NamespacePrefix", 15),
+            ),
         ),
         _obj(
             "SetupEntityAccess",
             "0J0",
             (
                 _ref("ParentId", "PermissionSet", required=True),
-                _ref("SetupEntityId", ("CustomPermission", "ApexClass"), "SetupEntity", required=True),
+                _ref(
+                    "SetupEntityId", ("CustomPermission", "ApexClass"), "SetupEntity", required=True
+                ),
                 _s("SetupEntityType", 40),
             ),
             plural="SetupEntityAccess",
