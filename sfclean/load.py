@@ -34,9 +34,7 @@ import pandas as pd
 from sfclean.errors import ColumnNotFoundError, ConfigError
 from sfclean.journal import Journal
 from sfclean.loadjobs import Outcome, post_rows
-from sfclean.salesforce import Connection, connect
-from sfclean.salesforce._collections import MAX_COLLECTION_RECORDS
-from sfclean.salesforce._ingest import MAX_BATCH_RECORDS
+from sfclean.salesforce import MAX_BATCH_RECORDS, MAX_COLLECTION_RECORDS, Connection, connect
 
 __all__ = ["APIS", "FAILED_COLUMNS", "LoadResult", "estimate_load_calls", "load", "outcome_frames"]
 

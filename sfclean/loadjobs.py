@@ -41,10 +41,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sfclean.errors import ApiError, LoadTimeout
-from sfclean.salesforce._bulk1 import Bulk1Client
-from sfclean.salesforce._bulk2 import Bulk2Client, to_csv
-from sfclean.salesforce._collections import MAX_COLLECTION_RECORDS, CollectionsClient
-from sfclean.salesforce._ingest import MAX_BATCH_BYTES, BatchStatus, RowResult, chunk_records
+from sfclean.salesforce import (
+    MAX_BATCH_BYTES,
+    MAX_COLLECTION_RECORDS,
+    BatchStatus,
+    Bulk1Client,
+    Bulk2Client,
+    CollectionsClient,
+    RowResult,
+    chunk_records,
+    to_csv,
+)
 
 if TYPE_CHECKING:
     from sfclean.journal import Journal

@@ -3,9 +3,11 @@ sObject Collections): the duplicate-rule header, per-row outcomes, faults, API-c
 
 from __future__ import annotations
 
+import ast
 import itertools
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -14,11 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sfclean
+import sfclean.salesforce
 from sfclean.errors import AuthError, ConfigError, LoadTimeout
 from sfclean.load import LoadResult, estimate_load_calls, load
 from sfclean.localorg.server import LocalOrg
 from sfclean.localorg.testing import SMALL_SEED
-from sfclean.salesforce._ingest import chunk_records
+from sfclean.salesforce import chunk_records
 
 APIS = ["bulk", "bulk2", "rest"]
 HEADER = "Sforce-Duplicate-Rule-Header"
@@ -298,3 +301,37 @@ def test_every_row_gets_exactly_one_outcome(localorg: LocalOrg, kinds: list[str]
             assert i + 2 in set(result.failed["sfclean_row"])
         if kind == "new":
             assert i + 2 in result.loaded.index
+
+
+# --- the Salesforce boundary ---------------------------------------------------------------------
+
+STAGE_MODULES = ["load.py", "loadjobs.py", "run.py", "journal.py", "budget.py"]
+
+
+@pytest.mark.parametrize("module", STAGE_MODULES)
+def test_stages_import_salesforce_names_from_the_package_only(module: str) -> None:
+    source = Path(sfclean.__file__).parent / module
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    private = [
+        node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        and node.module
+        and node.module.startswith("sfclean.salesforce._")
+    ]
+    private += [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+        if alias.name.startswith("sfclean.salesforce._")
+    ]
+    assert private == []
+
+
+def test_the_salesforce_package_exports_what_the_stages_use() -> None:
+    exported = sfclean.salesforce.__all__
+    assert len(set(exported)) == len(exported)
+    for name in exported:
+        assert getattr(sfclean.salesforce, name) is not None
+        assert name in (sfclean.salesforce.__doc__ or ""), f"{name} is not documented"
