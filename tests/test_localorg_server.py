@@ -97,10 +97,11 @@ def test_expired_sessions_get_401_and_new_tokens_work(localorg: LocalOrg) -> Non
 
 
 def test_session_ttl_expires_idle_sessions(localorg_factory) -> None:  # type: ignore[no-untyped-def]
-    org = localorg_factory(session_ttl=0.2)
-    assert _get(org, "/services/data/v62.0/limits/").status_code == 200
-    time.sleep(0.4)
-    assert _get(org, "/services/data/v62.0/limits/").status_code == 401
+    org = localorg_factory(session_ttl=1.0)  # generous: a busy machine must not expire it early
+    token = org.new_token()
+    assert _get(org, "/services/data/v62.0/limits/", token).status_code == 200
+    time.sleep(1.2)
+    assert _get(org, "/services/data/v62.0/limits/", token).status_code == 401
 
 
 # --- logins ---------------------------------------------------------------------------------
