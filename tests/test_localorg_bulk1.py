@@ -214,7 +214,7 @@ def test_xml_batch_and_xml_results(localorg: LocalOrg) -> None:
 
 
 def test_batch_states_move_queued_inprogress_completed(localorg: LocalOrg) -> None:
-    localorg.faults.slow_bulk(0.3)
+    localorg.faults.slow_bulk(0.6)  # each state lasts 0.6 s: polls every 0.03 s see it
     job = _fields(_raw(localorg, "POST", "job", _xml_job("insert", "Contact", "CSV")))
     batch = _fields(
         _raw(localorg, "POST", f"job/{job['id']}/batch", b"LastName\nSlow\n", "text/csv")
@@ -294,7 +294,7 @@ def test_invalid_batch_and_closed_job_errors(localorg: LocalOrg) -> None:
 
 
 def test_aborted_job_leaves_queued_batches_not_processed(localorg: LocalOrg) -> None:
-    localorg.faults.slow_bulk(0.2)
+    localorg.faults.slow_bulk(1.0)  # the batch stays Queued for 1 s: time to abort
     job = _fields(_raw(localorg, "POST", "job", _xml_job("insert", "Contact", "CSV")))
     batch = _fields(_raw(localorg, "POST", f"job/{job['id']}/batch", b"LastName\nX\n", "text/csv"))
     _raw(
@@ -303,11 +303,13 @@ def test_aborted_job_leaves_queued_batches_not_processed(localorg: LocalOrg) -> 
         f"job/{job['id']}",
         b'<jobInfo xmlns="http://www.force.com/2009/06/asyncapi/dataload"><state>Aborted</state></jobInfo>',
     )
-    time.sleep(0.5)
-    assert (
-        _fields(_raw(localorg, "GET", f"job/{job['id']}/batch/{batch['id']}"))["state"]
-        == "NotProcessed"
-    )
+    deadline = time.monotonic() + 10
+    state = "Queued"
+    while state == "Queued" and time.monotonic() < deadline:
+        time.sleep(0.05)
+        state = _fields(_raw(localorg, "GET", f"job/{job['id']}/batch/{batch['id']}"))["state"]
+    assert state == "NotProcessed"
+    assert localorg.engine.store.count("Contact") == 3
     assert _fields(_raw(localorg, "GET", f"job/{job['id']}"))["state"] == "Aborted"
 
 

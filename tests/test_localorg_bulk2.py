@@ -72,7 +72,7 @@ def test_sf_bulk2_query(sf: Salesforce) -> None:
 
 
 def test_ingest_job_states_and_info_shape(localorg: LocalOrg) -> None:
-    localorg.faults.slow_bulk(0.2)
+    localorg.faults.slow_bulk(0.6)  # each state lasts 0.6 s: polls see it
     created = _call(
         localorg,
         "POST",
