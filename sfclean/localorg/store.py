@@ -101,6 +101,12 @@ class Store:
     # --- schema ----------------------------------------------------------------------------
 
     def _create_tables(self) -> None:
+        """Create what SCHEMA has and the database lacks: tables, columns, indexes.
+
+        A ``--db`` file written by an older localorg misses the fields SCHEMA has gained
+        since; they are added with ``ALTER TABLE ... ADD COLUMN`` (existing records get NULL,
+        or the field's default for checkboxes, which Salesforce never leaves empty).
+        """
         with self.transaction():
             for obj in SCHEMA.values():
                 cols = ", ".join(
@@ -108,11 +114,29 @@ class Store:
                     for f in obj.fields
                 )
                 self.conn.execute(f"CREATE TABLE IF NOT EXISTS {_q(obj.name)} ({cols})")
+                self._add_missing_columns(obj)
                 for name in obj.indexed:
                     self.conn.execute(
                         f"CREATE INDEX IF NOT EXISTS {_q(f'ix_{obj.name}_{name}')} "
                         f"ON {_q(obj.name)} ({_q(name)})"
                     )
+
+    def _add_missing_columns(self, obj: SObjectType) -> None:
+        info = self.conn.execute(f"PRAGMA table_info({_q(obj.name)})").fetchall()
+        present = {str(row[1]).lower() for row in info}
+        for f in obj.fields:
+            if f.name.lower() in present:
+                continue
+            if f.name == "Id":
+                raise sqlite3.DatabaseError(
+                    f"table {obj.name} of {self.path} has no Id column; it is not a localorg store"
+                )
+            default = ""
+            if f.type == "boolean" and f.default is not None:
+                default = f" DEFAULT {1 if f.default else 0}"
+            self.conn.execute(
+                f"ALTER TABLE {_q(obj.name)} ADD COLUMN {_q(f.name)} {f.sqlite_type}{default}"
+            )
 
     @staticmethod
     def _object(object_name: str) -> SObjectType:
