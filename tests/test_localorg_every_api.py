@@ -26,7 +26,7 @@ from sfclean.localorg.testing import SMALL_SEED
 
 NS = "http://www.force.com/2009/06/asyncapi/dataload"
 ALLOW = "allowSave=true"
-Save = Callable[[LocalOrg, list[dict[str, Any]], str | None], list[str]]
+Save = Callable[..., list[str]]  # (org, rows, duplicate header, *, obj="Contact") -> codes
 
 
 def _client(org: LocalOrg) -> Salesforce:
@@ -45,11 +45,13 @@ def _headers(header: str | None) -> dict[str, str]:
 # --- one save function per API: rows in, one status code per row out ---------------------------
 
 
-def _rest(org: LocalOrg, rows: list[dict[str, Any]], header: str | None) -> list[str]:
+def _rest(
+    org: LocalOrg, rows: list[dict[str, Any]], header: str | None, *, obj: str = "Contact"
+) -> list[str]:
     sf, codes = _client(org), []
     for row in rows:
         try:
-            sf.Contact.create(row, headers=_headers(header))
+            getattr(sf, obj).create(row, headers=_headers(header))
             codes.append("")
         except SalesforceError as exc:
             [error] = exc.content
@@ -59,8 +61,10 @@ def _rest(org: LocalOrg, rows: list[dict[str, Any]], header: str | None) -> list
     return codes
 
 
-def _collections(org: LocalOrg, rows: list[dict[str, Any]], header: str | None) -> list[str]:
-    records = [{"attributes": {"type": "Contact"}, **row} for row in rows]
+def _collections(
+    org: LocalOrg, rows: list[dict[str, Any]], header: str | None, *, obj: str = "Contact"
+) -> list[str]:
+    records = [{"attributes": {"type": obj}, **row} for row in rows]
     results = _client(org).restful(
         "composite/sobjects",
         method="POST",
@@ -70,11 +74,13 @@ def _collections(org: LocalOrg, rows: list[dict[str, Any]], header: str | None) 
     return ["" if r["success"] else r["errors"][0]["statusCode"] for r in results]
 
 
-def _composite(org: LocalOrg, rows: list[dict[str, Any]], header: str | None) -> list[str]:
+def _composite(
+    org: LocalOrg, rows: list[dict[str, Any]], header: str | None, *, obj: str = "Contact"
+) -> list[str]:
     subrequests = [
         {
             "method": "POST",
-            "url": "/services/data/v62.0/sobjects/Contact",
+            "url": f"/services/data/v62.0/sobjects/{obj}",
             "referenceId": f"r{i}",
             "body": row,
         }
@@ -102,9 +108,11 @@ def _wait_bulk1(bulk: SalesforceBulk, job: str, batch: str) -> None:
         time.sleep(0.02)
 
 
-def _bulk1_csv(org: LocalOrg, rows: list[dict[str, Any]], header: str | None) -> list[str]:
+def _bulk1_csv(
+    org: LocalOrg, rows: list[dict[str, Any]], header: str | None, *, obj: str = "Contact"
+) -> list[str]:
     bulk = _salesforce_bulk(org)
-    job = bulk.create_insert_job("Contact", contentType="CSV")
+    job = bulk.create_insert_job(obj, contentType="CSV")
     columns = sorted({k for row in rows for k in row})
     batch = bulk.post_batch(
         job, CsvDictsAdapter(iter([{c: row.get(c, "") for c in columns} for row in rows]))
@@ -118,9 +126,11 @@ def _bulk1_csv(org: LocalOrg, rows: list[dict[str, Any]], header: str | None) ->
     return [r.error.split(":", 1)[0] for r in results]
 
 
-def _bulk1_json(org: LocalOrg, rows: list[dict[str, Any]], header: str | None) -> list[str]:
+def _bulk1_json(
+    org: LocalOrg, rows: list[dict[str, Any]], header: str | None, *, obj: str = "Contact"
+) -> list[str]:
     bulk = _salesforce_bulk(org)
-    job = bulk.create_insert_job("Contact", contentType="JSON")
+    job = bulk.create_insert_job(obj, contentType="JSON")
     batch = bulk.post_batch(job, json.dumps(rows))
     _wait_bulk1(bulk, job, batch)
     bulk.close_job(job)
@@ -128,7 +138,9 @@ def _bulk1_json(org: LocalOrg, rows: list[dict[str, Any]], header: str | None) -
     return ["" if r.success else r.error[0]["statusCode"] for r in results]
 
 
-def _bulk1_xml(org: LocalOrg, rows: list[dict[str, Any]], header: str | None) -> list[str]:
+def _bulk1_xml(
+    org: LocalOrg, rows: list[dict[str, Any]], header: str | None, *, obj: str = "Contact"
+) -> list[str]:
     """Raw XML requests; the duplicate-rule header is sent too (Bulk ignores it)."""
     http, base = org.session(), f"{org.instance_url}/services/async/62.0"
     headers = {"X-SFDC-Session": org.access_token, "Content-Type": "application/xml"}
@@ -140,7 +152,7 @@ def _bulk1_xml(org: LocalOrg, rows: list[dict[str, Any]], header: str | None) ->
         return ET.fromstring(response.content)
 
     job_xml = (
-        f'<jobInfo xmlns="{NS}"><operation>insert</operation><object>Contact</object>'
+        f'<jobInfo xmlns="{NS}"><operation>insert</operation><object>{obj}</object>'
         "<contentType>XML</contentType></jobInfo>"
     )
     job = call("POST", "/job", job_xml).findtext(f"{{{NS}}}id")
@@ -162,9 +174,11 @@ def _bulk1_xml(org: LocalOrg, rows: list[dict[str, Any]], header: str | None) ->
     ]
 
 
-def _bulk2(org: LocalOrg, rows: list[dict[str, Any]], header: str | None) -> list[str]:
+def _bulk2(
+    org: LocalOrg, rows: list[dict[str, Any]], header: str | None, *, obj: str = "Contact"
+) -> list[str]:
     """sf.bulk2 with wait=0; result files are unordered, so rows are told apart by Title."""
-    handler = _client(org).bulk2.Contact
+    handler = getattr(_client(org).bulk2, obj)
     columns = sorted({k for row in rows for k in row})
     [summary] = handler.insert(
         records=[{c: row.get(c, "") for c in columns} for row in rows], wait=0
@@ -298,6 +312,46 @@ def test_records_of_the_same_call_are_not_compared_with_each_other(
     assert APIS[api](org, twins, None) == ["", ""]
     later = [{"LastName": "Third", "Email": "twin@example.com", "Title": "t3"}]
     assert APIS[api](org, later, None) == ["DUPLICATES_DETECTED"]
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_a_rule_condition_exempts_the_integration_profile_on_every_api(
+    api: str, localorg_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exempt = {
+        "duplicateRuleFilter": {
+            "duplicateRuleFilterItems": [
+                {
+                    "table": "User",
+                    "field": "Profile.Name",
+                    "operation": "notEqual",
+                    "value": "Integration User",
+                }
+            ]
+        }
+    }
+    org = _org(localorg_factory, monkeypatch, **BLOCK, **exempt)
+    assert APIS[api](org, [DUP], None) == ["DUPLICATES_DETECTED"]  # the admin is blocked
+    org.access_token = org.new_token("loader@example.com")  # profile Integration User
+    assert APIS[api](org, [DUP], None) == [""]  # the rule does not run for this profile
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_a_lead_rule_matching_contacts_blocks_on_every_api(
+    api: str, localorg_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org = _org(
+        localorg_factory,
+        monkeypatch,
+        developerName="Lead_vs_Contacts",
+        sobjectType="Lead",
+        **BLOCK,
+    )
+    leads = [
+        {"LastName": "Known", "Company": "C", "Email": "GRACE@example.com", "Title": "k"},
+        {"LastName": "Fresh", "Company": "C", "Email": "fresh@example.com", "Title": "f"},
+    ]
+    assert APIS[api](org, leads, None, obj="Lead") == ["DUPLICATES_DETECTED", ""]
 
 
 # --- API usage ------------------------------------------------------------------------------------
