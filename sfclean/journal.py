@@ -8,9 +8,13 @@ crash at any point it holds either the state before or after the last event, nev
 It holds row numbers (``sfclean_row``), job and batch ids, record Ids and error codes and
 messages; never the rows' values (Bulk 2.0 rows are matched by a hash of what was sent).
 
+A journal belongs to one input (sha256), object and org (Id and instance URL): its job ids
+and record Ids mean nothing in another org, so a run against another org never resumes it.
+
 Shape::
 
-    {"version": 1, "input_sha256": ..., "object": "Lead", "api": "bulk", "status":
+    {"version": 1, "input_sha256": ..., "object": "Lead", "api": "bulk",
+     "org": {"id": "00D...", "instance_url": "https://..."}, "status":
      "running" | "completed", "started": ISO time, "resumed": n,
      "jobs": [{"job_id", "api", "closed": bool,
                "batches": [{"batch_id", "rows": [sfclean_row, ...], "collected": bool,
@@ -41,6 +45,28 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def _url(url: str | None) -> str | None:
+    return url.strip().rstrip("/").lower() or None if url else None
+
+
+def _same_org(old: Any, new: dict[str, Any]) -> bool:
+    """Whether a journal's ``org`` and this run's are the same org (see :meth:`Journal.open`)."""
+    old = old if isinstance(old, dict) else {}
+    old_id, new_id = str(old.get("id") or ""), str(new.get("id") or "")
+    if old_id and new_id:
+        return old_id[:15] == new_id[:15]
+    old_url, new_url = _url(old.get("instance_url")), new.get("instance_url")
+    if old_url and new_url:
+        return bool(old_url == new_url)
+    return not (old_id or old_url or new_id or new_url)
+
+
+def _describe(org: Any) -> str:
+    org = org if isinstance(org, dict) else {}
+    parts = [f"org {org['id']}" if org.get("id") else "", org.get("instance_url") or ""]
+    return " at ".join(p for p in parts if p) or "an org it did not record"
+
+
 class Journal:
     """The journal of one run in ``out_dir``; create it with :meth:`open`."""
 
@@ -53,37 +79,76 @@ class Journal:
 
     @classmethod
     def open(
-        cls, out_dir: str | os.PathLike[str], *, input_sha256: str, object_name: str, api: str
+        cls,
+        out_dir: str | os.PathLike[str],
+        *,
+        input_sha256: str,
+        object_name: str,
+        api: str,
+        org_id: str | None = None,
+        instance_url: str | None = None,
     ) -> Journal:
-        """Resume ``out_dir/run.json`` if it belongs to the same input and object, else start
-        a new one. An unfinished journal of another input or object is not overwritten
-        (its jobs may still hold rows): ConfigError.
+        """Resume ``out_dir/run.json`` if it belongs to the same input, object and org, else
+        start a new one.
+
+        The org is ``org_id`` (``Connection.org_id``) and ``instance_url``: two journals are
+        of the same org when their org Ids match (15-character form), or, when either lacks
+        an Id, their instance URLs do. An unfinished journal with jobs of another input,
+        object or org is not overwritten (its jobs may still hold rows): ConfigError. A
+        completed one (or one that never started a job) is replaced by a new journal.
         """
         path = Path(out_dir) / JOURNAL_FILE
+        org = {"id": org_id or None, "instance_url": _url(instance_url)}
         old = cls._read(path)
-        if old is not None and old.get("version") == VERSION:
-            same = old.get("input_sha256") == input_sha256 and old.get("object") == object_name
-            if same:
-                old["resumed"] = int(old.get("resumed", 0)) + 1
-                journal = cls(path, old, resumed=True)
-                journal._write()
-                return journal
-            if old.get("status") != "completed" and old.get("jobs"):
-                raise ConfigError(
-                    f"{path} belongs to an unfinished run of another input or object; rerun "
-                    "that input to finish it, or use another --out directory"
+        if old is not None:
+            unfinished = old.get("status") != "completed" and bool(old.get("jobs"))
+            if old.get("version") != VERSION:
+                if unfinished:
+                    raise ConfigError(
+                        f"{path} is an unfinished journal of another sfclean version; finish "
+                        "that run with the version that started it, or use another --out"
+                    )
+            else:
+                same_run = (
+                    old.get("input_sha256") == input_sha256 and old.get("object") == object_name
                 )
+                same_org = _same_org(old.get("org"), org)
+                if same_run and same_org:
+                    return cls._resume(path, old, org)
+                if unfinished and same_run:
+                    raise ConfigError(
+                        f"{out_dir} holds an unfinished run against another org "
+                        f"({_describe(old.get('org'))}); use a new --out or finish that run"
+                    )
+                if unfinished:
+                    raise ConfigError(
+                        f"{path} belongs to an unfinished run of another input or object; rerun "
+                        "that input to finish it, or use another --out directory"
+                    )
         data = {
             "version": VERSION,
             "input_sha256": input_sha256,
             "object": object_name,
             "api": api,
+            "org": org,
             "status": "running",
             "started": _now(),
             "resumed": 0,
             "jobs": [],
         }
         journal = cls(path, data, resumed=False)
+        journal._write()
+        return journal
+
+    @classmethod
+    def _resume(cls, path: Path, old: dict[str, Any], org: dict[str, Any]) -> Journal:
+        """Reopen ``old``: running again (new jobs may follow), the org's Id filled in."""
+        known = dict(old.get("org") or {})
+        old["org"] = {k: known.get(k) or org.get(k) for k in ("id", "instance_url")}
+        old["resumed"] = int(old.get("resumed", 0)) + 1
+        old["status"] = "running"
+        old.pop("finished", None)
+        journal = cls(path, old, resumed=True)
         journal._write()
         return journal
 

@@ -2,7 +2,8 @@
 
 Order on every start (the order is what makes a rerun after a crash safe):
 
-1. If ``out_dir/run.json`` belongs to the same input (sha256) and object, finish every job
+1. If ``out_dir/run.json`` belongs to the same input (sha256), object and org (its Id, from
+   ``userinfo``, and instance URL), finish every job
    it journaled first (:func:`sfclean.loadjobs.collect_journaled`): those rows get their
    outcomes (loaded / failed) and are not sent again.
 2. normalize the input (offline).
@@ -222,7 +223,14 @@ def run(
     resolved: dict[int, Outcome] = {}
     collected_jobs = 0
     if not dry_run:
-        journal = journal_cls.open(out_dir, input_sha256=digest, object_name=object_name, api=api)
+        journal = journal_cls.open(
+            out_dir,
+            input_sha256=digest,
+            object_name=object_name,
+            api=api,
+            org_id=conn.org_id,
+            instance_url=conn.instance_url,
+        )
         if journal.pending_jobs():
             start = conn.api_calls
             collected_jobs = collect_journaled(

@@ -79,7 +79,7 @@ def test_example_numbers_agree(region: str) -> None:
             assert (fast or None) == _library(text, region), (text, region)
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=800, deadline=None)
 @given(
     st.sampled_from(_EXAMPLES) | _mutated_example | _shaped,
     st.sampled_from(_REGIONS),

@@ -10,9 +10,23 @@ import pytest
 from sfclean.errors import ConfigError
 from sfclean.journal import JOURNAL_FILE, Journal
 
+ORG_A = ("00D5g0000000001EAA", "https://a.my.salesforce.com")
 
-def _open(out: Path, sha: str = "a" * 64, object_name: str = "Lead") -> Journal:
-    return Journal.open(out, input_sha256=sha, object_name=object_name, api="bulk")
+
+def _open(
+    out: Path,
+    sha: str = "a" * 64,
+    object_name: str = "Lead",
+    org: tuple[str | None, str | None] = ORG_A,
+) -> Journal:
+    return Journal.open(
+        out,
+        input_sha256=sha,
+        object_name=object_name,
+        api="bulk",
+        org_id=org[0],
+        instance_url=org[1],
+    )
 
 
 def test_every_event_is_on_disk_at_once(tmp_path: Path) -> None:
@@ -95,3 +109,85 @@ def test_a_damaged_journal_is_a_config_error(tmp_path: Path) -> None:
     (tmp_path / JOURNAL_FILE).write_text("{not json")
     with pytest.raises(ConfigError, match="not a valid sfclean journal"):
         _open(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("old_org", "new_org", "finished", "outcome"),
+    [
+        (ORG_A, ORG_A, False, "resumed"),
+        (ORG_A, ("00D5g0000000001", "https://a.my.salesforce.com"), False, "resumed"),
+        (ORG_A, ("00D5g0000000001EAA", "https://na1.salesforce.com"), False, "resumed"),
+        (ORG_A, ("00D5g0000000002EAA", "https://a.my.salesforce.com"), False, "refused"),
+        (ORG_A, ("00D5g0000000002EAA", "https://b.my.salesforce.com"), False, "refused"),
+        (ORG_A, ("00D5g0000000002EAA", "https://b.my.salesforce.com"), True, "fresh"),
+        (ORG_A, (None, "https://A.my.salesforce.com/"), False, "resumed"),
+        (ORG_A, (None, "https://b.my.salesforce.com"), False, "refused"),
+        ((None, "https://a.my.salesforce.com"), ORG_A, False, "resumed"),
+        (ORG_A, (None, None), False, "refused"),
+        ((None, None), ORG_A, False, "refused"),
+        ((None, None), (None, None), False, "resumed"),
+    ],
+)
+def test_a_journal_of_another_org_is_never_resumed(
+    tmp_path: Path,
+    old_org: tuple[str | None, str | None],
+    new_org: tuple[str | None, str | None],
+    finished: bool,
+    outcome: str,
+) -> None:
+    old = _open(tmp_path, org=old_org)
+    old.job_started("750A", "bulk")
+    old.batch_posted("750A", "751A", [2])
+    old.batch_collected("750A", "751A", outcomes=[[2, "00Q1", "", "", ""]])
+    if finished:
+        old.completed()
+    if outcome == "refused":
+        with pytest.raises(ConfigError) as caught:
+            _open(tmp_path, org=new_org)
+        message = str(caught.value)
+        assert message.startswith(f"{tmp_path} holds an unfinished run against another org (")
+        assert message.endswith("); use a new --out or finish that run")
+        assert "\n" not in message
+        assert json.loads((tmp_path / JOURNAL_FILE).read_text()) == old.data  # untouched
+        return
+    journal = _open(tmp_path, org=new_org)
+    assert journal.resumed is (outcome == "resumed")
+    assert journal.outcomes() == ({2: [2, "00Q1", "", "", ""]} if outcome == "resumed" else {})
+    on_disk = json.loads((tmp_path / JOURNAL_FILE).read_text())
+    if outcome == "fresh":
+        assert on_disk["org"] == {"id": new_org[0], "instance_url": new_org[1]}
+        assert on_disk["jobs"] == []
+
+
+def test_the_refusal_names_the_journals_org(tmp_path: Path) -> None:
+    old = _open(tmp_path)
+    old.job_started("750A", "bulk")
+    with pytest.raises(ConfigError, match=r"\(org 00D5g0000000001EAA at https://a\.my\."):
+        _open(tmp_path, org=("00D5g0000000009EAA", "https://a.my.salesforce.com"))
+
+
+def test_a_resumed_completed_journal_is_running_until_completed_again(tmp_path: Path) -> None:
+    first = _open(tmp_path)
+    first.job_started("750A", "bulk")
+    first.completed()
+    again = _open(tmp_path)
+    on_disk = json.loads((tmp_path / JOURNAL_FILE).read_text())
+    assert (on_disk["status"], "finished" in on_disk) == ("running", False)
+    again.job_started("750B", "bulk")  # a crash here must leave an unfinished journal
+    with pytest.raises(ConfigError, match="unfinished run of another input"):
+        _open(tmp_path, "b" * 64)
+    again.completed()
+    assert json.loads((tmp_path / JOURNAL_FILE).read_text())["status"] == "completed"
+
+
+def test_an_unfinished_journal_of_another_version_is_not_overwritten(tmp_path: Path) -> None:
+    old = _open(tmp_path)
+    old.job_started("750A", "bulk")
+    data = json.loads((tmp_path / JOURNAL_FILE).read_text())
+    data["version"] = 99
+    (tmp_path / JOURNAL_FILE).write_text(json.dumps(data))
+    with pytest.raises(ConfigError, match="unfinished journal of another sfclean version"):
+        _open(tmp_path)
+    data["status"] = "completed"
+    (tmp_path / JOURNAL_FILE).write_text(json.dumps(data))
+    assert _open(tmp_path).data["version"] == 1

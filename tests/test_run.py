@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 import sfclean
 from sfclean.errors import BudgetExceeded, ConfigError
 from sfclean.journal import Journal
+from sfclean.localorg.ids import IdFactory
 from sfclean.localorg.server import LocalOrg
 from sfclean.localorg.testing import SMALL_SEED
 from sfclean.run import run
@@ -190,6 +191,57 @@ def test_an_unfinished_run_of_another_input_is_not_overwritten(
     )
     with pytest.raises(ConfigError, match="unfinished run of another input"):
         run(other, conn, object_name="Lead", out_dir=out)
+
+
+def second_org(factory: Callable[..., LocalOrg]) -> LocalOrg:
+    """Another org. localorg mints the same Organization Id in every fresh org (its Id counter
+    starts at 1 each time), which real orgs never share: give this one an Id of its own."""
+    org = factory(NO_RULES)
+    org.org_id = IdFactory(pod="zz").new("00D")
+    return org
+
+
+def test_a_completed_run_against_another_org_starts_afresh(
+    localorg_factory: Callable[..., LocalOrg], tmp_path: Path
+) -> None:
+    org_a, org_b = localorg_factory(NO_RULES), second_org(localorg_factory)
+    conn_a, conn_b = connect(org_a), connect(org_b)
+    assert conn_a.org_id != conn_b.org_id
+    source, out = write_input(tmp_path, 3), tmp_path / "out"
+    run(source, conn_a, object_name="Lead", out_dir=out)
+    result = run(source, conn_b, object_name="Lead", out_dir=out)
+    assert result.report["resumed"] is False
+    assert result.report["rows"]["loaded"] == 3
+    expected = [f"person{i}@example.com" for i in range(3)]
+    assert [e for e in lead_emails(conn_b) if e.startswith("person")] == expected
+    in_b = {str(r["Id"]) for r in conn_b.query_all_iter("SELECT Id FROM Lead")}
+    assert set(pd.read_csv(out / "loaded.csv", dtype=str)["Id"]) <= in_b
+    journal = json.loads((out / "run.json").read_text())
+    assert journal["org"] == {"id": org_b.org_id, "instance_url": org_b.instance_url}
+    assert journal["status"] == "completed"
+
+
+def test_an_unfinished_run_against_another_org_is_refused(
+    localorg_factory: Callable[..., LocalOrg], tmp_path: Path
+) -> None:
+    org_a, org_b = localorg_factory(NO_RULES), second_org(localorg_factory)
+    conn_a, conn_b = connect(org_a), connect(org_b)
+    source, out = write_input(tmp_path, 3), tmp_path / "out"
+    options: dict[str, Any] = {"object_name": "Lead", "out_dir": out}
+    with pytest.raises(Crash):
+        run(source, conn_a, journal_cls=crashing("batch_collected"), **options)
+    before = len(org_b.requests)
+    with pytest.raises(ConfigError) as caught:
+        run(source, conn_b, **options)
+    assert str(caught.value) == (
+        f"{out} holds an unfinished run against another org (org {org_a.org_id} at "
+        f"{org_a.instance_url}); use a new --out or finish that run"
+    )
+    assert not inserts(org_b.requests[before:])
+    assert not [e for e in lead_emails(conn_b) if e.startswith("person")]
+    finished = run(source, conn_a, **options)  # the org that started it can finish it
+    assert finished.report["resumed"] is True
+    assert finished.report["rows"]["loaded"] == 3
 
 
 def test_run_stops_same_file_duplicates_that_load_alone_lets_in(
