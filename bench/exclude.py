@@ -30,8 +30,10 @@ import json
 import math
 import os
 import platform
+import re
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -45,6 +47,7 @@ from sfclean.lookup import soql_literal
 
 RESULTS = Path(__file__).resolve().parent / "results"
 URI_LIMIT = 2_000
+_ID_RE = re.compile(r"(?<=/)(?:[0-9A-Za-z]{15,18}|01g[0-9A-Za-z]+-\d+)(?=/|$)")
 
 ORG_CONFIG: dict[str, Any] = {
     "org": {"name": "Exclude Bench", "dailyApiLimit": 5_000_000},
@@ -134,13 +137,21 @@ def start_org(db: Path | None, contacts: int, leads: int) -> tuple[LocalOrg, flo
 def measure(org: LocalOrg, label: str, func: Any) -> dict[str, Any]:
     print(f"measuring {label} ...", file=sys.stderr, flush=True)
     before = org.api_calls
+    org.clear_requests()
     started = time.perf_counter()
     extra = func() or {}
+    seconds = round(time.perf_counter() - started, 2)
+    calls = Counter(
+        f"{r.method} {_ID_RE.sub('<id>', r.path.split('/services/', 1)[-1])}"
+        for r in org.requests
+        if r.api_call
+    )
     return {
         "label": label,
         "api_calls": org.api_calls - before,
-        "seconds": round(time.perf_counter() - started, 2),
+        "seconds": seconds,
         **extra,
+        "requests": dict(calls),
     }
 
 

@@ -62,7 +62,7 @@ class ExcludeResult:
     ``sfclean_reason`` (``exists-in-org``), ``sfclean_detail`` (``Contact 003..., Lead
     00Q...``), ``sfclean_matched_object`` (``Contact;Lead``) and ``sfclean_matched_id``.
     ``updates``: the excluded rows ready for an update: ``Id`` (one match, preferring the first
-    object in ``objects``) then the input's columns. ``strategy``: ``query``, ``extract`` or
+    object in ``objects``) then the input's columns (an input ``Id`` column is replaced). ``strategy``: ``query``, ``extract`` or
     ``none`` (no keys to look up). ``api_calls``: calls the lookup cost (record counts
     included). ``estimate``: the cost model's figures. ``matches``: org records matched.
     ``not_looked_up``: distinct keys too long for a SOQL literal (their rows are kept).
@@ -107,7 +107,7 @@ def _check(
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"exclude needs a pandas DataFrame (got {type(df).__name__})")
-    clash = [c for c in df.columns if str(c) in (*_OUTPUT, "Id")]
+    clash = [c for c in df.columns if str(c) in _OUTPUT]
     if clash:
         raise InputError(
             f"column {clash[0]} is reserved for sfclean's exclude output; rename or drop it"
@@ -314,5 +314,7 @@ def _frames(
     ):
         excluded[out_name] = pd.Series(values, index=excluded.index, dtype="str")
     updates = source.loc[hit].copy()
+    if "Id" in updates.columns:  # an input Id column (blank, or stale) gives way to the match
+        updates = updates.drop(columns="Id")
     updates.insert(0, "Id", pd.Series([f[0][1] for f in chosen], index=updates.index, dtype="str"))
     return kept, excluded, updates

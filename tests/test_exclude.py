@@ -18,7 +18,7 @@ import sfclean
 from sfclean.errors import AuthError, ConfigError, InputError
 from sfclean.localorg import LocalOrg
 from sfclean.localorg.soql.strings import decode_string
-from sfclean.lookup import estimate_lookup, in_queries, soql_literal
+from sfclean.lookup import estimate_lookup, in_queries, query_lookup, soql_literal
 
 MANY = 2_300  # Leads whose emails are all in one upload: more than one 2,000-record page
 
@@ -214,6 +214,35 @@ def test_normalize_output_keeps_its_row_numbers(conn: sfclean.Connection) -> Non
     result = sfclean.exclude(clean, conn)
     assert list(result.excluded["sfclean_row"]) == [3]
     assert list(result.kept.index) == [4]
+
+
+def test_an_input_id_column_gives_way_to_the_matched_id(conn: sfclean.Connection) -> None:
+    df = _upload(["ada@example.com", "new@example.com"], Id=["", "003000000000000AAA"])
+    result = sfclean.exclude(df, conn)
+    assert list(result.updates.columns) == ["Id", "LastName", "Email"]
+    assert result.updates["Id"].iloc[0].startswith("003")
+    assert list(result.kept["Id"]) == ["003000000000000AAA"]
+
+
+def test_keys_longer_than_a_soql_literal_are_skipped(
+    conn: sfclean.Connection, org: LocalOrg
+) -> None:
+    before = org.api_calls
+    long_key = "x" * 4_000 + "@example.com"
+    matches, skipped = query_lookup(conn, ["Lead"], [long_key, "ada@example.com"])
+    assert skipped == [long_key]
+    assert matches == []  # ada is a Contact
+    assert org.api_calls - before == 1
+
+
+def test_summary_is_json_ready(conn: sfclean.Connection) -> None:
+    import json
+
+    result = sfclean.exclude(_upload(["ada@example.com", "new@example.com"]), conn)
+    summary = json.loads(json.dumps(result.summary()))
+    assert summary["rows_in"] == 2 and summary["rows_excluded"] == 1
+    assert summary["strategy"] == "query" and summary["api_calls"] == 2
+    assert summary["estimate"]["choice"] == "query"
 
 
 def test_a_simple_salesforce_object_is_accepted(org: LocalOrg) -> None:
