@@ -59,7 +59,9 @@ class Connection:
 
     ``http`` is the ``requests.Session`` every request goes through; ``api_calls`` counts the
     API requests answered through it since the Connection was made (logins and userinfo
-    excepted). Build other clients (Bulk 1.0) on ``http`` so their requests count too.
+    excepted). Build other clients (Bulk 1.0) on ``http`` so their requests count too. The
+    counter is a response hook on that session (``_meter.py``); with ``connect(sf=...)`` it is
+    added to the given object's session, and Connections sharing a session share the count.
     """
 
     def __init__(
