@@ -151,3 +151,16 @@ def test_expired_token_is_one_line_auth_error(conn: sfclean.Connection, org: Loc
     assert "\n" not in str(info.value)
     assert "expired" in str(info.value)
     assert conn.api_calls == 0
+
+
+@pytest.mark.parametrize("api", ["bulk", "bulk2", "rest"])
+def test_loads_count_like_the_org(conn: sfclean.Connection, org: LocalOrg, api: str) -> None:
+    import pandas as pd
+
+    from sfclean.load import load
+
+    df = pd.DataFrame({"LastName": ["A", "B"], "Email": [f"{api}1@x.org", f"{api}2@x.org"]})
+    org_before, ours_before = org.api_calls, conn.api_calls
+    result = load(df, conn, object_name="Contact", api=api)
+    assert len(result.loaded) == 2
+    assert conn.api_calls - ours_before == org.api_calls - org_before == result.api_calls
