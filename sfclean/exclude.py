@@ -19,7 +19,7 @@ provider-aware key (Gmail dots, ``+tags``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -78,7 +78,6 @@ class ExcludeResult:
     objects: tuple[str, ...] = ()
     not_looked_up: int = 0
     keys: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready counts: rows in/kept/excluded, strategy, API calls, the estimate."""
