@@ -8,6 +8,7 @@ import json
 import re
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -324,6 +325,34 @@ def test_limits_body_matches_its_own_usage_header_under_concurrency(localorg: Lo
         pairs = list(pool.map(limits, range(60)))
     assert all(header == body for header, body in pairs)
     assert sorted(header for header, _ in pairs) == list(range(1, 61))  # each call counted once
+
+
+def test_uri_plus_headers_over_16384_bytes_is_refused_but_composite_carries_it(
+    localorg: LocalOrg,
+) -> None:
+    emails = ", ".join(f"'person{i}@example.com'" for i in range(700))
+    soql = f"SELECT Id FROM Contact WHERE Email IN ({emails})"
+    long_get = _get(localorg, "/services/data/v62.0/query", params={"q": soql})
+    assert long_get.status_code == 414
+    fat_headers = _get(localorg, "/services/data/v62.0/limits", headers={"X-Pad": "x" * 16_400})
+    assert fat_headers.status_code == 431
+    assert localorg.api_calls == 0  # refused at the door, not counted
+    composite = localorg.session().post(
+        localorg.instance_url + "/services/data/v62.0/composite",
+        json={
+            "compositeRequest": [
+                {
+                    "method": "GET",
+                    "url": "/services/data/v62.0/query?q=" + quote(soql),
+                    "referenceId": "q",
+                }
+            ]
+        },
+        headers={"Authorization": f"Bearer {localorg.access_token}"},
+    )
+    assert composite.status_code == 200
+    assert composite.json()["compositeResponse"][0]["httpStatusCode"] == 200
+    assert localorg.api_calls == 1
 
 
 def test_soap_login_with_a_bad_password_is_an_invalid_login_fault(localorg: LocalOrg) -> None:

@@ -1,7 +1,8 @@
 """The local org's WSGI application: one werkzeug routing Map over the handlers in
 rest / rest_query / composite / bulk1 / bulk2 / oauth / admin.
 
-Per request the app: logs it (credentials redacted), applies injected faults, checks the
+Per request the app: logs it (credentials redacted), refuses a request URI plus headers over
+16,384 bytes (414 / 431, as Salesforce documents), applies injected faults, checks the
 session (bearer on REST, ``X-SFDC-Session`` on Bulk 1.0), counts it as one API call against
 the daily limit, dispatches, turns failures into Salesforce's error shapes, and stamps
 ``Sforce-Limit-Info: api-usage=USED/MAX`` on every ``/services/data`` response.
@@ -51,6 +52,7 @@ _URL_MAP = Map(
 )
 _COUNTED = frozenset({"rest", "bulk1"})
 _DUPLICATE_HEADER = "Sforce-Duplicate-Rule-Header"
+MAX_URI_AND_HEADERS = 16_384  # bytes of request URI plus headers a real org accepts
 
 
 class _Dropped(Exception):
@@ -99,6 +101,9 @@ class App:
 
     def _handle(self, request: Request, entry: LoggedRequest) -> Response:
         org = self.org
+        too_long = _over_size_limit(request)
+        if too_long is not None:
+            return too_long
         try:
             index, matched = _URL_MAP.bind_to_environ(request.environ).match()
             args = dict(matched)
@@ -226,6 +231,20 @@ class App:
             api_usage=parent.api_usage,
         )
         return self._run(route, ctx, args, False)
+
+
+def _over_size_limit(request: Request) -> Response | None:
+    """414 when the request URI, 431 when URI plus headers, pass 16,384 bytes (Salesforce's
+    documented cap, HELP/000386264); not counted as an API call. The body is a plain text
+    line: the shape of a real org's answer is not documented."""
+    uri = request.environ.get("RAW_URI") or request.full_path
+    uri_bytes = len(str(uri).encode("latin-1", "replace"))
+    header_bytes = sum(len(k) + len(v) + 4 for k, v in request.headers.items())
+    if uri_bytes > MAX_URI_AND_HEADERS:
+        return Response("URI Too Long", status=414, content_type="text/plain")
+    if uri_bytes + header_bytes > MAX_URI_AND_HEADERS:
+        return Response("Request Header Fields Too Large", status=431, content_type="text/plain")
+    return None
 
 
 def _not_found(request: Request) -> Response:
