@@ -30,3 +30,7 @@ def test_import_sfclean_loads_no_heavy_dependencies() -> None:
     code = "import sys, sfclean; print(sorted({'pandas', 'requests'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_every_public_name_has_a_lazy_import_entry() -> None:
+    assert sorted(sfclean._EXPORTS) == list(sfclean.__all__)
