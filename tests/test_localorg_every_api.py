@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import time
 import xml.etree.ElementTree as ET
@@ -17,6 +18,8 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from salesforce_bulk import CsvDictsAdapter, SalesforceBulk
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError
@@ -352,6 +355,36 @@ def test_a_lead_rule_matching_contacts_blocks_on_every_api(
         {"LastName": "Fresh", "Company": "C", "Email": "fresh@example.com", "Title": "f"},
     ]
     assert APIS[api](org, leads, None, obj="Lead") == ["DUPLICATES_DETECTED", ""]
+
+
+_POOL = ["ada@example.com", "ADA@EXAMPLE.COM", "pat@example.com", "Pat@Example.com", "", "  "]
+_TAGS = itertools.count()
+
+
+@pytest.fixture
+def block_org(localorg_factory: Any, monkeypatch: pytest.MonkeyPatch) -> LocalOrg:
+    return _org(localorg_factory, monkeypatch, **BLOCK)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    api=st.sampled_from(sorted(APIS)),
+    emails=st.lists(st.sampled_from(_POOL), min_size=1, max_size=5),
+)
+def test_a_row_is_blocked_exactly_when_its_email_was_already_in_the_org(
+    block_org: LocalOrg, api: str, emails: list[str]
+) -> None:
+    """Whatever the API and the mix of case, blanks and twins in one call."""
+    before = {
+        r["Email"].lower()
+        for r in block_org.engine.store.select("Contact", ["Email"])
+        if r["Email"] is not None
+    }
+    rows = [{"LastName": "P", "Email": email, "Title": f"p{next(_TAGS)}"} for email in emails]
+    expected = ["DUPLICATES_DETECTED" if e.strip() and e.lower() in before else "" for e in emails]
+    assert APIS[api](block_org, rows, None) == expected
 
 
 # --- API usage ------------------------------------------------------------------------------------
