@@ -1,0 +1,174 @@
+"""The notebooks in notebooks/: committed clean (valid nbformat 4, no outputs), listed in the
+README, and they run. Running is a plain ``exec`` of every code cell, in order, in one
+namespace, with the working directory Jupyter would use (no jupyter or nbclient needed); the
+tests then assert facts about what the cells produced."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+NORMALIZE = NOTEBOOKS / "01_normalize_a_lead_file.ipynb"
+REHEARSE = NOTEBOOKS / "02_rehearse_a_load_on_localorg.ipynb"
+ALL = sorted(NOTEBOOKS.glob("*.ipynb"))
+CELL_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")  # nbformat 4.5 schema
+HEADER = "Sforce-Duplicate-Rule-Header"
+
+
+def load(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def source(cell: dict[str, Any]) -> str:
+    text = cell["source"]
+    return text if isinstance(text, str) else "".join(text)
+
+
+def run_notebook(path: Path, cwd: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Execute the code cells of ``path`` in order in one namespace, from ``cwd``."""
+    monkeypatch.chdir(cwd)
+    namespace: dict[str, Any] = {"__name__": "__main__"}
+    for number, cell in enumerate(load(path)["cells"], start=1):
+        if cell["cell_type"] == "code":
+            code = compile(source(cell), f"{path.name}, cell {number}", "exec")
+            exec(code, namespace)
+    return namespace
+
+
+@pytest.fixture
+def cleanup() -> Iterator[list[Path]]:
+    """Directories a notebook made (temporary output folders), removed after the test."""
+    made: list[Path] = []
+    yield made
+    for folder in made:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- committed clean ---------------------------------------------------------------------
+
+
+def test_both_notebooks_exist() -> None:
+    assert ALL == [NORMALIZE, REHEARSE]
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
+def test_notebook_is_valid_nbformat_4_with_outputs_cleared(path: Path) -> None:
+    nb = load(path)
+    assert set(nb) == {"cells", "metadata", "nbformat", "nbformat_minor"}
+    assert nb["nbformat"] == 4
+    assert nb["nbformat_minor"] >= 5  # cell ids are required from 4.5 on
+    assert nb["metadata"]["kernelspec"]["language"] == "python"
+    ids = [cell["id"] for cell in nb["cells"]]
+    assert len(ids) == len(set(ids))
+    for cell in nb["cells"]:
+        assert CELL_ID.match(cell["id"]), cell["id"]
+        assert isinstance(cell["metadata"], dict)
+        assert isinstance(cell["source"], (str, list))
+        if cell["cell_type"] == "code":
+            assert set(cell) == {
+                "cell_type",
+                "execution_count",
+                "id",
+                "metadata",
+                "outputs",
+                "source",
+            }
+            assert cell["outputs"] == []
+            assert cell["execution_count"] is None
+        else:
+            assert cell["cell_type"] == "markdown"
+            assert set(cell) == {"cell_type", "id", "metadata", "source"}
+    kinds = {cell["cell_type"] for cell in nb["cells"]}
+    assert kinds == {"code", "markdown"}
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
+def test_code_cells_are_plain_python(path: Path) -> None:
+    """No IPython magics or shell escapes: the cells must run with a plain ``exec``."""
+    for cell in load(path)["cells"]:
+        if cell["cell_type"] == "code":
+            text = source(cell)
+            compile(text, path.name, "exec")
+            assert not re.search(r"^\s*[%!]", text, re.MULTILINE), text
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
+def test_readme_links_every_notebook(path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"(notebooks/{path.name})" in readme
+
+
+# --- they run ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "cwd", [NOTEBOOKS, ROOT, ROOT / "sample_data"], ids=["notebooks", "root", "sub"]
+)
+def test_normalize_notebook_runs(
+    cwd: Path, monkeypatch: pytest.MonkeyPatch, cleanup: list[Path]
+) -> None:
+    ns = run_notebook(NORMALIZE, cwd, monkeypatch)
+    cleanup.append(ns["OUT"])
+    assert ns["ROOT"] == ROOT
+    result = ns["result"]
+    assert (result.rows_in, result.rows_kept, result.rows_rejected) == (203, 157, 46)
+    assert result.rejected["sfclean_reason"].value_counts()["invalid-email"] == 11
+    problems = ns["phone_problems"]
+    assert problems["code"].value_counts().to_dict() == {"invalid-phone": 6, "phone-damaged": 4}
+    assert set(result.clean.loc[problems["row"], "Phone"]) == {""}  # cleared, rows kept
+    assert sorted(p.name for p in ns["OUT"].iterdir()) == [
+        "clean.csv",
+        "findings.csv",
+        "rejected.csv",
+        "report.json",
+    ]
+    assert ns["report"]["rows_in"] == 203
+    assert ns["df"].loc[0, "PostalCode"] == "02134"
+
+
+def test_rehearse_notebook_runs_and_stops_the_org(
+    monkeypatch: pytest.MonkeyPatch, cleanup: list[Path]
+) -> None:
+    ns: dict[str, Any] = {}
+    try:
+        ns = run_notebook(REHEARSE, NOTEBOOKS, monkeypatch)
+    finally:
+        org = ns.get("org")
+        if org is not None:
+            org.stop()
+    cleanup.append(ns["rerun_dir"])
+    org = ns["org"]
+    assert ns["exclusion"].summary()["rows_excluded"] == 10
+    assert set(ns["exclusion"].excluded["sfclean_reason"]) == {"exists-in-org"}
+    assert ns["exclusion"].excluded["sfclean_matched_id"].str.len().min() >= 18
+    load_summary = ns["load_summary"]
+    assert (load_summary["rows_loaded"], load_summary["rows_failed"]) == (140, 7)
+
+    # every Bulk request the org received carried allowSave=false
+    inserts = [r for r in org.requests if ns["is_insert_request"](r.path)]
+    assert any(r.method == "POST" and r.path.endswith("/job") for r in inserts)
+    assert [r.header(HEADER) for r in inserts] == ["allowSave=false"] * len(inserts)
+    assert ns["without_header"].empty
+
+    # the API-call counts the notebook shows agree with the org's
+    calls = ns["calls"]
+    assert calls["connection total"] == calls["org counted"] > 0
+    assert calls["exclude"] + calls["load"] <= calls["connection total"]
+
+    # the dry rerun finds the loaded rows in the org; only the failed ones would load again
+    rows = ns["rerun"].report["rows"]
+    assert rows["excluded"] == 150
+    assert rows["clean"] == 7
+
+    # the last cell stopped the org: nothing listens on its port any more
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", org.port), timeout=1).close()
