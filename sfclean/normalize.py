@@ -385,9 +385,10 @@ def normalize(
     # In-file duplicates among rows that passed the email checks (keep first).
     eligible = np.flatnonzero(reason == _NONE)
     if match_key == "provider":
-        key_values = [provider_key(r.value) for r in email_results]
+        key_values = [provider_key(v) for v in email_values]
     else:
-        key_values = [r.value for r in email_results]
+        key_values = list(email_values)
+    del email_results, email_uniques, junk_hits  # free per-unique objects before the phones
     key_id_by_unique, _ = pd.factorize(np.array(key_values, dtype=object))
     first_of = np.arange(n)
     dup_rows = np.zeros(0, dtype=np.int64)

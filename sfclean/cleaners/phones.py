@@ -150,28 +150,36 @@ def clean_phone_batch(values: Sequence[str], region: str) -> list[PhoneResult]:
     make = _make_result
     out: list[PhoneResult] = []
     append = out.append
-    for raw in values:
+    # Separators are deleted from all cells in one call when the cells are ASCII and hold no
+    # line break (the usual case); otherwise cell by cell.
+    joined = "\n".join(values)
+    if joined.isascii() and joined.count("\n") == len(values) - 1:
+        stripped_cells = joined.encode("ascii").translate(None, SEPARATOR_BYTES).split(b"\n")
+    else:
+        stripped_cells = [
+            v.encode("ascii").translate(None, SEPARATOR_BYTES) if v.isascii() else b"'"
+            for v in values
+        ]
+    for raw, digits in zip(values, stripped_cells, strict=True):
         text = None
-        if raw.isascii():
-            encoded = raw.encode("ascii")
-            digits = encoded.translate(None, SEPARATOR_BYTES)
-            # isdigit() fails on letters, "'", "e", tabs...; a trailing ".0" needs the slow path
-            if digits.isdigit() and not (encoded.endswith(b"0") and b"." in encoded):
-                nsn = digits.decode("ascii")
-                pluses = encoded.count(b"+")
-                if pluses == 0:
-                    pattern = national_table.get(len(nsn))
-                    if pattern is not None and pattern.fullmatch(nsn):
-                        text = national_prefix + nsn
-                elif pluses == 1 and raw.lstrip(" ().-")[:1] == "+":
-                    code = country_code_prefix(nsn)
-                    if code is not None:
-                        table = international.get(code)
-                        if table is None:
-                            table = international[code] = international_table(code)
-                        pattern = table.get(len(nsn) - len(code))
-                        if pattern is not None and pattern.fullmatch(nsn, len(code)):
-                            text = "+" + nsn
+        # isdigit() fails on letters, "'", "e", tabs, non-ASCII; a trailing ".0" needs the
+        # slow path (spreadsheet damage)
+        if digits.isdigit() and not (raw[-1] == "0" and "." in raw):
+            nsn = digits.decode("ascii")
+            pluses = raw.count("+")
+            if pluses == 0:
+                pattern = national_table.get(len(nsn))
+                if pattern is not None and pattern.fullmatch(nsn):
+                    text = national_prefix + nsn
+            elif pluses == 1 and raw.lstrip(" ().-")[:1] == "+":
+                code = country_code_prefix(nsn)
+                if code is not None:
+                    table = international.get(code)
+                    if table is None:
+                        table = international[code] = international_table(code)
+                    pattern = table.get(len(nsn) - len(code))
+                    if pattern is not None and pattern.fullmatch(nsn, len(code)):
+                        text = "+" + nsn
         if text is None:
             append(clean_phone(raw, region))
             continue
