@@ -7,17 +7,26 @@ stops the org's other integrations until the window frees up. Before a run write
 when the run's estimated calls exceed what remains after keeping back ``reserve`` (a fraction
 of the daily maximum, 10 % by default) for everyone else. Bulk API batches have their own
 daily allowance (``DailyBulkApiBatches``), checked the same way when ``bulk_batches`` is given.
+
+:func:`estimate_run` prices a whole run before it starts, stage by stage, from the stages' own
+cost models: collecting an interrupted run's jobs (:func:`sfclean.loadjobs.estimate_collect_calls`),
+the exclude lookup (:func:`sfclean.lookup.estimate_lookup`, from the objects' record counts,
+which cost one call to read) and the load (:func:`sfclean.load.estimate_load_calls`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sfclean.errors import ApiError, BudgetExceeded, ConfigError
-from sfclean.salesforce import Connection, connect
+from sfclean.load import estimate_load_calls
+from sfclean.loadjobs import estimate_collect_calls
+from sfclean.lookup import estimate_lookup, soql_literal
+from sfclean.salesforce import MAX_BATCH_RECORDS, Connection, connect
 
-__all__ = ["check_budget"]
+__all__ = ["check_budget", "check_reserve", "estimate_run"]
 
 _ADVICE = (
     "wait for the org's 24-hour usage to fall, split the input into smaller files, "
@@ -47,6 +56,64 @@ def _percent(reserve: float) -> str:
     return f"{reserve * 100:g} %"
 
 
+def check_reserve(reserve: float) -> None:
+    """ConfigError unless ``reserve`` is a fraction from 0 to below 1."""
+    if not 0 <= reserve < 1:
+        raise ConfigError(
+            f"--api-reserve must be a fraction of the daily limit from 0 to below 1 "
+            f"(e.g. 0.1 for 10 %), got {reserve:g}"
+        )
+
+
+def estimate_run(
+    conn: Connection,
+    *,
+    keys: Sequence[str],
+    objects: Sequence[str],
+    strategy: str = "auto",
+    match_key: str = "email",
+    load_rows: int = 0,
+    api: str = "bulk",
+    batch_size: int = 10_000,
+    pending_jobs: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """API calls a run will spend per stage, before it starts.
+
+    ``keys``: the distinct lookup keys (cleaned emails) the exclude stage will ask about;
+    ``load_rows``: rows that may be loaded (an upper bound: exclusion can only lower it);
+    ``pending_jobs``: the journal's jobs still to collect. Reads ``limits/recordCount`` for
+    ``objects`` once when there are keys (the lookup's cost depends on the record counts).
+
+    Returns ``{"collect", "exclude", "load", "total", "bulk_batches", "lookup"}``: calls per
+    stage (``exclude`` includes the stage's own record-count read under ``auto``), their
+    sum, the Bulk API batches the load will create, and the lookup cost model's figures.
+    """
+    lookup: dict[str, Any] = {"keys": 0, "choice": "none"}
+    exclude = 0
+    if keys:
+        counts: dict[str, int | None] = dict(conn.record_counts(objects))
+        key_chars = sum(len(soql_literal(k)) + 1 for k in keys)
+        lookup = estimate_lookup(len(keys), counts, match_key=match_key, key_chars=key_chars)
+        chosen = lookup["choice"] if strategy == "auto" else strategy
+        if lookup.get(chosen) is None:  # a forced query that cannot run: exclude refuses it
+            chosen = "extract"
+        exclude = int(lookup[chosen])
+        if strategy == "auto" and match_key != "provider":
+            exclude += 1  # exclude reads the record counts itself
+    load = estimate_load_calls(load_rows, api=api, batch_size=batch_size)
+    size = min(batch_size, MAX_BATCH_RECORDS) if api == "bulk" else batch_size
+    batches = 0 if api == "rest" or load_rows <= 0 else math.ceil(load_rows / size)
+    collect = estimate_collect_calls(pending_jobs)
+    return {
+        "collect": collect,
+        "exclude": exclude,
+        "load": load,
+        "total": collect + exclude + load,
+        "bulk_batches": batches,
+        "lookup": lookup,
+    }
+
+
 def check_budget(
     conn: Any,
     estimate: int,
@@ -66,11 +133,7 @@ def check_budget(
     checked). Raises BudgetExceeded (one line saying what to do), ConfigError for a reserve
     outside 0..1, ApiError when the org does not report its limits.
     """
-    if not 0 <= reserve < 1:
-        raise ConfigError(
-            f"--api-reserve must be a fraction of the daily limit from 0 to below 1 "
-            f"(e.g. 0.1 for 10 %), got {reserve:g}"
-        )
+    check_reserve(reserve)
     if estimate < 0 or bulk_batches < 0:
         raise ValueError("estimate and bulk_batches must not be negative")
     connection = conn if isinstance(conn, Connection) else connect(sf=conn)

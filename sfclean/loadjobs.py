@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from sfclean.journal import Journal
     from sfclean.salesforce import Connection
 
-__all__ = ["Outcome", "collect_journaled", "post_rows", "row_key"]
+__all__ = ["Outcome", "collect_journaled", "estimate_collect_calls", "post_rows", "row_key"]
 
 DUPLICATE_CODE = "DUPLICATES_DETECTED"
 MAX_BULK2_BYTES = 100_000_000  # Salesforce allows 150 MB of base64 per upload; stay below
@@ -326,6 +326,24 @@ def post_rows(
         if row not in sink.outcomes:
             sink.outcomes[row] = Outcome.not_processed(row, "no result was read for this row")
     return sink.outcomes, sink.jobs
+
+
+def estimate_collect_calls(jobs: Sequence[Mapping[str, Any]]) -> int:
+    """API calls :func:`collect_journaled` needs for ``jobs`` (``Journal.pending_jobs()``)
+    when their batches have finished by the first poll.
+
+    bulk: one poll of the job's batch list, a close if the job is still open, one result
+    read per uncollected batch; bulk2: a status read, then an abort (job still Open) or a
+    poll and two result reads per batch; rest: nothing (an unanswered call is not read again).
+    """
+    calls = 0
+    for job in jobs:
+        open_batches = sum(1 for b in job.get("batches", []) if not b.get("collected"))
+        if job.get("api") == "bulk":
+            calls += 1 + (0 if job.get("closed") else 1) + open_batches
+        elif job.get("api") == "bulk2":
+            calls += 1 + max(1, 1 + 2 * open_batches)
+    return calls
 
 
 def collect_journaled(

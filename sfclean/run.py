@@ -1,17 +1,26 @@
-"""``sfclean.run``: the whole pipeline, resumable. normalize -> exclude -> budget -> load.
+"""``sfclean.run``: the whole pipeline, resumable. normalize -> budget -> exclude -> load.
 
 Order on every start (the order is what makes a rerun after a crash safe):
 
-1. If ``out_dir/run.json`` belongs to the same input (sha256), object and org (its Id, from
-   ``userinfo``, and instance URL), finish every job
-   it journaled first (:func:`sfclean.loadjobs.collect_journaled`): those rows get their
-   outcomes (loaded / failed) and are not sent again.
-2. normalize the input (offline).
-3. drop the rows resolved in 1 (they take precedence over every other stage).
-4. exclude: rows whose email exists in the org are held back. This also catches records that
-   an interrupted run created but never journaled (a batch posted just before a crash).
-5. budget: read ``limits/`` and refuse (BudgetExceeded) when the load's estimate exceeds the
-   remaining daily API requests minus ``api_reserve`` of the maximum.
+1. check the options and normalize the input (offline: a bad option or input stops the run
+   before the org is used at all).
+2. open ``out_dir/run.json`` (not under ``dry_run``): it is resumed when it belongs to the same
+   input (sha256), object and org (Id from ``userinfo``, and instance URL); an unfinished one
+   of another input, object or org stops the run (ConfigError). A new journal removes the
+   ``report.json`` of whatever run wrote ``out_dir`` before, so the directory never looks
+   finished while this run is not.
+3. budget: estimate the calls of every stage still to come (collecting the journal's jobs,
+   the exclude lookup from the objects' record counts, the load of every row not yet
+   resolved), read ``limits/`` and refuse (BudgetExceeded) when the estimate exceeds the
+   remaining daily API requests minus ``api_reserve`` of the maximum. Nothing else has been
+   asked of the org yet. A dry run checks only its lookup and reports whether a real run
+   would fit.
+4. finish every job the journal holds (:func:`sfclean.loadjobs.collect_journaled`): those rows
+   get their outcomes (loaded / failed), take precedence over every other stage and are not
+   sent again.
+5. exclude the other clean rows: rows whose email exists in the org are held back. This also
+   catches records an interrupted run created but never journaled (a batch posted just
+   before a crash).
 6. load the rest, journaling every job and batch as it is created.
 7. write ``rejected.csv``, ``findings.csv``, ``clean.csv``, ``excluded.csv``,
    ``excluded_updates.csv``, ``loaded.csv``, ``failed.csv`` and ``report.json`` atomically,
@@ -20,7 +29,8 @@ Order on every start (the order is what makes a rerun after a crash safe):
 Conservation: every input row is in exactly one of rejected / excluded / loaded / failed
 (with ``dry_run``: rejected / excluded / clean, where ``clean.csv`` holds the rows a real run
 would load; otherwise ``clean.csv`` is normalize's output, i.e. excluded + loaded + failed).
-``report.json`` carries the check. A dry run writes nothing to the org and keeps no journal.
+``report.json`` carries the check, made on the row numbers themselves. A dry run writes
+nothing to the org and keeps no journal.
 """
 
 from __future__ import annotations
@@ -35,15 +45,16 @@ from typing import Any
 
 import pandas as pd
 
-from sfclean.budget import check_budget
-from sfclean.errors import BudgetExceeded
+from sfclean.budget import check_budget, check_reserve, estimate_run
+from sfclean.errors import ConfigError, InputError
 from sfclean.io import read_csv, write_outputs
 from sfclean.journal import Journal
-from sfclean.load import estimate_load_calls, load, outcome_frames
+from sfclean.load import APIS, estimate_load_calls, load, outcome_frames
 from sfclean.loadjobs import Outcome, collect_journaled
+from sfclean.lookup import email_key
 from sfclean.normalize import normalize
 from sfclean.report import NormalizeResult
-from sfclean.salesforce import Connection, connect
+from sfclean.salesforce import MAX_BATCH_RECORDS, Connection, connect
 
 __all__ = ["RunResult", "run"]
 
@@ -59,6 +70,8 @@ OUTPUT_FILES = (
     "failed.csv",
     "report.json",
 )
+STRATEGIES = ("auto", "query", "extract")
+RESERVED_COLUMNS = ("Id", "sfclean_row", "sfclean_reason", "sfclean_detail")
 
 
 @dataclass
@@ -180,6 +193,85 @@ def _exclude(
     )
 
 
+def _check_options(
+    df: pd.DataFrame, *, api: str, strategy: str, batch_size: int, api_reserve: float
+) -> None:
+    """ConfigError / InputError for what would stop a later stage, before the org is used."""
+    if api not in APIS:
+        raise ConfigError(f"api must be one of {', '.join(APIS)}, not {api!r}")
+    if strategy not in STRATEGIES:
+        raise ConfigError(f"strategy must be auto, query or extract (got {strategy!r})")
+    limit = MAX_BATCH_RECORDS if api == "bulk" else 150_000_000
+    if not 1 <= batch_size <= limit:
+        raise ConfigError(f"batch_size must be 1 to {limit:,} for api={api}, got {batch_size}")
+    check_reserve(api_reserve)
+    clash = [str(c) for c in df.columns if str(c) in RESERVED_COLUMNS]
+    if clash:
+        raise InputError(
+            f"column {clash[0]} is reserved for the outputs of sfclean run; rename or drop it"
+        )
+
+
+def _lookup_keys(df: pd.DataFrame, column: str | None, match_key: str) -> list[str]:
+    """The distinct keys the exclude stage will look up for ``df``'s rows."""
+    if column is None or column not in df.columns or df.empty:
+        return []
+    values = df[column].to_numpy(dtype=object, na_value="")
+    keys = {email_key("" if v is None else str(v), match_key) for v in set(values)}
+    return sorted(k for k in keys if k)
+
+
+def _budget(
+    conn: Connection, plan: dict[str, Any], *, dry_run: bool, reserve: float
+) -> dict[str, Any]:
+    """Check the plan against ``limits/``: all of it, or only the lookup in a dry run."""
+    total = int(plan["total"])
+    spend = int(plan["exclude"]) if dry_run else total
+    if not total:
+        return {"estimate": 0}
+    batches = 0 if dry_run else int(plan["bulk_batches"])
+    budget = check_budget(conn, spend, reserve=reserve, bulk_batches=batches)
+    if dry_run and total > budget["available"]:
+        budget["exceeded"] = (
+            f"a real run would need about {total:,} API calls but only "
+            f"{budget['available']:,} remain after the reserve"
+        )
+    return budget
+
+
+def _forget_outputs(out_dir: str | os.PathLike[str]) -> None:
+    """Remove the manifest (report.json) of the run that wrote ``out_dir`` before."""
+    try:
+        (Path(out_dir) / OUTPUT_FILES[-1]).unlink(missing_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"cannot write to {out_dir} ({exc.strerror}); choose another --out directory",
+            path=str(out_dir),
+        ) from None
+
+
+def _conservation(nres: NormalizeResult, groups: Mapping[str, Any], n_in: int) -> dict[str, Any]:
+    """Whether every row normalize saw is in exactly one output (by row number).
+
+    ``{"ok", "accounted"}``; when not ok, also how many rows are ``missing`` from every
+    output, ``repeated`` in several, or ``unknown`` (not an input row).
+    """
+    seen: dict[int, int] = {}
+    for rows in groups.values():
+        for row in rows:
+            seen[int(row)] = seen.get(int(row), 0) + 1
+    universe = {int(r) for r in nres.clean.index} | {int(r) for r in nres.rejected["sfclean_row"]}
+    missing = len(universe - set(seen))
+    repeated = sum(1 for n in seen.values() if n > 1)
+    unknown = len(set(seen) - universe)
+    accounted = sum(seen.values())
+    ok = not (missing or repeated or unknown) and accounted == n_in
+    check: dict[str, Any] = {"ok": ok, "accounted": accounted}
+    if not ok:
+        check.update(missing=missing, repeated=repeated, unknown=unknown)
+    return check
+
+
 def run(
     source: Any,
     sf: Any,
@@ -202,26 +294,33 @@ def run(
 
     ``source``: a CSV path or a DataFrame. ``sf``: a :class:`~sfclean.Connection` or a
     ``simple_salesforce.Salesforce``. ``out_dir`` receives the outputs and ``run.json``; a
-    rerun with the same input and ``out_dir`` resumes (see the module docstring).
-    ``normalize_options`` go to :func:`sfclean.normalize`. ``exclude_objects``: objects to
-    look for existing records (default ``object_name`` first, then Lead / Contact).
+    rerun with the same input, object, org and ``out_dir`` resumes (see the module
+    docstring). ``normalize_options`` go to :func:`sfclean.normalize`. ``exclude_objects``:
+    objects to look for existing records (default ``object_name`` first, then Lead / Contact).
     ``progress(stage, done, total)`` is called during ``collect`` and ``load``.
 
-    Raises BudgetExceeded before anything is written to the org when the load would use too
-    much of the daily API allowance, and the errors of each stage.
+    Raises ConfigError / InputError for bad options or input (before the org is used), or
+    when ``out_dir`` holds an unfinished run of another input, object or org; BudgetExceeded
+    before the org is searched or written to when the run would use too much of the daily
+    API allowance; and the errors of each stage.
     """
     timings: dict[str, float] = {}
     calls: dict[str, int] = {}
-    clock = time.perf_counter()
     options = dict(normalize_options or {})
+    match_key = str(options.get("match_key", "email"))
     df, digest, input_info = _input(source)
-    conn = sf if isinstance(sf, Connection) else connect(sf=sf)
+    _check_options(df, api=api, strategy=strategy, batch_size=batch_size, api_reserve=api_reserve)
     objects = exclude_objects or tuple(dict.fromkeys((object_name, "Lead", "Contact")))
 
-    # 1. finish what an interrupted run started
+    # 1. normalize (offline)
+    clock = time.perf_counter()
+    nres = normalize(df, **options)
+    clean = nres.clean
+    timings["normalize"] = time.perf_counter() - clock
+    conn = sf if isinstance(sf, Connection) else connect(sf=sf)
+
+    # 2. the journal
     journal: Journal | None = None
-    resolved: dict[int, Outcome] = {}
-    collected_jobs = 0
     if not dry_run:
         journal = journal_cls.open(
             out_dir,
@@ -231,7 +330,34 @@ def run(
             org_id=conn.org_id,
             instance_url=conn.instance_url,
         )
-        if journal.pending_jobs():
+        if not journal.resumed:
+            _forget_outputs(out_dir)
+    pending = journal.pending_jobs() if journal is not None else []
+    known = journal.outcomes() if journal is not None else {}
+
+    # 3. budget: every stage still to come, before the org is searched or written to
+    start = conn.api_calls
+    maybe = clean.loc[[r for r in clean.index if r not in known]]
+    plan = estimate_run(
+        conn,
+        keys=_lookup_keys(maybe, nres.columns.email, match_key),
+        objects=objects,
+        strategy=strategy,
+        match_key=match_key,
+        load_rows=len(maybe),
+        api=api,
+        batch_size=batch_size,
+        pending_jobs=pending,
+    )
+    budget = _budget(conn, plan, dry_run=dry_run, reserve=api_reserve)
+    calls["budget"] = conn.api_calls - start
+
+    # 4. finish what an interrupted run started
+    clock = time.perf_counter()
+    resolved: dict[int, Outcome] = {}
+    collected_jobs = 0
+    if journal is not None:
+        if pending:
             start = conn.api_calls
             collected_jobs = collect_journaled(
                 conn,
@@ -244,38 +370,18 @@ def run(
         resolved = {r: Outcome.from_list(o) for r, o in journal.outcomes().items()}
     timings["collect"] = time.perf_counter() - clock
 
-    # 2-3. normalize, drop resolved rows
+    # 5. drop resolved rows, exclude
     clock = time.perf_counter()
-    nres = normalize(df, **options)
-    clean = nres.clean
     todo = clean.loc[[r for r in clean.index if r not in resolved]]
     rejected = nres.rejected[~nres.rejected["sfclean_row"].isin(list(resolved))]
-    timings["normalize"] = time.perf_counter() - clock
-
-    # 4. exclude
-    clock = time.perf_counter()
     start = conn.api_calls
     ex = _exclude(todo, conn, objects=objects, strategy=strategy, nres=nres, options=options)
     calls["exclude"] = conn.api_calls - start
     timings["exclude"] = time.perf_counter() - clock
 
-    # 5. budget
-    to_load = ex.kept
-    estimate = estimate_load_calls(len(to_load), api=api, batch_size=batch_size)
-    budget: dict[str, Any] = {"estimate": estimate}
-    start = conn.api_calls
-    if estimate:
-        size = min(batch_size, 10_000) if api == "bulk" else batch_size
-        batches = 0 if api == "rest" else -(-len(to_load) // size)
-        try:
-            budget = check_budget(conn, estimate, reserve=api_reserve, bulk_batches=batches)
-        except BudgetExceeded as exc:
-            if not dry_run:
-                raise
-            budget = {"estimate": estimate, "exceeded": str(exc)}
-    calls["budget"] = conn.api_calls - start
-
     # 6. load
+    to_load = ex.kept
+    load_estimate = estimate_load_calls(len(to_load), api=api, batch_size=batch_size)
     clock = time.perf_counter()
     load_summary: dict[str, Any] = {"rows_loaded": 0, "rows_failed": 0, "api_calls": 0}
     if dry_run:
@@ -309,16 +415,23 @@ def run(
         "loaded": len(loaded),
         "failed": len(failed),
     }
+    groups: dict[str, Any] = {
+        "rejected": rejected["sfclean_row"],
+        "excluded": ex.excluded["sfclean_row"],
+        "loaded": loaded.index,
+        "failed": failed["sfclean_row"],
+    }
     if dry_run:
         counts["clean"] = len(to_load)
-    accounted = sum(v for k, v in counts.items() if k != "in")
+        groups["clean"] = to_load.index
     report: dict[str, Any] = {
         "input": {**input_info, "sha256": digest},
         "object": object_name,
         "api": api,
         "dry_run": dry_run,
+        "org": {"id": conn.org_id, "instance_url": conn.instance_url},
         "rows": counts,
-        "conservation": {"ok": accounted == counts["in"], "accounted": accounted},
+        "conservation": _conservation(nres, groups, counts["in"]),
         "failed_reasons": {
             str(k): int(v) for k, v in failed["sfclean_reason"].value_counts(sort=True).items()
         },
@@ -333,8 +446,9 @@ def run(
             "load": load_summary,
         },
         "strategy": ex.strategy,
+        "estimate": {k: int(plan[k]) for k in ("collect", "exclude", "load", "total")},
         "api_calls": {**calls, "total": sum(calls.values())},
-        "load_estimate": estimate,
+        "load_estimate": load_estimate,
         "timings": {k: round(v, 3) for k, v in timings.items()},
         "files": list(OUTPUT_FILES),
     }

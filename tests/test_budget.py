@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import sfclean
-from sfclean.budget import check_budget
+from sfclean.budget import check_budget, estimate_run
 from sfclean.errors import BudgetExceeded, ConfigError, OrgError
 from sfclean.localorg import LocalOrg
 
@@ -132,3 +132,41 @@ def test_a_reserve_outside_zero_to_one_is_a_config_error(
 ) -> None:
     with _connect(localorg) as conn, pytest.raises(ConfigError, match="--api-reserve"):
         check_budget(conn, 1, reserve=reserve)
+
+
+@pytest.mark.parametrize(
+    ("keys", "strategy", "match_key", "exclude", "reads"),
+    [
+        ([], "auto", "email", 0, 0),  # nothing to look up: no call, not even the counts
+        (["a@example.com", "b@example.com"], "auto", "email", 1 + 1, 1),  # counts + 1 Composite
+        (["a@example.com"], "query", "email", 1, 1),
+        (["a@example.com"], "extract", "email", 2 * (1 + 2 + 1), 1),  # per object: job, polls, page
+        (["a@example.com"], "auto", "provider", 2 * (1 + 2 + 1), 1),
+    ],
+)
+def test_the_run_estimate_prices_every_stage(
+    localorg: LocalOrg,
+    keys: list[str],
+    strategy: str,
+    match_key: str,
+    exclude: int,
+    reads: int,
+) -> None:
+    with _connect(localorg) as conn:
+        before = localorg.api_calls
+        plan = estimate_run(
+            conn,
+            keys=keys,
+            objects=("Lead", "Contact"),
+            strategy=strategy,
+            match_key=match_key,
+            load_rows=25_000,
+            api="bulk",
+            pending_jobs=[{"api": "bulk", "closed": True, "batches": [{"collected": False}]}],
+        )
+        assert localorg.api_calls - before == reads
+    assert plan["exclude"] == exclude
+    assert plan["load"] == 1 + 3 + 2 * 3
+    assert plan["collect"] == 2
+    assert plan["bulk_batches"] == 3
+    assert plan["total"] == plan["collect"] + plan["exclude"] + plan["load"]

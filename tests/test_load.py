@@ -19,6 +19,7 @@ import sfclean
 import sfclean.salesforce
 from sfclean.errors import AuthError, ConfigError, LoadTimeout
 from sfclean.load import LoadResult, estimate_load_calls, load
+from sfclean.loadjobs import estimate_collect_calls
 from sfclean.localorg.server import LocalOrg
 from sfclean.localorg.testing import SMALL_SEED
 from sfclean.salesforce import chunk_records
@@ -335,3 +336,25 @@ def test_the_salesforce_package_exports_what_the_stages_use() -> None:
     for name in exported:
         assert getattr(sfclean.salesforce, name) is not None
         assert name in (sfclean.salesforce.__doc__ or ""), f"{name} is not documented"
+
+
+def _job(api: str, closed: bool, *collected: bool) -> dict[str, Any]:
+    batches = [{"batch_id": f"b{i}", "rows": [i], "collected": c} for i, c in enumerate(collected)]
+    return {"job_id": "j", "api": api, "closed": closed, "batches": batches}
+
+
+@pytest.mark.parametrize(
+    ("jobs", "calls"),
+    [
+        ([], 0),
+        ([_job("bulk", False)], 2),  # poll, close
+        ([_job("bulk", False, False, False)], 4),  # poll, close, 2 results
+        ([_job("bulk", True, True, False)], 2),  # poll, 1 result
+        ([_job("bulk2", False, False)], 4),  # status, poll, 2 result files
+        ([_job("bulk2", False)], 2),  # status, abort
+        ([_job("rest", False, False)], 0),  # an unanswered call is not read again
+        ([_job("bulk", True, False), _job("bulk2", True, False)], 2 + 4),
+    ],
+)
+def test_collect_estimate(jobs: list[dict[str, Any]], calls: int) -> None:
+    assert estimate_collect_calls(jobs) == calls

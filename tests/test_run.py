@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sfclean
-from sfclean.errors import BudgetExceeded, ConfigError
+from sfclean.errors import BudgetExceeded, ConfigError, InputError
 from sfclean.journal import Journal
 from sfclean.localorg.ids import IdFactory
 from sfclean.localorg.server import LocalOrg
@@ -161,6 +161,72 @@ def test_budget_refuses_before_any_write(localorg: LocalOrg, tmp_path: Path) -> 
     assert not inserts(localorg.requests[before:])
 
 
+def lookups(requests: list[Any]) -> list[Any]:
+    """Requests that search the org's records: queries, Composite calls, Bulk query jobs."""
+    return [
+        r
+        for r in requests
+        if "/query" in r.path or r.path.endswith("/composite") or "/jobs/query" in r.path
+    ]
+
+
+@pytest.mark.parametrize("strategy", ["auto", "query", "extract"])
+def test_the_budget_is_checked_before_the_org_is_searched(
+    localorg_factory: Callable[..., LocalOrg], tmp_path: Path, strategy: str
+) -> None:
+    org = localorg_factory(NO_RULES)
+    conn = connect(org)
+    # 8 calls left: the record counts and limits/ reads take 2; the lookup and the load of
+    # 4 rows (describe, job, 1 batch, close, poll, results = 6) need more than the other 6
+    org.faults.set_api_limit(org.api_calls + 8)
+    before = len(org.requests)
+    with pytest.raises(BudgetExceeded, match="API calls"):
+        run(
+            write_input(tmp_path, 4),
+            conn,
+            object_name="Lead",
+            out_dir=tmp_path / "out",
+            strategy=strategy,
+            api_reserve=0.0,
+        )
+    seen = org.requests[before:]
+    assert not lookups(seen)
+    assert not inserts(seen)
+    assert [r.path.rstrip("/").rsplit("/", 1)[-1] for r in seen] == ["recordCount", "limits"]
+
+
+def test_the_report_sets_the_estimate_beside_the_calls_spent(
+    localorg: LocalOrg, tmp_path: Path
+) -> None:
+    conn = connect(localorg)
+    result = run(write_input(tmp_path, 4), conn, object_name="Lead", out_dir=tmp_path / "out")
+    estimate, spent = result.report["estimate"], result.report["api_calls"]
+    assert estimate == {"collect": 0, "exclude": 2, "load": 6, "total": 8}
+    assert (spent["exclude"], spent["load"], spent["budget"]) == (2, 6, 2)
+    budget = result.report["stages"]["budget"]
+    assert budget["estimate"] == 8 and budget["available"] >= 8
+
+
+def test_a_budget_that_fits_only_the_lookup_still_allows_a_dry_run(
+    localorg_factory: Callable[..., LocalOrg], tmp_path: Path
+) -> None:
+    org = localorg_factory(NO_RULES)
+    conn = connect(org)
+    org.faults.set_api_limit(org.api_calls + 6)  # counts + limits + lookup (2) fit; a load not
+    result = run(
+        write_input(tmp_path, 4),
+        conn,
+        object_name="Lead",
+        out_dir=tmp_path / "out",
+        dry_run=True,
+        api_reserve=0.0,
+    )
+    budget = result.report["stages"]["budget"]
+    assert budget["estimate"] == 2
+    assert budget["exceeded"].startswith("a real run would need about 8 API calls but only ")
+    assert result.report["rows"]["clean"] == 4
+
+
 def test_a_completed_run_reruns_without_writing(localorg: LocalOrg, tmp_path: Path) -> None:
     conn = connect(localorg)
     source, out = write_input(tmp_path, 4), tmp_path / "out"
@@ -242,6 +308,50 @@ def test_an_unfinished_run_against_another_org_is_refused(
     finished = run(source, conn_a, **options)  # the org that started it can finish it
     assert finished.report["resumed"] is True
     assert finished.report["rows"]["loaded"] == 3
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "error", "message"),
+    [
+        ("api", "bulk3", ConfigError, "api must be one of"),
+        ("strategy", "fastest", ConfigError, "strategy must be"),
+        ("batch_size", 0, ConfigError, "batch_size must be"),
+        ("api_reserve", 1.0, ConfigError, "--api-reserve"),
+        ("column", "Id", InputError, "column Id is reserved"),
+    ],
+)
+def test_bad_options_stop_the_run_before_the_org_is_used(
+    localorg: LocalOrg, tmp_path: Path, option: str, value: Any, error: type, message: str
+) -> None:
+    conn = connect(localorg)
+    extra = [{"LastName": "X", "Company": "C", "Email": "x@example.com", "Id": ""}]
+    source = write_input(tmp_path, 2, extra=extra if option == "column" else None)
+    options = {} if option == "column" else {option: value}
+    before = len(localorg.requests)
+    with pytest.raises(error, match=message):
+        run(source, conn, object_name="Lead", out_dir=tmp_path / "out", **options)
+    assert localorg.requests[before:] == []
+    assert not (tmp_path / "out" / "run.json").exists()
+
+
+def test_a_new_run_that_fails_leaves_no_report_of_the_previous_one(
+    localorg_factory: Callable[..., LocalOrg], tmp_path: Path
+) -> None:
+    org = localorg_factory(NO_RULES)
+    conn, out = connect(org), tmp_path / "out"
+    run(write_input(tmp_path, 2), conn, object_name="Lead", out_dir=out)
+    assert (out / "report.json").exists()
+    other = tmp_path / "other.csv"
+    pd.DataFrame([{"LastName": "O", "Company": "C", "Email": "o@example.com"}]).to_csv(
+        other, index=False
+    )
+    with pytest.raises(Crash):
+        run(other, conn, object_name="Lead", out_dir=out, journal_cls=crashing("job_started"))
+    assert not (out / "report.json").exists()  # the old report does not pass for this run
+    result = run(other, conn, object_name="Lead", out_dir=out)
+    report = json.loads((out / "report.json").read_text())
+    assert report["input"]["sha256"] == result.report["input"]["sha256"]
+    assert report["rows"]["loaded"] == 1
 
 
 def test_run_stops_same_file_duplicates_that_load_alone_lets_in(
