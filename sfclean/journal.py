@@ -95,7 +95,9 @@ class Journal:
         of the same org when their org Ids match (15-character form), or, when either lacks
         an Id, their instance URLs do. An unfinished journal with jobs of another input,
         object or org is not overwritten (its jobs may still hold rows): ConfigError. A
-        completed one (or one that never started a job) is replaced by a new journal.
+        completed one (or one that never started a job) is replaced by a new journal, on disk
+        at its first event: until then ``run.json`` is left as it was, so a run that stops
+        before it writes anything to the org leaves ``out_dir`` untouched.
         """
         path = Path(out_dir) / JOURNAL_FILE
         org = {"id": org_id or None, "instance_url": _url(instance_url)}
@@ -136,9 +138,7 @@ class Journal:
             "resumed": 0,
             "jobs": [],
         }
-        journal = cls(path, data, resumed=False)
-        journal._write()
-        return journal
+        return cls(path, data, resumed=False)
 
     @classmethod
     def _resume(cls, path: Path, old: dict[str, Any], org: dict[str, Any]) -> Journal:

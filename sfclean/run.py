@@ -6,9 +6,8 @@ Order on every start (the order is what makes a rerun after a crash safe):
    before the org is used at all).
 2. open ``out_dir/run.json`` (not under ``dry_run``): it is resumed when it belongs to the same
    input (sha256), object and org (Id from ``userinfo``, and instance URL); an unfinished one
-   of another input, object or org stops the run (ConfigError). A new journal removes the
-   ``report.json`` of whatever run wrote ``out_dir`` before, so the directory never looks
-   finished while this run is not.
+   of another input, object or org stops the run (ConfigError). A new journal replaces the
+   old file at its first event (a run refused before the load leaves ``out_dir`` as it was).
 3. budget: estimate the calls of every stage still to come (collecting the journal's jobs,
    the exclude lookup from the objects' record counts, the load of every row not yet
    resolved), read ``limits/`` and refuse (BudgetExceeded) when the estimate exceeds the
@@ -21,7 +20,9 @@ Order on every start (the order is what makes a rerun after a crash safe):
 5. exclude the other clean rows: rows whose email exists in the org are held back. This also
    catches records an interrupted run created but never journaled (a batch posted just
    before a crash).
-6. load the rest, journaling every job and batch as it is created.
+6. load the rest, journaling every job and batch as it is created. A new run first removes
+   the ``report.json`` of whatever run wrote ``out_dir`` before, so the directory never looks
+   finished while this run is not.
 7. write ``rejected.csv``, ``findings.csv``, ``clean.csv``, ``excluded.csv``,
    ``excluded_updates.csv``, ``loaded.csv``, ``failed.csv`` and ``report.json`` atomically,
    ``report.json`` last; then mark the journal completed.
@@ -330,8 +331,6 @@ def run(
             org_id=conn.org_id,
             instance_url=conn.instance_url,
         )
-        if not journal.resumed:
-            _forget_outputs(out_dir)
     pending = journal.pending_jobs() if journal is not None else []
     known = journal.outcomes() if journal is not None else {}
 
@@ -379,7 +378,9 @@ def run(
     calls["exclude"] = conn.api_calls - start
     timings["exclude"] = time.perf_counter() - clock
 
-    # 6. load
+    # 6. load (a new run's first write to out_dir: the last run's report no longer holds)
+    if journal is not None and not journal.resumed:
+        _forget_outputs(out_dir)
     to_load = ex.kept
     load_estimate = estimate_load_calls(len(to_load), api=api, batch_size=batch_size)
     clock = time.perf_counter()

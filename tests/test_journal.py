@@ -153,10 +153,12 @@ def test_a_journal_of_another_org_is_never_resumed(
     journal = _open(tmp_path, org=new_org)
     assert journal.resumed is (outcome == "resumed")
     assert journal.outcomes() == ({2: [2, "00Q1", "", "", ""]} if outcome == "resumed" else {})
-    on_disk = json.loads((tmp_path / JOURNAL_FILE).read_text())
     if outcome == "fresh":
+        assert json.loads((tmp_path / JOURNAL_FILE).read_text()) == old.data  # until an event
+        journal.job_started("750B", "bulk")
+        on_disk = json.loads((tmp_path / JOURNAL_FILE).read_text())
         assert on_disk["org"] == {"id": new_org[0], "instance_url": new_org[1]}
-        assert on_disk["jobs"] == []
+        assert [j["job_id"] for j in on_disk["jobs"]] == ["750B"]
 
 
 def test_the_refusal_names_the_journals_org(tmp_path: Path) -> None:
