@@ -12,18 +12,23 @@ way of logging in (``--target-org``, ``--username``, ``--instance-url``/``--acce
 environment variables that belong to another way are ignored, so a stray ``SF_USERNAME``
 does not clash with ``--target-org``. Environment variables alone that describe two ways of
 logging in are a ConfigError naming them.
+
+The Salesforce clients are imported inside :func:`open_connection`, so that importing the CLI
+stays fast for commands that never log in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from sfclean.errors import ConfigError
-from sfclean.salesforce import Connection, connect
+
+if TYPE_CHECKING:
+    from sfclean.salesforce import Connection
 
 __all__ = ["CONNECTION_PARAMS", "connection_options", "open_connection"]
 
@@ -161,6 +166,8 @@ def open_connection(**options: Any) -> Connection:
     Raises ConfigError (missing or conflicting options), AuthError, ConnectionFailed or
     ApiError, each one line without secrets.
     """
+    from sfclean.salesforce import connect
+
     values = {name: options.get(name) for name in CONNECTION_PARAMS}
     values = _choose_mode(values)
     return connect(

@@ -5,20 +5,25 @@
 region, phone policy, match key, junk switches). :func:`read_input` and
 :func:`normalize_kwargs` turn their values into ``read_csv`` and ``normalize`` arguments, so
 both commands read and clean a file the same way.
+
+pandas and the cleaners are imported inside the functions that use them, so that importing
+the CLI (``sfclean --help``, ``sfclean localorg serve``) stays fast.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
-import pandas as pd
 
-from sfclean.cleaners.junk import JunkPolicy
 from sfclean.errors import ConfigError
-from sfclean.io import columns_for_fields, read_csv, read_sdl_mapping
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sfclean.cleaners.junk import JunkPolicy
 
 __all__ = [
     "INPUT_PARAMS",
@@ -150,6 +155,8 @@ def normalize_options(func: F) -> F:
 
 def read_input(path: Path, *, encoding: str | None, delimiter: str | None) -> pd.DataFrame:
     """Read INPUT.csv with :func:`sfclean.read_csv` (every cell as text)."""
+    from sfclean.io import read_csv
+
     return read_csv(path, encoding=encoding, delimiter=_unescape_delimiter(delimiter))
 
 
@@ -187,6 +194,8 @@ def _junk_policy(keep_reasons: tuple[str, ...], allowed: tuple[str, ...]) -> Jun
     An address goes to every allow list, a domain (has a dot) to the disposable list, a bare
     local part to the no-reply and role lists.
     """
+    from sfclean.cleaners.junk import JunkPolicy
+
     addresses = [a for a in allowed if "@" in a]
     domains = [a for a in allowed if "@" not in a and "." in a]
     locals_ = [a for a in allowed if "@" not in a and "." not in a]
@@ -214,6 +223,8 @@ def _apply_mapping(
     country_column: str | None,
 ) -> tuple[str | None, tuple[str, ...], str | None]:
     """Fill the column options the user did not give from a Data Loader mapping."""
+    from sfclean.io import columns_for_fields, read_sdl_mapping
+
     mapping = read_sdl_mapping(mapping_path)
     columns = [str(c) for c in df.columns]
     if email_column is None:

@@ -4,7 +4,8 @@ Starts :class:`sfclean.localorg.LocalOrg` seeded from ``sample_data/org/`` (Lead
 Contacts, Lead duplicate rules that only Report, so the API saves duplicates silently, and an
 integration user), logs in exactly as against a real org (``sfclean.connect`` with an
 instance URL, an access token and the org's CA bundle), runs :func:`sfclean.run` on
-``sample_data/leads.csv`` into Lead, prints the report and stops the org.
+``sample_data/leads.csv`` into Lead, prints the report and stops the org. The pipeline and
+the local org are imported inside the command, so that importing the CLI stays fast.
 """
 
 from __future__ import annotations
@@ -21,9 +22,6 @@ from sfclean.cli._options import read_input
 from sfclean.cli.group import cli
 from sfclean.cli.run import echo_result, progress_printer
 from sfclean.errors import ConfigError
-from sfclean.journal import JOURNAL_FILE
-from sfclean.run import run
-from sfclean.salesforce import connect
 
 __all__ = ["demo_command", "sample_data_dir"]
 
@@ -62,7 +60,10 @@ def demo_command(out_dir: Path, keep_running: bool, as_json: bool) -> None:
     The demo org's own duplicate rules let existing people in again silently; sfclean holds
     them back (excluded.csv) and loads only the new ones. Needs no credentials and no network.
     """
+    from sfclean.journal import JOURNAL_FILE
     from sfclean.localorg.server import LocalOrg
+    from sfclean.run import run
+    from sfclean.salesforce import connect
 
     data = sample_data_dir()
     df = read_input(data / "leads.csv", encoding=None, delimiter=None)

@@ -2,7 +2,8 @@
 
 A thin shell over the library: :func:`sfclean.read_csv` -> :func:`sfclean.normalize` ->
 :func:`sfclean.io.write_normalize_outputs`. Exit 0 when the stage ran (held-back rows are not
-errors), 1 when it could not run, 2 for usage errors.
+errors), 1 when it could not run, 2 for usage errors. The library (and pandas) is imported
+inside the command, so that importing the CLI stays fast.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ import click
 from sfclean.cli._errors import reports_errors
 from sfclean.cli._options import normalize_kwargs, normalize_options, read_input
 from sfclean.cli.group import cli
-from sfclean.io import write_normalize_outputs
-from sfclean.normalize import normalize
 
 __all__ = ["normalize_command"]
 
@@ -48,6 +47,9 @@ def normalize_command(
     invalid, no-reply, role or disposable email, and repeats of an earlier row's email, are
     held back in rejected.csv with a reason. Nothing is sent anywhere.
     """
+    from sfclean.io import write_normalize_outputs
+    from sfclean.normalize import normalize
+
     df = read_input(input_csv, encoding=encoding, delimiter=delimiter)
     result = normalize(df, **normalize_kwargs(df, **options))
     paths = write_normalize_outputs(result, out_dir, source=df.attrs.get("sfclean"))

@@ -5,6 +5,8 @@ in with the shared connection options, runs the pipeline into ``--out`` and prin
 report on stderr (or the JSON report on stdout with ``--json``). Exit 0 when the pipeline
 ran (held-back and failed rows are outcomes, not errors), 1 when it could not run (one
 ``Error: ...`` line), 2 for usage errors. Rerunning the same command after a crash resumes.
+The pipeline (pandas, the Salesforce clients) is imported inside the command, so that
+importing the CLI stays fast.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -21,7 +23,9 @@ from sfclean.cli._connection import CONNECTION_PARAMS, connection_options, open_
 from sfclean.cli._errors import reports_errors
 from sfclean.cli._options import NORMALIZE_PARAMS, normalize_kwargs, normalize_options, read_input
 from sfclean.cli.group import cli
-from sfclean.run import RunResult, run
+
+if TYPE_CHECKING:
+    from sfclean.run import RunResult
 
 __all__ = ["echo_result", "progress_printer", "run_command"]
 
@@ -97,6 +101,8 @@ def run_command(
     loaded.csv (with its new Id) or failed.csv (with Salesforce's code and message), or in
     clean.csv under --dry-run. Rows go in with the duplicate-rule header allowSave=false.
     """
+    from sfclean.run import run
+
     df = read_input(input_csv, encoding=encoding, delimiter=delimiter)
     normalize_options_ = normalize_kwargs(df, **{k: options[k] for k in NORMALIZE_PARAMS})
     with open_connection(**{k: options[k] for k in CONNECTION_PARAMS}) as conn:
