@@ -95,9 +95,9 @@ class Journal:
         of the same org when their org Ids match (15-character form), or, when either lacks
         an Id, their instance URLs do. An unfinished journal with jobs of another input,
         object or org is not overwritten (its jobs may still hold rows): ConfigError. A
-        completed one (or one that never started a job) is replaced by a new journal, on disk
-        at its first event: until then ``run.json`` is left as it was, so a run that stops
-        before it writes anything to the org leaves ``out_dir`` untouched.
+        completed one (or one that never started a job) is replaced by a new journal. Either
+        way the file changes at the first event: until then ``run.json`` is left as it was,
+        so a run that stops before it writes anything to the org leaves ``out_dir`` untouched.
         """
         path = Path(out_dir) / JOURNAL_FILE
         org = {"id": org_id or None, "instance_url": _url(instance_url)}
@@ -142,15 +142,14 @@ class Journal:
 
     @classmethod
     def _resume(cls, path: Path, old: dict[str, Any], org: dict[str, Any]) -> Journal:
-        """Reopen ``old``: running again (new jobs may follow), the org's Id filled in."""
+        """Reopen ``old``: running again (new jobs may follow), the org's Id filled in; on disk
+        at the next event."""
         known = dict(old.get("org") or {})
         old["org"] = {k: known.get(k) or org.get(k) for k in ("id", "instance_url")}
         old["resumed"] = int(old.get("resumed", 0)) + 1
         old["status"] = "running"
         old.pop("finished", None)
-        journal = cls(path, old, resumed=True)
-        journal._write()
-        return journal
+        return cls(path, old, resumed=True)
 
     @staticmethod
     def _read(path: Path) -> dict[str, Any] | None:

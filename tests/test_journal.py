@@ -173,9 +173,10 @@ def test_a_resumed_completed_journal_is_running_until_completed_again(tmp_path: 
     first.job_started("750A", "bulk")
     first.completed()
     again = _open(tmp_path)
+    assert json.loads((tmp_path / JOURNAL_FILE).read_text()) == first.data  # until an event
+    again.job_started("750B", "bulk")  # a crash now must leave an unfinished journal
     on_disk = json.loads((tmp_path / JOURNAL_FILE).read_text())
-    assert (on_disk["status"], "finished" in on_disk) == ("running", False)
-    again.job_started("750B", "bulk")  # a crash here must leave an unfinished journal
+    assert (on_disk["status"], "finished" in on_disk, on_disk["resumed"]) == ("running", False, 1)
     with pytest.raises(ConfigError, match="unfinished run of another input"):
         _open(tmp_path, "b" * 64)
     again.completed()

@@ -354,12 +354,15 @@ def test_a_new_run_that_fails_leaves_no_report_of_the_previous_one(
     assert report["rows"]["loaded"] == 1
 
 
+@pytest.mark.parametrize("same_input", [True, False])
 def test_a_refused_run_leaves_the_out_directory_as_it_was(
-    localorg_factory: Callable[..., LocalOrg], tmp_path: Path
+    localorg_factory: Callable[..., LocalOrg], tmp_path: Path, same_input: bool
 ) -> None:
     org = localorg_factory(NO_RULES)
     conn, out = connect(org), tmp_path / "out"
-    run(write_input(tmp_path, 2), conn, object_name="Lead", out_dir=out)
+    in_org = {"LastName": "Curie", "Company": "R", "Email": "marie@example.com"}
+    source = write_input(tmp_path, 2, extra=[in_org])  # a rerun looks the excluded row up again
+    run(source, conn, object_name="Lead", out_dir=out)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     other = tmp_path / "other.csv"
     pd.DataFrame([{"LastName": "O", "Company": "C", "Email": "o@example.com"}]).to_csv(
@@ -367,7 +370,7 @@ def test_a_refused_run_leaves_the_out_directory_as_it_was(
     )
     org.faults.set_api_limit(org.api_calls + 3)
     with pytest.raises(BudgetExceeded):
-        run(other, conn, object_name="Lead", out_dir=out, api_reserve=0.0)
+        run(source if same_input else other, conn, object_name="Lead", out_dir=out, api_reserve=0.0)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
