@@ -120,6 +120,26 @@ def _job(ctx: Ctx, job_id: str, kind: str) -> Job2:
     return job
 
 
+def _job_list(ctx: Ctx, kind: str) -> Response:
+    """GET on ``jobs/ingest`` or ``jobs/query``: every job of that kind, in one page."""
+    jobs = [_info(j, full=False) for j in ctx.org.bulk.jobs2.values() if j.kind == kind]
+    return json_response({"done": True, "records": jobs, "nextRecordsUrl": None})
+
+
+def _job_body(ctx: Ctx) -> dict[str, Any]:
+    """The JSON object of a job-creating POST."""
+    body = ctx.json_body()
+    if not isinstance(body, dict):
+        raise SfFault("JSON_PARSER_ERROR", "Expected a JSON object")
+    return body
+
+
+def _delete_job(ctx: Ctx, job_id: str) -> Response:
+    with ctx.org.bulk.lock:
+        ctx.org.bulk.jobs2.pop(job_id, None)
+    return Response(status=204)
+
+
 def _job_options(ctx: Ctx, body: dict[str, Any]) -> tuple[str, str]:
     delimiter = str(body.get("columnDelimiter") or "COMMA")
     line_ending = str(body.get("lineEnding") or "LF")
@@ -135,11 +155,8 @@ def ingest_jobs(ctx: Ctx) -> Response:
     """POST creates an ingest job; GET lists them."""
     bulk = ctx.org.bulk
     if ctx.request.method == "GET":
-        jobs = [_info(j, full=False) for j in bulk.jobs2.values() if j.kind == "ingest"]
-        return json_response({"done": True, "records": jobs, "nextRecordsUrl": None})
-    body = ctx.json_body()
-    if not isinstance(body, dict):
-        raise SfFault("JSON_PARSER_ERROR", "Expected a JSON object")
+        return _job_list(ctx, "ingest")
+    body = _job_body(ctx)
     operation = str(body.get("operation") or "")
     if operation not in INGEST_OPERATIONS:
         raise SfFault("INVALIDJOB", f"Invalid operation: {operation}")
@@ -172,9 +189,7 @@ def ingest_job(ctx: Ctx, job_id: str) -> Response:
     job = _job(ctx, job_id, "ingest")
     bulk = ctx.org.bulk
     if ctx.request.method == "DELETE":
-        with bulk.lock:
-            bulk.jobs2.pop(job_id, None)
-        return Response(status=204)
+        return _delete_job(ctx, job_id)
     if ctx.request.method == "PATCH":
         body = ctx.json_body()
         state = str(body.get("state") if isinstance(body, dict) else "")
@@ -182,7 +197,7 @@ def ingest_job(ctx: Ctx, job_id: str) -> Response:
             if state == "UploadComplete" and job.state == "Open":
                 job.state = "UploadComplete"
                 bulk.batches_today += 1
-                bulk.submit(lambda: _finally_done(job, _process_ingest, ctx.org))
+                bulk.submit(lambda: _run_job(ctx.org, job, _process_ingest))
             elif state == "Aborted" and job.state in ("Open", "UploadComplete", "InProgress"):
                 job.state = "Aborted"
             else:
@@ -198,9 +213,21 @@ def ingest_job(ctx: Ctx, job_id: str) -> Response:
     return json_response(_info(job, full=True))
 
 
-def _finally_done(job: Job2, task: Any, org: Any) -> None:
+def _run_job(org: Any, job: Job2, task: Any) -> None:
+    """Run ``task(org, job)`` on the Bulk worker: InProgress first (unless Aborted meanwhile),
+    the processing time and modstamp after, Failed if it raises; ``job.done`` set in any case.
+    """
     try:
+        bulk = org.bulk
+        bulk.pause()
+        if job.state == "Aborted":
+            return
+        job.state, job.modstamp = "InProgress", now_stamp()
+        started = time.monotonic()
+        bulk.pause()
         task(org, job)
+        job.processing_ms = int((time.monotonic() - started) * 1000)
+        job.modstamp = now_stamp()
     except Exception:
         job.state, job.error_message = "Failed", INTERNAL_FAILURE  # never left InProgress
         job.modstamp = now_stamp()
@@ -220,13 +247,6 @@ def upload(ctx: Ctx, job_id: str) -> Response:
 
 
 def _process_ingest(org: Any, job: Job2) -> None:
-    bulk = org.bulk
-    bulk.pause()
-    if job.state == "Aborted":
-        return
-    job.state, job.modstamp = "InProgress", now_stamp()
-    started = time.monotonic()
-    bulk.pause()
     delimiter = DELIMITERS[job.delimiter]
     for data in job.uploads:
         try:
@@ -265,8 +285,6 @@ def _process_ingest(org: Any, job: Job2) -> None:
             job.results.extend(results)
         if job.state == "InProgress":
             job.state = "JobComplete"
-    job.processing_ms = int((time.monotonic() - started) * 1000)
-    job.modstamp = now_stamp()
 
 
 def _result_csv(job: Job2, header: list[str], rows: list[list[str]]) -> Response:
@@ -311,11 +329,8 @@ def query_jobs(ctx: Ctx) -> Response:
     """POST creates a query job (the query is checked at once); GET lists them."""
     bulk = ctx.org.bulk
     if ctx.request.method == "GET":
-        jobs = [_info(j, full=False) for j in bulk.jobs2.values() if j.kind == "query"]
-        return json_response({"done": True, "records": jobs, "nextRecordsUrl": None})
-    body = ctx.json_body()
-    if not isinstance(body, dict):
-        raise SfFault("JSON_PARSER_ERROR", "Expected a JSON object")
+        return _job_list(ctx, "query")
+    body = _job_body(ctx)
     operation = str(body.get("operation") or "query")
     if operation not in ("query", "queryAll"):
         raise SfFault("INVALIDJOB", f"Invalid operation: {operation}")
@@ -347,19 +362,12 @@ def query_jobs(ctx: Ctx) -> Response:
         bulk.jobs2[job.id] = job
         bulk.query_jobs_today += 1
     response = json_response(_info(job, full=False))
-    bulk.submit(lambda: _finally_done(job, _process_query, ctx.org))
+    bulk.submit(lambda: _run_job(ctx.org, job, _process_query))
     bulk.settle(job.done)
     return response
 
 
 def _process_query(org: Any, job: Job2) -> None:
-    bulk = org.bulk
-    bulk.pause()
-    if job.state == "Aborted":
-        return
-    job.state, job.modstamp = "InProgress", now_stamp()
-    started = time.monotonic()
-    bulk.pause()
     failure = org.faults.take_batch_failure()
     if failure:
         job.state, job.error_message = "Failed", failure
@@ -369,17 +377,13 @@ def _process_query(org: Any, job: Job2) -> None:
         job.query_fields = list(job.cursor.fields)
         job.state = "JobComplete"
     job.cursor = None
-    job.processing_ms = int((time.monotonic() - started) * 1000)
-    job.modstamp = now_stamp()
 
 
 def query_job(ctx: Ctx, job_id: str) -> Response:
     """GET job info; PATCH state Aborted; DELETE the job."""
     job = _job(ctx, job_id, "query")
     if ctx.request.method == "DELETE":
-        with ctx.org.bulk.lock:
-            ctx.org.bulk.jobs2.pop(job_id, None)
-        return Response(status=204)
+        return _delete_job(ctx, job_id)
     if ctx.request.method == "PATCH":
         body = ctx.json_body()
         if (
