@@ -189,21 +189,22 @@ class _Findings:
                 {c: pd.Series(dtype="int64" if c == "row" else "str") for c in FINDINGS_COLUMNS}
             )
         pos = np.concatenate(self.pos)
-        mask = keep[pos]
-        columns = np.concatenate(self.column)[mask]
+        rank = np.concatenate(self.rank)
+        selected = np.flatnonzero(keep[pos])
+        # one sort key: row first, then the column's place in the table (stable for ties)
+        order = selected[
+            np.argsort(pos[selected] * (len(self.order) + 1) + rank[selected], kind="stable")
+        ]
         frame = pd.DataFrame(
             {
-                "row": (pos[mask] + 2).astype("int64"),
-                "column": columns,
-                "code": np.concatenate(self.code)[mask],
-                "original": np.concatenate(self.original)[mask],
-                "normalized": np.concatenate(self.normalized)[mask],
-                "message": np.concatenate(self.message)[mask],
+                "row": (pos[order] + 2).astype("int64"),
+                "column": np.concatenate(self.column)[order],
+                "code": np.concatenate(self.code)[order],
+                "original": np.concatenate(self.original)[order],
+                "normalized": np.concatenate(self.normalized)[order],
+                "message": np.concatenate(self.message)[order],
             }
         )
-        rank = np.concatenate(self.rank)[mask]
-        sort = np.lexsort((rank, frame["row"].to_numpy()))
-        frame = frame.iloc[sort].reset_index(drop=True)
         return _as_str_columns(frame, FINDINGS_COLUMNS[1:])
 
 
@@ -488,28 +489,25 @@ def _clean_phone_column(
             batch = clean_phone_batch([value_list[v] for v in value_index[where].tolist()], region)
             for k, result in zip(where, batch, strict=True):
                 results[k] = result
-    values: list[str] = []
-    changes: list[tuple[Change, ...]] = []
-    bad = np.zeros(len(results), dtype=bool)
-    bad_detail = np.full(len(results), "", dtype=object)
-    change_cache: dict[tuple[str, ...], tuple[Change, ...]] = {}
-    for i, (value, status, codes, message) in enumerate(results):
-        change = change_cache.get(codes)
-        if change is None:
-            change = change_cache[codes] = tuple((c, _MESSAGES[c]) for c in codes)
-        if status == "ok" or status == "blank":
-            values.append(value)
-            changes.append(change)
-            continue
-        bad[i] = True
+    count = len(results)
+    values_t, statuses_t, codes_t, messages_t = (
+        zip(*results, strict=True) if count else ((), (), (), ())
+    )
+    values = list(values_t)
+    statuses = np.array(statuses_t, dtype=object)
+    bad = (statuses != "ok") & (statuses != "blank") if count else np.zeros(0, dtype=bool)
+    bad_detail = np.full(count, "", dtype=object)
+    change_of = {c: tuple((code, _MESSAGES[code]) for code in c) for c in set(codes_t)}
+    changes: list[tuple[Change, ...]] = [change_of[c] for c in codes_t]
+    for i in np.flatnonzero(bad).tolist():
+        status, message = statuses_t[i], messages_t[i]
         bad_detail[i] = f"{name}: {message}"
         code = "invalid-phone" if status == "invalid" else "phone-damaged"
         if invalid_phone == "keep":
-            values.append(value)
-            changes.append((*change, (code, f"{message}; value kept")))
+            changes[i] = (*changes[i], (code, f"{message}; value kept"))
         else:
-            values.append("")
-            changes.append(((code, f"{message}; value cleared"),))
+            values[i] = ""
+            changes[i] = ((code, f"{message}; value cleared"),)
     new = np.array(values, dtype=object)[inverse] if n else raw.copy()
     cleaned[name] = new
     findings.add_per_unique(name, inverse, changes, raw, new)
