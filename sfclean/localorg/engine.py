@@ -144,6 +144,55 @@ class Engine:
             api_version=api_version,
         )
 
+    def _save_checked(
+        self,
+        obj: SObjectType,
+        results: list[SaveResult | None],
+        valid: list[tuple[int, str | None, dict[str, Any], dict[str, Any]]],
+        *,
+        operation: str,
+        user_id: str,
+        duplicate_header: DuplicateHeader | None,
+        api: str,
+        all_or_none: bool,
+        api_version: str,
+        now: str,
+    ) -> list[SaveResult]:
+        """The end of an insert or update, after each record was validated on its own.
+
+        ``valid`` holds ``(index, id to report on failure, row to write, row the rules
+        check)``; ``results`` already holds the failed records' results. Runs the rules,
+        fails blocked rows, rolls back every row under ``all_or_none`` if any failed, else
+        writes the rest and records the rules' reports.
+        """
+        outcomes = self._run_rules(
+            obj,
+            [checked for _, _, _, checked in valid],
+            user_id=user_id,
+            duplicate_header=duplicate_header,
+            api=api,
+            operation=operation,
+            api_version=api_version,
+        )
+        saved = []
+        for (i, rid, written, checked), outcome in zip(valid, outcomes, strict=True):
+            if outcome is not None and outcome.block is not None:
+                results[i] = SaveResult(rid, False, False, [outcome.block])
+            else:
+                saved.append((i, rid, written, checked, outcome))
+        if all_or_none and len(saved) < len(results):
+            for i, rid, _, _, _ in saved:
+                results[i] = SaveResult(rid, False, False, [_ROLLED_BACK])
+            return [r for r in results if r is not None]
+        write = self.store.insert if operation == "insert" else self.store.update
+        write(obj.name, [written for _, _, written, _, _ in saved])
+        for i, _, written, _, _ in saved:
+            results[i] = SaveResult(written["Id"], True, operation == "insert")
+        reports = [(checked, o) for _, _, _, checked, o in saved if o is not None and o.report]
+        if reports and self.rules is not None:
+            self.rules.record_report(self.store, self.ids, reports, user_id=user_id, now=now)
+        return [r for r in results if r is not None]
+
     # --- saves -----------------------------------------------------------------------------
 
     def create(
@@ -167,7 +216,7 @@ class Engine:
             return [SaveResult(None, False, False, [err]) for _ in records]
         now = self.now()
         results: list[SaveResult | None] = [None] * len(records)
-        valid: list[tuple[int, dict[str, Any]]] = []
+        valid: list[tuple[int, str | None, dict[str, Any], dict[str, Any]]] = []
         exists = self._exists_cached()
         with self.store.transaction():
             for i, record in enumerate(records):
@@ -176,34 +225,22 @@ class Engine:
                     row = self._complete_new(obj, values, user_id=user_id, now=now)
                     missing = required_missing(obj, row)
                     if missing is None:
-                        valid.append((i, row))
+                        valid.append((i, None, row, row))
                         continue
                     errors = [missing]
                 results[i] = SaveResult(None, False, False, errors)
-            outcomes = self._run_rules(
+            return self._save_checked(
                 obj,
-                [row for _, row in valid],
+                results,
+                valid,
+                operation="insert",
                 user_id=user_id,
                 duplicate_header=duplicate_header,
                 api=api,
-                operation="insert",
+                all_or_none=all_or_none,
                 api_version=api_version,
+                now=now,
             )
-            saved = []
-            for (i, row), outcome in zip(valid, outcomes, strict=True):
-                if outcome is not None and outcome.block is not None:
-                    results[i] = SaveResult(None, False, False, [outcome.block])
-                else:
-                    saved.append((i, row, outcome))
-            if all_or_none and len(saved) < len(records):
-                return [r or SaveResult(None, False, False, [_ROLLED_BACK]) for r in results]
-            self.store.insert(obj.name, [row for _, row, _ in saved])
-            for i, row, _ in saved:
-                results[i] = SaveResult(row["Id"], True, True)
-            reports = [(row, o) for _, row, o in saved if o is not None and o.report]
-            if reports and self.rules is not None:
-                self.rules.record_report(self.store, self.ids, reports, user_id=user_id, now=now)
-        return [r for r in results if r is not None]
 
     def _complete_new(
         self, obj: SObjectType, values: dict[str, Any], *, user_id: str, now: str
@@ -237,7 +274,7 @@ class Engine:
         obj = self.object(object_name)
         now = self.now()
         results: list[SaveResult | None] = [None] * len(records)
-        valid: list[tuple[int, dict[str, Any], dict[str, Any]]] = []  # (index, changes, merged)
+        valid: list[tuple[int, str | None, dict[str, Any], dict[str, Any]]] = []  # changes, merged
         exists = self._exists_cached()
         with self.store.transaction():
             for i, record in enumerate(records):
@@ -286,33 +323,19 @@ class Engine:
                 }
                 changes.update(stamp, Id=rid_text)
                 merged.update(stamp)
-                valid.append((i, changes, merged))
-            outcomes = self._run_rules(
+                valid.append((i, rid_text, changes, merged))
+            return self._save_checked(
                 obj,
-                [m for _, _, m in valid],
+                results,
+                valid,
+                operation="update",
                 user_id=user_id,
                 duplicate_header=duplicate_header,
                 api=api,
-                operation="update",
+                all_or_none=all_or_none,
                 api_version=api_version,
+                now=now,
             )
-            saved = []
-            for (i, changes, merged), outcome in zip(valid, outcomes, strict=True):
-                if outcome is not None and outcome.block is not None:
-                    results[i] = SaveResult(changes["Id"], False, False, [outcome.block])
-                else:
-                    saved.append((i, changes, merged, outcome))
-            if all_or_none and len(saved) < len(records):
-                for i, changes, _, _ in saved:
-                    results[i] = SaveResult(changes["Id"], False, False, [_ROLLED_BACK])
-                return [r for r in results if r is not None]
-            self.store.update(obj.name, [c for _, c, _, _ in saved])
-            for i, changes, _, _ in saved:
-                results[i] = SaveResult(changes["Id"], True, False)
-            reports = [(m, o) for _, _, m, o in saved if o is not None and o.report]
-            if reports and self.rules is not None:
-                self.rules.record_report(self.store, self.ids, reports, user_id=user_id, now=now)
-        return [r for r in results if r is not None]
 
     def delete(
         self, object_name: str | None, ids: list[str], *, user_id: str, all_or_none: bool = False
