@@ -18,7 +18,7 @@ from sfclean.localorg.rulemodel import (
     validate_rules,
 )
 
-__all__ = ["parse_rules"]
+__all__ = ["check_keys", "mapping_list", "parse_rules"]
 
 _MATCHING_KEYS = {
     "developerName", "fullName", "sobjectType", "label", "masterLabel", "description",
@@ -42,7 +42,7 @@ def parse_rules(config: dict[str, Any], *, source: str) -> list[DuplicateRule]:
     rules = [
         _duplicate_rule(item, f"{source}: duplicateRules[{i}]", matching)
         for i, item in enumerate(
-            _list(config.get("duplicateRules") or [], f"{source}: duplicateRules")
+            mapping_list(config.get("duplicateRules") or [], f"{source}: duplicateRules")
         )
     ]
     try:
@@ -52,13 +52,15 @@ def parse_rules(config: dict[str, Any], *, source: str) -> list[DuplicateRule]:
     return rules
 
 
-def _list(value: Any, where: str) -> list[dict[str, Any]]:
+def mapping_list(value: Any, where: str) -> list[dict[str, Any]]:
+    """``value`` as a list of mappings (a config section); ConfigError naming ``where`` if not."""
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise ConfigError(f"{where} must be a list of mappings")
     return value
 
 
-def _keys(item: dict[str, Any], allowed: set[str], where: str) -> None:
+def check_keys(item: dict[str, Any], allowed: set[str], where: str) -> None:
+    """ConfigError naming the first key of ``item`` not in ``allowed`` (a typo in a config)."""
     unknown = sorted(set(item) - allowed)
     if unknown:
         raise ConfigError(
@@ -100,9 +102,9 @@ def _ops(value: Any, where: str) -> frozenset[str]:
 
 def _matching_rules(value: Any, source: str) -> dict[str, MatchingRule]:
     out: dict[str, MatchingRule] = {}
-    for i, item in enumerate(_list(value, f"{source}: matchingRules")):
+    for i, item in enumerate(mapping_list(value, f"{source}: matchingRules")):
         where = f"{source}: matchingRules[{i}]"
-        _keys(item, _MATCHING_KEYS, where)
+        check_keys(item, _MATCHING_KEYS, where)
         name, obj = _names(item, where)
         if item.get("booleanFilter"):
             raise ConfigError(
@@ -113,10 +115,10 @@ def _matching_rules(value: Any, source: str) -> dict[str, MatchingRule]:
             raise ConfigError(f"{where}.ruleStatus {status!r} is not Active or Inactive")
         fields = []
         for j, it in enumerate(
-            _list(item.get("matchingRuleItems") or [], f"{where}.matchingRuleItems")
+            mapping_list(item.get("matchingRuleItems") or [], f"{where}.matchingRuleItems")
         ):
             iwhere = f"{where}.matchingRuleItems[{j}]"
-            _keys(it, _ITEM_KEYS, iwhere)
+            check_keys(it, _ITEM_KEYS, iwhere)
             blank = str(it.get("blankValueBehavior") or "NullNotAllowed")
             if blank != "NullNotAllowed":
                 raise ConfigError(
@@ -135,15 +137,15 @@ def _matching_rules(value: Any, source: str) -> dict[str, MatchingRule]:
 def _duplicate_rule(
     item: dict[str, Any], where: str, matching: dict[str, MatchingRule]
 ) -> DuplicateRule:
-    _keys(item, _RULE_KEYS, where)
+    check_keys(item, _RULE_KEYS, where)
     name, obj = _names(item, where)
     refs = []
     mappings: dict[str, dict[str, str]] = {}
     for j, ref in enumerate(
-        _list(item.get("duplicateRuleMatchRules") or [], f"{where}.duplicateRuleMatchRules")
+        mapping_list(item.get("duplicateRuleMatchRules") or [], f"{where}.duplicateRuleMatchRules")
     ):
         rwhere = f"{where}.duplicateRuleMatchRules[{j}]"
-        _keys(ref, _MATCH_REF_KEYS, rwhere)
+        check_keys(ref, _MATCH_REF_KEYS, rwhere)
         mname = str(ref.get("matchingRule") or "").strip()
         mrule = matching.get(mname.lower())
         if mrule is None:
@@ -160,8 +162,8 @@ def _duplicate_rule(
         if mapping:
             if not isinstance(mapping, dict):
                 raise ConfigError(f"{rwhere}.objectMapping must be a mapping with mappingFields")
-            _keys(mapping, _MAPPING_KEYS, f"{rwhere}.objectMapping")
-            pairs = _list(
+            check_keys(mapping, _MAPPING_KEYS, f"{rwhere}.objectMapping")
+            pairs = mapping_list(
                 mapping.get("mappingFields") or [], f"{rwhere}.objectMapping.mappingFields"
             )
             if not all(p.get("inputField") and p.get("outputField") for p in pairs):
@@ -179,15 +181,15 @@ def _duplicate_rule(
             raise ConfigError(
                 f"{where}.duplicateRuleFilter must be a mapping with duplicateRuleFilterItems"
             )
-        _keys(flt, _FILTER_KEYS, f"{where}.duplicateRuleFilter")
+        check_keys(flt, _FILTER_KEYS, f"{where}.duplicateRuleFilter")
         boolean_filter = str(flt["booleanFilter"]) if flt.get("booleanFilter") else None
-        raw = _list(
+        raw = mapping_list(
             flt.get("duplicateRuleFilterItems") or [],
             f"{where}.duplicateRuleFilter.duplicateRuleFilterItems",
         )
         for k, fi in enumerate(sorted(raw, key=lambda x: int(x.get("sortOrder") or 0))):
             fwhere = f"{where}.duplicateRuleFilter.duplicateRuleFilterItems[{k}]"
-            _keys(fi, _FILTER_ITEM_KEYS, fwhere)
+            check_keys(fi, _FILTER_ITEM_KEYS, fwhere)
             if not fi.get("field") or not fi.get("operation"):
                 raise ConfigError(f"{fwhere}: field and operation are required")
             value = fi.get("value")

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from sfclean.errors import ConfigError
+from sfclean.localorg.ruleconfig import check_keys, mapping_list
 from sfclean.localorg.rules import RuleSet
 
 __all__ = [
@@ -89,18 +90,8 @@ def _parse_file(path: Path) -> dict[str, Any]:
 
 
 def config_items(config: dict[str, Any], key: str, source: str) -> list[dict[str, Any]]:
-    value = config.get(key) or []
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise ConfigError(f"{source}: {key} must be a list of mappings")
-    return value
-
-
-def check_keys(item: dict[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(item) - allowed)
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key {unknown[0]!r}; expected one of {', '.join(sorted(allowed))}"
-        )
+    """The list of mappings under ``key`` of a seed config (none when absent)."""
+    return mapping_list(config.get(key) or [], f"{source}: {key}")
 
 
 def need(item: dict[str, Any], key: str, where: str) -> str:
