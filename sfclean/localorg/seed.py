@@ -96,6 +96,8 @@ _TOP_KEYS = {
     "permissionSetAssignments", "apexClasses", "apexTriggers", "matchingRules",
     "duplicateRules", "records",
 }  # fmt: skip
+# The keys a profile or permission set shares, read by _Seeder._permission_set.
+_PERMISSION_KEYS = {"modifyAllData", "viewAllData", "apiEnabled", "customPermissions"}
 
 
 def load_seed(seed: str | Path | dict[str, Any] | None, store: Any, ids: IdFactory) -> SeedInfo:
@@ -266,18 +268,7 @@ class _Seeder:
             admin = {"name": ADMIN_PROFILE, "modifyAllData": True, "viewAllData": True}
             items.insert(0, (f"{self.source}: built-in admin profile", admin))
         for where, item in items:
-            check_keys(
-                item,
-                {
-                    "name",
-                    "userType",
-                    "modifyAllData",
-                    "viewAllData",
-                    "apiEnabled",
-                    "customPermissions",
-                },
-                where,
-            )
+            check_keys(item, {"name", "userType", *_PERMISSION_KEYS}, where)
             name = need(item, "name", where)
             if name.lower() in self.profiles:
                 raise ConfigError(f"{where}.name: profile {name!r} is declared twice")
@@ -292,18 +283,7 @@ class _Seeder:
     def _permission_sets(self) -> None:
         for i, item in enumerate(config_items(self.config, "permissionSets", self.source)):
             where = f"{self.source}: permissionSets[{i}]"
-            check_keys(
-                item,
-                {
-                    "name",
-                    "label",
-                    "modifyAllData",
-                    "viewAllData",
-                    "apiEnabled",
-                    "customPermissions",
-                },
-                where,
-            )
+            check_keys(item, {"name", "label", *_PERMISSION_KEYS}, where)
             name = need(item, "name", where)
             if name.lower() in self.permsets:
                 raise ConfigError(f"{where}.name: permission set {name!r} is declared twice")
