@@ -7,6 +7,10 @@ literal percent sign or underscore. Any other backslash sequence is a MALFORMED_
 Outside LIKE, ``\\%`` and ``\\_`` keep their backslash (``Name = 'a\\_b'`` compares with the
 four characters ``a\\_b``); this follows the documentation, which gives them meaning only in
 LIKE.
+
+Quoting is the client's job: :func:`soql_quote` (for tests and notebooks writing queries to
+this org) is the product's :func:`sfclean.lookup.soql_literal` plus LIKE escapes, so the
+parser here checks the one escaping table sfclean sends to Salesforce.
 """
 
 from __future__ import annotations
@@ -14,16 +18,6 @@ from __future__ import annotations
 __all__ = ["InvalidEscape", "decode_string", "soql_quote"]
 
 _SIMPLE = {"'": "'", '"': '"', "\\": "\\", "n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f"}
-_QUOTE = {
-    "\\": "\\\\",
-    "'": "\\'",
-    '"': '\\"',
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\b": "\\b",
-    "\f": "\\f",
-}
 _HEX = frozenset("0123456789abcdefABCDEF")
 
 
@@ -83,13 +77,10 @@ def soql_quote(value: str, *, like: bool = False) -> str:
     With ``like=True`` the result matches ``value`` literally in a LIKE pattern (``%`` and
     ``_`` are escaped); add your own unescaped ``%`` around it for contains/starts-with.
     """
-    out = ["'"]
-    for ch in value:
-        if ch in _QUOTE:
-            out.append(_QUOTE[ch])
-        elif like and ch in "%_":
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    out.append("'")
-    return "".join(out)
+    # Imported here: sfclean.lookup brings pandas and the Salesforce clients, which the
+    # server (it imports this module to parse queries) must not load at startup.
+    from sfclean.lookup import soql_literal
+
+    quoted = soql_literal(value)
+    # The escapes soql_literal writes never contain % or _, so these are the value's own.
+    return quoted.replace("%", "\\%").replace("_", "\\_") if like else quoted
