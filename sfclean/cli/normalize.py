@@ -8,7 +8,6 @@ inside the command, so that importing the CLI stays fast.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import click
 
 from sfclean.cli._errors import reports_errors
 from sfclean.cli._options import normalize_kwargs, normalize_options, read_input
+from sfclean.cli._output import echo_json_report
 from sfclean.cli.group import cli
 
 __all__ = ["normalize_command"]
@@ -54,8 +54,7 @@ def normalize_command(
     result = normalize(df, **normalize_kwargs(df, **options))
     paths = write_normalize_outputs(result, out_dir, source=df.attrs.get("sfclean"))
     if as_json:
-        summary = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
-        click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        echo_json_report(out_dir)
     else:
         click.echo(result.to_text(), err=True)
         click.echo(f"Wrote {', '.join(paths)} to {out_dir}", err=True)

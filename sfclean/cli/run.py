@@ -11,7 +11,6 @@ importing the CLI stays fast.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +21,7 @@ import click
 from sfclean.cli._connection import CONNECTION_PARAMS, connection_options, open_connection
 from sfclean.cli._errors import reports_errors
 from sfclean.cli._options import NORMALIZE_PARAMS, normalize_kwargs, normalize_options, read_input
+from sfclean.cli._output import echo_json_report
 from sfclean.cli.group import cli
 
 if TYPE_CHECKING:
@@ -125,8 +125,7 @@ def run_command(
 def echo_result(result: RunResult, out_dir: Path, *, as_json: bool) -> None:
     """Print the report: text on stderr, or report.json's content on stdout."""
     if as_json:
-        summary = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
-        click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        echo_json_report(out_dir)
     else:
         click.echo(result.normalized.to_text(), err=True)
         click.echo(result.to_text(), err=True)
