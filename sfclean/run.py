@@ -195,13 +195,24 @@ def _exclude(
 
 
 def _check_options(
-    df: pd.DataFrame, *, api: str, strategy: str, batch_size: int, api_reserve: float
+    df: pd.DataFrame,
+    *,
+    api: str,
+    strategy: str,
+    match_key: str,
+    batch_size: int,
+    api_reserve: float,
 ) -> None:
     """ConfigError / InputError for what would stop a later stage, before the org is used."""
     if api not in APIS:
         raise ConfigError(f"api must be one of {', '.join(APIS)}, not {api!r}")
     if strategy not in STRATEGIES:
         raise ConfigError(f"strategy must be auto, query or extract (got {strategy!r})")
+    if strategy == "query" and match_key == "provider":
+        raise ConfigError(
+            "strategy='query' cannot match the provider key (SOQL cannot normalize it); use "
+            "strategy='extract' or 'auto'"
+        )
     limit = MAX_BATCH_RECORDS if api == "bulk" else 150_000_000
     if not 1 <= batch_size <= limit:
         raise ConfigError(f"batch_size must be 1 to {limit:,} for api={api}, got {batch_size}")
@@ -310,7 +321,14 @@ def run(
     options = dict(normalize_options or {})
     match_key = str(options.get("match_key", "email"))
     df, digest, input_info = _input(source)
-    _check_options(df, api=api, strategy=strategy, batch_size=batch_size, api_reserve=api_reserve)
+    _check_options(
+        df,
+        api=api,
+        strategy=strategy,
+        match_key=match_key,
+        batch_size=batch_size,
+        api_reserve=api_reserve,
+    )
     objects = exclude_objects or tuple(dict.fromkeys((object_name, "Lead", "Contact")))
 
     # 1. normalize (offline)

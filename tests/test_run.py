@@ -318,6 +318,7 @@ def test_an_unfinished_run_against_another_org_is_refused(
         ("batch_size", 0, ConfigError, "batch_size must be"),
         ("api_reserve", 1.0, ConfigError, "--api-reserve"),
         ("column", "Id", InputError, "column Id is reserved"),
+        ("strategy+provider", "query", ConfigError, "cannot match the provider key"),
     ],
 )
 def test_bad_options_stop_the_run_before_the_org_is_used(
@@ -326,7 +327,11 @@ def test_bad_options_stop_the_run_before_the_org_is_used(
     conn = connect(localorg)
     extra = [{"LastName": "X", "Company": "C", "Email": "x@example.com", "Id": ""}]
     source = write_input(tmp_path, 2, extra=extra if option == "column" else None)
-    options = {} if option == "column" else {option: value}
+    options: dict[str, Any] = {option: value}
+    if option == "column":
+        options = {}
+    elif option == "strategy+provider":
+        options = {"strategy": value, "normalize_options": {"match_key": "provider"}}
     before = len(localorg.requests)
     with pytest.raises(error, match=message):
         run(source, conn, object_name="Lead", out_dir=tmp_path / "out", **options)
