@@ -65,6 +65,17 @@ def _client(org: LocalOrg) -> Salesforce:
     )
 
 
+def _done(org: LocalOrg, job_id: str, batch_id: str, timeout: float = 5) -> dict[str, str]:
+    """The batch's info once it is Completed or Failed (polled over the raw API)."""
+    deadline = time.monotonic() + timeout
+    info = _fields(_raw(org, "GET", f"job/{job_id}/batch/{batch_id}"))
+    while info["state"] not in ("Completed", "Failed"):
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+        info = _fields(_raw(org, "GET", f"job/{job_id}/batch/{batch_id}"))
+    return info
+
+
 def _wait(bulk: SalesforceBulk, job: str, batch: str) -> None:
     deadline = time.monotonic() + 10
     while not bulk.is_batch_done(batch, job) and time.monotonic() < deadline:
@@ -197,13 +208,7 @@ def test_xml_batch_and_xml_results(localorg: LocalOrg) -> None:
     )
     batch = _fields(_raw(localorg, "POST", f"job/{job['id']}/batch", batch_xml))
     assert batch["state"] == "Queued"
-    deadline = time.monotonic() + 5
-    while (
-        _fields(_raw(localorg, "GET", f"job/{job['id']}/batch/{batch['id']}"))["state"]
-        != "Completed"
-    ):
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    assert _done(localorg, job["id"], batch["id"])["state"] == "Completed"
     result = _raw(localorg, "GET", f"job/{job['id']}/batch/{batch['id']}/result")
     assert result.headers["Content-Type"] == "application/xml"
     results = ET.fromstring(result.content).findall(f"{NS}result")
@@ -235,11 +240,7 @@ def test_oversized_batch_ends_failed_with_the_documented_message(localorg: Local
     job = _fields(_raw(localorg, "POST", "job", _xml_job("insert", "Contact", "CSV")))
     data = "LastName\n" + "".join(f"N{i}\n" for i in range(10_001))
     batch = _fields(_raw(localorg, "POST", f"job/{job['id']}/batch", data.encode(), "text/csv"))
-    deadline = time.monotonic() + 10
-    info = batch
-    while info["state"] not in ("Completed", "Failed") and time.monotonic() < deadline:
-        time.sleep(0.05)
-        info = _fields(_raw(localorg, "GET", f"job/{job['id']}/batch/{batch['id']}"))
+    info = _done(localorg, job["id"], batch["id"], timeout=10)
     assert info["state"] == "Failed"
     assert info["stateMessage"].startswith("InvalidBatch : Exceeded number of records: 10001.")
 
@@ -311,16 +312,6 @@ def test_aborted_job_leaves_queued_batches_not_processed(localorg: LocalOrg) -> 
     assert state == "NotProcessed"
     assert localorg.engine.store.count("Contact") == 3
     assert _fields(_raw(localorg, "GET", f"job/{job['id']}"))["state"] == "Aborted"
-
-
-def _done(org: LocalOrg, job_id: str, batch_id: str) -> dict[str, str]:
-    deadline = time.monotonic() + 5
-    info = _fields(_raw(org, "GET", f"job/{job_id}/batch/{batch_id}"))
-    while info["state"] not in ("Completed", "Failed"):
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-        info = _fields(_raw(org, "GET", f"job/{job_id}/batch/{batch_id}"))
-    return info
 
 
 def test_xml_query_job_result_list_and_records(localorg: LocalOrg) -> None:
@@ -440,10 +431,6 @@ def test_non_utf8_csv_batch_ends_failed_instead_of_hanging(localorg: LocalOrg) -
     job = _fields(_raw(localorg, "POST", "job", _xml_job("insert", "Contact", "CSV")))
     latin1 = "LastName\nMüller\n".encode("latin-1")
     batch = _fields(_raw(localorg, "POST", f"job/{job['id']}/batch", latin1, "text/csv"))
-    deadline = time.monotonic() + 10
-    info = batch
-    while info["state"] not in ("Completed", "Failed") and time.monotonic() < deadline:
-        time.sleep(0.02)
-        info = _fields(_raw(localorg, "GET", f"job/{job['id']}/batch/{batch['id']}"))
+    info = _done(localorg, job["id"], batch["id"], timeout=10)
     assert info["state"] == "Failed"
     assert info["stateMessage"].startswith("InvalidBatch : the data is not valid UTF-8")
