@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import requests
 import yaml
@@ -42,14 +43,20 @@ def _stop(process: subprocess.Popen[str]) -> None:
     assert "localorg stopped." in out
 
 
-def _count(info: dict[str, str]) -> int:
-    response = requests.get(
-        info["url"] + "/services/data/v62.0/query",
-        params={"q": "SELECT COUNT() FROM Contact"},
+def _api(info: dict[str, str], method: str, path: str, **kwargs: Any) -> requests.Response:
+    """A REST request to the served org with the token and CA file it printed."""
+    return requests.request(
+        method,
+        info["url"] + "/services/data/v62.0/" + path,
         headers={"Authorization": f"Bearer {info['access token']}"},
         verify=info["CA bundle"],
         timeout=10,
+        **kwargs,
     )
+
+
+def _count(info: dict[str, str]) -> int:
+    response = _api(info, "GET", "query", params={"q": "SELECT COUNT() FROM Contact"})
     assert response.status_code == 200
     return int(response.json()["totalSize"])
 
@@ -66,25 +73,13 @@ def test_serve_prints_credentials_and_keeps_data_in_db(tmp_path: Path) -> None:
         assert info["access token"].startswith("00D")
         assert Path(info["CA bundle"]).is_file()
         assert _count(info) == 1
-        requests.post(
-            info["url"] + "/services/data/v62.0/sobjects/Contact",
-            json={"LastName": "Two"},
-            headers={"Authorization": f"Bearer {info['access token']}"},
-            verify=info["CA bundle"],
-            timeout=10,
-        ).raise_for_status()
+        _api(info, "POST", "sobjects/Contact", json={"LastName": "Two"}).raise_for_status()
     finally:
         _stop(process)
     process, info = _serve("--db", str(db))  # the stored org, no seed: nothing is re-seeded
     try:
         assert _count(info) == 2
-        created = requests.post(
-            info["url"] + "/services/data/v62.0/sobjects/Contact",
-            json={"LastName": "Three"},
-            headers={"Authorization": f"Bearer {info['access token']}"},
-            verify=info["CA bundle"],
-            timeout=10,
-        )
+        created = _api(info, "POST", "sobjects/Contact", json={"LastName": "Three"})
         assert created.status_code == 201  # a new Id that collides with no stored one
         assert _count(info) == 3
     finally:
