@@ -3,6 +3,7 @@ rerun after a crash at every journal event (no row lost, no duplicate in the org
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import tempfile
@@ -478,3 +479,43 @@ def test_rerun_after_a_crash_loses_no_row_and_creates_no_duplicate(
     assert result.report["resumed"] is not nothing_journaled
     expected = sorted(f"person{i}@example.com" for i in range(5))
     assert [e for e in lead_emails(conn) if e.startswith("person")] == expected
+
+
+EVENTS = st.sampled_from(["job_started", "batch_posted", "job_closed", "batch_collected"])
+
+
+@given(
+    kinds=st.lists(KINDS, min_size=1, max_size=8),
+    api=st.sampled_from(["bulk", "bulk2", "rest"]),
+    event=EVENTS,
+    nth=st.integers(1, 3),
+    after=st.booleans(),
+)
+@settings(max_examples=8, deadline=None)
+def test_a_crash_anywhere_then_a_rerun_accounts_for_every_row_once(
+    kinds: list[str], api: str, event: str, nth: int, after: bool
+) -> None:
+    rows = []
+    for i, kind in enumerate(kinds):
+        email = {
+            "new": f"p{i}@example.com",
+            "in-org": "emmy@example.com",
+            "invalid": "nobody-at-example.com",
+            "twin": "twin@example.com",
+        }.get(kind, f"q{i}@example.com")
+        rows.append({"LastName": f"L{i}", "Company": "" if kind == "no-company" else "Co"})
+        rows[-1]["Email"] = email
+    with LocalOrg(NO_RULES) as org, tempfile.TemporaryDirectory() as tmp:
+        conn = connect(org)
+        source, out = Path(tmp) / "in.csv", Path(tmp) / "out"
+        pd.DataFrame(rows).to_csv(source, index=False)
+        options: dict[str, Any] = {"object_name": "Lead", "out_dir": out, "api": api}
+        options["batch_size"] = 2
+        with contextlib.suppress(Crash):
+            run(source, conn, journal_cls=crashing(event, nth, after=after), **options)
+        result = run(source, conn, **options)
+        found = assert_conserved(out, len(kinds))
+        emails = [e for e in lead_emails(conn) if e.endswith("@example.com")]
+    assert sorted(found) == list(range(2, len(kinds) + 2))
+    assert len(emails) == len(set(emails))  # nothing inserted twice
+    assert len(result.loaded) + len(result.failed) + len(result.excluded) == len(result.clean)
