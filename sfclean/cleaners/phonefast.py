@@ -111,7 +111,7 @@ def _valid_by_length(meta: object) -> _ByLength | None:
 @cache
 def _spec(region: str) -> _RegionSpec | None:
     meta = PhoneMetadata.metadata_for_region(region, None)
-    if meta is None:
+    if meta is None or meta.country_code is None:
         return None
     return _RegionSpec(
         region=region,

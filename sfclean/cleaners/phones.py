@@ -110,7 +110,7 @@ def clean_phone(raw: str, region: str) -> PhoneResult:
         return PhoneResult(
             value, "invalid", tuple(changes), f"not a valid phone number (region {region})"
         )
-    if fast is not None:
+    if isinstance(fast, str):
         number_text = fast
     else:
         number = _parse_valid(value, region)
@@ -130,9 +130,9 @@ def clean_phone(raw: str, region: str) -> PhoneResult:
 
 _ASCII_TRIM = "".join(c for c in TRIM_CHARS if c.isascii())
 _make_result = partial(tuple.__new__, PhoneResult)
-_FORMATTED = ("phone-formatted",)
-_TRIMMED_FORMATTED = ("whitespace-trimmed", "phone-formatted")
-_TRIMMED = ("whitespace-trimmed",)
+_FORMATTED: tuple[str, ...] = ("phone-formatted",)
+_TRIMMED_FORMATTED: tuple[str, ...] = ("whitespace-trimmed", "phone-formatted")
+_TRIMMED: tuple[str, ...] = ("whitespace-trimmed",)
 
 
 def clean_phone_batch(values: Sequence[str], region: str) -> list[PhoneResult]:
