@@ -19,6 +19,7 @@ from salesforce_bulk.util import IteratorBytesIO
 from simple_salesforce import Salesforce
 
 from sfclean.localorg.server import LocalOrg
+from sfclean.localorg.testing import salesforce_client
 
 NS = "{http://www.force.com/2009/06/asyncapi/dataload}"
 
@@ -57,12 +58,6 @@ def _xml_job(operation: str, obj: str, content_type: str) -> bytes:
 def _fields(response: requests.Response) -> dict[str, str]:
     root = ET.fromstring(response.content)
     return {child.tag.removeprefix(NS): child.text or "" for child in root}
-
-
-def _client(org: LocalOrg) -> Salesforce:
-    return Salesforce(
-        instance_url=org.instance_url, session_id=org.access_token, session=org.session()
-    )
 
 
 def _done(org: LocalOrg, job_id: str, batch_id: str, timeout: float = 5) -> dict[str, str]:
@@ -406,7 +401,7 @@ def test_csv_batches_round_trip_any_text(
     _wait(bulk, job, batch)
     [result] = bulk.get_batch_results(batch, job)
     assert result.success == "true", result.error
-    saved = _client(localorg).Contact.get(result.id)
+    saved = salesforce_client(localorg).Contact.get(result.id)
     assert (saved["Title"], saved["MailingCity"]) == (title, city)
 
 

@@ -21,24 +21,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from salesforce_bulk import CsvDictsAdapter, SalesforceBulk
-from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError
 
 from sfclean.localorg.server import LocalOrg
-from sfclean.localorg.testing import SMALL_SEED
+from sfclean.localorg.testing import SMALL_SEED, salesforce_client
 
 NS = "http://www.force.com/2009/06/asyncapi/dataload"
 ALLOW = "allowSave=true"
 Save = Callable[..., list[str]]  # (org, rows, duplicate header, *, obj="Contact") -> codes
-
-
-def _client(org: LocalOrg) -> Salesforce:
-    return Salesforce(
-        instance_url=org.instance_url,
-        session_id=org.access_token,
-        session=org.session(),
-        version="62.0",
-    )
 
 
 def _headers(header: str | None) -> dict[str, str]:
@@ -51,7 +41,7 @@ def _headers(header: str | None) -> dict[str, str]:
 def _rest(
     org: LocalOrg, rows: list[dict[str, Any]], header: str | None, *, obj: str = "Contact"
 ) -> list[str]:
-    sf, codes = _client(org), []
+    sf, codes = salesforce_client(org), []
     for row in rows:
         try:
             getattr(sf, obj).create(row, headers=_headers(header))
@@ -68,7 +58,7 @@ def _collections(
     org: LocalOrg, rows: list[dict[str, Any]], header: str | None, *, obj: str = "Contact"
 ) -> list[str]:
     records = [{"attributes": {"type": obj}, **row} for row in rows]
-    results = _client(org).restful(
+    results = salesforce_client(org).restful(
         "composite/sobjects",
         method="POST",
         json={"allOrNone": False, "records": records},
@@ -89,7 +79,7 @@ def _composite(
         }
         for i, row in enumerate(rows)
     ]
-    answer = _client(org).restful(
+    answer = salesforce_client(org).restful(
         "composite",
         method="POST",
         json={"allOrNone": False, "compositeRequest": subrequests},
@@ -181,7 +171,7 @@ def _bulk2(
     org: LocalOrg, rows: list[dict[str, Any]], header: str | None, *, obj: str = "Contact"
 ) -> list[str]:
     """sf.bulk2 with wait=0; result files are unordered, so rows are told apart by Title."""
-    handler = getattr(_client(org).bulk2, obj)
+    handler = getattr(salesforce_client(org).bulk2, obj)
     columns = sorted({k for row in rows for k in row})
     [summary] = handler.insert(
         records=[{c: row.get(c, "") for c in columns} for row in rows], wait=0
@@ -400,7 +390,7 @@ def test_every_request_is_counted_and_limits_agrees_with_the_header(
     counted = [r for r in org.requests if r.api_call]
     assert len(counted) == org.api_calls
     assert {r.path.split("/")[2] for r in counted} == {"data", "async"}
-    limits = _client(org).session.get(
+    limits = salesforce_client(org).session.get(
         org.instance_url + "/services/data/v62.0/limits",
         headers={"Authorization": f"Bearer {org.access_token}"},
     )

@@ -10,15 +10,9 @@ from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest, SalesforceResourceNotFound
 
 from sfclean.localorg.server import LocalOrg
-from sfclean.localorg.testing import SMALL_SEED
+from sfclean.localorg.testing import SMALL_SEED, salesforce_client
 
 ALLOW = {"Sforce-Duplicate-Rule-Header": "allowSave=true"}
-
-
-def _client(org: LocalOrg) -> Salesforce:
-    return Salesforce(
-        instance_url=org.instance_url, session_id=org.access_token, session=org.session()
-    )
 
 
 @pytest.fixture
@@ -31,7 +25,7 @@ def big_org(localorg_factory: Any) -> LocalOrg:
 
 
 def test_query_pages_2000_records_with_next_records_url(big_org: LocalOrg) -> None:
-    sf = _client(big_org)
+    sf = salesforce_client(big_org)
     first = sf.query("SELECT Id, Email FROM Contact")
     assert first["totalSize"] == 4500
     assert first["done"] is False
@@ -48,7 +42,7 @@ def test_query_pages_2000_records_with_next_records_url(big_org: LocalOrg) -> No
 
 
 def test_query_all_collects_every_page_in_one_api_call_per_page(big_org: LocalOrg) -> None:
-    result = _client(big_org).query_all("SELECT Id, Email FROM Contact")
+    result = salesforce_client(big_org).query_all("SELECT Id, Email FROM Contact")
     assert result["totalSize"] == len(result["records"]) == 4500
     assert len({r["Id"] for r in result["records"]}) == 4500
     assert big_org.api_calls == 3
@@ -58,7 +52,7 @@ def test_query_all_collects_every_page_in_one_api_call_per_page(big_org: LocalOr
 def test_batch_size_query_option_is_clamped_to_200_2000(
     big_org: LocalOrg, asked: int, page: int
 ) -> None:
-    sf = _client(big_org)
+    sf = salesforce_client(big_org)
     result = sf.query(
         "SELECT Id FROM Contact", headers={"Sforce-Query-Options": f"batchSize={asked}"}
     )

@@ -18,6 +18,7 @@ from simple_salesforce import Salesforce
 import sfclean
 from sfclean.localorg import LocalOrg
 from sfclean.localorg.schema import SCHEMA
+from sfclean.localorg.testing import salesforce_client
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "sample_data" / "org"
@@ -33,12 +34,7 @@ def org() -> Iterator[LocalOrg]:
 
 @pytest.fixture(scope="module")
 def sf(org: LocalOrg) -> Salesforce:
-    return Salesforce(
-        instance_url=org.instance_url,
-        session_id=org.access_token,
-        session=org.session(),
-        version=org.api_version,
-    )
+    return salesforce_client(org)
 
 
 def _emails(sf: Salesforce, obj: str) -> list[str]:

@@ -7,7 +7,8 @@
 ``localorg`` is a started :class:`LocalOrg` seeded with :data:`SMALL_SEED` (a fresh org per
 test, ~0.3 s); ``sf`` a simple-salesforce client using a ``requests.Session`` that trusts the
 org's CA and ignores the environment (``trust_env=False``). ``localorg_factory`` starts orgs
-with other seeds or options and stops them after the test.
+with other seeds or options and stops them after the test. :func:`salesforce_client` makes
+such a client for any org (e.g. one from ``localorg_factory``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pytest
 
 from sfclean.localorg.server import LocalOrg
 
-__all__ = ["SMALL_SEED", "localorg", "localorg_factory", "sf"]
+__all__ = ["SMALL_SEED", "localorg", "localorg_factory", "salesforce_client", "sf"]
 
 #: Two users, a Contact rule that alerts and reports on duplicate Emails (Allow), a Lead rule
 #: that blocks duplicate Lead Emails, three Contacts and two Leads.
@@ -113,14 +114,19 @@ def localorg(localorg_factory: Callable[..., LocalOrg]) -> LocalOrg:
     return localorg_factory()
 
 
-@pytest.fixture
-def sf(localorg: LocalOrg) -> Any:
-    """simple_salesforce.Salesforce connected to ``localorg`` as its default user."""
+def salesforce_client(org: LocalOrg) -> Any:
+    """simple_salesforce.Salesforce connected to ``org`` as its default user, at its API version."""
     from simple_salesforce import Salesforce
 
     return Salesforce(
-        instance_url=localorg.instance_url,
-        session_id=localorg.access_token,
-        session=localorg.session(),
-        version=localorg.api_version,
+        instance_url=org.instance_url,
+        session_id=org.access_token,
+        session=org.session(),
+        version=org.api_version,
     )
+
+
+@pytest.fixture
+def sf(localorg: LocalOrg) -> Any:
+    """simple_salesforce.Salesforce connected to ``localorg`` as its default user."""
+    return salesforce_client(localorg)
