@@ -51,3 +51,11 @@ def test_skip_past_moves_the_counter_forward_only() -> None:
     assert ids.from_counter("003", 62**8 + 1) == ids.new("003")
     ids.skip_past(5)
     assert ids.new("003") == ids.from_counter("003", 62**8 + 2)
+
+
+def test_two_orgs_get_different_organization_ids() -> None:
+    from sfclean.localorg.server import LocalOrg
+
+    with LocalOrg() as first, LocalOrg() as second:
+        assert first.org_id != second.org_id
+        assert first.org_id.startswith("00D") and is_valid_id(first.org_id)

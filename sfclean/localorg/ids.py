@@ -8,9 +8,10 @@ characters are upper-case, so that the Id survives case-insensitive systems.
 from __future__ import annotations
 
 import itertools
+import secrets
 import threading
 
-__all__ = ["IdFactory", "is_valid_id", "to_18"]
+__all__ = ["IdFactory", "is_valid_id", "random_id", "to_18"]
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _SUFFIX_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
@@ -34,6 +35,12 @@ def is_valid_id(value: str) -> bool:
     if len(value) not in (15, 18) or any(ch not in _BASE62 for ch in value):
         return False
     return len(value) == 15 or to_18(value[:15]) == value
+
+
+def random_id(key_prefix: str) -> str:
+    """A random 18-character Id with ``key_prefix``: for Ids that must differ between orgs
+    (the Organization Id), where minting from a per-org counter would repeat."""
+    return to_18(key_prefix + "".join(secrets.choice(_BASE62) for _ in range(12)))
 
 
 def _base62(n: int, width: int) -> str:

@@ -71,7 +71,7 @@ from pathlib import Path
 from typing import Any
 
 from sfclean.errors import ConfigError
-from sfclean.localorg.ids import IdFactory
+from sfclean.localorg.ids import IdFactory, random_id
 from sfclean.localorg.ruleconfig import parse_rules
 from sfclean.localorg.rules import RuleSet
 from sfclean.localorg.schema import SCHEMA, SObjectType, object_type
@@ -152,7 +152,7 @@ class _Seeder:
             api_limit = int(org.get("dailyApiLimit", 15000))
         except (TypeError, ValueError):
             raise ConfigError(f"{self.source}: org.dailyApiLimit must be a whole number") from None
-        org_id = self.ids.new("00D")
+        org_id = random_id("00D")  # unique per org, like a real one
         self._add(
             "Organization",
             {
