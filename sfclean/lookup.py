@@ -36,8 +36,7 @@ from sfclean.cleaners.emails import clean_email
 from sfclean.cleaners.keys import provider_key
 from sfclean.cleaners.phones import clean_phone
 from sfclean.errors import ApiError
-from sfclean.salesforce import Connection
-from sfclean.salesforce._extract import DEFAULT_MAX_RECORDS, bulk_query
+from sfclean.salesforce import DEFAULT_MAX_RECORDS, Connection, bulk_query
 
 __all__ = [
     "MAX_LITERAL_CHARS",
