@@ -11,10 +11,10 @@ reason                  meaning
 ``noreply-mailbox``     a no-reply address: noreply@, no-reply@, donotreply@, ...
 ``role-mailbox``        a role mailbox from the vendored list: info@, sales@, ...
 ``disposable-domain``   the domain (or a parent domain) is a disposable-mail provider
-``duplicate-in-file``   same email (or provider key) as an earlier kept row; detail
-                        names it: ``duplicate of row 5``
 ``invalid-phone``       a phone cell is invalid or damaged; only with
                         ``invalid_phone="reject"``
+``duplicate-in-file``   same email (or provider key) as an earlier row that passed
+                        every check above; detail names it: ``duplicate of row 5``
 ======================  ==========================================================
 
 Finding codes (``findings["code"]``; changes and warnings on the rows that go on):
@@ -76,8 +76,8 @@ REASON_CODES: tuple[str, ...] = (
     "noreply-mailbox",
     "role-mailbox",
     "disposable-domain",
-    "duplicate-in-file",
     "invalid-phone",
+    "duplicate-in-file",
 )
 
 #: Finding codes.
@@ -383,25 +383,13 @@ def normalize(
         cleaned[cmap.email],
     )
 
-    # In-file duplicates among rows that passed the email checks (keep first).
-    eligible = np.flatnonzero(reason == _NONE)
+    # Dedupe keys (the duplicates are found after the phones: see below).
     if match_key == "provider":
         key_values = [provider_key(v) for v in email_values]
     else:
         key_values = list(email_values)
     del email_results, email_uniques, junk_hits  # free per-unique objects before the phones
     key_id_by_unique, _ = pd.factorize(np.array(key_values, dtype=object))
-    first_of = np.arange(n)
-    dup_rows = np.zeros(0, dtype=np.int64)
-    if len(eligible):
-        row_keys = key_id_by_unique[inverse[eligible]]
-        _, first_index, back = np.unique(row_keys, return_index=True, return_inverse=True)
-        first_pos = eligible[first_index][back.ravel()]
-        first_of[eligible] = first_pos
-        dup_rows = eligible[first_pos != eligible]
-        reason[dup_rows] = _REASON_INDEX["duplicate-in-file"]
-        detail[dup_rows] = [f"duplicate of row {p + 2}" for p in first_of[dup_rows]]
-
     # Phones: region from the row's country, else the default region.
     if cmap.country is not None:
         country_inverse, _, regions = _per_unique(cleaned[cmap.country], region_for_country)
@@ -424,6 +412,20 @@ def normalize(
             reason,
             detail,
         )
+
+    # In-file duplicates among rows that passed every check above, phones included in
+    # reject mode, so the first VALID copy of an address is the one kept.
+    eligible = np.flatnonzero(reason == _NONE)
+    first_of = np.arange(n)
+    dup_rows = np.zeros(0, dtype=np.int64)
+    if len(eligible):
+        row_keys = key_id_by_unique[inverse[eligible]]
+        _, first_index, back = np.unique(row_keys, return_index=True, return_inverse=True)
+        first_pos = eligible[first_index][back.ravel()]
+        first_of[eligible] = first_pos
+        dup_rows = eligible[first_pos != eligible]
+        reason[dup_rows] = _REASON_INDEX["duplicate-in-file"]
+        detail[dup_rows] = [f"duplicate of row {p + 2}" for p in first_of[dup_rows]]
 
     if fill_blanks and len(dup_rows):
         _fill_blanks(names, cmap, cleaned, dup_rows, first_of, findings)

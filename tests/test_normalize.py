@@ -293,3 +293,29 @@ def test_bad_frames() -> None:
         normalize(pd.DataFrame([["a@acme.com", "b@acme.com"]], columns=["Email", "Email"]))
     with pytest.raises(InputError, match="reserved"):
         normalize(pd.DataFrame({"Email": ["a@acme.com"], "sfclean_reason": ["x"]}))
+
+
+def test_reject_mode_judges_phones_before_dedupe() -> None:
+    """The first VALID copy of an address goes on; a bad-phone copy is not 'the original'."""
+    df = _frame(
+        [
+            {"Email": "sara@acme.com", "Phone": "123"},
+            {"Email": "SARA@acme.com", "Phone": "(415) 555-0123"},
+            {"Email": "sara@acme.com", "Phone": "(415) 555-0199"},
+            {"Email": "sara@acme.com", "Phone": "4.15555E+09"},
+        ]
+    )
+    result = normalize(df, invalid_phone="reject")
+    assert result.clean.index.tolist() == [3]
+    assert result.clean["Phone"].tolist() == ["+14155550123"]
+    rejected = result.rejected.set_index("sfclean_row")
+    assert rejected[["sfclean_reason", "sfclean_detail"]].to_dict("index") == {
+        2: {"sfclean_reason": "invalid-phone", "sfclean_detail": rejected.loc[2, "sfclean_detail"]},
+        4: {"sfclean_reason": "duplicate-in-file", "sfclean_detail": "duplicate of row 3"},
+        5: {"sfclean_reason": "invalid-phone", "sfclean_detail": rejected.loc[5, "sfclean_detail"]},
+    }
+    assert rejected.loc[2, "sfclean_detail"].startswith("Phone: ")
+    # in clear mode the first copy goes on (its phone cleared) and the others are duplicates
+    cleared = normalize(df)
+    assert cleared.clean.index.tolist() == [2]
+    assert cleared.rejected["sfclean_detail"].tolist() == ["duplicate of row 2"] * 3
