@@ -7,6 +7,12 @@ latin-1) and the delimiter (``,`` ``;`` or tab) are detected and recorded in
 ``df.attrs["sfclean"]``. A file that cannot be read safely raises :class:`InputError` with
 one line saying what is wrong and where (rows are numbered like a spreadsheet: header = 1).
 
+Blank lines: a spreadsheet numbers a blank line as a row, so a blank line between data rows
+becomes a row of empty cells (the normalize stage holds it back as ``missing-email``); that
+keeps every row number equal to the spreadsheet's and every input line accounted for. Blank
+lines after the last data row are dropped (no row number depends on them). Blank lines
+before the header are refused: the header must be row 1, or every number would be off.
+
 Writing (:func:`write_outputs`) puts a set of files into a directory atomically: everything is
 written to a temporary directory first, then moved into place with the manifest (the JSON
 report) last, so a failed run never leaves a set of files that looks complete.
@@ -63,8 +69,9 @@ def read_csv(
 
     ``encoding`` forces a codec (``"utf-8"``, ``"cp1252"``, ``"latin-1"``...); by default UTF-8
     (with or without BOM) is tried, then cp1252, then latin-1. ``delimiter`` forces the field
-    separator; by default ``,``, ``;`` or tab is chosen from the first records. Fully blank
-    lines are skipped. The header is kept exactly as written.
+    separator; by default ``,``, ``;`` or tab is chosen from the first records. A blank line
+    between data rows is a row of empty cells (so row numbers stay the spreadsheet's); blank
+    lines at the end are dropped. The header is kept exactly as written.
 
     The detected settings are stored in ``df.attrs["sfclean"]`` as ``{"path", "encoding",
     "delimiter"}``. Raises :class:`~sfclean.errors.InputError` when the file is missing,
@@ -85,10 +92,12 @@ def read_csv(
         raise ConfigError(
             f"delimiter must be one character such as ',' ';' or tab, not {delimiter!r}"
         )
-    header, n_rows = _check_records(text, delimiter, name)
+    header, n_rows, n_trailing = _check_records(text, delimiter, name)
     if n_rows == 0:
         raise InputError(f"{name} has a header but no rows", path=name)
     df = _parse(text, delimiter, name)
+    if len(df) == n_rows + n_trailing:
+        df = df.iloc[:n_rows]
     if len(df) != n_rows or len(df.columns) != len(header):
         raise InputError(
             f"{name} could not be read consistently ({n_rows} rows found, {len(df)} parsed); "
@@ -200,30 +209,40 @@ def _detect_delimiter(text: str) -> str:
     return best
 
 
-def _check_records(text: str, delimiter: str, name: str) -> tuple[list[str], int]:
-    """Walk every record once: return the header and the number of data rows.
+def _check_records(text: str, delimiter: str, name: str) -> tuple[list[str], int, int]:
+    """Walk every record once: return the header, the number of data rows (blank lines
+    between data rows included) and the number of blank lines after the last data row.
 
-    Raises InputError for broken quoting and for rows whose field count differs from the
-    header's (pandas would silently pad short rows and shift long ones).
+    Raises InputError for blank lines before the header, broken quoting and rows whose field
+    count differs from the header's (pandas would silently pad short rows and shift long ones).
     """
     reader = csv.reader(io.StringIO(text, newline=None), delimiter=delimiter, strict=True)
     header: list[str] | None = None
     n_rows = 0
+    n_blank = 0  # blank records since the last non-blank one
     bad: dict[int, list[int]] = {}
     line_before = 0
     try:
         for record in reader:
             line_before = reader.line_num
             if _is_blank(record):
+                n_blank += 1
                 continue
             if header is None:
+                if n_blank:
+                    raise InputError(
+                        f"{name} has {n_blank} blank line(s) before the header; delete them so "
+                        "the header is row 1 (row numbers follow the spreadsheet)",
+                        path=name,
+                    )
                 header = record
                 continue
-            n_rows += 1
+            n_rows += n_blank + 1
+            n_blank = 0
             if len(record) != len(header):
                 bad.setdefault(len(record), []).append(n_rows + 1)
     except csv.Error as exc:
-        row = n_rows + 2 if header is not None else 1
+        row = n_rows + n_blank + 2 if header is not None else 1
         raise InputError(
             f"{name} has broken quoting in row {row} (line {line_before + 1}): "
             f"{_quote_problem(str(exc))}",
@@ -234,7 +253,7 @@ def _check_records(text: str, delimiter: str, name: str) -> tuple[list[str], int
     _check_header(header, name)
     if bad:
         raise InputError(_ragged_message(name, bad, len(header)), path=name)
-    return header, n_rows
+    return header, n_rows, n_blank
 
 
 def _quote_problem(message: str) -> str:
@@ -298,7 +317,7 @@ def _parse(text: str, delimiter: str, name: str) -> pd.DataFrame:
             keep_default_na=False,
             na_filter=False,
             engine="c",
-            skip_blank_lines=True,
+            skip_blank_lines=False,
         )
     except (pd.errors.ParserError, ValueError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

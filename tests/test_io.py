@@ -96,10 +96,36 @@ def test_quoted_newlines_commas_and_quotes(tmp_path: Path) -> None:
     assert df.loc[0, "Company"] == "Smith, Jones & Co"
 
 
-def test_header_is_kept_exactly_and_blank_lines_skipped(tmp_path: Path) -> None:
+def test_header_is_kept_exactly_and_blank_lines_keep_their_row(tmp_path: Path) -> None:
+    """A blank line between rows is a row of empty cells (Excel numbers it); the end's go."""
     df = read_csv(_file(tmp_path, " E-mail ,Phone\n\na@x.example,1\n\n\n"))
     assert list(df.columns) == [" E-mail ", "Phone"]
-    assert len(df) == 1
+    assert df.to_dict("records") == [
+        {" E-mail ": "", "Phone": ""},
+        {" E-mail ": "a@x.example", "Phone": "1"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "emails"),
+    [
+        ("Email\na@x.example\n\nb@x.example\n", ["a@x.example", "", "b@x.example"]),
+        (
+            "Email,N\r\na@x.example,1\r\n\r\n\r\nb@x.example,2\r\n\r\n",
+            ["a@x.example", "", "", "b@x.example"],
+        ),
+        ("Email,N\na@x.example,1\n   \nb@x.example,2\n", ["a@x.example", "   ", "b@x.example"]),
+        ('Email,N\n"a@x.example","x\n\ny"\n\nb@x.example,2\n', ["a@x.example", "", "b@x.example"]),
+    ],
+)
+def test_blank_lines_between_rows_are_rows(tmp_path: Path, text: str, emails: list[str]) -> None:
+    assert read_csv(_file(tmp_path, text))["Email"].tolist() == emails
+
+
+def test_ragged_rows_are_numbered_like_the_spreadsheet_after_blank_lines(tmp_path: Path) -> None:
+    path = _file(tmp_path, "Email,N\na@x.example,1\n\n\nb@x.example\n")
+    with pytest.raises(InputError, match=r": row 5 has 1 field, the header has 2;"):
+        read_csv(path)
 
 
 def test_delimiter_detection_ignores_commas_inside_a_semicolon_file(tmp_path: Path) -> None:
@@ -138,6 +164,13 @@ BAD = [
     ("BOM only", b"\xef\xbb\xbf", {}, " is empty; expected a CSV file with a header row"),
     ("header only", b"Email,Phone\n", {}, " has a header but no rows"),
     ("header and blank lines", b"Email,Phone\n\n\n", {}, " has a header but no rows"),
+    (
+        "blank line before the header",
+        b"\nEmail,Phone\na@x.example,1\n",
+        {},
+        " has 1 blank line(s) before the header; delete them so the header is row 1 "
+        "(row numbers follow the spreadsheet)",
+    ),
     (
         "forced utf-8 on cp1252",
         b"Email,Name\na@x.example,Jos\xe9\n",
