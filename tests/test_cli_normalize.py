@@ -309,8 +309,35 @@ def test_forced_delimiter(tmp_path: Path, flag: str, sep: str) -> None:
     assert json.loads(result.stdout)["input"]["delimiter"] == sep
 
 
-def test_bad_region_is_exit_1_and_writes_nothing(tmp_path: Path) -> None:
+def test_bad_region_is_exit_1_names_the_flag_and_writes_nothing(tmp_path: Path) -> None:
     result = run(_write(tmp_path, GOOD_CSV), "--out", tmp_path / "o", "--region", "XX")
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+    assert result.stderr == (
+        "Error: --region 'XX' is not a known country; use an ISO 3166 code such as US or GB\n"
+    )
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("region", ["gb", "UK", "United Kingdom", "GBR"])
+def test_region_accepts_codes_and_names(tmp_path: Path, region: str) -> None:
+    data = "Email,Phone\na@example.com,020 7946 0958\n"
+    result = run(_write(tmp_path, data), "--out", tmp_path / "o", "--region", region)
+    assert result.exit_code == 0, result.stderr
+    assert "+442079460958" in (tmp_path / "o" / "clean.csv").read_text(encoding="utf-8")
+
+
+def test_rows_keep_their_spreadsheet_number_across_blank_lines(tmp_path: Path) -> None:
+    """A blank line is a row in Excel: it is held back as missing-email, numbers do not drift."""
+    data = "Email,Name\na@example.com,A\n\nbad,B\n,\na@example.com,C\n\n"
+    out = tmp_path / "o"
+    result = run(_write(tmp_path, data), "--out", out, "--json")
+    assert result.exit_code == 0, result.stderr
+    rejected = (out / "rejected.csv").read_text(encoding="utf-8").splitlines()
+    rows = [line.split(",")[2:4] for line in rejected[1:]]
+    assert rows == [
+        ["3", "missing-email"],
+        ["4", "invalid-email"],
+        ["5", "missing-email"],
+        ["6", "duplicate-in-file"],
+    ]
+    assert json.loads(result.stdout)["rows_in"] == 5

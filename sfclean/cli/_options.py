@@ -177,7 +177,7 @@ def normalize_kwargs(df: pd.DataFrame, **options: Any) -> dict[str, Any]:
         "email_column": email_column,
         "phone_columns": list(phone_columns) or None,
         "country_column": country_column,
-        "default_region": options.get("region") or "US",
+        "default_region": _check_region(options.get("region") or "US"),
         "invalid_phone": options.get("invalid_phone") or "clear",
         "match_key": options.get("match_key") or "email",
         "fill_blanks": bool(options.get("fill_blanks")),
@@ -186,6 +186,20 @@ def normalize_kwargs(df: pd.DataFrame, **options: Any) -> dict[str, Any]:
             tuple(options.get("keep_reasons") or ()), tuple(options.get("allowed") or ())
         ),
     }
+
+
+def _check_region(region: str) -> str:
+    """Refuse an unknown ``--region`` here, so the message names the flag (the library's
+    names its keyword). Same rule as :func:`sfclean.normalize`: a region code or a country."""
+    import phonenumbers
+
+    from sfclean.cleaners.countries import region_for_country
+
+    if region.strip().upper() in phonenumbers.SUPPORTED_REGIONS or region_for_country(region):
+        return region
+    raise ConfigError(
+        f"--region {region!r} is not a known country; use an ISO 3166 code such as US or GB"
+    )
 
 
 def _junk_policy(keep_reasons: tuple[str, ...], allowed: tuple[str, ...]) -> JunkPolicy:
