@@ -524,11 +524,12 @@ def write_normalize_outputs(
     ``report.json`` (last) into ``out_dir``, atomically (see :func:`write_outputs`).
 
     ``source`` describes the input (``path``, ``encoding``, ``delimiter``); by default it is
-    taken from ``result.clean.attrs["sfclean"]`` when :func:`read_csv` produced the frame.
+    ``result.source``, which :func:`sfclean.normalize` copies from the frame's
+    ``df.attrs["sfclean"]`` (set by :func:`read_csv`).
     """
     clean = result.clean
     rejected = _with_row_column(result.rejected)
-    info = dict(source) if source is not None else dict(clean.attrs.get("sfclean", {}))
+    info = dict(source) if source is not None else dict(result.source)
     report = dict(result.summary())
     report["input"] = {k: info.get(k) for k in ("path", "encoding", "delimiter")}
     report["files"] = ["clean.csv", "rejected.csv", "findings.csv", "report.json"]

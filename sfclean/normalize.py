@@ -457,6 +457,7 @@ def normalize(
         findings=findings.frame(kept),
         columns=cmap,
         rows_in=n,
+        source=dict(df.attrs.get("sfclean") or {}),
     )
 
 

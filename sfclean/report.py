@@ -6,7 +6,8 @@ from exceptions, so a notebook user can filter them and the CLI can write them o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -34,6 +35,9 @@ class NormalizeResult:
     ``sfclean_reason`` (a reason code) and ``sfclean_detail``; indexed by row number too.
     ``findings``: one row per change or warning on a kept row: ``row, column, code, original,
     normalized, message``. ``columns``: the columns used. ``rows_in``: rows read.
+    ``source``: what :func:`sfclean.read_csv` recorded about the input (``path``,
+    ``encoding``, ``delimiter``; copied from ``df.attrs["sfclean"]``, empty for other
+    frames), so :func:`sfclean.io.write_normalize_outputs` can name the input in the report.
     """
 
     clean: pd.DataFrame
@@ -41,6 +45,7 @@ class NormalizeResult:
     findings: pd.DataFrame
     columns: ColumnMap
     rows_in: int
+    source: dict[str, Any] = field(default_factory=dict)
 
     @property
     def rows_kept(self) -> int:

@@ -52,7 +52,7 @@ def normalize_command(
 
     df = read_input(input_csv, encoding=encoding, delimiter=delimiter)
     result = normalize(df, **normalize_kwargs(df, **options))
-    paths = write_normalize_outputs(result, out_dir, source=df.attrs.get("sfclean"))
+    paths = write_normalize_outputs(result, out_dir)
     if as_json:
         echo_json_report(out_dir)
     else:
