@@ -99,3 +99,17 @@ def test_normalizing_clean_output_changes_nothing(
     assert again.clean.reset_index(drop=True).equals(first.clean.reset_index(drop=True))
     changes = again.findings[~again.findings["code"].isin(["invalid-phone", "phone-damaged"])]
     assert changes.empty
+
+
+@_SETTINGS
+@given(_rows, _options)
+def test_a_duplicate_always_names_a_row_that_went_on(
+    rows: list[dict[str, str]], options: dict
+) -> None:
+    """Dedupe runs after every row-level check, so no person is lost to a rejected 'original'."""
+    result = normalize(_frame(rows), **options)
+    dups = result.rejected[result.rejected["sfclean_reason"] == "duplicate-in-file"]
+    named = {int(d.removeprefix("duplicate of row ")) for d in dups["sfclean_detail"]}
+    assert named <= set(result.clean.index)
+    if options["match_key"] == "email":
+        assert result.clean["Email"].is_unique
