@@ -61,7 +61,7 @@ from sfclean.cleaners.countries import region_for_country
 from sfclean.cleaners.emails import clean_email_batch
 from sfclean.cleaners.junk import JunkPolicy, classify_junk_batch
 from sfclean.cleaners.keys import provider_key
-from sfclean.cleaners.phones import PhoneResult, clean_phone_batch
+from sfclean.cleaners.phonecolumn import clean_phone_column
 from sfclean.cleaners.text import TRIM_CHARS, clean_text
 from sfclean.columns import ColumnMap, find_columns
 from sfclean.errors import ConfigError, InputError
@@ -109,7 +109,6 @@ _REASON_INDEX = {code: i + 1 for i, code in enumerate(REASON_CODES)}
 _RESERVED = ("sfclean_row", "sfclean_reason", "sfclean_detail")
 
 Change = tuple[str, str]  # (finding code, message)
-_PLACEHOLDER = PhoneResult("", "blank")
 
 
 @dataclass
@@ -162,8 +161,19 @@ class _Findings:
         unique_ids = np.fromiter(
             (ids.setdefault(c, len(ids)) for c in changes), dtype=np.int64, count=len(changes)
         )
-        distinct = list(ids)
-        if not any(distinct):
+        self.add_grouped(column, inverse, unique_ids, list(ids), original, normalized)
+
+    def add_grouped(
+        self,
+        column: str,
+        inverse: np.ndarray,
+        unique_ids: np.ndarray,
+        distinct: Sequence[tuple[Change, ...]],
+        original: np.ndarray,
+        normalized: np.ndarray,
+    ) -> None:
+        """:meth:`add_per_unique` where unique ``u`` has the changes ``distinct[unique_ids[u]]``."""
+        if not len(unique_ids) or not any(distinct):
             return
         row_ids = unique_ids[inverse]
         order = np.argsort(row_ids, kind="stable")
@@ -478,7 +488,9 @@ def _clean_phone_column(
     value_list = list(value_uniques)
     if len(region_uniques) == 1:  # one region: the distinct values are the work list
         inverse = value_codes.astype(np.int64)
-        results = clean_phone_batch(value_list, region_uniques[0])
+        col = clean_phone_column(value_list, region_uniques[0])
+        values, statuses, messages = col.value, col.status, col.message
+        change_id, kinds = col.change_id, col.kinds
     else:  # distinct (value, region) pairs
         width = len(region_uniques)
         combined = value_codes.astype(np.int64) * width + region_codes
@@ -486,34 +498,42 @@ def _clean_phone_column(
         inverse = inverse.ravel()
         value_index = pairs // width
         region_index = pairs % width
-        results = [_PLACEHOLDER] * len(pairs)
+        values = np.empty(len(pairs), dtype=object)
+        statuses = np.empty(len(pairs), dtype=object)
+        messages = np.empty(len(pairs), dtype=object)
+        change_id = np.zeros(len(pairs), dtype=np.int64)
+        kind_index: dict[tuple[str, ...], int] = {}
         for r, region in enumerate(region_uniques):
-            where = np.flatnonzero(region_index == r).tolist()
-            batch = clean_phone_batch([value_list[v] for v in value_index[where].tolist()], region)
-            for k, result in zip(where, batch, strict=True):
-                results[k] = result
-    count = len(results)
-    values_t, statuses_t, codes_t, messages_t = (
-        zip(*results, strict=True) if count else ((), (), (), ())
-    )
-    values = list(values_t)
-    statuses = np.array(statuses_t, dtype=object)
+            where = np.flatnonzero(region_index == r)
+            col = clean_phone_column([value_list[v] for v in value_index[where].tolist()], region)
+            values[where], statuses[where], messages[where] = col.value, col.status, col.message
+            local = np.array([kind_index.setdefault(k, len(kind_index)) for k in col.kinds])
+            change_id[where] = local[col.change_id] if len(where) else 0
+        kinds = list(kind_index)
+    count = len(values)
     bad = (statuses != "ok") & (statuses != "blank") if count else np.zeros(0, dtype=bool)
     bad_detail = np.full(count, "", dtype=object)
-    change_of = {c: tuple((code, _MESSAGES[code]) for code in c) for c in set(codes_t)}
-    changes: list[tuple[Change, ...]] = [change_of[c] for c in codes_t]
+    changes: list[tuple[Change, ...]] = [
+        tuple((code, _MESSAGES[code]) for code in kind) for kind in kinds
+    ]
+    change_index: dict[tuple[Change, ...], int] = {}
     for i in np.flatnonzero(bad).tolist():
-        status, message = statuses_t[i], messages_t[i]
+        status, message = statuses[i], messages[i]
         bad_detail[i] = f"{name}: {message}"
         code = "invalid-phone" if status == "invalid" else "phone-damaged"
         if invalid_phone == "keep":
-            changes[i] = (*changes[i], (code, f"{message}; value kept"))
+            change = (*changes[change_id[i]], (code, f"{message}; value kept"))
         else:
             values[i] = ""
-            changes[i] = ((code, f"{message}; value cleared"),)
-    new = np.array(values, dtype=object)[inverse] if n else raw.copy()
+            change = ((code, f"{message}; value cleared"),)
+        found = change_index.get(change)
+        if found is None:
+            found = change_index[change] = len(changes)
+            changes.append(change)
+        change_id[i] = found
+    new = values[inverse] if n else raw.copy()
     cleaned[name] = new
-    findings.add_per_unique(name, inverse, changes, raw, new)
+    findings.add_grouped(name, inverse, change_id, changes, raw, new)
     if invalid_phone == "reject" and n:
         hit = np.flatnonzero(bad[inverse] & (reason == _NONE))
         reason[hit] = _REASON_INDEX["invalid-phone"]

@@ -100,29 +100,78 @@ def test_clean_phone_is_idempotent(raw: str, region: str) -> None:
         assert phonenumbers.is_valid_number(phonenumbers.parse(first.value, "ZZ"))
 
 
-_BATCH_VALUES = st.sampled_from(
-    [
-        "(415) 555-0123",
-        " (415) 555-0123 ",
-        "+14155550123",
-        " +14155550123",
-        "+1 (415) 555-0123",
-        "+44 20 7946 0958",
-        "(+44) 20 7946 0958",
-        "020 7946 0958",
-        "1 415 555 0123",
-        "4155550123.0",
-        "'4155550123",
-        "+1 211 555 0123",
-        "(211) 555-0123",
-        "",
-    ]
-) | st.text(alphabet="0123456789 +-().", max_size=16)
+_BATCH_VALUES = (
+    st.sampled_from(
+        [
+            "(415) 555-0123",
+            " (415) 555-0123 ",
+            "+14155550123",
+            " +14155550123",
+            "+1 (415) 555-0123",
+            "+44 20 7946 0958",
+            "(+44) 20 7946 0958",
+            "020 7946 0958",
+            "1 415 555 0123",
+            "4155550123.0",
+            "'4155550123",
+            "+1 211 555 0123",
+            "(211) 555-0123",
+            "+49 30 1234567",
+            "+33 1 23 45 67 00",
+            "0033 1 23 45 67 00",
+            "\u00a0415 555 0123",
+            "415 555 0123\n",
+            "+1 415 555 0120.0",
+            "",
+        ]
+    )
+    | st.text(alphabet="0123456789 +-().", max_size=16)
+    | st.text(alphabet="0123456789 +-().\t\n'x\u00a0\u200b", max_size=16)
+)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(_BATCH_VALUES, max_size=8), _REGIONS)
-def test_batch_agrees_with_single(values: list[str], region: str) -> None:
-    from sfclean.cleaners.phones import clean_phone_batch
+@given(st.lists(_BATCH_VALUES, max_size=12), _REGIONS)
+def test_column_agrees_with_single(values: list[str], region: str) -> None:
+    from sfclean.cleaners.phonecolumn import clean_phone_column
 
-    assert clean_phone_batch(values, region) == [clean_phone(v, region) for v in values]
+    col = clean_phone_column(values, region)
+    got = [
+        (col.value[i], col.status[i], col.kinds[col.change_id[i]], col.message[i])
+        for i in range(len(values))
+    ]
+    assert got == [tuple(clean_phone(v, region)) for v in values]
+
+
+def _region_samples(region: str) -> list[str]:
+    """Example numbers of a region, nationally and with +code, plus near misses."""
+    out = []
+    for kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE):
+        number = phonenumbers.example_number_for_type(region, kind)
+        if number is None:
+            continue
+        nsn = phonenumbers.national_significant_number(number)
+        code = number.country_code
+        for digits in (nsn, nsn[:-1], nsn + "1", nsn[:-1] + str((int(nsn[-1]) + 5) % 10)):
+            out += [
+                digits,
+                f"0{digits}",
+                f"+{code} {digits}",
+                f"{code}{digits}",
+                f"00{code}{digits}",
+            ]
+    return out
+
+
+@pytest.mark.parametrize("region", sorted(phonenumbers.SUPPORTED_REGIONS))
+def test_column_agrees_with_single_in_every_region(region: str) -> None:
+    # the column scanner rewrites every region's patterns for multi-line matching
+    from sfclean.cleaners.phonecolumn import clean_phone_column
+
+    values = list(dict.fromkeys(_region_samples(region) + _region_samples("US")))
+    col = clean_phone_column(values, region)
+    got = [
+        (col.value[i], col.status[i], col.kinds[col.change_id[i]], col.message[i])
+        for i in range(len(values))
+    ]
+    assert got == [tuple(clean_phone(v, region)) for v in values]

@@ -19,29 +19,23 @@ Steps for each cell:
 
 Speed: :mod:`sfclean.cleaners.phonefast` decides the common shapes (plain national digits,
 ``+`` and digits) from phonenumbers' own metadata without a full parse; anything it is not sure
-about goes through ``phonenumbers.parse`` here. :func:`clean_phone_batch` runs the common case
-inline for many cells; tests prove both agree with phonenumbers and with each other.
+about goes through ``phonenumbers.parse`` here. :mod:`sfclean.cleaners.phonecolumn` runs the
+common case for many cells at once; tests prove both agree with phonenumbers and each other.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from functools import partial
 from typing import Literal, NamedTuple
 
 import phonenumbers
 
 from sfclean.cleaners.phonefast import (
-    SEPARATOR_BYTES,
-    country_code_prefix,
     fast_phone,
-    international_table,
-    national_direct,
 )
 from sfclean.cleaners.text import TRIM_CHARS, remove_zero_width
 
-__all__ = ["PhoneResult", "clean_phone", "clean_phone_batch", "format_e164"]
+__all__ = ["PhoneResult", "clean_phone", "format_e164"]
 
 PhoneStatus = Literal["blank", "ok", "invalid", "damaged"]
 
@@ -126,67 +120,3 @@ def clean_phone(raw: str, region: str) -> PhoneResult:
     if number_text != value:
         changes.append("phone-formatted")
     return PhoneResult(number_text, "ok", tuple(changes))
-
-
-_ASCII_TRIM = "".join(c for c in TRIM_CHARS if c.isascii())
-_make_result = partial(tuple.__new__, PhoneResult)
-_FORMATTED: tuple[str, ...] = ("phone-formatted",)
-_TRIMMED_FORMATTED: tuple[str, ...] = ("whitespace-trimmed", "phone-formatted")
-_TRIMMED: tuple[str, ...] = ("whitespace-trimmed",)
-
-
-def clean_phone_batch(values: Sequence[str], region: str) -> list[PhoneResult]:
-    """:func:`clean_phone` for many cells of one region; the same results, computed faster.
-
-    Plain numbers (ASCII digits and ``space ( ) . -``, optionally after one ``+``, no
-    apostrophe, no trailing ``.0``) that a direct route accepts are handled inline; every
-    other cell goes through :func:`clean_phone`. A test checks the two agree.
-    """
-    national = national_direct(region)
-    national_prefix, national_table = (
-        (national[0], national[1].patterns) if national is not None else ("", {})
-    )
-    international: dict[str, dict[int, re.Pattern[str]]] = {}
-    make = _make_result
-    out: list[PhoneResult] = []
-    append = out.append
-    # Separators are deleted from all cells in one call when the cells are ASCII and hold no
-    # line break (the usual case); otherwise cell by cell.
-    joined = "\n".join(values)
-    if joined.isascii() and joined.count("\n") == len(values) - 1:
-        stripped_cells = joined.encode("ascii").translate(None, SEPARATOR_BYTES).split(b"\n")
-    else:
-        stripped_cells = [
-            v.encode("ascii").translate(None, SEPARATOR_BYTES) if v.isascii() else b"'"
-            for v in values
-        ]
-    for raw, digits in zip(values, stripped_cells, strict=True):
-        text = None
-        # isdigit() fails on letters, "'", "e", tabs, non-ASCII; a trailing ".0" needs the
-        # slow path (spreadsheet damage)
-        if digits.isdigit() and not (raw[-1] == "0" and "." in raw):
-            nsn = digits.decode("ascii")
-            pluses = raw.count("+")
-            if pluses == 0:
-                pattern = national_table.get(len(nsn))
-                if pattern is not None and pattern.fullmatch(nsn):
-                    text = national_prefix + nsn
-            elif pluses == 1 and raw.lstrip(" ().-")[:1] == "+":
-                code = country_code_prefix(nsn)
-                if code is not None:
-                    table = international.get(code)
-                    if table is None:
-                        table = international[code] = international_table(code)
-                    pattern = table.get(len(nsn) - len(code))
-                    if pattern is not None and pattern.fullmatch(nsn, len(code)):
-                        text = "+" + nsn
-        if text is None:
-            append(clean_phone(raw, region))
-            continue
-        stripped = raw.strip(_ASCII_TRIM)
-        if stripped == raw:
-            changes = _FORMATTED if text != raw else ()
-        else:
-            changes = _TRIMMED_FORMATTED if text != stripped else _TRIMMED
-        append(make((text, "ok", changes, "")))
-    return out
