@@ -122,6 +122,9 @@ def test_a_bad_mapping_file_is_exit_1(tmp_path: Path) -> None:
         ["in.csv"],  # no --out
         ["in.csv", "--out", "o", "--invalid-phone", "drop"],
         ["in.csv", "--out", "o", "--match-key", "phone"],
+        ["in.csv", "--out", "o", "--add", "info"],
+        ["in.csv", "--out", "o", "--add", "spam-mailbox=x"],
+        ["in.csv", "--out", "o", "--add", "role-mailbox="],
     ],
 )
 def test_usage_errors_exit_2(tmp_path: Path, args: list[str]) -> None:
@@ -292,6 +295,18 @@ JUNK_CSV = (
         (
             ["--allow", "mailinator.com", "--allow", "noreply@example.com"],
             {"role-mailbox": 2},
+        ),
+        (
+            ["--add", "role-mailbox=ann", "--add", "disposable-domain=example.org"],
+            {"role-mailbox": 3, "noreply-mailbox": 1, "disposable-domain": 1},
+        ),
+        (
+            ["--keep", "role-mailbox", "--add", "disposable-domain=example.org"],
+            {"noreply-mailbox": 1, "disposable-domain": 2},
+        ),
+        (
+            ["--add", "noreply-mailbox=ann@example.com", "--allow", "info@example.com"],
+            {"role-mailbox": 1, "noreply-mailbox": 2, "disposable-domain": 1},
         ),
     ],
 )

@@ -56,6 +56,7 @@ NORMALIZE_PARAMS = (
     "check_deliverability",
     "keep_reasons",
     "allowed",
+    "added",
 )
 
 _COLUMN_OPTIONS = [
@@ -130,6 +131,15 @@ _POLICY_OPTIONS = [
         multiple=True,
         help="Never treat as junk: an address (a@b.com), a domain (b.com) or a local part (info).",
     ),
+    click.option(
+        "--add",
+        "added",
+        metavar="REASON=ENTRY",
+        multiple=True,
+        callback=lambda _ctx, _param, value: _parse_added(value),
+        help="Also treat as junk, e.g. role-mailbox=accounts, noreply-mailbox=bounce, "
+        "disposable-domain=temp.example (or a full address); repeatable.",
+    ),
 ]
 
 
@@ -183,7 +193,9 @@ def normalize_kwargs(df: pd.DataFrame, **options: Any) -> dict[str, Any]:
         "fill_blanks": bool(options.get("fill_blanks")),
         "check_deliverability": bool(options.get("check_deliverability")),
         "junk": _junk_policy(
-            tuple(options.get("keep_reasons") or ()), tuple(options.get("allowed") or ())
+            tuple(options.get("keep_reasons") or ()),
+            tuple(options.get("allowed") or ()),
+            _parse_added(options.get("added") or ()),
         ),
     }
 
@@ -202,11 +214,33 @@ def _check_region(region: str) -> str:
     )
 
 
-def _junk_policy(keep_reasons: tuple[str, ...], allowed: tuple[str, ...]) -> JunkPolicy:
-    """``--keep`` switches junk categories off; ``--allow`` entries go to the lists they fit.
+def _parse_added(values: Sequence[str] | Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """``--add REASON=ENTRY`` values as ``(reason, entry)`` pairs; a bad one is a usage error."""
+    pairs: list[tuple[str, str]] = []
+    for value in values:
+        if isinstance(value, tuple):
+            pairs.append(value)
+            continue
+        reason, sep, entry = value.partition("=")
+        if not sep or reason.strip() not in JUNK_REASONS or not entry.strip():
+            raise click.BadParameter(
+                f"{value!r} is not REASON=ENTRY with REASON one of {', '.join(JUNK_REASONS)}",
+                param_hint="'--add'",
+            )
+        pairs.append((reason.strip(), entry.strip()))
+    return tuple(pairs)
 
-    An address goes to every allow list, a domain (has a dot) to the disposable list, a bare
-    local part to the no-reply and role lists.
+
+def _junk_policy(
+    keep_reasons: tuple[str, ...],
+    allowed: tuple[str, ...],
+    added: tuple[tuple[str, str], ...] = (),
+) -> JunkPolicy:
+    """``--keep`` switches junk categories off; ``--allow`` entries go to the lists they fit;
+    ``--add REASON=ENTRY`` extends one category.
+
+    An allowed address goes to every allow list, a domain (has a dot) to the disposable list,
+    a bare local part to the no-reply and role lists.
     """
     from sfclean.cleaners.junk import JunkPolicy
 
@@ -220,6 +254,9 @@ def _junk_policy(keep_reasons: tuple[str, ...], allowed: tuple[str, ...]) -> Jun
         allow_noreply=frozenset(addresses + locals_),
         allow_roles=frozenset(addresses + locals_),
         allow_disposable=frozenset(addresses + domains),
+        extra_noreply=frozenset(e for r, e in added if r == "noreply-mailbox"),
+        extra_roles=frozenset(e for r, e in added if r == "role-mailbox"),
+        extra_disposable=frozenset(e for r, e in added if r == "disposable-domain"),
     )
 
 
