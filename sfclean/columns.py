@@ -4,7 +4,8 @@ Columns are recognised by Salesforce API name (Data Loader headers) or a common 
 ignoring case, spaces and the punctuation ``- _ . /``: ``Email``, ``E-mail`` and
 ``Email Address`` are the same; so are ``MobilePhone`` and ``Mobile Phone``. A column can
 always be named explicitly instead, and an explicit name that does not exist is an error (a
-typo must not silently fall back to a guess).
+typo must not silently fall back to a guess). One column plays one part: the email column is
+never a phone or the country column, and the country column is never a phone column.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sfclean.errors import ColumnNotFoundError
+from sfclean.errors import ColumnNotFoundError, ConfigError
 
 __all__ = ["COUNTRY_NAMES", "EMAIL_NAMES", "PHONE_NAMES", "ColumnMap", "find_columns"]
 
@@ -129,7 +130,10 @@ def find_columns(
 
     Explicit names win (exact, else a unique case-insensitive match); otherwise the known
     names above are looked for. ``phone_columns=[]`` means "no phone columns". A missing
-    email column raises :class:`~sfclean.errors.ColumnNotFoundError` listing the columns.
+    email column raises :class:`~sfclean.errors.ColumnNotFoundError` listing the columns;
+    naming one column for two parts (email and phone, email and country, country and phone)
+    raises :class:`~sfclean.errors.ConfigError`. Found phone columns skip the email and
+    country columns.
     """
     columns = [str(c) for c in columns]
     if email_column is not None:
@@ -143,14 +147,25 @@ def find_columns(
                 columns=columns,
             )
         email = found
+    if country_column is not None:
+        country: str | None = _explicit(country_column, columns, "--country-column")
+        if country == email:
+            raise ConfigError(
+                f"column '{email}' is the email column; it cannot also be the country column "
+                "(--country-column)"
+            )
+    else:
+        country = _best([c for c in columns if c != email], COUNTRY_NAMES)
     if phone_columns is not None:
         phones = tuple(
             dict.fromkeys(_explicit(p, columns, "--phone-column") for p in phone_columns)
         )
+        for part, column in (("email", email), ("country", country)):
+            if column in phones:
+                raise ConfigError(
+                    f"column '{column}' is the {part} column; it cannot also be a phone column "
+                    "(--phone-column)"
+                )
     else:
-        phones = tuple(c for c in columns if _key(c) in PHONE_NAMES and c != email)
-    if country_column is not None:
-        country: str | None = _explicit(country_column, columns, "--country-column")
-    else:
-        country = _best(columns, COUNTRY_NAMES)
+        phones = tuple(c for c in columns if _key(c) in PHONE_NAMES and c not in (email, country))
     return ColumnMap(email=email, phones=phones, country=country)

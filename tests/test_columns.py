@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sfclean.columns import ColumnMap, find_columns
-from sfclean.errors import ColumnNotFoundError
+from sfclean.errors import ColumnNotFoundError, ConfigError
 
 
 @pytest.mark.parametrize(
@@ -68,3 +68,35 @@ def test_explicit_name_that_does_not_exist(kwargs: dict[str, object]) -> None:
         find_columns(["Email", "Phone"], **kwargs)  # type: ignore[arg-type]
     assert "(columns: Email, Phone)" in str(info.value)
     assert info.value.columns == ["Email", "Phone"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"phone_columns": ["Email"]},
+            "column 'Email' is the email column; it cannot also be a phone column (--phone-column)",
+        ),
+        (
+            {"phone_columns": ["Phone", "country"]},
+            "column 'Country' is the country column; it cannot also be a phone column "
+            "(--phone-column)",
+        ),
+        (
+            {"country_column": "EMAIL"},
+            "column 'Email' is the email column; it cannot also be the country column "
+            "(--country-column)",
+        ),
+    ],
+)
+def test_one_column_plays_one_part(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        find_columns(["Email", "Phone", "Country"], **kwargs)  # type: ignore[arg-type]
+    assert str(info.value) == message
+
+
+def test_found_phones_skip_the_chosen_country_and_email_columns() -> None:
+    columns = ["Phone", "Mobile", "Tel"]
+    assert find_columns(columns, email_column="Tel", country_column="Phone") == ColumnMap(
+        "Tel", ("Mobile",), "Phone"
+    )
