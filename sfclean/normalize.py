@@ -58,7 +58,7 @@ import pandas as pd
 import phonenumbers
 
 from sfclean.cleaners.countries import region_for_country
-from sfclean.cleaners.emails import clean_email_batch
+from sfclean.cleaners.emails import clean_email_column
 from sfclean.cleaners.junk import JunkPolicy, classify_junk_batch
 from sfclean.cleaners.keys import provider_key
 from sfclean.cleaners.phonecolumn import clean_phone_column
@@ -361,34 +361,29 @@ def normalize(
     # Email: clean, validate, classify junk.
     inverse, email_uniques = pd.factorize(original[cmap.email])
     inverse = inverse.astype(np.int64)
-    email_results = clean_email_batch(
-        list(email_uniques), check_deliverability=check_deliverability
-    )
-    email_reason = np.zeros(len(email_results), dtype=np.int8)
-    email_detail = np.full(len(email_results), "", dtype=object)
-    ok_positions: list[int] = []
-    for i, result in enumerate(email_results):
-        if result.status == "ok":
-            ok_positions.append(i)
-        elif result.status == "missing":
-            email_reason[i] = _REASON_INDEX["missing-email"]
-            email_detail[i] = f"{cmap.email} is blank"
-        else:
-            email_reason[i] = _REASON_INDEX["invalid-email"]
-            email_detail[i] = result.message
-    junk_hits = classify_junk_batch([email_results[i].value for i in ok_positions], policy)
-    for i, junk_hit in zip(ok_positions, junk_hits, strict=True):
+    emails = clean_email_column(list(email_uniques), check_deliverability=check_deliverability)
+    email_values = emails.value
+    missing = emails.status == "missing"
+    invalid = emails.status == "invalid"
+    email_reason = np.zeros(len(email_values), dtype=np.int8)
+    email_reason[missing] = _REASON_INDEX["missing-email"]
+    email_reason[invalid] = _REASON_INDEX["invalid-email"]
+    email_detail = emails.message.copy()
+    email_detail[missing] = f"{cmap.email} is blank"
+    ok_positions = np.flatnonzero(emails.status == "ok")
+    junk_hits = classify_junk_batch(email_values[ok_positions].tolist(), policy)
+    for i, junk_hit in zip(ok_positions.tolist(), junk_hits, strict=True):
         if junk_hit is not None:
             email_reason[i] = _REASON_INDEX[junk_hit[0]]
             email_detail[i] = junk_hit[1]
-    email_values = np.array([r.value for r in email_results], dtype=object)
     cleaned[cmap.email] = email_values[inverse] if n else original[cmap.email].copy()
     reason[:] = email_reason[inverse] if n else reason
     detail[:] = email_detail[inverse] if n else detail
-    findings.add_per_unique(
+    findings.add_grouped(
         cmap.email,
         inverse,
-        _with_messages([r.changes for r in email_results]),
+        emails.change_id,
+        _with_messages(emails.kinds),
         original[cmap.email],
         cleaned[cmap.email],
     )
@@ -398,7 +393,7 @@ def normalize(
         key_values = [provider_key(v) for v in email_values]
     else:
         key_values = list(email_values)
-    del email_results, email_uniques, junk_hits  # free per-unique objects before the phones
+    del emails, email_uniques, junk_hits  # free per-unique objects before the phones
     key_id_by_unique, _ = pd.factorize(np.array(key_values, dtype=object))
     # Phones: region from the row's country, else the default region.
     if cmap.country is not None:

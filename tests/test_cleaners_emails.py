@@ -115,9 +115,50 @@ def test_clean_email_is_idempotent(raw: str) -> None:
         assert (second.value, second.status, second.changes) == (first.value, "ok", ())
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(_shaped | _anything | st.sampled_from([" A@B.COM ", "Sara <s@x.io>"]), max_size=8))
+_padded = st.builds(
+    lambda left, address, upper, right: left + (address.upper() if upper else address) + right,
+    st.sampled_from(["", " ", "\t", "\u00a0", "\x1f", "\n"]),
+    _shaped,
+    st.booleans(),
+    st.sampled_from(["", " ", "\r", "  \x0b", "\u200b"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        _shaped | _padded | _anything | st.sampled_from([" A@B.COM ", "Sara <s@x.io>", ""]),
+        max_size=12,
+    )
+)
 def test_batch_agrees_with_single(values: list[str]) -> None:
+    # clean_email_batch is clean_email_column's results as EmailResults
     from sfclean.cleaners.emails import clean_email_batch
 
+    assert clean_email_batch(values) == [clean_email(v) for v in values]
+
+
+_LIMITS = [
+    "a" * 64 + "@x.com",
+    "a" * 65 + "@x.com",
+    "a@" + "b" * 63 + ".com",
+    "a@" + "b" * 64 + ".com",
+    "a@" + ".".join(["b" * 60] * 4) + ".com",
+    "a" * 60 + "@" + ".".join(["b" * 60] * 3) + ".co",
+    "a" * 60 + "@" + ".".join(["b" * 60] * 3) + ".com",
+    "a" * 64 + "@" + ".".join(["b" * 61] * 3) + ".com",  # 254 characters: valid
+    "a" * 64 + "@" + ".".join(["b" * 61] * 3) + ".coms",  # 255: too long
+    "a@sub.localhost",
+    "a@b.test",
+    "a@b.c",
+    "a@b@c.com",
+]
+
+
+@pytest.mark.parametrize("pad", ["", " ", "\t\t", "   \r"])
+def test_batch_agrees_with_single_at_the_limits(pad: str) -> None:
+    # the multi-line scan counts lengths on the trimmed address, not the padded line
+    from sfclean.cleaners.emails import clean_email_batch
+
+    values = [pad + v + pad for v in _LIMITS] + [pad + v.upper() for v in _LIMITS]
     assert clean_email_batch(values) == [clean_email(v) for v in values]

@@ -13,8 +13,10 @@ Order of work for each cell (the same order the findings report):
 Speed: most real addresses have the plain ASCII shape ``local@label.label.tld``. For those a
 strict regular expression (:data:`FAST_EMAIL_RE`, :func:`fast_email_ok`) decides "valid"
 without calling email-validator; every address it does not accept goes to email-validator.
-:func:`clean_email_batch` runs that common case inline for many cells. ``tests/test_cleaners_emails.py`` proves with hypothesis that every address
-the fast path accepts is accepted by email-validator with the same normalized form.
+:func:`clean_email_column` finds that common case for many cells in one multi-line scan
+(:data:`FAST_EMAIL_LINE_RE`). ``tests/test_cleaners_emails.py`` proves with hypothesis that
+every address the fast path accepts is accepted by email-validator with the same normalized
+form, and that the column-wise results equal :func:`clean_email` cell by cell.
 """
 
 from __future__ import annotations
@@ -22,18 +24,21 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from functools import partial
 from typing import Literal, NamedTuple
 
 import email_validator
+import numpy as np
 
+from sfclean.cleaners.lines import byte_table, join_lines
 from sfclean.cleaners.text import TRIM_CHARS, remove_zero_width
 
 __all__ = [
     "FAST_EMAIL_RE",
+    "EmailColumn",
     "EmailResult",
     "clean_email",
     "clean_email_batch",
+    "clean_email_column",
     "fast_email_ok",
 ]
 
@@ -47,6 +52,16 @@ _SPECIAL = "|".join(sorted(email_validator.SPECIAL_USE_DOMAIN_NAMES))
 FAST_EMAIL_RE = re.compile(
     rf"(?=.{{1,254}}\Z)(?=[^@]{{1,64}}+@){_ATOM}(?:\.{_ATOM})*+@(?:{_LABEL}\.)++"
     rf"(?!(?:{_SPECIAL})\Z)[a-z]{{2,63}}+"
+)
+
+_LINE_TRIM = re.escape("".join(c for c in TRIM_CHARS if c.isascii() and c != "\n"))
+
+#: :data:`FAST_EMAIL_RE` for each line of a multi-line text, around ASCII trim characters:
+#: group 1 is the trimmed address when the line is one (else the line matches, group empty).
+FAST_EMAIL_LINE_RE = re.compile(
+    rf"(?m)^[{_LINE_TRIM}]*+((?=[^\n]{{1,254}}+[{_LINE_TRIM}]*+$)(?=[^@\n]{{1,64}}+@)"
+    rf"{_ATOM}(?:\.{_ATOM})*+@(?:{_LABEL}\.)++"
+    rf"(?!(?:{_SPECIAL})[{_LINE_TRIM}]*+$)[a-z]{{2,63}}+)[{_LINE_TRIM}]*+$|[^\n]*$"
 )
 
 _WRAPPED_RE = re.compile(r"(?s)^(?P<name>[^<>]*)<(?P<addr>[^<>]*)>$")
@@ -122,36 +137,76 @@ def clean_email(raw: str, *, check_deliverability: bool = False) -> EmailResult:
 
 
 _ASCII_TRIM = "".join(c for c in TRIM_CHARS if c.isascii())
-_FAST_MATCH = FAST_EMAIL_RE.fullmatch
-_make_result = partial(tuple.__new__, EmailResult)
 _TRIMMED = ("whitespace-trimmed",)
 _LOWERED = ("email-lowercased",)
 _TRIMMED_LOWERED = ("whitespace-trimmed", "email-lowercased")
 
 
+class EmailColumn(NamedTuple):
+    """Results for many cells as parallel arrays (index ``i`` is cell ``i``).
+
+    ``value``, ``status`` and ``message`` are object arrays of str with the meaning of the
+    :class:`EmailResult` fields; ``change_id`` indexes ``kinds``, the distinct change tuples.
+    """
+
+    value: np.ndarray
+    status: np.ndarray
+    change_id: np.ndarray
+    kinds: list[tuple[str, ...]]
+    message: np.ndarray
+
+
+_FAST_KINDS: tuple[tuple[str, ...], ...] = ((), _LOWERED, _TRIMMED, _TRIMMED_LOWERED)
+_TRIM_TABLE = byte_table(_ASCII_TRIM)
+
+
+def clean_email_column(values: Sequence[str], *, check_deliverability: bool = False) -> EmailColumn:
+    """:func:`clean_email` for every cell, as an :class:`EmailColumn`; computed column-wise.
+
+    The common case (ASCII, maybe padded or in capitals, plain shape) is found by one
+    :data:`FAST_EMAIL_LINE_RE` scan over all cells joined by newlines (lowercased in one call);
+    every other cell goes through :func:`clean_email`. A test checks the two agree.
+    """
+    n = len(values)
+    value = np.empty(n, dtype=object)
+    status = np.full(n, "ok", dtype=object)
+    message = np.full(n, "", dtype=object)
+    change_id = np.zeros(n, dtype=np.int64)
+    kinds = list(_FAST_KINDS)
+    found = None
+    if n and not check_deliverability:
+        lines = join_lines(values)
+        lowered = lines.text.lower()
+        found = FAST_EMAIL_LINE_RE.findall(lowered)
+    if found is None or len(found) != n:
+        slow = np.arange(n)
+    else:
+        value[:] = found
+        buf, lower_buf = lines.bytes_of(), lines.bytes_of(lowered)
+        trimmed = lines.first_in(buf, _TRIM_TABLE) | lines.last_in(buf, _TRIM_TABLE)
+        cased = lines.containing(np.flatnonzero(buf != lower_buf))
+        change_id[:] = np.where(trimmed, 2, 0) + cased
+        slow = np.flatnonzero(value == "")
+    index = {k: i for i, k in enumerate(kinds)}
+    for i in slow.tolist():
+        result = clean_email(values[i], check_deliverability=check_deliverability)
+        value[i], status[i], message[i] = result.value, result.status, result.message
+        kind = index.get(result.changes)
+        if kind is None:
+            kind = index[result.changes] = len(kinds)
+            kinds.append(result.changes)
+        change_id[i] = kind
+    return EmailColumn(value, status, change_id, kinds, message)
+
+
 def clean_email_batch(
     values: Sequence[str], *, check_deliverability: bool = False
 ) -> list[EmailResult]:
-    """:func:`clean_email` for many cells; the same results, computed faster.
-
-    The common case (ASCII, maybe padded or in capitals, plain shape) is handled inline;
-    every other cell goes through :func:`clean_email`. A test checks the two agree.
-    """
-    if check_deliverability:
-        return [clean_email(v, check_deliverability=True) for v in values]
-    make = _make_result
-    out: list[EmailResult] = []
-    append = out.append
-    for raw in values:
-        if raw.isascii():
-            value = raw.strip(_ASCII_TRIM)
-            lowered = value.lower()
-            if _FAST_MATCH(lowered) is not None:  # no "<", ">" or ":": nothing to unwrap
-                if value == raw:
-                    changes: tuple[str, ...] = () if lowered == value else _LOWERED
-                else:
-                    changes = _TRIMMED if lowered == value else _TRIMMED_LOWERED
-                append(make((lowered, "ok", changes, "")))
-                continue
-        append(clean_email(raw))
-    return out
+    """:func:`clean_email` for many cells, computed column-wise by :func:`clean_email_column`."""
+    col = clean_email_column(values, check_deliverability=check_deliverability)
+    return [
+        EmailResult(v, s, col.kinds[c], m)
+        for v, s, c, m in zip(
+            col.value, col.status, col.change_id.tolist(), col.message, strict=True
+        )
+    ]

@@ -27,6 +27,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from sfclean.cleaners.lines import Lines, byte_table, join_lines
 from sfclean.cleaners.phonefast import (
     country_code_prefix,
     international_table,
@@ -85,11 +86,11 @@ def _by_length(patterns: dict[int, re.Pattern[str]]) -> str | None:
 
 
 @lru_cache(maxsize=64)
-def _scanner(region: str, codes: frozenset[str]) -> tuple[re.Pattern[str], str] | None:
+def _scanner(region: str, codes: frozenset[str]) -> tuple[re.Pattern[str], str]:
     """(expression, national "+<code>") for a region and the country codes in the data.
 
     Per line the expression captures group 1 (national digits the direct route accepts) or
-    group 2 (the digits after ``+`` the international route accepts), else matches the line
+    group 2 (``+`` and the digits the international route accepts), else matches the line
     with both groups empty.
     """
     national = national_direct(region)
@@ -102,28 +103,30 @@ def _scanner(region: str, codes: frozenset[str]) -> tuple[re.Pattern[str], str] 
         if body is not None:
             international.append(f"{code}(?:{body})")
     first = f"(?=\\d+$)({national_body})$" if national_body else "(?!)()"
-    second = f"\\+(?=\\d+$)((?:{'|'.join(international)}))$" if international else "(?!)()"
+    second = f"(\\+(?=\\d+$)(?:{'|'.join(international)}))$" if international else "(?!)()"
     return re.compile(f"(?m)^(?:{first}|{second}|[^\\n]*$)"), prefix
 
 
-def _scan(values: Sequence[str], region: str) -> list[tuple[str, str]] | None:
-    """One (national, international) pair per cell, or None when the batch cannot be scanned."""
-    joined = "\n".join(values)
-    if not joined.isascii() or joined.count("\n") != len(values) - 1:
-        # cells that are not plain ASCII lines are left to clean_phone: scan "x" for them
-        joined = "\n".join(v if v.isascii() and "\n" not in v else "x" for v in values)
-    compact = joined.encode("ascii").translate(None, _SEPARATORS).decode("ascii")
+def _scan(lines: Lines, region: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per line: (E.164 text or "", accepted?), or None when the lines cannot be scanned."""
+    compact = lines.text.encode("ascii").translate(None, _SEPARATORS).decode("ascii")
     codes = frozenset(
         c for c in map(country_code_prefix, set(_INTL_START.findall(compact))) if c is not None
     )
-    scanner = _scanner(region, codes)
-    if scanner is None:
-        return None
-    pattern, prefix = scanner
+    pattern, prefix = _scanner(region, codes)
     found = pattern.findall(compact)
-    if len(found) != len(values):
+    if len(found) != len(lines.start):
         return None
-    return [(prefix + a, "") if a else ("", b) for a, b in found]
+    national_t, international_t = zip(*found, strict=True) if found else ((), ())
+    national = np.array(national_t, dtype=object)
+    text = np.array(international_t, dtype=object)
+    is_national = national != ""
+    text[is_national] = prefix + national[is_national]
+    return text, is_national | (text != "")
+
+
+_SPACE = byte_table(" ")
+_ZERO = byte_table("0")
 
 
 def clean_phone_column(values: Sequence[str], region: str) -> PhoneColumn:
@@ -134,30 +137,25 @@ def clean_phone_column(values: Sequence[str], region: str) -> PhoneColumn:
     message = np.full(n, "", dtype=object)
     change_id = np.zeros(n, dtype=np.int64)
     kinds = list(_FAST_KINDS)
-    scanned = _scan(values, region) if n else None
-    if scanned is None:
-        slow = list(range(n))
+    lines = join_lines(values) if n else None
+    scanned = _scan(lines, region) if lines is not None else None
+    if lines is None or scanned is None:
+        slow = np.arange(n)
     else:
-        texts = [a or (f"+{b}" if b else "") for a, b in scanned]
+        text, accepted = scanned
+        buf = lines.bytes_of()
         # a "." and a trailing "0" may be spreadsheet damage: clean_phone decides
-        slow = [
-            i
-            for i, (t, raw) in enumerate(zip(texts, values, strict=True))
-            if not t or (raw[-1] == "0" and "." in raw)
-        ]
-        raw_array = np.array(values, dtype=object)
-        text_array = np.array(texts, dtype=object)
-        value[:] = text_array
+        damaged = lines.last_in(buf, _ZERO) & lines.containing(np.flatnonzero(buf == 46))
+        slow = np.flatnonzero(~accepted | damaged)
+        value[:] = text
         # Accepted cells hold only digits, "+" and " ().-", so a space is the only trim.
-        trimmed = np.fromiter(
-            (v[:1] == " " or v[-1:] == " " for v in values), dtype=bool, count=n
-        )
-        stripped = raw_array.copy()
+        trimmed = lines.first_in(buf, _SPACE) | lines.last_in(buf, _SPACE)
+        stripped = np.array(values, dtype=object)
         where = np.flatnonzero(trimmed)
         stripped[where] = [values[i].strip(" ") for i in where.tolist()]
-        change_id[:] = np.where(trimmed, 2, 0) + (text_array != stripped)
+        change_id[:] = np.where(trimmed, 2, 0) + (text != stripped)
     index = {k: i for i, k in enumerate(kinds)}
-    for i in slow:
+    for i in slow.tolist():
         result = clean_phone(values[i], region)
         value[i], status[i], message[i] = result.value, result.status, result.message
         kind = index.get(result.changes)
