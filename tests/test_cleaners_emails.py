@@ -133,9 +133,13 @@ _padded = st.builds(
 )
 def test_batch_agrees_with_single(values: list[str]) -> None:
     # clean_email_batch is clean_email_column's results as EmailResults
-    from sfclean.cleaners.emails import clean_email_batch
+    from sfclean.cleaners.emails import FAST_EMAIL_LINE_RE, clean_email_batch
+    from sfclean.cleaners.lines import join_lines
 
     assert clean_email_batch(values) == [clean_email(v) for v in values]
+    # the scan gives one answer per cell (else everything silently takes the slow path)
+    if values:
+        assert len(FAST_EMAIL_LINE_RE.findall(join_lines(values).text.lower())) == len(values)
 
 
 _LIMITS = [

@@ -7,6 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sfclean.cleaners.lines import join_lines
+from sfclean.cleaners.phonecolumn import _scan
 from sfclean.cleaners.phones import clean_phone
 
 
@@ -141,6 +143,7 @@ def test_column_agrees_with_single(values: list[str], region: str) -> None:
         for i in range(len(values))
     ]
     assert got == [tuple(clean_phone(v, region)) for v in values]
+    assert not values or _scan(join_lines(values), region) is not None  # one answer per cell
 
 
 def _region_samples(region: str) -> list[str]:
@@ -175,3 +178,4 @@ def test_column_agrees_with_single_in_every_region(region: str) -> None:
         for i in range(len(values))
     ]
     assert got == [tuple(clean_phone(v, region)) for v in values]
+    assert not values or _scan(join_lines(values), region) is not None  # one answer per cell

@@ -59,9 +59,9 @@ _LINE_TRIM = re.escape("".join(c for c in TRIM_CHARS if c.isascii() and c != "\n
 #: :data:`FAST_EMAIL_RE` for each line of a multi-line text, around ASCII trim characters:
 #: group 1 is the trimmed address when the line is one (else the line matches, group empty).
 FAST_EMAIL_LINE_RE = re.compile(
-    rf"(?m)^[{_LINE_TRIM}]*+((?=[^\n]{{1,254}}+[{_LINE_TRIM}]*+$)(?=[^@\n]{{1,64}}+@)"
+    rf"(?m)^(?:[{_LINE_TRIM}]*+((?=[^\n]{{1,254}}+[{_LINE_TRIM}]*+$)(?=[^@\n]{{1,64}}+@)"
     rf"{_ATOM}(?:\.{_ATOM})*+@(?:{_LABEL}\.)++"
-    rf"(?!(?:{_SPECIAL})[{_LINE_TRIM}]*+$)[a-z]{{2,63}}+)[{_LINE_TRIM}]*+$|[^\n]*$"
+    rf"(?!(?:{_SPECIAL})[{_LINE_TRIM}]*+$)[a-z]{{2,63}}+)[{_LINE_TRIM}]*+$|[^\n]*$)"
 )
 
 _WRAPPED_RE = re.compile(r"(?s)^(?P<name>[^<>]*)<(?P<addr>[^<>]*)>$")
