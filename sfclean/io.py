@@ -53,6 +53,7 @@ __all__ = [
 DELIMITERS = (",", ";", "\t")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 _SNIFF_RECORDS = 50
+_SEP_LINE = re.compile(r"sep=([^\r\n\"])(?:\r\n|\r|\n)")
 _MAX_ROWS_NAMED = 5
 
 PathLike = str | os.PathLike[str]
@@ -69,7 +70,8 @@ def read_csv(
 
     ``encoding`` forces a codec (``"utf-8"``, ``"cp1252"``, ``"latin-1"``...); by default UTF-8
     (with or without BOM) is tried, then cp1252, then latin-1. ``delimiter`` forces the field
-    separator; by default ``,``, ``;`` or tab is chosen from the first records. A blank line
+    separator; by default ``,``, ``;`` or tab is chosen from the first records (or taken from
+    an Excel ``sep=;`` first line, which is then dropped like Excel does). A blank line
     between data rows is a row of empty cells (so row numbers stay the spreadsheet's); blank
     lines at the end are dropped. The header is kept exactly as written.
 
@@ -84,6 +86,10 @@ def read_csv(
     text, used_encoding = _decode(data, name, encoding)
     if text.startswith("\ufeff"):
         text = text[1:]
+    hint = _SEP_LINE.match(text)
+    if hint is not None:  # Excel's "sep=;" line: not a row in Excel either, so numbers hold
+        text = text[hint.end() :]
+        delimiter = hint.group(1) if delimiter is None else delimiter
     if not text.strip():
         raise InputError(f"{name} is empty; expected a CSV file with a header row", path=name)
     if delimiter is None:

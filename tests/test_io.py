@@ -483,3 +483,10 @@ def test_write_normalize_outputs_names_the_input_read_by_read_csv(tmp_path: Path
     write_normalize_outputs(plain, tmp_path / "o2", source={"path": "mem"})
     report = json.loads((tmp_path / "o2" / "report.json").read_text(encoding="utf-8"))
     assert report["input"] == {"path": "mem", "encoding": None, "delimiter": None}
+
+
+@pytest.mark.parametrize("first", ["sep=;\n", "sep=;\r\n", "\ufeffsep=;\r\n"])
+def test_excel_sep_line_sets_the_delimiter_and_is_not_a_row(tmp_path: Path, first: str) -> None:
+    df = read_csv(_file(tmp_path, first + "Email;Name, full\na@x.example;Lee, Ann\n"))
+    assert df.to_dict("records") == [{"Email": "a@x.example", "Name, full": "Lee, Ann"}]
+    assert df.attrs["sfclean"]["delimiter"] == ";"
