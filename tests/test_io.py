@@ -490,3 +490,36 @@ def test_excel_sep_line_sets_the_delimiter_and_is_not_a_row(tmp_path: Path, firs
     df = read_csv(_file(tmp_path, first + "Email;Name, full\na@x.example;Lee, Ann\n"))
     assert df.to_dict("records") == [{"Email": "a@x.example", "Name, full": "Lee, Ann"}]
     assert df.attrs["sfclean"]["delimiter"] == ";"
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(
+        st.none() | st.tuples(text_cells, text_cells).filter(lambda r: r != ("", "")),
+        min_size=1,
+        max_size=10,
+    ).filter(lambda rows: any(r is not None for r in rows))
+)
+def test_every_record_keeps_its_spreadsheet_row(rows: list[tuple[str, str] | None]) -> None:
+    """Row i of the frame is spreadsheet row i + 2, blank lines included (None = blank line)."""
+    import csv
+    import io
+    import tempfile
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    writer.writerow(["Email", "Notes"])
+    for row in rows:
+        if row is None:
+            buffer.write("\n")
+        else:
+            writer.writerow(row)
+    last = max(i for i, row in enumerate(rows) if row is not None)
+    expected = [
+        {"Email": "", "Notes": ""} if r is None else {"Email": r[0], "Notes": r[1]}
+        for r in rows[: last + 1]
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "in.csv"
+        path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+        assert read_csv(path).to_dict("records") == expected
