@@ -3,8 +3,8 @@
 Reading (:func:`read_csv`) keeps every cell as text: no NA inference, no numeric coercion, so
 phone numbers, postcodes with leading zeros, Salesforce Ids and the words "NA" or "Null"
 survive unchanged. The encoding (UTF-8 with or without BOM, UTF-16 with BOM, else cp1252 or
-latin-1) and the delimiter (``,`` ``;`` or tab) are detected and recorded in
-``df.attrs["sfclean"]``. A file that cannot be read safely raises :class:`InputError` with
+latin-1; a file that is mostly UTF-8 with a few stray bytes is refused rather than garbled)
+and the delimiter (``,`` ``;`` or tab) are detected and recorded in ``df.attrs["sfclean"]``. A file that cannot be read safely raises :class:`InputError` with
 one line saying what is wrong and where (rows are numbered like a spreadsheet: header = 1).
 
 Blank lines: a spreadsheet numbers a blank line as a row, so a blank line between data rows
@@ -178,10 +178,34 @@ def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str]:
                 "try --encoding cp1252",
                 path=name,
             ) from None
-    for codec in ("utf-8", "cp1252"):
-        with contextlib.suppress(UnicodeDecodeError):
-            return data.decode(codec), codec
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        _refuse_mixed_encodings(data, exc.start, name)
+    with contextlib.suppress(UnicodeDecodeError):
+        return data.decode("cp1252"), "cp1252"
     return data.decode("latin-1"), "latin-1"
+
+
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _refuse_mixed_encodings(data: bytes, start: int, name: str) -> None:
+    """Refuse a file that is mostly UTF-8 but has a few bytes that are not (a cp1252 line
+    pasted into a UTF-8 export): decoding it all as cp1252 would silently garble every UTF-8
+    character (``José`` -> ``JosÃ©``). Genuine cp1252/latin-1 text has far more bytes that are
+    invalid UTF-8 than sequences that happen to be valid, so it is not affected."""
+    valid = len(_UTF8_MULTIBYTE.findall(data))
+    invalid = data.decode("utf-8", errors="replace").count("\ufffd")
+    if valid > invalid:
+        line = data.count(b"\n", 0, start) + 1
+        raise InputError(
+            f"{name} mixes encodings: mostly UTF-8, but byte {start} (line {line}) is not; "
+            "fix that line and save the file again as CSV UTF-8, or pass --encoding cp1252",
+            path=name,
+        )
 
 
 def _is_blank(record: list[str]) -> bool:

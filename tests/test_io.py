@@ -178,6 +178,14 @@ BAD = [
         " is not UTF-8 at byte 26; try --encoding cp1252",
     ),
     (
+        "mostly UTF-8 with a stray cp1252 byte",
+        "Email,Name\na@x.example,Jos\u00e9\nb@x.example,Zo\u00eb\n".encode()
+        + b"c@x.example,O\x92Brien\n",
+        {},
+        " mixes encodings: mostly UTF-8, but byte 59 (line 4) is not; fix that line and save "
+        "the file again as CSV UTF-8, or pass --encoding cp1252",
+    ),
+    (
         "BOM then bad bytes",
         b"\xef\xbb\xbfEmail\n\xe9\n",
         {},
@@ -523,3 +531,10 @@ def test_every_record_keeps_its_spreadsheet_row(rows: list[tuple[str, str] | Non
         path = Path(tmp) / "in.csv"
         path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
         assert read_csv(path).to_dict("records") == expected
+
+
+def test_cp1252_text_whose_bytes_happen_to_look_like_utf8_is_still_cp1252(tmp_path: Path) -> None:
+    text = "Email,Street\na@x.example,\u201eStra\u00dfe\u201c M\u00fcller\u00e4\n"
+    df = read_csv(_file(tmp_path, text.encode("cp1252")))  # ß“ is also a valid UTF-8 pair
+    assert df.attrs["sfclean"]["encoding"] == "cp1252"
+    assert df["Street"].tolist() == ["\u201eStra\u00dfe\u201c M\u00fcller\u00e4"]
