@@ -4,8 +4,9 @@ Reading (:func:`read_csv`) keeps every cell as text: no NA inference, no numeric
 phone numbers, postcodes with leading zeros, Salesforce Ids and the words "NA" or "Null"
 survive unchanged. The encoding (UTF-8 with or without BOM, UTF-16 with BOM, else cp1252 or
 latin-1; a file that is mostly UTF-8 with a few stray bytes is refused rather than garbled)
-and the delimiter (``,`` ``;`` or tab) are detected and recorded in ``df.attrs["sfclean"]``. A file that cannot be read safely raises :class:`InputError` with
-one line saying what is wrong and where (rows are numbered like a spreadsheet: header = 1).
+and the delimiter (``,`` ``;`` or tab) are detected and recorded in ``df.attrs["sfclean"]``.
+A file that cannot be read safely raises :class:`InputError` with one line saying what is
+wrong and where (rows are numbered like a spreadsheet: header = 1).
 
 Blank lines: a spreadsheet numbers a blank line as a row, so a blank line between data rows
 becomes a row of empty cells (the normalize stage holds it back as ``missing-email``); that
