@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sfclean.cleaners.junk import JunkPolicy, classify_junk, role_mailboxes
 
@@ -116,3 +118,28 @@ def test_batch_agrees_with_single(policy: JunkPolicy) -> None:
 
     expected = [classify_junk(a, policy) for a in _ADDRESSES]
     assert classify_junk_batch(_ADDRESSES, policy) == expected
+
+
+_LOCAL = st.sampled_from(
+    ["sara", "info", "Info", "no-reply", "_no.reply", "do_not-reply", "noreplies", "sales", "x"]
+)
+_TAG = st.sampled_from(["", "+x", "+no+reply", "+a@b"])
+_DOMAIN = st.sampled_from(
+    ["acme.com", "mailinator.com", "eu.mailinator.com", "trash.io", "a+b.com", "é.com", ""]
+)
+_JUNKISH = st.builds(lambda a, t, d: f"{a}{t}@{d}", _LOCAL, _TAG, _DOMAIN) | st.text(
+    alphabet="ab+@.-_n\u00e9", max_size=12
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_JUNKISH, max_size=10), st.booleans(), st.booleans(), st.booleans())
+def test_batch_agrees_with_single_property(
+    addresses: list[str], noreply: bool, role: bool, disposable: bool
+) -> None:
+    # the batch reads local parts and domains with one multi-line scan
+    from sfclean.cleaners.junk import classify_junk_batch
+
+    policy = JunkPolicy(noreply=noreply, role=role, disposable=disposable)
+    expected = [classify_junk(a, policy) for a in addresses]
+    assert classify_junk_batch(addresses, policy) == expected

@@ -22,12 +22,17 @@ count too).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
 import disposable_email_domains
+import numpy as np
+import pandas as pd
+
+from sfclean.cleaners.lines import join_lines
 
 __all__ = [
     "NOREPLY_STEMS",
@@ -137,6 +142,16 @@ _ROLES = role_mailboxes()
 _DISPOSABLE = _disposable_domains()
 
 
+#: Per line: group 1 the local part before any "+", group 2 the domain (after the last "@").
+_BASE_DOMAIN_RE = re.compile(r"(?m)^(?:([^+\n]*)(?:\+[^\n]*)?@([^@\n]*)|[^\n]*)$")
+#: Per line: group 1 non-empty when the local part, separators removed, starts with a stem.
+_NOREPLY_LINE_RE = re.compile(
+    "(?m)^([-_.]*(?:"
+    + "|".join("[-_.]*".join(re.escape(c) for c in stem) for stem in NOREPLY_STEMS)
+    + "))?[^\n]*$"
+)
+
+
 def classify_junk_batch(
     addresses: Sequence[str], policy: JunkPolicy
 ) -> list[tuple[str, str] | None]:
@@ -144,33 +159,45 @@ def classify_junk_batch(
 
     With no extra or allow-list entries for no-reply and role mailboxes and no address-level
     disposable entries, the no-reply and role answers depend only on the local part before
-    ``+`` (checked inline) and the disposable answer only on the domain (worked out once per
-    distinct domain). Otherwise each address goes through :func:`classify_junk`.
+    ``+`` and the disposable answer only on the domain (worked out once per distinct domain).
+    The local parts and domains of all addresses come from one multi-line scan
+    (:mod:`sfclean.cleaners.lines`); non-ASCII addresses are classified one by one.
+    Otherwise each address goes through :func:`classify_junk`.
     """
     lists = (policy.extra_noreply, policy.extra_roles, policy.allow_noreply, policy.allow_roles)
     if any(lists) or any("@" in e for e in policy.allow_disposable | policy.extra_disposable):
         return [classify_junk(a, policy) for a in addresses]
-    domain_policy = _domain_only(policy)
-    domain_memo: dict[str, tuple[str, str] | None] = {}
-    noreply, role, disposable = policy.noreply, policy.role, policy.disposable
-    out: list[tuple[str, str] | None] = []
-    append = out.append
-    for address in addresses:
-        local, _, domain = address.rpartition("@")
-        base = local.split("+", 1)[0] if "+" in local else local
-        if noreply and (
-            base.replace("-", "").replace("_", "").replace(".", "").startswith(NOREPLY_STEMS)
-        ):
-            append(("noreply-mailbox", f"no-reply mailbox '{base}'"))
-        elif role and base in _ROLES:
-            append(("role-mailbox", f"role mailbox '{base}'"))
-        elif not disposable:
-            append(None)
-        elif domain in domain_memo:
-            append(domain_memo[domain])
-        else:
-            hit = domain_memo[domain] = classify_junk("x@" + domain, domain_policy)
-            append(hit)
+    n = len(addresses)
+    lines = join_lines(addresses)
+    parts = _BASE_DOMAIN_RE.findall(lines.text) if n else []
+    stems = _NOREPLY_LINE_RE.findall(lines.text) if n else []
+    if len(parts) != n or len(stems) != n:
+        return [classify_junk(a, policy) for a in addresses]
+    bases, domains = (list(t) for t in zip(*parts, strict=True)) if n else ([], [])
+    out: list[tuple[str, str] | None] = [None] * n
+    found = np.zeros(n, dtype=bool)
+    if policy.noreply:
+        found = np.array(stems, dtype=object) != ""
+        for i in np.flatnonzero(found).tolist():
+            out[i] = ("noreply-mailbox", f"no-reply mailbox '{bases[i]}'")
+    if policy.role:
+        role = np.fromiter(map(_ROLES.__contains__, bases), dtype=bool, count=n) & ~found
+        for i in np.flatnonzero(role).tolist():
+            out[i] = ("role-mailbox", f"role mailbox '{bases[i]}'")
+        found |= role
+    if policy.disposable and n:
+        domain_policy = _domain_only(policy)
+        codes, uniques = pd.factorize(np.array(domains, dtype=object))
+        hits = [classify_junk("x@" + d, domain_policy) for d in uniques]
+        flagged = np.array([h is not None for h in hits], dtype=bool)
+        for i in np.flatnonzero(flagged[codes] & ~found).tolist():
+            out[i] = hits[codes[i]]
+    buf = lines.bytes_of()
+    # non-ASCII (escaped with a backslash) or no "@" found: one by one
+    odd = lines.containing(np.flatnonzero(buf == 92))
+    odd |= np.array(domains, dtype=object) == "" if n else odd
+    for i in np.flatnonzero(odd).tolist():
+        out[i] = classify_junk(addresses[i], policy)
     return out
 
 

@@ -6,8 +6,8 @@ Joined by newlines, the cells can be scanned by one ``re.findall`` (one answer p
 simple per-cell facts (first/last character, contains a byte, changed by ``lower()``) are
 computed with numpy on the bytes.
 
-Cells that are not ASCII or contain a newline are replaced by a placeholder line; callers
-treat placeholder lines as "not accepted" and clean those cells one by one.
+Non-ASCII characters become backslash escapes and a cell containing a newline becomes a
+placeholder line; callers accept no such line and clean those cells one by one.
 """
 
 from __future__ import annotations
@@ -59,10 +59,17 @@ def byte_table(chars: str) -> np.ndarray:
 
 
 def join_lines(values: Sequence[str], placeholder: str = "x") -> Lines:
-    """The cells as lines of one ASCII text (unsafe cells become ``placeholder``)."""
+    """The cells as lines of one ASCII text.
+
+    Non-ASCII characters are written as backslash escapes (``\\xa0``), so a line holding one
+    contains a backslash; a cell containing a newline becomes ``placeholder``. Callers accept
+    no line with a backslash (or check :meth:`Lines.containing` for byte 92).
+    """
     text = "\n".join(values)
-    if not text.isascii() or text.count("\n") != len(values) - 1:
-        text = "\n".join(v if v.isascii() and "\n" not in v else placeholder for v in values)
+    if text.count("\n") != len(values) - 1:
+        text = "\n".join(v if "\n" not in v else placeholder for v in values)
+    if not text.isascii():
+        text = text.encode("ascii", "backslashreplace").decode("ascii")
     buf = np.frombuffer(text.encode("ascii"), np.uint8)
     newlines = np.flatnonzero(buf == 10)
     start = np.concatenate(([0], newlines + 1)) if len(values) else np.zeros(0, np.int64)
