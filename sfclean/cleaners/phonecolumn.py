@@ -89,9 +89,8 @@ def _by_length(patterns: dict[int, re.Pattern[str]]) -> str | None:
 def _scanner(region: str, codes: frozenset[str]) -> tuple[re.Pattern[str], str]:
     """(expression, national "+<code>") for a region and the country codes in the data.
 
-    Per line the expression captures group 1 (national digits the direct route accepts) or
-    group 2 (``+`` and the digits the international route accepts), else matches the line
-    with both groups empty.
+    Per line the expression's group 1 is the line when it is national digits the direct route
+    accepts or ``+`` and digits the international route accepts, else empty.
     """
     national = national_direct(region)
     prefix, national_body = "", None
@@ -102,9 +101,14 @@ def _scanner(region: str, codes: frozenset[str]) -> tuple[re.Pattern[str], str]:
         body = _by_length(international_table(code))
         if body is not None:
             international.append(f"{code}(?:{body})")
-    first = f"(?=\\d+$)({national_body})$" if national_body else "(?!)()"
-    second = f"(\\+(?=\\d+$)(?:{'|'.join(international)}))$" if international else "(?!)()"
-    return re.compile(f"(?m)^(?:{first}|{second}|[^\\n]*$)"), prefix
+    first = f"(?=\\d+$)(?:{national_body})" if national_body else "(?!)"
+    second = f"\\+(?=\\d+$)(?:{'|'.join(international)})" if international else "(?!)"
+    return re.compile(f"(?m)^(?:({first}|{second})$|[^\\n]*$)"), prefix
+
+
+_SPACE = byte_table(" ")
+_DIGITS = byte_table("0123456789")
+_ZERO = byte_table("0")
 
 
 def _scan(lines: Lines, region: str) -> tuple[np.ndarray, np.ndarray] | None:
@@ -117,16 +121,13 @@ def _scan(lines: Lines, region: str) -> tuple[np.ndarray, np.ndarray] | None:
     found = pattern.findall(compact)
     if len(found) != len(lines.start):
         return None
-    national_t, international_t = zip(*found, strict=True) if found else ((), ())
-    national = np.array(national_t, dtype=object)
-    text = np.array(international_t, dtype=object)
-    is_national = national != ""
-    text[is_national] = prefix + national[is_national]
-    return text, is_national | (text != "")
-
-
-_SPACE = byte_table(" ")
-_ZERO = byte_table("0")
+    text = np.array(found, dtype=object)
+    accepted = text != ""
+    # accepted national lines start with a digit, international ones with "+"
+    found_lines = join_lines(found)
+    national = found_lines.first_in(found_lines.bytes_of(), _DIGITS)
+    text[national] = prefix + text[national]
+    return text, accepted
 
 
 def clean_phone_column(values: Sequence[str], region: str) -> PhoneColumn:
