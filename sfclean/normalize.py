@@ -113,35 +113,43 @@ Change = tuple[str, str]  # (finding code, message)
 
 @dataclass
 class _Findings:
-    """Finding rows collected column by column, as parallel lists of arrays."""
+    """Finding rows collected column by column, as parallel lists of arrays.
+
+    Column, code and (usually) message repeat over many rows, so each chunk stores one small
+    group id per row (``groups`` holds the (column, code, message) triples); per-row messages
+    are kept as overrides. The text columns are materialised once, in :meth:`frame`.
+    """
 
     order: dict[str, int]
     pos: list[np.ndarray] = field(default_factory=list)
-    column: list[np.ndarray] = field(default_factory=list)
-    rank: list[np.ndarray] = field(default_factory=list)
-    code: list[np.ndarray] = field(default_factory=list)
+    group: list[np.ndarray] = field(default_factory=list)
     original: list[np.ndarray] = field(default_factory=list)
     normalized: list[np.ndarray] = field(default_factory=list)
-    message: list[np.ndarray] = field(default_factory=list)
+    groups: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    overrides: list[tuple[int, np.ndarray]] = field(default_factory=list)
+    size: int = 0
 
     def add(
         self,
         pos: np.ndarray,
         column: str,
-        code: np.ndarray,
+        code: str,
         original: np.ndarray,
         normalized: np.ndarray,
-        message: np.ndarray,
+        message: str | np.ndarray,
     ) -> None:
+        """Findings ``code`` on ``column`` at row positions ``pos``; ``message`` per row or one."""
         if len(pos) == 0:
             return
+        key = (column, code, message if isinstance(message, str) else "")
+        gid = self.groups.setdefault(key, len(self.groups))
+        if not isinstance(message, str):
+            self.overrides.append((self.size, message))
         self.pos.append(pos)
-        self.column.append(np.full(len(pos), column, dtype=object))
-        self.rank.append(np.full(len(pos), self.order[column], dtype=np.int64))
-        self.code.append(code)
+        self.group.append(np.full(len(pos), gid, dtype=np.int32))
         self.original.append(original)
         self.normalized.append(normalized)
-        self.message.append(message)
+        self.size += len(pos)
 
     def add_per_unique(
         self,
@@ -183,14 +191,7 @@ class _Findings:
                 continue
             pos = order[bounds[i] : bounds[i + 1]]
             for code, message in change:
-                self.add(
-                    pos,
-                    column,
-                    np.full(len(pos), code, dtype=object),
-                    original[pos],
-                    normalized[pos],
-                    np.full(len(pos), message, dtype=object),
-                )
+                self.add(pos, column, code, original[pos], normalized[pos], message)
 
     def frame(self, keep: np.ndarray) -> pd.DataFrame:
         """The findings of rows where ``keep`` is true, sorted by row then column order."""
@@ -199,20 +200,30 @@ class _Findings:
                 {c: pd.Series(dtype="int64" if c == "row" else "str") for c in FINDINGS_COLUMNS}
             )
         pos = np.concatenate(self.pos)
-        rank = np.concatenate(self.rank)
+        group = np.concatenate(self.group)
+        keys = list(self.groups)
+        rank = np.array([self.order[column] for column, _, _ in keys], dtype=np.int64)[group]
         selected = np.flatnonzero(keep[pos])
         # one sort key: row first, then the column's place in the table (stable for ties)
         order = selected[
             np.argsort(pos[selected] * (len(self.order) + 1) + rank[selected], kind="stable")
         ]
+        columns, codes, messages = (np.array(t, dtype=object) for t in zip(*keys, strict=True))
+        if self.overrides:
+            messages = messages[group]
+            for offset, values in self.overrides:
+                messages[offset : offset + len(values)] = values
+            message = messages[order]
+        else:
+            message = messages[group[order]]
         frame = pd.DataFrame(
             {
                 "row": (pos[order] + 2).astype("int64"),
-                "column": np.concatenate(self.column)[order],
-                "code": np.concatenate(self.code)[order],
+                "column": columns[group[order]],
+                "code": codes[group[order]],
                 "original": np.concatenate(self.original)[order],
                 "normalized": np.concatenate(self.normalized)[order],
-                "message": np.concatenate(self.message)[order],
+                "message": message,
             }
         )
         return _as_str_columns(frame, FINDINGS_COLUMNS[1:])
@@ -561,7 +572,7 @@ def _fill_blanks(
         findings.add(
             to_rows,
             name,
-            np.full(len(to_rows), "filled-from-duplicate", dtype=object),
+            "filled-from-duplicate",
             np.full(len(to_rows), "", dtype=object),
             column[to_rows],
             np.array([f"filled from row {r + 2}" for r in from_rows], dtype=object),
