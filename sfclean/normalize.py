@@ -491,10 +491,9 @@ def _clean_phone_column(
     n = len(raw)
     region_codes, region_uniques = regions
     value_codes, value_uniques = pd.factorize(raw)
-    value_list = list(value_uniques)
     if len(region_uniques) == 1:  # one region: the distinct values are the work list
         inverse = value_codes.astype(np.int64)
-        col = clean_phone_column(value_list, region_uniques[0])
+        col = clean_phone_column(value_uniques.tolist(), region_uniques[0])
         values, statuses, messages = col.value, col.status, col.message
         change_id, kinds = col.change_id, col.kinds
     else:  # distinct (value, region) pairs
@@ -511,7 +510,7 @@ def _clean_phone_column(
         kind_index: dict[tuple[str, ...], int] = {}
         for r, region in enumerate(region_uniques):
             where = np.flatnonzero(region_index == r)
-            col = clean_phone_column([value_list[v] for v in value_index[where].tolist()], region)
+            col = clean_phone_column(value_uniques[value_index[where]].tolist(), region)
             values[where], statuses[where], messages[where] = col.value, col.status, col.message
             local = np.array([kind_index.setdefault(k, len(kind_index)) for k in col.kinds])
             change_id[where] = local[col.change_id] if len(where) else 0

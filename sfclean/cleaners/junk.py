@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from operator import itemgetter
 
 import disposable_email_domains
 import numpy as np
@@ -173,7 +174,8 @@ def classify_junk_batch(
     stems = _NOREPLY_LINE_RE.findall(lines.text) if n else []
     if len(parts) != n or len(stems) != n:
         return [classify_junk(a, policy) for a in addresses]
-    bases, domains = (list(t) for t in zip(*parts, strict=True)) if n else ([], [])
+    bases = list(map(itemgetter(0), parts))
+    domains = list(map(itemgetter(1), parts))
     out: list[tuple[str, str] | None] = [None] * n
     found = np.zeros(n, dtype=bool)
     if policy.noreply:
