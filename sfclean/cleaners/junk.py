@@ -143,8 +143,9 @@ _ROLES = role_mailboxes()
 _DISPOSABLE = _disposable_domains()
 
 
-#: Per line: group 1 the local part before any "+", group 2 the domain (after the last "@").
-_BASE_DOMAIN_RE = re.compile(r"(?m)^(?:([^+\n]*)(?:\+[^\n]*)?@([^@\n]*)|[^\n]*)$")
+#: Per line with exactly one "@": group 1 the local part before any "+", group 2 the domain.
+#: Other lines give two empty groups. Possessive, so linear: no backtracking to the "@".
+_BASE_DOMAIN_RE = re.compile(r"(?m)^(?:([^+@\n]*+)(?:\+[^@\n]*+)?@([^@\n]*+)|[^\n]*)$")
 #: Per line: group 1 non-empty when the local part, separators removed, starts with a stem.
 _NOREPLY_LINE_RE = re.compile(
     "(?m)^([-_.]*(?:"
@@ -195,7 +196,7 @@ def classify_junk_batch(
         for i in np.flatnonzero(flagged[codes] & ~found).tolist():
             out[i] = hits[codes[i]]
     buf = lines.bytes_of()
-    # non-ASCII (escaped with a backslash) or no "@" found: one by one
+    # non-ASCII (escaped with a backslash), no domain or several "@": one by one
     odd = lines.containing(np.flatnonzero(buf == 92))
     odd |= np.array(domains, dtype=object) == "" if n else odd
     for i in np.flatnonzero(odd).tolist():
