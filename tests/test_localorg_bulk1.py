@@ -71,6 +71,17 @@ def _done(org: LocalOrg, job_id: str, batch_id: str, timeout: float = 5) -> dict
     return info
 
 
+def _left(org: LocalOrg, job_id: str, batch_id: str, state: str) -> dict[str, str]:
+    """The batch's info once it has left ``state`` (polled over the raw API)."""
+    deadline = time.monotonic() + 10
+    info = _fields(_raw(org, "GET", f"job/{job_id}/batch/{batch_id}"))
+    while info["state"] == state:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+        info = _fields(_raw(org, "GET", f"job/{job_id}/batch/{batch_id}"))
+    return info
+
+
 def _wait(bulk: SalesforceBulk, job: str, batch: str) -> None:
     deadline = time.monotonic() + 10
     while not bulk.is_batch_done(batch, job) and time.monotonic() < deadline:
@@ -214,18 +225,15 @@ def test_xml_batch_and_xml_results(localorg: LocalOrg) -> None:
 
 
 def test_batch_states_move_queued_inprogress_completed(localorg: LocalOrg) -> None:
-    localorg.faults.slow_bulk(0.6)  # each state lasts 0.6 s: polls every 0.03 s see it
+    localorg.faults.hold_bulk()  # the batch waits in each state until the test steps it on
     job = _fields(_raw(localorg, "POST", "job", _xml_job("insert", "Contact", "CSV")))
     batch = _fields(
         _raw(localorg, "POST", f"job/{job['id']}/batch", b"LastName\nSlow\n", "text/csv")
     )
     seen = [batch["state"]]
-    deadline = time.monotonic() + 5
-    while seen[-1] != "Completed" and time.monotonic() < deadline:
-        state = _fields(_raw(localorg, "GET", f"job/{job['id']}/batch/{batch['id']}"))["state"]
-        if state != seen[-1]:
-            seen.append(state)
-        time.sleep(0.03)
+    for _ in range(2):
+        localorg.faults.step_bulk()
+        seen.append(_left(localorg, job["id"], batch["id"], seen[-1])["state"])
     assert seen == ["Queued", "InProgress", "Completed"]
     listed = ET.fromstring(_raw(localorg, "GET", f"job/{job['id']}/batch").content)
     assert [b.findtext(f"{NS}id") for b in listed.findall(f"{NS}batchInfo")] == [batch["id"]]
@@ -290,7 +298,7 @@ def test_invalid_batch_and_closed_job_errors(localorg: LocalOrg) -> None:
 
 
 def test_aborted_job_leaves_queued_batches_not_processed(localorg: LocalOrg) -> None:
-    localorg.faults.slow_bulk(1.0)  # the batch stays Queued for 1 s: time to abort
+    localorg.faults.hold_bulk()  # the batch stays Queued until the job is aborted
     job = _fields(_raw(localorg, "POST", "job", _xml_job("insert", "Contact", "CSV")))
     batch = _fields(_raw(localorg, "POST", f"job/{job['id']}/batch", b"LastName\nX\n", "text/csv"))
     _raw(
@@ -299,12 +307,8 @@ def test_aborted_job_leaves_queued_batches_not_processed(localorg: LocalOrg) -> 
         f"job/{job['id']}",
         b'<jobInfo xmlns="http://www.force.com/2009/06/asyncapi/dataload"><state>Aborted</state></jobInfo>',
     )
-    deadline = time.monotonic() + 10
-    state = "Queued"
-    while state == "Queued" and time.monotonic() < deadline:
-        time.sleep(0.05)
-        state = _fields(_raw(localorg, "GET", f"job/{job['id']}/batch/{batch['id']}"))["state"]
-    assert state == "NotProcessed"
+    localorg.faults.step_bulk()
+    assert _left(localorg, job["id"], batch["id"], "Queued")["state"] == "NotProcessed"
     assert localorg.engine.store.count("Contact") == 3
     assert _fields(_raw(localorg, "GET", f"job/{job['id']}"))["state"] == "Aborted"
 

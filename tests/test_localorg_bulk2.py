@@ -27,6 +27,14 @@ def _rows(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
+_STATES = ("Open", "UploadComplete", "InProgress", "JobComplete", "Failed", "Aborted")
+
+
+def _other_than(state: str) -> tuple[str, ...]:
+    """Every job state but ``state``: poll until the job has left it."""
+    return tuple(s for s in _STATES if s != state)
+
+
 def _poll(org: LocalOrg, path: str, final: tuple[str, ...]) -> dict[str, Any]:
     deadline = time.monotonic() + 10
     info = _call(org, "GET", path).json()
@@ -72,7 +80,7 @@ def test_sf_bulk2_query(sf: Salesforce) -> None:
 
 
 def test_ingest_job_states_and_info_shape(localorg: LocalOrg) -> None:
-    localorg.faults.slow_bulk(0.6)  # each state lasts 0.6 s: polls see it
+    localorg.faults.hold_bulk()  # the job waits in each state until the test steps it on
     created = _call(
         localorg,
         "POST",
@@ -99,13 +107,11 @@ def test_ingest_job_states_and_info_shape(localorg: LocalOrg) -> None:
         ]
         == "UploadComplete"
     )
-    seen = ["UploadComplete"]
-    deadline = time.monotonic() + 5
-    while seen[-1] != "JobComplete" and time.monotonic() < deadline:
-        state = _call(localorg, "GET", f"ingest/{job['id']}").json()["state"]
-        if state != seen[-1]:
-            seen.append(state)
-        time.sleep(0.03)
+    path = f"ingest/{job['id']}"
+    seen = [_call(localorg, "GET", path).json()["state"]]
+    for _ in range(2):
+        localorg.faults.step_bulk()
+        seen.append(_poll(localorg, path, _other_than(seen[-1]))["state"])
     assert seen == ["UploadComplete", "InProgress", "JobComplete"]
     info = _call(localorg, "GET", f"ingest/{job['id']}").json()
     assert info["jobType"] == "V2Ingest"

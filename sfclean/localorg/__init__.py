@@ -5,10 +5,10 @@ duplicates), in the same shapes, from a real SQLite store, and enforces duplicat
 Salesforce documents them. sfclean's own code never special-cases it.
 
 docs/localorg.md lists what it implements, what it simplifies (ASCII-only case folding, a
-visibility model instead of sharing, no recycle bin, unverified JWT signatures, the 2 s Bulk
-settle wait, ...) and which behaviours it assumes that Salesforce does not document
-(UNCONFIRMED: Bulk and the duplicate-rule header, case-sensitive email matching, Modify All
-Data, nulls in NOT IN).
+visibility model instead of sharing, no recycle bin, unverified JWT signatures, Bulk work
+finished before the first poll, ...) and which behaviours it assumes that Salesforce does
+not document (UNCONFIRMED: Bulk and the duplicate-rule header, case-sensitive email
+matching, Modify All Data, nulls in NOT IN).
 """
 
 from __future__ import annotations

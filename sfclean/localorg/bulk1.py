@@ -253,7 +253,10 @@ def add_batch(ctx: Ctx, job_id: str) -> Response:
         bulk.batches_today += 1
     response = _info("batchInfo", _batch_items(batch, as_json), as_json, 201)
     bulk.submit(lambda: _process(ctx.org, found, batch))
-    bulk.settle(batch.done)
+    # an ingest batch holds at most MAX_BATCH_RECORDS records (more fails at once); a query's
+    # size is unknown until it runs
+    ingest = found.operation not in ("query", "queryAll")
+    bulk.settle(batch.done, records=0 if ingest else None)
     return response
 
 

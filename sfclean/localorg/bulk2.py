@@ -208,7 +208,8 @@ def ingest_job(ctx: Ctx, job_id: str) -> Response:
             job.modstamp = now_stamp()
             response = json_response(_info(job, full=False))
         if state == "UploadComplete":
-            bulk.settle(job.done)
+            lines = sum(max(0, data.count(b"\n") - 1) for data in job.uploads)  # - headers
+            bulk.settle(job.done, records=lines)
         return response
     return json_response(_info(job, full=True))
 
@@ -363,7 +364,7 @@ def query_jobs(ctx: Ctx) -> Response:
         bulk.query_jobs_today += 1
     response = json_response(_info(job, full=False))
     bulk.submit(lambda: _run_job(ctx.org, job, _process_query))
-    bulk.settle(job.done)
+    bulk.settle(job.done, records=cursor.total_size)
     return response
 
 

@@ -38,7 +38,10 @@ logger = logging.getLogger("sfclean.localorg")
 MAX_BATCH_RECORDS = 10_000
 MAX_BATCH_BYTES = 10_000_000
 NULL_MARKER = "#N/A"
+#: how long the answer to a submission waits for large work (see BulkJobs.settle)
 SETTLE_SECONDS = 2.0
+#: hang guard for small work: far beyond its processing time, far below clients' read timeouts
+SETTLE_SMALL_LIMIT = 30.0
 #: state message of a batch or job whose processing raised unexpectedly (the error is logged)
 INTERNAL_FAILURE = "InternalServerError : localorg failed to process this batch; see its log"
 
@@ -180,20 +183,31 @@ class BulkJobs:
         self._queue.put(task)
 
     def pause(self) -> None:
-        """Wait the injected per-state delay (``faults.slow_bulk``), if any."""
+        """Before a state change: wait the injected delay (``faults.slow_bulk``), if any, and
+        for the test's go-ahead under ``faults.hold_bulk``."""
         delay = self.org.faults.bulk_delay
         if delay:
             time.sleep(delay)
+        self.org.faults.bulk_step()
 
-    def settle(self, done: threading.Event) -> None:
-        """Give a just-submitted task a moment to finish before the response goes out.
+    def settle(self, done: threading.Event, *, records: int | None) -> None:
+        """Let a just-submitted task finish before the response goes out.
 
-        The client still saw the Queued state in the response; finishing quickly spares clients
-        that poll every few seconds (simple-salesforce waits 5 s between polls) a long sleep.
-        Skipped when ``faults.slow_bulk`` asks for observable intermediate states.
+        The client still sees the Queued state in the response; finishing first spares
+        clients that poll every few seconds (simple-salesforce waits 5 s between polls) a long
+        sleep. Work of at most ``MAX_BATCH_RECORDS`` records (``records``; None when unknown
+        before it runs) is always finished first, however loaded the machine is, so a
+        client's first poll finds it done and its API calls are the same on every run (a
+        10,000-row batch takes over 1.5 s on an idle machine; the former 2 s limit made that
+        depend on load). Larger or unknown work gets ``SETTLE_SECONDS``, then is polled.
+        Skipped when ``faults.slow_bulk`` or ``faults.hold_bulk`` asks for observable
+        intermediate states.
         """
-        if not self.org.faults.bulk_delay:
-            done.wait(SETTLE_SECONDS)
+        faults = self.org.faults
+        if faults.bulk_delay or faults.bulk_held:
+            return
+        small = records is not None and records <= MAX_BATCH_RECORDS
+        done.wait(SETTLE_SMALL_LIMIT if small else SETTLE_SECONDS)
 
     def _run(self) -> None:
         while True:
@@ -206,5 +220,6 @@ class BulkJobs:
                 logger.exception("localorg: a Bulk task failed")
 
     def stop(self) -> None:
+        self.org.faults.release_bulk()  # a worker held by hold_bulk() must not block the join
         self._queue.put(None)
         self._thread.join(timeout=5)

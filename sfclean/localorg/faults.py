@@ -9,10 +9,15 @@ does on a bad day.
     org.faults.fail_next_batch()                   # next Bulk batch / 2.0 job ends Failed
     org.faults.set_api_limit(100)                  # DailyApiRequests Max (403 when used up)
     org.faults.slow_bulk(0.2)                      # batches stay Queued / InProgress >= 0.2 s
+    org.faults.hold_bulk()                         # batches wait in each state for step_bulk()
 
 Each request fault matches on an optional ``path`` regular expression (searched in the URL
 path) and ``method``; ``times`` says how many matching requests it hits (None: all of them).
 Request faults hit before authentication, so they are not counted as API calls.
+
+``slow_bulk`` is for clients that must poll a while; a test that asserts which states it saw
+uses ``hold_bulk``/``step_bulk`` instead, which leave nothing to timing (a loaded machine can
+stall a poll longer than any delay).
 """
 
 from __future__ import annotations
@@ -63,6 +68,9 @@ class Faults:
         self._batch_failures: list[str] = []
         self.api_limit: int | None = None
         self.bulk_delay: float = 0.0
+        self._bulk_gate = threading.Condition(self._lock)
+        self._bulk_held = False
+        self._bulk_steps = 0
 
     # --- configuration -------------------------------------------------------------------
 
@@ -144,14 +152,37 @@ class Faults:
         """Keep every Bulk batch at least ``seconds`` in Queued and again in InProgress."""
         self.bulk_delay = seconds
 
+    def hold_bulk(self) -> None:
+        """Stop every Bulk batch (or Bulk 2.0 job) before each state change (Queued ->
+        InProgress, InProgress -> done) until :meth:`step_bulk` lets it take the next one."""
+        with self._lock:
+            self._bulk_held, self._bulk_steps = True, 0
+
+    def step_bulk(self, steps: int = 1) -> None:
+        """Let held Bulk processing take ``steps`` more state changes."""
+        with self._bulk_gate:
+            self._bulk_steps += steps
+            self._bulk_gate.notify_all()
+
+    def release_bulk(self) -> None:
+        """End :meth:`hold_bulk`: held and later batches run freely."""
+        with self._bulk_gate:
+            self._bulk_held, self._bulk_steps = False, 0
+            self._bulk_gate.notify_all()
+
+    @property
+    def bulk_held(self) -> bool:
+        return self._bulk_held
+
     def clear(self) -> None:
-        """Remove every fault."""
+        """Remove every fault (held Bulk processing is released)."""
         with self._lock:
             self._rules.clear()
             self._expire_after = None
             self._batch_failures.clear()
             self.api_limit = None
             self.bulk_delay = 0.0
+        self.release_bulk()
 
     # --- consulted by the server ---------------------------------------------------------
 
@@ -185,6 +216,15 @@ class Faults:
                 return True
             self._expire_after -= 1
             return False
+
+    def bulk_step(self) -> None:
+        """Called by the Bulk worker before each state change: returns at once unless
+        :meth:`hold_bulk` is on, then waits for a :meth:`step_bulk` (or a release)."""
+        with self._bulk_gate:
+            while self._bulk_held and self._bulk_steps == 0:
+                self._bulk_gate.wait()
+            if self._bulk_held:
+                self._bulk_steps -= 1
 
     def take_batch_failure(self) -> str | None:
         """The failure message for the batch being processed now, or None."""
