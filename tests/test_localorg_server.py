@@ -98,11 +98,13 @@ def test_expired_sessions_get_401_and_new_tokens_work(localorg: LocalOrg) -> Non
 
 
 def test_session_ttl_expires_idle_sessions(localorg_factory) -> None:  # type: ignore[no-untyped-def]
-    org = localorg_factory(session_ttl=1.0)  # generous: a busy machine must not expire it early
+    now = [0.0]  # the sessions' clock, moved by the test: no sleeping, no race with a busy CPU
+    org = localorg_factory(session_ttl=60.0, session_clock=lambda: now[0])
     token = org.new_token()
-    assert _get(org, "/services/data/v62.0/limits/", token).status_code == 200
-    time.sleep(1.2)
-    assert _get(org, "/services/data/v62.0/limits/", token).status_code == 401
+    for moment, status in [(59.0, 200), (118.0, 200), (178.5, 401), (179.0, 401)]:
+        now[0] = moment  # 59 s idle, 59 s idle again (use restarts the clock), then 60.5 s
+        assert _get(org, "/services/data/v62.0/limits/", token).status_code == status
+    assert _get(org, "/services/data/v62.0/limits/", org.new_token()).status_code == 200
 
 
 # --- logins ---------------------------------------------------------------------------------

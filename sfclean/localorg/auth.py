@@ -14,6 +14,7 @@ import secrets
 import string
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = ["Session", "Sessions", "token_from_headers"]
@@ -33,16 +34,24 @@ class Session:
 class Sessions:
     """The org's live sessions, thread-safe."""
 
-    def __init__(self, org_id: str, *, ttl: float | None = None) -> None:
+    def __init__(
+        self,
+        org_id: str,
+        *,
+        ttl: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """``clock``: seconds for the inactivity timeout (tests pass one they move on)."""
         self._org15 = org_id[:15]
         self._ttl = ttl
+        self._clock = clock
         self._by_token: dict[str, Session] = {}
         self._lock = threading.Lock()
 
     def issue(self, user_id: str, username: str) -> Session:
         """Start a session for ``user_id`` and return it (its ``token`` is the session id)."""
         secret = "AQ" + "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(94))
-        now = time.monotonic()
+        now = self._clock()
         session = Session(f"{self._org15}!{secret}", user_id, username, time.time(), now)
         with self._lock:
             self._by_token[session.token] = session
@@ -52,7 +61,7 @@ class Sessions:
         """The live session for ``token`` (and mark it used), or None when invalid/expired."""
         if not token:
             return None
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
             session = self._by_token.get(token)
             if session is None:

@@ -13,6 +13,8 @@ import secrets
 import shutil
 import tempfile
 import threading
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.serving import make_server
@@ -39,7 +41,8 @@ class LocalOrg:
 
     ``seed`` is a seed directory, a config dict or None (see ``sfclean.localorg.seed``);
     ``db`` a SQLite file to keep data in (None: a temporary one); ``session_ttl`` seconds of
-    inactivity before a session expires (None: never). ``password`` (optionally followed by
+    inactivity before a session expires (None: never), measured by ``session_clock`` (default
+    ``time.monotonic``; tests pass one they move on). ``password`` (optionally followed by
     ``security_token``) is every seeded user's password for the OAuth and SOAP logins.
 
     After :meth:`start`: ``instance_url``, ``access_token`` (a session for the default admin
@@ -55,6 +58,7 @@ class LocalOrg:
         db: str | None = None,
         api_version: str = "62.0",
         session_ttl: float | None = None,
+        session_clock: Callable[[], float] | None = None,
         faults: Faults | None = None,
         password: str = "localorg",
         security_token: str = "",
@@ -64,6 +68,7 @@ class LocalOrg:
         self.db = db
         self.api_version = api_version
         self.session_ttl = session_ttl
+        self.session_clock = session_clock or time.monotonic
         self.faults = faults if faults is not None else Faults()
         self.password = password
         self.security_token = security_token
@@ -101,7 +106,7 @@ class LocalOrg:
         self._tmpdir = tempfile.mkdtemp(prefix="sfclean-localorg-")
         try:
             self._build_engine()
-            self.sessions = Sessions(self.org_id, ttl=self.session_ttl)
+            self.sessions = Sessions(self.org_id, ttl=self.session_ttl, clock=self.session_clock)
             self.access_token = self.sessions.issue(
                 self.user_id, self._username(self.user_id)
             ).token
