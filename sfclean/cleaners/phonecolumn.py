@@ -75,35 +75,31 @@ def _line_pattern(pattern: str) -> str | None:
     return _CAPTURE.sub("(?:", pattern).replace(r"\Z", "$")
 
 
-def _by_length(patterns: dict[int, re.Pattern[str]]) -> str | None:
-    parts = []
-    for length, compiled in sorted(patterns.items()):
-        body = _line_pattern(compiled.pattern)
-        if body is None:
-            return None
-        parts.append(rf"(?=\d{{{length}}}$)(?:{body})")
-    return "|".join(parts) if parts else None
+def _of_length(patterns: dict[int, re.Pattern[str]], length: int) -> str | None:
+    compiled = patterns.get(length)
+    return _line_pattern(compiled.pattern) if compiled is not None else None
 
 
-@lru_cache(maxsize=64)
-def _scanner(region: str, codes: frozenset[str]) -> tuple[re.Pattern[str], str]:
-    """(expression, national "+<code>") for a region and the country codes in the data.
+@lru_cache(maxsize=256)
+def _scanner(region: str, codes: frozenset[str], length: int) -> re.Pattern[str] | None:
+    """The expression for lines of ``length`` characters (separators removed), or None.
 
-    Per line the expression's group 1 is the line when it is national digits the direct route
-    accepts or ``+`` and digits the international route accepts, else empty.
+    Per line its group 1 is the line when it is national digits the direct route accepts or
+    ``+`` and digits the international route accepts, else empty. Lines are grouped by length
+    first, so each expression holds one length's patterns (no per-length branching per line).
     """
     national = national_direct(region)
-    prefix, national_body = "", None
-    if national is not None:
-        prefix, national_body = national[0], _by_length(national[1].patterns)
+    national_body = _of_length(national[1].patterns, length) if national is not None else None
     international = []
     for code in sorted(codes):
-        body = _by_length(international_table(code))
+        body = _of_length(international_table(code), length - 1 - len(code))
         if body is not None:
             international.append(f"{code}(?:{body})")
-    first = f"(?=\\d+$)(?:{national_body})" if national_body else "(?!)"
-    second = f"\\+(?=\\d+$)(?:{'|'.join(international)})" if international else "(?!)"
-    return re.compile(f"(?m)^(?:({first}|{second})$|[^\\n]*$)"), prefix
+    if national_body is None and not international:
+        return None
+    first = f"(?:{national_body})" if national_body else "(?!)"
+    second = f"\\+(?:{'|'.join(international)})" if international else "(?!)"
+    return re.compile(f"(?m)^(?:({first}|{second})$|[^\\n]*$)")
 
 
 _SPACE = byte_table(" ")
@@ -114,19 +110,35 @@ _ZERO = byte_table("0")
 def _scan(lines: Lines, region: str) -> tuple[np.ndarray, np.ndarray] | None:
     """Per line: (E.164 text or "", accepted?), or None when the lines cannot be scanned."""
     compact = lines.text.encode("ascii").translate(None, _SEPARATORS).decode("ascii")
+    cells = np.array(compact.split("\n"), dtype=object)
+    n = len(lines.start)
+    if len(cells) != n:
+        return None
     codes = frozenset(
         c for c in map(country_code_prefix, set(_INTL_START.findall(compact))) if c is not None
     )
-    pattern, prefix = _scanner(region, codes)
-    found = pattern.findall(compact)
-    if len(found) != len(lines.start):
-        return None
-    text = np.array(found, dtype=object)
+    lengths = np.fromiter(map(len, cells), dtype=np.int64, count=n)
+    by_length = np.argsort(lengths, kind="stable")
+    sorted_lengths = lengths[by_length]
+    bounds = np.flatnonzero(np.diff(sorted_lengths)) + 1
+    text = np.full(n, "", dtype=object)
+    for group in np.split(by_length, bounds):
+        if not len(group):
+            continue
+        pattern = _scanner(region, codes, int(lengths[group[0]]))
+        if pattern is None:
+            continue
+        found = pattern.findall("\n".join(cells[group].tolist()))
+        if len(found) != len(group):
+            return None
+        text[group] = found
     accepted = text != ""
     # accepted national lines start with a digit, international ones with "+"
-    found_lines = join_lines(found)
+    found_lines = join_lines(text.tolist())
     national = found_lines.first_in(found_lines.bytes_of(), _DIGITS)
-    text[national] = prefix + text[national]
+    prefix = national_direct(region)
+    if national.any() and prefix is not None:
+        text[national] = prefix[0] + text[national]
     return text, accepted
 
 
