@@ -84,7 +84,8 @@ def _left(org: LocalOrg, job_id: str, batch_id: str, state: str) -> dict[str, st
 
 def _wait(bulk: SalesforceBulk, job: str, batch: str) -> None:
     deadline = time.monotonic() + 10
-    while not bulk.is_batch_done(batch, job) and time.monotonic() < deadline:
+    while not bulk.is_batch_done(batch, job):
+        assert time.monotonic() < deadline, f"batch {batch} not done after 10 s"
         time.sleep(0.02)
 
 

@@ -98,7 +98,8 @@ def _salesforce_bulk(org: LocalOrg) -> SalesforceBulk:
 
 def _wait_bulk1(bulk: SalesforceBulk, job: str, batch: str) -> None:
     deadline = time.monotonic() + 10
-    while not bulk.is_batch_done(batch, job) and time.monotonic() < deadline:
+    while not bulk.is_batch_done(batch, job):
+        assert time.monotonic() < deadline, f"batch {batch} not done after 10 s"
         time.sleep(0.02)
 
 
