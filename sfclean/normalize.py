@@ -239,8 +239,17 @@ def _as_str_columns(frame: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
 
 def _as_text(series: pd.Series) -> np.ndarray:
     """Every cell as a Python str in an object array; NaN/None become ""."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype) and isinstance(dtype.na_value, float):
+        # pandas' "str" dtype: every cell is a str or NaN, and only NaN differs from itself
+        # (cheaper than isna on a million strings); copied, so the caller's frame is untouched
+        values = np.array(series.to_numpy(dtype=object), dtype=object, copy=True)
+        missing = values != values
+        if missing.any():
+            values[missing] = ""
+        return values
     values = series.to_numpy(dtype=object, na_value="")
-    if isinstance(series.dtype, pd.StringDtype):
+    if isinstance(dtype, pd.StringDtype):
         return values
     missing = pd.isna(values)
     if missing.any():
@@ -360,10 +369,12 @@ def normalize(
     detail = np.full(n, "", dtype=object)
 
     # Plain text columns (everything but the email and phone columns).
+    text_results: dict[str, tuple[np.ndarray, list]] = {}
     for name in names:
         if name == cmap.email or name in cmap.phones:
             continue
         inverse, uniques, results = _per_unique(original[name], clean_text)
+        text_results[name] = (inverse, results)
         new = np.array(results, dtype=object)[inverse] if n else original[name].copy()
         cleaned[name] = new
         changes = [_text_changes(u, r) for u, r in zip(uniques, results, strict=True)]
@@ -408,7 +419,11 @@ def normalize(
     key_id_by_unique, _ = pd.factorize(np.array(key_values, dtype=object))
     # Phones: region from the row's country, else the default region.
     if cmap.country is not None:
-        country_inverse, _, regions = _per_unique(cleaned[cmap.country], region_for_country)
+        if cmap.country in text_results:  # reuse the text stage's distinct values
+            country_inverse, country_values = text_results[cmap.country]
+            regions = [region_for_country(v) for v in country_values]
+        else:
+            country_inverse, _, regions = _per_unique(cleaned[cmap.country], region_for_country)
         region_of_country, region_names = pd.factorize(
             np.array([r or region_default for r in regions] or [region_default], dtype=object)
         )
@@ -441,7 +456,7 @@ def normalize(
         first_of[eligible] = first_pos
         dup_rows = eligible[first_pos != eligible]
         reason[dup_rows] = _REASON_INDEX["duplicate-in-file"]
-        detail[dup_rows] = [f"duplicate of row {p + 2}" for p in first_of[dup_rows]]
+        detail[dup_rows] = [f"duplicate of row {p}" for p in (first_of[dup_rows] + 2).tolist()]
 
     if fill_blanks and len(dup_rows):
         _fill_blanks(names, cmap, cleaned, dup_rows, first_of, findings)
