@@ -3,14 +3,14 @@
 :func:`clean_phone_column` gives the same answers as :func:`sfclean.cleaners.phones.clean_phone`
 for every cell, as parallel arrays. Why: at a million rows the per-cell Python work of even the
 fast path (:mod:`sfclean.cleaners.phonefast`) dominated the normalize stage. Here the common
-case costs one regular-expression scan over all cells joined by newlines:
+case costs a regular-expression scan over cells joined by newlines:
 
 1. separators (``space ( ) . -``) are deleted from all cells in one ``bytes.translate``;
-2. one multi-line expression (built from the same per-length patterns the fast path uses:
-   :func:`~sfclean.cleaners.phonefast.national_direct` and
-   :func:`~sfclean.cleaners.phonefast.international_table`, for the country codes present)
-   reads, per line, either the national digits or ``+`` and the international digits the fast
-   path accepts, or nothing; ``re.findall`` returns one answer per cell without a Python loop;
+2. the cells are grouped by length; per length, one multi-line expression (built from the
+   same per-length patterns the fast path uses: :func:`~sfclean.cleaners.phonefast.national_direct`
+   and :func:`~sfclean.cleaners.phonefast.international_table`, for the country codes present)
+   reads, per line, the national digits or ``+`` and the international digits the fast path
+   accepts, or nothing; ``re.findall`` returns one answer per cell without a Python loop;
 3. every cell the expression does not accept, or that may be spreadsheet damage (a ``.`` and a
    trailing ``0``), goes through ``clean_phone`` one by one.
 
