@@ -58,7 +58,7 @@ import pandas as pd
 import phonenumbers
 
 from sfclean.cleaners.countries import region_for_country
-from sfclean.cleaners.emails import clean_email_column
+from sfclean.cleaners.emails import clean_email_column, dns_answers
 from sfclean.cleaners.junk import JunkPolicy, classify_junk_batch
 from sfclean.cleaners.keys import provider_key
 from sfclean.cleaners.phonecolumn import clean_phone_column
@@ -353,6 +353,11 @@ def normalize(
     in this module's docstring.
     """
     region_default = _check_options(invalid_phone, match_key, default_region)
+    if check_deliverability and not dns_answers():
+        raise ConfigError(
+            "the deliverability check needs working DNS, and DNS lookups fail here "
+            "(gmail.com does not resolve); run without --check-deliverability"
+        )
     names = _check_frame(df)
     cmap: ColumnMap = find_columns(
         names,

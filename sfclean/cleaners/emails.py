@@ -39,6 +39,7 @@ __all__ = [
     "clean_email",
     "clean_email_batch",
     "clean_email_column",
+    "dns_answers",
     "fast_email_ok",
 ]
 
@@ -103,6 +104,23 @@ def _unwrap(value: str) -> str:
         # A mailto URL may carry ?subject=...; the address ends there.
         value = value.split("?", 1)[0]
     return value
+
+
+#: A domain that always accepts mail; if DNS cannot confirm it, deliverability checks are void.
+DNS_PROBE_ADDRESS = "postmaster@gmail.com"
+
+
+def dns_answers() -> bool:
+    """True when DNS lookups work here, so that ``check_deliverability`` means something.
+
+    Without working DNS, email-validator reports every domain as nonexistent, which would hold
+    back every row as ``invalid-email``; callers refuse to run instead.
+    """
+    try:
+        email_validator.validate_email(DNS_PROBE_ADDRESS, check_deliverability=True)
+    except email_validator.EmailNotValidError:
+        return False
+    return True
 
 
 def clean_email(raw: str, *, check_deliverability: bool = False) -> EmailResult:
