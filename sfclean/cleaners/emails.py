@@ -29,8 +29,8 @@ from typing import Literal, NamedTuple
 import email_validator
 import numpy as np
 
-from sfclean.cleaners.lines import byte_table, join_lines
-from sfclean.cleaners.text import TRIM_CHARS, remove_zero_width
+from sfclean.cleaners.lines import byte_table, fill_slow, join_lines
+from sfclean.cleaners.text import TRIM_CHARS, trim_cell
 
 __all__ = [
     "FAST_EMAIL_RE",
@@ -126,8 +126,7 @@ def dns_answers() -> bool:
 def clean_email(raw: str, *, check_deliverability: bool = False) -> EmailResult:
     """Clean and validate one email cell (see the module docstring for the steps)."""
     changes: list[str] = []
-    value = raw if raw.isascii() else remove_zero_width(raw)
-    value = value.strip(TRIM_CHARS)
+    value = trim_cell(raw)
     if value != raw:
         changes.append("whitespace-trimmed")
     if not value:
@@ -205,15 +204,15 @@ def clean_email_column(values: Sequence[str], *, check_deliverability: bool = Fa
         cased = lines.containing(np.flatnonzero(buf != lower_buf))
         change_id[:] = np.where(trimmed, 2, 0) + cased
         slow = np.flatnonzero(value == "")
-    index = {k: i for i, k in enumerate(kinds)}
-    for i in slow.tolist():
-        result = clean_email(values[i], check_deliverability=check_deliverability)
-        value[i], status[i], message[i] = result.value, result.status, result.message
-        kind = index.get(result.changes)
-        if kind is None:
-            kind = index[result.changes] = len(kinds)
-            kinds.append(result.changes)
-        change_id[i] = kind
+    fill_slow(
+        slow,
+        lambda i: clean_email(values[i], check_deliverability=check_deliverability),
+        value,
+        status,
+        message,
+        change_id,
+        kinds,
+    )
     return EmailColumn(value, status, change_id, kinds, message)
 
 

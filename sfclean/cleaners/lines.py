@@ -12,12 +12,13 @@ placeholder line; callers accept no such line and clean those cells one by one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-__all__ = ["Lines", "byte_table", "join_lines"]
+__all__ = ["Lines", "byte_table", "fill_slow", "join_lines"]
 
 
 @dataclass(frozen=True)
@@ -75,3 +76,28 @@ def join_lines(values: Sequence[str], placeholder: str = "x") -> Lines:
     start = np.concatenate(([0], newlines + 1)) if len(values) else np.zeros(0, np.int64)
     end = np.concatenate((newlines, [len(buf)])) if len(values) else np.zeros(0, np.int64)
     return Lines(text, start.astype(np.int64), end.astype(np.int64))
+
+
+def fill_slow(
+    slow: np.ndarray,
+    clean_one: Callable[[int], Any],
+    value: np.ndarray,
+    status: np.ndarray,
+    message: np.ndarray,
+    change_id: np.ndarray,
+    kinds: list[tuple[str, ...]],
+) -> None:
+    """Clean the cells a column scan did not accept, one by one, into the column's arrays.
+
+    ``clean_one(i)`` returns a result with ``value``, ``status``, ``message`` and ``changes``
+    for cell ``i``; new change tuples are appended to ``kinds`` and ``change_id`` points at them.
+    """
+    index = {k: i for i, k in enumerate(kinds)}
+    for i in slow.tolist():
+        result = clean_one(i)
+        value[i], status[i], message[i] = result.value, result.status, result.message
+        kind = index.get(result.changes)
+        if kind is None:
+            kind = index[result.changes] = len(kinds)
+            kinds.append(result.changes)
+        change_id[i] = kind

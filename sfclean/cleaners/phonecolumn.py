@@ -27,7 +27,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from sfclean.cleaners.lines import Lines, byte_table, join_lines
+from sfclean.cleaners.lines import Lines, byte_table, fill_slow, join_lines
 from sfclean.cleaners.phonefast import (
     country_code_prefix,
     international_table,
@@ -167,13 +167,7 @@ def clean_phone_column(values: Sequence[str], region: str) -> PhoneColumn:
         where = np.flatnonzero(trimmed)
         stripped[where] = [values[i].strip(" ") for i in where.tolist()]
         change_id[:] = np.where(trimmed, 2, 0) + (text != stripped)
-    index = {k: i for i, k in enumerate(kinds)}
-    for i in slow.tolist():
-        result = clean_phone(values[i], region)
-        value[i], status[i], message[i] = result.value, result.status, result.message
-        kind = index.get(result.changes)
-        if kind is None:
-            kind = index[result.changes] = len(kinds)
-            kinds.append(result.changes)
-        change_id[i] = kind
+    fill_slow(
+        slow, lambda i: clean_phone(values[i], region), value, status, message, change_id, kinds
+    )
     return PhoneColumn(value, status, change_id, kinds, message)

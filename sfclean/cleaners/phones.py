@@ -33,7 +33,7 @@ import phonenumbers
 from sfclean.cleaners.phonefast import (
     fast_phone,
 )
-from sfclean.cleaners.text import TRIM_CHARS, remove_zero_width
+from sfclean.cleaners.text import TRIM_CHARS, trim_cell
 
 __all__ = ["PhoneResult", "clean_phone", "format_e164"]
 
@@ -78,8 +78,7 @@ def _parse_valid(text: str, region: str) -> phonenumbers.PhoneNumber | None:
 def clean_phone(raw: str, region: str) -> PhoneResult:
     """Clean one phone cell, reading national numbers in ``region`` (ISO alpha-2)."""
     changes: list[str] = []
-    value = raw if raw.isascii() else remove_zero_width(raw)
-    value = value.strip(TRIM_CHARS)
+    value = trim_cell(raw)
     if value != raw:
         changes.append("whitespace-trimmed")
     if not value:

@@ -23,6 +23,7 @@ __all__ = [
     "clean_text",
     "clean_text_series",
     "remove_zero_width",
+    "trim_cell",
 ]
 
 #: Invisible characters that are not Unicode whitespace but behave like padding.
@@ -38,6 +39,12 @@ _ZERO_WIDTH_TABLE = {ord(c): None for c in ZERO_WIDTH_CHARS}
 def remove_zero_width(value: str) -> str:
     """Delete zero-width characters anywhere in ``value`` (used for emails and phones)."""
     return value.translate(_ZERO_WIDTH_TABLE)
+
+
+def trim_cell(raw: str) -> str:
+    """An email or phone cell without zero-width characters anywhere and padding at the ends."""
+    value = raw if raw.isascii() else remove_zero_width(raw)
+    return value.strip(TRIM_CHARS)
 
 
 def clean_text(value: str) -> str:
