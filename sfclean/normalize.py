@@ -538,9 +538,7 @@ def _clean_phone_column(
     count = len(values)
     bad = (statuses != "ok") & (statuses != "blank") if count else np.zeros(0, dtype=bool)
     bad_detail = np.full(count, "", dtype=object)
-    changes: list[tuple[Change, ...]] = [
-        tuple((code, _MESSAGES[code]) for code in kind) for kind in kinds
-    ]
+    changes = _with_messages(kinds)
     change_index: dict[tuple[Change, ...], int] = {}
     for i in np.flatnonzero(bad).tolist():
         status, message = statuses[i], messages[i]
