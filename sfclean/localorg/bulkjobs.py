@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from sfclean.localorg.types import SaveResult, SfError
+from sfclean.localorg.validate import sf_datetime
 from sfclean.localorg.wire import BulkFault
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def now_stamp() -> datetime:
 
 def json_time(moment: datetime) -> str:
     """``2024-01-31T09:30:00.000+0000`` (JSON job info)."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+    return sf_datetime(moment)
 
 
 def xml_time(moment: datetime) -> str:

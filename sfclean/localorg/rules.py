@@ -46,7 +46,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sfclean.localorg.ids import IdFactory
@@ -70,6 +70,7 @@ from sfclean.localorg.rulemodel import (
 from sfclean.localorg.ruleshapes import duplicate_result, rule_sobject_rows, ui_api_body
 from sfclean.localorg.schema import object_type
 from sfclean.localorg.types import DuplicateHeader, SfError
+from sfclean.localorg.validate import sf_datetime
 
 __all__ = [
     "API_KINDS",
@@ -399,8 +400,4 @@ def _visible(row: dict[str, Any], ctx: _UserContext) -> bool:
 
 
 def _sf_datetime(value: str | datetime) -> str:
-    if isinstance(value, str):
-        return value
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
+    return value if isinstance(value, str) else sf_datetime(value)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sfclean.errors import ConfigError
 from sfclean.localorg.ids import IdFactory, is_valid_id, to_18
 from sfclean.localorg.schema import Field, SObjectType
+from sfclean.localorg.validate import sf_datetime as format_sf_datetime
 
 _PLAIN_TEXT = frozenset({"string", "email", "phone", "textarea", "picklist", "url"})
 
@@ -202,6 +203,4 @@ def sf_datetime(value: str, where: str) -> str:
         raise ConfigError(
             f"{where}: {value!r} is not a date-time like 2024-01-31T09:30:00Z"
         ) from None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc)
-    return parsed.strftime("%Y-%m-%dT%H:%M:%S.") + f"{parsed.microsecond // 1000:03d}+0000"
+    return format_sf_datetime(parsed)

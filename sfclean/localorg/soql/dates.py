@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 
+from ..validate import sf_datetime
+
 __all__ = [
     "DATE_LITERALS",
     "N_DATE_LITERALS",
@@ -59,8 +61,7 @@ def parse_date(text: str) -> date:
 
 def format_datetime(value: datetime) -> str:
     """The store's dateTime text: ``2024-01-31T09:30:00.000+0000`` (UTC)."""
-    utc = value.astimezone(timezone.utc) if value.tzinfo else value
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}+0000"
+    return sf_datetime(value)
 
 
 def format_date(value: date) -> str:
