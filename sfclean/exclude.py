@@ -25,16 +25,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sfclean.cleaners.countries import region_for_country
-from sfclean.cleaners.phones import clean_phone
 from sfclean.columns import find_columns
 from sfclean.errors import ConfigError, InputError
 from sfclean.lookup import (
     MAX_SOQL_CHARS,
     Match,
+    clean_phone_keys,
     email_key,
     estimate_lookup,
     extract_lookup,
+    per_unique,
+    phone_regions,
     query_lookup,
     soql_literal,
 )
@@ -142,33 +143,12 @@ def _text(series: pd.Series) -> np.ndarray:
     return np.array(["" if v is None else str(v) for v in values], dtype=object)
 
 
-def _per_unique(values: np.ndarray, func: Any) -> np.ndarray:
-    codes, uniques = pd.factorize(values)
-    mapped = np.array([func(u) for u in uniques], dtype=object)
-    return mapped[codes] if len(codes) else np.array([], dtype=object)
-
-
 def _row_phone_keys(
     df: pd.DataFrame, phones: tuple[str, ...], country: str | None, region: str
 ) -> list[np.ndarray]:
-    n = len(df)
-    if country is not None:
-        regions = _per_unique(_text(df[country]), lambda c: region_for_country(c) or region)
-    else:
-        regions = np.full(n, region, dtype=object)
-    keys = []
-    for name in phones:
-        pairs = np.empty(n, dtype=object)
-        pairs[:] = list(zip(_text(df[name]), regions, strict=True))
-
-        def key(pair: tuple[str, str]) -> str:
-            if not pair[0].strip():
-                return ""
-            result = clean_phone(pair[0], pair[1])
-            return result.value if result.status == "ok" else ""
-
-        keys.append(_per_unique(pairs, key))
-    return keys
+    countries = _text(df[country]) if country is not None else None
+    regions = phone_regions(countries, len(df), region)
+    return [clean_phone_keys(_text(df[name]), regions) for name in phones]
 
 
 def exclude(
@@ -213,7 +193,7 @@ def exclude(
         rows = pd.Index(df.index, name="sfclean_row")
     else:
         rows = pd.Index(np.arange(n, dtype="int64") + 2, name="sfclean_row")
-    row_emails = _per_unique(_text(df[cmap.email]), lambda raw: email_key(raw, match_key))
+    row_emails = per_unique(_text(df[cmap.email]), lambda raw: email_key(raw, match_key))
     phone_keys: list[np.ndarray] = []
     if "Phone" in fields:
         phone_keys = _row_phone_keys(df, cmap.phones, cmap.country, default_region)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -43,10 +43,13 @@ __all__ = [
     "MAX_SOQL_CHARS",
     "PAGE_SIZE",
     "Match",
+    "clean_phone_keys",
     "email_key",
     "estimate_lookup",
     "extract_lookup",
     "in_queries",
+    "per_unique",
+    "phone_regions",
     "query_lookup",
     "soql_literal",
 ]
@@ -228,10 +231,33 @@ def _extract_soql(object_name: str, phones: bool) -> tuple[str, tuple[str, ...],
     return f"SELECT {', '.join(fields)} FROM {object_name} WHERE {where}", phone_fields, country
 
 
-def _per_unique(values: pd.Series, func: Any) -> np.ndarray:
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+def per_unique(values: Any, func: Callable[[Any], Any]) -> np.ndarray:
+    """``func`` of each of ``values`` (an array or Series), computed once per distinct value."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
     mapped = np.array([func(u) for u in uniques], dtype=object)
     return mapped[codes] if len(codes) else np.array([], dtype=object)
+
+
+def phone_regions(countries: Any | None, n: int, region: str) -> np.ndarray:
+    """The region to read each of ``n`` phones in: the row's country when it names one
+    (``countries``: an array or Series, or None), else ``region``."""
+    if countries is None:
+        return np.full(n, region, dtype=object)
+    return per_unique(countries, lambda c: region_for_country(c) or region)
+
+
+def clean_phone_keys(values: Any, regions: np.ndarray) -> np.ndarray:
+    """The E.164 key of each phone cell read in its row's region; "" when not a phone."""
+    pairs = np.empty(len(regions), dtype=object)
+    pairs[:] = list(zip(np.asarray(values, dtype=object), regions, strict=True))
+
+    def key(pair: tuple[str, str]) -> str:
+        if not pair[0].strip():
+            return ""
+        result = clean_phone(pair[0], pair[1])
+        return result.value if result.status == "ok" else ""
+
+    return per_unique(pairs, key)
 
 
 def _members(values: np.ndarray, wanted: set[str]) -> np.ndarray:
@@ -240,22 +266,6 @@ def _members(values: np.ndarray, wanted: set[str]) -> np.ndarray:
     if not wanted or not len(values):
         return np.zeros(0, dtype=np.int64)
     return np.flatnonzero(pd.Series(values, dtype=object).isin(wanted).to_numpy())
-
-
-def _org_phone_keys(frame: pd.DataFrame, field: str, country: str | None, region: str) -> Any:
-    if country is not None and country in frame:
-        regions = _per_unique(frame[country], lambda c: region_for_country(c) or region)
-    else:
-        regions = np.full(len(frame), region, dtype=object)
-    pairs = pd.Series(list(zip(frame[field].to_numpy(dtype=object), regions, strict=True)))
-
-    def key(pair: tuple[str, str]) -> str:
-        if not pair[0]:
-            return ""
-        result = clean_phone(pair[0], pair[1])
-        return result.value if result.status == "ok" else ""
-
-    return _per_unique(pairs, key)
 
 
 def extract_lookup(
@@ -279,11 +289,13 @@ def extract_lookup(
         if frame.empty:
             continue
         ids = frame["Id"].to_numpy(dtype=object)
-        keys = _per_unique(frame["Email"], lambda raw: email_key(raw, match_key))
+        keys = per_unique(frame["Email"], lambda raw: email_key(raw, match_key))
         for i in _members(keys, emails):
             matches.append(Match("email", str(keys[i]), name, str(ids[i])))
+        countries = frame[country] if country is not None and country in frame else None
+        regions = phone_regions(countries, len(frame), default_region)
         for field in phone_fields:
-            values = _org_phone_keys(frame, field, country, default_region)
+            values = clean_phone_keys(frame[field], regions)
             for i in _members(values, phones):
                 matches.append(Match("phone", str(values[i]), name, str(ids[i])))
         logger.info("extract lookup: %s, %d records read", name, len(frame))
