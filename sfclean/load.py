@@ -36,7 +36,15 @@ from sfclean.journal import Journal
 from sfclean.loadjobs import Outcome, post_rows
 from sfclean.salesforce import MAX_BATCH_RECORDS, MAX_COLLECTION_RECORDS, Connection, connect
 
-__all__ = ["APIS", "FAILED_COLUMNS", "LoadResult", "estimate_load_calls", "load", "outcome_frames"]
+__all__ = [
+    "APIS",
+    "FAILED_COLUMNS",
+    "LoadResult",
+    "check_load_options",
+    "estimate_load_calls",
+    "load",
+    "outcome_frames",
+]
 
 APIS = ("bulk", "bulk2", "rest")
 FAILED_COLUMNS = ("sfclean_row", "sfclean_reason", "sfclean_code", "sfclean_message")
@@ -98,6 +106,15 @@ def estimate_load_calls(n_rows: int, *, api: str = "bulk", batch_size: int = 10_
     if api == "rest":
         return 1 + math.ceil(n_rows / MAX_COLLECTION_RECORDS)
     raise ConfigError(f"api must be one of {', '.join(APIS)}, not {api!r}")
+
+
+def check_load_options(api: str, batch_size: int) -> None:
+    """ConfigError unless ``api`` is one of :data:`APIS` and ``batch_size`` fits it."""
+    if api not in APIS:
+        raise ConfigError(f"api must be one of {', '.join(APIS)}, not {api!r}")
+    limit = MAX_BATCH_RECORDS if api == "bulk" else MAX_BULK2_ROWS
+    if not 1 <= batch_size <= limit:
+        raise ConfigError(f"batch_size must be 1 to {limit:,} for api={api}, got {batch_size}")
 
 
 def _row_numbers(df: pd.DataFrame) -> list[int]:
@@ -220,11 +237,7 @@ def load(
     Raises ConfigError (bad api or batch size, no column to send), ColumnNotFoundError,
     LoadTimeout, and the OrgError family when the org cannot be used.
     """
-    if api not in APIS:
-        raise ConfigError(f"api must be one of {', '.join(APIS)}, not {api!r}")
-    limit = MAX_BATCH_RECORDS if api == "bulk" else MAX_BULK2_ROWS
-    if not 1 <= batch_size <= limit:
-        raise ConfigError(f"batch_size must be 1 to {limit:,} for api={api}, got {batch_size}")
+    check_load_options(api, batch_size)
     conn = _connection(sf)
     start_calls = conn.api_calls
     rows = _row_numbers(df)

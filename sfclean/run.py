@@ -50,12 +50,12 @@ from sfclean.budget import check_budget, check_reserve, estimate_run
 from sfclean.errors import ConfigError, InputError
 from sfclean.io import read_csv, write_outputs
 from sfclean.journal import Journal
-from sfclean.load import APIS, estimate_load_calls, load, outcome_frames
+from sfclean.load import check_load_options, estimate_load_calls, load, outcome_frames
 from sfclean.loadjobs import Outcome, collect_journaled
 from sfclean.lookup import email_key
 from sfclean.normalize import normalize
 from sfclean.report import NormalizeResult
-from sfclean.salesforce import MAX_BATCH_RECORDS, Connection, connect
+from sfclean.salesforce import Connection, connect
 
 __all__ = ["RunResult", "run"]
 
@@ -204,8 +204,7 @@ def _check_options(
     api_reserve: float,
 ) -> None:
     """ConfigError / InputError for what would stop a later stage, before the org is used."""
-    if api not in APIS:
-        raise ConfigError(f"api must be one of {', '.join(APIS)}, not {api!r}")
+    check_load_options(api, batch_size)
     if strategy not in STRATEGIES:
         raise ConfigError(f"strategy must be auto, query or extract (got {strategy!r})")
     if strategy == "query" and match_key == "provider":
@@ -213,9 +212,6 @@ def _check_options(
             "strategy='query' cannot match the provider key (SOQL cannot normalize it); use "
             "strategy='extract' or 'auto'"
         )
-    limit = MAX_BATCH_RECORDS if api == "bulk" else 150_000_000
-    if not 1 <= batch_size <= limit:
-        raise ConfigError(f"batch_size must be 1 to {limit:,} for api={api}, got {batch_size}")
     check_reserve(api_reserve)
     clash = [str(c) for c in df.columns if str(c) in RESERVED_COLUMNS]
     if clash:
