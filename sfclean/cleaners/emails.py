@@ -29,12 +29,11 @@ from typing import Literal, NamedTuple
 import email_validator
 import numpy as np
 
-from sfclean.cleaners.lines import byte_table, fill_slow, join_lines
+from sfclean.cleaners.lines import CellColumn, byte_table, join_lines
 from sfclean.cleaners.text import TRIM_CHARS, trim_cell
 
 __all__ = [
     "FAST_EMAIL_RE",
-    "EmailColumn",
     "EmailResult",
     "clean_email",
     "clean_email_batch",
@@ -159,37 +158,20 @@ _LOWERED = ("email-lowercased",)
 _TRIMMED_LOWERED = ("whitespace-trimmed", "email-lowercased")
 
 
-class EmailColumn(NamedTuple):
-    """Results for many cells as parallel arrays (index ``i`` is cell ``i``).
-
-    ``value``, ``status`` and ``message`` are object arrays of str with the meaning of the
-    :class:`EmailResult` fields; ``change_id`` indexes ``kinds``, the distinct change tuples.
-    """
-
-    value: np.ndarray
-    status: np.ndarray
-    change_id: np.ndarray
-    kinds: list[tuple[str, ...]]
-    message: np.ndarray
-
-
 _FAST_KINDS: tuple[tuple[str, ...], ...] = ((), _LOWERED, _TRIMMED, _TRIMMED_LOWERED)
 _TRIM_TABLE = byte_table(_ASCII_TRIM)
 
 
-def clean_email_column(values: Sequence[str], *, check_deliverability: bool = False) -> EmailColumn:
-    """:func:`clean_email` for every cell, as an :class:`EmailColumn`; computed column-wise.
+def clean_email_column(values: Sequence[str], *, check_deliverability: bool = False) -> CellColumn:
+    """:func:`clean_email` for every cell, as a :class:`~sfclean.cleaners.lines.CellColumn`.
 
-    The common case (ASCII, maybe padded or in capitals, plain shape) is found by one
-    :data:`FAST_EMAIL_LINE_RE` scan over all cells joined by newlines (lowercased in one call);
-    every other cell goes through :func:`clean_email`. A test checks the two agree.
+    Computed column-wise: the common case (ASCII, maybe padded or in capitals, plain shape)
+    is found by one :data:`FAST_EMAIL_LINE_RE` scan over all cells joined by newlines
+    (lowercased in one call); every other cell goes through :func:`clean_email`. A test checks
+    the two agree.
     """
     n = len(values)
-    value = np.empty(n, dtype=object)
-    status = np.full(n, "ok", dtype=object)
-    message = np.full(n, "", dtype=object)
-    change_id = np.zeros(n, dtype=np.int64)
-    kinds = list(_FAST_KINDS)
+    col = CellColumn.start(n, _FAST_KINDS)
     found = None
     if n and not check_deliverability:
         lines = join_lines(values)
@@ -198,22 +180,14 @@ def clean_email_column(values: Sequence[str], *, check_deliverability: bool = Fa
     if found is None or len(found) != n:
         slow = np.arange(n)
     else:
-        value[:] = found
+        col.value[:] = found
         buf, lower_buf = lines.bytes_of(), lines.bytes_of(lowered)
         trimmed = lines.first_in(buf, _TRIM_TABLE) | lines.last_in(buf, _TRIM_TABLE)
         cased = lines.containing(np.flatnonzero(buf != lower_buf))
-        change_id[:] = np.where(trimmed, 2, 0) + cased
-        slow = np.flatnonzero(value == "")
-    fill_slow(
-        slow,
-        lambda i: clean_email(values[i], check_deliverability=check_deliverability),
-        value,
-        status,
-        message,
-        change_id,
-        kinds,
-    )
-    return EmailColumn(value, status, change_id, kinds, message)
+        col.change_id[:] = np.where(trimmed, 2, 0) + cased
+        slow = np.flatnonzero(col.value == "")
+    col.fill_slow(slow, lambda i: clean_email(values[i], check_deliverability=check_deliverability))
+    return col
 
 
 def clean_email_batch(

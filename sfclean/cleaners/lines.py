@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Lines", "byte_table", "fill_slow", "join_lines"]
+__all__ = ["CellColumn", "Lines", "byte_table", "join_lines"]
 
 
 @dataclass(frozen=True)
@@ -78,26 +78,51 @@ def join_lines(values: Sequence[str], placeholder: str = "x") -> Lines:
     return Lines(text, start.astype(np.int64), end.astype(np.int64))
 
 
-def fill_slow(
-    slow: np.ndarray,
-    clean_one: Callable[[int], Any],
-    value: np.ndarray,
-    status: np.ndarray,
-    message: np.ndarray,
-    change_id: np.ndarray,
-    kinds: list[tuple[str, ...]],
-) -> None:
-    """Clean the cells a column scan did not accept, one by one, into the column's arrays.
+@dataclass(frozen=True)
+class CellColumn:
+    """Results for many cells as parallel arrays (index ``i`` is cell ``i``).
 
-    ``clean_one(i)`` returns a result with ``value``, ``status``, ``message`` and ``changes``
-    for cell ``i``; new change tuples are appended to ``kinds`` and ``change_id`` points at them.
+    ``value``, ``status`` and ``message`` are object arrays of str with the meaning of the
+    per-cell result's fields; ``change_id`` indexes ``kinds``, the distinct change tuples.
     """
-    index = {k: i for i, k in enumerate(kinds)}
-    for i in slow.tolist():
-        result = clean_one(i)
-        value[i], status[i], message[i] = result.value, result.status, result.message
-        kind = index.get(result.changes)
-        if kind is None:
-            kind = index[result.changes] = len(kinds)
-            kinds.append(result.changes)
-        change_id[i] = kind
+
+    value: np.ndarray
+    status: np.ndarray
+    change_id: np.ndarray
+    kinds: list[tuple[str, ...]]
+    message: np.ndarray
+
+    @classmethod
+    def start(cls, n: int, kinds: Sequence[tuple[str, ...]]) -> CellColumn:
+        """``n`` cells with status ``ok``, no message and change id 0; ``kinds`` copied."""
+        return cls(
+            value=np.empty(n, dtype=object),
+            status=np.full(n, "ok", dtype=object),
+            change_id=np.zeros(n, dtype=np.int64),
+            kinds=list(kinds),
+            message=np.full(n, "", dtype=object),
+        )
+
+    def fill_slow(self, slow: np.ndarray, clean_one: Callable[[int], Any]) -> None:
+        """Clean the cells a column scan did not accept, one by one, into these arrays.
+
+        ``clean_one(i)`` returns a result with ``value``, ``status``, ``message`` and
+        ``changes`` for cell ``i``; new change tuples are appended to ``kinds`` and
+        ``change_id`` points at them.
+        """
+        value, status, message, change_id, kinds = (
+            self.value,
+            self.status,
+            self.message,
+            self.change_id,
+            self.kinds,
+        )
+        index = {k: i for i, k in enumerate(kinds)}
+        for i in slow.tolist():
+            result = clean_one(i)
+            value[i], status[i], message[i] = result.value, result.status, result.message
+            kind = index.get(result.changes)
+            if kind is None:
+                kind = index[result.changes] = len(kinds)
+                kinds.append(result.changes)
+            change_id[i] = kind

@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from sfclean.cleaners.lines import Lines, byte_table, fill_slow, join_lines
+from sfclean.cleaners.lines import CellColumn, Lines, byte_table, join_lines
 from sfclean.cleaners.phonefast import (
     country_code_prefix,
     international_table,
@@ -35,7 +34,7 @@ from sfclean.cleaners.phonefast import (
 )
 from sfclean.cleaners.phones import clean_phone
 
-__all__ = ["PhoneColumn", "clean_phone_column"]
+__all__ = ["clean_phone_column"]
 
 #: Separators deleted before matching (``+`` is kept: it marks the international form).
 _SEPARATORS = b" ().-"
@@ -50,22 +49,6 @@ _FAST_KINDS: tuple[tuple[str, ...], ...] = (
     ("whitespace-trimmed",),
     ("whitespace-trimmed", "phone-formatted"),
 )
-
-
-@dataclass(frozen=True)
-class PhoneColumn:
-    """Results for many cells, as parallel arrays (index ``i`` is cell ``i``).
-
-    ``value``, ``status`` and ``message`` are object arrays of str with the meaning of the
-    :class:`~sfclean.cleaners.phones.PhoneResult` fields; ``change_id`` indexes ``kinds``, the
-    distinct tuples of change codes.
-    """
-
-    value: np.ndarray
-    status: np.ndarray
-    change_id: np.ndarray
-    kinds: list[tuple[str, ...]]
-    message: np.ndarray
 
 
 def _line_pattern(pattern: str) -> str | None:
@@ -142,14 +125,11 @@ def _scan(lines: Lines, region: str) -> tuple[np.ndarray, np.ndarray] | None:
     return text, accepted
 
 
-def clean_phone_column(values: Sequence[str], region: str) -> PhoneColumn:
-    """``clean_phone(v, region)`` for every ``v`` in ``values``, as a :class:`PhoneColumn`."""
+def clean_phone_column(values: Sequence[str], region: str) -> CellColumn:
+    """``clean_phone(v, region)`` for every ``v`` in ``values``, as a
+    :class:`~sfclean.cleaners.lines.CellColumn`."""
     n = len(values)
-    value = np.empty(n, dtype=object)
-    status = np.full(n, "ok", dtype=object)
-    message = np.full(n, "", dtype=object)
-    change_id = np.zeros(n, dtype=np.int64)
-    kinds = list(_FAST_KINDS)
+    col = CellColumn.start(n, _FAST_KINDS)
     lines = join_lines(values) if n else None
     scanned = _scan(lines, region) if lines is not None else None
     if lines is None or scanned is None:
@@ -160,14 +140,12 @@ def clean_phone_column(values: Sequence[str], region: str) -> PhoneColumn:
         # a "." and a trailing "0" may be spreadsheet damage: clean_phone decides
         damaged = lines.last_in(buf, _ZERO) & lines.containing(np.flatnonzero(buf == 46))
         slow = np.flatnonzero(~accepted | damaged)
-        value[:] = text
+        col.value[:] = text
         # Accepted cells hold only digits, "+" and " ().-", so a space is the only trim.
         trimmed = lines.first_in(buf, _SPACE) | lines.last_in(buf, _SPACE)
         stripped = np.array(values, dtype=object)
         where = np.flatnonzero(trimmed)
         stripped[where] = [values[i].strip(" ") for i in where.tolist()]
-        change_id[:] = np.where(trimmed, 2, 0) + (text != stripped)
-    fill_slow(
-        slow, lambda i: clean_phone(values[i], region), value, status, message, change_id, kinds
-    )
-    return PhoneColumn(value, status, change_id, kinds, message)
+        col.change_id[:] = np.where(trimmed, 2, 0) + (text != stripped)
+    col.fill_slow(slow, lambda i: clean_phone(values[i], region))
+    return col
