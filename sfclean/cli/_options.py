@@ -1,8 +1,8 @@
 """The normalize options, shared by ``sfclean normalize`` and ``sfclean run``.
 
-:func:`input_options` adds ``--encoding`` and ``--delimiter`` (how to read INPUT.csv);
-:func:`normalize_options` adds the options of :func:`sfclean.normalize` (columns, mapping,
-region, phone policy, match key, junk switches). :func:`read_input` and
+:func:`normalize_options` adds ``--encoding`` and ``--delimiter`` (how to read INPUT.csv) and
+the options of :func:`sfclean.normalize` (columns, mapping, region, phone policy, match key,
+junk switches). :func:`read_input` and
 :func:`normalize_kwargs` turn their values into ``read_csv`` and ``normalize`` arguments, so
 both commands read and clean a file the same way.
 
@@ -26,9 +26,7 @@ if TYPE_CHECKING:
     from sfclean.cleaners.junk import JunkPolicy
 
 __all__ = [
-    "INPUT_PARAMS",
     "NORMALIZE_PARAMS",
-    "input_options",
     "normalize_kwargs",
     "normalize_options",
     "read_input",
@@ -42,8 +40,8 @@ PHONE_FIELDS = ("Phone", "MobilePhone", "HomePhone", "OtherPhone", "AssistantPho
 COUNTRY_FIELDS = ("Country", "MailingCountry", "OtherCountry", "CountryCode", "MailingCountryCode")
 JUNK_REASONS = ("noreply-mailbox", "role-mailbox", "disposable-domain")
 
-#: Keyword arguments added by :func:`input_options` and :func:`normalize_options`.
-INPUT_PARAMS = ("encoding", "delimiter")
+#: Keyword arguments added by :func:`normalize_options` for :func:`normalize_kwargs`
+#: (besides ``encoding`` and ``delimiter``, which :func:`read_input` takes).
 NORMALIZE_PARAMS = (
     "email_column",
     "phone_columns",
@@ -150,15 +148,10 @@ def _apply(options: Sequence[Callable[[Any], Any]], func: F) -> F:
     return cast(F, decorated)
 
 
-def input_options(func: F) -> F:
-    """Add ``--encoding`` and ``--delimiter``."""
-    return _apply(_INPUT_OPTIONS, func)
-
-
 def normalize_options(func: F) -> F:
     """Add the column, mapping and cleaning options of ``sfclean normalize``.
 
-    Includes :func:`input_options`, placed after the column options as ``--help`` shows them.
+    ``--encoding`` and ``--delimiter`` come after the column options, as ``--help`` shows them.
     """
     return _apply([*_COLUMN_OPTIONS, *_INPUT_OPTIONS, *_POLICY_OPTIONS], func)
 
