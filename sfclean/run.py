@@ -48,6 +48,7 @@ import pandas as pd
 
 from sfclean.budget import check_budget, check_reserve, estimate_run
 from sfclean.errors import ConfigError, InputError
+from sfclean.exclude import exclude
 from sfclean.io import read_csv, write_outputs
 from sfclean.journal import Journal
 from sfclean.load import check_load_options, estimate_load_calls, load, outcome_frames
@@ -133,18 +134,17 @@ class RunResult:
 def _input(source: Any) -> tuple[pd.DataFrame, str, dict[str, Any]]:
     """(table, sha256 of the input, description) for a path or a DataFrame."""
     if isinstance(source, pd.DataFrame):
-        data = source.to_csv(index=False).encode("utf-8")
-        info = dict(source.attrs.get("sfclean", {}))
-        described = {k: info.get(k) for k in ("path", "encoding", "delimiter")}
-        return source, hashlib.sha256(data).hexdigest(), described
-    path = os.fspath(source)
-    df = read_csv(path)
-    sha = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(block)
-    digest = sha.hexdigest()
-    info = dict(df.attrs.get("sfclean", {}))
+        df = source
+        digest = hashlib.sha256(source.to_csv(index=False).encode("utf-8")).hexdigest()
+    else:
+        path = os.fspath(source)
+        df = read_csv(path)
+        sha = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                sha.update(block)
+        digest = sha.hexdigest()
+    info = df.attrs.get("sfclean", {})
     return df, digest, {k: info.get(k) for k in ("path", "encoding", "delimiter")}
 
 
@@ -168,30 +168,6 @@ def _concat(frames: list[pd.DataFrame], key: str | None = None) -> pd.DataFrame:
     if key is not None and len(out):
         return out.sort_values(key, kind="stable")
     return out.sort_index(kind="stable")
-
-
-def _exclude(
-    df: pd.DataFrame,
-    conn: Connection,
-    *,
-    objects: tuple[str, ...],
-    strategy: str,
-    nres: NormalizeResult,
-    options: Mapping[str, Any],
-) -> Any:
-    from sfclean.exclude import exclude
-
-    return exclude(
-        df,
-        conn,
-        objects=objects,
-        email_column=nres.columns.email,
-        phone_columns=list(nres.columns.phones),
-        country_column=nres.columns.country,
-        default_region=str(options.get("default_region", "US")),
-        match_key=str(options.get("match_key", "email")),
-        strategy=strategy,
-    )
 
 
 def _check_options(
@@ -388,7 +364,17 @@ def run(
     todo = clean.loc[[r for r in clean.index if r not in resolved]]
     rejected = nres.rejected[~nres.rejected["sfclean_row"].isin(list(resolved))]
     start = conn.api_calls
-    ex = _exclude(todo, conn, objects=objects, strategy=strategy, nres=nres, options=options)
+    ex = exclude(
+        todo,
+        conn,
+        objects=objects,
+        email_column=nres.columns.email,
+        phone_columns=list(nres.columns.phones),
+        country_column=nres.columns.country,
+        default_region=str(options.get("default_region", "US")),
+        match_key=match_key,
+        strategy=strategy,
+    )
     calls["exclude"] = conn.api_calls - start
     timings["exclude"] = time.perf_counter() - clock
 
