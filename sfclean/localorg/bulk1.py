@@ -394,17 +394,16 @@ def _run_query(org: Any, job_: Job, batch: Batch, started: float) -> None:
     engine = org.engine
     soql = batch.data.decode("utf-8-sig").strip()
     try:
-        with engine.store.lock:
-            cursor = engine.query(
-                soql,
-                user_id=job_.created_by,
-                api_version=job_.api_version,
-                include_deleted=job_.operation == "queryAll",
-            )
-            if job_.content_type == "CSV":
-                batch.query_rows = cursor.fetch_rows(max(cursor.total_size, 1))
-            else:
-                batch.query_records = cursor.fetch(max(cursor.total_size, 1))
+        cursor = engine.query(
+            soql,
+            user_id=job_.created_by,
+            api_version=job_.api_version,
+            include_deleted=job_.operation == "queryAll",
+        )
+        if job_.content_type == "CSV":
+            batch.query_rows = cursor.fetch_rows(max(cursor.total_size, 1))
+        else:
+            batch.query_records = cursor.fetch(max(cursor.total_size, 1))
     except SfFault as fault:
         _finish(
             batch,

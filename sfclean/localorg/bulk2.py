@@ -338,13 +338,12 @@ def query_jobs(ctx: Ctx) -> Response:
     delimiter, line_ending = _job_options(ctx, body)
     soql = str(body.get("query") or "")
     engine = ctx.org.engine
-    with engine.store.lock:
-        cursor = engine.query(
-            soql,
-            user_id=ctx.user_id,
-            api_version=ctx.api_version,
-            include_deleted=operation == "queryAll",
-        )
+    cursor = engine.query(
+        soql,
+        user_id=ctx.user_id,
+        api_version=ctx.api_version,
+        include_deleted=operation == "queryAll",
+    )
     job = Job2(
         id=engine.ids.new("750"),
         kind="query",
@@ -373,8 +372,7 @@ def _process_query(org: Any, job: Job2) -> None:
     if failure:
         job.state, job.error_message = "Failed", failure
     else:
-        with org.engine.store.lock:
-            job.query_rows = job.cursor.fetch_rows(max(job.cursor.total_size, 1))
+        job.query_rows = job.cursor.fetch_rows(max(job.cursor.total_size, 1))
         job.query_fields = list(job.cursor.fields)
         job.state = "JobComplete"
     job.cursor = None

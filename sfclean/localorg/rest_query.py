@@ -61,9 +61,7 @@ def batch_size(ctx: Ctx) -> int:
 def _page(
     ctx: Ctx, cursor: Any, size: int, position: int, endpoint: str, key: str | None
 ) -> dict[str, Any]:
-    store = ctx.org.engine.store
-    with store.lock:
-        records = cursor.fetch(size)
+    records = cursor.fetch(size)
     position += len(records)
     done = bool(cursor.done) or position >= cursor.total_size
     page: dict[str, Any] = {"totalSize": cursor.total_size, "done": done}
@@ -78,10 +76,9 @@ def _page(
 def run_query(ctx: Ctx, soql: str, *, include_deleted: bool) -> dict[str, Any]:
     """The first page of ``soql`` as a REST query result (also used by composite)."""
     engine = ctx.org.engine
-    with engine.store.lock:
-        cursor = engine.query(
-            soql, user_id=ctx.user_id, api_version=ctx.api_version, include_deleted=include_deleted
-        )
+    cursor = engine.query(
+        soql, user_id=ctx.user_id, api_version=ctx.api_version, include_deleted=include_deleted
+    )
     endpoint = "queryAll" if include_deleted else "query"
     return _page(ctx, cursor, batch_size(ctx), 0, endpoint, None)
 
