@@ -24,7 +24,7 @@ from sfclean.errors import ApiError, BudgetExceeded, ConfigError
 from sfclean.load import estimate_load_calls
 from sfclean.loadjobs import estimate_collect_calls
 from sfclean.lookup import estimate_lookup, soql_literal
-from sfclean.salesforce import MAX_BATCH_RECORDS, Connection, connect
+from sfclean.salesforce import MAX_BATCH_RECORDS, Connection, as_connection
 
 __all__ = ["check_budget", "check_reserve", "estimate_run"]
 
@@ -136,7 +136,7 @@ def check_budget(
     check_reserve(reserve)
     if estimate < 0 or bulk_batches < 0:
         raise ValueError("estimate and bulk_batches must not be negative")
-    connection = conn if isinstance(conn, Connection) else connect(sf=conn)
+    connection = as_connection(conn)
     limits = connection.limits()
     maximum, remaining = _limit(limits, "DailyApiRequests")
     reserved, available = _allowance(maximum, remaining, reserve)

@@ -39,7 +39,7 @@ from sfclean.lookup import (
     query_lookup,
     soql_literal,
 )
-from sfclean.salesforce import Connection, connect
+from sfclean.salesforce import as_connection
 
 __all__ = ["REASON", "ExcludeResult", "exclude"]
 
@@ -94,12 +94,6 @@ class ExcludeResult:
             "matches": self.matches,
             "not_looked_up": self.not_looked_up,
         }
-
-
-def _connection(sf: Any) -> Connection:
-    if isinstance(sf, Connection):
-        return sf
-    return connect(sf=sf)
 
 
 def _check(
@@ -200,7 +194,7 @@ def exclude(
     email_set = sorted({k for k in row_emails if k}) if "Email" in fields else []
     phone_set = sorted({k for col in phone_keys for k in col if k})
 
-    conn = _connection(sf)
+    conn = as_connection(sf)
     start = conn.api_calls
     needs_extract = "Phone" in fields or match_key == "provider"
     key_chars = sum(len(soql_literal(k)) + 1 for k in email_set)

@@ -34,7 +34,12 @@ import pandas as pd
 from sfclean.errors import ColumnNotFoundError, ConfigError
 from sfclean.journal import Journal
 from sfclean.loadjobs import Outcome, post_rows
-from sfclean.salesforce import MAX_BATCH_RECORDS, MAX_COLLECTION_RECORDS, Connection, connect
+from sfclean.salesforce import (
+    MAX_BATCH_RECORDS,
+    MAX_COLLECTION_RECORDS,
+    Connection,
+    as_connection,
+)
 
 __all__ = [
     "APIS",
@@ -207,10 +212,6 @@ def outcome_frames(
     return loaded, failed
 
 
-def _connection(sf: Any) -> Connection:
-    return sf if isinstance(sf, Connection) else connect(sf=sf)
-
-
 def load(
     df: pd.DataFrame,
     sf: Any,
@@ -238,7 +239,7 @@ def load(
     LoadTimeout, and the OrgError family when the org cannot be used.
     """
     check_load_options(api, batch_size)
-    conn = _connection(sf)
+    conn = as_connection(sf)
     start_calls = conn.api_calls
     rows = _row_numbers(df)
     if len(set(rows)) != len(rows):

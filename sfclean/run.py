@@ -56,7 +56,7 @@ from sfclean.loadjobs import Outcome, collect_journaled
 from sfclean.lookup import email_key
 from sfclean.normalize import normalize
 from sfclean.report import NormalizeResult
-from sfclean.salesforce import Connection, connect
+from sfclean.salesforce import Connection, as_connection
 
 __all__ = ["RunResult", "run"]
 
@@ -308,7 +308,7 @@ def run(
     nres = normalize(df, **options)
     clean = nres.clean
     timings["normalize"] = time.perf_counter() - clock
-    conn = sf if isinstance(sf, Connection) else connect(sf=sf)
+    conn = as_connection(sf)
 
     # 2. the journal
     journal: Journal | None = None

@@ -20,7 +20,8 @@ become ``sfclean.errors`` (AuthError, ConnectionFailed, ApiError, ConfigError).
 The modules are private; the stages (``sfclean.load``, ``sfclean.loadjobs``,
 ``sfclean.lookup``) import the names below from this package, never from a module:
 
-- ``connect``, ``Connection``: logging in and talking to the org.
+- ``connect``, ``Connection``: logging in and talking to the org; ``as_connection`` takes
+  either a ``Connection`` or a ``simple_salesforce.Salesforce`` (a stage's ``sf`` argument).
 - ``Bulk1Client``, ``Bulk2Client``, ``CollectionsClient``: the three insert clients; every
   request they send carries ``DUPLICATE_RULE_HEADER``. ``to_csv`` writes Bulk 2.0 upload CSV.
 - ``RowResult`` (one record's answer), ``BatchStatus`` (one batch's or Bulk 2.0 job's state),
@@ -34,7 +35,7 @@ from __future__ import annotations
 from sfclean.salesforce._bulk1 import Bulk1Client
 from sfclean.salesforce._bulk2 import Bulk2Client, to_csv
 from sfclean.salesforce._collections import MAX_COLLECTION_RECORDS, CollectionsClient
-from sfclean.salesforce._connect import connect
+from sfclean.salesforce._connect import as_connection, connect
 from sfclean.salesforce._connection import Connection
 from sfclean.salesforce._extract import DEFAULT_MAX_RECORDS, bulk_query
 from sfclean.salesforce._ingest import (
@@ -58,6 +59,7 @@ __all__ = [
     "CollectionsClient",
     "Connection",
     "RowResult",
+    "as_connection",
     "bulk_query",
     "chunk_records",
     "connect",

@@ -187,3 +187,9 @@ def connect(
     except BaseException:
         http.close()
         raise
+
+
+def as_connection(sf: Any) -> Connection:
+    """``sf`` when it is a :class:`Connection`, else ``connect(sf=sf)`` around a
+    ``simple_salesforce.Salesforce`` (what every stage's ``sf`` argument accepts)."""
+    return sf if isinstance(sf, Connection) else connect(sf=sf)
