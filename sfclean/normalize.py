@@ -374,12 +374,15 @@ def normalize(
     detail = np.full(n, "", dtype=object)
 
     # Plain text columns (everything but the email and phone columns).
-    text_results: dict[str, tuple[np.ndarray, list]] = {}
+    # find_columns keeps the country column apart from the email and phones, so it is one of
+    # these; its distinct cleaned values are kept for the phones' regions.
+    country: tuple[np.ndarray, list] | None = None
     for name in names:
         if name == cmap.email or name in cmap.phones:
             continue
         inverse, uniques, results = _per_unique(original[name], clean_text)
-        text_results[name] = (inverse, results)
+        if name == cmap.country:
+            country = (inverse, results)
         new = np.array(results, dtype=object)[inverse] if n else original[name].copy()
         cleaned[name] = new
         changes = [_text_changes(u, r) for u, r in zip(uniques, results, strict=True)]
@@ -423,12 +426,9 @@ def normalize(
     del emails, email_uniques, junk_hits  # free per-unique objects before the phones
     key_id_by_unique, _ = pd.factorize(np.array(key_values, dtype=object))
     # Phones: region from the row's country, else the default region.
-    if cmap.country is not None:
-        if cmap.country in text_results:  # reuse the text stage's distinct values
-            country_inverse, country_values = text_results[cmap.country]
-            regions = [region_for_country(v) for v in country_values]
-        else:
-            country_inverse, _, regions = _per_unique(cleaned[cmap.country], region_for_country)
+    if country is not None:
+        country_inverse, country_values = country
+        regions = [region_for_country(v) for v in country_values]
         region_of_country, region_names = pd.factorize(
             np.array([r or region_default for r in regions] or [region_default], dtype=object)
         )
