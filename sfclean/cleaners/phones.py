@@ -30,9 +30,7 @@ from typing import Literal, NamedTuple
 
 import phonenumbers
 
-from sfclean.cleaners.phonefast import (
-    fast_phone,
-)
+from sfclean.cleaners.phonefast import fast_phone
 from sfclean.cleaners.text import TRIM_CHARS, trim_cell
 
 __all__ = ["PhoneResult", "clean_phone", "format_e164"]
