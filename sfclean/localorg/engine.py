@@ -281,29 +281,11 @@ class Engine:
                 values, errors = prepare(obj, record, operation="update", api=api, exists=exists)
                 rid = values.pop("Id", None)
                 rid_text = rid.strip() if isinstance(rid, str) else ""
-                if not errors and not rid_text:
-                    errors = [SfError("MISSING_ARGUMENT", "Id not specified in an update call")]
-                elif not errors and not is_valid_id(rid_text):
-                    errors = [
-                        SfError(
-                            "MALFORMED_ID",
-                            f"Record ID: id value of incorrect type: {rid_text}",
-                            ["Id"],
-                        )
-                    ]
                 current = None
                 if not errors:
-                    rid_text = to_18(rid_text)
-                    target = object_for_id(rid_text)
-                    if target is None or target.name != obj.name:
-                        errors = [
-                            SfError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
-                        ]
-                    else:
-                        current = self.store.get(obj.name, rid_text)
-                        if current is None:
-                            errors = [SfError("ENTITY_IS_DELETED", "entity is deleted")]
-                if errors or current is None:
+                    rid_text, current, error = self._update_target(obj, rid_text)
+                    errors = [] if error is None else [error]
+                if current is None:
                     results[i] = SaveResult(rid_text or None, False, False, errors)
                     continue
                 changes = dict(values)
@@ -336,6 +318,25 @@ class Engine:
                 api_version=api_version,
                 now=now,
             )
+
+    def _update_target(
+        self, obj: SObjectType, rid: str
+    ) -> tuple[str, dict[str, Any] | None, SfError | None]:
+        """The stored row an update names: ``(Id as reported, row, None)`` or, when there is
+        no such row, ``(Id as reported, None, the error)``."""
+        if not rid:
+            return rid, None, SfError("MISSING_ARGUMENT", "Id not specified in an update call")
+        if not is_valid_id(rid):
+            message = f"Record ID: id value of incorrect type: {rid}"
+            return rid, None, SfError("MALFORMED_ID", message, ["Id"])
+        rid = to_18(rid)
+        target = object_for_id(rid)
+        if target is None or target.name != obj.name:
+            return rid, None, SfError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
+        current = self.store.get(obj.name, rid)
+        if current is None:
+            return rid, None, SfError("ENTITY_IS_DELETED", "entity is deleted")
+        return rid, current, None
 
     def delete(
         self, object_name: str | None, ids: list[str], *, user_id: str, all_or_none: bool = False
