@@ -228,8 +228,7 @@ def exclude(
             match_key=match_key,
             default_region=default_region,
         )
-    result = _frames(df, rows, names, row_emails, phone_keys, matches)
-    kept, excluded, updates = result
+    kept, excluded, updates = _frames(df, rows, names, row_emails, phone_keys, matches)
     return ExcludeResult(
         kept=kept,
         excluded=excluded,

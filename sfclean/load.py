@@ -245,8 +245,7 @@ def load(
     if len(set(rows)) != len(rows):
         raise ConfigError("the table's sfclean_row index has repeated row numbers")
     if not rows:
-        empty = df.copy()
-        loaded, failed = outcome_frames(empty, {})
+        loaded, failed = outcome_frames(df, {})
         return LoadResult(loaded, failed, [], 0, api, object_name)
     mapping, not_loaded = _field_map(conn, object_name, [str(c) for c in df.columns], fields)
     records = _records(df, mapping)
