@@ -255,6 +255,7 @@ def test_unknown_field_is_invalid_field_on_every_api(
 
 DUP = {"LastName": "Again", "Email": "ADA@example.com", "Title": "dup"}  # Ada is seeded
 NEW = {"LastName": "New", "Email": "new@example.com", "Title": "new"}
+TWINS = [{"LastName": f"Twin{i}", "Email": "TWIN@example.com", "Title": f"t{i}"} for i in (1, 2)]
 BLOCK = {"actionOnInsert": "Block", "operationsOnInsert": []}
 ALERT = {"actionOnInsert": "Allow", "operationsOnInsert": ["Alert"]}
 REPORT = {"actionOnInsert": "Allow", "operationsOnInsert": ["Report"]}
@@ -305,10 +306,7 @@ def test_records_of_the_same_call_are_not_compared_with_each_other(
     api: str, localorg_factory: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     org = _org(localorg_factory, monkeypatch, **BLOCK)
-    twins = [
-        {"LastName": f"Twin{i}", "Email": "TWIN@example.com", "Title": f"t{i}"} for i in (1, 2)
-    ]
-    assert APIS[api](org, twins, None) == ["", ""]
+    assert APIS[api](org, TWINS, None) == ["", ""]
     later = [{"LastName": "Third", "Email": "twin@example.com", "Title": "t3"}]
     assert APIS[api](org, later, None) == ["DUPLICATES_DETECTED"]
 
@@ -318,10 +316,7 @@ def test_a_row_saved_earlier_in_the_request_blocks_a_later_twin_when_each_row_is
     api: str, localorg_factory: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     org = _org(localorg_factory, monkeypatch, **BLOCK)
-    twins = [
-        {"LastName": f"Twin{i}", "Email": "TWIN@example.com", "Title": f"t{i}"} for i in (1, 2)
-    ]
-    assert APIS[api](org, twins, None) == ["", "DUPLICATES_DETECTED"]
+    assert APIS[api](org, TWINS, None) == ["", "DUPLICATES_DETECTED"]
 
 
 @pytest.mark.parametrize("api", APIS)
