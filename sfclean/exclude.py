@@ -44,7 +44,7 @@ from sfclean.salesforce import as_connection
 __all__ = ["REASON", "ExcludeResult", "exclude"]
 
 REASON = "exists-in-org"
-_STRATEGIES = ("auto", "query", "extract")
+STRATEGIES = ("auto", "query", "extract")
 _OUTPUT = (
     "sfclean_row",
     "sfclean_reason",
@@ -106,7 +106,7 @@ def _check(
         raise InputError(
             f"column {clash[0]} is reserved for sfclean's exclude output; rename or drop it"
         )
-    if strategy not in _STRATEGIES:
+    if strategy not in STRATEGIES:
         raise ConfigError(f"strategy must be auto, query or extract (got {strategy!r})")
     if match_key not in ("email", "provider"):
         raise ConfigError(f"match_key must be email or provider (got {match_key!r})")

@@ -48,7 +48,7 @@ import pandas as pd
 
 from sfclean.budget import check_budget, check_reserve, estimate_run
 from sfclean.errors import ConfigError, InputError
-from sfclean.exclude import exclude
+from sfclean.exclude import STRATEGIES, exclude
 from sfclean.io import read_csv, write_outputs
 from sfclean.journal import Journal
 from sfclean.load import check_load_options, estimate_load_calls, load, outcome_frames
@@ -72,7 +72,6 @@ OUTPUT_FILES = (
     "failed.csv",
     "report.json",
 )
-STRATEGIES = ("auto", "query", "extract")
 RESERVED_COLUMNS = ("Id", "sfclean_row", "sfclean_reason", "sfclean_detail")
 
 
