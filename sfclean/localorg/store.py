@@ -213,10 +213,7 @@ class Store:
         duplicate Id, inserting nothing."""
         obj = self._object(object_name)
         with self.transaction() as conn:
-            for fields, values in self._grouped(obj, rows):
-                cols = ", ".join(_q(f.name) for f in fields)
-                marks = ", ".join("?" * len(fields))
-                conn.executemany(f"INSERT INTO {_q(obj.name)} ({cols}) VALUES ({marks})", values)
+            self._load_batch(conn, obj, rows)
 
     def update(self, object_name: str, rows: list[dict[str, Any]]) -> None:
         """Update the given columns of existing records; each row carries its ``Id``."""
