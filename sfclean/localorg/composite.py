@@ -18,17 +18,13 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from sfclean.localorg.rest import duplicate_header
-from sfclean.localorg.types import SaveResult, SfError, SfFault
+from sfclean.localorg.types import ROLLED_BACK, SaveResult, SfError, SfFault
 from sfclean.localorg.wire import Ctx, Route, json_response, save_result_item
 
 __all__ = ["ROUTES", "atomic"]
 
 MAX_RECORDS = 200
 MAX_SUBREQUESTS = 25
-_ROLLED_BACK = SfError(
-    "ALL_OR_NONE_OPERATION_ROLLED_BACK",
-    "Record rolled back because not all records were valid and the request was using AllOrNone header",
-)
 _HALTED = "The transaction was rolled back since another operation in the same transaction failed."
 _REFERENCE = re.compile(r"@\{([A-Za-z0-9_]+)\.([^}]+)\}")
 
@@ -89,7 +85,7 @@ def _save_runs(ctx: Ctx, records: list[dict[str, Any]], operation: str) -> list[
 
 
 def _all_or_none(results: list[SaveResult]) -> list[SaveResult]:
-    return [r if not r.success else SaveResult(None, False, False, [_ROLLED_BACK]) for r in results]
+    return [r if not r.success else SaveResult(None, False, False, [ROLLED_BACK]) for r in results]
 
 
 def collections(ctx: Ctx) -> Response:

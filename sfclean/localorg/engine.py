@@ -38,7 +38,7 @@ from .describe import describe_global, describe_object
 from .ids import IdFactory, is_valid_id, to_18
 from .schema import SCHEMA, SObjectType, object_for_id, object_type
 from .store import Store
-from .types import DuplicateHeader, SaveResult, SfError, SfFault
+from .types import ROLLED_BACK, DuplicateHeader, SaveResult, SfError, SfFault
 from .validate import (
     InvalidValue,
     convert_value,
@@ -55,10 +55,6 @@ if TYPE_CHECKING:
 __all__ = ["Engine", "InvalidValue", "convert_value", "is_valid_email", "sf_datetime"]
 
 _NAMED = frozenset({"Lead", "Contact", "User"})  # Name = FirstName LastName
-_ROLLED_BACK = SfError(
-    "ALL_OR_NONE_OPERATION_ROLLED_BACK",
-    "Record rolled back because not all records were valid and the request was using AllOrNone header",
-)
 _NOT_FOUND = "The requested resource does not exist"
 
 
@@ -182,7 +178,7 @@ class Engine:
                 saved.append((i, rid, written, checked, outcome))
         if all_or_none and len(saved) < len(results):
             for i, rid, _, _, _ in saved:
-                results[i] = SaveResult(rid, False, False, [_ROLLED_BACK])
+                results[i] = SaveResult(rid, False, False, [ROLLED_BACK])
             return [r for r in results if r is not None]
         write = self.store.insert if operation == "insert" else self.store.update
         write(obj.name, [written for _, _, written, _, _ in saved])
@@ -363,7 +359,7 @@ class Engine:
                 results.append(SaveResult(rid, True, False))
             if all_or_none and not all(r.success for r in results):
                 return [
-                    r if not r.success else SaveResult(r.id, False, False, [_ROLLED_BACK])
+                    r if not r.success else SaveResult(r.id, False, False, [ROLLED_BACK])
                     for r in results
                 ]
             for name, rids in by_object.items():

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["DuplicateHeader", "SaveResult", "SfError", "SfFault"]
+__all__ = ["ROLLED_BACK", "DuplicateHeader", "SaveResult", "SfError", "SfFault"]
 
 
 @dataclass
@@ -22,6 +22,13 @@ class SfError:
     message: str
     fields: list[str] = field(default_factory=list)
     duplicate_result: dict[str, Any] | None = None
+
+
+#: the error of a valid record that an AllOrNone save rolled back with the invalid ones
+ROLLED_BACK = SfError(
+    "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+    "Record rolled back because not all records were valid and the request was using AllOrNone header",
+)
 
 
 class SfFault(Exception):
