@@ -93,6 +93,8 @@ class Outcome:
             return cls.not_processed(row, "the org returned no result for this row")
         if result.success:
             return cls(row, id=result.id or "")
+        if result.code == "NOT_PROCESSED":
+            return cls.not_processed(row, result.message)
         reason = "rejected-by-duplicate-rule" if result.code == DUPLICATE_CODE else "load-failed"
         return cls(row, reason=reason, code=result.code, message=result.message)
 
