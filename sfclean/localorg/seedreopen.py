@@ -17,7 +17,6 @@ from sfclean.errors import ConfigError
 from sfclean.localorg.ids import IdFactory
 from sfclean.localorg.ruleconfig import parse_rules
 from sfclean.localorg.rules import RuleSet
-from sfclean.localorg.schema import SCHEMA
 from sfclean.localorg.seedconfig import ADMIN_USERNAME, SEED_TIME, SeedInfo
 
 __all__ = ["advance_ids", "remember_config", "remembered_config", "reopen"]
@@ -69,15 +68,7 @@ def reopen(config: dict[str, Any], source: str, store: Any, ids: IdFactory) -> S
 def advance_ids(store: Any, ids: IdFactory) -> None:
     """Move ``ids`` past the highest counter among stored Ids of its pod."""
     probe = ids.new("000")
-    pod, current = probe[3:5], _counter(probe)
-    highest = current
-    with store.lock:
-        for obj in SCHEMA.values():
-            sql = f'SELECT MAX(substr(Id, 6, 10) COLLATE BINARY) FROM "{obj.name}" WHERE substr(Id, 4, 2) = ?'
-            value = store.conn.execute(sql, (pod,)).fetchone()[0]
-            if value:
-                highest = max(highest, _counter("00000" + value))
-    ids.skip_past(highest)
+    ids.skip_past(max(_counter(probe), store.max_id_counter(probe[3:5])))
 
 
 def _counter(record_id: str) -> int:
