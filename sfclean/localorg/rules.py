@@ -220,11 +220,11 @@ class RuleSet:
             if not any(applies):
                 continue
             found = self._matches(store, rule, records, applies, ctx, same_call)
+            stop = self._stops(rule, operation, api, header)
             for idx, per_rule in found.items():
                 match = RuleMatch(rule, per_rule)
                 outcome = outcomes[idx]
                 outcome.matches.append(match)
-                stop = self._stops(rule, operation, api, header)
                 if stop and outcome.block is None:
                     outcome.block = self._error(
                         rule, match, operation, api, api_version, header, object_name
