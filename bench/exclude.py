@@ -41,9 +41,9 @@ from urllib.parse import quote
 import pandas as pd
 
 import sfclean
-from sfclean.load import load as load_rows
 from sfclean.localorg import LocalOrg
-from sfclean.lookup import soql_literal
+from sfclean.stages.load import load as load_rows
+from sfclean.stages.lookup import soql_literal
 
 RESULTS = Path(__file__).resolve().parent / "results"
 URI_LIMIT = 2_000

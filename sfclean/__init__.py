@@ -2,19 +2,17 @@
 
 Public names are imported on first use (module ``__getattr__`` over ``_EXPORTS``), so
 ``import sfclean`` stays fast and a CLI command or ``sfclean.localorg`` pays only for what it
-uses. To add a public name: one line in ``_EXPORTS``, one under ``TYPE_CHECKING`` (for type
+uses. Stage modules live in ``sfclean.stages`` and the pipeline in ``sfclean.pipeline``, so no
+module shares its name with a public function. To add a public name: one line in ``_EXPORTS``, one under ``TYPE_CHECKING`` (for type
 checkers), one in the sorted ``__all__``.
 """
 
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sfclean.budget import check_budget
     from sfclean.cleaners.junk import JunkPolicy
     from sfclean.columns import ColumnMap, find_columns
     from sfclean.errors import (
@@ -29,13 +27,14 @@ if TYPE_CHECKING:
         OrgError,
         SfcleanError,
     )
-    from sfclean.exclude import ExcludeResult, exclude
     from sfclean.io import read_csv, read_sdl_mapping
-    from sfclean.load import LoadResult, estimate_load_calls, load
-    from sfclean.normalize import normalize
+    from sfclean.pipeline import RunResult, run
     from sfclean.report import NormalizeResult
-    from sfclean.run import RunResult, run
     from sfclean.salesforce import Connection, connect
+    from sfclean.stages.budget import check_budget
+    from sfclean.stages.exclude import ExcludeResult, exclude
+    from sfclean.stages.load import LoadResult, estimate_load_calls, load
+    from sfclean.stages.normalize import normalize
 
 __all__ = [
     "ApiError",
@@ -77,25 +76,25 @@ _EXPORTS = {
     "ConfigError": "sfclean.errors",
     "Connection": "sfclean.salesforce",
     "ConnectionFailed": "sfclean.errors",
-    "ExcludeResult": "sfclean.exclude",
+    "ExcludeResult": "sfclean.stages.exclude",
     "InputError": "sfclean.errors",
     "JunkPolicy": "sfclean.cleaners.junk",
-    "LoadResult": "sfclean.load",
+    "LoadResult": "sfclean.stages.load",
     "LoadTimeout": "sfclean.errors",
     "NormalizeResult": "sfclean.report",
     "OrgError": "sfclean.errors",
-    "RunResult": "sfclean.run",
+    "RunResult": "sfclean.pipeline",
     "SfcleanError": "sfclean.errors",
-    "check_budget": "sfclean.budget",
+    "check_budget": "sfclean.stages.budget",
     "connect": "sfclean.salesforce",
-    "estimate_load_calls": "sfclean.load",
-    "exclude": "sfclean.exclude",
+    "estimate_load_calls": "sfclean.stages.load",
+    "exclude": "sfclean.stages.exclude",
     "find_columns": "sfclean.columns",
-    "load": "sfclean.load",
-    "normalize": "sfclean.normalize",
+    "load": "sfclean.stages.load",
+    "normalize": "sfclean.stages.normalize",
     "read_csv": "sfclean.io",
     "read_sdl_mapping": "sfclean.io",
-    "run": "sfclean.run",
+    "run": "sfclean.pipeline",
 }
 
 
@@ -111,20 +110,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
-
-
-class _Package(types.ModuleType):
-    """Keeps ``sfclean.normalize`` the function even after ``import sfclean.normalize``.
-
-    Importing a submodule binds it on its package; where a public function shares the
-    submodule's name (normalize, exclude, ...) that binding is skipped, so the attribute is
-    the function whatever the import order (as it was when this file imported eagerly).
-    """
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _EXPORTS and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

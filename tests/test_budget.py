@@ -1,4 +1,4 @@
-"""sfclean.budget.check_budget against a local org's limits/ (DailyApiRequests, batches)."""
+"""sfclean.stages.budget.check_budget against a local org's limits/ (DailyApiRequests, batches)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 import sfclean
-from sfclean.budget import check_budget, estimate_run
 from sfclean.errors import BudgetExceeded, ConfigError, OrgError
 from sfclean.localorg import LocalOrg
+from sfclean.stages.budget import check_budget, estimate_run
 
 
 def _connect(org: LocalOrg) -> sfclean.Connection:

@@ -18,7 +18,7 @@ import sfclean
 from sfclean.errors import AuthError, ConfigError, InputError
 from sfclean.localorg import LocalOrg
 from sfclean.localorg.soql.strings import decode_string
-from sfclean.lookup import estimate_lookup, in_queries, query_lookup, soql_literal
+from sfclean.stages.lookup import estimate_lookup, in_queries, query_lookup, soql_literal
 
 MANY = 2_300  # Leads whose emails are all in one upload: more than one 2,000-record page
 

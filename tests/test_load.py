@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 import sfclean
 import sfclean.salesforce
 from sfclean.errors import AuthError, ConfigError, LoadTimeout
-from sfclean.load import LoadResult, estimate_load_calls, load
-from sfclean.loadjobs import estimate_collect_calls
 from sfclean.localorg.server import LocalOrg
 from sfclean.localorg.testing import SMALL_SEED
 from sfclean.salesforce import chunk_records
+from sfclean.stages.load import LoadResult, estimate_load_calls, load
+from sfclean.stages.loadjobs import estimate_collect_calls
 
 APIS = ["bulk", "bulk2", "rest"]
 HEADER = "Sforce-Duplicate-Rule-Header"
@@ -306,7 +306,13 @@ def test_every_row_gets_exactly_one_outcome(localorg: LocalOrg, kinds: list[str]
 
 # --- the Salesforce boundary ---------------------------------------------------------------------
 
-STAGE_MODULES = ["load.py", "loadjobs.py", "run.py", "journal.py", "budget.py"]
+STAGE_MODULES = [
+    "stages/load.py",
+    "stages/loadjobs.py",
+    "stages/budget.py",
+    "pipeline.py",
+    "journal.py",
+]
 
 
 @pytest.mark.parametrize("module", STAGE_MODULES)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sfclean.loadjobs import Outcome
 from sfclean.salesforce import RowResult
+from sfclean.stages.loadjobs import Outcome
 
 
 @pytest.mark.parametrize(

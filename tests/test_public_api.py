@@ -15,12 +15,18 @@ def test_every_public_name_exists_and_has_a_docstring() -> None:
         assert obj.__doc__, f"sfclean.{name} has no docstring"
 
 
-def test_public_functions_survive_importing_their_submodules() -> None:
-    import sfclean.exclude
-    import sfclean.normalize
+def test_no_module_shadows_a_public_function() -> None:
+    import importlib
+    import pkgutil
+
+    import sfclean.stages.exclude
+    import sfclean.stages.normalize
 
     assert callable(sfclean.normalize) and callable(sfclean.exclude)
-    assert sfclean.normalize.__module__ == "sfclean.normalize"
+    assert sfclean.normalize.__module__ == "sfclean.stages.normalize"
+    assert sfclean.stages.normalize.REASON_CODES  # the module's own names are reachable
+    top = {m.name for m in pkgutil.iter_modules(importlib.import_module("sfclean").__path__)}
+    assert not top & set(sfclean.__all__), "a top-level module shadows a public name"
 
 
 def test_import_sfclean_loads_no_heavy_dependencies() -> None:

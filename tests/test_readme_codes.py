@@ -6,7 +6,7 @@ import importlib
 import re
 from pathlib import Path
 
-from sfclean.normalize import FINDING_CODES, REASON_CODES
+from sfclean.stages.normalize import FINDING_CODES, REASON_CODES
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -20,8 +20,10 @@ def _section(title: str) -> str:
 
 def test_reason_table_matches_the_codes_in_the_code() -> None:
     rows = re.findall(r"^\| `([a-z-]+)` \|", _section("Reason codes"), flags=re.MULTILINE)
-    exclude_module = importlib.import_module("sfclean.exclude")
-    loadjobs_source = Path(importlib.import_module("sfclean.loadjobs").__file__ or "").read_text()
+    exclude_module = importlib.import_module("sfclean.stages.exclude")
+    loadjobs_source = Path(
+        importlib.import_module("sfclean.stages.loadjobs").__file__ or ""
+    ).read_text()
     load_reasons = set(re.findall(r'reason="([a-z-]+)"', loadjobs_source))
     load_reasons |= {"rejected-by-duplicate-rule", "load-failed"}
     expected = {*REASON_CODES, exclude_module.REASON, *load_reasons}

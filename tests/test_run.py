@@ -22,7 +22,7 @@ from sfclean.journal import Journal
 from sfclean.localorg.ids import IdFactory
 from sfclean.localorg.server import LocalOrg
 from sfclean.localorg.testing import SMALL_SEED
-from sfclean.run import run
+from sfclean.pipeline import run
 
 NO_RULES: dict[str, Any] = {**SMALL_SEED, "duplicateRules": []}
 _TAGS = itertools.count()

@@ -157,7 +157,7 @@ def test_expired_token_is_one_line_auth_error(conn: sfclean.Connection, org: Loc
 def test_loads_count_like_the_org(conn: sfclean.Connection, org: LocalOrg, api: str) -> None:
     import pandas as pd
 
-    from sfclean.load import load
+    from sfclean.stages.load import load
 
     df = pd.DataFrame({"LastName": ["A", "B"], "Email": [f"{api}1@x.org", f"{api}2@x.org"]})
     org_before, ours_before = org.api_calls, conn.api_calls

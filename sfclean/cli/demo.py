@@ -62,7 +62,7 @@ def demo_command(out_dir: Path, keep_running: bool, as_json: bool) -> None:
     """
     from sfclean.journal import JOURNAL_FILE
     from sfclean.localorg.server import LocalOrg
-    from sfclean.run import run
+    from sfclean.pipeline import run
     from sfclean.salesforce import connect
 
     data = sample_data_dir()

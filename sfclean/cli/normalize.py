@@ -48,7 +48,7 @@ def normalize_command(
     held back in rejected.csv with a reason. Nothing is sent anywhere.
     """
     from sfclean.io import write_normalize_outputs
-    from sfclean.normalize import normalize
+    from sfclean.stages.normalize import normalize
 
     df = read_input(input_csv, encoding=encoding, delimiter=delimiter)
     result = normalize(df, **normalize_kwargs(df, **options))

@@ -25,7 +25,7 @@ from sfclean.cli._output import echo_json_report
 from sfclean.cli.group import cli
 
 if TYPE_CHECKING:
-    from sfclean.run import RunResult
+    from sfclean.pipeline import RunResult
 
 __all__ = ["echo_result", "progress_printer", "run_command"]
 
@@ -101,7 +101,7 @@ def run_command(
     loaded.csv (with its new Id) or failed.csv (with Salesforce's code and message), or in
     clean.csv under --dry-run. Rows go in with the duplicate-rule header allowSave=false.
     """
-    from sfclean.run import run
+    from sfclean.pipeline import run
 
     df = read_input(input_csv, encoding=encoding, delimiter=delimiter)
     normalize_options_ = normalize_kwargs(df, **{k: options[k] for k in NORMALIZE_PARAMS})

@@ -9,7 +9,7 @@ four characters ``a\\_b``); this follows the documentation, which gives them mea
 LIKE.
 
 Quoting is the client's job: :func:`soql_quote` (for tests and notebooks writing queries to
-this org) is the product's :func:`sfclean.lookup.soql_literal` plus LIKE escapes, so the
+this org) is the product's :func:`sfclean.stages.lookup.soql_literal` plus LIKE escapes, so the
 parser here checks the one escaping table sfclean sends to Salesforce.
 """
 
@@ -79,7 +79,7 @@ def soql_quote(value: str, *, like: bool = False) -> str:
     """
     # Imported here: sfclean.lookup brings pandas and the Salesforce clients, which the
     # server (it imports this module to parse queries) must not load at startup.
-    from sfclean.lookup import soql_literal
+    from sfclean.stages.lookup import soql_literal
 
     quoted = soql_literal(value)
     # The escapes soql_literal writes never contain % or _, so these are the value's own.

@@ -27,7 +27,8 @@ import pandas as pd
 
 from sfclean.columns import find_columns
 from sfclean.errors import ConfigError, InputError
-from sfclean.lookup import (
+from sfclean.salesforce import as_connection
+from sfclean.stages.lookup import (
     MAX_SOQL_CHARS,
     Match,
     clean_phone_keys,
@@ -39,7 +40,6 @@ from sfclean.lookup import (
     query_lookup,
     soql_literal,
 )
-from sfclean.salesforce import as_connection
 
 __all__ = ["REASON", "ExcludeResult", "exclude"]
 

@@ -33,13 +33,13 @@ import pandas as pd
 
 from sfclean.errors import ColumnNotFoundError, ConfigError
 from sfclean.journal import Journal
-from sfclean.loadjobs import Outcome, post_rows
 from sfclean.salesforce import (
     MAX_BATCH_RECORDS,
     MAX_COLLECTION_RECORDS,
     Connection,
     as_connection,
 )
+from sfclean.stages.loadjobs import Outcome, post_rows
 
 __all__ = [
     "APIS",

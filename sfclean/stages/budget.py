@@ -9,9 +9,9 @@ of the daily maximum, 10 % by default) for everyone else. Bulk API batches have 
 daily allowance (``DailyBulkApiBatches``), checked the same way when ``bulk_batches`` is given.
 
 :func:`estimate_run` prices a whole run before it starts, stage by stage, from the stages' own
-cost models: collecting an interrupted run's jobs (:func:`sfclean.loadjobs.estimate_collect_calls`),
-the exclude lookup (:func:`sfclean.lookup.estimate_lookup`, from the objects' record counts,
-which cost one call to read) and the load (:func:`sfclean.load.estimate_load_calls`).
+cost models: collecting an interrupted run's jobs (:func:`sfclean.stages.loadjobs.estimate_collect_calls`),
+the exclude lookup (:func:`sfclean.stages.lookup.estimate_lookup`, from the objects' record counts,
+which cost one call to read) and the load (:func:`sfclean.stages.load.estimate_load_calls`).
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sfclean.errors import ApiError, BudgetExceeded, ConfigError
-from sfclean.load import estimate_load_calls
-from sfclean.loadjobs import estimate_collect_calls
-from sfclean.lookup import estimate_lookup, soql_literal
 from sfclean.salesforce import MAX_BATCH_RECORDS, Connection, as_connection
+from sfclean.stages.load import estimate_load_calls
+from sfclean.stages.loadjobs import estimate_collect_calls
+from sfclean.stages.lookup import estimate_lookup, soql_literal
 
 __all__ = ["check_budget", "check_reserve", "estimate_run"]
 

@@ -54,7 +54,7 @@ __all__ = [
     "soql_literal",
 ]
 
-logger = logging.getLogger("sfclean.lookup")
+logger = logging.getLogger("sfclean.stages.lookup")
 
 MAX_SOQL_CHARS = 100_000
 """Longest SOQL statement Salesforce accepts (characters)."""

@@ -14,7 +14,7 @@ Order on every start (the order is what makes a rerun after a crash safe):
    remaining daily API requests minus ``api_reserve`` of the maximum. Nothing else has been
    asked of the org yet. A dry run checks only its lookup and reports whether a real run
    would fit.
-4. finish every job the journal holds (:func:`sfclean.loadjobs.collect_journaled`): those rows
+4. finish every job the journal holds (:func:`sfclean.stages.loadjobs.collect_journaled`): those rows
    get their outcomes (loaded / failed), take precedence over every other stage and are not
    sent again.
 5. exclude the other clean rows: rows whose email exists in the org are held back. This also
@@ -46,17 +46,17 @@ from typing import Any
 
 import pandas as pd
 
-from sfclean.budget import check_budget, check_reserve, estimate_run
 from sfclean.errors import ConfigError, InputError
-from sfclean.exclude import STRATEGIES, exclude
 from sfclean.io import read_csv, write_outputs
 from sfclean.journal import Journal
-from sfclean.load import check_load_options, estimate_load_calls, load, outcome_frames
-from sfclean.loadjobs import Outcome, collect_journaled
-from sfclean.lookup import email_key
-from sfclean.normalize import normalize
 from sfclean.report import NormalizeResult
 from sfclean.salesforce import Connection, as_connection
+from sfclean.stages.budget import check_budget, check_reserve, estimate_run
+from sfclean.stages.exclude import STRATEGIES, exclude
+from sfclean.stages.load import check_load_options, estimate_load_calls, load, outcome_frames
+from sfclean.stages.loadjobs import Outcome, collect_journaled
+from sfclean.stages.lookup import email_key
+from sfclean.stages.normalize import normalize
 
 __all__ = ["RunResult", "run"]
 
