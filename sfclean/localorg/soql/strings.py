@@ -56,8 +56,9 @@ _LIKE_ONLY = frozenset("%_")
 _PIECE = re.compile(r"\\u[0-9A-Fa-f]{4}|\\.|\\\Z|[^\\]+", re.DOTALL)
 
 # Quoting: each character that needs an escape -> its lower-case sequence from ESCAPES.
-_QUOTE = str.maketrans({char: "\\" + seq for seq, char in ESCAPES.items() if not seq.isupper()})
-_QUOTE_LIKE = str.maketrans({**_QUOTE, **{char: "\\" + char for char in _LIKE_ONLY}})
+_QUOTED: dict[str, str] = {char: "\\" + seq for seq, char in ESCAPES.items() if not seq.isupper()}
+_QUOTE = str.maketrans(_QUOTED)
+_QUOTE_LIKE = str.maketrans({**_QUOTED, **{char: "\\" + char for char in _LIKE_ONLY}})
 
 
 class InvalidEscape(ValueError):
