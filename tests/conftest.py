@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-pytest_plugins = ["sfclean.localorg.testing"]  # localorg, sf, localorg_factory
+# The localorg, sf and localorg_factory fixtures come from sfclean.localorg.pytest_plugin
+# (a pytest11 entry point of the installed package; see docs/localorg.md).
 
 
 @pytest.fixture(autouse=True)

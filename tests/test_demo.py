@@ -159,3 +159,19 @@ def test_keep_running_leaves_the_loaded_org_up_until_interrupted(tmp_path: Path)
     assert set(_read(out, "loaded.csv")["Email"]) <= set(emails)
     for email in _read(out, "excluded.csv")["Email"]:  # held back: no new Lead for them
         assert emails.count(email) == seeded.count(email)
+
+
+def test_a_broken_demo_seed_is_one_error_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # localorg raises its own SeedError (not an SfcleanError); the CLI still prints one line
+    data = tmp_path / "sample_data"
+    (data / "org").mkdir(parents=True)
+    (data / "leads.csv").write_bytes((ROOT / "sample_data" / "leads.csv").read_bytes())
+    (data / "org" / "org.yaml").write_text("org: {name: Demo}\nbogusKey: 1\n", encoding="utf-8")
+    monkeypatch.setattr("sfclean.cli.demo.sample_data_dir", lambda: data)
+    result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+    assert "bogusKey" in result.stderr
+    assert "Traceback" not in result.output

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sfclean.errors import ConfigError
+from sfclean.localorg.errors import SeedError
 from sfclean.localorg.ids import IdFactory
 from sfclean.localorg.rulemodel import eval_boolean_filter
 from sfclean.localorg.rules import (
@@ -615,7 +615,7 @@ def test_invalid_rule_config_raises_a_one_line_config_error(
         "duplicateRules": [contact_rule(**rule_overrides)],
         **extra,
     }
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(SeedError) as info:
         load_seed(config, Store(), IdFactory())
     text = str(info.value)
     assert message in text and text.startswith("seed config: ") and "\n" not in text
@@ -623,7 +623,7 @@ def test_invalid_rule_config_raises_a_one_line_config_error(
 
 def test_more_than_five_active_rules_per_object_is_refused() -> None:
     rules = [contact_rule(developerName=f"R{i}") for i in range(6)]
-    with pytest.raises(ConfigError, match="Contact has more than 5 active duplicate rules"):
+    with pytest.raises(SeedError, match="Contact has more than 5 active duplicate rules"):
         load_seed({"matchingRules": [CONTACT_EMAIL], "duplicateRules": rules}, Store(), IdFactory())
     rules[5]["isActive"] = False
     load_seed({"matchingRules": [CONTACT_EMAIL], "duplicateRules": rules}, Store(), IdFactory())
@@ -631,7 +631,7 @@ def test_more_than_five_active_rules_per_object_is_refused() -> None:
 
 def test_rule_set_validates_rules_built_in_python() -> None:
     email = MatchingRule("Email_Match", "Contact", (("Email", "Exact"),))
-    with pytest.raises(ConfigError, match="duplicate rule X: actionOnUpdate"):
+    with pytest.raises(SeedError, match="duplicate rule X: actionOnUpdate"):
         RuleSet([DuplicateRule("X", "Contact", (email,), action_on_update="Deny")])
     with pytest.raises(ValueError, match="api must be one of"):
         RuleSet([DuplicateRule("X", "Contact", (email,))]).check(

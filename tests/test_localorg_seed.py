@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from sfclean.errors import ConfigError
+from sfclean.localorg.errors import SeedError
 from sfclean.localorg.ids import IdFactory, is_valid_id, to_18
 from sfclean.localorg.seed import ADMIN_PROFILE, ADMIN_USERNAME, SEED_TIME, SeedInfo, load_seed
 from sfclean.localorg.store import Store
@@ -241,13 +241,13 @@ def test_invalid_seed_raises_a_config_error_naming_the_file_and_key(
     for name, text in files.items():
         data = text.encode("latin-1") if "\xff" in text else text.encode("utf-8")
         (tmp_path / name).write_bytes(data)
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(SeedError) as info:
         seed(tmp_path)
     assert message in str(info.value) and "\n" not in str(info.value)
 
 
 def test_missing_seed_path_is_a_config_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="seed not found"):
+    with pytest.raises(SeedError, match="seed not found"):
         seed(tmp_path / "nope")
 
 

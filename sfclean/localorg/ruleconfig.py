@@ -1,7 +1,7 @@
 """Duplicate and matching rules from a seed config (``matchingRules``, ``duplicateRules``).
 
 Keys mirror the Metadata API types DuplicateRule and MatchingRule (the module docstring of
-:mod:`sfclean.localorg.seed` shows a full example). Every problem raises ConfigError naming the
+:mod:`sfclean.localorg.seed` shows a full example). Every problem raises SeedError naming the
 config source and the key path, e.g. ``org.yaml: duplicateRules[0].actionOnInsert: ...``.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sfclean.errors import ConfigError
+from sfclean.localorg.errors import SeedError
 from sfclean.localorg.rulemodel import (
     DEFAULT_ALERT_TEXT,
     DuplicateRule,
@@ -47,23 +47,23 @@ def parse_rules(config: dict[str, Any], *, source: str) -> list[DuplicateRule]:
     ]
     try:
         validate_rules(rules)
-    except ConfigError as exc:
-        raise ConfigError(f"{source}: {exc}") from None
+    except SeedError as exc:
+        raise SeedError(f"{source}: {exc}") from None
     return rules
 
 
 def mapping_list(value: Any, where: str) -> list[dict[str, Any]]:
-    """``value`` as a list of mappings (a config section); ConfigError naming ``where`` if not."""
+    """``value`` as a list of mappings (a config section); SeedError naming ``where`` if not."""
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise ConfigError(f"{where} must be a list of mappings")
+        raise SeedError(f"{where} must be a list of mappings")
     return value
 
 
 def check_keys(item: dict[str, Any], allowed: set[str], where: str) -> None:
-    """ConfigError naming the first key of ``item`` not in ``allowed`` (a typo in a config)."""
+    """SeedError naming the first key of ``item`` not in ``allowed`` (a typo in a config)."""
     unknown = sorted(set(item) - allowed)
     if unknown:
-        raise ConfigError(
+        raise SeedError(
             f"{where}: unknown key {unknown[0]!r}; expected one of {', '.join(sorted(allowed))}"
         )
 
@@ -75,9 +75,9 @@ def _names(item: dict[str, Any], where: str) -> tuple[str, str]:
     name = str(item.get("developerName") or name_part).strip()
     obj = str(item.get("sobjectType") or obj_part).strip()
     if not name:
-        raise ConfigError(f"{where}.developerName is required")
+        raise SeedError(f"{where}.developerName is required")
     if not obj:
-        raise ConfigError(f"{where}.sobjectType is required (or fullName like Contact.{name})")
+        raise SeedError(f"{where}.sobjectType is required (or fullName like Contact.{name})")
     return name, obj
 
 
@@ -87,7 +87,7 @@ def _flag(value: Any, where: str) -> bool:
     text = str(value).strip().lower()
     if text in ("true", "false"):
         return text == "true"
-    raise ConfigError(f"{where}: {value!r} is not true or false")
+    raise SeedError(f"{where}: {value!r} is not true or false")
 
 
 def _ops(value: Any, where: str) -> frozenset[str]:
@@ -96,7 +96,7 @@ def _ops(value: Any, where: str) -> frozenset[str]:
     if isinstance(value, str):
         value = [v for v in value.replace(";", ",").split(",") if v.strip()]
     if not isinstance(value, list):
-        raise ConfigError(f"{where} must be a list such as [Alert, Report]")
+        raise SeedError(f"{where} must be a list such as [Alert, Report]")
     return frozenset(str(v).strip() for v in value)
 
 
@@ -107,12 +107,12 @@ def _matching_rules(value: Any, source: str) -> dict[str, MatchingRule]:
         check_keys(item, _MATCHING_KEYS, where)
         name, obj = _names(item, where)
         if item.get("booleanFilter"):
-            raise ConfigError(
+            raise SeedError(
                 f"{where}.booleanFilter is not supported by localorg; its items are AND-ed"
             )
         status = str(item.get("ruleStatus") or "Active")
         if status not in ("Active", "Inactive"):
-            raise ConfigError(f"{where}.ruleStatus {status!r} is not Active or Inactive")
+            raise SeedError(f"{where}.ruleStatus {status!r} is not Active or Inactive")
         fields = []
         for j, it in enumerate(
             mapping_list(item.get("matchingRuleItems") or [], f"{where}.matchingRuleItems")
@@ -121,14 +121,14 @@ def _matching_rules(value: Any, source: str) -> dict[str, MatchingRule]:
             check_keys(it, _ITEM_KEYS, iwhere)
             blank = str(it.get("blankValueBehavior") or "NullNotAllowed")
             if blank != "NullNotAllowed":
-                raise ConfigError(
+                raise SeedError(
                     f"{iwhere}.blankValueBehavior {blank!r} is not supported; blanks never match (NullNotAllowed)"
                 )
             if not it.get("fieldName"):
-                raise ConfigError(f"{iwhere}.fieldName is required")
+                raise SeedError(f"{iwhere}.fieldName is required")
             fields.append((str(it["fieldName"]).strip(), str(it.get("matchingMethod") or "Exact")))
         if name.lower() in out:
-            raise ConfigError(f"{where}.developerName: {name!r} is declared twice")
+            raise SeedError(f"{where}.developerName: {name!r} is declared twice")
         label = str(item.get("label") or item.get("masterLabel") or name)
         out[name.lower()] = MatchingRule(name, obj, tuple(fields), label, status == "Active")
     return out
@@ -149,25 +149,23 @@ def _duplicate_rule(
         mname = str(ref.get("matchingRule") or "").strip()
         mrule = matching.get(mname.lower())
         if mrule is None:
-            raise ConfigError(
-                f"{rwhere}.matchingRule: {mname!r} is not declared under matchingRules"
-            )
+            raise SeedError(f"{rwhere}.matchingRule: {mname!r} is not declared under matchingRules")
         declared = ref.get("matchRuleSObjectType")
         if declared and str(declared).lower() != mrule.object_name.lower():
-            raise ConfigError(
+            raise SeedError(
                 f"{rwhere}.matchRuleSObjectType: {declared!r} but {mname} belongs to {mrule.object_name}"
             )
         refs.append(mrule)
         mapping = ref.get("objectMapping")
         if mapping:
             if not isinstance(mapping, dict):
-                raise ConfigError(f"{rwhere}.objectMapping must be a mapping with mappingFields")
+                raise SeedError(f"{rwhere}.objectMapping must be a mapping with mappingFields")
             check_keys(mapping, _MAPPING_KEYS, f"{rwhere}.objectMapping")
             pairs = mapping_list(
                 mapping.get("mappingFields") or [], f"{rwhere}.objectMapping.mappingFields"
             )
             if not all(p.get("inputField") and p.get("outputField") for p in pairs):
-                raise ConfigError(
+                raise SeedError(
                     f"{rwhere}.objectMapping.mappingFields: each entry needs inputField and outputField"
                 )
             mappings[mrule.developer_name] = {
@@ -178,7 +176,7 @@ def _duplicate_rule(
     flt = item.get("duplicateRuleFilter")
     if flt:
         if not isinstance(flt, dict):
-            raise ConfigError(
+            raise SeedError(
                 f"{where}.duplicateRuleFilter must be a mapping with duplicateRuleFilterItems"
             )
         check_keys(flt, _FILTER_KEYS, f"{where}.duplicateRuleFilter")
@@ -191,7 +189,7 @@ def _duplicate_rule(
             fwhere = f"{where}.duplicateRuleFilter.duplicateRuleFilterItems[{k}]"
             check_keys(fi, _FILTER_ITEM_KEYS, fwhere)
             if not fi.get("field") or not fi.get("operation"):
-                raise ConfigError(f"{fwhere}: field and operation are required")
+                raise SeedError(f"{fwhere}: field and operation are required")
             value = fi.get("value")
             filters.append(
                 FilterItem(
@@ -204,7 +202,7 @@ def _duplicate_rule(
     try:
         sort_order = int(item.get("sortOrder", 1))
     except (TypeError, ValueError):
-        raise ConfigError(f"{where}.sortOrder must be a whole number") from None
+        raise SeedError(f"{where}.sortOrder must be a whole number") from None
     return DuplicateRule(
         developer_name=name,
         object_name=obj,

@@ -3,7 +3,7 @@
 Pure data and checks, no store access; :mod:`sfclean.localorg.rules` evaluates them (its
 docstring states the semantics). ``validate_rules`` enforces Salesforce's limits (5 active
 rules per object, 3 matching rules per duplicate rule) and localorg's supported subset (Exact
-matching, NullNotAllowed blanks) with one-line ConfigErrors.
+matching, NullNotAllowed blanks) with one-line SeedErrors.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sfclean.errors import ConfigError
+from sfclean.localorg.errors import SeedError
 from sfclean.localorg.schema import object_type
 from sfclean.localorg.types import SfError
 
@@ -162,11 +162,11 @@ def validate_rules(rules: Sequence[DuplicateRule]) -> None:
     for rule in rules:
         where = f"duplicate rule {rule.developer_name}"
         if rule.developer_name.lower() in names:
-            raise ConfigError(f"{where}: the name is used twice; give each rule its own name")
+            raise SeedError(f"{where}: the name is used twice; give each rule its own name")
         names.add(rule.developer_name.lower())
         obj = object_type(rule.object_name)
         if obj is None or obj.name not in MATCH_OBJECTS:
-            raise ConfigError(
+            raise SeedError(
                 f"{where}: object {rule.object_name!r} cannot have duplicate rules; use one of {', '.join(MATCH_OBJECTS)}"
             )
         for label, value, allowed in (
@@ -175,49 +175,47 @@ def validate_rules(rules: Sequence[DuplicateRule]) -> None:
             ("securityOption", rule.security_option, SECURITY_OPTIONS),
         ):
             if value not in allowed:
-                raise ConfigError(f"{where}: {label} {value!r} is not one of {', '.join(allowed)}")
+                raise SeedError(f"{where}: {label} {value!r} is not one of {', '.join(allowed)}")
         for label, ops in (
             ("operationsOnInsert", rule.operations_on_insert),
             ("operationsOnUpdate", rule.operations_on_update),
         ):
             bad = sorted(set(ops) - set(OPERATIONS))
             if bad:
-                raise ConfigError(f"{where}: {label} has {bad[0]!r}; use Alert and/or Report")
+                raise SeedError(f"{where}: {label} has {bad[0]!r}; use Alert and/or Report")
         if not rule.matching_rules:
-            raise ConfigError(f"{where}: needs at least one matching rule")
+            raise SeedError(f"{where}: needs at least one matching rule")
         if len(rule.matching_rules) > MAX_MATCHING_RULES:
-            raise ConfigError(
+            raise SeedError(
                 f"{where}: has {len(rule.matching_rules)} matching rules; Salesforce allows at most {MAX_MATCHING_RULES}"
             )
         for mrule in rule.matching_rules:
             _validate_matching_rule(mrule)
             if rule.active and not mrule.active:
-                raise ConfigError(
+                raise SeedError(
                     f"{where}: matching rule {mrule.developer_name} is inactive; activate it or deactivate the duplicate rule"
                 )
             for fname in mrule.field_names:
                 src = rule.input_field(mrule, fname)
                 if obj.field(src) is None:
-                    raise ConfigError(
+                    raise SeedError(
                         f"{where}: {obj.name} has no field {src!r} to compare with {mrule.object_name}.{fname}; add an objectMapping"
                     )
         for item in rule.filters:
             if item.operation not in FILTER_OPERATIONS:
-                raise ConfigError(
+                raise SeedError(
                     f"{where}: filter operation {item.operation!r} is not one of {', '.join(FILTER_OPERATIONS)}"
                 )
         if rule.boolean_filter:
             try:
                 eval_boolean_filter(rule.boolean_filter, [True] * len(rule.filters))
             except ValueError as exc:
-                raise ConfigError(
-                    f"{where}: booleanFilter {rule.boolean_filter!r}: {exc}"
-                ) from None
+                raise SeedError(f"{where}: booleanFilter {rule.boolean_filter!r}: {exc}") from None
         if rule.active:
             n = active_per_object.get(obj.name, 0) + 1
             active_per_object[obj.name] = n
             if n > MAX_ACTIVE_RULES_PER_OBJECT:
-                raise ConfigError(
+                raise SeedError(
                     f"{obj.name} has more than {MAX_ACTIVE_RULES_PER_OBJECT} active duplicate rules; deactivate some"
                 )
 
@@ -226,16 +224,16 @@ def _validate_matching_rule(mrule: MatchingRule) -> None:
     where = f"matching rule {mrule.developer_name}"
     obj = object_type(mrule.object_name)
     if obj is None or obj.name not in MATCH_OBJECTS:
-        raise ConfigError(
+        raise SeedError(
             f"{where}: object {mrule.object_name!r} cannot have matching rules; use one of {', '.join(MATCH_OBJECTS)}"
         )
     if not mrule.fields:
-        raise ConfigError(f"{where}: needs at least one matchingRuleItems entry")
+        raise SeedError(f"{where}: needs at least one matchingRuleItems entry")
     for fname, method in mrule.fields:
         if obj.field(fname) is None:
-            raise ConfigError(f"{where}: {obj.name} has no field {fname!r}")
+            raise SeedError(f"{where}: {obj.name} has no field {fname!r}")
         if method != "Exact":
-            raise ConfigError(
+            raise SeedError(
                 f"{where}: matchingMethod {method!r} is not supported by localorg; use Exact"
             )
 

@@ -157,7 +157,7 @@ def _find_candidates(
 
 
 class RuleSet:
-    """The org's duplicate rules; validates limits on construction (ConfigError)."""
+    """The org's duplicate rules; validates limits on construction (SeedError)."""
 
     def __init__(self, rules: list[DuplicateRule], *, ids: IdFactory | None = None) -> None:
         validate_rules(rules)

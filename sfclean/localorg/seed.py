@@ -60,7 +60,7 @@ blank or missing Ids are minted. A reference cell (``AccountId``, ``OwnerId``, `
 seed can say who created which duplicates); otherwise the admin user (else the default user)
 and the fixed time ``SEED_TIME``. ``OwnerId`` defaults to the creator. Booleans accept
 true/false/1/0/yes/no; dates ``YYYY-MM-DD``; datetimes ISO 8601 (stored as Salesforce's
-``2024-01-31T09:30:00.000+0000``). Every problem raises ConfigError naming the file and key.
+``2024-01-31T09:30:00.000+0000``). Every problem raises SeedError naming the file and key.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sfclean.errors import ConfigError
+from sfclean.localorg.errors import SeedError
 from sfclean.localorg.ids import IdFactory, random_id
 from sfclean.localorg.ruleconfig import parse_rules
 from sfclean.localorg.rules import RuleSet
@@ -101,7 +101,7 @@ _PERMISSION_KEYS = {"modifyAllData", "viewAllData", "apiEnabled", "customPermiss
 
 
 def load_seed(seed: str | Path | dict[str, Any] | None, store: Any, ids: IdFactory) -> SeedInfo:
-    """Load ``seed`` into ``store`` (see the module docstring); raises ConfigError.
+    """Load ``seed`` into ``store`` (see the module docstring); raises SeedError.
 
     A store that already holds an org (a ``--db`` file from an earlier run) is reopened, not
     seeded again: its records stay, the config supplies the rules and limits (``seed=None``:
@@ -145,13 +145,13 @@ class _Seeder:
         check_keys(self.config, _TOP_KEYS, self.source)
         org = self.config.get("org") or {}
         if not isinstance(org, dict):
-            raise ConfigError(f"{self.source}: org must be a mapping with name and dailyApiLimit")
+            raise SeedError(f"{self.source}: org must be a mapping with name and dailyApiLimit")
         check_keys(org, {"name", "dailyApiLimit", "isSandbox"}, f"{self.source}: org")
         org_name = str(org.get("name") or "localorg")
         try:
             api_limit = int(org.get("dailyApiLimit", 15000))
         except (TypeError, ValueError):
-            raise ConfigError(f"{self.source}: org.dailyApiLimit must be a whole number") from None
+            raise SeedError(f"{self.source}: org.dailyApiLimit must be a whole number") from None
         org_id = random_id("00D")  # unique per org, like a real one
         self._add(
             "Organization",
@@ -225,11 +225,11 @@ class _Seeder:
 
     def _grant(self, ps_id: str, names: object, where: str) -> None:
         if not isinstance(names, list):
-            raise ConfigError(f"{where}.customPermissions must be a list of developer names")
+            raise SeedError(f"{where}.customPermissions must be a list of developer names")
         for name in names:
             cp = self.custom_perms.get(str(name).lower())
             if cp is None:
-                raise ConfigError(
+                raise SeedError(
                     f"{where}.customPermissions: {name!r} is not declared under customPermissions"
                 )
             self._add(
@@ -271,7 +271,7 @@ class _Seeder:
             check_keys(item, {"name", "userType", *_PERMISSION_KEYS}, where)
             name = need(item, "name", where)
             if name.lower() in self.profiles:
-                raise ConfigError(f"{where}.name: profile {name!r} is declared twice")
+                raise SeedError(f"{where}.name: profile {name!r} is declared twice")
             pid = self.ids.new("00e")
             self.profiles[name.lower()] = pid
             self._add(
@@ -286,7 +286,7 @@ class _Seeder:
             check_keys(item, {"name", "label", *_PERMISSION_KEYS}, where)
             name = need(item, "name", where)
             if name.lower() in self.permsets:
-                raise ConfigError(f"{where}.name: permission set {name!r} is declared twice")
+                raise SeedError(f"{where}.name: permission set {name!r} is declared twice")
             self.permsets[name.lower()] = self._permission_set(
                 name, str(item.get("label") or name), item, where, None
             )
@@ -324,7 +324,7 @@ class _Seeder:
             )
             username = need(item, "username", where)
             if username.lower() in (u.lower() for u in self.users):
-                raise ConfigError(f"{where}.username: {username!r} is declared twice")
+                raise SeedError(f"{where}.username: {username!r} is declared twice")
             first, last = item.get("firstName"), item.get("lastName")
             if last is None:
                 parts = str(item.get("name") or username.split("@")[0]).rsplit(" ", 1)
@@ -332,7 +332,7 @@ class _Seeder:
             profile = str(item.get("profile") or ADMIN_PROFILE)
             pid = self.profiles.get(profile.lower())
             if pid is None:
-                raise ConfigError(f"{where}.profile: {profile!r} is not declared under profiles")
+                raise SeedError(f"{where}.profile: {profile!r} is not declared under profiles")
             uid = self.ids.new("005")
             self.users[username] = uid
             if username == ADMIN_USERNAME and not default:
@@ -358,7 +358,7 @@ class _Seeder:
             user = need(item, "user", where)
             assignee = next((v for k, v in self.users.items() if k.lower() == user.lower()), None)
             if assignee is None:
-                raise ConfigError(f"{where}.user: {user!r} is not declared under users")
+                raise SeedError(f"{where}.user: {user!r} is not declared under users")
             assign.append(
                 (
                     assignee,
@@ -376,7 +376,7 @@ class _Seeder:
                 (v for k, v in self.users.items() if k.lower() == str(default).lower()), None
             )
             if default_id is None:
-                raise ConfigError(
+                raise SeedError(
                     f"{self.source}: defaultUser {default!r} is not declared under users"
                 )
             return admin_id, default_id
@@ -386,7 +386,7 @@ class _Seeder:
     def _permset_id(self, name: str, where: str) -> str:
         ps = self.permsets.get(name.lower())
         if ps is None:
-            raise ConfigError(f"{where}: {name!r} is not declared under permissionSets")
+            raise SeedError(f"{where}: {name!r} is not declared under permissionSets")
         return ps
 
     def _apex(self) -> None:
@@ -403,7 +403,7 @@ class _Seeder:
                     try:
                         body = (base / str(item["bodyFile"])).read_text(encoding="utf-8")
                     except OSError:
-                        raise ConfigError(
+                        raise SeedError(
                             f"{where}.bodyFile: {item['bodyFile']!r} cannot be read"
                         ) from None
                 row = {
@@ -423,17 +423,17 @@ class _Seeder:
         sources: dict[str, tuple[str, Callable[[], Iterable[dict[str, Any]]]]] = {}
         records = self.config.get("records") or {}
         if not isinstance(records, dict):
-            raise ConfigError(f"{self.source}: records must map object names to lists of rows")
+            raise SeedError(f"{self.source}: records must map object names to lists of rows")
         for name, rows in records.items():
             obj = self._object(str(name), f"{self.source}: records")
             if not isinstance(rows, list):
-                raise ConfigError(f"{self.source}: records.{name} must be a list of rows")
+                raise SeedError(f"{self.source}: records.{name} must be a list of rows")
             sources[obj.name] = (f"{self.source}: records.{obj.name}", partial(iter, rows))
         if self.csv_dir is not None:
             for path in sorted(self.csv_dir.glob("*.csv")):
                 obj = self._object(path.stem, str(path))
                 if obj.name in sources:
-                    raise ConfigError(
+                    raise SeedError(
                         f"{path}: {obj.name} records are also given elsewhere; keep one source"
                     )
                 sources[obj.name] = (str(path), partial(read_csv, path))
@@ -455,7 +455,7 @@ class _Seeder:
     def _object(self, name: str, where: str) -> SObjectType:
         obj = object_type(name)
         if obj is None or obj.name == "Organization":
-            raise ConfigError(
+            raise SeedError(
                 f"{where}: {name!r} is not an object localorg can seed; name files like Contact.csv"
             )
         return obj

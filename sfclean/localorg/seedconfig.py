@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from sfclean.errors import ConfigError
+from sfclean.localorg.errors import SeedError
 from sfclean.localorg.ruleconfig import check_keys, mapping_list
 from sfclean.localorg.rules import RuleSet
 
@@ -59,11 +59,11 @@ def read_config(
     if path.is_dir():
         found = [path / n for n in CONFIG_NAMES if (path / n).is_file()]
         if len(found) > 1:
-            raise ConfigError(f"{path}: holds both {found[0].name} and {found[1].name}; keep one")
+            raise SeedError(f"{path}: holds both {found[0].name} and {found[1].name}; keep one")
         return (_parse_file(found[0]) if found else {}), str(found[0] if found else path), path
     if path.is_file():
         return _parse_file(path), str(path), None
-    raise ConfigError(f"{path}: seed not found; give a directory with org.yaml and CSV files")
+    raise SeedError(f"{path}: seed not found; give a directory with org.yaml and CSV files")
 
 
 def _parse_file(path: Path) -> dict[str, Any]:
@@ -71,19 +71,19 @@ def _parse_file(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8-sig")
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(
+        raise SeedError(
             f"{path}: cannot be read ({exc.__class__.__name__}); save it as UTF-8"
         ) from None
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else getattr(exc, "lineno", "?")
-        raise ConfigError(
+        raise SeedError(
             f"{path}: not valid {path.suffix[1:].upper()} near line {line}; fix the syntax"
         ) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(
+        raise SeedError(
             f"{path}: the top level must be a mapping of keys such as users, duplicateRules"
         )
     return data
@@ -97,5 +97,5 @@ def config_items(config: dict[str, Any], key: str, source: str) -> list[dict[str
 def need(item: dict[str, Any], key: str, where: str) -> str:
     value = item.get(key)
     if value is None or not str(value).strip():
-        raise ConfigError(f"{where}.{key} is required")
+        raise SeedError(f"{where}.{key} is required")
     return str(value).strip()

@@ -2,7 +2,7 @@
 
 Split from :mod:`sfclean.localorg.seed` (whose docstring documents the CSV conventions): value
 conversion per field type, Id checks and minting, ``@name`` references, defaults and audit
-fields. Every problem raises ConfigError naming the file, the row (header = row 1) and field.
+fields. Every problem raises SeedError naming the file, the row (header = row 1) and field.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sfclean.errors import ConfigError
+from sfclean.localorg.errors import SeedError
 from sfclean.localorg.ids import IdFactory, is_valid_id, to_18
 from sfclean.localorg.schema import Field, SObjectType
 from sfclean.localorg.validate import sf_datetime as format_sf_datetime
@@ -31,7 +31,7 @@ def parse_bool(value: object, where: str) -> bool:
         return True
     if text in ("false", "0", "no", "n", ""):
         return False
-    raise ConfigError(f"{where}: {value!r} is not a boolean; use true or false")
+    raise SeedError(f"{where}: {value!r} is not a boolean; use true or false")
 
 
 def read_csv(path: Path) -> list[dict[str, Any]]:
@@ -48,14 +48,14 @@ def read_csv(path: Path) -> list[dict[str, Any]]:
                 if not any(line):
                     continue
                 if len(line) != len(header):
-                    raise ConfigError(
+                    raise SeedError(
                         f"{path}: row {reader.line_num} has {len(line)} cells, the header has {len(header)}"
                     )
                 rows.append(dict(zip(header, line, strict=True)))
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8; export it from Data Loader as UTF-8") from None
+        raise SeedError(f"{path}: not UTF-8; export it from Data Loader as UTF-8") from None
     except csv.Error as exc:
-        raise ConfigError(f"{path}: not valid CSV ({exc})") from None
+        raise SeedError(f"{path}: not valid CSV ({exc})") from None
     return rows
 
 
@@ -113,7 +113,7 @@ class RecordConverter:
             self._fields[column] = self.obj.field(column.strip())
         f = self._fields[column]
         if f is None:
-            raise ConfigError(
+            raise SeedError(
                 f"{self.where}: column {column!r} is not a field of {self.obj.name}; remove it or fix the header"
             )
         return f
@@ -130,7 +130,7 @@ class RecordConverter:
         if not rid:
             row["Id"] = self.ids.new(self.obj.key_prefix)
         elif not is_valid_id(rid) or not rid.startswith(self.obj.key_prefix):
-            raise ConfigError(
+            raise SeedError(
                 f"{self.where}: row {line} Id {rid!r} is not a valid {self.obj.name} Id (prefix {self.obj.key_prefix})"
             )
         else:
@@ -140,7 +140,7 @@ class RecordConverter:
                 row[name] = default
         for name in self._required:
             if row.get(name) is None:
-                raise ConfigError(
+                raise SeedError(
                     f"{self.where}: row {line} has no {name}, which {self.obj.name} requires"
                 )
         if self._full_name:
@@ -157,7 +157,7 @@ class RecordConverter:
             return value
         if f.type in _PLAIN_TEXT:
             if f.length and len(value) > f.length:
-                raise ConfigError(
+                raise SeedError(
                     f"{self.where}: row {line} {f.name}: value is longer than {f.length} characters"
                 )
             return value
@@ -168,28 +168,28 @@ class RecordConverter:
             try:
                 return int(value) if f.type == "int" else float(value)
             except ValueError:
-                raise ConfigError(f"{where}: {value!r} is not a number") from None
+                raise SeedError(f"{where}: {value!r} is not a number") from None
         if f.type == "datetime":
             return sf_datetime(value, where)
         if f.type == "date":
             try:
                 return datetime.strptime(value.strip()[:10], "%Y-%m-%d").date().isoformat()
             except ValueError:
-                raise ConfigError(f"{where}: {value!r} is not a date like 2024-01-31") from None
+                raise SeedError(f"{where}: {value!r} is not a date like 2024-01-31") from None
         if f.type == "reference":
             return self.reference(f, value.strip(), where)
         if f.length and len(value) > f.length:
-            raise ConfigError(f"{where}: value is longer than {f.length} characters")
+            raise SeedError(f"{where}: value is longer than {f.length} characters")
         return value
 
     def reference(self, f: Field, value: str, where: str) -> str:
         if value.startswith("@"):
             found = self.names.resolve(f.reference_to, value[1:])
             if found is None:
-                raise ConfigError(f"{where}: {value!r} names no seeded {'/'.join(f.reference_to)}")
+                raise SeedError(f"{where}: {value!r} names no seeded {'/'.join(f.reference_to)}")
             return found
         if not is_valid_id(value):
-            raise ConfigError(f"{where}: {value!r} is neither an Id nor an @name reference")
+            raise SeedError(f"{where}: {value!r} is neither an Id nor an @name reference")
         return to_18(value)
 
 
@@ -200,7 +200,7 @@ def sf_datetime(value: str, where: str) -> str:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise ConfigError(
+        raise SeedError(
             f"{where}: {value!r} is not a date-time like 2024-01-31T09:30:00Z"
         ) from None
     return format_sf_datetime(parsed)

@@ -13,7 +13,7 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from sfclean.errors import ConfigError
+from sfclean.localorg.errors import SeedError
 from sfclean.localorg.ids import IdFactory
 from sfclean.localorg.ruleconfig import parse_rules
 from sfclean.localorg.rules import RuleSet
@@ -33,7 +33,7 @@ def reopen(config: dict[str, Any], source: str, store: Any, ids: IdFactory) -> S
     default = str(config.get("defaultUser") or ADMIN_USERNAME)
     default_id = by_lower.get(default.lower())
     if default_id is None:
-        raise ConfigError(f"{source}: defaultUser {default!r} is not a user of the stored org")
+        raise SeedError(f"{source}: defaultUser {default!r} is not a user of the stored org")
     stored_rules = {
         r["DeveloperName"]: r["Id"] for r in store.select("DuplicateRule", ["Id", "DeveloperName"])
     }

@@ -1,26 +1,24 @@
-"""pytest fixtures for tests that talk to a local org (registered in tests/conftest.py).
+"""Helpers for code that rehearses against a local org: a small seed and a client for it.
 
-    def test_insert(sf, localorg):          # sf: simple_salesforce.Salesforce on localorg
-        sf.Contact.create({"LastName": "Ng"})
-        assert localorg.api_calls == 1
+``SMALL_SEED`` is a seed (two users, Contact and Lead duplicate rules, five records) for
+:class:`~sfclean.localorg.server.LocalOrg`; :func:`salesforce_client` makes a
+simple-salesforce client for any started org, using a ``requests.Session`` that trusts the
+org's CA and ignores the environment (``trust_env=False``). Neither imports pytest, and
+simple-salesforce is imported only when a client is made (the server never imports it).
 
-``localorg`` is a started :class:`LocalOrg` seeded with :data:`SMALL_SEED` (a fresh org per
-test, ~0.3 s); ``sf`` a simple-salesforce client using a ``requests.Session`` that trusts the
-org's CA and ignores the environment (``trust_env=False``). ``localorg_factory`` starts orgs
-with other seeds or options and stops them after the test. :func:`salesforce_client` makes
-such a client for any org (e.g. one from ``localorg_factory``).
+The pytest fixtures built on these (``localorg``, ``sf``, ``localorg_factory``) are in
+:mod:`sfclean.localorg.pytest_plugin`, which pytest loads by itself wherever sfclean is
+installed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pytest
+if TYPE_CHECKING:
+    from sfclean.localorg.server import LocalOrg
 
-from sfclean.localorg.server import LocalOrg
-
-__all__ = ["SMALL_SEED", "localorg", "localorg_factory", "salesforce_client", "sf"]
+__all__ = ["SMALL_SEED", "salesforce_client"]
 
 #: Two users, a Contact rule that alerts and reports on duplicate Emails (Allow), a Lead rule
 #: that blocks duplicate Lead Emails, three Contacts and two Leads.
@@ -93,27 +91,6 @@ SMALL_SEED: dict[str, Any] = {
 }
 
 
-@pytest.fixture
-def localorg_factory() -> Iterator[Callable[..., LocalOrg]]:
-    """Start ``LocalOrg(seed, **options)`` orgs (default seed: SMALL_SEED); all stop after."""
-    started: list[LocalOrg] = []
-
-    def start(seed: Any = SMALL_SEED, **options: Any) -> LocalOrg:
-        org = LocalOrg(seed, **options).start()
-        started.append(org)
-        return org
-
-    yield start
-    for org in started:
-        org.stop()
-
-
-@pytest.fixture
-def localorg(localorg_factory: Callable[..., LocalOrg]) -> LocalOrg:
-    """A started local org seeded with SMALL_SEED."""
-    return localorg_factory()
-
-
 def salesforce_client(org: LocalOrg) -> Any:
     """simple_salesforce.Salesforce connected to ``org`` as its default user, at its API version."""
     from simple_salesforce import Salesforce
@@ -124,9 +101,3 @@ def salesforce_client(org: LocalOrg) -> Any:
         session=org.session(),
         version=org.api_version,
     )
-
-
-@pytest.fixture
-def sf(localorg: LocalOrg) -> Any:
-    """simple_salesforce.Salesforce connected to ``localorg`` as its default user."""
-    return salesforce_client(localorg)
