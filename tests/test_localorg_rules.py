@@ -535,7 +535,7 @@ def test_ui_api_lists_active_rules_in_the_documented_shape() -> None:
                             {
                                 "field": "Profile.Name",
                                 "operation": "notEqual",
-                                "table": "User",
+                                "sortOrder": 1,
                                 "value": "Integration User",
                             }
                         ],

@@ -23,7 +23,17 @@ from werkzeug.serving import WSGIRequestHandler
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
-from sfclean.localorg import admin, bulk1, bulk2, composite, oauth, rest, rest_query
+from sfclean.localorg import (
+    admin,
+    bulk1,
+    bulk2,
+    composite,
+    metadata_soap,
+    oauth,
+    rest,
+    rest_query,
+    tooling,
+)
 from sfclean.localorg.auth import token_from_headers
 from sfclean.localorg.faults import FaultAction
 from sfclean.localorg.requestlog import LoggedRequest, redact_headers
@@ -45,6 +55,8 @@ _ROUTES: list[Route] = [
     *bulk1.ROUTES,
     *bulk2.ROUTES,
     *admin.ROUTES,
+    *tooling.ROUTES,
+    *metadata_soap.ROUTES,
 ]
 _URL_MAP = Map(
     [Rule(r.rule, endpoint=i, methods=list(r.methods)) for i, r in enumerate(_ROUTES)],

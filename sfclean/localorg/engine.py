@@ -417,9 +417,15 @@ class Engine:
         user_id: str | None = None,
         api_version: str = "62.0",
         include_deleted: bool = False,
+        tooling: bool = False,
     ) -> QueryCursor:
-        """Run a SOQL query (all records are visible to every user here)."""
+        """Run a SOQL query (all records are visible to every user here); a data-API query
+        (``tooling`` false) may not name Tooling-only fields."""
         from .soql import execute
+        from .tooling import refuse_tooling_fields
+
+        if not tooling:
+            refuse_tooling_fields(soql)
 
         with self.store.lock:
             return execute(

@@ -77,8 +77,10 @@ def duplicate_result(
 def ui_api_body(object_name: str, rules: Sequence[DuplicateRule]) -> dict[str, Any]:
     """``GET ui-api/duplicates/{object}`` for the object's active ``rules``.
 
-    ``duplicateRuleFilters`` uses localorg's shape:
-    ``[{"booleanFilter", "filterItems": [{"field","operation","value","table"}]}]``."""
+    ``duplicateRuleFilters``: ``[{"booleanFilter", "filterItems": [{"field", "operation",
+    "sortOrder", "value"}]}]``: the UI API's Duplicate Rule Filter Item has no ``table``
+    (audit-scan-facts.md section 3.2; the Metadata API has it). Whether a Current-User
+    condition's ``field`` is prefixed there is UNCONFIRMED: localorg gives it unprefixed."""
     dedupe_fields: list[str] = []
     out_rules = []
     for rule in rules:
@@ -99,8 +101,8 @@ def ui_api_body(object_name: str, rules: Sequence[DuplicateRule]) -> dict[str, A
         filters = []
         if rule.filters:
             items = [
-                {"field": i.field, "operation": i.operation, "table": i.table, "value": i.value}
-                for i in rule.filters
+                {"field": i.field, "operation": i.operation, "sortOrder": n, "value": i.value}
+                for n, i in enumerate(rule.filters, start=1)
             ]
             filters.append({"booleanFilter": rule.boolean_filter, "filterItems": items})
         out_rules.append(

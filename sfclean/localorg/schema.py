@@ -119,6 +119,12 @@ def _audit() -> tuple[Field, ...]:
 
 
 _ID = Field("Id", "id", 18, createable=False, updateable=False)
+# User permissions as Profile and PermissionSet expose them (``Permissions<Name>``); the audit
+# reads these (audit-scan-facts.md section 3.8). ApiEnabled defaults to true, the rest to false.
+_PERMISSIONS = (
+    "ModifyAllData", "ViewAllData", "ApiEnabled", "ApiUserOnly", "CreateAuditFields",
+    "CustomizeApplication", "ModifyMetadata", "ManageUsers", "ViewSetup",
+)  # fmt: skip
 _OWNER = _ref("OwnerId", "User", "Owner")
 _NAME_RO = Field("Name", "string", 121, createable=False, updateable=False)  # FirstName LastName
 
@@ -156,6 +162,52 @@ def _obj(
         createable=createable,
     )
 
+
+# Apex: LengthWithoutComments (data and Tooling API); ManageableState is Tooling-only (the data
+# API's query refuses it: sfclean.localorg.tooling).
+_APEX_EXTRA = (
+    Field("LengthWithoutComments", "int"),
+    Field("ManageableState", "picklist", 40, default="unmanaged"),
+)
+
+# Read-only setup objects without the usual audit fields (Object Reference: LoginHistory has
+# none; SetupAuditTrail has CreatedById / CreatedDate only).
+_LOGIN_HISTORY = SObjectType(
+    name="LoginHistory",
+    key_prefix="0Ya",
+    fields=(
+        _ID,
+        _ref("UserId", "User", createable=False, updateable=False),
+        Field("LoginTime", "datetime", createable=False, updateable=False),
+        *(
+            Field(n, "picklist" if n in ("LoginType", "Status") else "string", 255,
+                  createable=False, updateable=False)
+            for n in ("LoginType", "LoginSubType", "Status", "Application", "ApiType",
+                      "ApiVersion", "ClientVersion", "Browser", "Platform", "SourceIp",
+                      "LoginUrl", "CountryIso")
+        ),
+    ),
+    label="Login History",
+    label_plural="Login History",
+    createable=False,
+    indexed=("UserId",),
+)  # fmt: skip
+_SETUP_AUDIT_TRAIL = SObjectType(
+    name="SetupAuditTrail",
+    key_prefix="0Ym",
+    fields=(
+        _ID,
+        *(
+            Field(n, "string", 1024 if n == "Display" else 255, createable=False, updateable=False)
+            for n in ("Action", "Section", "Display", "DelegateUser", "ResponsibleNamespacePrefix")
+        ),
+        _ref("CreatedById", "User", createable=False, updateable=False),
+        Field("CreatedDate", "datetime", createable=False, updateable=False),
+    ),
+    label="Setup Audit Trail",
+    label_plural="Setup Audit Trail",
+    createable=False,
+)  # fmt: skip
 
 SCHEMA: dict[str, SObjectType] = {
     o.name: o
@@ -231,20 +283,30 @@ SCHEMA: dict[str, SObjectType] = {
                 _ref("ProfileId", "Profile"),
                 _bool("IsActive", default=True),
                 Field("UserType", "picklist", 40, default="Standard"),
+                _ref("UserRoleId", "UserRole"),
             ),
         ),
-        _obj("Profile", "00e", (_s("Name", 255, required=True), Field("UserType", "picklist", 40))),
+        _obj(
+            "Profile",
+            "00e",
+            (
+                _s("Name", 255, required=True),
+                Field("UserType", "picklist", 40),
+                *(_bool(f"Permissions{p}", default=p == "ApiEnabled") for p in _PERMISSIONS),
+            ),
+        ),
+        _obj("UserRole", "00E", (_s("Name", 80, required=True), _s("DeveloperName", 80))),
         _obj(
             "PermissionSet",
             "0PS",
             (
                 _s("Name", 80, required=True),
                 _s("Label", 80),
-                _bool("PermissionsModifyAllData"),
-                _bool("PermissionsViewAllData"),
-                _bool("PermissionsApiEnabled", default=True),
+                *(_bool(f"Permissions{p}", default=p == "ApiEnabled") for p in _PERMISSIONS),
                 _bool("IsOwnedByProfile"),
                 _ref("ProfileId", "Profile"),
+                Field("Type", "picklist", 40, default="Regular"),
+                _s("NamespacePrefix", 15),
             ),
         ),
         _obj(
@@ -341,6 +403,7 @@ SCHEMA: dict[str, SObjectType] = {
                 Field("Status", "picklist", 40, default="Active"),
                 Field("ApiVersion", "double", default=62.0),
                 _s("NamespacePrefix", 15),
+                *_APEX_EXTRA,
             ),
             plural="ApexClasses",
         ),
@@ -354,8 +417,11 @@ SCHEMA: dict[str, SObjectType] = {
                 Field("Status", "picklist", 40, default="Active"),
                 Field("ApiVersion", "double", default=62.0),
                 _s("NamespacePrefix", 15),
+                *_APEX_EXTRA,
             ),
         ),
+        _LOGIN_HISTORY,
+        _SETUP_AUDIT_TRAIL,
         _obj(
             "Organization",
             "00D",

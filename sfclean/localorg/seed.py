@@ -48,6 +48,10 @@ Salesforce's Metadata API names; unknown keys are errors, so typos do not pass s
             objectMapping:                     # optional: Lead field -> Contact field
               mappingFields: [{inputField: Email, outputField: Email}]
 
+Keys for what an audit reads (user permissions such as ``apiUserOnly``, ``userRoles``,
+``loginHistory``, ``setupAuditTrail``, Apex ``namespacePrefix`` / ``manageableState``) are
+documented in :mod:`sfclean.localorg.seedaudit`.
+
 Every profile gets a profile-owned PermissionSet (``IsOwnedByProfile``) carrying its
 permissions, and each user an assignment to it, as in a real org.
 
@@ -75,6 +79,15 @@ from sfclean.localorg.ids import IdFactory, random_id
 from sfclean.localorg.ruleconfig import parse_rules
 from sfclean.localorg.rules import RuleSet
 from sfclean.localorg.schema import SCHEMA, SObjectType, object_type
+from sfclean.localorg.seedaudit import (
+    APEX_KEYS,
+    PERMISSION_KEYS,
+    apex_fields,
+    login_history_rows,
+    permission_values,
+    role_rows,
+    setup_audit_trail_rows,
+)
 from sfclean.localorg.seedconfig import (
     ADMIN_PROFILE,
     ADMIN_USERNAME,
@@ -94,10 +107,10 @@ _LOAD_ORDER = ["User", "Account", "Contact", "Lead"]  # then the rest in SCHEMA 
 _TOP_KEYS = {
     "org", "defaultUser", "customPermissions", "profiles", "permissionSets", "users",
     "permissionSetAssignments", "apexClasses", "apexTriggers", "matchingRules",
-    "duplicateRules", "records",
+    "duplicateRules", "records", "userRoles", "loginHistory", "setupAuditTrail",
 }  # fmt: skip
 # The keys a profile or permission set shares, read by _Seeder._permission_set.
-_PERMISSION_KEYS = {"modifyAllData", "viewAllData", "apiEnabled", "customPermissions"}
+_PERMISSION_KEYS = {*PERMISSION_KEYS, "customPermissions"}
 
 
 def load_seed(seed: str | Path | dict[str, Any] | None, store: Any, ids: IdFactory) -> SeedInfo:
@@ -138,6 +151,7 @@ class _Seeder:
         self.owned_ps: dict[str, str] = {}  # profile Id -> its permission set Id
         self.permsets: dict[str, str] = {}  # lower name -> Id
         self.custom_perms: dict[str, str] = {}  # lower developer name -> Id
+        self.roles: dict[str, str] = {}  # lower role name -> Id
         self.users: dict[str, str] = {}  # username -> Id
         self.creator = ""
 
@@ -168,6 +182,8 @@ class _Seeder:
         self._custom_permissions()
         self._profiles()
         self._permission_sets()
+        roles, self.roles = role_rows(self.config, self.source, self.ids)
+        self.rows["UserRole"] = roles
         admin_id, default_id = self._users()
         self.creator = admin_id or default_id
         for rows in self.rows.values():
@@ -184,6 +200,13 @@ class _Seeder:
             counts[name] = self.store.bulk_load(name, rows)
         for name, loaded in self._records():
             counts[name] = counts.get(name, 0) + loaded
+        for name, make in (
+            ("LoginHistory", login_history_rows),
+            ("SetupAuditTrail", setup_audit_trail_rows),
+        ):  # after the records: CSV users may log in too
+            counts[name] = self.store.bulk_load(
+                name, make(self.config, self.source, self.users, self.ids)
+            )
         advance_ids(self.store, self.ids)  # past Ids the CSV files brought along
         return SeedInfo(
             org_id, org_name, default_id, dict(self.users), rules, api_limit, admin_id, counts
@@ -250,10 +273,9 @@ class _Seeder:
             "PermissionSet",
             {
                 "Id": ps_id, "Name": name, "Label": label,
-                "PermissionsModifyAllData": parse_bool(item.get("modifyAllData", False), f"{where}.modifyAllData"),
-                "PermissionsViewAllData": parse_bool(item.get("viewAllData", False), f"{where}.viewAllData"),
-                "PermissionsApiEnabled": parse_bool(item.get("apiEnabled", True), f"{where}.apiEnabled"),
+                **permission_values(item, where),
                 "IsOwnedByProfile": profile_id is not None, "ProfileId": profile_id,
+                "Type": "Profile" if profile_id is not None else "Regular",
             },
         )  # fmt: skip
         self._grant(ps_id, item.get("customPermissions", []), where)
@@ -265,7 +287,11 @@ class _Seeder:
             for i, item in enumerate(config_items(self.config, "profiles", self.source))
         ]
         if not any(str(p.get("name", "")).lower() == ADMIN_PROFILE.lower() for _, p in items):
-            admin = {"name": ADMIN_PROFILE, "modifyAllData": True, "viewAllData": True}
+            admin = {
+                "name": ADMIN_PROFILE, "modifyAllData": True, "viewAllData": True,
+                "customizeApplication": True, "modifyMetadata": True, "manageUsers": True,
+                "viewSetup": True,
+            }  # fmt: skip
             items.insert(0, (f"{self.source}: built-in admin profile", admin))
         for where, item in items:
             check_keys(item, {"name", "userType", *_PERMISSION_KEYS}, where)
@@ -276,7 +302,12 @@ class _Seeder:
             self.profiles[name.lower()] = pid
             self._add(
                 "Profile",
-                {"Id": pid, "Name": name, "UserType": str(item.get("userType") or "Standard")},
+                {
+                    "Id": pid,
+                    "Name": name,
+                    "UserType": str(item.get("userType") or "Standard"),
+                    **permission_values(item, where),
+                },
             )
             self.owned_ps[pid] = self._permission_set("X" + pid[:15], name, item, where, pid)
 
@@ -319,6 +350,7 @@ class _Seeder:
                     "isActive",
                     "userType",
                     "permissionSets",
+                    "role",
                 },
                 where,
             )
@@ -345,6 +377,7 @@ class _Seeder:
                     "Email": str(item.get("email") or username), "Alias": str(item.get("alias") or username[:8]),
                     "ProfileId": pid, "IsActive": parse_bool(item.get("isActive", True), f"{where}.isActive"),
                     "UserType": str(item.get("userType") or "Standard"),
+                    "UserRoleId": self._role_id(item, where),
                 },
             )  # fmt: skip
             assign.append((uid, self.owned_ps[pid], where))
@@ -383,6 +416,14 @@ class _Seeder:
         assert admin_id is not None
         return admin_id, admin_id
 
+    def _role_id(self, item: dict[str, Any], where: str) -> str | None:
+        if not item.get("role"):
+            return None
+        role = self.roles.get(str(item["role"]).strip().lower())
+        if role is None:
+            raise ConfigError(f"{where}.role: {item['role']!r} is not declared under userRoles")
+        return role
+
     def _permset_id(self, name: str, where: str) -> str:
         ps = self.permsets.get(name.lower())
         if ps is None:
@@ -393,7 +434,7 @@ class _Seeder:
         for key, obj in (("apexClasses", "ApexClass"), ("apexTriggers", "ApexTrigger")):
             for i, item in enumerate(config_items(self.config, key, self.source)):
                 where = f"{self.source}: {key}[{i}]"
-                allowed = {"name", "body", "bodyFile", "status", "apiVersion"} | (
+                allowed = {"name", "body", "bodyFile", "status", "apiVersion", *APEX_KEYS} | (
                     {"object"} if obj == "ApexTrigger" else set()
                 )
                 check_keys(item, allowed, where)
@@ -409,9 +450,9 @@ class _Seeder:
                 row = {
                     "Id": self.ids.new(SCHEMA[obj].key_prefix),
                     "Name": need(item, "name", where),
-                    "Body": body,
                     "Status": str(item.get("status") or "Active"),
                     "ApiVersion": float(item.get("apiVersion", 62.0)),
+                    **apex_fields(item, body, where),
                 }
                 if obj == "ApexTrigger":
                     row["TableEnumOrId"] = need(item, "object", where)
