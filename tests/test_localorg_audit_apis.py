@@ -12,7 +12,7 @@ import pytest
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
-from sfclean.errors import ConfigError
+from sfclean.localorg.errors import SeedError
 from sfclean.localorg.server import LocalOrg
 from sfclean.localorg.testing import salesforce_client
 
@@ -315,7 +315,7 @@ def test_tooling_query_pages_with_next_records_url(
 def test_apex_seed_errors(
     localorg_factory: Callable[..., LocalOrg], item: dict[str, Any], message: str
 ) -> None:
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(SeedError, match=message):
         localorg_factory({"apexClasses": [item]})
 
 
@@ -336,7 +336,7 @@ def test_apex_seed_errors(
 def test_audit_seed_errors_name_the_key(
     localorg_factory: Callable[..., LocalOrg], config: dict[str, Any], message: str
 ) -> None:
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(SeedError, match=message):
         localorg_factory(config)
 
 

@@ -421,7 +421,7 @@ class _Seeder:
             return None
         role = self.roles.get(str(item["role"]).strip().lower())
         if role is None:
-            raise ConfigError(f"{where}.role: {item['role']!r} is not declared under userRoles")
+            raise SeedError(f"{where}.role: {item['role']!r} is not declared under userRoles")
         return role
 
     def _permset_id(self, name: str, where: str) -> str:

@@ -36,7 +36,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from sfclean.errors import ConfigError
+from sfclean.localorg.errors import SeedError
 from sfclean.localorg.ids import IdFactory
 from sfclean.localorg.seedconfig import SEED_TIME, check_keys, config_items, need
 from sfclean.localorg.seedrecords import parse_bool, sf_datetime
@@ -103,7 +103,7 @@ def role_rows(
         check_keys(item, {"name", "developerName"}, where)
         name = need(item, "name", where)
         if name.lower() in index:
-            raise ConfigError(f"{where}.name: role {name!r} is declared twice")
+            raise SeedError(f"{where}.name: role {name!r} is declared twice")
         rid = ids.new("00E")
         index[name.lower()] = rid
         developer = str(item.get("developerName") or re.sub(r"\W+", "_", name))
@@ -116,12 +116,12 @@ def apex_fields(item: dict[str, Any], body: str | None, where: str) -> dict[str,
     namespace = str(item["namespacePrefix"]).strip() if item.get("namespacePrefix") else None
     state = str(item.get("manageableState") or ("installed" if namespace else "unmanaged"))
     if state not in MANAGEABLE_STATES:
-        raise ConfigError(
+        raise SeedError(
             f"{where}.manageableState {state!r} is not one of {', '.join(MANAGEABLE_STATES)}"
         )
     if state in HIDDEN_STATES:
         if body is not None:
-            raise ConfigError(
+            raise SeedError(
                 f"{where}: code in state {state} reads as {HIDDEN_BODY}; leave body and bodyFile out"
             )
         body = HIDDEN_BODY
@@ -131,7 +131,7 @@ def apex_fields(item: dict[str, Any], body: str | None, where: str) -> dict[str,
     try:
         length = None if length is None else int(length)
     except (TypeError, ValueError):
-        raise ConfigError(f"{where}.lengthWithoutComments must be a whole number") from None
+        raise SeedError(f"{where}.lengthWithoutComments must be a whole number") from None
     return {
         "Body": body,
         "NamespacePrefix": namespace,
@@ -144,7 +144,7 @@ def _user(users: dict[str, str], item: dict[str, Any], where: str) -> str:
     name = need(item, "user", where)
     found = next((v for k, v in users.items() if k.lower() == name.lower()), None)
     if found is None:
-        raise ConfigError(f"{where}.user: {name!r} is not a seeded user")
+        raise SeedError(f"{where}.user: {name!r} is not a seeded user")
     return found
 
 
@@ -164,7 +164,7 @@ def login_history_rows(
         except (TypeError, ValueError):
             count = 0
         if count < 1:
-            raise ConfigError(f"{where}.count must be a whole number of at least 1")
+            raise SeedError(f"{where}.count must be a whole number of at least 1")
         fields = _strings(item, where, need_keys=("loginType",))
         for n in range(count):
             rows.append(
