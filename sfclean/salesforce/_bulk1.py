@@ -152,8 +152,9 @@ class Bulk1Client(SalesforceBulk):  # type: ignore[misc]
         raise ApiError(
             f"{origin(url)} answered HTTP {response.status_code} {code or 'error'} to a Bulk "
             f"API request: {message}",
-            status_code=code or None,
+            error_code=code or None,
             http_status=response.status_code,
+            url=url,
         )
 
     # --- jobs ---------------------------------------------------------------------------------
@@ -193,7 +194,7 @@ class Bulk1Client(SalesforceBulk):  # type: ignore[misc]
             self._send("POST", f"job/{job_id}", data=doc, content_type=_XML, retry_drops=True)
         except ApiError as exc:
             # After a resend the first attempt may already have changed the state.
-            if exc.status_code != "InvalidJobState":
+            if exc.error_code != "InvalidJobState":
                 raise
 
     def close_job(self, job_id: str) -> None:

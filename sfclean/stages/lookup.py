@@ -158,7 +158,8 @@ def in_queries(
         yield head + ",".join(literals) + ")"
 
 
-def _subrequest_error(answer: Mapping[str, Any]) -> ApiError:
+def _subrequest_error(answer: Mapping[str, Any], url: str) -> ApiError:
+    """The ApiError of a failed query subrequest (``url``: its URL, kept without the query)."""
     body = answer.get("body")
     item = body[0] if isinstance(body, list) and body and isinstance(body[0], dict) else {}
     code = str(item.get("errorCode") or "") or None
@@ -167,8 +168,9 @@ def _subrequest_error(answer: Mapping[str, Any]) -> ApiError:
     return ApiError(
         f"a lookup query failed inside a Composite call (HTTP {status} {code or ''}: {message}); "
         "check that the user can read the object and its Email field",
-        status_code=code,
+        error_code=code,
         http_status=status,
+        url=url,
     )
 
 
@@ -202,9 +204,9 @@ def query_lookup(
         ]
         answers = conn.composite(subrequests)
         calls += 1
-        for answer in answers:
+        for answer, url in zip(answers, batch, strict=False):
             if int(answer.get("httpStatusCode") or 0) >= 300:
-                raise _subrequest_error(answer)
+                raise _subrequest_error(answer, conn.instance_url + url)
             page = answer.get("body") or {}
             for record in page.get("records", []):
                 object_name = str((record.get("attributes") or {}).get("type", ""))
