@@ -14,7 +14,7 @@ Order on every start (the order is what makes a rerun after a crash safe):
    remaining daily API requests minus ``api_reserve`` of the maximum. Nothing else has been
    asked of the org yet. A dry run checks only its lookup and reports whether a real run
    would fit.
-4. finish every job the journal holds (:func:`sfclean.stages.loadjobs.collect_journaled`): those rows
+4. finish every job the journal holds (:func:`sfclean.stages.loaders.collect_journaled`): those rows
    get their outcomes (loaded / failed), take precedence over every other stage and are not
    sent again.
 5. exclude the other clean rows: rows whose email exists in the org are held back. This also
@@ -32,6 +32,9 @@ Conservation: every input row is in exactly one of rejected / excluded / loaded 
 would load; otherwise ``clean.csv`` is normalize's output, i.e. excluded + loaded + failed).
 ``report.json`` carries the check, made on the row numbers themselves. A dry run writes
 nothing to the org and keeps no journal.
+
+:func:`run` is the sequence of those steps; each is one method of the private ``_Run`` (which
+holds what the steps share: the connection, the options, the API calls and time spent).
 """
 
 from __future__ import annotations
@@ -39,8 +42,9 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,13 +52,15 @@ import pandas as pd
 
 from sfclean.errors import ConfigError, InputError
 from sfclean.io import read_csv, write_outputs
-from sfclean.journal import Journal
+from sfclean.journal import Journal, OrgRef
 from sfclean.report import NormalizeResult
-from sfclean.salesforce import Connection, as_connection
-from sfclean.stages.budget import check_budget, check_reserve, estimate_run
-from sfclean.stages.exclude import STRATEGIES, exclude
+from sfclean.runreport import Conservation, InputInfo, RowCounts, RunReport, StageReports
+from sfclean.salesforce import Connection, require_connection
+from sfclean.stages.budget import Budget, RunEstimate, check_budget, check_reserve, estimate_run
+from sfclean.stages.exclude import STRATEGIES, ExcludeResult, exclude
 from sfclean.stages.load import check_load_options, estimate_load_calls, load, outcome_frames
-from sfclean.stages.loadjobs import Outcome, collect_journaled
+from sfclean.stages.loaders import collect_journaled
+from sfclean.stages.loadjobs import Outcome
 from sfclean.stages.lookup import email_key
 from sfclean.stages.normalize import normalize
 
@@ -89,49 +95,50 @@ class RunResult:
     loaded: pd.DataFrame
     failed: pd.DataFrame
     clean: pd.DataFrame
-    report: dict[str, Any]
+    report: RunReport
     files: dict[str, Path] = field(default_factory=dict)
     dry_run: bool = False
 
-    def summary(self) -> dict[str, Any]:
-        """The report (the content of ``report.json``)."""
+    def summary(self) -> RunReport:
+        """The report (``to_dict()`` is the content of ``report.json``)."""
         return self.report
 
     def to_text(self) -> str:
         """A short human summary (a few lines), as the CLI prints it to stderr."""
         report = self.report
-        rows = report["rows"]
-        calls = report["api_calls"]
+        rows = report.rows
+        calls = report.api_calls
         outcome = (
-            f"would load {rows['clean']}"
+            f"would load {rows.clean}"
             if self.dry_run
-            else f"loaded {rows['loaded']}, failed {rows['failed']}"
+            else f"loaded {rows.loaded}, failed {rows.failed}"
         )
         lines = [
-            f"run: {rows['in']} rows in; rejected {rows['rejected']}, "
-            f"excluded {rows['excluded']}, {outcome}",
+            f"run: {rows.input} rows in; rejected {rows.rejected}, "
+            f"excluded {rows.excluded}, {outcome}",
             f"  API calls: {calls['total']} ("
             + ", ".join(f"{k} {v}" for k, v in calls.items() if k != "total")
-            + f"); lookup strategy: {report['strategy']}",
+            + f"); lookup strategy: {report.strategy}",
         ]
         if self.dry_run:
             lines.append(
                 f"  dry run: nothing was written to the org; loading would take about "
-                f"{report['load_estimate']} API calls"
+                f"{report.load_estimate} API calls"
             )
-        reasons = report.get("failed_reasons") or {}
-        if reasons:
-            lines.append("  failed: " + ", ".join(f"{k} {v}" for k, v in reasons.items()))
-        if report.get("resumed"):
+        if report.failed_reasons:
             lines.append(
-                f"  resumed: {report['rows_resolved_by_journal']} rows taken from the journal "
-                f"({report['collected_jobs']} job(s) collected)"
+                "  failed: " + ", ".join(f"{k} {v}" for k, v in report.failed_reasons.items())
+            )
+        if report.resumed:
+            lines.append(
+                f"  resumed: {report.rows_resolved_by_journal} rows taken from the journal "
+                f"({report.collected_jobs} job(s) collected)"
             )
         return "\n".join(lines)
 
 
-def _input(source: Any) -> tuple[pd.DataFrame, str, dict[str, Any]]:
-    """(table, sha256 of the input, description) for a path or a DataFrame."""
+def _input(source: Any) -> tuple[pd.DataFrame, InputInfo]:
+    """(table, where it came from and the sha256 of its content) for a path or a DataFrame."""
     if isinstance(source, pd.DataFrame):
         df = source
         digest = hashlib.sha256(source.to_csv(index=False).encode("utf-8")).hexdigest()
@@ -144,7 +151,7 @@ def _input(source: Any) -> tuple[pd.DataFrame, str, dict[str, Any]]:
                 sha.update(block)
         digest = sha.hexdigest()
     info = df.attrs.get("sfclean", {})
-    return df, digest, {k: info.get(k) for k in ("path", "encoding", "delimiter")}
+    return df, InputInfo(digest, info.get("path"), info.get("encoding"), info.get("delimiter"))
 
 
 def _resolved_frames(
@@ -204,20 +211,21 @@ def _lookup_keys(df: pd.DataFrame, column: str | None, match_key: str) -> list[s
     return sorted(k for k in keys if k)
 
 
-def _budget(
-    conn: Connection, plan: dict[str, Any], *, dry_run: bool, reserve: float
-) -> dict[str, Any]:
+def _budget(conn: Connection, plan: RunEstimate, *, dry_run: bool, reserve: float) -> Budget:
     """Check the plan against ``limits/``: all of it, or only the lookup in a dry run."""
-    total = int(plan["total"])
-    spend = int(plan["exclude"]) if dry_run else total
+    total = plan.total
     if not total:
-        return {"estimate": 0}
-    batches = 0 if dry_run else int(plan["bulk_batches"])
+        return Budget(0)
+    spend = plan.exclude if dry_run else total
+    batches = 0 if dry_run else plan.bulk_batches
     budget = check_budget(conn, spend, reserve=reserve, bulk_batches=batches)
-    if dry_run and total > budget["available"]:
-        budget["exceeded"] = (
-            f"a real run would need about {total:,} API calls but only "
-            f"{budget['available']:,} remain after the reserve"
+    if dry_run and budget.available is not None and total > budget.available:
+        budget = replace(
+            budget,
+            exceeded=(
+                f"a real run would need about {total:,} API calls but only "
+                f"{budget.available:,} remain after the reserve"
+            ),
         )
     return budget
 
@@ -233,12 +241,8 @@ def _forget_outputs(out_dir: str | os.PathLike[str]) -> None:
         ) from None
 
 
-def _conservation(nres: NormalizeResult, groups: Mapping[str, Any], n_in: int) -> dict[str, Any]:
-    """Whether every row normalize saw is in exactly one output (by row number).
-
-    ``{"ok", "accounted"}``; when not ok, also how many rows are ``missing`` from every
-    output, ``repeated`` in several, or ``unknown`` (not an input row).
-    """
+def _conservation(nres: NormalizeResult, groups: Mapping[str, Any], n_in: int) -> Conservation:
+    """Whether every row normalize saw is in exactly one output (by row number)."""
     seen: dict[int, int] = {}
     for rows in groups.values():
         for row in rows:
@@ -249,15 +253,260 @@ def _conservation(nres: NormalizeResult, groups: Mapping[str, Any], n_in: int) -
     unknown = len(set(seen) - universe)
     accounted = sum(seen.values())
     ok = not (missing or repeated or unknown) and accounted == n_in
-    check: dict[str, Any] = {"ok": ok, "accounted": accounted}
-    if not ok:
-        check.update(missing=missing, repeated=repeated, unknown=unknown)
-    return check
+    return Conservation(ok, accounted, missing, repeated, unknown)
+
+
+def _journal(
+    journal: Journal | None, out_dir: str | os.PathLike[str], *, dry_run: bool
+) -> Journal | None:
+    """The run's journal (not opened yet): ``journal``, else one in ``out_dir``; None when dry."""
+    if dry_run:
+        return None
+    if journal is None:
+        return Journal(out_dir)
+    if Path(journal.out_dir).resolve() != Path(out_dir).resolve():
+        raise ConfigError(
+            f"journal= keeps its journal in {journal.out_dir}, not in out_dir {out_dir}; "
+            "pass Journal(out_dir) or leave journal= out"
+        )
+    return journal
+
+
+@dataclass
+class _Loaded:
+    """The load step's outcome: new rows loaded / failed, the stage's summary, the estimate."""
+
+    loaded: pd.DataFrame
+    failed: pd.DataFrame
+    summary: Mapping[str, Any]
+    estimate: int
+
+
+@dataclass
+class _Run:
+    """What the steps of one :func:`run` share; each step is one method, in order."""
+
+    conn: Connection
+    object_name: str
+    out_dir: str | os.PathLike[str]
+    dry_run: bool
+    api: str
+    strategy: str
+    api_reserve: float
+    options: dict[str, Any]
+    progress: Progress | None
+    batch_size: int
+    serial: bool
+    timeout: float
+    objects: tuple[str, ...]
+    journal: Journal | None
+    timings: dict[str, float] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def match_key(self) -> str:
+        return str(self.options.get("match_key", "email"))
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        clock = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[stage] = time.perf_counter() - clock
+
+    @contextmanager
+    def counted(self, stage: str) -> Iterator[None]:
+        start = self.conn.api_calls
+        try:
+            yield
+        finally:
+            self.calls[stage] = self.conn.api_calls - start
+
+    def _progress(self, stage: str) -> Callable[[int, int], None] | None:
+        progress = self.progress
+        return None if progress is None else (lambda done, total: progress(stage, done, total))
+
+    # --- the steps -------------------------------------------------------------------------
+
+    def open_journal(self, digest: str) -> dict[int, Outcome]:
+        """Open (or resume) the journal; the outcomes it already holds."""
+        if self.journal is None:
+            return {}
+        self.journal.open(
+            input_sha256=digest,
+            object_name=self.object_name,
+            api=self.api,
+            org_id=self.conn.org_id,
+            instance_url=self.conn.instance_url,
+        )
+        return {r: Outcome.from_row(o) for r, o in self.journal.outcomes().items()}
+
+    def check_budget(
+        self, nres: NormalizeResult, known: Mapping[int, Outcome]
+    ) -> tuple[RunEstimate, Budget]:
+        """Estimate every stage still to come and check it against the org's limits."""
+        clean = nres.clean
+        maybe = clean.loc[[r for r in clean.index if r not in known]]
+        with self.counted("budget"):
+            plan = estimate_run(
+                self.conn,
+                keys=_lookup_keys(maybe, nres.columns.email, self.match_key),
+                objects=self.objects,
+                strategy=self.strategy,
+                match_key=self.match_key,
+                load_rows=len(maybe),
+                api=self.api,
+                batch_size=self.batch_size,
+                pending_jobs=self.journal.pending_jobs() if self.journal is not None else [],
+            )
+            budget = _budget(self.conn, plan, dry_run=self.dry_run, reserve=self.api_reserve)
+        return plan, budget
+
+    def collect(self) -> tuple[dict[int, Outcome], int]:
+        """Finish the jobs an interrupted run journaled: (outcomes per row, jobs collected)."""
+        journal = self.journal
+        collected = 0
+        with self.timed("collect"):
+            if journal is not None and journal.pending_jobs():
+                with self.counted("collect"):
+                    collected = collect_journaled(
+                        self.conn,
+                        journal,
+                        object_name=self.object_name,
+                        timeout=self.timeout,
+                        progress=self._progress("collect"),
+                    )
+        if journal is None:
+            return {}, 0
+        return {r: Outcome.from_row(o) for r, o in journal.outcomes().items()}, collected
+
+    def exclude(self, nres: NormalizeResult, resolved: Mapping[int, Outcome]) -> ExcludeResult:
+        """Hold back the clean rows not resolved yet whose email exists in the org."""
+        todo = nres.clean.loc[[r for r in nres.clean.index if r not in resolved]]
+        with self.timed("exclude"), self.counted("exclude"):
+            return exclude(
+                todo,
+                self.conn,
+                objects=self.objects,
+                email_column=nres.columns.email,
+                phone_columns=list(nres.columns.phones),
+                country_column=nres.columns.country,
+                default_region=str(self.options.get("default_region", "US")),
+                match_key=self.match_key,
+                strategy=self.strategy,
+            )
+
+    def load(self, to_load: pd.DataFrame) -> _Loaded:
+        """Load the rows left (nothing in a dry run); a new run first forgets the last report."""
+        if self.journal is not None and not self.journal.resumed:
+            _forget_outputs(self.out_dir)
+        estimate = estimate_load_calls(len(to_load), api=self.api, batch_size=self.batch_size)
+        with self.timed("load"):
+            if self.dry_run:
+                loaded, failed = outcome_frames(to_load.iloc[0:0], {})
+                summary: Mapping[str, Any] = {"rows_loaded": 0, "rows_failed": 0, "api_calls": 0}
+            else:
+                result = load(
+                    to_load,
+                    self.conn,
+                    object_name=self.object_name,
+                    api=self.api,
+                    batch_size=self.batch_size,
+                    serial=self.serial,
+                    timeout=self.timeout,
+                    journal=self.journal,
+                    progress=self._progress("load"),
+                )
+                loaded, failed, summary = result.loaded, result.failed, result.summary()
+        self.calls["load"] = int(summary.get("api_calls", 0))
+        return _Loaded(loaded, failed, summary, estimate)
+
+    def report(
+        self,
+        info: InputInfo,
+        nres: NormalizeResult,
+        rows: RowCounts,
+        conservation: Conservation,
+        failed: pd.DataFrame,
+        stages: StageReports,
+        strategy: str,
+        plan: RunEstimate,
+        load_estimate: int,
+        collected: tuple[int, int],
+    ) -> RunReport:
+        """The report of the run (``report.json``); ``collected``: (jobs, rows resolved)."""
+        reasons = failed["sfclean_reason"].value_counts(sort=True)
+        journal = self.journal
+        return RunReport(
+            input=info,
+            object_name=self.object_name,
+            api=self.api,
+            dry_run=self.dry_run,
+            org=OrgRef(self.conn.org_id, self.conn.instance_url),
+            rows=rows,
+            conservation=conservation,
+            failed_reasons={str(k): int(v) for k, v in reasons.items()},
+            resumed=bool(journal is not None and journal.resumed),
+            collected_jobs=collected[0],
+            jobs=tuple(journal.jobs()) if journal is not None else (),
+            rows_resolved_by_journal=collected[1],
+            stages=stages,
+            strategy=strategy,
+            estimate=plan,
+            api_calls={**self.calls, "total": sum(self.calls.values())},
+            load_estimate=load_estimate,
+            timings={k: round(v, 3) for k, v in self.timings.items()},
+            files=OUTPUT_FILES,
+        )
+
+
+def _outputs(
+    nres: NormalizeResult,
+    df: pd.DataFrame,
+    resolved: Mapping[int, Outcome],
+    ex: ExcludeResult,
+    new: _Loaded,
+    *,
+    dry_run: bool,
+) -> tuple[dict[str, pd.DataFrame], RowCounts, Conservation]:
+    """Every output table, the row counts, and the conservation check on them."""
+    rejected = nres.rejected[~nres.rejected["sfclean_row"].isin(list(resolved))]
+    old_loaded, old_failed = _resolved_frames(df, nres.clean, resolved)
+    loaded = _concat([old_loaded, new.loaded])
+    failed = _concat([old_failed, new.failed], key="sfclean_row")
+    clean_out = ex.kept if dry_run else nres.clean
+    groups: dict[str, Any] = {
+        "rejected": rejected["sfclean_row"],
+        "excluded": ex.excluded["sfclean_row"],
+        "loaded": loaded.index,
+        "failed": failed["sfclean_row"],
+    }
+    if dry_run:
+        groups["clean"] = ex.kept.index
+    rows = RowCounts(
+        input=int(nres.rows_in),
+        rejected=len(rejected),
+        excluded=len(ex.excluded),
+        loaded=len(loaded),
+        failed=len(failed),
+        clean=len(ex.kept) if dry_run else None,
+    )
+    tables = {
+        "rejected.csv": rejected,
+        "findings.csv": nres.findings,
+        "clean.csv": clean_out,
+        "excluded.csv": ex.excluded,
+        "excluded_updates.csv": ex.updates,
+        "loaded.csv": loaded,
+        "failed.csv": failed,
+    }
+    return tables, rows, _conservation(nres, groups, rows.input)
 
 
 def run(
     source: Any,
-    sf: Any,
+    conn: Connection,
     *,
     object_name: str,
     out_dir: str | os.PathLike[str],
@@ -266,7 +515,7 @@ def run(
     strategy: str = "auto",
     api_reserve: float = 0.10,
     normalize_options: Mapping[str, Any] | None = None,
-    journal_cls: type[Journal] = Journal,
+    journal: Journal | None = None,
     progress: Progress | None = None,
     batch_size: int = 10_000,
     serial: bool = False,
@@ -275,198 +524,88 @@ def run(
 ) -> RunResult:
     """Normalize, exclude and load ``source`` into ``object_name``; write every outcome.
 
-    ``source``: a CSV path or a DataFrame. ``sf``: a :class:`~sfclean.Connection` or a
-    ``simple_salesforce.Salesforce``. ``out_dir`` receives the outputs and ``run.json``; a
-    rerun with the same input, object, org and ``out_dir`` resumes (see the module
-    docstring). ``normalize_options`` go to :func:`sfclean.normalize`. ``exclude_objects``:
-    objects to look for existing records (default ``object_name`` first, then Lead / Contact).
-    ``progress(stage, done, total)`` is called during ``collect`` and ``load``.
+    ``source``: a CSV path or a DataFrame. ``conn``: a :class:`~sfclean.Connection` (wrap a
+    ``simple_salesforce.Salesforce`` once with ``sfclean.connect(sf=...)``). ``out_dir``
+    receives the outputs and ``run.json``; a rerun with the same input, object, org and
+    ``out_dir`` resumes (see the module docstring). ``journal``: the run's journal, by
+    default ``Journal(out_dir)``; pass one (kept in ``out_dir``) to watch or interrupt its
+    events; a dry run keeps none. ``normalize_options`` go to :func:`sfclean.normalize`.
+    ``exclude_objects``: objects to look for existing records (default ``object_name``
+    first, then Lead / Contact). ``progress(stage, done, total)`` is called during
+    ``collect`` and ``load``.
 
     Raises ConfigError / InputError for bad options or input (before the org is used), or
     when ``out_dir`` holds an unfinished run of another input, object or org; BudgetExceeded
     before the org is searched or written to when the run would use too much of the daily
     API allowance; and the errors of each stage.
     """
-    timings: dict[str, float] = {}
-    calls: dict[str, int] = {}
+    conn = require_connection(conn, caller="run")
     options = dict(normalize_options or {})
-    match_key = str(options.get("match_key", "email"))
-    df, digest, input_info = _input(source)
+    df, info = _input(source)
     _check_options(
         df,
         api=api,
         strategy=strategy,
-        match_key=match_key,
+        match_key=str(options.get("match_key", "email")),
         batch_size=batch_size,
         api_reserve=api_reserve,
     )
-    objects = exclude_objects or tuple(dict.fromkeys((object_name, "Lead", "Contact")))
-
-    # 1. normalize (offline)
-    clock = time.perf_counter()
-    nres = normalize(df, **options)
-    clean = nres.clean
-    timings["normalize"] = time.perf_counter() - clock
-    conn = as_connection(sf)
-
-    # 2. the journal
-    journal: Journal | None = None
-    if not dry_run:
-        journal = journal_cls.open(
-            out_dir,
-            input_sha256=digest,
-            object_name=object_name,
-            api=api,
-            org_id=conn.org_id,
-            instance_url=conn.instance_url,
-        )
-    pending = journal.pending_jobs() if journal is not None else []
-    known = journal.outcomes() if journal is not None else {}
-
-    # 3. budget: every stage still to come, before the org is searched or written to
-    start = conn.api_calls
-    maybe = clean.loc[[r for r in clean.index if r not in known]]
-    plan = estimate_run(
+    steps = _Run(
         conn,
-        keys=_lookup_keys(maybe, nres.columns.email, match_key),
-        objects=objects,
-        strategy=strategy,
-        match_key=match_key,
-        load_rows=len(maybe),
-        api=api,
-        batch_size=batch_size,
-        pending_jobs=pending,
+        object_name,
+        out_dir,
+        dry_run,
+        api,
+        strategy,
+        api_reserve,
+        options,
+        progress,
+        batch_size,
+        serial,
+        timeout,
+        objects=exclude_objects or tuple(dict.fromkeys((object_name, "Lead", "Contact"))),
+        journal=_journal(journal, out_dir, dry_run=dry_run),
     )
-    budget = _budget(conn, plan, dry_run=dry_run, reserve=api_reserve)
-    calls["budget"] = conn.api_calls - start
-
-    # 4. finish what an interrupted run started
-    clock = time.perf_counter()
-    resolved: dict[int, Outcome] = {}
-    collected_jobs = 0
-    if journal is not None:
-        if pending:
-            start = conn.api_calls
-            collected_jobs = collect_journaled(
-                conn,
-                journal,
-                object_name=object_name,
-                timeout=timeout,
-                progress=(lambda d, t: progress("collect", d, t)) if progress else None,
-            )
-            calls["collect"] = conn.api_calls - start
-        resolved = {r: Outcome.from_list(o) for r, o in journal.outcomes().items()}
-    timings["collect"] = time.perf_counter() - clock
-
-    # 5. drop resolved rows, exclude
-    clock = time.perf_counter()
-    todo = clean.loc[[r for r in clean.index if r not in resolved]]
-    rejected = nres.rejected[~nres.rejected["sfclean_row"].isin(list(resolved))]
-    start = conn.api_calls
-    ex = exclude(
-        todo,
-        conn,
-        objects=objects,
-        email_column=nres.columns.email,
-        phone_columns=list(nres.columns.phones),
-        country_column=nres.columns.country,
-        default_region=str(options.get("default_region", "US")),
-        match_key=match_key,
-        strategy=strategy,
+    with steps.timed("normalize"):  # 1. offline
+        nres = normalize(df, **options)
+    known = steps.open_journal(info.sha256)  # 2.
+    plan, budget = steps.check_budget(nres, known)  # 3. before the org is searched
+    resolved, collected = steps.collect()  # 4. what an interrupted run started
+    ex = steps.exclude(nres, resolved)  # 5.
+    new = steps.load(ex.kept)  # 6.
+    tables, rows, conservation = _outputs(nres, df, resolved, ex, new, dry_run=dry_run)  # 7.
+    stages = StageReports(nres.summary(), ex.summary(), budget, new.summary)
+    report = steps.report(
+        info,
+        nres,
+        rows,
+        conservation,
+        tables["failed.csv"],
+        stages,
+        ex.strategy,
+        plan,
+        new.estimate,
+        (collected, len(resolved)),
     )
-    calls["exclude"] = conn.api_calls - start
-    timings["exclude"] = time.perf_counter() - clock
-
-    # 6. load (a new run's first write to out_dir: the last run's report no longer holds)
-    if journal is not None and not journal.resumed:
-        _forget_outputs(out_dir)
-    to_load = ex.kept
-    load_estimate = estimate_load_calls(len(to_load), api=api, batch_size=batch_size)
-    clock = time.perf_counter()
-    load_summary: dict[str, Any] = {"rows_loaded": 0, "rows_failed": 0, "api_calls": 0}
-    if dry_run:
-        new_loaded, new_failed = outcome_frames(to_load.iloc[0:0], {})
-    else:
-        result = load(
-            to_load,
-            conn,
-            object_name=object_name,
-            api=api,
-            batch_size=batch_size,
-            serial=serial,
-            timeout=timeout,
-            journal=journal,
-            progress=(lambda d, t: progress("load", d, t)) if progress else None,
-        )
-        new_loaded, new_failed = result.loaded, result.failed
-        load_summary = result.summary()
-    calls["load"] = int(load_summary.get("api_calls", 0))
-    timings["load"] = time.perf_counter() - clock
-
-    # 7. outputs
-    old_loaded, old_failed = _resolved_frames(df, clean, resolved)
-    loaded = _concat([old_loaded, new_loaded])
-    failed = _concat([old_failed, new_failed], key="sfclean_row")
-    clean_out = to_load if dry_run else clean
-    counts = {
-        "in": int(nres.rows_in),
-        "rejected": len(rejected),
-        "excluded": len(ex.excluded),
-        "loaded": len(loaded),
-        "failed": len(failed),
-    }
-    groups: dict[str, Any] = {
-        "rejected": rejected["sfclean_row"],
-        "excluded": ex.excluded["sfclean_row"],
-        "loaded": loaded.index,
-        "failed": failed["sfclean_row"],
-    }
-    if dry_run:
-        counts["clean"] = len(to_load)
-        groups["clean"] = to_load.index
-    report: dict[str, Any] = {
-        "input": {**input_info, "sha256": digest},
-        "object": object_name,
-        "api": api,
-        "dry_run": dry_run,
-        "org": {"id": conn.org_id, "instance_url": conn.instance_url},
-        "rows": counts,
-        "conservation": _conservation(nres, groups, counts["in"]),
-        "failed_reasons": {
-            str(k): int(v) for k, v in failed["sfclean_reason"].value_counts(sort=True).items()
-        },
-        "resumed": bool(journal is not None and journal.resumed),
-        "collected_jobs": collected_jobs,
-        "jobs": journal.jobs() if journal is not None else [],
-        "rows_resolved_by_journal": len(resolved),
-        "stages": {
-            "normalize": nres.summary(),
-            "exclude": ex.summary(),
-            "budget": budget,
-            "load": load_summary,
-        },
-        "strategy": ex.strategy,
-        "estimate": {k: int(plan[k]) for k in ("collect", "exclude", "load", "total")},
-        "api_calls": {**calls, "total": sum(calls.values())},
-        "load_estimate": load_estimate,
-        "timings": {k: round(v, 3) for k, v in timings.items()},
-        "files": list(OUTPUT_FILES),
-    }
     files = write_outputs(
         out_dir,
         {
-            "rejected.csv": rejected,
-            "findings.csv": nres.findings,
-            "clean.csv": clean_out,
-            "excluded.csv": ex.excluded,
-            "excluded_updates.csv": ex.updates,
-            "loaded.csv": loaded.reset_index(),
-            "failed.csv": failed,
-            "report.json": report,
+            **tables,
+            "loaded.csv": tables["loaded.csv"].reset_index(),
+            "report.json": report.to_dict(),
         },
     )
-    if journal is not None:
-        journal.completed()
+    if steps.journal is not None:
+        steps.journal.completed()
     return RunResult(
-        nres, rejected, ex.excluded, ex.updates, loaded, failed, clean_out, report, files, dry_run
+        nres,
+        tables["rejected.csv"],
+        ex.excluded,
+        ex.updates,
+        tables["loaded.csv"],
+        tables["failed.csv"],
+        tables["clean.csv"],
+        report,
+        files,
+        dry_run,
     )

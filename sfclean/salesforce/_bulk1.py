@@ -40,6 +40,7 @@ from sfclean.errors import ApiError, AuthError, ConnectionFailed, LoadTimeout
 from sfclean.salesforce._connection import Connection
 from sfclean.salesforce._ingest import (
     DUPLICATE_RULE_HEADER,
+    BatchState,
     BatchStatus,
     RowResult,
     first_error,
@@ -315,8 +316,8 @@ class Bulk1Client(SalesforceBulk):  # type: ignore[misc]
                 on_poll(statuses)
             wanted = {s.batch_id: s for s in statuses}
             if batch_ids is not None:
-                wanted = {b: wanted.get(b, BatchStatus(b, "Missing")) for b in batch_ids}
-            if all(s.finished or s.state == "Missing" for s in wanted.values()):
+                wanted = {b: wanted.get(b, BatchStatus(b, BatchState.MISSING)) for b in batch_ids}
+            if all(s.finished or s.state == BatchState.MISSING for s in wanted.values()):
                 return wanted
             now = time.monotonic()
             if now >= deadline:

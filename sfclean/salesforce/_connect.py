@@ -189,7 +189,21 @@ def connect(
         raise
 
 
-def as_connection(sf: Any) -> Connection:
-    """``sf`` when it is a :class:`Connection`, else ``connect(sf=sf)`` around a
-    ``simple_salesforce.Salesforce`` (what every stage's ``sf`` argument accepts)."""
-    return sf if isinstance(sf, Connection) else connect(sf=sf)
+def require_connection(conn: object, *, caller: str) -> Connection:
+    """``conn`` when it is a :class:`Connection`; ConfigError otherwise.
+
+    A ``simple_salesforce.Salesforce`` is wrapped once, explicitly, with
+    ``sfclean.connect(sf=...)`` (which checks the session with one userinfo call), then the
+    Connection is passed to every stage; the stages never wrap one themselves.
+    """
+    if isinstance(conn, Connection):
+        return conn
+    hint = (
+        "wrap it once with sfclean.connect(sf=...)"
+        if isinstance(conn, Salesforce)
+        else "log in with sfclean.connect(...)"
+    )
+    raise ConfigError(
+        f"{caller} needs a sfclean.Connection, not {type(conn).__name__}; {hint} and pass the "
+        "Connection"
+    )

@@ -42,6 +42,7 @@ __all__ = [
     "MAX_LITERAL_CHARS",
     "MAX_SOQL_CHARS",
     "PAGE_SIZE",
+    "LookupEstimate",
     "Match",
     "clean_phone_keys",
     "email_key",
@@ -307,6 +308,37 @@ def extract_lookup(
 # --- the cost model -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class LookupEstimate:
+    """What :func:`estimate_lookup` finds: API calls per strategy, and the choice.
+
+    ``query`` is None when the query strategy cannot be used (phones, provider key);
+    ``choice`` is ``query``, ``extract``, or ``none`` (no keys to look up).
+    """
+
+    keys: int
+    record_counts: Mapping[str, int | None]
+    query: int | None
+    extract: int
+    choice: str
+    reason: str
+
+    def calls(self, strategy: str) -> int | None:
+        """The estimate for ``strategy`` (``query`` / ``extract``), None when unusable."""
+        return self.query if strategy == "query" else self.extract
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON shape (``report.json``'s ``stages.exclude.estimate``)."""
+        return {
+            "keys": self.keys,
+            "record_counts": dict(self.record_counts),
+            "query": self.query,
+            "extract": self.extract,
+            "choice": self.choice,
+            "reason": self.reason,
+        }
+
+
 def _query_calls(
     n_keys: int,
     counts: Mapping[str, int | None],
@@ -338,7 +370,7 @@ def estimate_lookup(
     key_chars: int | None = None,
     max_soql_chars: int = MAX_SOQL_CHARS,
     max_records: int = DEFAULT_MAX_RECORDS,
-) -> dict[str, Any]:
+) -> LookupEstimate:
     """API calls each strategy would cost, and the choice.
 
     ``record_counts`` maps each object to its record count (None when unknown). ``key_chars``
@@ -348,7 +380,6 @@ def estimate_lookup(
     :data:`EXTRACT_POLLS` polls per job; a busy org needs more. Phone matching and the
     provider key need ``extract``: ``query`` is then None.
 
-    Returns ``{"keys", "record_counts", "query", "extract", "choice", "reason"}``.
     """
     chars = key_chars if key_chars is not None else n_keys * AVERAGE_KEY_CHARS
     needs_extract = "Phone" in match_on or match_key == "provider"
@@ -366,11 +397,4 @@ def estimate_lookup(
         choice, reason = "query", "fewer API calls"
     else:
         choice, reason = "extract", "fewer API calls"
-    return {
-        "keys": n_keys,
-        "record_counts": dict(record_counts),
-        "query": query,
-        "extract": extract,
-        "choice": choice,
-        "reason": reason,
-    }
+    return LookupEstimate(n_keys, dict(record_counts), query, extract, choice, reason)
