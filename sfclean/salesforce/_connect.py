@@ -103,6 +103,19 @@ def _authenticator(
     raise ConfigError(f"no Salesforce credentials given; {_HOW}")
 
 
+def _wrap(sf: object, others: list[str]) -> Connection:
+    """The Connection around an existing ``simple_salesforce.Salesforce`` (``connect(sf=)``)."""
+    if others:
+        raise ConfigError(f"sf= is a complete login; do not also pass {', '.join(others)}")
+    if not isinstance(sf, Salesforce):
+        raise ConfigError(
+            f"sf= must be a simple_salesforce.Salesforce object, not {type(sf).__name__}"
+        )
+    connection = Connection(sf, auth=None, api_version=str(sf.sf_version), owns_session=False)
+    connection.identify()
+    return connection
+
+
 def connect(
     *,
     instance_url: str | None = None,
@@ -159,15 +172,7 @@ def connect(
             private_key_file=private_key_file,
             target_org=target_org,
         )
-        if others:
-            raise ConfigError(f"sf= is a complete login; do not also pass {', '.join(others)}")
-        if not isinstance(sf, Salesforce):
-            raise ConfigError(
-                f"sf= must be a simple_salesforce.Salesforce object, not {type(sf).__name__}"
-            )
-        connection = Connection(sf, auth=None, api_version=str(sf.sf_version), owns_session=False)
-        connection.identify()
-        return connection
+        return _wrap(sf, others)
     auth = _authenticator(
         instance_url=instance_url,
         access_token=access_token,

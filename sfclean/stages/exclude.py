@@ -198,6 +198,46 @@ def exclude(
 
     conn = require_connection(conn, caller="exclude")
     start = conn.api_calls
+    found = _lookup(
+        conn,
+        names,
+        fields,
+        email_set,
+        phone_set,
+        match_key=match_key,
+        strategy=strategy,
+        default_region=default_region,
+        max_soql_chars=max_soql_chars,
+    )
+    chosen, estimate, matches, skipped = found
+    kept, excluded, updates = _frames(df, rows, names, row_emails, phone_keys, matches)
+    return ExcludeResult(
+        kept=kept,
+        excluded=excluded,
+        updates=updates,
+        strategy=chosen,
+        api_calls=conn.api_calls - start,
+        estimate=estimate,
+        matches=len({(m.object_name, m.record_id) for m in matches}),
+        objects=names,
+        not_looked_up=len(skipped),
+        keys=estimate.keys,
+    )
+
+
+def _lookup(
+    conn: Connection,
+    names: tuple[str, ...],
+    fields: tuple[str, ...],
+    email_set: list[str],
+    phone_set: list[str],
+    *,
+    match_key: str,
+    strategy: str,
+    default_region: str,
+    max_soql_chars: int,
+) -> tuple[str, LookupEstimate, list[Match], list[str]]:
+    """Ask the org for the keys: (strategy used, the estimate, matches, keys not looked up)."""
     needs_extract = "Phone" in fields or match_key == "provider"
     key_chars = sum(len(soql_literal(k)) + 1 for k in email_set)
     n_keys = len(email_set) + len(phone_set)
@@ -217,32 +257,15 @@ def exclude(
     )
     if chosen == "auto":
         chosen = estimate.choice
-    skipped: list[str] = []
-    matches: list[Match] = []
     if chosen == "query":
         matches, skipped = query_lookup(conn, names, email_set, max_soql_chars=max_soql_chars)
-    elif chosen == "extract":
+        return chosen, estimate, matches, skipped
+    if chosen == "extract":
         matches = extract_lookup(
-            conn,
-            names,
-            email_set,
-            phone_set,
-            match_key=match_key,
-            default_region=default_region,
+            conn, names, email_set, phone_set, match_key=match_key, default_region=default_region
         )
-    kept, excluded, updates = _frames(df, rows, names, row_emails, phone_keys, matches)
-    return ExcludeResult(
-        kept=kept,
-        excluded=excluded,
-        updates=updates,
-        strategy=chosen,
-        api_calls=conn.api_calls - start,
-        estimate=estimate,
-        matches=len({(m.object_name, m.record_id) for m in matches}),
-        objects=names,
-        not_looked_up=len(skipped),
-        keys=n_keys,
-    )
+        return chosen, estimate, matches, []
+    return chosen, estimate, [], []
 
 
 def _frames(
