@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sfclean.errors import ApiError, BudgetExceeded, ConfigError
@@ -88,18 +88,7 @@ class Budget:
 
     def to_dict(self) -> dict[str, Any]:
         """``report.json``'s ``stages.budget``: the figures that were checked."""
-        names = (
-            "estimate",
-            "max",
-            "remaining",
-            "reserve",
-            "reserved",
-            "available",
-            "bulk_batches",
-            "bulk_batches_available",
-            "exceeded",
-        )
-        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+        return {k: v for k, v in asdict(self).items() if v is not None}
 
 
 def _limit(limits: Mapping[str, Any], name: str) -> tuple[int, int]:
