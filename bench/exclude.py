@@ -216,7 +216,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             holder["auto"] = result
             return {
                 "strategy": result.strategy,
-                "estimate": result.estimate,
+                "estimate": result.estimate.to_dict(),
                 "matches": result.matches,
                 "excluded": len(result.excluded),
                 "target": 2 + math.ceil(result.matches / 2000),

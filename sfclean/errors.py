@@ -12,12 +12,14 @@ or lists of emails.
      └── OrgError              talking to a Salesforce org failed
           ├── AuthError             bad credentials, or a session that expired
           ├── ConnectionFailed      the org could not be reached
-          ├── ApiError              the org answered with an error (carries the status code)
+          ├── ApiError              the org answered with an error (error code, HTTP status, URL)
           ├── BudgetExceeded        a run would use more of the org's daily API calls than allowed
           └── LoadTimeout           Bulk batches were still running when the load's timeout ran out
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
 
 __all__ = [
     "ApiError",
@@ -71,15 +73,40 @@ class ConnectionFailed(OrgError):
     """The org could not be reached (DNS, TLS, refused or dropped connection, timeout)."""
 
 
+def _safe_url(url: str | None) -> str | None:
+    """``url`` without credentials, query string or fragment: safe to show and to log.
+
+    A query string may carry a session id (``frontdoor.jsp?sid=``), an OAuth token or SOQL
+    with emails, and user info a password, so all of them go; the path stays.
+    """
+    if not url:
+        return None
+    parts = urlsplit(str(url))
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, host, parts.path, "", "")) or None
+
+
 class ApiError(OrgError):
-    """The org answered with an error; ``status_code`` is Salesforce's error code."""
+    """The org answered with an error.
+
+    ``error_code``: Salesforce's error code (``MALFORMED_QUERY``, ``InvalidJobState``, ...) or
+    None; ``http_status``: the HTTP status of the answer, or None when there was none (a Bulk
+    job that ended Failed); ``url``: the request's URL without query string or credentials
+    (see :func:`_safe_url`; a session id or token never reaches it), or None.
+    """
 
     def __init__(
-        self, message: str, *, status_code: str | None = None, http_status: int | None = None
+        self,
+        message: str,
+        *,
+        error_code: str | None = None,
+        http_status: int | None = None,
+        url: str | None = None,
     ) -> None:
         super().__init__(message)
-        self.status_code = status_code
+        self.error_code = error_code
         self.http_status = http_status
+        self.url = _safe_url(url)
 
 
 class BudgetExceeded(OrgError):

@@ -9,6 +9,7 @@ import pytest
 
 import sfclean
 from sfclean.errors import BudgetExceeded, ConfigError, OrgError
+from sfclean.journal import JournalBatch, JournalJob
 from sfclean.localorg import LocalOrg
 from sfclean.stages.budget import check_budget, estimate_run
 
@@ -30,7 +31,7 @@ def test_a_run_that_fits_returns_the_figures(
     with _connect(org) as conn:
         budget = check_budget(conn, 500)
         used = org.api_calls
-    assert budget == {
+    assert budget.to_dict() == {
         "estimate": 500,
         "max": 1000,
         "remaining": 1000 - used,
@@ -64,7 +65,7 @@ def test_the_reserve_is_kept_back(
     with _connect(org) as conn:
         if fits:
             budget = check_budget(conn, estimate, reserve=reserve)
-            assert budget["available"] >= estimate
+            assert budget.available is not None and budget.available >= estimate
         else:
             with pytest.raises(BudgetExceeded) as info:
                 check_budget(conn, estimate, reserve=reserve)
@@ -114,16 +115,20 @@ def test_bulk_batches_are_checked_against_their_own_limit(
     org = _org(localorg_factory, 1_000_000)
     with _connect(org) as conn:
         budget = check_budget(conn, 10, bulk_batches=100)
-        assert budget["bulk_batches"] == 100
-        assert budget["bulk_batches_available"] == 15_000 - 1_500
+        assert budget.bulk_batches == 100
+        assert budget.bulk_batches_available == 15_000 - 1_500
         with pytest.raises(BudgetExceeded, match=r"about 14,000 Bulk API batches but only 13,500"):
             check_budget(conn, 10, bulk_batches=14_000)
 
 
-def test_a_simple_salesforce_object_is_accepted(sf: Any, localorg: LocalOrg) -> None:
-    budget = check_budget(sf, 5)
-    assert budget["max"] == 15_000
-    assert budget["remaining"] == 15_000 - localorg.api_calls
+def test_a_simple_salesforce_object_is_wrapped_once_with_connect(
+    sf: Any, localorg: LocalOrg
+) -> None:
+    with pytest.raises(ConfigError, match=r"check_budget needs a sfclean\.Connection"):
+        check_budget(sf, 5)
+    budget = check_budget(sfclean.connect(sf=sf), 5)
+    assert budget.max == 15_000
+    assert budget.remaining == 15_000 - localorg.api_calls
 
 
 @pytest.mark.parametrize("reserve", [-0.1, 1.0, 2.0])
@@ -162,11 +167,11 @@ def test_the_run_estimate_prices_every_stage(
             match_key=match_key,
             load_rows=25_000,
             api="bulk",
-            pending_jobs=[{"api": "bulk", "closed": True, "batches": [{"collected": False}]}],
+            pending_jobs=[JournalJob("750", "bulk", True, (JournalBatch("751", (2,)),))],
         )
         assert localorg.api_calls - before == reads
-    assert plan["exclude"] == exclude
-    assert plan["load"] == 1 + 3 + 2 * 3
-    assert plan["collect"] == 2
-    assert plan["bulk_batches"] == 3
-    assert plan["total"] == plan["collect"] + plan["exclude"] + plan["load"]
+    assert plan.exclude == exclude
+    assert plan.load == 1 + 3 + 2 * 3
+    assert plan.collect == 2
+    assert plan.bulk_batches == 3
+    assert plan.total == exclude + plan.load + 2

@@ -220,7 +220,7 @@ def test_api_disabled_is_api_error_with_code(tiny_org: dict[str, str]) -> None:
         pytest.raises(ApiError) as info,
     ):
         conn.limits()
-    assert info.value.status_code == "API_DISABLED_FOR_ORG"
+    assert info.value.error_code == "API_DISABLED_FOR_ORG"
     assert info.value.http_status == 403
     assert "API Enabled" in str(info.value)
     assert NOAPI_TOKEN not in str(info.value)
@@ -480,3 +480,29 @@ def test_origin_keeps_only_scheme_host_and_port(
     netloc = host if port is None else f"{host}:{port}"
     url = f"https://{netloc}/{path.lstrip('/')}?{query}"
     assert origin(url) == f"https://{netloc}"
+
+
+@pytest.mark.parametrize(
+    ("url", "safe"),
+    [
+        (None, None),
+        ("", None),
+        (
+            "https://a.my.salesforce.com/secur/frontdoor.jsp?sid=00D!AQ0.SESSION",
+            "https://a.my.salesforce.com/secur/frontdoor.jsp",
+        ),
+        (
+            "https://user:pw@a.my.salesforce.com/services/oauth2/token?access_token=x#f",
+            "https://a.my.salesforce.com/services/oauth2/token",
+        ),
+        (
+            "https://a.my.salesforce.com/services/data/v62.0/query?q=SELECT+Id+FROM+Lead",
+            "https://a.my.salesforce.com/services/data/v62.0/query",
+        ),
+    ],
+)
+def test_an_api_errors_url_carries_no_secret_and_no_query(
+    url: str | None, safe: str | None
+) -> None:
+    error = ApiError("x", error_code="INVALID_SESSION_ID", http_status=401, url=url)
+    assert (error.error_code, error.http_status, error.url) == ("INVALID_SESSION_ID", 401, safe)

@@ -328,14 +328,17 @@ def test_localorg_faults_become_our_errors(fresh_org: LocalOrg) -> None:
         bad = "SELECT Email FROM Lead WHERE Email IN ('a@example.org', 'b@example.org') ORDER"
         with pytest.raises(ApiError) as malformed:
             list(conn.query_all_iter(bad))
-    assert limited.value.status_code == "REQUEST_LIMIT_EXCEEDED"
+    assert limited.value.error_code == "REQUEST_LIMIT_EXCEEDED"
     assert "API request limit" in str(limited.value)
-    assert (unavailable.value.http_status, unavailable.value.status_code) == (
+    assert (unavailable.value.http_status, unavailable.value.error_code) == (
         503,
         "SERVER_UNAVAILABLE",
     )
     assert str(dropped.value).startswith(f"cannot reach {fresh_org.instance_url}: ")
-    assert malformed.value.status_code == "MALFORMED_QUERY"
+    assert malformed.value.error_code == "MALFORMED_QUERY"
+    assert malformed.value.http_status == 400
+    assert malformed.value.url == f"{fresh_org.instance_url}/services/data/v62.0/query/"
+    assert limited.value.url == f"{fresh_org.instance_url}/services/data/v62.0/limits/"
     for error in (limited.value, unavailable.value, dropped.value, malformed.value):
         assert _one_line(str(error))
         assert "@example.org" not in str(error)

@@ -245,7 +245,7 @@ def test_summary_is_json_ready(conn: sfclean.Connection) -> None:
     assert summary["estimate"]["choice"] == "query"
 
 
-def test_a_simple_salesforce_object_is_accepted(org: LocalOrg) -> None:
+def test_a_simple_salesforce_object_is_wrapped_once_with_connect(org: LocalOrg) -> None:
     from simple_salesforce import Salesforce
 
     sf = Salesforce(
@@ -254,7 +254,9 @@ def test_a_simple_salesforce_object_is_accepted(org: LocalOrg) -> None:
         session=org.session(),
         version=org.api_version,
     )
-    result = sfclean.exclude(_upload(["ada@example.com"]), sf)
+    with pytest.raises(ConfigError, match=r"not Salesforce; wrap it once with sfclean\.connect"):
+        sfclean.exclude(_upload(["ada@example.com"]), sf)  # type: ignore[arg-type]
+    result = sfclean.exclude(_upload(["ada@example.com"]), sfclean.connect(sf=sf))
     assert len(result.excluded) == 1
 
 
@@ -291,11 +293,11 @@ def test_expired_token_is_a_one_line_auth_error(org: LocalOrg) -> None:
 
 def test_estimate_prefers_extract_for_huge_uploads_into_small_orgs() -> None:
     small = estimate_lookup(10_000, {"Lead": 200_000, "Contact": 1_000_000})
-    assert small["choice"] == "query" and small["query"] <= 2
+    assert small.choice == "query" and small.query is not None and small.query <= 2
     huge = estimate_lookup(2_000_000, {"Lead": 300, "Contact": 300})
-    assert huge["choice"] == "extract" and huge["extract"] < huge["query"]
+    assert huge.choice == "extract" and huge.query is not None and huge.extract < huge.query
     phones = estimate_lookup(10, {"Lead": 3}, match_on=("Email", "Phone"))
-    assert (phones["choice"], phones["query"]) == ("extract", None)
+    assert (phones.choice, phones.query) == ("extract", None)
 
 
 _NAMES = ["ann", "bob", "o'hara", "dee", "eve", "fay"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sfclean.errors import ConfigError
-from sfclean.journal import JOURNAL_FILE, Journal
+from sfclean.journal import JOURNAL_FILE, Journal, JournalState
 
 ORG_A = ("00D5g0000000001EAA", "https://a.my.salesforce.com")
 
@@ -19,8 +19,7 @@ def _open(
     object_name: str = "Lead",
     org: tuple[str | None, str | None] = ORG_A,
 ) -> Journal:
-    return Journal.open(
-        out,
+    return Journal(out).open(
         input_sha256=sha,
         object_name=object_name,
         api="bulk",
@@ -60,9 +59,7 @@ def test_reopening_the_same_input_resumes(tmp_path: Path) -> None:
     )
     again = _open(tmp_path)
     assert again.resumed is True
-    assert [b["batch_id"] for b in again.pending_jobs()[0]["batches"] if not b["collected"]] == [
-        "751B"
-    ]
+    assert [b.batch_id for b in again.pending_jobs()[0].open_batches] == ["751B"]
     assert sorted(again.outcomes()) == [2, 3]
 
 
@@ -76,7 +73,7 @@ def test_later_outcomes_of_a_row_win(tmp_path: Path) -> None:
     journal.batch_posted("rest-2", "call-1", [2])
     journal.batch_collected("rest-2", "call-1", outcomes=[[2, "00Q9", "", "", ""]])
     journal.job_closed("rest-2")
-    assert journal.outcomes() == {2: [2, "00Q9", "", "", ""]}
+    assert journal.outcomes() == {2: (2, "00Q9", "", "", "")}
     assert journal.pending_jobs() == []
 
 
@@ -102,7 +99,7 @@ def test_another_inputs_unfinished_journal_is_protected(
         return
     journal = _open(tmp_path, sha, object_name)
     assert journal.resumed is (outcome == "resumed")
-    assert len(journal.data["jobs"]) == (1 if outcome == "resumed" else 0)
+    assert len(journal.state.jobs) == (1 if outcome == "resumed" else 0)
 
 
 def test_a_damaged_journal_is_a_config_error(tmp_path: Path) -> None:
@@ -148,13 +145,13 @@ def test_a_journal_of_another_org_is_never_resumed(
         assert message.startswith(f"{tmp_path} holds an unfinished run against another org (")
         assert message.endswith("); use a new --out or finish that run")
         assert "\n" not in message
-        assert json.loads((tmp_path / JOURNAL_FILE).read_text()) == old.data  # untouched
+        assert json.loads((tmp_path / JOURNAL_FILE).read_text()) == old.to_dict()  # untouched
         return
     journal = _open(tmp_path, org=new_org)
     assert journal.resumed is (outcome == "resumed")
-    assert journal.outcomes() == ({2: [2, "00Q1", "", "", ""]} if outcome == "resumed" else {})
+    assert journal.outcomes() == ({2: (2, "00Q1", "", "", "")} if outcome == "resumed" else {})
     if outcome == "fresh":
-        assert json.loads((tmp_path / JOURNAL_FILE).read_text()) == old.data  # until an event
+        assert json.loads((tmp_path / JOURNAL_FILE).read_text()) == old.to_dict()  # until an event
         journal.job_started("750B", "bulk")
         on_disk = json.loads((tmp_path / JOURNAL_FILE).read_text())
         assert on_disk["org"] == {"id": new_org[0], "instance_url": new_org[1]}
@@ -173,7 +170,7 @@ def test_a_resumed_completed_journal_is_running_until_completed_again(tmp_path: 
     first.job_started("750A", "bulk")
     first.completed()
     again = _open(tmp_path)
-    assert json.loads((tmp_path / JOURNAL_FILE).read_text()) == first.data  # until an event
+    assert json.loads((tmp_path / JOURNAL_FILE).read_text()) == first.to_dict()  # until an event
     again.job_started("750B", "bulk")  # a crash now must leave an unfinished journal
     on_disk = json.loads((tmp_path / JOURNAL_FILE).read_text())
     assert (on_disk["status"], "finished" in on_disk, on_disk["resumed"]) == ("running", False, 1)
@@ -193,4 +190,44 @@ def test_an_unfinished_journal_of_another_version_is_not_overwritten(tmp_path: P
         _open(tmp_path)
     data["status"] = "completed"
     (tmp_path / JOURNAL_FILE).write_text(json.dumps(data))
-    assert _open(tmp_path).data["version"] == 1
+    assert _open(tmp_path).state.version == 1
+
+
+def test_the_file_round_trips_through_the_typed_state(tmp_path: Path) -> None:
+    journal = _open(tmp_path)
+    journal.job_started("750A", "bulk2")
+    journal.batch_posted("750A", "750A", [2, 5], columns=["Email"], keys=["k1", "k2"])
+    journal.batch_collected("750A", "750A", outcomes=[(2, "00Q1", "", "", "")])
+    journal.job_closed("750A")
+    journal.completed()
+    on_disk = json.loads((tmp_path / JOURNAL_FILE).read_text())
+    assert on_disk["jobs"][0]["batches"][0] == {
+        "batch_id": "750A",
+        "rows": [2, 5],
+        "collected": True,
+        "outcomes": [[2, "00Q1", "", "", ""]],
+        "columns": ["Email"],
+        "keys": ["k1", "k2"],
+    }
+    assert list(on_disk) == [
+        "version",
+        "input_sha256",
+        "object",
+        "api",
+        "org",
+        "status",
+        "started",
+        "resumed",
+        "jobs",
+        "finished",
+    ]
+    assert JournalState.from_dict(on_disk).to_dict() == on_disk
+    assert [j.to_dict() for j in journal.jobs()] == [
+        {"job_id": "750A", "api": "bulk2", "batches": 1, "rows": 2}
+    ]
+
+
+def test_a_journal_of_the_wrong_shape_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / JOURNAL_FILE).write_text(json.dumps({"version": 1, "jobs": [{"job_id": "x"}]}))
+    with pytest.raises(ConfigError, match="not a valid sfclean journal"):
+        _open(tmp_path)

@@ -18,11 +18,12 @@ from hypothesis import strategies as st
 import sfclean
 import sfclean.salesforce
 from sfclean.errors import AuthError, ConfigError, LoadTimeout
+from sfclean.journal import JournalBatch, JournalJob
 from sfclean.localorg.server import LocalOrg
 from sfclean.localorg.testing import SMALL_SEED
 from sfclean.salesforce import chunk_records
 from sfclean.stages.load import LoadResult, estimate_load_calls, load
-from sfclean.stages.loadjobs import estimate_collect_calls
+from sfclean.stages.loaders import estimate_collect_calls
 
 APIS = ["bulk", "bulk2", "rest"]
 HEADER = "Sforce-Duplicate-Rule-Header"
@@ -225,7 +226,7 @@ def test_overall_timeout_raises_a_clear_error(localorg: LocalOrg) -> None:
 
 def test_serial_job_is_created_serial(localorg: LocalOrg) -> None:
     result = load(leads(2), connect(localorg), object_name="Lead", serial=True)
-    job = localorg.bulk.jobs1[result.jobs[0]["job_id"]]
+    job = localorg.bulk.jobs1[result.jobs[0].job_id]
     assert job.concurrency == "Serial"
 
 
@@ -309,6 +310,7 @@ def test_every_row_gets_exactly_one_outcome(localorg: LocalOrg, kinds: list[str]
 STAGE_MODULES = [
     "stages/load.py",
     "stages/loadjobs.py",
+    "stages/loaders.py",
     "stages/budget.py",
     "pipeline.py",
     "journal.py",
@@ -344,9 +346,9 @@ def test_the_salesforce_package_exports_what_the_stages_use() -> None:
         assert name in (sfclean.salesforce.__doc__ or ""), f"{name} is not documented"
 
 
-def _job(api: str, closed: bool, *collected: bool) -> dict[str, Any]:
-    batches = [{"batch_id": f"b{i}", "rows": [i], "collected": c} for i, c in enumerate(collected)]
-    return {"job_id": "j", "api": api, "closed": closed, "batches": batches}
+def _job(api: str, closed: bool, *collected: bool) -> JournalJob:
+    batches = tuple(JournalBatch(f"b{i}", (i,), c) for i, c in enumerate(collected))
+    return JournalJob("j", api, closed, batches)
 
 
 @pytest.mark.parametrize(
@@ -362,5 +364,5 @@ def _job(api: str, closed: bool, *collected: bool) -> dict[str, Any]:
         ([_job("bulk", True, False), _job("bulk2", True, False)], 2 + 4),
     ],
 )
-def test_collect_estimate(jobs: list[dict[str, Any]], calls: int) -> None:
+def test_collect_estimate(jobs: list[JournalJob], calls: int) -> None:
     assert estimate_collect_calls(jobs) == calls

@@ -183,9 +183,9 @@ def test_rehearse_notebook_runs_and_stops_the_org(
     assert calls["exclude"] + calls["load"] <= calls["connection total"]
 
     # the dry rerun finds the loaded rows in the org; only the failed ones would load again
-    rows = ns["rerun"].report["rows"]
-    assert rows["excluded"] == 150
-    assert rows["clean"] == 7
+    rows = ns["rerun"].report.rows
+    assert rows.excluded == 150
+    assert rows.clean == 7
 
     # the last cell stopped the org: nothing listened on its port any more
     assert still_listening is False

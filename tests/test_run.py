@@ -32,20 +32,47 @@ class Crash(Exception):
     """Stands for the process dying at a journal event."""
 
 
-def crashing(event: str, nth: int = 1, *, after: bool = False) -> type[Journal]:
-    """A Journal that dies at the ``nth`` ``event``, before or after writing it."""
-    seen = {"n": 0}
+class CrashingJournal(Journal):
+    """A Journal that dies at its ``nth`` ``event``, before or after writing it."""
 
-    def hook(self: Journal, *args: Any, **kwargs: Any) -> None:
-        seen["n"] += 1
-        hit = seen["n"] == nth
-        if hit and not after:
+    def __init__(self, out_dir: Path, event: str, nth: int = 1, *, after: bool = False) -> None:
+        super().__init__(out_dir)
+        self.event, self.nth, self.after, self.seen = event, nth, after, 0
+
+    def _at(self, event: str, write: Callable[[], None]) -> None:
+        hit = False
+        if event == self.event:
+            self.seen += 1
+            hit = self.seen == self.nth
+        if hit and not self.after:
             raise Crash(event)
-        getattr(Journal, event)(self, *args, **kwargs)
-        if hit and after:
+        write()
+        if hit and self.after:
             raise Crash(event)
 
-    return type("CrashingJournal", (Journal,), {event: hook})
+    def job_started(self, job_id: str, api: str) -> None:
+        self._at("job_started", lambda: Journal.job_started(self, job_id, api))
+
+    def batch_posted(self, job_id: str, batch_id: str, rows: Any, **kwargs: Any) -> None:
+        self._at(
+            "batch_posted", lambda: Journal.batch_posted(self, job_id, batch_id, rows, **kwargs)
+        )
+
+    def batch_collected(self, job_id: str, batch_id: str, **kwargs: Any) -> None:
+        self._at(
+            "batch_collected", lambda: Journal.batch_collected(self, job_id, batch_id, **kwargs)
+        )
+
+    def job_closed(self, job_id: str) -> None:
+        self._at("job_closed", lambda: Journal.job_closed(self, job_id))
+
+    def completed(self) -> None:
+        self._at("completed", lambda: Journal.completed(self))
+
+
+def crashing(out: Path, event: str, nth: int = 1, *, after: bool = False) -> Journal:
+    """A journal in ``out`` that dies at the ``nth`` ``event``, before or after writing it."""
+    return CrashingJournal(out, event, nth, after=after)
 
 
 def connect(org: LocalOrg) -> sfclean.Connection:
@@ -114,7 +141,7 @@ def test_run_chains_the_stages_and_accounts_for_every_row(
     result = run(write_input(tmp_path, 3, extra=extra), conn, object_name="Lead", out_dir=out)
     rows = assert_conserved(out, 7)
     assert sorted(rows) == list(range(2, 9))
-    assert result.report["rows"] == {
+    assert result.report.rows.to_dict() == {
         "in": 7,
         "rejected": 2,
         "excluded": 1,
@@ -130,8 +157,9 @@ def test_run_chains_the_stages_and_accounts_for_every_row(
     assert (out / "run.json").exists()
     assert json.loads((out / "run.json").read_text())["status"] == "completed"
     report = result.report
-    assert report["api_calls"]["load"] == report["stages"]["load"]["api_calls"] > 0
-    assert set(report["timings"]) == {"collect", "normalize", "exclude", "load"}
+    assert report.api_calls["load"] == report.stages.load["api_calls"] > 0
+    assert set(report.timings) == {"collect", "normalize", "exclude", "load"}
+    assert json.loads((out / "report.json").read_text()) == json.loads(json.dumps(report.to_dict()))
 
 
 def test_dry_run_writes_nothing_to_the_org(localorg: LocalOrg, tmp_path: Path) -> None:
@@ -141,8 +169,8 @@ def test_dry_run_writes_nothing_to_the_org(localorg: LocalOrg, tmp_path: Path) -
     result = run(write_input(tmp_path, 4), conn, object_name="Lead", out_dir=out, dry_run=True)
     assert not inserts(localorg.requests[before:])
     assert len(pd.read_csv(out / "clean.csv")) == 4
-    assert result.report["rows"]["clean"] == 4
-    assert result.report["load_estimate"] == 1 + 3 + 2
+    assert result.report.rows.clean == 4
+    assert result.report.load_estimate == 1 + 3 + 2
     assert not (out / "run.json").exists()
     assert "person0@example.com" not in lead_emails(conn)
 
@@ -201,11 +229,11 @@ def test_the_report_sets_the_estimate_beside_the_calls_spent(
 ) -> None:
     conn = connect(localorg)
     result = run(write_input(tmp_path, 4), conn, object_name="Lead", out_dir=tmp_path / "out")
-    estimate, spent = result.report["estimate"], result.report["api_calls"]
-    assert estimate == {"collect": 0, "exclude": 2, "load": 6, "total": 8}
+    estimate, spent = result.report.estimate, result.report.api_calls
+    assert estimate.to_dict() == {"collect": 0, "exclude": 2, "load": 6, "total": 8}
     assert (spent["exclude"], spent["load"], spent["budget"]) == (2, 6, 2)
-    budget = result.report["stages"]["budget"]
-    assert budget["estimate"] == 8 and budget["available"] >= 8
+    budget = result.report.stages.budget
+    assert budget.estimate == 8 and budget.available is not None and budget.available >= 8
 
 
 def test_a_budget_that_fits_only_the_lookup_still_allows_a_dry_run(
@@ -222,10 +250,11 @@ def test_a_budget_that_fits_only_the_lookup_still_allows_a_dry_run(
         dry_run=True,
         api_reserve=0.0,
     )
-    budget = result.report["stages"]["budget"]
-    assert budget["estimate"] == 2
-    assert budget["exceeded"].startswith("a real run would need about 8 API calls but only ")
-    assert result.report["rows"]["clean"] == 4
+    budget = result.report.stages.budget
+    assert budget.estimate == 2
+    assert budget.exceeded is not None
+    assert budget.exceeded.startswith("a real run would need about 8 API calls but only ")
+    assert result.report.rows.clean == 4
 
 
 def test_a_completed_run_reruns_without_writing(localorg: LocalOrg, tmp_path: Path) -> None:
@@ -235,7 +264,7 @@ def test_a_completed_run_reruns_without_writing(localorg: LocalOrg, tmp_path: Pa
     before = len(localorg.requests)
     second = run(source, conn, object_name="Lead", out_dir=out)
     assert not inserts(localorg.requests[before:])
-    assert second.report["rows"] == first.report["rows"]
+    assert second.report.rows == first.report.rows
     assert second.loaded["Id"].tolist() == first.loaded["Id"].tolist()
 
 
@@ -250,7 +279,7 @@ def test_an_unfinished_run_of_another_input_is_not_overwritten(
             conn,
             object_name="Lead",
             out_dir=out,
-            journal_cls=crashing("batch_collected"),
+            journal=crashing(out, "batch_collected"),
         )
     other = tmp_path / "other.csv"
     pd.DataFrame([{"LastName": "O", "Company": "C", "Email": "o@example.com"}]).to_csv(
@@ -277,8 +306,8 @@ def test_a_completed_run_against_another_org_starts_afresh(
     source, out = write_input(tmp_path, 3), tmp_path / "out"
     run(source, conn_a, object_name="Lead", out_dir=out)
     result = run(source, conn_b, object_name="Lead", out_dir=out)
-    assert result.report["resumed"] is False
-    assert result.report["rows"]["loaded"] == 3
+    assert result.report.resumed is False
+    assert result.report.rows.loaded == 3
     expected = [f"person{i}@example.com" for i in range(3)]
     assert [e for e in lead_emails(conn_b) if e.startswith("person")] == expected
     in_b = {str(r["Id"]) for r in conn_b.query_all_iter("SELECT Id FROM Lead")}
@@ -296,7 +325,7 @@ def test_an_unfinished_run_against_another_org_is_refused(
     source, out = write_input(tmp_path, 3), tmp_path / "out"
     options: dict[str, Any] = {"object_name": "Lead", "out_dir": out}
     with pytest.raises(Crash):
-        run(source, conn_a, journal_cls=crashing("batch_collected"), **options)
+        run(source, conn_a, journal=crashing(out, "batch_collected"), **options)
     before = len(org_b.requests)
     with pytest.raises(ConfigError) as caught:
         run(source, conn_b, **options)
@@ -307,8 +336,8 @@ def test_an_unfinished_run_against_another_org_is_refused(
     assert not inserts(org_b.requests[before:])
     assert not [e for e in lead_emails(conn_b) if e.startswith("person")]
     finished = run(source, conn_a, **options)  # the org that started it can finish it
-    assert finished.report["resumed"] is True
-    assert finished.report["rows"]["loaded"] == 3
+    assert finished.report.resumed is True
+    assert finished.report.rows.loaded == 3
 
 
 @pytest.mark.parametrize(
@@ -340,6 +369,23 @@ def test_bad_options_stop_the_run_before_the_org_is_used(
     assert not (tmp_path / "out" / "run.json").exists()
 
 
+def test_a_journal_kept_elsewhere_than_out_dir_is_refused(
+    localorg: LocalOrg, tmp_path: Path
+) -> None:
+    conn = connect(localorg)
+    with pytest.raises(
+        ConfigError, match=r"journal= keeps its journal in .*; pass Journal\(out_dir\)"
+    ):
+        run(
+            write_input(tmp_path, 1),
+            conn,
+            object_name="Lead",
+            out_dir=tmp_path / "out",
+            journal=Journal(tmp_path / "elsewhere"),
+        )
+    assert not (tmp_path / "out").exists() and not (tmp_path / "elsewhere").exists()
+
+
 def test_a_new_run_that_fails_leaves_no_report_of_the_previous_one(
     localorg_factory: Callable[..., LocalOrg], tmp_path: Path
 ) -> None:
@@ -352,11 +398,11 @@ def test_a_new_run_that_fails_leaves_no_report_of_the_previous_one(
         other, index=False
     )
     with pytest.raises(Crash):
-        run(other, conn, object_name="Lead", out_dir=out, journal_cls=crashing("job_started"))
+        run(other, conn, object_name="Lead", out_dir=out, journal=crashing(out, "job_started"))
     assert not (out / "report.json").exists()  # the old report does not pass for this run
     result = run(other, conn, object_name="Lead", out_dir=out)
     report = json.loads((out / "report.json").read_text())
-    assert report["input"]["sha256"] == result.report["input"]["sha256"]
+    assert report["input"]["sha256"] == result.report.input.sha256
     assert report["rows"]["loaded"] == 1
 
 
@@ -469,14 +515,14 @@ def test_rerun_after_a_crash_loses_no_row_and_creates_no_duplicate(
     source, out = write_input(tmp_path, 5), tmp_path / "out"
     options: dict[str, Any] = {"object_name": "Lead", "out_dir": out, "api": api, "batch_size": 2}
     with pytest.raises(Crash):
-        run(source, conn, journal_cls=crashing(event, nth, after=after), **options)
+        run(source, conn, journal=crashing(out, event, nth, after=after), **options)
     result = run(source, conn, **options)
     rows = assert_conserved(out, 5)
     assert sorted(rows) == [2, 3, 4, 5, 6]
     assert result.failed.empty
     assert (len(result.loaded), len(result.excluded)) == (5 - excluded, excluded)
     nothing_journaled = (event, nth, after) == ("job_started", 1, False)
-    assert result.report["resumed"] is not nothing_journaled
+    assert result.report.resumed is not nothing_journaled
     expected = sorted(f"person{i}@example.com" for i in range(5))
     assert [e for e in lead_emails(conn) if e.startswith("person")] == expected
 
@@ -512,7 +558,7 @@ def test_a_crash_anywhere_then_a_rerun_accounts_for_every_row_once(
         options: dict[str, Any] = {"object_name": "Lead", "out_dir": out, "api": api}
         options["batch_size"] = 2
         with contextlib.suppress(Crash):
-            run(source, conn, journal_cls=crashing(event, nth, after=after), **options)
+            run(source, conn, journal=crashing(out, event, nth, after=after), **options)
         result = run(source, conn, **options)
         found = assert_conserved(out, len(kinds))
         emails = [e for e in lead_emails(conn) if e.endswith("@example.com")]

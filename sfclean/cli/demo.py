@@ -80,7 +80,7 @@ def demo_command(out_dir: Path, keep_running: bool, as_json: bool) -> None:
             )
         echo_result(result, out_dir, as_json=as_json)
         if not as_json:
-            excluded = result.report["rows"]["excluded"]
+            excluded = result.report.rows.excluded
             click.echo(
                 f"The org's Lead duplicate rules only Report (Allow without Alert): Salesforce "
                 f"would have saved\nthe {excluded} excluded people again without a word. "

@@ -129,7 +129,7 @@ def echo_result(result: RunResult, out_dir: Path, *, as_json: bool) -> None:
     else:
         click.echo(result.normalized.to_text(), err=True)
         click.echo(result.to_text(), err=True)
-        load = result.report.get("stages", {}).get("load", {})
+        load = result.report.stages.load
         codes = load.get("codes") or {}
         if codes:
             shown = ", ".join(f"{code} {n}" for code, n in codes.items())
@@ -137,7 +137,7 @@ def echo_result(result: RunResult, out_dir: Path, *, as_json: bool) -> None:
         if load.get("not_loaded"):
             click.echo(
                 f"  not sent: {', '.join(load['not_loaded'])} "
-                f"(no such createable {result.report.get('object')} field)",
+                f"(no such createable {result.report.object_name} field)",
                 err=True,
             )
         click.echo(f"Wrote {', '.join(result.files)} to {out_dir}", err=True)

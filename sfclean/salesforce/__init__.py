@@ -17,14 +17,16 @@ become ``sfclean.errors`` (AuthError, ConnectionFailed, ApiError, ConfigError).
     _collections.py CollectionsClient: sObject Collections inserts (200 a call)
     _extract.py     bulk_query(): Bulk API 2.0 query extraction
 
-The modules are private; the stages (``sfclean.load``, ``sfclean.loadjobs``,
-``sfclean.lookup``) import the names below from this package, never from a module:
+The modules are private; the stages (``sfclean.stages.load``, ``.loaders``, ``.lookup``, ...)
+import the names below from this package, never from a module:
 
-- ``connect``, ``Connection``: logging in and talking to the org; ``as_connection`` takes
-  either a ``Connection`` or a ``simple_salesforce.Salesforce`` (a stage's ``sf`` argument).
+- ``connect``, ``Connection``: logging in and talking to the org (``connect(sf=...)`` wraps
+  a ``simple_salesforce.Salesforce``, once); ``require_connection`` is how a stage checks
+  that its ``conn`` argument is a Connection (ConfigError saying how to get one otherwise).
 - ``Bulk1Client``, ``Bulk2Client``, ``CollectionsClient``: the three insert clients; every
   request they send carries ``DUPLICATE_RULE_HEADER``. ``to_csv`` writes Bulk 2.0 upload CSV.
-- ``RowResult`` (one record's answer), ``BatchStatus`` (one batch's or Bulk 2.0 job's state),
+- ``RowResult`` (one record's answer), ``BatchStatus`` (one batch's or Bulk 2.0 job's state,
+  compared with the ``BatchState`` members),
   ``chunk_records`` (slices within ``MAX_BATCH_RECORDS`` / ``MAX_BATCH_BYTES``, the Bulk 1.0
   batch limits), ``MAX_COLLECTION_RECORDS`` (records per sObject Collections call).
 - ``bulk_query``, ``DEFAULT_MAX_RECORDS``: a Bulk API 2.0 query read into a DataFrame.
@@ -35,13 +37,14 @@ from __future__ import annotations
 from sfclean.salesforce._bulk1 import Bulk1Client
 from sfclean.salesforce._bulk2 import Bulk2Client, to_csv
 from sfclean.salesforce._collections import MAX_COLLECTION_RECORDS, CollectionsClient
-from sfclean.salesforce._connect import as_connection, connect
+from sfclean.salesforce._connect import connect, require_connection
 from sfclean.salesforce._connection import Connection
 from sfclean.salesforce._extract import DEFAULT_MAX_RECORDS, bulk_query
 from sfclean.salesforce._ingest import (
     DUPLICATE_RULE_HEADER,
     MAX_BATCH_BYTES,
     MAX_BATCH_RECORDS,
+    BatchState,
     BatchStatus,
     RowResult,
     chunk_records,
@@ -53,15 +56,16 @@ __all__ = [
     "MAX_BATCH_BYTES",
     "MAX_BATCH_RECORDS",
     "MAX_COLLECTION_RECORDS",
+    "BatchState",
     "BatchStatus",
     "Bulk1Client",
     "Bulk2Client",
     "CollectionsClient",
     "Connection",
     "RowResult",
-    "as_connection",
     "bulk_query",
     "chunk_records",
     "connect",
+    "require_connection",
     "to_csv",
 ]

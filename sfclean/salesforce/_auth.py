@@ -164,8 +164,9 @@ def _oauth_login(
             raise ApiError(
                 f"{base} refused API access ({code}): ask an admin to give the user the "
                 "'API Enabled' permission",
-                status_code=code,
+                error_code=code,
                 http_status=status,
+                url=url,
             )
         raise _refusal(refused, code, detail)
     instance = str(body.get("instance_url") or base)
@@ -211,7 +212,8 @@ class PasswordAuth:
             return ApiError(
                 f"{self.base_url} refused API access ({code}): ask an admin to give the user "
                 "the 'API Enabled' permission",
-                status_code=code,
+                error_code=code,
+                url=self.base_url,
             )
         detail = short_message(scrub(exc.auth_message, self.secrets()))
         return _refusal(self._refused(), code, detail)

@@ -40,6 +40,7 @@ from sfclean.errors import ApiError, AuthError, ConnectionFailed, LoadTimeout
 from sfclean.salesforce._connection import Connection
 from sfclean.salesforce._ingest import (
     DUPLICATE_RULE_HEADER,
+    BatchState,
     BatchStatus,
     RowResult,
     first_error,
@@ -152,8 +153,9 @@ class Bulk1Client(SalesforceBulk):  # type: ignore[misc]
         raise ApiError(
             f"{origin(url)} answered HTTP {response.status_code} {code or 'error'} to a Bulk "
             f"API request: {message}",
-            status_code=code or None,
+            error_code=code or None,
             http_status=response.status_code,
+            url=url,
         )
 
     # --- jobs ---------------------------------------------------------------------------------
@@ -193,7 +195,7 @@ class Bulk1Client(SalesforceBulk):  # type: ignore[misc]
             self._send("POST", f"job/{job_id}", data=doc, content_type=_XML, retry_drops=True)
         except ApiError as exc:
             # After a resend the first attempt may already have changed the state.
-            if exc.status_code != "InvalidJobState":
+            if exc.error_code != "InvalidJobState":
                 raise
 
     def close_job(self, job_id: str) -> None:
@@ -314,8 +316,8 @@ class Bulk1Client(SalesforceBulk):  # type: ignore[misc]
                 on_poll(statuses)
             wanted = {s.batch_id: s for s in statuses}
             if batch_ids is not None:
-                wanted = {b: wanted.get(b, BatchStatus(b, "Missing")) for b in batch_ids}
-            if all(s.finished or s.state == "Missing" for s in wanted.values()):
+                wanted = {b: wanted.get(b, BatchStatus(b, BatchState.MISSING)) for b in batch_ids}
+            if all(s.finished or s.state == BatchState.MISSING for s in wanted.values()):
                 return wanted
             now = time.monotonic()
             if now >= deadline:

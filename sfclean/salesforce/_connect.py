@@ -103,6 +103,19 @@ def _authenticator(
     raise ConfigError(f"no Salesforce credentials given; {_HOW}")
 
 
+def _wrap(sf: object, others: list[str]) -> Connection:
+    """The Connection around an existing ``simple_salesforce.Salesforce`` (``connect(sf=)``)."""
+    if others:
+        raise ConfigError(f"sf= is a complete login; do not also pass {', '.join(others)}")
+    if not isinstance(sf, Salesforce):
+        raise ConfigError(
+            f"sf= must be a simple_salesforce.Salesforce object, not {type(sf).__name__}"
+        )
+    connection = Connection(sf, auth=None, api_version=str(sf.sf_version), owns_session=False)
+    connection.identify()
+    return connection
+
+
 def connect(
     *,
     instance_url: str | None = None,
@@ -159,15 +172,7 @@ def connect(
             private_key_file=private_key_file,
             target_org=target_org,
         )
-        if others:
-            raise ConfigError(f"sf= is a complete login; do not also pass {', '.join(others)}")
-        if not isinstance(sf, Salesforce):
-            raise ConfigError(
-                f"sf= must be a simple_salesforce.Salesforce object, not {type(sf).__name__}"
-            )
-        connection = Connection(sf, auth=None, api_version=str(sf.sf_version), owns_session=False)
-        connection.identify()
-        return connection
+        return _wrap(sf, others)
     auth = _authenticator(
         instance_url=instance_url,
         access_token=access_token,
@@ -189,7 +194,21 @@ def connect(
         raise
 
 
-def as_connection(sf: Any) -> Connection:
-    """``sf`` when it is a :class:`Connection`, else ``connect(sf=sf)`` around a
-    ``simple_salesforce.Salesforce`` (what every stage's ``sf`` argument accepts)."""
-    return sf if isinstance(sf, Connection) else connect(sf=sf)
+def require_connection(conn: object, *, caller: str) -> Connection:
+    """``conn`` when it is a :class:`Connection`; ConfigError otherwise.
+
+    A ``simple_salesforce.Salesforce`` is wrapped once, explicitly, with
+    ``sfclean.connect(sf=...)`` (which checks the session with one userinfo call), then the
+    Connection is passed to every stage; the stages never wrap one themselves.
+    """
+    if isinstance(conn, Connection):
+        return conn
+    hint = (
+        "wrap it once with sfclean.connect(sf=...)"
+        if isinstance(conn, Salesforce)
+        else "log in with sfclean.connect(...)"
+    )
+    raise ConfigError(
+        f"{caller} needs a sfclean.Connection, not {type(conn).__name__}; {hint} and pass the "
+        "Connection"
+    )

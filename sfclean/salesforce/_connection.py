@@ -219,6 +219,12 @@ class Connection:
 
         return self.call(send)
 
+    def describe(self, object_name: str) -> dict[str, Any]:
+        """The object's describe (``sobjects/OBJECT/describe``: ``fields`` with ``name``,
+        ``createable``, ...), one API call; ApiError (NOT_FOUND) for an unknown object."""
+        path = f"sobjects/{object_name}/describe"
+        return dict(self.call(lambda sf: sf.restful(path)) or {})
+
     def limits(self) -> dict[str, Any]:
         """The org's ``limits/`` resource (DailyApiRequests, DailyBulkApiBatches, ...)."""
         return dict(self.call(lambda sf: sf.limits()))

@@ -59,13 +59,15 @@ def _wait(
             raise ApiError(
                 f"the Bulk API 2.0 query job {job_id} ended {state}: {message}; "
                 "try again, or use strategy='query'",
-                status_code=state,
+                error_code=state,
+                url=f"{conn.instance_url}/services/data/v{conn.api_version}/jobs/query/{job_id}",
             )
         if time.monotonic() + delay > deadline:
             raise ApiError(
                 f"the Bulk API 2.0 query job {job_id} was still {state} after {timeout:.0f} s; "
                 "try again later or raise the timeout",
-                status_code="Timeout",
+                error_code="Timeout",
+                url=f"{conn.instance_url}/services/data/v{conn.api_version}/jobs/query/{job_id}",
             )
         time.sleep(delay)
         delay = min(max(delay * 2, 0.5), max_delay)

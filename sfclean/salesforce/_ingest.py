@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "FINISHED_STATES",
     "MAX_BATCH_BYTES",
     "MAX_BATCH_RECORDS",
+    "BatchState",
     "BatchStatus",
     "RowResult",
     "chunk_records",
@@ -34,9 +36,37 @@ MAX_BATCH_RECORDS = 10_000
 MAX_BATCH_BYTES = 10_000_000
 """Bytes per Bulk API 1.0 batch (Salesforce's limit, 10 MB)."""
 
+
+class BatchState(str, Enum):  # enum.StrEnum from Python 3.11
+    """The states of a Bulk API 1.0 batch or a Bulk API 2.0 job that sfclean acts on.
+
+    ``BatchStatus.state`` keeps the org's word as text (a state not listed here stays
+    readable); compare it with these members. ``MISSING`` is sfclean's own: the org does not
+    list the batch at all.
+    """
+
+    QUEUED = "Queued"
+    IN_PROGRESS = "InProgress"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    NOT_PROCESSED = "NotProcessed"
+    OPEN = "Open"
+    UPLOAD_COMPLETE = "UploadComplete"
+    JOB_COMPLETE = "JobComplete"
+    ABORTED = "Aborted"
+    MISSING = "Missing"
+
+
 #: Batch / job states after which nothing changes any more.
 FINISHED_STATES = frozenset(
-    {"Completed", "Failed", "NotProcessed", "JobComplete", "Aborted", "Closed-Failed"}
+    {
+        BatchState.COMPLETED.value,
+        BatchState.FAILED.value,
+        BatchState.NOT_PROCESSED.value,
+        BatchState.JOB_COMPLETE.value,
+        BatchState.ABORTED.value,
+        "Closed-Failed",
+    }
 )
 
 

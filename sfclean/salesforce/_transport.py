@@ -209,20 +209,27 @@ def _api_error(
         return ApiError(
             f"{where} refused API access ({code}): ask an admin to give the user the "
             "'API Enabled' permission and check that the org's edition includes API access",
-            status_code=code,
+            error_code=code,
             http_status=status,
+            url=exc.url,
         )
     if code == "REQUEST_LIMIT_EXCEEDED":
         return ApiError(
             f"{where} refused the request (REQUEST_LIMIT_EXCEEDED): the org's API request "
             "limit is used up; wait for the 24-hour window to free calls or ask an admin",
-            status_code=code,
+            error_code=code,
             http_status=status,
+            url=exc.url,
         )
     label = f"HTTP {status} {code}" if code else f"HTTP {status}"
     detail = f": {message}" if message else ""
     hint = "; the org had a problem, try again later" if status >= 500 else ""
-    return ApiError(f"{where} answered {label}{detail}{hint}", status_code=code, http_status=status)
+    return ApiError(
+        f"{where} answered {label}{detail}{hint}",
+        error_code=code,
+        http_status=status,
+        url=exc.url,
+    )
 
 
 @contextlib.contextmanager

@@ -3,5 +3,6 @@
 Each stage module defines the public function of its name (``sfclean.normalize`` is
 :func:`sfclean.stages.normalize.normalize`); this package re-exports nothing, so a module is
 never shadowed by the function it defines. ``lookup`` is the exclude stage's org lookup and
-``loadjobs`` the load stage's per-API jobs.
+``loadjobs`` what the load stage's APIs share (outcomes, the Loader interface), ``loaders`` one
+loader per API (Bulk 1.0, Bulk 2.0, REST) and the factory that picks one.
 """

@@ -9,24 +9,31 @@ of the daily maximum, 10 % by default) for everyone else. Bulk API batches have 
 daily allowance (``DailyBulkApiBatches``), checked the same way when ``bulk_batches`` is given.
 
 :func:`estimate_run` prices a whole run before it starts, stage by stage, from the stages' own
-cost models: collecting an interrupted run's jobs (:func:`sfclean.stages.loadjobs.estimate_collect_calls`),
-the exclude lookup (:func:`sfclean.stages.lookup.estimate_lookup`, from the objects' record counts,
-which cost one call to read) and the load (:func:`sfclean.stages.load.estimate_load_calls`).
+cost models: collecting an interrupted run's jobs
+(:func:`sfclean.stages.loaders.estimate_collect_calls`), the exclude lookup
+(:func:`sfclean.stages.lookup.estimate_lookup`, from the objects' record counts, which cost one
+call to read) and the load (:func:`sfclean.stages.load.estimate_load_calls`). Both return
+frozen dataclasses (:class:`RunEstimate`, :class:`Budget`); ``to_dict()`` is their
+``report.json`` shape.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from sfclean.errors import ApiError, BudgetExceeded, ConfigError
-from sfclean.salesforce import MAX_BATCH_RECORDS, Connection, as_connection
+from sfclean.salesforce import Connection, require_connection
 from sfclean.stages.load import estimate_load_calls
-from sfclean.stages.loadjobs import estimate_collect_calls
-from sfclean.stages.lookup import estimate_lookup, soql_literal
+from sfclean.stages.loaders import estimate_collect_calls, loader_class
+from sfclean.stages.lookup import LookupEstimate, estimate_lookup, soql_literal
 
-__all__ = ["check_budget", "check_reserve", "estimate_run"]
+if TYPE_CHECKING:
+    from sfclean.journal import JournalJob
+
+__all__ = ["Budget", "RunEstimate", "check_budget", "check_reserve", "estimate_run"]
 
 _ADVICE = (
     "wait for the org's 24-hour usage to fall, split the input into smaller files, "
@@ -34,7 +41,57 @@ _ADVICE = (
 )
 
 
-def _limit(limits: dict[str, Any], name: str) -> tuple[int, int]:
+@dataclass(frozen=True)
+class RunEstimate:
+    """API calls a run will spend per stage (:func:`estimate_run`).
+
+    ``exclude`` includes the stage's own record-count read under ``auto``; ``bulk_batches``:
+    the Bulk API batches the load will create; ``lookup``: the lookup cost model's figures
+    (None when there is no key to look up).
+    """
+
+    collect: int
+    exclude: int
+    load: int
+    bulk_batches: int
+    lookup: LookupEstimate | None = None
+
+    @property
+    def total(self) -> int:
+        return self.collect + self.exclude + self.load
+
+    def to_dict(self) -> dict[str, int]:
+        """The per-stage calls and their total (``report.json``'s ``estimate``)."""
+        return {
+            "collect": self.collect,
+            "exclude": self.exclude,
+            "load": self.load,
+            "total": self.total,
+        }
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What :func:`check_budget` found: the run's ``estimate`` against ``DailyApiRequests``
+    (``max``, ``remaining``, ``reserve``, ``reserved``, ``available``) and, when checked,
+    Bulk API batches. ``exceeded`` (dry runs): why a real run would not fit."""
+
+    estimate: int
+    max: int | None = None
+    remaining: int | None = None
+    reserve: float | None = None
+    reserved: int | None = None
+    available: int | None = None
+    bulk_batches: int | None = None
+    bulk_batches_available: int | None = None
+    exceeded: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """``report.json``'s ``stages.budget``: the figures that were checked."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+def _limit(limits: Mapping[str, Any], name: str) -> tuple[int, int]:
     """``(Max, Remaining)`` of one entry of ``limits/``; ApiError when the org lists none."""
     entry = limits.get(name)
     try:
@@ -65,6 +122,24 @@ def check_reserve(reserve: float) -> None:
         )
 
 
+def _lookup_estimate(
+    conn: Connection, keys: Sequence[str], objects: Sequence[str], strategy: str, match_key: str
+) -> tuple[LookupEstimate | None, int]:
+    """(the lookup's cost model, the exclude stage's calls) for ``keys``."""
+    if not keys:
+        return None, 0
+    counts: dict[str, int | None] = dict(conn.record_counts(objects))
+    key_chars = sum(len(soql_literal(k)) + 1 for k in keys)
+    lookup = estimate_lookup(len(keys), counts, match_key=match_key, key_chars=key_chars)
+    chosen = lookup.choice if strategy == "auto" else strategy
+    calls = lookup.calls(chosen)
+    if calls is None:  # a forced query that cannot run: exclude refuses it
+        calls = lookup.extract
+    if strategy == "auto" and match_key != "provider":
+        calls += 1  # exclude reads the record counts itself
+    return lookup, calls
+
+
 def estimate_run(
     conn: Connection,
     *,
@@ -75,79 +150,52 @@ def estimate_run(
     load_rows: int = 0,
     api: str = "bulk",
     batch_size: int = 10_000,
-    pending_jobs: Sequence[Mapping[str, Any]] = (),
-) -> dict[str, Any]:
+    pending_jobs: Sequence[JournalJob] = (),
+) -> RunEstimate:
     """API calls a run will spend per stage, before it starts.
 
     ``keys``: the distinct lookup keys (cleaned emails) the exclude stage will ask about;
     ``load_rows``: rows that may be loaded (an upper bound: exclusion can only lower it);
     ``pending_jobs``: the journal's jobs still to collect. Reads ``limits/recordCount`` for
     ``objects`` once when there are keys (the lookup's cost depends on the record counts).
-
-    Returns ``{"collect", "exclude", "load", "total", "bulk_batches", "lookup"}``: calls per
-    stage (``exclude`` includes the stage's own record-count read under ``auto``), their
-    sum, the Bulk API batches the load will create, and the lookup cost model's figures.
     """
-    lookup: dict[str, Any] = {"keys": 0, "choice": "none"}
-    exclude = 0
-    if keys:
-        counts: dict[str, int | None] = dict(conn.record_counts(objects))
-        key_chars = sum(len(soql_literal(k)) + 1 for k in keys)
-        lookup = estimate_lookup(len(keys), counts, match_key=match_key, key_chars=key_chars)
-        chosen = lookup["choice"] if strategy == "auto" else strategy
-        if lookup.get(chosen) is None:  # a forced query that cannot run: exclude refuses it
-            chosen = "extract"
-        exclude = int(lookup[chosen])
-        if strategy == "auto" and match_key != "provider":
-            exclude += 1  # exclude reads the record counts itself
-    load = estimate_load_calls(load_rows, api=api, batch_size=batch_size)
-    size = min(batch_size, MAX_BATCH_RECORDS) if api == "bulk" else batch_size
-    batches = 0 if api == "rest" or load_rows <= 0 else math.ceil(load_rows / size)
-    collect = estimate_collect_calls(pending_jobs)
-    return {
-        "collect": collect,
-        "exclude": exclude,
-        "load": load,
-        "total": collect + exclude + load,
-        "bulk_batches": batches,
-        "lookup": lookup,
-    }
+    lookup, exclude = _lookup_estimate(conn, keys, objects, strategy, match_key)
+    batches = loader_class(api).bulk_batches(load_rows, batch_size) if load_rows > 0 else 0
+    return RunEstimate(
+        collect=estimate_collect_calls(pending_jobs),
+        exclude=exclude,
+        load=estimate_load_calls(load_rows, api=api, batch_size=batch_size),
+        bulk_batches=batches,
+        lookup=lookup,
+    )
 
 
 def check_budget(
-    conn: Any,
+    conn: Connection,
     estimate: int,
     *,
     reserve: float = 0.10,
     bulk_batches: int = 0,
-) -> dict[str, Any]:
+) -> Budget:
     """Check that a run of about ``estimate`` API calls fits the org's remaining daily budget.
 
-    ``conn`` is a :class:`~sfclean.Connection` (or a ``simple_salesforce.Salesforce``, wrapped
-    with :func:`sfclean.connect`). Reads ``limits/`` once (one API call). The run may use
+    ``conn`` is a :class:`~sfclean.Connection` (wrap a ``simple_salesforce.Salesforce`` once
+    with ``sfclean.connect(sf=...)``). Reads ``limits/`` once (one API call). The run may use
     ``Remaining - ceil(reserve * Max)`` calls of ``DailyApiRequests``; ``bulk_batches`` (Bulk
     API batches the run will create) is checked against ``DailyBulkApiBatches`` likewise.
 
-    Returns the figures for the report: ``estimate``, ``max``, ``remaining``, ``reserve``,
-    ``reserved``, ``available`` (and ``bulk_batches``, ``bulk_batches_available`` when
+    Returns the figures (:class:`Budget`: ``estimate``, ``max``, ``remaining``, ``reserve``,
+    ``reserved``, ``available``, and ``bulk_batches``, ``bulk_batches_available`` when
     checked). Raises BudgetExceeded (one line saying what to do), ConfigError for a reserve
     outside 0..1, ApiError when the org does not report its limits.
     """
     check_reserve(reserve)
     if estimate < 0 or bulk_batches < 0:
         raise ValueError("estimate and bulk_batches must not be negative")
-    connection = as_connection(conn)
-    limits = connection.limits()
+    limits = require_connection(conn, caller="check_budget").limits()
     maximum, remaining = _limit(limits, "DailyApiRequests")
     reserved, available = _allowance(maximum, remaining, reserve)
-    budget: dict[str, Any] = {
-        "estimate": int(estimate),
-        "max": maximum,
-        "remaining": remaining,
-        "reserve": reserve,
-        "reserved": reserved,
-        "available": available,
-    }
+    budget = Budget(int(estimate), maximum, remaining, reserve, reserved, available)
     if estimate > available:
         raise BudgetExceeded(
             f"this run needs about {estimate:,} API calls but only {available:,} of the "
@@ -158,8 +206,9 @@ def check_budget(
     if bulk_batches:
         batch_max, batch_remaining = _limit(limits, "DailyBulkApiBatches")
         _, batches_available = _allowance(batch_max, batch_remaining, reserve)
-        budget["bulk_batches"] = int(bulk_batches)
-        budget["bulk_batches_available"] = batches_available
+        budget = replace(
+            budget, bulk_batches=int(bulk_batches), bulk_batches_available=batches_available
+        )
         if bulk_batches > batches_available:
             raise BudgetExceeded(
                 f"this run needs about {bulk_batches:,} Bulk API batches but only "

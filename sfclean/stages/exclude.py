@@ -27,9 +27,10 @@ import pandas as pd
 
 from sfclean.columns import find_columns
 from sfclean.errors import ConfigError, InputError
-from sfclean.salesforce import as_connection
+from sfclean.salesforce import Connection, require_connection
 from sfclean.stages.lookup import (
     MAX_SOQL_CHARS,
+    LookupEstimate,
     Match,
     clean_phone_keys,
     email_key,
@@ -74,7 +75,7 @@ class ExcludeResult:
     updates: pd.DataFrame
     strategy: str
     api_calls: int
-    estimate: dict[str, Any]
+    estimate: LookupEstimate
     matches: int
     objects: tuple[str, ...] = ()
     not_looked_up: int = 0
@@ -90,7 +91,7 @@ class ExcludeResult:
             "keys": self.keys,
             "strategy": self.strategy,
             "api_calls": self.api_calls,
-            "estimate": self.estimate,
+            "estimate": self.estimate.to_dict(),
             "matches": self.matches,
             "not_looked_up": self.not_looked_up,
         }
@@ -147,7 +148,7 @@ def _row_phone_keys(
 
 def exclude(
     df: pd.DataFrame,
-    sf: Any,
+    conn: Connection,
     *,
     objects: Sequence[str] = ("Lead", "Contact"),
     match_on: Sequence[str] = ("Email",),
@@ -163,7 +164,8 @@ def exclude(
 
     ``df`` is usually ``normalize(...).clean``; it is not modified. Its index is kept when it
     is named ``sfclean_row``, else rows are numbered like a spreadsheet (first row = 2).
-    ``sf`` is a :class:`~sfclean.Connection` or a ``simple_salesforce.Salesforce``.
+    ``conn``: a :class:`~sfclean.Connection` (wrap a ``simple_salesforce.Salesforce`` once
+    with ``sfclean.connect(sf=...)``).
     ``match_on``: ``("Email",)`` or with ``"Phone"`` (E.164, phones read with the row's
     country, else ``default_region``); a row is held back when any of its keys exists on any
     of ``objects``. ``match_key="provider"`` compares provider-aware email keys.
@@ -194,8 +196,48 @@ def exclude(
     email_set = sorted({k for k in row_emails if k}) if "Email" in fields else []
     phone_set = sorted({k for col in phone_keys for k in col if k})
 
-    conn = as_connection(sf)
+    conn = require_connection(conn, caller="exclude")
     start = conn.api_calls
+    found = _lookup(
+        conn,
+        names,
+        fields,
+        email_set,
+        phone_set,
+        match_key=match_key,
+        strategy=strategy,
+        default_region=default_region,
+        max_soql_chars=max_soql_chars,
+    )
+    chosen, estimate, matches, skipped = found
+    kept, excluded, updates = _frames(df, rows, names, row_emails, phone_keys, matches)
+    return ExcludeResult(
+        kept=kept,
+        excluded=excluded,
+        updates=updates,
+        strategy=chosen,
+        api_calls=conn.api_calls - start,
+        estimate=estimate,
+        matches=len({(m.object_name, m.record_id) for m in matches}),
+        objects=names,
+        not_looked_up=len(skipped),
+        keys=estimate.keys,
+    )
+
+
+def _lookup(
+    conn: Connection,
+    names: tuple[str, ...],
+    fields: tuple[str, ...],
+    email_set: list[str],
+    phone_set: list[str],
+    *,
+    match_key: str,
+    strategy: str,
+    default_region: str,
+    max_soql_chars: int,
+) -> tuple[str, LookupEstimate, list[Match], list[str]]:
+    """Ask the org for the keys: (strategy used, the estimate, matches, keys not looked up)."""
     needs_extract = "Phone" in fields or match_key == "provider"
     key_chars = sum(len(soql_literal(k)) + 1 for k in email_set)
     n_keys = len(email_set) + len(phone_set)
@@ -214,33 +256,16 @@ def exclude(
         max_soql_chars=max_soql_chars,
     )
     if chosen == "auto":
-        chosen = str(estimate["choice"])
-    skipped: list[str] = []
-    matches: list[Match] = []
+        chosen = estimate.choice
     if chosen == "query":
         matches, skipped = query_lookup(conn, names, email_set, max_soql_chars=max_soql_chars)
-    elif chosen == "extract":
+        return chosen, estimate, matches, skipped
+    if chosen == "extract":
         matches = extract_lookup(
-            conn,
-            names,
-            email_set,
-            phone_set,
-            match_key=match_key,
-            default_region=default_region,
+            conn, names, email_set, phone_set, match_key=match_key, default_region=default_region
         )
-    kept, excluded, updates = _frames(df, rows, names, row_emails, phone_keys, matches)
-    return ExcludeResult(
-        kept=kept,
-        excluded=excluded,
-        updates=updates,
-        strategy=chosen,
-        api_calls=conn.api_calls - start,
-        estimate=estimate,
-        matches=len({(m.object_name, m.record_id) for m in matches}),
-        objects=names,
-        not_looked_up=len(skipped),
-        keys=n_keys,
-    )
+        return chosen, estimate, matches, []
+    return chosen, estimate, [], []
 
 
 def _frames(

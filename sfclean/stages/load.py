@@ -15,7 +15,8 @@ chooses the columns explicitly (no describe call).
 Outcomes: ``loaded`` (with the new Id) or ``failed`` with ``sfclean_reason``
 ``rejected-by-duplicate-rule`` (status code ``DUPLICATES_DETECTED``), ``load-failed`` (any
 other status code, or ``BATCH_FAILED`` when the whole batch failed) or ``not-processed``
-(``NOT_PROCESSED``: the org never processed the row). See :mod:`sfclean.loadjobs`.
+(``NOT_PROCESSED``: the org never processed the row). See :mod:`sfclean.stages.loadjobs`;
+each API is one loader in :mod:`sfclean.stages.loaders`.
 
 Duplicates inside one batch are not compared with each other by Salesforce: ``load`` alone
 lets them in. Run :func:`sfclean.normalize` first (``sfclean run`` does).
@@ -33,13 +34,9 @@ import pandas as pd
 
 from sfclean.errors import ColumnNotFoundError, ConfigError
 from sfclean.journal import Journal
-from sfclean.salesforce import (
-    MAX_BATCH_RECORDS,
-    MAX_COLLECTION_RECORDS,
-    Connection,
-    as_connection,
-)
-from sfclean.stages.loadjobs import Outcome, post_rows
+from sfclean.salesforce import Connection, require_connection
+from sfclean.stages.loaders import APIS, loader_class, post_rows
+from sfclean.stages.loadjobs import LoadJob, Outcome
 
 __all__ = [
     "APIS",
@@ -51,9 +48,7 @@ __all__ = [
     "outcome_frames",
 ]
 
-APIS = ("bulk", "bulk2", "rest")
 FAILED_COLUMNS = ("sfclean_row", "sfclean_reason", "sfclean_code", "sfclean_message")
-MAX_BULK2_ROWS = 150_000_000
 
 
 @dataclass
@@ -69,7 +64,7 @@ class LoadResult:
 
     loaded: pd.DataFrame
     failed: pd.DataFrame
-    jobs: list[dict[str, Any]]
+    jobs: list[LoadJob]
     api_calls: int
     api: str = "bulk"
     object_name: str = ""
@@ -88,7 +83,7 @@ class LoadResult:
             "reasons": {str(k): int(v) for k, v in reasons.items()},
             "codes": {str(k): int(v) for k, v in codes.items()},
             "api_calls": int(self.api_calls),
-            "jobs": list(self.jobs),
+            "jobs": [job.to_dict() for job in self.jobs],
             "fields": dict(self.fields),
             "not_loaded": list(self.not_loaded),
         }
@@ -97,27 +92,18 @@ class LoadResult:
 def estimate_load_calls(n_rows: int, *, api: str = "bulk", batch_size: int = 10_000) -> int:
     """API calls :func:`load` needs for ``n_rows`` when batches finish by the first poll.
 
-    bulk: describe + create + one POST per batch + close + one poll + one result per batch;
-    bulk2, per job of ``batch_size`` rows: create, upload, close, poll, successful and failed
-    results (+ describe); rest: describe + one call per 200 rows. 0 rows cost nothing.
+    Each API's loader prices it (:mod:`sfclean.stages.loaders`): bulk: describe + create + one
+    POST per batch + close + one poll + one result per batch; bulk2, per job of
+    ``batch_size`` rows: create, upload, close, poll, successful and failed results (+
+    describe); rest: describe + one call per 200 rows. 0 rows cost nothing.
     """
-    if n_rows <= 0:
-        return 0
-    if api == "bulk":
-        batches = math.ceil(n_rows / min(batch_size, MAX_BATCH_RECORDS))
-        return 1 + 3 + 2 * batches
-    if api == "bulk2":
-        return 1 + 6 * math.ceil(n_rows / batch_size)
-    if api == "rest":
-        return 1 + math.ceil(n_rows / MAX_COLLECTION_RECORDS)
-    raise ConfigError(f"api must be one of {', '.join(APIS)}, not {api!r}")
+    loader = loader_class(api)
+    return loader.estimate_calls(n_rows, batch_size) if n_rows > 0 else 0
 
 
 def check_load_options(api: str, batch_size: int) -> None:
     """ConfigError unless ``api`` is one of :data:`APIS` and ``batch_size`` fits it."""
-    if api not in APIS:
-        raise ConfigError(f"api must be one of {', '.join(APIS)}, not {api!r}")
-    limit = MAX_BATCH_RECORDS if api == "bulk" else MAX_BULK2_ROWS
+    limit = loader_class(api).max_batch_size
     if not 1 <= batch_size <= limit:
         raise ConfigError(f"batch_size must be 1 to {limit:,} for api={api}, got {batch_size}")
 
@@ -131,7 +117,7 @@ def _row_numbers(df: pd.DataFrame) -> list[int]:
 
 def _createable(conn: Connection, object_name: str) -> dict[str, str]:
     """``{lowercase name: Field}`` of the object's createable fields (one describe call)."""
-    answer = conn.call(lambda sf: sf.restful(f"sobjects/{object_name}/describe")) or {}
+    answer = conn.describe(object_name)
     return {
         str(f["name"]).lower(): str(f["name"])
         for f in answer.get("fields", [])
@@ -214,7 +200,7 @@ def outcome_frames(
 
 def load(
     df: pd.DataFrame,
-    sf: Any,
+    conn: Connection,
     *,
     object_name: str,
     api: str = "bulk",
@@ -227,8 +213,8 @@ def load(
 ) -> LoadResult:
     """Insert the rows of ``df`` into ``object_name``; every row ends loaded or failed.
 
-    ``sf`` is a :class:`~sfclean.Connection` or a ``simple_salesforce.Salesforce``.
-    ``df`` is not modified; its index, when named ``sfclean_row`` (as normalize's ``clean``),
+    ``conn``: a :class:`~sfclean.Connection` (``sfclean.connect(...)``; wrap a
+    ``simple_salesforce.Salesforce`` with ``sfclean.connect(sf=...)``). ``df`` is not modified; its index, when named ``sfclean_row`` (as normalize's ``clean``),
     numbers the rows, else rows are numbered 2, 3, ... like a spreadsheet. ``batch_size``:
     records per Bulk 1.0 batch (at most 10,000; batches are split at 10 MB too) or rows per
     Bulk 2.0 job. ``timeout``: seconds to wait for Bulk batches in all (LoadTimeout after).
@@ -239,7 +225,7 @@ def load(
     LoadTimeout, and the OrgError family when the org cannot be used.
     """
     check_load_options(api, batch_size)
-    conn = as_connection(sf)
+    conn = require_connection(conn, caller="load")
     start_calls = conn.api_calls
     rows = _row_numbers(df)
     if len(set(rows)) != len(rows):

@@ -42,6 +42,7 @@ __all__ = [
     "MAX_LITERAL_CHARS",
     "MAX_SOQL_CHARS",
     "PAGE_SIZE",
+    "LookupEstimate",
     "Match",
     "clean_phone_keys",
     "email_key",
@@ -158,7 +159,8 @@ def in_queries(
         yield head + ",".join(literals) + ")"
 
 
-def _subrequest_error(answer: Mapping[str, Any]) -> ApiError:
+def _subrequest_error(answer: Mapping[str, Any], url: str) -> ApiError:
+    """The ApiError of a failed query subrequest (``url``: its URL, kept without the query)."""
     body = answer.get("body")
     item = body[0] if isinstance(body, list) and body and isinstance(body[0], dict) else {}
     code = str(item.get("errorCode") or "") or None
@@ -167,8 +169,9 @@ def _subrequest_error(answer: Mapping[str, Any]) -> ApiError:
     return ApiError(
         f"a lookup query failed inside a Composite call (HTTP {status} {code or ''}: {message}); "
         "check that the user can read the object and its Email field",
-        status_code=code,
+        error_code=code,
         http_status=status,
+        url=url,
     )
 
 
@@ -202,9 +205,9 @@ def query_lookup(
         ]
         answers = conn.composite(subrequests)
         calls += 1
-        for answer in answers:
+        for answer, url in zip(answers, batch, strict=False):
             if int(answer.get("httpStatusCode") or 0) >= 300:
-                raise _subrequest_error(answer)
+                raise _subrequest_error(answer, conn.instance_url + url)
             page = answer.get("body") or {}
             for record in page.get("records", []):
                 object_name = str((record.get("attributes") or {}).get("type", ""))
@@ -305,6 +308,37 @@ def extract_lookup(
 # --- the cost model -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class LookupEstimate:
+    """What :func:`estimate_lookup` finds: API calls per strategy, and the choice.
+
+    ``query`` is None when the query strategy cannot be used (phones, provider key);
+    ``choice`` is ``query``, ``extract``, or ``none`` (no keys to look up).
+    """
+
+    keys: int
+    record_counts: Mapping[str, int | None]
+    query: int | None
+    extract: int
+    choice: str
+    reason: str
+
+    def calls(self, strategy: str) -> int | None:
+        """The estimate for ``strategy`` (``query`` / ``extract``), None when unusable."""
+        return self.query if strategy == "query" else self.extract
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON shape (``report.json``'s ``stages.exclude.estimate``)."""
+        return {
+            "keys": self.keys,
+            "record_counts": dict(self.record_counts),
+            "query": self.query,
+            "extract": self.extract,
+            "choice": self.choice,
+            "reason": self.reason,
+        }
+
+
 def _query_calls(
     n_keys: int,
     counts: Mapping[str, int | None],
@@ -336,7 +370,7 @@ def estimate_lookup(
     key_chars: int | None = None,
     max_soql_chars: int = MAX_SOQL_CHARS,
     max_records: int = DEFAULT_MAX_RECORDS,
-) -> dict[str, Any]:
+) -> LookupEstimate:
     """API calls each strategy would cost, and the choice.
 
     ``record_counts`` maps each object to its record count (None when unknown). ``key_chars``
@@ -346,7 +380,6 @@ def estimate_lookup(
     :data:`EXTRACT_POLLS` polls per job; a busy org needs more. Phone matching and the
     provider key need ``extract``: ``query`` is then None.
 
-    Returns ``{"keys", "record_counts", "query", "extract", "choice", "reason"}``.
     """
     chars = key_chars if key_chars is not None else n_keys * AVERAGE_KEY_CHARS
     needs_extract = "Phone" in match_on or match_key == "provider"
@@ -364,11 +397,4 @@ def estimate_lookup(
         choice, reason = "query", "fewer API calls"
     else:
         choice, reason = "extract", "fewer API calls"
-    return {
-        "keys": n_keys,
-        "record_counts": dict(record_counts),
-        "query": query,
-        "extract": extract,
-        "choice": choice,
-        "reason": reason,
-    }
+    return LookupEstimate(n_keys, dict(record_counts), query, extract, choice, reason)

@@ -1,0 +1,468 @@
+"""The steps of :func:`sfclean.run`, one method each of :class:`RunSteps`, and the helpers
+they share; :mod:`sfclean.pipeline` calls them in order (its docstring tells the order and why).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sfclean.errors import ConfigError, InputError
+from sfclean.io import read_csv, write_outputs
+from sfclean.journal import Journal, OrgRef
+from sfclean.report import NormalizeResult
+from sfclean.runreport import Conservation, InputInfo, RowCounts, RunReport, StageReports
+from sfclean.salesforce import Connection
+from sfclean.stages.budget import Budget, RunEstimate, check_budget, check_reserve, estimate_run
+from sfclean.stages.exclude import STRATEGIES, ExcludeResult, exclude
+from sfclean.stages.load import check_load_options, estimate_load_calls, load, outcome_frames
+from sfclean.stages.loaders import collect_journaled
+from sfclean.stages.loadjobs import Outcome
+from sfclean.stages.lookup import email_key
+
+__all__ = [
+    "OUTPUT_FILES",
+    "Loaded",
+    "RunSteps",
+    "check_run_options",
+    "output_tables",
+    "read_source",
+    "run_journal",
+]
+
+Progress = Callable[[str, int, int], None]
+
+OUTPUT_FILES = (
+    "rejected.csv",
+    "findings.csv",
+    "clean.csv",
+    "excluded.csv",
+    "excluded_updates.csv",
+    "loaded.csv",
+    "failed.csv",
+    "report.json",
+)
+RESERVED_COLUMNS = ("Id", "sfclean_row", "sfclean_reason", "sfclean_detail")
+
+
+def read_source(source: Any) -> tuple[pd.DataFrame, InputInfo]:
+    """(table, where it came from and the sha256 of its content) for a path or a DataFrame."""
+    if isinstance(source, pd.DataFrame):
+        df = source
+        digest = hashlib.sha256(source.to_csv(index=False).encode("utf-8")).hexdigest()
+    else:
+        path = os.fspath(source)
+        df = read_csv(path)
+        sha = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                sha.update(block)
+        digest = sha.hexdigest()
+    info = df.attrs.get("sfclean", {})
+    return df, InputInfo(digest, info.get("path"), info.get("encoding"), info.get("delimiter"))
+
+
+def _resolved_frames(
+    df: pd.DataFrame, clean: pd.DataFrame, outcomes: Mapping[int, Outcome]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(loaded, failed) of rows resolved by the journal, values from ``clean`` (else input)."""
+    rows = sorted(outcomes)
+    in_clean = [r for r in rows if r in clean.index]
+    others = [r for r in rows if r not in clean.index and 0 <= r - 2 < len(df)]
+    frame = clean.loc[in_clean]
+    if others:
+        extra = df.iloc[[r - 2 for r in others]].copy()
+        extra.index = pd.Index(others, name="sfclean_row", dtype="int64")
+        frame = pd.concat([frame, extra])
+    return outcome_frames(frame, {r: outcomes[r] for r in frame.index})
+
+
+def _concat(frames: list[pd.DataFrame], key: str | None = None) -> pd.DataFrame:
+    out = pd.concat(frames)
+    if key is not None and len(out):
+        return out.sort_values(key, kind="stable")
+    return out.sort_index(kind="stable")
+
+
+def check_run_options(
+    df: pd.DataFrame,
+    *,
+    api: str,
+    strategy: str,
+    match_key: str,
+    batch_size: int,
+    api_reserve: float,
+) -> None:
+    """ConfigError / InputError for what would stop a later stage, before the org is used."""
+    check_load_options(api, batch_size)
+    if strategy not in STRATEGIES:
+        raise ConfigError(f"strategy must be auto, query or extract (got {strategy!r})")
+    if strategy == "query" and match_key == "provider":
+        raise ConfigError(
+            "strategy='query' cannot match the provider key (SOQL cannot normalize it); use "
+            "strategy='extract' or 'auto'"
+        )
+    check_reserve(api_reserve)
+    clash = [str(c) for c in df.columns if str(c) in RESERVED_COLUMNS]
+    if clash:
+        raise InputError(
+            f"column {clash[0]} is reserved for the outputs of sfclean run; rename or drop it"
+        )
+
+
+def _lookup_keys(df: pd.DataFrame, column: str | None, match_key: str) -> list[str]:
+    """The distinct keys the exclude stage will look up for ``df``'s rows."""
+    if column is None or column not in df.columns or df.empty:
+        return []
+    values = df[column].to_numpy(dtype=object, na_value="")
+    keys = {email_key("" if v is None else str(v), match_key) for v in set(values)}
+    return sorted(k for k in keys if k)
+
+
+def _budget(conn: Connection, plan: RunEstimate, *, dry_run: bool, reserve: float) -> Budget:
+    """Check the plan against ``limits/``: all of it, or only the lookup in a dry run."""
+    total = plan.total
+    if not total:
+        return Budget(0)
+    spend = plan.exclude if dry_run else total
+    batches = 0 if dry_run else plan.bulk_batches
+    budget = check_budget(conn, spend, reserve=reserve, bulk_batches=batches)
+    if dry_run and budget.available is not None and total > budget.available:
+        budget = replace(
+            budget,
+            exceeded=(
+                f"a real run would need about {total:,} API calls but only "
+                f"{budget.available:,} remain after the reserve"
+            ),
+        )
+    return budget
+
+
+def _forget_outputs(out_dir: str | os.PathLike[str]) -> None:
+    """Remove the manifest (report.json) of the run that wrote ``out_dir`` before."""
+    try:
+        (Path(out_dir) / OUTPUT_FILES[-1]).unlink(missing_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"cannot write to {out_dir} ({exc.strerror}); choose another --out directory",
+            path=str(out_dir),
+        ) from None
+
+
+def _conservation(
+    nres: NormalizeResult, groups: Mapping[str, pd.Index | pd.Series], n_in: int
+) -> Conservation:
+    """Whether every row normalize saw is in exactly one output (by row number)."""
+    seen: dict[int, int] = {}
+    for rows in groups.values():
+        for row in rows:
+            seen[int(row)] = seen.get(int(row), 0) + 1
+    universe = {int(r) for r in nres.clean.index} | {int(r) for r in nres.rejected["sfclean_row"]}
+    missing = len(universe - set(seen))
+    repeated = sum(1 for n in seen.values() if n > 1)
+    unknown = len(set(seen) - universe)
+    accounted = sum(seen.values())
+    ok = not (missing or repeated or unknown) and accounted == n_in
+    return Conservation(ok, accounted, missing, repeated, unknown)
+
+
+def run_journal(
+    journal: Journal | None, out_dir: str | os.PathLike[str], *, dry_run: bool
+) -> Journal | None:
+    """The run's journal (not opened yet): ``journal``, else one in ``out_dir``; None when dry."""
+    if dry_run:
+        return None
+    if journal is None:
+        return Journal(out_dir)
+    if Path(journal.out_dir).resolve() != Path(out_dir).resolve():
+        raise ConfigError(
+            f"journal= keeps its journal in {journal.out_dir}, not in out_dir {out_dir}; "
+            "pass Journal(out_dir) or leave journal= out"
+        )
+    return journal
+
+
+@dataclass
+class Loaded:
+    """The load step's outcome: new rows loaded / failed, the stage's summary, the estimate."""
+
+    loaded: pd.DataFrame
+    failed: pd.DataFrame
+    summary: Mapping[str, Any]
+    estimate: int
+
+
+@dataclass
+class RunSteps:
+    """One :func:`sfclean.run`: its options, and what each step found for the next ones.
+
+    The steps are the methods from :meth:`check_options` to :meth:`finish`, called in order.
+    """
+
+    conn: Connection
+    object_name: str
+    out_dir: str | os.PathLike[str]
+    dry_run: bool
+    api: str
+    strategy: str
+    api_reserve: float
+    options: dict[str, Any]
+    progress: Progress | None
+    batch_size: int
+    serial: bool
+    timeout: float
+    objects: tuple[str, ...]
+    journal: Journal | None
+    timings: dict[str, float] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)
+    known: dict[int, Outcome] = field(default_factory=dict)
+    plan: RunEstimate = field(default_factory=lambda: RunEstimate(0, 0, 0, 0))
+    budget: Budget = field(default_factory=lambda: Budget(0))
+    resolved: dict[int, Outcome] = field(default_factory=dict)
+    collected_jobs: int = 0
+
+    @property
+    def match_key(self) -> str:
+        return str(self.options.get("match_key", "email"))
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        clock = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[stage] = time.perf_counter() - clock
+
+    @contextmanager
+    def counted(self, stage: str) -> Iterator[None]:
+        start = self.conn.api_calls
+        try:
+            yield
+        finally:
+            self.calls[stage] = self.conn.api_calls - start
+
+    def _progress(self, stage: str) -> Callable[[int, int], None] | None:
+        progress = self.progress
+        return None if progress is None else (lambda done, total: progress(stage, done, total))
+
+    def _journal_outcomes(self) -> dict[int, Outcome]:
+        if self.journal is None:
+            return {}
+        return {r: Outcome.from_row(o) for r, o in self.journal.outcomes().items()}
+
+    # --- the steps -------------------------------------------------------------------------
+
+    def check_options(self, df: pd.DataFrame) -> None:
+        """ConfigError / InputError for what would stop a later stage (see
+        :func:`check_run_options`)."""
+        check_run_options(
+            df,
+            api=self.api,
+            strategy=self.strategy,
+            match_key=self.match_key,
+            batch_size=self.batch_size,
+            api_reserve=self.api_reserve,
+        )
+
+    def open_journal(self, digest: str) -> None:
+        """Open (or resume) the journal and read the outcomes it already holds."""
+        if self.journal is not None:
+            self.journal.open(
+                input_sha256=digest,
+                object_name=self.object_name,
+                api=self.api,
+                org_id=self.conn.org_id,
+                instance_url=self.conn.instance_url,
+            )
+        self.known = self._journal_outcomes()
+
+    def check_budget(self, nres: NormalizeResult) -> None:
+        """Estimate every stage still to come and check it against the org's limits."""
+        clean = nres.clean
+        maybe = clean.loc[[r for r in clean.index if r not in self.known]]
+        with self.counted("budget"):
+            self.plan = estimate_run(
+                self.conn,
+                keys=_lookup_keys(maybe, nres.columns.email, self.match_key),
+                objects=self.objects,
+                strategy=self.strategy,
+                match_key=self.match_key,
+                load_rows=len(maybe),
+                api=self.api,
+                batch_size=self.batch_size,
+                pending_jobs=self.journal.pending_jobs() if self.journal is not None else [],
+            )
+            self.budget = _budget(
+                self.conn, self.plan, dry_run=self.dry_run, reserve=self.api_reserve
+            )
+
+    def collect(self) -> None:
+        """Finish the jobs an interrupted run journaled; their rows are resolved."""
+        journal = self.journal
+        with self.timed("collect"):
+            if journal is not None and journal.pending_jobs():
+                with self.counted("collect"):
+                    self.collected_jobs = collect_journaled(
+                        self.conn,
+                        journal,
+                        object_name=self.object_name,
+                        timeout=self.timeout,
+                        progress=self._progress("collect"),
+                    )
+        self.resolved = self._journal_outcomes()
+
+    def exclude(self, nres: NormalizeResult) -> ExcludeResult:
+        """Hold back the clean rows not resolved yet whose email exists in the org."""
+        todo = nres.clean.loc[[r for r in nres.clean.index if r not in self.resolved]]
+        with self.timed("exclude"), self.counted("exclude"):
+            return exclude(
+                todo,
+                self.conn,
+                objects=self.objects,
+                email_column=nres.columns.email,
+                phone_columns=list(nres.columns.phones),
+                country_column=nres.columns.country,
+                default_region=str(self.options.get("default_region", "US")),
+                match_key=self.match_key,
+                strategy=self.strategy,
+            )
+
+    def load(self, to_load: pd.DataFrame) -> Loaded:
+        """Load the rows left (nothing in a dry run); a new run first forgets the last report."""
+        if self.journal is not None and not self.journal.resumed:
+            _forget_outputs(self.out_dir)
+        estimate = estimate_load_calls(len(to_load), api=self.api, batch_size=self.batch_size)
+        with self.timed("load"):
+            if self.dry_run:
+                loaded, failed = outcome_frames(to_load.iloc[0:0], {})
+                summary: Mapping[str, Any] = {"rows_loaded": 0, "rows_failed": 0, "api_calls": 0}
+            else:
+                result = load(
+                    to_load,
+                    self.conn,
+                    object_name=self.object_name,
+                    api=self.api,
+                    batch_size=self.batch_size,
+                    serial=self.serial,
+                    timeout=self.timeout,
+                    journal=self.journal,
+                    progress=self._progress("load"),
+                )
+                loaded, failed, summary = result.loaded, result.failed, result.summary()
+        self.calls["load"] = int(summary.get("api_calls", 0))
+        return Loaded(loaded, failed, summary, estimate)
+
+    def finish(
+        self,
+        df: pd.DataFrame,
+        info: InputInfo,
+        nres: NormalizeResult,
+        ex: ExcludeResult,
+        new: Loaded,
+    ) -> tuple[dict[str, pd.DataFrame], RunReport, dict[str, Path]]:
+        """Write every output, ``report.json`` last, then mark the journal completed.
+
+        Returns (the output tables, the report, the files written).
+        """
+        tables, rows, conservation = output_tables(
+            nres, df, self.resolved, ex, new, dry_run=self.dry_run
+        )
+        stages = StageReports(nres.summary(), ex.summary(), self.budget, new.summary)
+        report = self.report(info, rows, conservation, tables["failed.csv"], stages, ex, new)
+        files = write_outputs(
+            self.out_dir,
+            {
+                **tables,
+                "loaded.csv": tables["loaded.csv"].reset_index(),
+                "report.json": report.to_dict(),
+            },
+        )
+        if self.journal is not None:
+            self.journal.completed()
+        return tables, report, files
+
+    def report(
+        self,
+        info: InputInfo,
+        rows: RowCounts,
+        conservation: Conservation,
+        failed: pd.DataFrame,
+        stages: StageReports,
+        ex: ExcludeResult,
+        new: Loaded,
+    ) -> RunReport:
+        """The report of the run (the content of ``report.json``)."""
+        reasons = failed["sfclean_reason"].value_counts(sort=True)
+        journal = self.journal
+        return RunReport(
+            input=info,
+            object_name=self.object_name,
+            api=self.api,
+            dry_run=self.dry_run,
+            org=OrgRef(self.conn.org_id, self.conn.instance_url),
+            rows=rows,
+            conservation=conservation,
+            failed_reasons={str(k): int(v) for k, v in reasons.items()},
+            resumed=bool(journal is not None and journal.resumed),
+            collected_jobs=self.collected_jobs,
+            jobs=tuple(journal.jobs()) if journal is not None else (),
+            rows_resolved_by_journal=len(self.resolved),
+            stages=stages,
+            strategy=ex.strategy,
+            estimate=self.plan,
+            api_calls={**self.calls, "total": sum(self.calls.values())},
+            load_estimate=new.estimate,
+            timings={k: round(v, 3) for k, v in self.timings.items()},
+            files=OUTPUT_FILES,
+        )
+
+
+def output_tables(
+    nres: NormalizeResult,
+    df: pd.DataFrame,
+    resolved: Mapping[int, Outcome],
+    ex: ExcludeResult,
+    new: Loaded,
+    *,
+    dry_run: bool,
+) -> tuple[dict[str, pd.DataFrame], RowCounts, Conservation]:
+    """Every output table, the row counts, and the conservation check on them."""
+    rejected = nres.rejected[~nres.rejected["sfclean_row"].isin(list(resolved))]
+    old_loaded, old_failed = _resolved_frames(df, nres.clean, resolved)
+    loaded = _concat([old_loaded, new.loaded])
+    failed = _concat([old_failed, new.failed], key="sfclean_row")
+    clean_out = ex.kept if dry_run else nres.clean
+    groups: dict[str, pd.Index | pd.Series] = {
+        "rejected": rejected["sfclean_row"],
+        "excluded": ex.excluded["sfclean_row"],
+        "loaded": loaded.index,
+        "failed": failed["sfclean_row"],
+    }
+    if dry_run:
+        groups["clean"] = ex.kept.index
+    rows = RowCounts(
+        input=int(nres.rows_in),
+        rejected=len(rejected),
+        excluded=len(ex.excluded),
+        loaded=len(loaded),
+        failed=len(failed),
+        clean=len(ex.kept) if dry_run else None,
+    )
+    tables = {
+        "rejected.csv": rejected,
+        "findings.csv": nres.findings,
+        "clean.csv": clean_out,
+        "excluded.csv": ex.excluded,
+        "excluded_updates.csv": ex.updates,
+        "loaded.csv": loaded,
+        "failed.csv": failed,
+    }
+    return tables, rows, _conservation(nres, groups, rows.input)
