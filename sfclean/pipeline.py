@@ -42,23 +42,23 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
 from sfclean.errors import ConfigError, InputError
-from sfclean.io import read_csv, write_outputs
+from sfclean.io import read_csv, write_result
 from sfclean.journal import Journal
-from sfclean.report import NormalizeResult
+from sfclean.report import ROW, StageResult, Summary
 from sfclean.salesforce import Connection, as_connection
 from sfclean.stages.budget import check_budget, check_reserve, estimate_run
 from sfclean.stages.exclude import STRATEGIES, exclude
 from sfclean.stages.load import check_load_options, estimate_load_calls, load, outcome_frames
 from sfclean.stages.loadjobs import Outcome, collect_journaled
 from sfclean.stages.lookup import email_key
-from sfclean.stages.normalize import normalize
+from sfclean.stages.normalize import NormalizeResult, normalize
 
-__all__ = ["RunResult", "run"]
+__all__ = ["RunResult", "RunSummary", "run"]
 
 Progress = Callable[[str, int, int], None]
 
@@ -75,25 +75,50 @@ OUTPUT_FILES = (
 RESERVED_COLUMNS = ("Id", "sfclean_row", "sfclean_reason", "sfclean_detail")
 
 
-@dataclass
-class RunResult:
-    """What :func:`run` returns: each stage's tables, the report, the files written.
+@dataclass(frozen=True)
+class RunSummary(Summary):
+    """:class:`~sfclean.report.Summary` of the whole run, plus ``dry_run`` and the API calls
+    per stage (``report.json`` holds the full report)."""
 
-    ``clean``: in a dry run the rows a real run would load, else normalize's clean rows.
+    dry_run: bool = False
+    api_calls: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(repr=False, eq=False)
+class RunResult(StageResult):
+    """What :func:`run` returns (the protocol of :mod:`sfclean.report`), the report, the files.
+
+    ``kept``: the rows loaded, with their new ``Id`` (in a dry run: the rows a real run would
+    load). ``held_back``: every other row, by ``sfclean_row``: held back by normalize, by
+    exclude or failed in the load, each with its ``sfclean_reason``. ``findings``: normalize's.
+    ``normalized``: the normalize stage's result. ``tables``: ``{file name: table}`` as
+    written (``rejected.csv``, ``excluded.csv``, ``failed.csv``, ...). ``report``: the
+    content of ``report.json``. ``files``: ``{file name: path}`` written.
     """
 
+    stage: ClassVar[str] = "run"
+    kept: pd.DataFrame
+    held_back: pd.DataFrame
+    findings: pd.DataFrame
     normalized: NormalizeResult
-    rejected: pd.DataFrame
-    excluded: pd.DataFrame
-    updates: pd.DataFrame
-    loaded: pd.DataFrame
-    failed: pd.DataFrame
-    clean: pd.DataFrame
+    tables: dict[str, pd.DataFrame]
     report: dict[str, Any]
     files: dict[str, Path] = field(default_factory=dict)
     dry_run: bool = False
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> RunSummary:
+        """Rows in / kept (loaded) / held back, per reason and finding, and the API calls."""
+        return RunSummary(
+            **self._base_counts(),
+            dry_run=self.dry_run,
+            api_calls=dict(self.report.get("api_calls") or {}),
+        )
+
+    def outputs(self) -> dict[str, pd.DataFrame]:
+        """The tables the run writes, in the order they are written."""
+        return dict(self.tables)
+
+    def to_report(self, *, source: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The report (the content of ``report.json``)."""
         return self.report
 
@@ -157,16 +182,18 @@ def _resolved_frames(
     frame = clean.loc[in_clean]
     if others:
         extra = df.iloc[[r - 2 for r in others]].copy()
-        extra.index = pd.Index(others, name="sfclean_row", dtype="int64")
+        extra.index = pd.Index(others, name=ROW, dtype="int64")
+        extra[ROW] = others
         frame = pd.concat([frame, extra])
     return outcome_frames(frame, {r: outcomes[r] for r in frame.index})
 
 
-def _concat(frames: list[pd.DataFrame], key: str | None = None) -> pd.DataFrame:
-    out = pd.concat(frames)
-    if key is not None and len(out):
-        return out.sort_values(key, kind="stable")
-    return out.sort_index(kind="stable")
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The frames as one, in ``sfclean_row`` order, with a RangeIndex."""
+    out = pd.concat([f.reset_index(drop=True) for f in frames], ignore_index=True)
+    if len(out):
+        out = out.sort_values(ROW, kind="stable").reset_index(drop=True)
+    return out
 
 
 def _check_options(
@@ -243,7 +270,7 @@ def _conservation(nres: NormalizeResult, groups: Mapping[str, Any], n_in: int) -
     for rows in groups.values():
         for row in rows:
             seen[int(row)] = seen.get(int(row), 0) + 1
-    universe = {int(r) for r in nres.clean.index} | {int(r) for r in nres.rejected["sfclean_row"]}
+    universe = {int(r) for r in nres.kept[ROW]} | {int(r) for r in nres.held_back[ROW]}
     missing = len(universe - set(seen))
     repeated = sum(1 for n in seen.values() if n > 1)
     unknown = len(set(seen) - universe)
@@ -305,7 +332,7 @@ def run(
     # 1. normalize (offline)
     clock = time.perf_counter()
     nres = normalize(df, **options)
-    clean = nres.clean
+    clean = nres.kept.set_index(ROW, drop=False)  # looked up by row number below
     timings["normalize"] = time.perf_counter() - clock
     conn = as_connection(sf)
 
@@ -361,7 +388,7 @@ def run(
     # 5. drop resolved rows, exclude
     clock = time.perf_counter()
     todo = clean.loc[[r for r in clean.index if r not in resolved]]
-    rejected = nres.rejected[~nres.rejected["sfclean_row"].isin(list(resolved))]
+    rejected = nres.held_back[~nres.held_back[ROW].isin(list(resolved))].reset_index(drop=True)
     start = conn.api_calls
     ex = exclude(
         todo,
@@ -383,7 +410,7 @@ def run(
     to_load = ex.kept
     load_estimate = estimate_load_calls(len(to_load), api=api, batch_size=batch_size)
     clock = time.perf_counter()
-    load_summary: dict[str, Any] = {"rows_loaded": 0, "rows_failed": 0, "api_calls": 0}
+    load_summary: dict[str, Any] = {"rows_kept": 0, "rows_held_back": 0, "api_calls": 0}
     if dry_run:
         new_loaded, new_failed = outcome_frames(to_load.iloc[0:0], {})
     else:
@@ -398,32 +425,32 @@ def run(
             journal=journal,
             progress=(lambda d, t: progress("load", d, t)) if progress else None,
         )
-        new_loaded, new_failed = result.loaded, result.failed
-        load_summary = result.summary()
+        new_loaded, new_failed = result.kept, result.held_back
+        load_summary = result.summary().to_dict()
     calls["load"] = int(load_summary.get("api_calls", 0))
     timings["load"] = time.perf_counter() - clock
 
     # 7. outputs
     old_loaded, old_failed = _resolved_frames(df, clean, resolved)
     loaded = _concat([old_loaded, new_loaded])
-    failed = _concat([old_failed, new_failed], key="sfclean_row")
-    clean_out = to_load if dry_run else clean
+    failed = _concat([old_failed, new_failed])
+    clean_out = to_load if dry_run else nres.kept
     counts = {
         "in": int(nres.rows_in),
         "rejected": len(rejected),
-        "excluded": len(ex.excluded),
+        "excluded": len(ex.held_back),
         "loaded": len(loaded),
         "failed": len(failed),
     }
     groups: dict[str, Any] = {
-        "rejected": rejected["sfclean_row"],
-        "excluded": ex.excluded["sfclean_row"],
-        "loaded": loaded.index,
-        "failed": failed["sfclean_row"],
+        "rejected": rejected[ROW],
+        "excluded": ex.held_back[ROW],
+        "loaded": loaded[ROW],
+        "failed": failed[ROW],
     }
     if dry_run:
         counts["clean"] = len(to_load)
-        groups["clean"] = to_load.index
+        groups["clean"] = to_load[ROW]
     report: dict[str, Any] = {
         "input": {**input_info, "sha256": digest},
         "object": object_name,
@@ -440,8 +467,8 @@ def run(
         "jobs": journal.jobs() if journal is not None else [],
         "rows_resolved_by_journal": len(resolved),
         "stages": {
-            "normalize": nres.summary(),
-            "exclude": ex.summary(),
+            "normalize": nres.summary().to_dict(),
+            "exclude": ex.summary().to_dict(),
             "budget": budget,
             "load": load_summary,
         },
@@ -452,21 +479,27 @@ def run(
         "timings": {k: round(v, 3) for k, v in timings.items()},
         "files": list(OUTPUT_FILES),
     }
-    files = write_outputs(
-        out_dir,
-        {
-            "rejected.csv": rejected,
-            "findings.csv": nres.findings,
-            "clean.csv": clean_out,
-            "excluded.csv": ex.excluded,
-            "excluded_updates.csv": ex.updates,
-            "loaded.csv": loaded.reset_index(),
-            "failed.csv": failed,
-            "report.json": report,
-        },
+    tables = {
+        "rejected.csv": rejected,
+        "findings.csv": nres.findings,
+        "clean.csv": clean_out,
+        "excluded.csv": ex.held_back,
+        "excluded_updates.csv": ex.updates,
+        "loaded.csv": loaded,
+        "failed.csv": failed,
+    }
+    kept = clean_out if dry_run else loaded
+    held_back = _concat([rejected, ex.held_back, failed]).fillna("")
+    outcome = RunResult(
+        kept=kept,
+        held_back=held_back,
+        findings=nres.findings,
+        normalized=nres,
+        tables=tables,
+        report=report,
+        dry_run=dry_run,
     )
+    outcome.files = write_result(outcome, out_dir)
     if journal is not None:
         journal.completed()
-    return RunResult(
-        nres, rejected, ex.excluded, ex.updates, loaded, failed, clean_out, report, files, dry_run
-    )
+    return outcome

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from sfclean.cleaners.lines import join_lines
+from sfclean.codes import DISPOSABLE_DOMAIN, NOREPLY_MAILBOX, ROLE_MAILBOX
 
 __all__ = [
     "NOREPLY_STEMS",
@@ -113,13 +114,13 @@ def classify_junk(address: str, policy: JunkPolicy) -> tuple[str, str] | None:
     if policy.noreply and not _named(address, local, base, policy.allow_noreply):
         compact = base.replace("-", "").replace("_", "").replace(".", "")
         if compact.startswith(NOREPLY_STEMS) or _named(address, local, base, policy.extra_noreply):
-            return "noreply-mailbox", f"no-reply mailbox '{base}'"
+            return NOREPLY_MAILBOX, f"no-reply mailbox '{base}'"
     if (
         policy.role
         and (base in _ROLES or _named(address, local, base, policy.extra_roles))
         and not _named(address, local, base, policy.allow_roles)
     ):
-        return "role-mailbox", f"role mailbox '{base}'"
+        return ROLE_MAILBOX, f"role mailbox '{base}'"
     if policy.disposable and address not in policy.allow_disposable:
         blocked = _DISPOSABLE
         labels = domain.split(".")
@@ -133,9 +134,9 @@ def classify_junk(address: str, policy: JunkPolicy) -> tuple[str, str] | None:
                     for j in range(i + 1, len(labels) - 1)
                 ):
                     return None
-                return "disposable-domain", f"disposable domain '{candidate}'"
+                return DISPOSABLE_DOMAIN, f"disposable domain '{candidate}'"
         if address in policy.extra_disposable:
-            return "disposable-domain", "disposable address (extra list)"
+            return DISPOSABLE_DOMAIN, "disposable address (extra list)"
     return None
 
 
@@ -182,11 +183,11 @@ def classify_junk_batch(
     if policy.noreply:
         found = np.array(stems, dtype=object) != ""
         for i in np.flatnonzero(found).tolist():
-            out[i] = ("noreply-mailbox", f"no-reply mailbox '{bases[i]}'")
+            out[i] = (NOREPLY_MAILBOX, f"no-reply mailbox '{bases[i]}'")
     if policy.role:
         role = np.fromiter(map(_ROLES.__contains__, bases), dtype=bool, count=n) & ~found
         for i in np.flatnonzero(role).tolist():
-            out[i] = ("role-mailbox", f"role mailbox '{bases[i]}'")
+            out[i] = (ROLE_MAILBOX, f"role mailbox '{bases[i]}'")
         found |= role
     if policy.disposable and n:
         domain_policy = _domain_only(policy)
