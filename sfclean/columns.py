@@ -142,8 +142,7 @@ def find_columns(
         found = _best(columns, EMAIL_NAMES)
         if found is None:
             raise ColumnNotFoundError(
-                f"no email column found (columns: {_listing(columns)}); "
-                "name it with email_column=",
+                f"no email column found (columns: {_listing(columns)}); name it with email_column=",
                 columns=columns,
             )
         email = found

@@ -35,9 +35,7 @@ def test_found_by_name(columns: list[str], expected: ColumnMap) -> None:
 def test_missing_email_column_lists_columns_and_flag() -> None:
     with pytest.raises(ColumnNotFoundError) as info:
         find_columns(["A", "B", "C"])
-    assert (
-        str(info.value) == "no email column found (columns: A, B, C); name it with email_column="
-    )
+    assert str(info.value) == "no email column found (columns: A, B, C); name it with email_column="
     assert info.value.columns == ["A", "B", "C"]
 
 
