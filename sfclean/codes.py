@@ -82,7 +82,7 @@ class Code:
 
 
 def _wrap(text: str, width: int = 88) -> list[str]:
-    return textwrap.wrap(text, width=width) or [""]
+    return textwrap.wrap(text, width=width, break_on_hyphens=False) or [""]
 
 
 class CodeRegistry:

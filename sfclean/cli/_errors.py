@@ -43,7 +43,7 @@ FLAGS = {
     "match_key": "--match-key",
     "match_on": "--match-on",
     "object_name": "--object",
-    "objects": "--objects",
+    "objects": "--object",
     "phone_columns": "--phone-column",
     "strategy": "--strategy",
     "timeout": "--timeout",

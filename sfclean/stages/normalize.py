@@ -45,7 +45,14 @@ from sfclean.stages.normalize_columns import (
 )
 from sfclean.stages.normalize_findings import FindingsTable, as_str_columns
 
-__all__ = ["FINDING_CODES", "REASON_CODES", "NormalizeResult", "NormalizeSummary", "normalize"]
+__all__ = [
+    "FINDING_CODES",
+    "REASON_CODES",
+    "NormalizeResult",
+    "NormalizeSummary",
+    "check_normalize_options",
+    "normalize",
+]
 
 _RESERVED = ("sfclean_row", "sfclean_reason", "sfclean_detail")
 
@@ -103,17 +110,22 @@ class NormalizeResult(StageResult):
         return super().to_report(source=self.source if source is None else source)
 
 
-def _check_options(invalid_phone: str, match_key: str, default_region: str) -> str:
+def check_normalize_options(
+    *, invalid_phone: str = "clear", match_key: str = "email", default_region: str = "US"
+) -> str:
+    """ConfigError unless the options are usable; returns the region code for
+    ``default_region`` (an ISO 3166 code such as ``GB``, or a country name such as ``uk``)."""
     if invalid_phone not in ("keep", "clear", "reject"):
-        raise ConfigError(f"invalid_phone must be keep, clear or reject (got {invalid_phone!r})")
+        raise ConfigError(f"invalid_phone= must be keep, clear or reject (got {invalid_phone!r})")
     if match_key not in ("email", "provider"):
-        raise ConfigError(f"match_key must be email or provider (got {match_key!r})")
+        raise ConfigError(f"match_key= must be email or provider (got {match_key!r})")
     region = str(default_region).strip().upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
         region = region_for_country(str(default_region)) or ""
     if not region:
         raise ConfigError(
-            f"unknown default region {default_region!r}; use an ISO 3166 code such as US or GB"
+            f"default_region={default_region!r} is not a known country; use an ISO 3166 code "
+            "such as US or GB"
         )
     return region
 
@@ -164,7 +176,9 @@ def normalize(
     :class:`~sfclean.errors.ConfigError` for a bad option. Reason and finding codes are in
     :mod:`sfclean.codes`.
     """
-    region = _check_options(invalid_phone, match_key, default_region)
+    region = check_normalize_options(
+        invalid_phone=invalid_phone, match_key=match_key, default_region=default_region
+    )
     if check_deliverability and not dns_answers():
         raise ConfigError(
             "the deliverability check needs working DNS, and DNS lookups fail here "
