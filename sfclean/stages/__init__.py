@@ -2,6 +2,8 @@
 
 Each stage module defines the public function of its name (``sfclean.normalize`` is
 :func:`sfclean.stages.normalize.normalize`); this package re-exports nothing, so a module is
-never shadowed by the function it defines. ``lookup`` is the exclude stage's org lookup and
-``loadjobs`` the load stage's per-API jobs.
+never shadowed by the function it defines. ``normalize_columns`` holds the normalize stage's
+steps (one per column kind) and ``normalize_findings`` its findings table; ``lookup`` is the
+exclude stage's org lookup and ``loadjobs`` the load stage's per-API jobs. Every stage returns
+a :class:`sfclean.report.StageResult`; its codes are declared in :mod:`sfclean.codes`.
 """

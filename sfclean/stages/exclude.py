@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 
 from sfclean.codes import EXISTS_IN_ORG
-from sfclean.columns import find_columns
+from sfclean.columns import ColumnMap, find_columns
 from sfclean.errors import ConfigError, InputError
 from sfclean.report import ROW, StageResult, Summary, empty_findings, row_numbers
-from sfclean.salesforce import as_connection
+from sfclean.salesforce import Connection, as_connection
 from sfclean.stages.lookup import (
     MAX_SOQL_CHARS,
     Match,
@@ -163,12 +163,11 @@ def _text(series: pd.Series) -> np.ndarray:
     return np.array(["" if v is None else str(v) for v in values], dtype=object)
 
 
-def _row_phone_keys(
-    df: pd.DataFrame, phones: tuple[str, ...], country: str | None, region: str
-) -> list[np.ndarray]:
-    countries = _text(df[country]) if country is not None else None
+def _row_phone_keys(df: pd.DataFrame, cmap: ColumnMap, region: str) -> list[np.ndarray]:
+    """Each phone column's E.164 keys, read with the row's country, else ``region``."""
+    countries = _text(df[cmap.country]) if cmap.country is not None else None
     regions = phone_regions(countries, len(df), region)
-    return [clean_phone_keys(_text(df[name]), regions) for name in phones]
+    return [clean_phone_keys(_text(df[name]), regions) for name in cmap.phones]
 
 
 def exclude(
@@ -210,9 +209,7 @@ def exclude(
     )
     rows = row_numbers(df)
     row_emails = per_unique(_text(df[cmap.email]), lambda raw: email_key(raw, match_key))
-    phone_keys: list[np.ndarray] = []
-    if "Phone" in fields:
-        phone_keys = _row_phone_keys(df, cmap.phones, cmap.country, default_region)
+    phone_keys = _row_phone_keys(df, cmap, default_region) if "Phone" in fields else []
     email_set = sorted({k for k in row_emails if k}) if "Email" in fields else []
     phone_set = sorted({k for col in phone_keys for k in col if k})
 
@@ -237,19 +234,9 @@ def exclude(
     )
     if chosen == "auto":
         chosen = str(estimate["choice"])
-    skipped: list[str] = []
-    matches: list[Match] = []
-    if chosen == "query":
-        matches, skipped = query_lookup(conn, names, email_set, max_soql_chars=max_soql_chars)
-    elif chosen == "extract":
-        matches = extract_lookup(
-            conn,
-            names,
-            email_set,
-            phone_set,
-            match_key=match_key,
-            default_region=default_region,
-        )
+    matches, skipped = _look_up(
+        conn, chosen, names, email_set, phone_set, match_key, default_region, max_soql_chars
+    )
     kept, excluded, updates = _frames(df, rows, names, row_emails, phone_keys, matches)
     return ExcludeResult(
         kept=kept,
@@ -263,6 +250,27 @@ def exclude(
         not_looked_up=len(skipped),
         keys=n_keys,
     )
+
+
+def _look_up(
+    conn: Connection,
+    strategy: str,
+    names: tuple[str, ...],
+    email_set: list[str],
+    phone_set: list[str],
+    match_key: str,
+    default_region: str,
+    max_soql_chars: int,
+) -> tuple[list[Match], list[str]]:
+    """(org records matched, keys not looked up) with the chosen ``strategy``."""
+    if strategy == "query":
+        return query_lookup(conn, names, email_set, max_soql_chars=max_soql_chars)
+    if strategy == "extract":
+        matches = extract_lookup(
+            conn, names, email_set, phone_set, match_key=match_key, default_region=default_region
+        )
+        return matches, []
+    return [], []
 
 
 def _frames(
