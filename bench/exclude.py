@@ -204,7 +204,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     try:
         df = upload(args.rows, args.present, args.contacts, args.leads)
-        keys = sorted(set(sfclean.normalize(df).clean["Email"]))
+        keys = sorted(set(sfclean.normalize(df).kept["Email"]))
         conn = sfclean.connect(
             instance_url=org.instance_url, access_token=org.access_token, ca_bundle=org.ca_bundle
         )
@@ -218,7 +218,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "strategy": result.strategy,
                 "estimate": result.estimate.to_dict(),
                 "matches": result.matches,
-                "excluded": len(result.excluded),
+                "excluded": len(result.held_back),
                 "target": 2 + math.ceil(result.matches / 2000),
             }
 
@@ -227,7 +227,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
             def extract() -> dict[str, Any]:
                 result = sfclean.exclude(df, conn, strategy="extract")
-                return {"strategy": result.strategy, "excluded": len(result.excluded)}
+                return {"strategy": result.strategy, "excluded": len(result.held_back)}
 
             results.append(measure(org, "sfclean extract", extract))
         results.append(measure(org, "baseline query_all", lambda: baseline_query_all(conn)))

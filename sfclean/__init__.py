@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sfclean.cleaners.junk import JunkPolicy
+    from sfclean.codes import Code, code_registry
     from sfclean.columns import ColumnMap, find_columns
     from sfclean.errors import (
         ApiError,
@@ -29,17 +30,18 @@ if TYPE_CHECKING:
     )
     from sfclean.io import read_csv, read_sdl_mapping
     from sfclean.pipeline import RunResult, run
-    from sfclean.report import NormalizeResult
+    from sfclean.report import StageResult, Summary
     from sfclean.salesforce import Connection, connect
     from sfclean.stages.budget import check_budget
     from sfclean.stages.exclude import ExcludeResult, exclude
     from sfclean.stages.load import LoadResult, estimate_load_calls, load
-    from sfclean.stages.normalize import normalize
+    from sfclean.stages.normalize import NormalizeResult, normalize
 
 __all__ = [
     "ApiError",
     "AuthError",
     "BudgetExceeded",
+    "Code",
     "ColumnMap",
     "ColumnNotFoundError",
     "ConfigError",
@@ -54,7 +56,10 @@ __all__ = [
     "OrgError",
     "RunResult",
     "SfcleanError",
+    "StageResult",
+    "Summary",
     "check_budget",
+    "code_registry",
     "connect",
     "estimate_load_calls",
     "exclude",
@@ -71,6 +76,7 @@ _EXPORTS = {
     "ApiError": "sfclean.errors",
     "AuthError": "sfclean.errors",
     "BudgetExceeded": "sfclean.errors",
+    "Code": "sfclean.codes",
     "ColumnMap": "sfclean.columns",
     "ColumnNotFoundError": "sfclean.errors",
     "ConfigError": "sfclean.errors",
@@ -81,11 +87,14 @@ _EXPORTS = {
     "JunkPolicy": "sfclean.cleaners.junk",
     "LoadResult": "sfclean.stages.load",
     "LoadTimeout": "sfclean.errors",
-    "NormalizeResult": "sfclean.report",
+    "NormalizeResult": "sfclean.stages.normalize",
     "OrgError": "sfclean.errors",
     "RunResult": "sfclean.pipeline",
     "SfcleanError": "sfclean.errors",
+    "StageResult": "sfclean.report",
+    "Summary": "sfclean.report",
     "check_budget": "sfclean.stages.budget",
+    "code_registry": "sfclean.codes",
     "connect": "sfclean.salesforce",
     "estimate_load_calls": "sfclean.stages.load",
     "exclude": "sfclean.stages.exclude",

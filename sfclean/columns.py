@@ -137,34 +137,33 @@ def find_columns(
     """
     columns = [str(c) for c in columns]
     if email_column is not None:
-        email = _explicit(email_column, columns, "--email-column")
+        email = _explicit(email_column, columns, "email_column=")
     else:
         found = _best(columns, EMAIL_NAMES)
         if found is None:
             raise ColumnNotFoundError(
-                f"no email column found (columns: {_listing(columns)}); "
-                "name it with --email-column",
+                f"no email column found (columns: {_listing(columns)}); name it with email_column=",
                 columns=columns,
             )
         email = found
     if country_column is not None:
-        country: str | None = _explicit(country_column, columns, "--country-column")
+        country: str | None = _explicit(country_column, columns, "country_column=")
         if country == email:
             raise ConfigError(
                 f"column '{email}' is the email column; it cannot also be the country column "
-                "(--country-column)"
+                "(country_column=)"
             )
     else:
         country = _best([c for c in columns if c != email], COUNTRY_NAMES)
     if phone_columns is not None:
         phones = tuple(
-            dict.fromkeys(_explicit(p, columns, "--phone-column") for p in phone_columns)
+            dict.fromkeys(_explicit(p, columns, "phone_columns=") for p in phone_columns)
         )
         for part, column in (("email", email), ("country", country)):
             if column in phones:
                 raise ConfigError(
                     f"column '{column}' is the {part} column; it cannot also be a phone column "
-                    "(--phone-column)"
+                    "(phone_columns=)"
                 )
     else:
         phones = tuple(c for c in columns if _key(c) in PHONE_NAMES and c not in (email, country))

@@ -14,7 +14,8 @@ keeps every row number equal to the spreadsheet's and every input line accounted
 lines after the last data row are dropped (no row number depends on them). Blank lines
 before the header are refused: the header must be row 1, or every number would be off.
 
-Writing (:func:`write_outputs`) puts a set of files into a directory atomically: everything is
+Writing (:func:`write_result` for a stage's result, :func:`write_outputs` for any set of
+tables) puts a set of files into a directory atomically: everything is
 written to a temporary directory first, then moved into place with the manifest (the JSON
 report) last, so a failed run never leaves a set of files that looks complete.
 
@@ -43,14 +44,14 @@ from sfclean.errors import ConfigError, InputError
 from sfclean.sdl import columns_for_fields, read_sdl_mapping
 
 if TYPE_CHECKING:
-    from sfclean.report import NormalizeResult
+    from sfclean.report import StageResult
 
 __all__ = [
     "columns_for_fields",
     "read_csv",
     "read_sdl_mapping",
-    "write_normalize_outputs",
     "write_outputs",
+    "write_result",
 ]
 
 DELIMITERS = (",", ";", "\t")
@@ -415,35 +416,18 @@ def _output_error(target: Path, exc: OSError) -> InputError:
     )
 
 
-def write_normalize_outputs(
-    result: NormalizeResult, out_dir: PathLike, *, source: Mapping[str, Any] | None = None
+def write_result(
+    result: StageResult, out_dir: PathLike, *, source: Mapping[str, Any] | None = None
 ) -> dict[str, Path]:
-    """Write a normalize result as ``clean.csv``, ``rejected.csv``, ``findings.csv`` and
-    ``report.json`` (last) into ``out_dir``, atomically (see :func:`write_outputs`).
+    """Write any stage's result into ``out_dir``: its :meth:`~sfclean.report.StageResult.outputs`
+    (normalize: ``clean.csv``, ``rejected.csv``, ``findings.csv``; exclude: ``excluded.csv``,
+    ``excluded_updates.csv``, ``kept.csv``; load: ``loaded.csv``, ``failed.csv``; run: all
+    of them) then ``report.json``, atomically and the report last (see :func:`write_outputs`).
 
-    ``source`` describes the input (``path``, ``encoding``, ``delimiter``); by default it is
-    ``result.source``, which :func:`sfclean.normalize` copies from the frame's
-    ``df.attrs["sfclean"]`` (set by :func:`read_csv`).
+    ``source`` describes the input (``path``, ``encoding``, ``delimiter``, as
+    :func:`read_csv` records it in ``df.attrs["sfclean"]``) for the report; normalize's result
+    carries its own. Returns ``{file name: path}``.
     """
-    clean = result.clean
-    rejected = _with_row_column(result.rejected)
-    info = dict(source) if source is not None else dict(result.source)
-    report = dict(result.summary())
-    report["input"] = {k: info.get(k) for k in ("path", "encoding", "delimiter")}
-    report["files"] = ["clean.csv", "rejected.csv", "findings.csv", "report.json"]
-    return write_outputs(
-        out_dir,
-        {
-            "clean.csv": clean,
-            "rejected.csv": rejected,
-            "findings.csv": result.findings,
-            "report.json": report,
-        },
-    )
-
-
-def _with_row_column(rejected: pd.DataFrame) -> pd.DataFrame:
-    """Make sure ``sfclean_row`` is a column (not only the index) of the rejected table."""
-    if "sfclean_row" in rejected.columns or rejected.index.name != "sfclean_row":
-        return rejected
-    return rejected.reset_index()
+    files: dict[str, pd.DataFrame | Mapping[str, Any]] = dict(result.outputs())
+    files["report.json"] = result.to_report(source=source)
+    return write_outputs(out_dir, files)

@@ -44,12 +44,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
 from sfclean.journal import Journal
-from sfclean.report import NormalizeResult
+from sfclean.report import StageResult, Summary
 from sfclean.runreport import RunReport
 from sfclean.runsteps import (
     Progress,
@@ -58,32 +58,57 @@ from sfclean.runsteps import (
     run_journal,
 )
 from sfclean.salesforce import Connection, require_connection
-from sfclean.stages.normalize import normalize
+from sfclean.stages.normalize import NormalizeResult, normalize
 
-__all__ = ["RunResult", "run"]
+__all__ = ["RunResult", "RunSummary", "run"]
 
 
-@dataclass
-class RunResult:
-    """What :func:`run` returns: each stage's tables, the report, the files written.
+@dataclass(frozen=True)
+class RunSummary(Summary):
+    """:class:`~sfclean.report.Summary` of the whole run, plus ``dry_run`` and the API calls
+    per stage (``report.json`` holds the full report)."""
 
-    ``clean``: in a dry run the rows a real run would load, else normalize's clean rows.
+    dry_run: bool = False
+    api_calls: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(repr=False, eq=False)
+class RunResult(StageResult):
+    """What :func:`run` returns (the protocol of :mod:`sfclean.report`), the report, the files.
+
+    ``kept``: the rows loaded, with their new ``Id`` (in a dry run: the rows a real run would
+    load). ``held_back``: every other row, by ``sfclean_row``: held back by normalize, by
+    exclude or failed in the load, each with its ``sfclean_reason``. ``findings``: normalize's.
+    ``normalized``: the normalize stage's result. ``tables``: ``{file name: table}`` as
+    written (``rejected.csv``, ``excluded.csv``, ``failed.csv``, ...). ``report``: the
+    content of ``report.json``. ``files``: ``{file name: path}`` written.
     """
 
+    stage: ClassVar[str] = "run"
+    kept: pd.DataFrame
+    held_back: pd.DataFrame
+    findings: pd.DataFrame
     normalized: NormalizeResult
-    rejected: pd.DataFrame
-    excluded: pd.DataFrame
-    updates: pd.DataFrame
-    loaded: pd.DataFrame
-    failed: pd.DataFrame
-    clean: pd.DataFrame
+    tables: dict[str, pd.DataFrame]
     report: RunReport
     files: dict[str, Path] = field(default_factory=dict)
     dry_run: bool = False
 
-    def summary(self) -> RunReport:
-        """The report (``to_dict()`` is the content of ``report.json``)."""
-        return self.report
+    def summary(self) -> RunSummary:
+        """Rows in / kept (loaded) / held back, per reason and finding, and the API calls."""
+        return RunSummary(
+            **self._base_counts(),
+            dry_run=self.dry_run,
+            api_calls=dict(self.report.api_calls),
+        )
+
+    def outputs(self) -> dict[str, pd.DataFrame]:
+        """The tables the run writes, in the order they are written."""
+        return dict(self.tables)
+
+    def to_report(self, *, source: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The report (the content of ``report.json``; ``self.report`` is it, typed)."""
+        return self.report.to_dict()
 
     def to_text(self) -> str:
         """A short human summary (a few lines), as the CLI prints it to stderr."""
@@ -181,16 +206,15 @@ def run(
     steps.collect()  # 4. what an interrupted run started
     ex = steps.exclude(nres)  # 5.
     new = steps.load(ex.kept)  # 6.
-    tables, report, files = steps.finish(df, info, nres, ex, new)  # 7.
-    return RunResult(
-        nres,
-        tables["rejected.csv"],
-        ex.excluded,
-        ex.updates,
-        tables["loaded.csv"],
-        tables["failed.csv"],
-        tables["clean.csv"],
-        report,
-        files,
-        dry_run,
+    tables, report, kept, held_back = steps.finish(df, info, nres, ex, new)  # 7.
+    result = RunResult(
+        kept=kept,
+        held_back=held_back,
+        findings=nres.findings,
+        normalized=nres,
+        tables=tables,
+        report=report,
+        dry_run=dry_run,
     )
+    result.files = steps.write(result)  # 8. report.json last, then the journal is completed
+    return result

@@ -1,88 +1,211 @@
-"""Result objects of the stages and their text / JSON renderings.
+"""The result protocol every stage follows (normalize, exclude, load, run; audit and scan next).
 
-A result keeps data problems as tables (``rejected``, ``findings``) with stable codes, apart
-from exceptions, so a notebook user can filter them and the CLI can write them out.
+Every stage returns a :class:`StageResult` subclass with the same three tables:
+
+``kept``
+    the rows that go on (normalize's clean rows, the rows not found in the org, the rows
+    loaded): the input's columns, then ``sfclean_row`` and any column the stage adds.
+``held_back``
+    the rows that do not go on: the input's columns, then ``sfclean_row``, ``sfclean_reason``
+    (a reason code of :data:`sfclean.codes.CODES`) and the stage's detail columns.
+``findings``
+    one row per change or warning (:data:`FINDINGS_COLUMNS`: ``row, column, code, original,
+    normalized, message``), empty for stages that have none.
+
+``sfclean_row`` is always a column, never the index: the row's number in the input file,
+counted like a spreadsheet (header = row 1, first data row = 2), carried unchanged from stage
+to stage. Every table has a plain ``RangeIndex``. A stage given a table that has a
+``sfclean_row`` column (a ``kept`` table, or a ``kept.csv`` read back) keeps its numbers.
+
+``summary()`` returns a frozen :class:`Summary` (a subclass per stage) with ``to_dict()`` for
+JSON; ``to_text()`` is a few lines for people; ``repr()`` is one line; ``outputs()`` names
+the tables a stage writes (file name -> table) and ``to_report()`` the ``report.json`` content,
+so :func:`sfclean.io.write_result` writes any stage's outputs the same way.
+
+To add a stage: subclass :class:`StageResult` as a ``@dataclass(repr=False, eq=False)`` with
+``kept``, ``held_back`` and ``findings`` fields, set ``stage``, and override ``summary()`` (a
+:class:`Summary` subclass with the stage's own counts) and ``outputs()``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
-from sfclean.columns import ColumnMap
+__all__ = [
+    "FINDINGS_COLUMNS",
+    "REASON",
+    "ROW",
+    "StageResult",
+    "Summary",
+    "code_counts",
+    "empty_findings",
+    "row_numbers",
+    "with_row_column",
+]
 
-__all__ = ["FINDINGS_COLUMNS", "NormalizeResult"]
-
+#: The row-number column of every table.
+ROW = "sfclean_row"
+#: The reason column of every held-back table.
+REASON = "sfclean_reason"
 #: Column order of every findings table.
 FINDINGS_COLUMNS: tuple[str, ...] = ("row", "column", "code", "original", "normalized", "message")
 
 
-def _counts(series: pd.Series) -> dict[str, int]:
+def empty_findings() -> pd.DataFrame:
+    """A findings table with no rows (``row`` int64, the other columns text)."""
+    return pd.DataFrame(
+        {c: pd.Series(dtype="int64" if c == "row" else "str") for c in FINDINGS_COLUMNS}
+    )
+
+
+def code_counts(series: pd.Series) -> dict[str, int]:
+    """``{code: rows}``, most frequent first, ties by code."""
     counts = series.value_counts(sort=False)
     pairs = sorted(((str(k), int(v)) for k, v in counts.items()), key=lambda kv: (-kv[1], kv[0]))
     return dict(pairs)
 
 
-@dataclass
-class NormalizeResult:
-    """What :func:`sfclean.normalize` returns.
+def row_numbers(df: pd.DataFrame) -> np.ndarray:
+    """The ``sfclean_row`` of each row of ``df`` (int64): its ``sfclean_row`` column, else an
+    index named ``sfclean_row``, else spreadsheet rows 2, 3, ...
 
-    ``clean``: rows that go on, original columns in original order, normalized values, indexed
-    by spreadsheet row number (header = row 1) under the index name ``sfclean_row``.
-    ``rejected``: rows held back with their original values, then ``sfclean_row``,
-    ``sfclean_reason`` (a reason code) and ``sfclean_detail``; indexed by row number too.
-    ``findings``: one row per change or warning on a kept row: ``row, column, code, original,
-    normalized, message``. ``columns``: the columns used. ``rows_in``: rows read.
-    ``source``: what :func:`sfclean.read_csv` recorded about the input (``path``,
-    ``encoding``, ``delimiter``; copied from ``df.attrs["sfclean"]``, empty for other
-    frames), so :func:`sfclean.io.write_normalize_outputs` can name the input in the report.
+    Raises :class:`~sfclean.errors.InputError` when the numbers are not whole numbers.
+    """
+    from sfclean.errors import InputError
+
+    if ROW in df.columns:
+        values = df[ROW]
+    elif df.index.name == ROW:
+        values = df.index.to_series()
+    else:
+        return np.arange(len(df), dtype="int64") + 2
+    try:
+        return pd.to_numeric(values, errors="raise").to_numpy(dtype="int64")
+    except (TypeError, ValueError):
+        raise InputError(
+            f"column {ROW} must hold row numbers (whole numbers); rename it or drop it"
+        ) from None
+
+
+def with_row_column(df: pd.DataFrame, rows: Sequence[int] | np.ndarray) -> pd.DataFrame:
+    """A copy of ``df`` with a RangeIndex and the int64 column ``sfclean_row`` = ``rows``
+    (after the other columns, or where it already was)."""
+    out = df.reset_index(drop=True)
+    out[ROW] = np.asarray(rows, dtype="int64")
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        to_dict = getattr(value, "to_dict", None)
+        if callable(to_dict):
+            return to_dict()
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The counts every stage reports; stages subclass it with their own fields.
+
+    ``rows_in`` = ``rows_kept`` + ``rows_held_back``; ``reasons``: held-back rows per reason
+    code; ``findings``: findings per code (both most frequent first).
     """
 
-    clean: pd.DataFrame
-    rejected: pd.DataFrame
-    findings: pd.DataFrame
-    columns: ColumnMap
+    stage: str
     rows_in: int
-    source: dict[str, Any] = field(default_factory=dict)
+    rows_kept: int
+    rows_held_back: int
+    reasons: Mapping[str, int]
+    findings: Mapping[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: every field, in declaration order (tuples become lists)."""
+        return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+
+class StageResult:
+    """Base class of every stage's result: ``kept``, ``held_back``, ``findings`` (see the
+    module docstring), ``summary()``, ``to_text()``, ``outputs()``, ``to_report()`` and a
+    one-line ``repr``."""
+
+    #: The stage's name, as on the command line.
+    stage: ClassVar[str] = ""
+    kept: pd.DataFrame
+    held_back: pd.DataFrame
+    findings: pd.DataFrame
+
+    @property
+    def rows_in(self) -> int:
+        """Rows the stage was given."""
+        return len(self.kept) + len(self.held_back)
 
     @property
     def rows_kept(self) -> int:
-        """Rows in ``clean``."""
-        return len(self.clean)
+        """Rows in ``kept``."""
+        return len(self.kept)
 
     @property
-    def rows_rejected(self) -> int:
-        """Rows in ``rejected``."""
-        return len(self.rejected)
+    def rows_held_back(self) -> int:
+        """Rows in ``held_back``."""
+        return len(self.held_back)
 
-    def summary(self) -> dict[str, object]:
-        """JSON-ready counts: rows in/kept/rejected, per reason, per finding code, columns."""
+    def _base_counts(self) -> dict[str, Any]:
+        """The :class:`Summary` fields, for a subclass's ``summary()``."""
+        reasons = self.held_back[REASON] if REASON in self.held_back else pd.Series([], dtype=str)
         return {
+            "stage": self.stage,
             "rows_in": int(self.rows_in),
             "rows_kept": self.rows_kept,
-            "rows_rejected": self.rows_rejected,
-            "reasons": _counts(self.rejected["sfclean_reason"]),
-            "findings": _counts(self.findings["code"]),
-            "columns": self.columns.to_dict(),
+            "rows_held_back": self.rows_held_back,
+            "reasons": code_counts(reasons),
+            "findings": code_counts(self.findings["code"]),
         }
+
+    def summary(self) -> Summary:
+        """The stage's counts as a frozen :class:`Summary` (``.to_dict()`` for JSON)."""
+        return Summary(**self._base_counts())
 
     def to_text(self) -> str:
         """A short human summary (a few lines), as the CLI prints it to stderr."""
+        s = self.summary()
         lines = [
-            f"normalize: {self.rows_in} rows in, {self.rows_kept} kept, "
-            f"{self.rows_rejected} held back"
+            f"{self.stage}: {s.rows_in} rows in, {s.rows_kept} kept, {s.rows_held_back} held back"
         ]
-        reasons = _counts(self.rejected["sfclean_reason"])
-        if reasons:
-            lines.append("  held back: " + ", ".join(f"{k} {v}" for k, v in reasons.items()))
-        findings = _counts(self.findings["code"])
-        if findings:
-            lines.append("  findings:  " + ", ".join(f"{k} {v}" for k, v in findings.items()))
-        phones = ", ".join(self.columns.phones) or "none"
-        lines.append(
-            f"  columns:   email={self.columns.email}; phones={phones}; "
-            f"country={self.columns.country or 'none'}"
-        )
+        if s.reasons:
+            lines.append("  held back: " + ", ".join(f"{k} {v}" for k, v in s.reasons.items()))
+        if s.findings:
+            lines.append("  findings:  " + ", ".join(f"{k} {v}" for k, v in s.findings.items()))
         return "\n".join(lines)
+
+    def outputs(self) -> dict[str, pd.DataFrame]:
+        """``{file name: table}`` of the files the stage writes (report.json excepted)."""
+        raise NotImplementedError
+
+    def to_report(self, *, source: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The content of ``report.json``: the summary, the input described by ``source``
+        (``path``, ``encoding``, ``delimiter``) and the files written (report.json last)."""
+        info = dict(source or {})
+        return {
+            **self.summary().to_dict(),
+            "input": {k: info.get(k) for k in ("path", "encoding", "delimiter")},
+            "files": [*self.outputs(), "report.json"],
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} [{self.stage}: {self.rows_in} in, {self.rows_kept} kept, "
+            f"{self.rows_held_back} held back, {len(self.findings)} findings]>"
+        )

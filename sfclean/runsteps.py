@@ -16,9 +16,9 @@ from typing import Any
 import pandas as pd
 
 from sfclean.errors import ConfigError, InputError
-from sfclean.io import read_csv, write_outputs
+from sfclean.io import read_csv, write_result
 from sfclean.journal import Journal, OrgRef
-from sfclean.report import NormalizeResult
+from sfclean.report import ROW, StageResult
 from sfclean.runreport import Conservation, InputInfo, RowCounts, RunReport, StageReports
 from sfclean.salesforce import Connection
 from sfclean.stages.budget import Budget, RunEstimate, check_budget, check_reserve, estimate_run
@@ -27,6 +27,7 @@ from sfclean.stages.load import check_load_options, estimate_load_calls, load, o
 from sfclean.stages.loaders import collect_journaled
 from sfclean.stages.loadjobs import Outcome
 from sfclean.stages.lookup import email_key
+from sfclean.stages.normalize import NormalizeResult
 
 __all__ = [
     "OUTPUT_FILES",
@@ -80,16 +81,23 @@ def _resolved_frames(
     frame = clean.loc[in_clean]
     if others:
         extra = df.iloc[[r - 2 for r in others]].copy()
-        extra.index = pd.Index(others, name="sfclean_row", dtype="int64")
+        extra.index = pd.Index(others, name=ROW, dtype="int64")
+        extra[ROW] = others
         frame = pd.concat([frame, extra])
     return outcome_frames(frame, {r: outcomes[r] for r in frame.index})
 
 
-def _concat(frames: list[pd.DataFrame], key: str | None = None) -> pd.DataFrame:
-    out = pd.concat(frames)
-    if key is not None and len(out):
-        return out.sort_values(key, kind="stable")
-    return out.sort_index(kind="stable")
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The frames as one, in ``sfclean_row`` order, with a RangeIndex."""
+    out = pd.concat([f.reset_index(drop=True) for f in frames], ignore_index=True)
+    if len(out):
+        out = out.sort_values(ROW, kind="stable").reset_index(drop=True)
+    return out
+
+
+def _by_row(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` indexed by its ``sfclean_row`` column (kept), to look rows up by number."""
+    return frame.set_index(ROW, drop=False)
 
 
 def check_run_options(
@@ -165,7 +173,7 @@ def _conservation(
     for rows in groups.values():
         for row in rows:
             seen[int(row)] = seen.get(int(row), 0) + 1
-    universe = {int(r) for r in nres.clean.index} | {int(r) for r in nres.rejected["sfclean_row"]}
+    universe = {int(r) for r in nres.kept[ROW]} | {int(r) for r in nres.held_back[ROW]}
     missing = len(universe - set(seen))
     repeated = sum(1 for n in seen.values() if n > 1)
     unknown = len(set(seen) - universe)
@@ -286,7 +294,7 @@ class RunSteps:
 
     def check_budget(self, nres: NormalizeResult) -> None:
         """Estimate every stage still to come and check it against the org's limits."""
-        clean = nres.clean
+        clean = _by_row(nres.kept)
         maybe = clean.loc[[r for r in clean.index if r not in self.known]]
         with self.counted("budget"):
             self.plan = estimate_run(
@@ -321,7 +329,8 @@ class RunSteps:
 
     def exclude(self, nres: NormalizeResult) -> ExcludeResult:
         """Hold back the clean rows not resolved yet whose email exists in the org."""
-        todo = nres.clean.loc[[r for r in nres.clean.index if r not in self.resolved]]
+        kept = nres.kept
+        todo = kept[~kept[ROW].isin(list(self.resolved))].reset_index(drop=True)
         with self.timed("exclude"), self.counted("exclude"):
             return exclude(
                 todo,
@@ -343,7 +352,7 @@ class RunSteps:
         with self.timed("load"):
             if self.dry_run:
                 loaded, failed = outcome_frames(to_load.iloc[0:0], {})
-                summary: Mapping[str, Any] = {"rows_loaded": 0, "rows_failed": 0, "api_calls": 0}
+                summary: Mapping[str, Any] = {"rows_kept": 0, "rows_held_back": 0, "api_calls": 0}
             else:
                 result = load(
                     to_load,
@@ -356,7 +365,8 @@ class RunSteps:
                     journal=self.journal,
                     progress=self._progress("load"),
                 )
-                loaded, failed, summary = result.loaded, result.failed, result.summary()
+                loaded, failed = result.kept, result.held_back
+                summary = result.summary().to_dict()
         self.calls["load"] = int(summary.get("api_calls", 0))
         return Loaded(loaded, failed, summary, estimate)
 
@@ -367,27 +377,31 @@ class RunSteps:
         nres: NormalizeResult,
         ex: ExcludeResult,
         new: Loaded,
-    ) -> tuple[dict[str, pd.DataFrame], RunReport, dict[str, Path]]:
-        """Write every output, ``report.json`` last, then mark the journal completed.
+    ) -> tuple[dict[str, pd.DataFrame], RunReport, pd.DataFrame, pd.DataFrame]:
+        """(the output tables, the report, the rows kept, the rows held back) of the run.
 
-        Returns (the output tables, the report, the files written).
+        Kept: the rows loaded (in a dry run, the rows a real run would load); held back:
+        every other row, in ``sfclean_row`` order.
         """
         tables, rows, conservation = output_tables(
             nres, df, self.resolved, ex, new, dry_run=self.dry_run
         )
-        stages = StageReports(nres.summary(), ex.summary(), self.budget, new.summary)
-        report = self.report(info, rows, conservation, tables["failed.csv"], stages, ex, new)
-        files = write_outputs(
-            self.out_dir,
-            {
-                **tables,
-                "loaded.csv": tables["loaded.csv"].reset_index(),
-                "report.json": report.to_dict(),
-            },
+        stages = StageReports(
+            nres.summary().to_dict(), ex.summary().to_dict(), self.budget, new.summary
         )
+        report = self.report(info, rows, conservation, tables["failed.csv"], stages, ex, new)
+        kept = tables["clean.csv"] if self.dry_run else tables["loaded.csv"]
+        held_back = _concat(
+            [tables["rejected.csv"], tables["excluded.csv"], tables["failed.csv"]]
+        ).fillna("")
+        return tables, report, kept, held_back
+
+    def write(self, result: StageResult) -> dict[str, Path]:
+        """Write every output, ``report.json`` last, then mark the journal completed."""
+        files = write_result(result, self.out_dir)
         if self.journal is not None:
             self.journal.completed()
-        return tables, report, files
+        return files
 
     def report(
         self,
@@ -435,23 +449,24 @@ def output_tables(
     dry_run: bool,
 ) -> tuple[dict[str, pd.DataFrame], RowCounts, Conservation]:
     """Every output table, the row counts, and the conservation check on them."""
-    rejected = nres.rejected[~nres.rejected["sfclean_row"].isin(list(resolved))]
-    old_loaded, old_failed = _resolved_frames(df, nres.clean, resolved)
+    held = nres.held_back
+    rejected = held[~held[ROW].isin(list(resolved))].reset_index(drop=True)
+    old_loaded, old_failed = _resolved_frames(df, _by_row(nres.kept), resolved)
     loaded = _concat([old_loaded, new.loaded])
-    failed = _concat([old_failed, new.failed], key="sfclean_row")
-    clean_out = ex.kept if dry_run else nres.clean
+    failed = _concat([old_failed, new.failed])
+    clean_out = ex.kept if dry_run else nres.kept
     groups: dict[str, pd.Index | pd.Series] = {
-        "rejected": rejected["sfclean_row"],
-        "excluded": ex.excluded["sfclean_row"],
-        "loaded": loaded.index,
-        "failed": failed["sfclean_row"],
+        "rejected": rejected[ROW],
+        "excluded": ex.held_back[ROW],
+        "loaded": loaded[ROW],
+        "failed": failed[ROW],
     }
     if dry_run:
-        groups["clean"] = ex.kept.index
+        groups["clean"] = ex.kept[ROW]
     rows = RowCounts(
         input=int(nres.rows_in),
         rejected=len(rejected),
-        excluded=len(ex.excluded),
+        excluded=len(ex.held_back),
         loaded=len(loaded),
         failed=len(failed),
         clean=len(ex.kept) if dry_run else None,
@@ -460,7 +475,7 @@ def output_tables(
         "rejected.csv": rejected,
         "findings.csv": nres.findings,
         "clean.csv": clean_out,
-        "excluded.csv": ex.excluded,
+        "excluded.csv": ex.held_back,
         "excluded_updates.csv": ex.updates,
         "loaded.csv": loaded,
         "failed.csv": failed,

@@ -1,7 +1,9 @@
 """Data Loader ``.sdl`` mapping files: which CSV column goes to which Salesforce field.
 
 :func:`read_sdl_mapping` reads the file (Java ``.properties`` rules); :func:`columns_for_fields`
-finds the CSV columns a mapping sends to given fields. Both are re-exported by
+finds the CSV columns a mapping sends to given fields; :func:`normalize_columns_from_mapping`
+fills normalize's column options from a mapping and :func:`fields_for_columns` gives
+:func:`sfclean.load`'s ``fields=``. Both are re-exported by
 :mod:`sfclean.io`, the module for the file formats of Data Loader.
 """
 
@@ -9,12 +11,25 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from sfclean.errors import ConfigError
 
-__all__ = ["columns_for_fields", "read_sdl_mapping"]
+__all__ = [
+    "COUNTRY_FIELDS",
+    "EMAIL_FIELDS",
+    "PHONE_FIELDS",
+    "columns_for_fields",
+    "fields_for_columns",
+    "normalize_columns_from_mapping",
+    "read_sdl_mapping",
+]
+
+# Salesforce fields (Lead and Contact) that a Data Loader mapping may send a column to.
+EMAIL_FIELDS = ("Email",)
+PHONE_FIELDS = ("Phone", "MobilePhone", "HomePhone", "OtherPhone", "AssistantPhone", "Fax")
+COUNTRY_FIELDS = ("Country", "MailingCountry", "OtherCountry", "CountryCode", "MailingCountryCode")
 
 PathLike = str | os.PathLike[str]
 
@@ -148,3 +163,54 @@ def columns_for_fields(
                 if col is not None:
                     found.add(col)
     return [c for c in columns if c in found]
+
+
+def normalize_columns_from_mapping(
+    path: PathLike,
+    columns: Sequence[str],
+    *,
+    email_column: str | None = None,
+    phone_columns: Sequence[str] = (),
+    country_column: str | None = None,
+) -> tuple[str | None, tuple[str, ...], str | None]:
+    """(email_column, phone_columns, country_column) for :func:`sfclean.normalize`: the ones
+    given, else the columns the mapping file at ``path`` sends to Email, the phone fields and
+    the country fields. Raises ConfigError when the mapping sends several columns to Email."""
+    mapping = read_sdl_mapping(path)
+    names = [str(c) for c in columns]
+    if email_column is None:
+        emails = columns_for_fields(mapping, names, EMAIL_FIELDS)
+        if len(emails) > 1:
+            raise ConfigError(
+                f"mapping file {path} sends {len(emails)} columns to Email "
+                f"({', '.join(emails)}); pass email_column="
+            )
+        email_column = emails[0] if emails else None
+    phones = tuple(phone_columns) or tuple(columns_for_fields(mapping, names, PHONE_FIELDS))
+    if country_column is None:
+        for field in COUNTRY_FIELDS:
+            found = columns_for_fields(mapping, names, [field])
+            if found:
+                country_column = found[0]
+                break
+    return email_column, phones, country_column
+
+
+def fields_for_columns(mapping: Mapping[str, str], columns: Iterable[str]) -> dict[str, str]:
+    """``{column: Field}`` for :func:`sfclean.load`'s ``fields=``: the columns of ``columns``
+    an insert mapping (``column=Field``) sends to one field, in header order (names compared
+    case-insensitively; constants and columns mapped to several fields are left out). Raises
+    ConfigError when no column is mapped."""
+    by_fold = {left.strip().casefold(): right for left, right in mapping.items()}
+    out: dict[str, str] = {}
+    for column in columns:
+        target = by_fold.get(str(column).strip().casefold(), "")
+        parts = [p.strip() for p in target.split(",") if p.strip()]
+        if len(parts) == 1:
+            out[str(column)] = parts[0]
+    if not out:
+        raise ConfigError(
+            "the mapping file maps none of the table's columns; expected lines such as "
+            "Email=Email (csvColumn=SalesforceField)"
+        )
+    return out

@@ -152,7 +152,7 @@ def test_good_inputs_write_the_four_files(tmp_path: Path, label: str, data: byte
     result = run(_write(tmp_path, data), "--out", out)
     assert result.exit_code == 0, (label, result.stderr)
     assert sorted(p.name for p in out.iterdir()) == OUTPUT_FILES
-    assert _header(out / "clean.csv") == "FirstName,Email,Phone,Country,PostalCode"
+    assert _header(out / "clean.csv") == "FirstName,Email,Phone,Country,PostalCode,sfclean_row"
     clean = (out / "clean.csv").read_bytes().decode("utf-8")
     assert "ann@example.com" in clean
     assert ",02134" in clean  # leading zero kept
@@ -168,12 +168,12 @@ def test_output_headers_and_report(tmp_path: Path) -> None:
     result = run(SAMPLE, "--out", out)
     assert result.exit_code == 0, result.stderr
     header = _header(SAMPLE)
-    assert _header(out / "clean.csv") == header
+    assert _header(out / "clean.csv") == header + ",sfclean_row"
     assert _header(out / "rejected.csv") == header + ",sfclean_row,sfclean_reason,sfclean_detail"
     assert _header(out / "findings.csv") == ",".join(FINDINGS_COLUMNS)
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["input"] == {"path": str(SAMPLE), "encoding": "utf-8", "delimiter": ","}
-    assert report["rows_in"] == report["rows_kept"] + report["rows_rejected"]
+    assert report["rows_in"] == report["rows_kept"] + report["rows_held_back"]
     assert set(report["reasons"]) == {
         "missing-email",
         "invalid-email",

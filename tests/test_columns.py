@@ -35,9 +35,7 @@ def test_found_by_name(columns: list[str], expected: ColumnMap) -> None:
 def test_missing_email_column_lists_columns_and_flag() -> None:
     with pytest.raises(ColumnNotFoundError) as info:
         find_columns(["A", "B", "C"])
-    assert (
-        str(info.value) == "no email column found (columns: A, B, C); name it with --email-column"
-    )
+    assert str(info.value) == "no email column found (columns: A, B, C); name it with email_column="
     assert info.value.columns == ["A", "B", "C"]
 
 
@@ -75,17 +73,17 @@ def test_explicit_name_that_does_not_exist(kwargs: dict[str, object]) -> None:
     [
         (
             {"phone_columns": ["Email"]},
-            "column 'Email' is the email column; it cannot also be a phone column (--phone-column)",
+            "column 'Email' is the email column; it cannot also be a phone column (phone_columns=)",
         ),
         (
             {"phone_columns": ["Phone", "country"]},
             "column 'Country' is the country column; it cannot also be a phone column "
-            "(--phone-column)",
+            "(phone_columns=)",
         ),
         (
             {"country_column": "EMAIL"},
             "column 'Email' is the email column; it cannot also be the country column "
-            "(--country-column)",
+            "(country_column=)",
         ),
     ],
 )

@@ -43,22 +43,22 @@ def test_undeliverable_domains_are_held_back_when_dns_answers(
 ) -> None:
     monkeypatch.setattr(email_validator, "validate_email", _dns({"nomail.example"}))
     result = sfclean.normalize(_frame(), check_deliverability=True)
-    assert result.clean["Email"].tolist() == ["ana@example.com"]
-    assert result.rejected["sfclean_reason"].tolist() == ["invalid-email"]
-    assert "nomail.example" in result.rejected["sfclean_detail"].iloc[0]
+    assert result.kept["Email"].tolist() == ["ana@example.com"]
+    assert result.held_back["sfclean_reason"].tolist() == ["invalid-email"]
+    assert "nomail.example" in result.held_back["sfclean_detail"].iloc[0]
 
 
 def test_without_the_option_dns_is_never_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(email_validator, "validate_email", _dns({"nomail.example"}))
     result = sfclean.normalize(_frame())
-    assert len(result.clean) == 2
+    assert len(result.kept) == 2
 
 
 def test_no_working_dns_refuses_instead_of_rejecting_every_row(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(email_validator, "validate_email", _dns({"gmail.com", "example.com"}))
-    with pytest.raises(ConfigError, match="--check-deliverability"):
+    with pytest.raises(ConfigError, match="check_deliverability="):
         sfclean.normalize(_frame(), check_deliverability=True)
 
     source = tmp_path / "in.csv"
@@ -69,4 +69,5 @@ def test_no_working_dns_refuses_instead_of_rejecting_every_row(
     )
     assert run.exit_code == 1
     assert run.output.strip().startswith("Error: the deliverability check needs working DNS")
+    assert run.output.strip().endswith("run without --check-deliverability")  # the CLI's flag
     assert not out.exists() or not any(out.iterdir())

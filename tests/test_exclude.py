@@ -96,7 +96,7 @@ def _upload(emails: list[str], **columns: list[str]) -> pd.DataFrame:
 
 
 def _conserved(df: pd.DataFrame, result: sfclean.ExcludeResult) -> None:
-    rows = sorted([*result.kept.index, *result.excluded["sfclean_row"]])
+    rows = sorted([*result.kept["sfclean_row"], *result.held_back["sfclean_row"]])
     assert rows == [i + 2 for i in range(len(df))]
 
 
@@ -126,16 +126,16 @@ def test_silently_allowed_duplicates_are_held_back(
     before = org.api_calls
     result = sfclean.exclude(df, conn, strategy=strategy)
     assert list(result.kept["Email"]) == ["new@example.com"]
-    assert list(result.kept.index) == [3]
-    excluded = result.excluded.set_index("sfclean_row")
+    assert list(result.kept["sfclean_row"]) == [3]
+    excluded = result.held_back.set_index("sfclean_row")
     assert set(excluded["sfclean_reason"]) == {"exists-in-org"}
     assert excluded.loc[2, "sfclean_matched_object"] == "Contact"
     assert excluded.loc[4, "sfclean_matched_object"] == "Lead;Contact"
     assert excluded.loc[4, "sfclean_matched_id"].startswith("00Q")
     assert excluded.loc[4, "sfclean_detail"].startswith("Lead 00Q")
-    assert list(result.updates.columns) == ["Id", "LastName", "Email"]
-    assert result.updates.loc[4, "Id"].startswith("00Q")  # Lead first in objects
-    assert result.updates.index.name == "sfclean_row"
+    assert list(result.updates.columns) == ["Id", "LastName", "Email", "sfclean_row"]
+    updates = result.updates.set_index("sfclean_row")
+    assert updates.loc[4, "Id"].startswith("00Q")  # Lead first in objects
     assert result.api_calls == org.api_calls - before
     assert result.strategy == ("query" if strategy == "auto" else strategy)
     _conserved(df, result)
@@ -146,16 +146,16 @@ def test_the_org_rule_really_lets_the_duplicate_in(conn: sfclean.Connection) -> 
     again = conn.call(lambda sf: sf.Contact.create({"LastName": "Again", "Email": "ada@x.org"}))
     assert saved["success"] and again["success"]
     result = sfclean.exclude(_upload(["ADA@X.ORG"]), conn)
-    assert len(result.excluded) == 1
-    assert result.excluded["sfclean_matched_id"].iloc[0].count(";") == 1
+    assert len(result.held_back) == 1
+    assert result.held_back["sfclean_matched_id"].iloc[0].count(";") == 1
 
 
 def test_dirty_org_emails_only_extract_sees(conn: sfclean.Connection) -> None:
     df = _upload(["padded@example.com", "wrapped@example.com", "ADA@example.com"])
     by_query = sfclean.exclude(df, conn, strategy="query")
     by_extract = sfclean.exclude(df, conn, strategy="extract")
-    assert list(by_query.excluded["Email"]) == ["ADA@example.com"]
-    assert len(by_extract.excluded) == 3
+    assert list(by_query.held_back["Email"]) == ["ADA@example.com"]
+    assert len(by_extract.held_back) == 3
 
 
 def test_paging_over_many_matches_costs_one_call_per_2000(
@@ -165,7 +165,7 @@ def test_paging_over_many_matches_costs_one_call_per_2000(
     before = org.api_calls
     result = sfclean.exclude(_upload(emails), conn)
     assert result.strategy == "query"
-    assert len(result.excluded) == MANY and list(result.kept["Email"]) == ["fresh@example.org"]
+    assert len(result.held_back) == MANY and list(result.kept["Email"]) == ["fresh@example.org"]
     assert result.matches == MANY
     cost = org.api_calls - before
     assert cost == result.api_calls
@@ -175,7 +175,7 @@ def test_paging_over_many_matches_costs_one_call_per_2000(
 def test_many_short_queries_share_composite_calls(conn: sfclean.Connection) -> None:
     emails = [f"many{i}@example.org" for i in range(600)]
     result = sfclean.exclude(_upload(emails), conn, strategy="query", max_soql_chars=1_000)
-    assert len(result.excluded) == 600
+    assert len(result.held_back) == 600
     # ~2 x 600 / 35 queries (two objects) -> two Composite calls of 25 subrequests
     assert 2 <= result.api_calls <= 4
 
@@ -188,17 +188,17 @@ def test_phone_matching_uses_extract(conn: sfclean.Connection) -> None:
     )
     result = sfclean.exclude(df, conn, match_on=("Email", "Phone"))
     assert result.strategy == "extract"
-    assert list(result.excluded["sfclean_row"]) == [2, 4]
-    assert list(result.excluded["sfclean_matched_object"]) == ["Contact", "Lead"]
+    assert list(result.held_back["sfclean_row"]) == [2, 4]
+    assert list(result.held_back["sfclean_matched_object"]) == ["Contact", "Lead"]
 
 
 def test_provider_key_matches_gmail_spellings(conn: sfclean.Connection) -> None:
     df = _upload(["jdoe+news@googlemail.com", "j.doe@gmail.com", "jdoe@example.com"])
     plain = sfclean.exclude(df, conn, strategy="query")
     provider = sfclean.exclude(df, conn, match_key="provider")
-    assert list(plain.excluded["sfclean_row"]) == [3]
+    assert list(plain.held_back["sfclean_row"]) == [3]
     assert provider.strategy == "extract"
-    assert list(provider.excluded["sfclean_row"]) == [2, 3]
+    assert list(provider.held_back["sfclean_row"]) == [2, 3]
 
 
 def test_nothing_to_look_up_costs_nothing(conn: sfclean.Connection, org: LocalOrg) -> None:
@@ -210,16 +210,16 @@ def test_nothing_to_look_up_costs_nothing(conn: sfclean.Connection, org: LocalOr
 
 def test_normalize_output_keeps_its_row_numbers(conn: sfclean.Connection) -> None:
     raw = _upload(["bad", " Ada@example.com ", "new@example.com", "new@example.com"])
-    clean = sfclean.normalize(raw).clean
+    clean = sfclean.normalize(raw).kept
     result = sfclean.exclude(clean, conn)
-    assert list(result.excluded["sfclean_row"]) == [3]
-    assert list(result.kept.index) == [4]
+    assert list(result.held_back["sfclean_row"]) == [3]
+    assert list(result.kept["sfclean_row"]) == [4]
 
 
 def test_an_input_id_column_gives_way_to_the_matched_id(conn: sfclean.Connection) -> None:
     df = _upload(["ada@example.com", "new@example.com"], Id=["", "003000000000000AAA"])
     result = sfclean.exclude(df, conn)
-    assert list(result.updates.columns) == ["Id", "LastName", "Email"]
+    assert list(result.updates.columns) == ["Id", "LastName", "Email", "sfclean_row"]
     assert result.updates["Id"].iloc[0].startswith("003")
     assert list(result.kept["Id"]) == ["003000000000000AAA"]
 
@@ -239,8 +239,8 @@ def test_summary_is_json_ready(conn: sfclean.Connection) -> None:
     import json
 
     result = sfclean.exclude(_upload(["ada@example.com", "new@example.com"]), conn)
-    summary = json.loads(json.dumps(result.summary()))
-    assert summary["rows_in"] == 2 and summary["rows_excluded"] == 1
+    summary = json.loads(json.dumps(result.summary().to_dict()))
+    assert summary["rows_in"] == 2 and summary["rows_held_back"] == 1
     assert summary["strategy"] == "query" and summary["api_calls"] == 2
     assert summary["estimate"]["choice"] == "query"
 
@@ -257,7 +257,7 @@ def test_a_simple_salesforce_object_is_wrapped_once_with_connect(org: LocalOrg) 
     with pytest.raises(ConfigError, match=r"not Salesforce; wrap it once with sfclean\.connect"):
         sfclean.exclude(_upload(["ada@example.com"]), sf)  # type: ignore[arg-type]
     result = sfclean.exclude(_upload(["ada@example.com"]), sfclean.connect(sf=sf))
-    assert len(result.excluded) == 1
+    assert len(result.held_back) == 1
 
 
 @pytest.mark.parametrize(
@@ -340,6 +340,6 @@ def test_every_row_is_kept_or_excluded_once(
     result = sfclean.exclude(df, conn, strategy=strategy)
     _conserved(df, result)
     expected = [i + 2 for i, (pick, _) in enumerate(picks) if in_org[pick]]
-    assert list(result.excluded["sfclean_row"]) == expected
+    assert list(result.held_back["sfclean_row"]) == expected
     objects = [in_org[pick] for pick, _ in picks if in_org[pick]]
-    assert list(result.excluded["sfclean_matched_object"]) == objects
+    assert list(result.held_back["sfclean_matched_object"]) == objects

@@ -473,22 +473,22 @@ def test_write_outputs_reports_an_unwritable_directory(tmp_path: Path) -> None:
         write_outputs(blocker, {"a.json": {}})
 
 
-def test_write_normalize_outputs_names_the_input_read_by_read_csv(tmp_path: Path) -> None:
+def test_write_result_names_the_input_read_by_read_csv(tmp_path: Path) -> None:
     """The source recorded by read_csv reaches report.json without being passed again."""
     from sfclean import normalize
-    from sfclean.io import write_normalize_outputs
+    from sfclean.io import write_result
 
     path = _file(tmp_path, "Email;Name\r\nJos\u00e9@x.example;Jos\u00e9\r\n".encode("cp1252"))
     df = read_csv(path)
     result = normalize(df)
     assert result.source == {"path": str(path), "encoding": "cp1252", "delimiter": ";"}
-    write_normalize_outputs(result, tmp_path / "out")
+    write_result(result, tmp_path / "out")
     report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
     assert report["input"] == {"path": str(path), "encoding": "cp1252", "delimiter": ";"}
     # a frame built in memory has no source; an explicit one still wins
     plain = normalize(pd.DataFrame({"Email": ["a@x.example"]}))
     assert plain.source == {}
-    write_normalize_outputs(plain, tmp_path / "o2", source={"path": "mem"})
+    write_result(plain, tmp_path / "o2", source={"path": "mem"})
     report = json.loads((tmp_path / "o2" / "report.json").read_text(encoding="utf-8"))
     assert report["input"] == {"path": "mem", "encoding": None, "delimiter": None}
 

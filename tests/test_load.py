@@ -67,7 +67,7 @@ def is_insert_request(path: str) -> bool:
 
 
 def check_conservation(df: pd.DataFrame, result: LoadResult) -> None:
-    rows = sorted([*result.loaded.index, *result.failed["sfclean_row"]])
+    rows = sorted([*result.kept["sfclean_row"], *result.held_back["sfclean_row"]])
     assert rows == list(range(2, len(df) + 2))
 
 
@@ -80,7 +80,7 @@ def test_header_is_on_every_insert_request(localorg: LocalOrg, api: str) -> None
     localorg.faults.slow_bulk(0.1)  # several polls per batch
     result = load(leads(5), conn, object_name="Lead", api=api, batch_size=2)
     sent = [r for r in localorg.requests if is_insert_request(r.path)]
-    assert len(result.loaded) == 5
+    assert len(result.kept) == 5
     assert len(sent) >= (1 if api == "rest" else 4)
     assert {r.header(HEADER) for r in sent} == {"allowSave=false"}
     if api == "bulk":
@@ -95,14 +95,14 @@ def test_block_rule_row_fails_as_rejected_by_duplicate_rule(localorg: LocalOrg, 
     df.loc[1, "Email"] = "MARIE@example.com"  # an existing Lead; the Lead rule blocks
     result = load(df, conn, object_name="Lead", api=api)
     check_conservation(df, result)
-    assert list(result.loaded.index) == [2]
-    failed = result.failed.iloc[0]
+    assert list(result.kept["sfclean_row"]) == [2]
+    failed = result.held_back.iloc[0]
     assert failed["sfclean_row"] == 3
     assert failed["sfclean_reason"] == "rejected-by-duplicate-rule"
     assert failed["sfclean_code"] == "DUPLICATES_DETECTED"
     assert failed["sfclean_message"] == "This lead already exists."
     assert org_emails(conn).count("marie@example.com") == 1
-    new_id = result.loaded.loc[2, "Id"]
+    new_id = result.kept.set_index("sfclean_row").loc[2, "Id"]
     assert [r["Id"] for r in conn.query_all_iter(f"SELECT Id FROM Lead WHERE Id = '{new_id}'")]
 
 
@@ -111,8 +111,8 @@ def test_allow_with_alert_rule_fails_rows_on_bulk(localorg: LocalOrg, api: str) 
     conn = connect(localorg)
     df = pd.DataFrame({"LastName": ["Byron", "New"], "Email": ["ada@example.com", "x@y.org"]})
     result = load(df, conn, object_name="Contact", api=api)
-    assert result.failed["sfclean_reason"].tolist() == ["rejected-by-duplicate-rule"]
-    assert result.failed["sfclean_message"].tolist() == ["Use one of these records?"]
+    assert result.held_back["sfclean_reason"].tolist() == ["rejected-by-duplicate-rule"]
+    assert result.held_back["sfclean_message"].tolist() == ["Use one of these records?"]
     assert org_emails(conn, "Contact").count("ada@example.com") == 1
 
 
@@ -122,7 +122,7 @@ def test_load_alone_lets_same_batch_duplicates_in(localorg: LocalOrg, api: str) 
     df = leads(2)
     df.loc[1, "Email"] = df.loc[0, "Email"]
     result = load(df, conn, object_name="Lead", api=api)
-    assert len(result.loaded) == 2  # Salesforce does not compare records of one batch
+    assert len(result.kept) == 2  # Salesforce does not compare records of one batch
     assert org_emails(conn).count(df.loc[0, "Email"]) == 2
 
 
@@ -137,8 +137,8 @@ def test_only_createable_fields_are_sent(
     localorg: LocalOrg, df: pd.DataFrame, expected: list[str]
 ) -> None:
     result = load(df, connect(localorg), object_name="Lead", api="rest")
-    assert result.summary()["not_loaded"] == expected
-    assert len(result.loaded) == 1
+    assert result.summary().not_loaded == expected
+    assert len(result.kept) == 1
 
 
 def test_no_createable_column_is_a_config_error(localorg: LocalOrg) -> None:
@@ -150,7 +150,7 @@ def test_empty_table_costs_nothing(localorg: LocalOrg) -> None:
     conn = connect(localorg)
     before = localorg.api_calls
     result = load(leads(0), conn, object_name="Lead")
-    assert (len(result.loaded), len(result.failed), result.api_calls) == (0, 0, 0)
+    assert (len(result.kept), len(result.held_back), result.api_calls) == (0, 0, 0)
     assert localorg.api_calls == before
 
 
@@ -164,11 +164,11 @@ def test_failed_batch_fails_every_row_in_it(localorg: LocalOrg, api: str) -> Non
     df = leads(4)
     result = load(df, conn, object_name="Lead", api=api, batch_size=2)
     check_conservation(df, result)
-    assert result.failed["sfclean_row"].tolist() == [2, 3]
-    assert set(result.failed["sfclean_code"]) == {"BATCH_FAILED"}
-    assert set(result.failed["sfclean_reason"]) == {"load-failed"}
-    assert set(result.failed["sfclean_message"]) == {"InvalidBatch : injected"}
-    assert list(result.loaded.index) == [4, 5]
+    assert result.held_back["sfclean_row"].tolist() == [2, 3]
+    assert set(result.held_back["sfclean_code"]) == {"BATCH_FAILED"}
+    assert set(result.held_back["sfclean_reason"]) == {"load-failed"}
+    assert set(result.held_back["sfclean_message"]) == {"InvalidBatch : injected"}
+    assert list(result.kept["sfclean_row"]) == [4, 5]
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
@@ -179,7 +179,7 @@ def test_dropped_connection_on_bulk1_is_recovered(localorg: LocalOrg, method: st
     df = leads(3)
     result = load(df, conn, object_name="Lead")
     assert any(r.status is None for r in localorg.requests)  # the drop happened
-    assert len(result.loaded) == 3
+    assert len(result.kept) == 3
     emails = org_emails(conn)
     assert all(emails.count(e) == 1 for e in df["Email"])  # posted exactly once
 
@@ -195,7 +195,7 @@ def test_expired_session_is_renewed_in_the_middle_of_a_load(localorg: LocalOrg, 
     localorg.faults.expire_sessions_after(1)  # the call after describe gets 401
     old = conn.session_id
     result = load(leads(3), conn, object_name="Lead", api=api)
-    assert len(result.loaded) == 3
+    assert len(result.kept) == 3
     assert conn.session_id != old
     assert any(r.status == 401 for r in localorg.requests)
 
@@ -214,7 +214,7 @@ def test_dropped_connection_while_polling_bulk2_is_retried(localorg: LocalOrg) -
     localorg.faults.drop(path=r"/jobs/ingest/[^/]+$", method="GET", times=1)
     result = load(leads(3), conn, object_name="Lead", api="bulk2")
     assert any(r.status is None and r.method == "GET" for r in localorg.requests)
-    assert len(result.loaded) == 3
+    assert len(result.kept) == 3
 
 
 def test_overall_timeout_raises_a_clear_error(localorg: LocalOrg) -> None:
@@ -240,7 +240,7 @@ def test_bulk1_costs_at_most_6_calls_per_10000_rows(
     conn = connect(org)
     before = org.api_calls
     result = load(leads(10_000), conn, object_name="Lead")
-    assert len(result.loaded) == 10_000
+    assert len(result.kept) == 10_000
     assert org.api_calls - before == result.api_calls <= 6
     assert result.api_calls == estimate_load_calls(10_000, api="bulk")
 
@@ -297,12 +297,12 @@ def test_every_row_gets_exactly_one_outcome(localorg: LocalOrg, kinds: list[str]
             df.loc[i, "Email"] = df.loc[i - 1, "Email"]
     result = load(df, conn, object_name="Lead", api=api, batch_size=5)
     check_conservation(df, result)
-    assert (result.loaded["Id"].str.len() == 18).all()
+    assert (result.kept["Id"].str.len() == 18).all()
     for i, kind in enumerate(kinds):
         if kind == "existing":
-            assert i + 2 in set(result.failed["sfclean_row"])
+            assert i + 2 in set(result.held_back["sfclean_row"])
         if kind == "new":
-            assert i + 2 in result.loaded.index
+            assert i + 2 in set(result.kept["sfclean_row"])
 
 
 # --- the Salesforce boundary ---------------------------------------------------------------------

@@ -49,8 +49,8 @@ def test_caller_frame_is_not_mutated() -> None:
 )
 def test_email_reasons(email: str, reason: str, detail: str | None) -> None:
     result = normalize(_frame([{"Email": "ok@acme.com"}, {"Email": email}]))
-    assert result.clean["Email"].tolist() == ["ok@acme.com"]
-    row = result.rejected.iloc[0]
+    assert result.kept["Email"].tolist() == ["ok@acme.com"]
+    row = result.held_back.iloc[0]
     assert (row["sfclean_row"], row["sfclean_reason"]) == (3, reason)
     assert row["Email"] == email  # original value kept
     if detail is not None:
@@ -74,7 +74,7 @@ def test_clean_values_and_findings() -> None:
         ]
     )
     result = normalize(df)
-    assert result.clean.to_dict("records") == [
+    assert result.kept.to_dict("records") == [
         {
             "Id": "0015g00000AbCdE",
             "Email": "sara.lee@acme.com",
@@ -83,10 +83,10 @@ def test_clean_values_and_findings() -> None:
             "Country": "USA",
             "Zip": "02134",
             "Note": "NA",
+            "sfclean_row": 2,
         }
     ]
-    assert result.clean.index.tolist() == [2]
-    assert result.clean.index.name == "sfclean_row"
+    assert isinstance(result.kept.index, pd.RangeIndex)  # the row number is a column
     got = result.findings[["row", "column", "code", "original", "normalized"]]
     assert [tuple(r) for r in got.itertuples(index=False)] == [
         (2, "Email", "email-unwrapped", "Sara Lee <Sara.Lee@Acme.COM>", "sara.lee@acme.com"),
@@ -111,14 +111,14 @@ def test_text_cells_survive_as_text() -> None:
         {"Email": ["a@acme.com"], "Zip": ["007"], "A": ["NA"], "B": ["Null"], "C": [None]}
     )
     result = normalize(df)
-    assert result.clean.iloc[0].tolist() == ["a@acme.com", "007", "NA", "Null", ""]
+    assert result.kept.iloc[0].tolist() == ["a@acme.com", "007", "NA", "Null", "", 2]
 
 
 def test_non_string_cells_are_cast_to_text() -> None:
     df = pd.DataFrame({"Email": ["a@acme.com", "b@acme.com"], "N": [1, 2], "F": [1.5, np.nan]})
     result = normalize(df)
-    assert result.clean["N"].tolist() == ["1", "2"]
-    assert result.clean["F"].tolist() == ["1.5", ""]
+    assert result.kept["N"].tolist() == ["1", "2"]
+    assert result.kept["F"].tolist() == ["1.5", ""]
 
 
 @pytest.mark.parametrize(
@@ -135,13 +135,13 @@ def test_non_string_cells_are_cast_to_text() -> None:
 )
 def test_phone_region_from_country(country: str, phone: str, expected: str) -> None:
     result = normalize(_frame([{"Email": "a@acme.com", "Phone": phone, "Country": country}]))
-    assert result.clean["Phone"].tolist() == [expected]
+    assert result.kept["Phone"].tolist() == [expected]
 
 
 def test_default_region_option() -> None:
     df = _frame([{"Email": "a@acme.com", "Phone": "020 7946 0958"}])
-    assert normalize(df, default_region="GB").clean["Phone"].tolist() == ["+442079460958"]
-    assert normalize(df, default_region="uk").clean["Phone"].tolist() == ["+442079460958"]
+    assert normalize(df, default_region="GB").kept["Phone"].tolist() == ["+442079460958"]
+    assert normalize(df, default_region="uk").kept["Phone"].tolist() == ["+442079460958"]
 
 
 @pytest.mark.parametrize(
@@ -158,19 +158,19 @@ def test_invalid_phone_modes(
     df = _frame([{"Email": "a@acme.com", "Phone": " 123 "}])
     result = normalize(df, invalid_phone=mode)  # type: ignore[arg-type]
     if kept:
-        assert result.clean["Phone"].tolist() == [phone_out]
+        assert result.kept["Phone"].tolist() == [phone_out]
         finding = result.findings[result.findings["code"] == code].iloc[0]
         assert (finding["row"], finding["column"], finding["original"]) == (2, "Phone", " 123 ")
     else:
-        assert result.rejected["sfclean_reason"].tolist() == ["invalid-phone"]
-        assert result.rejected["sfclean_detail"].iloc[0].startswith("Phone: ")
-        assert result.rejected["Phone"].tolist() == [" 123 "]
+        assert result.held_back["sfclean_reason"].tolist() == ["invalid-phone"]
+        assert result.held_back["sfclean_detail"].iloc[0].startswith("Phone: ")
+        assert result.held_back["Phone"].tolist() == [" 123 "]
 
 
 def test_damaged_phone_rejected_in_reject_mode() -> None:
     df = _frame([{"Email": "a@acme.com", "Phone": "4155550123.0"}])
     result = normalize(df, invalid_phone="reject")
-    assert result.rejected["sfclean_reason"].tolist() == ["invalid-phone"]
+    assert result.held_back["sfclean_reason"].tolist() == ["invalid-phone"]
 
 
 def test_duplicates_keep_first_and_name_the_row() -> None:
@@ -184,8 +184,8 @@ def test_duplicates_keep_first_and_name_the_row() -> None:
         ]
     )
     result = normalize(df)
-    assert result.clean.index.tolist() == [3, 5]
-    dups = result.rejected[result.rejected["sfclean_reason"] == "duplicate-in-file"]
+    assert result.kept["sfclean_row"].tolist() == [3, 5]
+    dups = result.held_back[result.held_back["sfclean_reason"] == "duplicate-in-file"]
     assert dups["sfclean_row"].tolist() == [4, 6]
     assert dups["sfclean_detail"].tolist() == ["duplicate of row 3", "duplicate of row 3"]
 
@@ -194,17 +194,17 @@ def test_duplicate_of_a_rejected_row_is_not_counted() -> None:
     """A junk row does not 'keep' its address: the next copy goes on."""
     df = _frame([{"Email": "info@acme.com"}, {"Email": "info@acme.com"}])
     result = normalize(df, junk=JunkPolicy(role=False))
-    assert result.clean.index.tolist() == [2]
+    assert result.kept["sfclean_row"].tolist() == [2]
     result = normalize(df)
-    assert result.rejected["sfclean_reason"].tolist() == ["role-mailbox", "role-mailbox"]
+    assert result.held_back["sfclean_reason"].tolist() == ["role-mailbox", "role-mailbox"]
 
 
 def test_provider_key_dedupes_but_never_rewrites() -> None:
     df = _frame([{"Email": "Sara.Lee@gmail.com"}, {"Email": "saralee+news@googlemail.com"}])
-    assert len(normalize(df).clean) == 2
+    assert len(normalize(df).kept) == 2
     result = normalize(df, match_key="provider")
-    assert result.clean["Email"].tolist() == ["sara.lee@gmail.com"]
-    assert result.rejected["sfclean_detail"].tolist() == ["duplicate of row 2"]
+    assert result.kept["Email"].tolist() == ["sara.lee@gmail.com"]
+    assert result.held_back["sfclean_detail"].tolist() == ["duplicate of row 2"]
 
 
 def test_fill_blanks_from_duplicates() -> None:
@@ -217,43 +217,50 @@ def test_fill_blanks_from_duplicates() -> None:
         ]
     )
     plain = normalize(df)
-    assert plain.clean.to_dict("records") == [
-        {"Email": "a@acme.com", "Phone": "", "Title": "", "Company": "Acme"}
+    assert plain.kept.to_dict("records") == [
+        {"Email": "a@acme.com", "Phone": "", "Title": "", "Company": "Acme", "sfclean_row": 2}
     ]
     filled = normalize(df, fill_blanks=True)
-    assert filled.clean.to_dict("records") == [
-        {"Email": "a@acme.com", "Phone": "+14155550123", "Title": "CEO", "Company": "Acme"}
+    assert filled.kept.to_dict("records") == [
+        {
+            "Email": "a@acme.com",
+            "Phone": "+14155550123",
+            "Title": "CEO",
+            "Company": "Acme",
+            "sfclean_row": 2,
+        }
     ]
     fills = filled.findings[filled.findings["code"] == "filled-from-duplicate"]
     assert fills[["row", "column", "normalized", "message"]].values.tolist() == [
         [2, "Phone", "+14155550123", "filled from row 4"],
         [2, "Title", "CEO", "filled from row 4"],
     ]
-    assert filled.rejected["sfclean_reason"].tolist() == ["duplicate-in-file"] * 3
+    assert filled.held_back["sfclean_reason"].tolist() == ["duplicate-in-file"] * 3
 
 
 def test_every_row_in_exactly_one_table_with_one_reason() -> None:
     df = _frame([{"Email": e} for e in ["a@acme.com", "", "x", "a@acme.com", "info@acme.com"]])
     result = normalize(df)
-    rows = sorted([*result.clean.index.tolist(), *result.rejected["sfclean_row"].tolist()])
+    rows = sorted([*result.kept["sfclean_row"].tolist(), *result.held_back["sfclean_row"].tolist()])
     assert rows == [2, 3, 4, 5, 6]
-    assert result.rejected.index.tolist() == result.rejected["sfclean_row"].tolist()
+    assert isinstance(result.held_back.index, pd.RangeIndex)
 
 
 def test_rejected_columns_and_summary() -> None:
     df = _frame([{"Email": "a@acme.com", "Name": "A"}, {"Email": "", "Name": "B"}])
     result = normalize(df)
-    assert list(result.rejected.columns) == [
+    assert list(result.held_back.columns) == [
         "Email",
         "Name",
         "sfclean_row",
         "sfclean_reason",
         "sfclean_detail",
     ]
-    assert result.summary() == {
+    assert result.summary().to_dict() == {
+        "stage": "normalize",
         "rows_in": 2,
         "rows_kept": 1,
-        "rows_rejected": 1,
+        "rows_held_back": 1,
         "reasons": {"missing-email": 1},
         "findings": {},
         "columns": {"email": "Email", "phones": [], "country": None},
@@ -264,12 +271,12 @@ def test_rejected_columns_and_summary() -> None:
 
 def test_empty_frame() -> None:
     result = normalize(pd.DataFrame({"Email": pd.Series([], dtype="str")}))
-    assert (len(result.clean), len(result.rejected), len(result.findings)) == (0, 0, 0)
-    assert result.summary()["rows_in"] == 0
+    assert (len(result.kept), len(result.held_back), len(result.findings)) == (0, 0, 0)
+    assert result.summary().rows_in == 0
 
 
 def test_missing_email_column() -> None:
-    with pytest.raises(ColumnNotFoundError, match="--email-column"):
+    with pytest.raises(ColumnNotFoundError, match="email_column="):
         normalize(pd.DataFrame({"Name": ["a"]}))
 
 
@@ -306,9 +313,9 @@ def test_reject_mode_judges_phones_before_dedupe() -> None:
         ]
     )
     result = normalize(df, invalid_phone="reject")
-    assert result.clean.index.tolist() == [3]
-    assert result.clean["Phone"].tolist() == ["+14155550123"]
-    rejected = result.rejected.set_index("sfclean_row")
+    assert result.kept["sfclean_row"].tolist() == [3]
+    assert result.kept["Phone"].tolist() == ["+14155550123"]
+    rejected = result.held_back.set_index("sfclean_row")
     assert rejected[["sfclean_reason", "sfclean_detail"]].to_dict("index") == {
         2: {"sfclean_reason": "invalid-phone", "sfclean_detail": rejected.loc[2, "sfclean_detail"]},
         4: {"sfclean_reason": "duplicate-in-file", "sfclean_detail": "duplicate of row 3"},
@@ -317,5 +324,5 @@ def test_reject_mode_judges_phones_before_dedupe() -> None:
     assert rejected.loc[2, "sfclean_detail"].startswith("Phone: ")
     # in clear mode the first copy goes on (its phone cleared) and the others are duplicates
     cleared = normalize(df)
-    assert cleared.clean.index.tolist() == [2]
-    assert cleared.rejected["sfclean_detail"].tolist() == ["duplicate of row 2"] * 3
+    assert cleared.kept["sfclean_row"].tolist() == [2]
+    assert cleared.held_back["sfclean_detail"].tolist() == ["duplicate of row 2"] * 3

@@ -75,14 +75,14 @@ def _frame(rows: list[dict[str, str]]) -> pd.DataFrame:
 def test_every_row_is_in_exactly_one_table(rows: list[dict[str, str]], options: dict) -> None:
     df = _frame(rows)
     result = normalize(df, **options)
-    kept = result.clean.index.tolist()
-    held = result.rejected["sfclean_row"].tolist()
+    kept = result.kept["sfclean_row"].tolist()
+    held = result.held_back["sfclean_row"].tolist()
     assert sorted(kept + held) == list(range(2, len(rows) + 2))
     assert not set(kept) & set(held)
     assert result.rows_in == len(rows)
-    assert result.rejected["sfclean_reason"].ne("").all()
+    assert result.held_back["sfclean_reason"].ne("").all()
     # rejected rows carry their original values
-    for row in result.rejected.itertuples(index=False):
+    for row in result.held_back.itertuples(index=False):
         assert row.Email == rows[row.sfclean_row - 2]["Email"]
     # findings only ever talk about kept rows
     assert set(result.findings["row"]) <= set(kept)
@@ -94,9 +94,10 @@ def test_normalizing_clean_output_changes_nothing(
     rows: list[dict[str, str]], options: dict
 ) -> None:
     first = normalize(_frame(rows), **options)
-    again = normalize(first.clean.reset_index(drop=True), **options)
-    assert len(again.rejected) == 0
-    assert again.clean.reset_index(drop=True).equals(first.clean.reset_index(drop=True))
+    # normalize numbers the rows of its input itself, so sfclean_row goes first
+    again = normalize(first.kept.drop(columns="sfclean_row"), **options)
+    assert len(again.held_back) == 0
+    assert again.kept.drop(columns="sfclean_row").equals(first.kept.drop(columns="sfclean_row"))
     changes = again.findings[~again.findings["code"].isin(["invalid-phone", "phone-damaged"])]
     assert changes.empty
 
@@ -108,8 +109,8 @@ def test_a_duplicate_always_names_a_row_that_went_on(
 ) -> None:
     """Dedupe runs after every row-level check, so no person is lost to a rejected 'original'."""
     result = normalize(_frame(rows), **options)
-    dups = result.rejected[result.rejected["sfclean_reason"] == "duplicate-in-file"]
+    dups = result.held_back[result.held_back["sfclean_reason"] == "duplicate-in-file"]
     named = {int(d.removeprefix("duplicate of row ")) for d in dups["sfclean_detail"]}
-    assert named <= set(result.clean.index)
+    assert named <= set(result.kept["sfclean_row"])
     if options["match_key"] == "email":
-        assert result.clean["Email"].is_unique
+        assert result.kept["Email"].is_unique

@@ -136,11 +136,12 @@ def test_normalize_notebook_runs(
     cleanup.append(ns["OUT"])
     assert ns["ROOT"] == ROOT
     result = ns["result"]
-    assert (result.rows_in, result.rows_kept, result.rows_rejected) == (203, 157, 46)
-    assert result.rejected["sfclean_reason"].value_counts()["invalid-email"] == 11
+    assert (result.rows_in, result.rows_kept, result.rows_held_back) == (203, 157, 46)
+    assert result.held_back["sfclean_reason"].value_counts()["invalid-email"] == 11
     problems = ns["phone_problems"]
     assert problems["code"].value_counts().to_dict() == {"invalid-phone": 6, "phone-damaged": 4}
-    assert set(result.clean.loc[problems["row"], "Phone"]) == {""}  # cleared, rows kept
+    kept = result.kept.set_index("sfclean_row")
+    assert set(kept.loc[problems["row"], "Phone"]) == {""}  # cleared, rows kept
     assert sorted(p.name for p in ns["OUT"].iterdir()) == [
         "clean.csv",
         "findings.csv",
@@ -165,11 +166,11 @@ def test_rehearse_notebook_runs_and_stops_the_org(
         if "rerun_dir" in ns:
             cleanup.append(ns["rerun_dir"])
     org = ns["org"]
-    assert ns["exclusion"].summary()["rows_excluded"] == 10
-    assert set(ns["exclusion"].excluded["sfclean_reason"]) == {"exists-in-org"}
-    assert ns["exclusion"].excluded["sfclean_matched_id"].str.len().min() >= 18
+    assert ns["exclusion"].summary().rows_held_back == 10
+    assert set(ns["exclusion"].held_back["sfclean_reason"]) == {"exists-in-org"}
+    assert ns["exclusion"].held_back["sfclean_matched_id"].str.len().min() >= 18
     load_summary = ns["load_summary"]
-    assert (load_summary["rows_loaded"], load_summary["rows_failed"]) == (140, 7)
+    assert (load_summary["rows_kept"], load_summary["rows_held_back"]) == (140, 7)
 
     # every Bulk request the org received carried allowSave=false
     inserts = [r for r in org.requests if ns["is_insert_request"](r.path)]

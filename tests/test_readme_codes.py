@@ -1,12 +1,13 @@
-"""The README's reason-code table lists exactly the codes the stages can produce."""
+"""The README's reason-code table and the registry (sfclean.codes) say the same, both ways."""
 
 from __future__ import annotations
 
-import importlib
 import re
 from pathlib import Path
 
-from sfclean.stages.normalize import FINDING_CODES, REASON_CODES
+import pytest
+
+from sfclean.codes import CODES, Code, CodeRegistry
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -18,20 +19,58 @@ def _section(title: str) -> str:
     return text[start : end if end != -1 else None]
 
 
-def test_reason_table_matches_the_codes_in_the_code() -> None:
-    rows = re.findall(r"^\| `([a-z-]+)` \|", _section("Reason codes"), flags=re.MULTILINE)
-    exclude_module = importlib.import_module("sfclean.stages.exclude")
-    loadjobs_source = Path(
-        importlib.import_module("sfclean.stages.loadjobs").__file__ or ""
-    ).read_text()
-    load_reasons = set(re.findall(r'reason="([a-z-]+)"', loadjobs_source))
-    load_reasons |= {"rejected-by-duplicate-rule", "load-failed"}
-    expected = {*REASON_CODES, exclude_module.REASON, *load_reasons}
-    assert len(rows) == len(set(rows))
-    assert set(rows) == expected
+def _reason_table() -> list[tuple[str, str, str]]:
+    """(code, stage, file) of every row of the README's reason-code table."""
+    rows = re.findall(
+        r"^\| `([a-z-]+)` \| ([a-z]+) \| `([a-z_.]+)` \|", _section("Reason codes"), re.MULTILINE
+    )
+    assert rows, "the README has no reason-code table"
+    return rows
 
 
-def test_every_finding_code_is_named_in_the_readme() -> None:
+def test_every_reason_in_the_readme_is_in_the_registry_with_its_stage_and_file() -> None:
+    rows = _reason_table()
+    assert len(rows) == len({code for code, _, _ in rows}), "a code is listed twice"
+    for code, stage, file in rows:
+        registered = CODES.get(code, "reason")  # KeyError: not in the registry
+        assert (registered.stage, registered.file) == (stage, file), code
+
+
+def test_every_registered_reason_is_in_the_readme_in_registry_order() -> None:
+    assert [code for code, _, _ in _reason_table()] == list(CODES.names(kind="reason"))
+
+
+def test_every_registered_finding_is_named_in_the_readme_and_nothing_else() -> None:
     section = _section("Reason codes")
-    missing = [code for code in FINDING_CODES if f"`{code}`" not in section]
-    assert missing == []
+    findings_text = section[section.index("Changes and warnings") :]
+    named = set(re.findall(r"`([a-z]+(?:-[a-z]+)+)`", findings_text))
+    assert named == set(CODES.names(kind="finding"))
+
+
+def test_every_code_has_a_title_a_description_and_a_known_stage_and_file() -> None:
+    files = {"rejected.csv", "findings.csv", "excluded.csv", "failed.csv"}
+    for code in CODES:
+        assert code.title and code.description.endswith("."), code.name
+        assert code.stage in {"normalize", "exclude", "load"} and code.file in files, code.name
+    # every finding the normalize stage writes has a message; some stages write their own
+    assert all(CODES.message(c) for c in ("whitespace-trimmed", "phone-formatted"))
+
+
+def test_lookup_suggests_the_nearest_code() -> None:
+    from sfclean.errors import ConfigError
+
+    assert [c.kind for c in CODES.lookup("invalid-phone")] == ["reason", "finding"]
+    with pytest.raises(ConfigError, match=r"did you mean role-mailbox\?"):
+        CODES.lookup("role-mailbx")
+
+
+def test_a_registry_refuses_a_code_declared_twice_and_bad_records() -> None:
+    registry = CodeRegistry()
+    code = Code("new-code", "finding", "audit", "audit.csv", "t", "d.", severity="high")
+    assert registry.add(code) == "new-code" and "new-code" in registry
+    with pytest.raises(ValueError, match="declared twice"):
+        registry.add(code)
+    with pytest.raises(ValueError, match="severity"):
+        Code("x-y", "finding", "audit", "audit.csv", "t", "d.", severity="urgent")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="kebab-case"):
+        Code("Not Kebab", "reason", "audit", "audit.csv", "t", "d.")

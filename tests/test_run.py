@@ -148,11 +148,23 @@ def test_run_chains_the_stages_and_accounts_for_every_row(
         "loaded": 3,
         "failed": 1,
     }
-    assert set(result.rejected["sfclean_reason"]) == {"duplicate-in-file", "invalid-email"}
-    assert result.excluded["sfclean_reason"].tolist() == ["exists-in-org"]
-    assert result.failed["sfclean_code"].tolist() == ["REQUIRED_FIELD_MISSING"]
+    assert set(result.tables["rejected.csv"]["sfclean_reason"]) == {
+        "duplicate-in-file",
+        "invalid-email",
+    }
+    assert result.tables["excluded.csv"]["sfclean_reason"].tolist() == ["exists-in-org"]
+    assert result.tables["failed.csv"]["sfclean_code"].tolist() == ["REQUIRED_FIELD_MISSING"]
     loaded = pd.read_csv(out / "loaded.csv", dtype=str)
-    assert loaded.columns.tolist() == ["sfclean_row", "LastName", "Company", "Email", "Id"]
+    assert loaded.columns.tolist() == ["LastName", "Company", "Email", "sfclean_row", "Id"]
+    assert result.kept["sfclean_row"].tolist() == loaded["sfclean_row"].astype(int).tolist()
+    held = result.held_back
+    assert held["sfclean_row"].is_monotonic_increasing  # every row not loaded, by row number
+    assert held["sfclean_reason"].value_counts().to_dict() == {
+        "duplicate-in-file": 1,
+        "invalid-email": 1,
+        "exists-in-org": 1,
+        "load-failed": 1,
+    }
     assert lead_emails(conn).count("person0@example.com") == 1
     assert (out / "run.json").exists()
     assert json.loads((out / "run.json").read_text())["status"] == "completed"
@@ -265,7 +277,7 @@ def test_a_completed_run_reruns_without_writing(localorg: LocalOrg, tmp_path: Pa
     second = run(source, conn, object_name="Lead", out_dir=out)
     assert not inserts(localorg.requests[before:])
     assert second.report.rows == first.report.rows
-    assert second.loaded["Id"].tolist() == first.loaded["Id"].tolist()
+    assert second.kept["Id"].tolist() == first.kept["Id"].tolist()
 
 
 def test_an_unfinished_run_of_another_input_is_not_overwritten(
@@ -438,7 +450,7 @@ def test_run_stops_same_file_duplicates_that_load_alone_lets_in(
         object_name="Lead",
         out_dir=tmp_path / "out",
     )
-    assert result.rejected["sfclean_reason"].tolist() == ["duplicate-in-file"]
+    assert result.tables["rejected.csv"]["sfclean_reason"].tolist() == ["duplicate-in-file"]
     assert lead_emails(conn).count("twin@example.com") == 1
 
 
@@ -519,8 +531,11 @@ def test_rerun_after_a_crash_loses_no_row_and_creates_no_duplicate(
     result = run(source, conn, **options)
     rows = assert_conserved(out, 5)
     assert sorted(rows) == [2, 3, 4, 5, 6]
-    assert result.failed.empty
-    assert (len(result.loaded), len(result.excluded)) == (5 - excluded, excluded)
+    assert result.tables["failed.csv"].empty
+    assert (len(result.tables["loaded.csv"]), len(result.tables["excluded.csv"])) == (
+        5 - excluded,
+        excluded,
+    )
     nothing_journaled = (event, nth, after) == ("job_started", 1, False)
     assert result.report.resumed is not nothing_journaled
     expected = sorted(f"person{i}@example.com" for i in range(5))
@@ -564,4 +579,6 @@ def test_a_crash_anywhere_then_a_rerun_accounts_for_every_row_once(
         emails = [e for e in lead_emails(conn) if e.endswith("@example.com")]
     assert sorted(found) == list(range(2, len(kinds) + 2))
     assert len(emails) == len(set(emails))  # nothing inserted twice
-    assert len(result.loaded) + len(result.failed) + len(result.excluded) == len(result.clean)
+    assert len(result.tables["loaded.csv"]) + len(result.tables["failed.csv"]) + len(
+        result.tables["excluded.csv"]
+    ) == len(result.tables["clean.csv"])

@@ -162,5 +162,5 @@ def test_loads_count_like_the_org(conn: sfclean.Connection, org: LocalOrg, api: 
     df = pd.DataFrame({"LastName": ["A", "B"], "Email": [f"{api}1@x.org", f"{api}2@x.org"]})
     org_before, ours_before = org.api_calls, conn.api_calls
     result = load(df, conn, object_name="Contact", api=api)
-    assert len(result.loaded) == 2
+    assert len(result.kept) == 2
     assert conn.api_calls - ours_before == org.api_calls - org_before == result.api_calls

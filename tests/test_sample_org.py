@@ -49,7 +49,7 @@ def test_every_sample_column_is_a_lead_field_but_the_custom_one() -> None:
 
 
 def test_some_clean_sample_leads_exist_in_the_org_in_other_letter_case(sf: Salesforce) -> None:
-    clean = set(sfclean.normalize(sfclean.read_csv(LEADS)).clean["Email"])
+    clean = set(sfclean.normalize(sfclean.read_csv(LEADS)).kept["Email"])
     org_emails = _emails(sf, "Lead") + _emails(sf, "Contact")
     present = [e for e in org_emails if e.lower() in clean]
     assert len({e.lower() for e in present}) == 10

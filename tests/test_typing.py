@@ -57,4 +57,4 @@ def test_a_users_mypy_sees_the_types_and_reports_a_misuse(tmp_path: Path) -> Non
         'user.py:3: error: Argument "invalid_phone" to "normalize" has incompatible type '
         "\"Literal['drop']\"" in out
     ), out
-    assert 'Revealed type is "sfclean.report.NormalizeResult"' in out, out
+    assert 'Revealed type is "sfclean.stages.normalize.NormalizeResult"' in out, out

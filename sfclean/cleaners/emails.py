@@ -31,6 +31,7 @@ import numpy as np
 
 from sfclean.cleaners.lines import CellColumn, byte_table, join_lines
 from sfclean.cleaners.text import TRIM_CHARS, trim_cell
+from sfclean.codes import EMAIL_LOWERCASED, EMAIL_NORMALIZED, EMAIL_UNWRAPPED, WHITESPACE_TRIMMED
 
 __all__ = [
     "FAST_EMAIL_RE",
@@ -127,18 +128,18 @@ def clean_email(raw: str, *, check_deliverability: bool = False) -> EmailResult:
     changes: list[str] = []
     value = trim_cell(raw)
     if value != raw:
-        changes.append("whitespace-trimmed")
+        changes.append(WHITESPACE_TRIMMED)
     if not value:
         return EmailResult("", "missing", tuple(changes))
     unwrapped = _unwrap(value)
     if unwrapped != value:
-        changes.append("email-unwrapped")
+        changes.append(EMAIL_UNWRAPPED)
         value = unwrapped
         if not value:
             return EmailResult("", "missing", tuple(changes))
     lowered = value.lower()
     if lowered != value:
-        changes.append("email-lowercased")
+        changes.append(EMAIL_LOWERCASED)
         value = lowered
     if not check_deliverability and value.isascii() and fast_email_ok(value):
         return EmailResult(value, "ok", tuple(changes))
@@ -148,14 +149,14 @@ def clean_email(raw: str, *, check_deliverability: bool = False) -> EmailResult:
         return EmailResult(value, "invalid", tuple(changes), str(exc))
     normalized = unicodedata.normalize("NFC", info.normalized).lower()
     if normalized != value:
-        changes.append("email-normalized")
+        changes.append(EMAIL_NORMALIZED)
     return EmailResult(normalized, "ok", tuple(changes))
 
 
 _ASCII_TRIM = "".join(c for c in TRIM_CHARS if c.isascii())
-_TRIMMED = ("whitespace-trimmed",)
-_LOWERED = ("email-lowercased",)
-_TRIMMED_LOWERED = ("whitespace-trimmed", "email-lowercased")
+_TRIMMED = (WHITESPACE_TRIMMED,)
+_LOWERED = (EMAIL_LOWERCASED,)
+_TRIMMED_LOWERED = (WHITESPACE_TRIMMED, EMAIL_LOWERCASED)
 
 
 _FAST_KINDS: tuple[tuple[str, ...], ...] = ((), _LOWERED, _TRIMMED, _TRIMMED_LOWERED)

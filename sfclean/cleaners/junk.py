@@ -34,12 +34,17 @@ import numpy as np
 import pandas as pd
 
 from sfclean.cleaners.lines import join_lines
+from sfclean.codes import DISPOSABLE_DOMAIN, JUNK_REASONS, NOREPLY_MAILBOX, ROLE_MAILBOX
+from sfclean.errors import ConfigError
 
 __all__ = [
+    "JUNK_REASONS",
     "NOREPLY_STEMS",
     "JunkPolicy",
     "classify_junk",
     "classify_junk_batch",
+    "junk_policy",
+    "parse_junk_entry",
     "role_mailboxes",
 ]
 
@@ -85,6 +90,64 @@ class JunkPolicy:
             object.__setattr__(self, name, _normalise_entries(getattr(self, name)))
 
 
+def parse_junk_entry(entry: str | tuple[str, str]) -> tuple[str, str]:
+    """``"role-mailbox=accounts"`` as ``("role-mailbox", "accounts")`` (a pair is checked as is).
+
+    The reason is one of :data:`~sfclean.codes.JUNK_REASONS`; raises
+    :class:`~sfclean.errors.ConfigError` naming the ``add=`` keyword otherwise.
+    """
+    if isinstance(entry, tuple):
+        reason, value = entry
+    else:
+        reason, sep, value = str(entry).partition("=")
+        if not sep:
+            reason, value = "", ""
+    reason, value = reason.strip(), value.strip()
+    if reason not in JUNK_REASONS or not value:
+        raise ConfigError(
+            f"add= entry {entry!r} is not REASON=ENTRY with REASON one of {', '.join(JUNK_REASONS)}"
+        )
+    return reason, value
+
+
+def junk_policy(
+    *,
+    keep: Iterable[str] = (),
+    allow: Iterable[str] = (),
+    add: Iterable[str | tuple[str, str]] = (),
+) -> JunkPolicy:
+    """A :class:`JunkPolicy` from the CLI's kind of entries.
+
+    ``keep``: junk reasons (:data:`~sfclean.codes.JUNK_REASONS`) that no longer hold a row
+    back. ``allow``: entries never treated as junk: an address goes to every allow list, a
+    domain (has a dot) to the disposable list, a bare local part to the no-reply and role
+    lists. ``add``: ``"REASON=ENTRY"`` strings (or pairs) that extend one category. Raises
+    :class:`~sfclean.errors.ConfigError` for an unknown reason.
+    """
+    kept = {str(k).strip() for k in keep}
+    unknown = sorted(kept - set(JUNK_REASONS))
+    if unknown:
+        raise ConfigError(
+            f"keep= takes {', '.join(JUNK_REASONS)}, not {', '.join(map(repr, unknown))}"
+        )
+    allowed = [a.strip() for a in allow if a and a.strip()]
+    added = [parse_junk_entry(e) for e in add]
+    addresses = [a for a in allowed if "@" in a]
+    domains = [a for a in allowed if "@" not in a and "." in a]
+    locals_ = [a for a in allowed if "@" not in a and "." not in a]
+    return JunkPolicy(
+        noreply=NOREPLY_MAILBOX not in kept,
+        role=ROLE_MAILBOX not in kept,
+        disposable=DISPOSABLE_DOMAIN not in kept,
+        allow_noreply=frozenset(addresses + locals_),
+        allow_roles=frozenset(addresses + locals_),
+        allow_disposable=frozenset(addresses + domains),
+        extra_noreply=frozenset(e for r, e in added if r == NOREPLY_MAILBOX),
+        extra_roles=frozenset(e for r, e in added if r == ROLE_MAILBOX),
+        extra_disposable=frozenset(e for r, e in added if r == DISPOSABLE_DOMAIN),
+    )
+
+
 @lru_cache(maxsize=1)
 def role_mailboxes() -> frozenset[str]:
     """The vendored role-mailbox local parts (one per line in ``data/role_mailboxes.txt``)."""
@@ -113,13 +176,13 @@ def classify_junk(address: str, policy: JunkPolicy) -> tuple[str, str] | None:
     if policy.noreply and not _named(address, local, base, policy.allow_noreply):
         compact = base.replace("-", "").replace("_", "").replace(".", "")
         if compact.startswith(NOREPLY_STEMS) or _named(address, local, base, policy.extra_noreply):
-            return "noreply-mailbox", f"no-reply mailbox '{base}'"
+            return NOREPLY_MAILBOX, f"no-reply mailbox '{base}'"
     if (
         policy.role
         and (base in _ROLES or _named(address, local, base, policy.extra_roles))
         and not _named(address, local, base, policy.allow_roles)
     ):
-        return "role-mailbox", f"role mailbox '{base}'"
+        return ROLE_MAILBOX, f"role mailbox '{base}'"
     if policy.disposable and address not in policy.allow_disposable:
         blocked = _DISPOSABLE
         labels = domain.split(".")
@@ -133,9 +196,9 @@ def classify_junk(address: str, policy: JunkPolicy) -> tuple[str, str] | None:
                     for j in range(i + 1, len(labels) - 1)
                 ):
                     return None
-                return "disposable-domain", f"disposable domain '{candidate}'"
+                return DISPOSABLE_DOMAIN, f"disposable domain '{candidate}'"
         if address in policy.extra_disposable:
-            return "disposable-domain", "disposable address (extra list)"
+            return DISPOSABLE_DOMAIN, "disposable address (extra list)"
     return None
 
 
@@ -182,11 +245,11 @@ def classify_junk_batch(
     if policy.noreply:
         found = np.array(stems, dtype=object) != ""
         for i in np.flatnonzero(found).tolist():
-            out[i] = ("noreply-mailbox", f"no-reply mailbox '{bases[i]}'")
+            out[i] = (NOREPLY_MAILBOX, f"no-reply mailbox '{bases[i]}'")
     if policy.role:
         role = np.fromiter(map(_ROLES.__contains__, bases), dtype=bool, count=n) & ~found
         for i in np.flatnonzero(role).tolist():
-            out[i] = ("role-mailbox", f"role mailbox '{bases[i]}'")
+            out[i] = (ROLE_MAILBOX, f"role mailbox '{bases[i]}'")
         found |= role
     if policy.disposable and n:
         domain_policy = _domain_only(policy)

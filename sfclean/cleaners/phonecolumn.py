@@ -33,6 +33,7 @@ from sfclean.cleaners.phonefast import (
     national_direct,
 )
 from sfclean.cleaners.phones import clean_phone
+from sfclean.codes import PHONE_FORMATTED, WHITESPACE_TRIMMED
 
 __all__ = ["clean_phone_column"]
 
@@ -45,9 +46,9 @@ _CAPTURE = re.compile(r"\((?!\?)")
 #: The change-code tuples of the inline case, in id order 0-3.
 _FAST_KINDS: tuple[tuple[str, ...], ...] = (
     (),
-    ("phone-formatted",),
-    ("whitespace-trimmed",),
-    ("whitespace-trimmed", "phone-formatted"),
+    (PHONE_FORMATTED,),
+    (WHITESPACE_TRIMMED,),
+    (WHITESPACE_TRIMMED, PHONE_FORMATTED),
 )
 
 

@@ -32,6 +32,7 @@ import phonenumbers
 
 from sfclean.cleaners.phonefast import fast_phone
 from sfclean.cleaners.text import TRIM_CHARS, trim_cell
+from sfclean.codes import APOSTROPHE_REMOVED, PHONE_FORMATTED, WHITESPACE_TRIMMED
 
 __all__ = ["PhoneResult", "clean_phone", "format_e164"]
 
@@ -78,12 +79,12 @@ def clean_phone(raw: str, region: str) -> PhoneResult:
     changes: list[str] = []
     value = trim_cell(raw)
     if value != raw:
-        changes.append("whitespace-trimmed")
+        changes.append(WHITESPACE_TRIMMED)
     if not value:
         return PhoneResult("", "blank", tuple(changes))
     if value.startswith("'"):
         value = value.lstrip("'").strip(TRIM_CHARS)
-        changes.append("apostrophe-removed")
+        changes.append(APOSTROPHE_REMOVED)
         if not value:
             return PhoneResult("", "blank", tuple(changes))
     if ("." in value or "e" in value or "E" in value) and (
@@ -115,5 +116,5 @@ def clean_phone(raw: str, region: str) -> PhoneResult:
             )
         number_text = format_e164(number)
     if number_text != value:
-        changes.append("phone-formatted")
+        changes.append(PHONE_FORMATTED)
     return PhoneResult(number_text, "ok", tuple(changes))

@@ -4,11 +4,17 @@ Every command wraps its body with :func:`reports_errors`, so an ``SfcleanError``
 could not run) or a ``LocalOrgError`` (the local org could not start, e.g. a bad seed) is
 printed as one line on stderr without a traceback, while click's own usage errors keep exit
 code 2 and anything unexpected still shows its traceback (a bug to report).
+
+Library messages name keyword arguments the Python way (``email_column=``,
+``default_region='XX'``); :func:`cli_message` rewrites them to the command's flags
+(``--email-column``, ``--region XX``) with the table :data:`FLAGS`, so a message says what to
+type wherever it is read.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -17,10 +23,47 @@ import click
 from sfclean.errors import SfcleanError
 from sfclean.localorg.errors import LocalOrgError
 
-__all__ = ["reports_errors"]
+__all__ = ["FLAGS", "cli_message", "reports_errors"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+#: keyword argument of the library -> the flag of the commands that pass it
+FLAGS = {
+    "add": "--add",
+    "allow": "--allow",
+    "api": "--api",
+    "batch_size": "--batch-size",
+    "check_deliverability": "--check-deliverability",
+    "country_column": "--country-column",
+    "default_region": "--region",
+    "email_column": "--email-column",
+    "fill_blanks": "--fill-blanks",
+    "invalid_phone": "--invalid-phone",
+    "keep": "--keep",
+    "mapping": "--mapping",
+    "match_key": "--match-key",
+    "match_on": "--match-on",
+    "object_name": "--object",
+    "objects": "--object",
+    "phone_columns": "--phone-column",
+    "strategy": "--strategy",
+    "timeout": "--timeout",
+}
+
+# ``name=`` followed by a value (quoted or not) or by the end of a word
+_KEYWORD = re.compile(r"\b(" + "|".join(map(re.escape, FLAGS)) + r")=(?=(\S?))")
+
+
+def cli_message(message: str) -> str:
+    """``message`` with the library's ``keyword=`` spelled as the CLI's flags, on one line."""
+
+    def flag(match: re.Match[str]) -> str:
+        name, following = match.group(1), match.group(2)
+        value_follows = following not in ("", ",", ";", ")", ".")
+        return FLAGS[name] + (" " if value_follows else "")
+
+    return _KEYWORD.sub(flag, " ".join(message.split()))
 
 
 def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
@@ -31,7 +74,7 @@ def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except (SfcleanError, LocalOrgError) as exc:
-            message = " ".join(str(exc).split()) or type(exc).__name__
+            message = cli_message(" ".join(str(exc).split())) or type(exc).__name__
             raise click.ClickException(message) from None
 
     return wrapper

@@ -2,9 +2,11 @@
 
 :func:`normalize_options` adds ``--encoding`` and ``--delimiter`` (how to read INPUT.csv) and
 the options of :func:`sfclean.normalize` (columns, mapping, region, phone policy, match key,
-junk switches). :func:`read_input` and
-:func:`normalize_kwargs` turn their values into ``read_csv`` and ``normalize`` arguments, so
-both commands read and clean a file the same way.
+junk switches). :func:`read_input` and :func:`normalize_kwargs` turn their values into
+``read_csv`` and ``normalize`` arguments with the library's own functions
+(:func:`sfclean.sdl.normalize_columns_from_mapping`, :func:`sfclean.cleaners.junk.junk_policy`,
+:func:`sfclean.stages.normalize.check_normalize_options`), so both commands read and clean a
+file the same way and the CLI only adds flags.
 
 pandas and the cleaners are imported inside the functions that use them, so that importing
 the CLI (``sfclean --help``, ``sfclean localorg serve``) stays fast.
@@ -18,27 +20,25 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
+from sfclean.codes import JUNK_REASONS
 from sfclean.errors import ConfigError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sfclean.cleaners.junk import JunkPolicy
-
 __all__ = [
+    "COLUMN_PARAMS",
     "NORMALIZE_PARAMS",
+    "column_kwargs",
+    "column_options",
+    "input_options",
     "normalize_kwargs",
     "normalize_options",
+    "out_option",
     "read_input",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-# Salesforce fields (Lead and Contact) that a Data Loader mapping may send a column to.
-EMAIL_FIELDS = ("Email",)
-PHONE_FIELDS = ("Phone", "MobilePhone", "HomePhone", "OtherPhone", "AssistantPhone", "Fax")
-COUNTRY_FIELDS = ("Country", "MailingCountry", "OtherCountry", "CountryCode", "MailingCountryCode")
-JUNK_REASONS = ("noreply-mailbox", "role-mailbox", "disposable-domain")
 
 #: Keyword arguments added by :func:`normalize_options` for :func:`normalize_kwargs`
 #: (besides ``encoding`` and ``delimiter``, which :func:`read_input` takes).
@@ -148,6 +148,41 @@ def _apply(options: Sequence[Callable[[Any], Any]], func: F) -> F:
     return cast(F, decorated)
 
 
+#: Keyword arguments added by :func:`column_options` for :func:`column_kwargs`.
+COLUMN_PARAMS = ("email_column", "phone_columns", "country_column", "region", "mapping")
+
+
+def column_options(func: F) -> F:
+    """Add the column options (``--email-column``, ``--phone-column``, ``--country-column``,
+    ``--region``, ``--mapping``) of a stage that reads keys from a CSV (``sfclean exclude``)."""
+    return _apply(_COLUMN_OPTIONS, func)
+
+
+def input_options(func: F) -> F:
+    """Add ``--encoding`` and ``--delimiter`` (how to read INPUT.csv)."""
+    return _apply(_INPUT_OPTIONS, func)
+
+
+def out_option(files: str) -> Callable[[F], F]:
+    """The required ``--out DIR`` option; ``files`` names what the command writes there."""
+    return click.option(
+        "--out",
+        "out_dir",
+        required=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help=f"Directory for {files}.",
+    )
+
+
+def column_kwargs(df: pd.DataFrame, **options: Any) -> dict[str, Any]:
+    """``email_column``, ``phone_columns``, ``country_column`` and ``default_region`` from the
+    :data:`COLUMN_PARAMS` values (a ``mapping`` file fills the columns not given)."""
+    kwargs = normalize_kwargs(df, **{k: options.get(k) for k in COLUMN_PARAMS})
+    return {
+        k: kwargs[k] for k in ("email_column", "phone_columns", "country_column", "default_region")
+    }
+
+
 def normalize_options(func: F) -> F:
     """Add the column, mapping and cleaning options of ``sfclean normalize``.
 
@@ -166,125 +201,59 @@ def read_input(path: Path, *, encoding: str | None, delimiter: str | None) -> pd
 def normalize_kwargs(df: pd.DataFrame, **options: Any) -> dict[str, Any]:
     """Keyword arguments for :func:`sfclean.normalize` from the :data:`NORMALIZE_PARAMS` values.
 
-    A ``mapping`` file fills the column options the user did not give.
+    A ``mapping`` file fills the column options the user did not give. The options are
+    checked here, before any org is contacted.
     """
+    from sfclean.cleaners.junk import junk_policy
+    from sfclean.sdl import normalize_columns_from_mapping
+    from sfclean.stages.normalize import check_normalize_options
+
     email_column = options.get("email_column")
     phone_columns = tuple(options.get("phone_columns") or ())
     country_column = options.get("country_column")
     mapping = options.get("mapping")
     if mapping is not None:
-        email_column, phone_columns, country_column = _apply_mapping(
-            Path(mapping), df, email_column, phone_columns, country_column
+        email_column, phone_columns, country_column = normalize_columns_from_mapping(
+            Path(mapping),
+            [str(c) for c in df.columns],
+            email_column=email_column,
+            phone_columns=phone_columns,
+            country_column=country_column,
         )
+    kwargs = {
+        "default_region": options.get("region") or "US",
+        "invalid_phone": options.get("invalid_phone") or "clear",
+        "match_key": options.get("match_key") or "email",
+    }
+    check_normalize_options(**kwargs)
     return {
         "email_column": email_column,
         "phone_columns": list(phone_columns) or None,
         "country_column": country_column,
-        "default_region": _check_region(options.get("region") or "US"),
-        "invalid_phone": options.get("invalid_phone") or "clear",
-        "match_key": options.get("match_key") or "email",
+        **kwargs,
         "fill_blanks": bool(options.get("fill_blanks")),
         "check_deliverability": bool(options.get("check_deliverability")),
-        "junk": _junk_policy(
-            tuple(options.get("keep_reasons") or ()),
-            tuple(options.get("allowed") or ()),
-            _parse_added(options.get("added") or ()),
+        "junk": junk_policy(
+            keep=options.get("keep_reasons") or (),
+            allow=options.get("allowed") or (),
+            add=_parse_added(options.get("added") or ()),
         ),
     }
 
 
-def _check_region(region: str) -> str:
-    """Refuse an unknown ``--region`` here, so the message names the flag (the library's
-    names its keyword). Same rule as :func:`sfclean.normalize`: a region code or a country."""
-    import phonenumbers
-
-    from sfclean.cleaners.countries import region_for_country
-
-    if region.strip().upper() in phonenumbers.SUPPORTED_REGIONS or region_for_country(region):
-        return region
-    raise ConfigError(
-        f"--region {region!r} is not a known country; use an ISO 3166 code such as US or GB"
-    )
-
-
 def _parse_added(values: Sequence[str] | Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     """``--add REASON=ENTRY`` values as ``(reason, entry)`` pairs; a bad one is a usage error."""
-    pairs: list[tuple[str, str]] = []
-    for value in values:
-        if isinstance(value, tuple):
-            pairs.append(value)
-            continue
-        reason, sep, entry = value.partition("=")
-        if not sep or reason.strip() not in JUNK_REASONS or not entry.strip():
-            raise click.BadParameter(
-                f"{value!r} is not REASON=ENTRY with REASON one of {', '.join(JUNK_REASONS)}",
-                param_hint="'--add'",
-            )
-        pairs.append((reason.strip(), entry.strip()))
-    return tuple(pairs)
+    from sfclean.cleaners.junk import parse_junk_entry
 
-
-def _junk_policy(
-    keep_reasons: tuple[str, ...],
-    allowed: tuple[str, ...],
-    added: tuple[tuple[str, str], ...] = (),
-) -> JunkPolicy:
-    """``--keep`` switches junk categories off; ``--allow`` entries go to the lists they fit;
-    ``--add REASON=ENTRY`` extends one category.
-
-    An allowed address goes to every allow list, a domain (has a dot) to the disposable list,
-    a bare local part to the no-reply and role lists.
-    """
-    from sfclean.cleaners.junk import JunkPolicy
-
-    addresses = [a for a in allowed if "@" in a]
-    domains = [a for a in allowed if "@" not in a and "." in a]
-    locals_ = [a for a in allowed if "@" not in a and "." not in a]
-    return JunkPolicy(
-        noreply="noreply-mailbox" not in keep_reasons,
-        role="role-mailbox" not in keep_reasons,
-        disposable="disposable-domain" not in keep_reasons,
-        allow_noreply=frozenset(addresses + locals_),
-        allow_roles=frozenset(addresses + locals_),
-        allow_disposable=frozenset(addresses + domains),
-        extra_noreply=frozenset(e for r, e in added if r == "noreply-mailbox"),
-        extra_roles=frozenset(e for r, e in added if r == "role-mailbox"),
-        extra_disposable=frozenset(e for r, e in added if r == "disposable-domain"),
-    )
+    try:
+        return tuple(parse_junk_entry(value) for value in values)
+    except ConfigError as exc:
+        raise click.BadParameter(
+            str(exc).replace("add= entry ", "", 1), param_hint="'--add'"
+        ) from None
 
 
 def _unescape_delimiter(delimiter: str | None) -> str | None:
     if delimiter is None:
         return None
     return {"\\t": "\t", "tab": "\t", "TAB": "\t"}.get(delimiter, delimiter)
-
-
-def _apply_mapping(
-    mapping_path: Path,
-    df: pd.DataFrame,
-    email_column: str | None,
-    phone_columns: tuple[str, ...],
-    country_column: str | None,
-) -> tuple[str | None, tuple[str, ...], str | None]:
-    """Fill the column options the user did not give from a Data Loader mapping."""
-    from sfclean.io import columns_for_fields, read_sdl_mapping
-
-    mapping = read_sdl_mapping(mapping_path)
-    columns = [str(c) for c in df.columns]
-    if email_column is None:
-        emails = columns_for_fields(mapping, columns, EMAIL_FIELDS)
-        if len(emails) > 1:
-            raise ConfigError(
-                f"mapping file {mapping_path} sends {len(emails)} columns to Email "
-                f"({', '.join(emails)}); pass --email-column"
-            )
-        email_column = emails[0] if emails else None
-    if not phone_columns:
-        phone_columns = tuple(columns_for_fields(mapping, columns, PHONE_FIELDS))
-    if country_column is None:
-        for field in COUNTRY_FIELDS:
-            found = columns_for_fields(mapping, columns, [field])
-            if found:
-                country_column = found[0]
-                break
-    return email_column, phone_columns, country_column

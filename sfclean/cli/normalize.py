@@ -1,7 +1,7 @@
 """``sfclean normalize``: clean and dedupe a CSV file offline, writing four output files.
 
 A thin shell over the library: :func:`sfclean.read_csv` -> :func:`sfclean.normalize` ->
-:func:`sfclean.io.write_normalize_outputs`. Exit 0 when the stage ran (held-back rows are not
+:func:`sfclean.io.write_result`. Exit 0 when the stage ran (held-back rows are not
 errors), 1 when it could not run, 2 for usage errors. The library (and pandas) is imported
 inside the command, so that importing the CLI stays fast.
 """
@@ -47,12 +47,12 @@ def normalize_command(
     invalid, no-reply, role or disposable email, and repeats of an earlier row's email, are
     held back in rejected.csv with a reason. Nothing is sent anywhere.
     """
-    from sfclean.io import write_normalize_outputs
+    from sfclean.io import write_result
     from sfclean.stages.normalize import normalize
 
     df = read_input(input_csv, encoding=encoding, delimiter=delimiter)
     result = normalize(df, **normalize_kwargs(df, **options))
-    paths = write_normalize_outputs(result, out_dir)
+    paths = write_result(result, out_dir)
     if as_json:
         echo_json_report(out_dir)
     else:

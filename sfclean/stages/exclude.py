@@ -19,14 +19,16 @@ provider-aware key (Gmail dots, ``+tags``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from sfclean.columns import find_columns
+from sfclean.codes import EXISTS_IN_ORG
+from sfclean.columns import ColumnMap, find_columns
 from sfclean.errors import ConfigError, InputError
+from sfclean.report import ROW, StageResult, Summary, empty_findings, row_numbers
 from sfclean.salesforce import Connection, require_connection
 from sfclean.stages.lookup import (
     MAX_SOQL_CHARS,
@@ -42,36 +44,46 @@ from sfclean.stages.lookup import (
     soql_literal,
 )
 
-__all__ = ["REASON", "ExcludeResult", "exclude"]
+__all__ = ["STRATEGIES", "ExcludeResult", "ExcludeSummary", "exclude"]
 
-REASON = "exists-in-org"
 STRATEGIES = ("auto", "query", "extract")
-_OUTPUT = (
-    "sfclean_row",
-    "sfclean_reason",
-    "sfclean_detail",
-    "sfclean_matched_object",
-    "sfclean_matched_id",
-)
+_OUTPUT = ("sfclean_reason", "sfclean_detail", "sfclean_matched_object", "sfclean_matched_id")
 
 
-@dataclass
-class ExcludeResult:
-    """What :func:`sfclean.exclude` returns.
+@dataclass(frozen=True)
+class ExcludeSummary(Summary):
+    """:class:`~sfclean.report.Summary` plus the lookup: objects searched, distinct keys,
+    strategy, API calls, the cost model's estimate, org records matched, keys not looked up."""
 
-    ``kept``: rows not found in the org (the input's columns, index ``sfclean_row``).
-    ``excluded``: rows found, with the input's columns, then ``sfclean_row``,
+    objects: tuple[str, ...] = ()
+    keys: int = 0
+    strategy: str = ""
+    api_calls: int = 0
+    estimate: Any = None
+    matches: int = 0
+    not_looked_up: int = 0
+
+
+@dataclass(repr=False, eq=False)
+class ExcludeResult(StageResult):
+    """What :func:`sfclean.exclude` returns (the protocol of :mod:`sfclean.report`).
+
+    ``kept``: rows not found in the org (the input's columns and ``sfclean_row``).
+    ``held_back``: rows found, with the input's columns and ``sfclean_row``, then
     ``sfclean_reason`` (``exists-in-org``), ``sfclean_detail`` (``Contact 003..., Lead
     00Q...``), ``sfclean_matched_object`` (``Contact;Lead``) and ``sfclean_matched_id``.
-    ``updates``: the excluded rows ready for an update: ``Id`` (one match, preferring the first
-    object in ``objects``) then the input's columns (an input ``Id`` column is replaced). ``strategy``: ``query``, ``extract`` or
-    ``none`` (no keys to look up). ``api_calls``: calls the lookup cost (record counts
-    included). ``estimate``: the cost model's figures. ``matches``: org records matched.
-    ``not_looked_up``: distinct keys too long for a SOQL literal (their rows are kept).
+    ``findings``: always empty. ``updates``: the held-back rows ready for an update: ``Id``
+    (one match, preferring the first object in ``objects``) then the input's columns (an
+    input ``Id`` column is replaced) and ``sfclean_row``. ``strategy``: ``query``,
+    ``extract`` or ``none`` (no keys to look up). ``api_calls``: calls the lookup cost
+    (record counts included). ``estimate``: the cost model's figures. ``matches``: org
+    records matched. ``not_looked_up``: distinct keys too long for a SOQL literal (their rows
+    are kept).
     """
 
+    stage: ClassVar[str] = "exclude"
     kept: pd.DataFrame
-    excluded: pd.DataFrame
+    held_back: pd.DataFrame
     updates: pd.DataFrame
     strategy: str
     api_calls: int
@@ -80,20 +92,34 @@ class ExcludeResult:
     objects: tuple[str, ...] = ()
     not_looked_up: int = 0
     keys: int = 0
+    findings: pd.DataFrame = field(default_factory=empty_findings)
 
-    def summary(self) -> dict[str, Any]:
-        """JSON-ready counts: rows in/kept/excluded, strategy, API calls, the estimate."""
+    def summary(self) -> ExcludeSummary:
+        """Rows in / kept / held back, and what the lookup did and cost."""
+        return ExcludeSummary(
+            **self._base_counts(),
+            objects=tuple(self.objects),
+            keys=self.keys,
+            strategy=self.strategy,
+            api_calls=self.api_calls,
+            estimate=self.estimate,
+            matches=self.matches,
+            not_looked_up=self.not_looked_up,
+        )
+
+    def to_text(self) -> str:
+        """A short human summary, as the CLI prints it to stderr."""
+        return (
+            f"{super().to_text()}\n  lookup:    {self.strategy} on {', '.join(self.objects)}, "
+            f"{self.keys} keys, {self.matches} org records matched, {self.api_calls} API calls"
+        )
+
+    def outputs(self) -> dict[str, pd.DataFrame]:
+        """``excluded.csv`` (held back), ``excluded_updates.csv`` and ``kept.csv``."""
         return {
-            "rows_in": len(self.kept) + len(self.excluded),
-            "rows_kept": len(self.kept),
-            "rows_excluded": len(self.excluded),
-            "objects": list(self.objects),
-            "keys": self.keys,
-            "strategy": self.strategy,
-            "api_calls": self.api_calls,
-            "estimate": self.estimate.to_dict(),
-            "matches": self.matches,
-            "not_looked_up": self.not_looked_up,
+            "excluded.csv": self.held_back,
+            "excluded_updates.csv": self.updates,
+            "kept.csv": self.kept,
         }
 
 
@@ -138,12 +164,11 @@ def _text(series: pd.Series) -> np.ndarray:
     return np.array(["" if v is None else str(v) for v in values], dtype=object)
 
 
-def _row_phone_keys(
-    df: pd.DataFrame, phones: tuple[str, ...], country: str | None, region: str
-) -> list[np.ndarray]:
-    countries = _text(df[country]) if country is not None else None
+def _row_phone_keys(df: pd.DataFrame, cmap: ColumnMap, region: str) -> list[np.ndarray]:
+    """Each phone column's E.164 keys, read with the row's country, else ``region``."""
+    countries = _text(df[cmap.country]) if cmap.country is not None else None
     regions = phone_regions(countries, len(df), region)
-    return [clean_phone_keys(_text(df[name]), regions) for name in phones]
+    return [clean_phone_keys(_text(df[name]), regions) for name in cmap.phones]
 
 
 def exclude(
@@ -162,8 +187,8 @@ def exclude(
 ) -> ExcludeResult:
     """Hold back the rows of ``df`` whose email (or phone) already exists in the org.
 
-    ``df`` is usually ``normalize(...).clean``; it is not modified. Its index is kept when it
-    is named ``sfclean_row``, else rows are numbered like a spreadsheet (first row = 2).
+    ``df`` is usually ``normalize(...).kept``; it is not modified. Its ``sfclean_row``
+    column numbers the rows, else rows are numbered like a spreadsheet (first row = 2).
     ``conn``: a :class:`~sfclean.Connection` (wrap a ``simple_salesforce.Salesforce`` once
     with ``sfclean.connect(sf=...)``).
     ``match_on``: ``("Email",)`` or with ``"Phone"`` (E.164, phones read with the row's
@@ -179,20 +204,14 @@ def exclude(
     """
     names, fields = _check(df, objects, match_on, match_key, strategy)
     cmap = find_columns(
-        [str(c) for c in df.columns],
+        [str(c) for c in df.columns if str(c) != ROW],
         email_column=email_column,
         phone_columns=phone_columns,
         country_column=country_column,
     )
-    n = len(df)
-    if df.index.name == "sfclean_row":
-        rows = pd.Index(df.index, name="sfclean_row")
-    else:
-        rows = pd.Index(np.arange(n, dtype="int64") + 2, name="sfclean_row")
+    rows = row_numbers(df)
     row_emails = per_unique(_text(df[cmap.email]), lambda raw: email_key(raw, match_key))
-    phone_keys: list[np.ndarray] = []
-    if "Phone" in fields:
-        phone_keys = _row_phone_keys(df, cmap.phones, cmap.country, default_region)
+    phone_keys = _row_phone_keys(df, cmap, default_region) if "Phone" in fields else []
     email_set = sorted({k for k in row_emails if k}) if "Email" in fields else []
     phone_set = sorted({k for col in phone_keys for k in col if k})
 
@@ -213,7 +232,7 @@ def exclude(
     kept, excluded, updates = _frames(df, rows, names, row_emails, phone_keys, matches)
     return ExcludeResult(
         kept=kept,
-        excluded=excluded,
+        held_back=excluded,
         updates=updates,
         strategy=chosen,
         api_calls=conn.api_calls - start,
@@ -270,7 +289,7 @@ def _lookup(
 
 def _frames(
     df: pd.DataFrame,
-    rows: pd.Index,
+    rows: np.ndarray,
     names: tuple[str, ...],
     row_emails: np.ndarray,
     phone_keys: list[np.ndarray],
@@ -294,13 +313,12 @@ def _frames(
             if hits:
                 found[i] = sorted(hits, key=lambda h: (rank.get(h[0], len(rank)), h[1]))
     hit = np.array([bool(f) for f in found], dtype=bool)
-    source = df.set_axis(rows, axis=0)
-    kept = source.loc[~hit].copy() if n else source.copy()
-    excluded = source.loc[hit].copy()
-    excluded.index.name = None  # the row number is also the sfclean_row column
+    source = df.reset_index(drop=True)
+    source[ROW] = rows  # where the input had it, else after the input's columns
+    kept = source.loc[~hit].reset_index(drop=True)
+    excluded = source.loc[hit].reset_index(drop=True)
     chosen = [f for f in found if f]
-    excluded["sfclean_row"] = excluded.index.to_numpy(dtype="int64")
-    excluded["sfclean_reason"] = pd.Series(REASON, index=excluded.index, dtype="str")
+    excluded["sfclean_reason"] = pd.Series(EXISTS_IN_ORG, index=excluded.index, dtype="str")
     detail = [", ".join(f"{o} {i}" for o, i in f) for f in chosen]
     objects = [";".join(dict.fromkeys(o for o, _ in f)) for f in chosen]
     ids = [";".join(i for _, i in f) for f in chosen]
@@ -310,7 +328,7 @@ def _frames(
         ("sfclean_matched_id", ids),
     ):
         excluded[out_name] = pd.Series(values, index=excluded.index, dtype="str")
-    updates = source.loc[hit].copy()
+    updates = source.loc[hit].reset_index(drop=True)
     if "Id" in updates.columns:  # an input Id column (blank, or stale) gives way to the match
         updates = updates.drop(columns="Id")
     updates.insert(0, "Id", pd.Series([f[0][1] for f in chosen], index=updates.index, dtype="str"))

@@ -9,7 +9,7 @@ SOAP only; whether Bulk jobs honour it is unconfirmed.
 
 Columns sent: by default every column whose name is a createable field of the object (one
 describe call; names compared case-insensitively); the others are listed in
-``summary()["not_loaded"]``. Empty cells are not sent. ``fields={"csv column": "Field"}``
+``summary().not_loaded``. Empty cells are not sent. ``fields={"csv column": "Field"}``
 chooses the columns explicitly (no describe call).
 
 Outcomes: ``loaded`` (with the new Id) or ``failed`` with ``sfclean_reason``
@@ -27,13 +27,22 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from sfclean.errors import ColumnNotFoundError, ConfigError
 from sfclean.journal import Journal
+from sfclean.report import (
+    ROW,
+    StageResult,
+    Summary,
+    code_counts,
+    empty_findings,
+    row_numbers,
+    with_row_column,
+)
 from sfclean.salesforce import Connection, require_connection
 from sfclean.stages.loaders import APIS, loader_class, post_rows
 from sfclean.stages.loadjobs import LoadJob, Outcome
@@ -42,6 +51,7 @@ __all__ = [
     "APIS",
     "FAILED_COLUMNS",
     "LoadResult",
+    "LoadSummary",
     "check_load_options",
     "estimate_load_calls",
     "load",
@@ -51,42 +61,59 @@ __all__ = [
 FAILED_COLUMNS = ("sfclean_row", "sfclean_reason", "sfclean_code", "sfclean_message")
 
 
-@dataclass
-class LoadResult:
-    """What :func:`load` returns.
+@dataclass(frozen=True)
+class LoadSummary(Summary):
+    """:class:`~sfclean.report.Summary` plus the object and API, rows per Salesforce status
+    code, API calls, the jobs, the columns sent (``fields``) and those not sent."""
 
-    ``loaded``: the input columns plus ``Id`` (the new record), indexed by ``sfclean_row``.
-    ``failed``: the input columns plus ``sfclean_row``, ``sfclean_reason``, ``sfclean_code``
-    and ``sfclean_message``. ``jobs``: the Bulk jobs (or REST call series) used.
-    ``api_calls``: API requests the stage sent. ``fields``: ``{column: Field}`` sent;
-    ``not_loaded``: input columns not sent.
+    object: str = ""
+    api: str = ""
+    codes: Mapping[str, int] = field(default_factory=dict)
+    api_calls: int = 0
+    jobs: Sequence[Any] = ()
+    fields: Mapping[str, str] = field(default_factory=dict)
+    not_loaded: Sequence[str] = ()
+
+
+@dataclass(repr=False, eq=False)
+class LoadResult(StageResult):
+    """What :func:`load` returns (the protocol of :mod:`sfclean.report`).
+
+    ``kept``: the rows loaded: the input columns, ``sfclean_row``, then ``Id`` (the new
+    record). ``held_back``: the rows that failed: the input columns, ``sfclean_row``, then
+    ``sfclean_reason``, ``sfclean_code`` and ``sfclean_message``. ``findings``: always empty.
+    ``jobs``: the Bulk jobs (or REST call series) used. ``api_calls``: API requests the stage
+    sent. ``fields``: ``{column: Field}`` sent; ``not_loaded``: input columns not sent.
     """
 
-    loaded: pd.DataFrame
-    failed: pd.DataFrame
+    stage: ClassVar[str] = "load"
+    kept: pd.DataFrame
+    held_back: pd.DataFrame
     jobs: list[LoadJob]
     api_calls: int
     api: str = "bulk"
     object_name: str = ""
     fields: dict[str, str] = field(default_factory=dict)
     not_loaded: list[str] = field(default_factory=list)
+    findings: pd.DataFrame = field(default_factory=empty_findings)
 
-    def summary(self) -> dict[str, Any]:
-        """JSON-ready counts: rows loaded / failed, per reason and code, calls, jobs, columns."""
-        reasons = self.failed["sfclean_reason"].value_counts(sort=True)
-        codes = self.failed["sfclean_code"].value_counts(sort=True)
-        return {
-            "object": self.object_name,
-            "api": self.api,
-            "rows_loaded": len(self.loaded),
-            "rows_failed": len(self.failed),
-            "reasons": {str(k): int(v) for k, v in reasons.items()},
-            "codes": {str(k): int(v) for k, v in codes.items()},
-            "api_calls": int(self.api_calls),
-            "jobs": [job.to_dict() for job in self.jobs],
-            "fields": dict(self.fields),
-            "not_loaded": list(self.not_loaded),
-        }
+    def summary(self) -> LoadSummary:
+        """Rows in / loaded (kept) / failed (held back), per reason and status code, calls,
+        jobs, columns."""
+        return LoadSummary(
+            **self._base_counts(),
+            object=self.object_name,
+            api=self.api,
+            codes=code_counts(self.held_back["sfclean_code"]),
+            api_calls=int(self.api_calls),
+            jobs=[job.to_dict() for job in self.jobs],
+            fields=dict(self.fields),
+            not_loaded=list(self.not_loaded),
+        )
+
+    def outputs(self) -> dict[str, pd.DataFrame]:
+        """``loaded.csv`` (kept, with the new Ids) and ``failed.csv`` (held back)."""
+        return {"loaded.csv": self.kept, "failed.csv": self.held_back}
 
 
 def estimate_load_calls(n_rows: int, *, api: str = "bulk", batch_size: int = 10_000) -> int:
@@ -106,13 +133,6 @@ def check_load_options(api: str, batch_size: int) -> None:
     limit = loader_class(api).max_batch_size
     if not 1 <= batch_size <= limit:
         raise ConfigError(f"batch_size must be 1 to {limit:,} for api={api}, got {batch_size}")
-
-
-def _row_numbers(df: pd.DataFrame) -> list[int]:
-    """``sfclean_row`` per row: the index when it is named so, else spreadsheet rows 2, 3..."""
-    if df.index.name == "sfclean_row":
-        return [int(r) for r in df.index]
-    return list(range(2, len(df) + 2))
 
 
 def _createable(conn: Connection, object_name: str) -> dict[str, str]:
@@ -174,20 +194,15 @@ def _records(df: pd.DataFrame, mapping: Mapping[str, str]) -> list[dict[str, Any
 def outcome_frames(
     df: pd.DataFrame, outcomes: Mapping[int, Outcome]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(loaded, failed) tables for the rows of ``df`` (indexed by ``sfclean_row``)."""
-    rows = _row_numbers(df)
-    frame = df.copy()
-    frame.index = pd.Index(rows, name="sfclean_row", dtype="int64")
-    got = [outcomes[r] for r in rows]
+    """(loaded, failed) tables for the rows of ``df`` (numbered by their ``sfclean_row``)."""
+    rows = row_numbers(df)
+    frame = with_row_column(df, rows)
+    got = [outcomes[int(r)] for r in rows]
     ok = np.array([o.loaded for o in got], dtype=bool)
-    loaded = frame.loc[ok].copy()
-    loaded["Id"] = pd.Series([o.id or "" for o in got if o.loaded], index=loaded.index, dtype=str)
-    failed = frame.loc[~ok].copy()
-    failed.index = pd.Index(failed.index.to_numpy(), dtype="int64")
+    loaded = frame.loc[ok].reset_index(drop=True)
+    loaded["Id"] = pd.Series([o.id or "" for o in got if o.loaded], dtype=str)
+    failed = frame.loc[~ok].reset_index(drop=True)
     bad_outcomes = [o for o in got if not o.loaded]
-    failed["sfclean_row"] = pd.Series([o.row for o in bad_outcomes], index=failed.index).astype(
-        "int64"
-    )
     for column, attr in (
         ("sfclean_reason", "reason"),
         ("sfclean_code", "code"),
@@ -214,8 +229,9 @@ def load(
     """Insert the rows of ``df`` into ``object_name``; every row ends loaded or failed.
 
     ``conn``: a :class:`~sfclean.Connection` (``sfclean.connect(...)``; wrap a
-    ``simple_salesforce.Salesforce`` with ``sfclean.connect(sf=...)``). ``df`` is not modified; its index, when named ``sfclean_row`` (as normalize's ``clean``),
-    numbers the rows, else rows are numbered 2, 3, ... like a spreadsheet. ``batch_size``:
+    ``simple_salesforce.Salesforce`` once with ``sfclean.connect(sf=...)``). ``df`` is not
+    modified; its ``sfclean_row`` column (as in normalize's ``kept``) numbers the rows, else
+    rows are numbered 2, 3, ... like a spreadsheet. ``batch_size``:
     records per Bulk 1.0 batch (at most 10,000; batches are split at 10 MB too) or rows per
     Bulk 2.0 job. ``timeout``: seconds to wait for Bulk batches in all (LoadTimeout after).
     ``journal`` records jobs, batches and outcomes for resuming (``sfclean run`` passes one);
@@ -227,13 +243,14 @@ def load(
     check_load_options(api, batch_size)
     conn = require_connection(conn, caller="load")
     start_calls = conn.api_calls
-    rows = _row_numbers(df)
+    rows = [int(r) for r in row_numbers(df)]
     if len(set(rows)) != len(rows):
-        raise ConfigError("the table's sfclean_row index has repeated row numbers")
+        raise ConfigError("the table's sfclean_row column has repeated row numbers")
     if not rows:
         loaded, failed = outcome_frames(df, {})
         return LoadResult(loaded, failed, [], 0, api, object_name)
-    mapping, not_loaded = _field_map(conn, object_name, [str(c) for c in df.columns], fields)
+    columns = [str(c) for c in df.columns if str(c) != ROW]
+    mapping, not_loaded = _field_map(conn, object_name, columns, fields)
     records = _records(df, mapping)
     outcomes, jobs = post_rows(
         conn,

@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from sfclean.codes import LOAD_FAILED, NOT_PROCESSED, REJECTED_BY_DUPLICATE_RULE
 from sfclean.salesforce import RowResult
 
 if TYPE_CHECKING:
@@ -74,16 +75,16 @@ class Outcome:
             return cls(row, id=result.id or "")
         if result.code == "NOT_PROCESSED":
             return cls.not_processed(row, result.message)
-        reason = "rejected-by-duplicate-rule" if result.code == DUPLICATE_CODE else "load-failed"
+        reason = REJECTED_BY_DUPLICATE_RULE if result.code == DUPLICATE_CODE else LOAD_FAILED
         return cls(row, reason=reason, code=result.code, message=result.message)
 
     @classmethod
     def not_processed(cls, row: int, message: str) -> Outcome:
-        return cls(row, reason="not-processed", code="NOT_PROCESSED", message=message)
+        return cls(row, reason=NOT_PROCESSED, code="NOT_PROCESSED", message=message)
 
     @classmethod
     def batch_failed(cls, row: int, message: str) -> Outcome:
-        return cls(row, reason="load-failed", code="BATCH_FAILED", message=message)
+        return cls(row, reason=LOAD_FAILED, code="BATCH_FAILED", message=message)
 
 
 def row_key(columns: Sequence[str], record: Mapping[str, Any]) -> str:

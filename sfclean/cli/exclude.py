@@ -1,0 +1,106 @@
+"""``sfclean exclude``: hold back the rows of a CSV file whose email (or phone) is in the org.
+
+A thin shell over the library: :func:`sfclean.read_csv` -> :func:`sfclean.exclude` ->
+:func:`sfclean.io.write_result`, writing ``excluded.csv``, ``excluded_updates.csv``,
+``kept.csv`` and ``report.json`` (last). Usually run on normalize's ``clean.csv``, whose
+``sfclean_row`` column keeps the original file's row numbers. Exit 0 when the stage ran, 1
+when it could not (one ``Error:`` line), 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sfclean.cli._connection import CONNECTION_PARAMS, connection_options, open_connection
+from sfclean.cli._errors import reports_errors
+from sfclean.cli._options import (
+    COLUMN_PARAMS,
+    column_kwargs,
+    column_options,
+    input_options,
+    out_option,
+    read_input,
+)
+from sfclean.cli._output import echo_json_report
+from sfclean.cli.group import cli
+
+__all__ = ["exclude_command"]
+
+
+@cli.command("exclude", short_help="Hold back the rows of a CSV file that exist in the org.")
+@click.argument("input_csv", metavar="INPUT.csv", type=click.Path(path_type=Path))
+@out_option("excluded.csv, excluded_updates.csv, kept.csv and report.json")
+@click.option(
+    "--object",
+    "objects",
+    metavar="OBJECT",
+    multiple=True,
+    help="An object to search, by API name; repeat for several (default: Lead and Contact).",
+)
+@click.option(
+    "--match-on",
+    type=click.Choice(["Email", "Phone"], case_sensitive=False),
+    multiple=True,
+    help="Match on Email (default) and/or Phone; repeat for both.",
+)
+@click.option(
+    "--match-key",
+    type=click.Choice(["email", "provider"]),
+    default="email",
+    show_default=True,
+    help="Compare emails, or provider-aware keys (Gmail dots and +tags).",
+)
+@click.option(
+    "--strategy",
+    type=click.Choice(["auto", "query", "extract"]),
+    default="auto",
+    show_default=True,
+    help="How to look up existing records: cheapest, Email IN queries, or a Bulk extract.",
+)
+@column_options
+@input_options
+@connection_options
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
+@reports_errors
+def exclude_command(
+    input_csv: Path,
+    out_dir: Path,
+    objects: tuple[str, ...],
+    match_on: tuple[str, ...],
+    match_key: str,
+    strategy: str,
+    encoding: str | None,
+    delimiter: str | None,
+    as_json: bool,
+    **options: Any,
+) -> None:
+    """Hold back the rows of INPUT.csv whose email (or phone) already exists in the org.
+
+    Rows found go to excluded.csv with the matched object(s) and Id(s), and to
+    excluded_updates.csv ready for an update (Id first); the others to kept.csv. Nothing is
+    written to the org.
+    """
+    from sfclean.io import write_result
+    from sfclean.stages.exclude import exclude
+
+    df = read_input(input_csv, encoding=encoding, delimiter=delimiter)
+    columns = column_kwargs(df, **{k: options[k] for k in COLUMN_PARAMS})
+    with open_connection(**{k: options[k] for k in CONNECTION_PARAMS}) as conn:
+        result = exclude(
+            df,
+            conn,
+            objects=objects or ("Lead", "Contact"),
+            match_on=match_on or ("Email",),
+            match_key=match_key,
+            strategy=strategy,
+            **columns,
+        )
+    paths = write_result(result, out_dir, source=df.attrs.get("sfclean"))
+    if as_json:
+        echo_json_report(out_dir)
+    else:
+        click.echo(result.to_text(), err=True)
+        click.echo(f"Wrote {', '.join(paths)} to {out_dir}", err=True)

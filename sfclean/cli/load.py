@@ -1,0 +1,130 @@
+"""``sfclean load``: insert the rows of a CSV file into an org; every row gets an outcome.
+
+A thin shell over the library: :func:`sfclean.read_csv` -> :func:`sfclean.load` ->
+:func:`sfclean.io.write_result`, writing ``loaded.csv`` (with the new Ids), ``failed.csv``
+(with Salesforce's code and message) and ``report.json`` (last). Rows go in with the
+duplicate-rule header ``allowSave=false``. A ``sfclean_row`` column (as in ``kept.csv``)
+keeps the original file's row numbers. ``--mapping`` takes a Data Loader ``.sdl`` file for the
+columns to send. Exit 0 when the stage ran (failed rows are outcomes), 1 when it could not,
+2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sfclean.cli._connection import CONNECTION_PARAMS, connection_options, open_connection
+from sfclean.cli._errors import reports_errors
+from sfclean.cli._options import input_options, out_option, read_input
+from sfclean.cli._output import echo_json_report
+from sfclean.cli.group import cli
+from sfclean.cli.run import progress_printer
+
+__all__ = ["load_command"]
+
+
+@cli.command("load", short_help="Insert the rows of a CSV file into an org.")
+@click.argument("input_csv", metavar="INPUT.csv", type=click.Path(path_type=Path))
+@click.option(
+    "--object",
+    "object_name",
+    required=True,
+    metavar="OBJECT",
+    help="The object to insert into, by API name (Lead, Contact).",
+)
+@out_option("loaded.csv, failed.csv and report.json")
+@click.option(
+    "--api",
+    type=click.Choice(["bulk", "bulk2", "rest"]),
+    default="bulk",
+    show_default=True,
+    help="Bulk API 1.0, Bulk API 2.0, or REST sObject Collections (200 rows a call).",
+)
+@click.option(
+    "--batch-size",
+    type=int,
+    default=10_000,
+    show_default=True,
+    help="Records per Bulk 1.0 batch (at most 10,000), or rows per Bulk 2.0 job.",
+)
+@click.option("--serial", is_flag=True, help="Bulk API 1.0 serial mode (fewer record locks).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=3600.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for Bulk batches in all.",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(path_type=Path),
+    help="A Data Loader .sdl mapping: the columns to send and their fields "
+    "(default: every column named like a createable field).",
+)
+@input_options
+@connection_options
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
+@reports_errors
+def load_command(
+    input_csv: Path,
+    object_name: str,
+    out_dir: Path,
+    api: str,
+    batch_size: int,
+    serial: bool,
+    timeout: float,
+    mapping: Path | None,
+    encoding: str | None,
+    delimiter: str | None,
+    as_json: bool,
+    **options: Any,
+) -> None:
+    """Insert the rows of INPUT.csv into OBJECT; write loaded.csv and failed.csv into --out.
+
+    Every row ends in exactly one of them: loaded (with its new Id) or failed (with
+    sfclean_reason, Salesforce's code and message). Run sfclean normalize and sfclean
+    exclude first: Salesforce does not compare the rows of one batch with each other.
+    """
+    from sfclean.io import write_result
+    from sfclean.sdl import fields_for_columns, read_sdl_mapping
+    from sfclean.stages.load import check_load_options, load
+
+    check_load_options(api, batch_size)
+    df = read_input(input_csv, encoding=encoding, delimiter=delimiter)
+    fields = None
+    if mapping is not None:
+        fields = fields_for_columns(read_sdl_mapping(mapping), [str(c) for c in df.columns])
+    show = progress_printer(sys.stderr)
+    with open_connection(**{k: options[k] for k in CONNECTION_PARAMS}) as conn:
+        result = load(
+            df,
+            conn,
+            object_name=object_name,
+            api=api,
+            batch_size=batch_size,
+            serial=serial,
+            timeout=timeout,
+            fields=fields,
+            progress=(lambda done, total: show("load", done, total)) if show else None,
+        )
+    paths = write_result(result, out_dir, source=df.attrs.get("sfclean"))
+    if as_json:
+        echo_json_report(out_dir)
+    else:
+        click.echo(result.to_text(), err=True)
+        summary = result.summary()
+        if summary.codes:
+            shown = ", ".join(f"{code} {n}" for code, n in summary.codes.items())
+            click.echo(f"  failed codes: {shown} (failed.csv has each row's message)", err=True)
+        if summary.not_loaded:
+            click.echo(
+                f"  not sent: {', '.join(summary.not_loaded)} "
+                f"(no such createable {object_name} field)",
+                err=True,
+            )
+        click.echo(f"Wrote {', '.join(paths)} to {out_dir}", err=True)

@@ -1,0 +1,218 @@
+"""The normalize stage's steps, one per column kind: text, email, phone.
+
+Each step reads the original cells from a :class:`Work` (the table being normalized, as one
+object array of text per column), writes the cleaned cells back, adds findings, and marks
+held-back rows with a reason (an index into :data:`REASON_CODES`; 0 means the row goes on).
+Every rule runs once per distinct value (per distinct value and region for phones); results
+are spread back to rows with numpy indexing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sfclean.cleaners.countries import region_for_country
+from sfclean.cleaners.emails import clean_email_column
+from sfclean.cleaners.junk import JunkPolicy, classify_junk_batch
+from sfclean.cleaners.keys import provider_key
+from sfclean.cleaners.phonecolumn import clean_phone_column
+from sfclean.cleaners.text import clean_text
+from sfclean.codes import (
+    CODES,
+    INVALID_EMAIL,
+    INVALID_PHONE,
+    MISSING_EMAIL,
+    PHONE_DAMAGED,
+)
+from sfclean.stages.normalize_findings import (
+    Change,
+    FindingsTable,
+    as_text,
+    per_unique,
+    text_changes,
+    with_messages,
+)
+
+__all__ = [
+    "FINDING_CODES",
+    "NONE",
+    "REASON_CODES",
+    "REASON_INDEX",
+    "Regions",
+    "Work",
+    "clean_email_cells",
+    "clean_phone_cells",
+    "clean_text_cells",
+    "row_regions",
+]
+
+#: Reason codes, in the order they are checked (the registry's order).
+REASON_CODES: tuple[str, ...] = CODES.names(kind="reason", stage="normalize")
+#: Finding codes.
+FINDING_CODES: tuple[str, ...] = CODES.names(kind="finding", stage="normalize")
+
+NONE = 0  # reason index meaning "row goes on"
+REASON_INDEX = {code: i + 1 for i, code in enumerate(REASON_CODES)}
+
+#: (region index per row, region codes)
+Regions = tuple[np.ndarray, list[str]]
+
+
+@dataclass
+class Work:
+    """The table being normalized: original and cleaned cells per column, findings, and the
+    reason index and detail of every row."""
+
+    names: list[str]
+    original: dict[str, np.ndarray]
+    cleaned: dict[str, np.ndarray] = field(default_factory=dict)
+    findings: FindingsTable = field(init=False)
+    reason: np.ndarray = field(init=False)
+    detail: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        n = self.n
+        self.findings = FindingsTable(order={name: i for i, name in enumerate(self.names)})
+        self.reason = np.zeros(n, dtype=np.int8)
+        self.detail = np.full(n, "", dtype=object)
+
+    @classmethod
+    def of(cls, df: pd.DataFrame, names: list[str]) -> Work:
+        """Every cell of ``df`` as text (``df`` itself is not changed)."""
+        return cls(names, {name: as_text(df.iloc[:, i]) for i, name in enumerate(names)})
+
+    @property
+    def n(self) -> int:
+        """Rows."""
+        return len(next(iter(self.original.values()))) if self.original else 0
+
+
+def clean_text_cells(work: Work, names: list[str], country: str | None) -> Regions | None:
+    """Trim and NFC-normalize the plain text columns ``names``.
+
+    Returns the country column's (inverse, cleaned distinct values), for the phones' regions,
+    when ``country`` is one of ``names``.
+    """
+    found = None
+    for name in names:
+        raw = work.original[name]
+        inverse, uniques, results = per_unique(raw, clean_text)
+        if name == country:
+            found = (inverse, results)
+        new = np.array(results, dtype=object)[inverse] if work.n else raw.copy()
+        work.cleaned[name] = new
+        changes = [text_changes(u, r) for u, r in zip(uniques, results, strict=True)]
+        work.findings.add_per_unique(name, inverse, changes, raw, new)
+    return found
+
+
+def clean_email_cells(
+    work: Work,
+    name: str,
+    *,
+    policy: JunkPolicy,
+    match_key: str,
+    check_deliverability: bool,
+) -> np.ndarray:
+    """Clean and validate the email column, classify junk; returns each row's dedupe key id."""
+    raw = work.original[name]
+    inverse, uniques = pd.factorize(raw)
+    inverse = inverse.astype(np.int64)
+    emails = clean_email_column(list(uniques), check_deliverability=check_deliverability)
+    values = emails.value
+    missing = emails.status == "missing"
+    reason = np.zeros(len(values), dtype=np.int8)
+    reason[missing] = REASON_INDEX[MISSING_EMAIL]
+    reason[emails.status == "invalid"] = REASON_INDEX[INVALID_EMAIL]
+    detail = emails.message.copy()
+    detail[missing] = f"{name} is blank"
+    ok = np.flatnonzero(emails.status == "ok")
+    hits = classify_junk_batch(values[ok].tolist(), policy)
+    for i, hit in zip(ok.tolist(), hits, strict=True):
+        if hit is not None:
+            reason[i] = REASON_INDEX[hit[0]]
+            detail[i] = hit[1]
+    n = work.n
+    work.cleaned[name] = values[inverse] if n else raw.copy()
+    if n:
+        work.reason[:] = reason[inverse]
+        work.detail[:] = detail[inverse]
+    work.findings.add_grouped(
+        name, inverse, emails.change_id, with_messages(emails.kinds), raw, work.cleaned[name]
+    )
+    keys = [provider_key(v) for v in values] if match_key == "provider" else list(values)
+    key_id_by_unique, _ = pd.factorize(np.array(keys, dtype=object))
+    return key_id_by_unique[inverse] if n else np.zeros(0, dtype=np.int64)
+
+
+def row_regions(country: Regions | None, n: int, default: str) -> Regions:
+    """Each row's phone region: from its cleaned country, else ``default``."""
+    if country is None:
+        return np.zeros(n, dtype=np.int64), [default]
+    inverse, values = country
+    regions = [region_for_country(v) for v in values]
+    of_country, names = pd.factorize(
+        np.array([r or default for r in regions] or [default], dtype=object)
+    )
+    return of_country.astype(np.int64)[inverse], [str(r) for r in names]
+
+
+def _phone_answers(raw: np.ndarray, regions: Regions) -> tuple[np.ndarray, tuple]:
+    """(inverse, (values, statuses, messages, change_id, kinds)) per distinct (value, region)."""
+    region_codes, region_uniques = regions
+    value_codes, value_uniques = pd.factorize(raw)
+    if len(region_uniques) == 1:  # one region: the distinct values are the work list
+        col = clean_phone_column(value_uniques.tolist(), region_uniques[0])
+        answers = (col.value, col.status, col.message, col.change_id, col.kinds)
+        return value_codes.astype(np.int64), answers
+    width = len(region_uniques)
+    pairs, inverse = np.unique(
+        value_codes.astype(np.int64) * width + region_codes, return_inverse=True
+    )
+    value_index, region_index = pairs // width, pairs % width
+    values, statuses, messages = (np.empty(len(pairs), dtype=object) for _ in range(3))
+    change_id = np.zeros(len(pairs), dtype=np.int64)
+    kind_index: dict[tuple[str, ...], int] = {}
+    for r, region in enumerate(region_uniques):
+        where = np.flatnonzero(region_index == r)
+        col = clean_phone_column(value_uniques[value_index[where]].tolist(), region)
+        values[where], statuses[where], messages[where] = col.value, col.status, col.message
+        local = np.array([kind_index.setdefault(k, len(kind_index)) for k in col.kinds])
+        change_id[where] = local[col.change_id] if len(where) else 0
+    return inverse.ravel(), (values, statuses, messages, change_id, list(kind_index))
+
+
+def clean_phone_cells(work: Work, name: str, regions: Regions, invalid_phone: str) -> None:
+    """Clean one phone column to E.164; an invalid or damaged phone is cleared (default),
+    kept (``keep``) or holds the row back (``reject``)."""
+    raw = work.original[name]
+    inverse, (values, statuses, messages, change_id, kinds) = _phone_answers(raw, regions)
+    count = len(values)
+    bad = (statuses != "ok") & (statuses != "blank") if count else np.zeros(0, dtype=bool)
+    bad_detail = np.full(count, "", dtype=object)
+    changes = with_messages(kinds)
+    change_index: dict[tuple[Change, ...], int] = {}
+    for i in np.flatnonzero(bad).tolist():
+        status, message = statuses[i], messages[i]
+        bad_detail[i] = f"{name}: {message}"
+        code = INVALID_PHONE if status == "invalid" else PHONE_DAMAGED
+        if invalid_phone == "keep":
+            change = (*changes[change_id[i]], (code, f"{message}; value kept"))
+        else:
+            values[i] = ""
+            change = ((code, f"{message}; value cleared"),)
+        found = change_index.get(change)
+        if found is None:
+            found = change_index[change] = len(changes)
+            changes.append(change)
+        change_id[i] = found
+    new = values[inverse] if work.n else raw.copy()
+    work.cleaned[name] = new
+    work.findings.add_grouped(name, inverse, change_id, changes, raw, new)
+    if invalid_phone == "reject" and work.n:
+        hit = np.flatnonzero(bad[inverse] & (work.reason == NONE))
+        work.reason[hit] = REASON_INDEX[INVALID_PHONE]
+        work.detail[hit] = bad_detail[inverse[hit]]

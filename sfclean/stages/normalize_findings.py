@@ -1,0 +1,209 @@
+"""The normalize stage's findings table, built column by column, and its text helpers.
+
+:class:`FindingsTable` collects findings as arrays (one small group id per row for the
+repeating column / code / message) and builds the ``findings`` frame once; the helpers turn
+cells into text and apply a rule once per distinct value. Used only by
+:mod:`sfclean.stages.normalize` and :mod:`sfclean.stages.normalize_columns`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sfclean.cleaners.text import TRIM_CHARS
+from sfclean.codes import CODES, UNICODE_NORMALIZED, WHITESPACE_TRIMMED
+from sfclean.report import FINDINGS_COLUMNS, empty_findings
+
+__all__ = [
+    "Change",
+    "FindingsTable",
+    "as_str_columns",
+    "as_text",
+    "per_unique",
+    "text_changes",
+    "with_messages",
+]
+
+Change = tuple[str, str]  # (finding code, message)
+
+
+@dataclass
+class FindingsTable:
+    """Finding rows collected column by column, as parallel lists of arrays.
+
+    Column, code and (usually) message repeat over many rows, so each chunk stores one small
+    group id per row (``groups`` holds the (column, code, message) triples); per-row messages
+    are kept as overrides. The text columns are materialised once, in :meth:`frame`.
+    """
+
+    order: dict[str, int]
+    pos: list[np.ndarray] = field(default_factory=list)
+    group: list[np.ndarray] = field(default_factory=list)
+    original: list[np.ndarray] = field(default_factory=list)
+    normalized: list[np.ndarray] = field(default_factory=list)
+    groups: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    overrides: list[tuple[int, np.ndarray]] = field(default_factory=list)
+    size: int = 0
+
+    def add(
+        self,
+        pos: np.ndarray,
+        column: str,
+        code: str,
+        original: np.ndarray,
+        normalized: np.ndarray,
+        message: str | np.ndarray,
+    ) -> None:
+        """Findings ``code`` on ``column`` at row positions ``pos``; ``message`` per row or one."""
+        if len(pos) == 0:
+            return
+        key = (column, code, message if isinstance(message, str) else "")
+        gid = self.groups.setdefault(key, len(self.groups))
+        if not isinstance(message, str):
+            self.overrides.append((self.size, message))
+        self.pos.append(pos)
+        self.group.append(np.full(len(pos), gid, dtype=np.int32))
+        self.original.append(original)
+        self.normalized.append(normalized)
+        self.size += len(pos)
+
+    def add_per_unique(
+        self,
+        column: str,
+        inverse: np.ndarray,
+        changes: Sequence[tuple[Change, ...]],
+        original: np.ndarray,
+        normalized: np.ndarray,
+    ) -> None:
+        """Emit one finding per (row, change), where each row's changes come from its unique.
+
+        Rows are grouped by their (few) distinct change tuples, so the work is vectorised.
+        """
+        if not len(changes):
+            return
+        ids: dict[tuple[Change, ...], int] = {}
+        unique_ids = np.fromiter(
+            (ids.setdefault(c, len(ids)) for c in changes), dtype=np.int64, count=len(changes)
+        )
+        self.add_grouped(column, inverse, unique_ids, list(ids), original, normalized)
+
+    def add_grouped(
+        self,
+        column: str,
+        inverse: np.ndarray,
+        unique_ids: np.ndarray,
+        distinct: Sequence[tuple[Change, ...]],
+        original: np.ndarray,
+        normalized: np.ndarray,
+    ) -> None:
+        """:meth:`add_per_unique` where unique ``u`` has the changes ``distinct[unique_ids[u]]``."""
+        if not len(unique_ids) or not any(distinct):
+            return
+        row_ids = unique_ids[inverse]
+        order = np.argsort(row_ids, kind="stable")
+        bounds = np.searchsorted(row_ids[order], np.arange(len(distinct) + 1))
+        for i, change in enumerate(distinct):
+            if not change:
+                continue
+            pos = order[bounds[i] : bounds[i + 1]]
+            for code, message in change:
+                self.add(pos, column, code, original[pos], normalized[pos], message)
+
+    def frame(self, keep: np.ndarray) -> pd.DataFrame:
+        """The findings of rows where ``keep`` is true, sorted by row then column order."""
+        if not self.pos:
+            return empty_findings()
+        pos = np.concatenate(self.pos)
+        group = np.concatenate(self.group)
+        keys = list(self.groups)
+        rank = np.array([self.order[column] for column, _, _ in keys], dtype=np.int64)[group]
+        selected = np.flatnonzero(keep[pos])
+        # one sort key: row first, then the column's place in the table (stable for ties)
+        order = selected[
+            np.argsort(pos[selected] * (len(self.order) + 1) + rank[selected], kind="stable")
+        ]
+        columns, codes, messages = (np.array(t, dtype=object) for t in zip(*keys, strict=True))
+        if self.overrides:
+            messages = messages[group]
+            for offset, values in self.overrides:
+                messages[offset : offset + len(values)] = values
+            message = messages[order]
+        else:
+            message = messages[group[order]]
+        frame = pd.DataFrame(
+            {
+                "row": (pos[order] + 2).astype("int64"),
+                "column": columns[group[order]],
+                "code": codes[group[order]],
+                "original": np.concatenate(self.original)[order],
+                "normalized": np.concatenate(self.normalized)[order],
+                "message": message,
+            }
+        )
+        return as_str_columns(frame, FINDINGS_COLUMNS[1:])
+
+
+def as_str_columns(frame: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """Make sure the named columns have pandas' ``str`` dtype (construction usually did)."""
+    for name in names:
+        if frame[name].dtype != "str":
+            frame[name] = frame[name].astype("str")
+    return frame
+
+
+def as_text(series: pd.Series) -> np.ndarray:
+    """Every cell as a Python str in an object array; NaN/None become ""."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype) and isinstance(dtype.na_value, float):
+        # pandas' "str" dtype: every cell is a str or NaN, and only NaN differs from itself
+        # (cheaper than isna on a million strings); copied, so the caller's frame is untouched
+        values = np.array(series.to_numpy(dtype=object), dtype=object, copy=True)
+        missing = values != values
+        if missing.any():
+            values[missing] = ""
+        return values
+    values = series.to_numpy(dtype=object, na_value="")
+    if isinstance(dtype, pd.StringDtype):
+        return values
+    missing = pd.isna(values)
+    if missing.any():
+        values[missing] = ""
+    if pd.api.types.infer_dtype(values, skipna=False) != "string":
+        values = np.array([v if type(v) is str else str(v) for v in values], dtype=object)
+    return values
+
+
+def per_unique(
+    values: np.ndarray, func: Callable[[str], object]
+) -> tuple[np.ndarray, np.ndarray, list]:
+    """(inverse, uniques, results): ``func`` applied once per distinct value."""
+    inverse, uniques = pd.factorize(values)
+    return inverse.astype(np.int64), uniques, [func(u) for u in uniques]
+
+
+def with_messages(codes: list[tuple[str, ...]]) -> list[tuple[Change, ...]]:
+    """Attach the standard message to each finding code (shared tuples, built once each)."""
+    cache: dict[tuple[str, ...], tuple[Change, ...]] = {}
+    out = []
+    for key in codes:
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = tuple((c, CODES.message(c)) for c in key)
+        out.append(found)
+    return out
+
+
+def text_changes(raw: str, new: str) -> tuple[Change, ...]:
+    if raw == new:
+        return ()
+    changes: list[Change] = []
+    trimmed = raw.strip(TRIM_CHARS)
+    if trimmed != raw:
+        changes.append((WHITESPACE_TRIMMED, CODES.message(WHITESPACE_TRIMMED)))
+    if trimmed != new:
+        changes.append((UNICODE_NORMALIZED, CODES.message(UNICODE_NORMALIZED)))
+    return tuple(changes)
