@@ -335,9 +335,18 @@ class Engine:
         return rid, current, None
 
     def delete(
-        self, object_name: str | None, ids: list[str], *, user_id: str, all_or_none: bool = False
+        self,
+        object_name: str | None,
+        ids: list[str],
+        *,
+        user_id: str,
+        all_or_none: bool = False,
+        hard: bool = False,
     ) -> list[SaveResult]:
-        """Delete records by Id (``object_name`` None: any object, from each Id's prefix)."""
+        """Delete records by Id (``object_name`` None: any object, from each Id's prefix).
+
+        Deleted records keep their row with ``IsDeleted`` set (queryAll sees them); ``hard``
+        (Bulk hardDelete) removes them."""
         obj = self.object(object_name) if object_name else None
         results: list[SaveResult] = []
         by_object: dict[str, list[str]] = {}
@@ -362,8 +371,9 @@ class Engine:
                     r if not r.success else SaveResult(r.id, False, False, [ROLLED_BACK])
                     for r in results
                 ]
+            now = self.now()
             for name, rids in by_object.items():
-                self.store.delete(name, rids)
+                self.store.delete(name, rids, hard=hard, now=now)
         return results
 
     def _delete_error(self, obj: SObjectType | None, rid: str) -> SfError | None:

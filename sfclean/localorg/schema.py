@@ -20,8 +20,11 @@ from dataclasses import dataclass, field
 __all__ = [
     "SCHEMA",
     "TEXT_TYPES",
+    "ChildRelationship",
     "Field",
     "SObjectType",
+    "child_relationship",
+    "child_relationships",
     "object_for_id",
     "object_type",
 ]
@@ -47,6 +50,11 @@ class Field:
     @property
     def nillable(self) -> bool:
         return not self.required and self.type != "boolean" and self.name != "Id"
+
+    @property
+    def groupable(self) -> bool:
+        """Whether GROUP BY accepts the field (describe's ``groupable``)."""
+        return self.type not in ("textarea", "double", "datetime")
 
     @property
     def sqlite_type(self) -> str:
@@ -119,6 +127,10 @@ def _audit() -> tuple[Field, ...]:
 
 
 _ID = Field("Id", "id", 18, createable=False, updateable=False)
+#: set by a delete (records stay, visible to queryAll); never set by the caller
+_IS_DELETED = Field(
+    "IsDeleted", "boolean", createable=False, updateable=False, default=False, label="Deleted"
+)
 _OWNER = _ref("OwnerId", "User", "Owner")
 _NAME_RO = Field("Name", "string", 121, createable=False, updateable=False)  # FirstName LastName
 
@@ -149,7 +161,7 @@ def _obj(
     return SObjectType(
         name=name,
         key_prefix=prefix,
-        fields=(_ID, *fields, *_audit()),
+        fields=(_ID, _IS_DELETED, *fields, *_audit()),
         label=name,
         label_plural=plural or name + "s",
         indexed=indexed,
@@ -364,6 +376,8 @@ SCHEMA: dict[str, SObjectType] = {
                 _s("OrganizationType", 40),
                 _bool("IsSandbox"),
                 _s("InstanceName", 40),
+                Field("TrialExpirationDate", "datetime"),
+                _s("NamespacePrefix", 15),
             ),
             createable=False,
         ),
@@ -382,3 +396,34 @@ def object_type(name: str) -> SObjectType | None:
 def object_for_id(record_id: str) -> SObjectType | None:
     """The object an Id belongs to, from its 3-character key prefix."""
     return _BY_PREFIX.get(record_id[:3])
+
+
+@dataclass(frozen=True)
+class ChildRelationship:
+    """A reference from ``child.field`` to a parent; ``name`` (``Contacts``) is what a child
+    subquery names in its FROM (None for ``OwnerId``, which has no relationship name)."""
+
+    name: str | None
+    child: SObjectType
+    field: Field
+
+
+def child_relationships(parent: SObjectType) -> list[ChildRelationship]:
+    """Every reference to ``parent`` from another object (the audit lookups excepted), in
+    SCHEMA order; named after the child's plural label (``Contacts``, ``DuplicateRecordItems``)."""
+    out = []
+    for child in SCHEMA.values():
+        for f in child.fields:
+            if parent.name in f.reference_to and f.name not in ("CreatedById", "LastModifiedById"):
+                name = None if f.name == "OwnerId" else child.label_plural.replace(" ", "")
+                out.append(ChildRelationship(name, child, f))
+    return out
+
+
+def child_relationship(parent: SObjectType, name: str) -> ChildRelationship | None:
+    """The child relationship of ``parent`` called ``name`` (case-insensitive), or None."""
+    lname = name.lower()
+    for rel in child_relationships(parent):
+        if rel.name is not None and rel.name.lower() == lname:
+            return rel
+    return None
