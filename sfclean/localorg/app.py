@@ -23,7 +23,17 @@ from werkzeug.serving import WSGIRequestHandler
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
-from sfclean.localorg import admin, bulk1, bulk2, composite, oauth, rest, rest_query
+from sfclean.localorg import (
+    admin,
+    bulk1,
+    bulk2,
+    composite,
+    oauth,
+    rest,
+    rest_query,
+    tree,
+    upsert,
+)
 from sfclean.localorg.auth import token_from_headers
 from sfclean.localorg.faults import FaultAction
 from sfclean.localorg.requestlog import LoggedRequest, redact_headers
@@ -42,6 +52,8 @@ _ROUTES: list[Route] = [
     *rest.ROUTES,
     *rest_query.ROUTES,
     *composite.ROUTES,
+    *upsert.ROUTES,
+    *tree.ROUTES,
     *bulk1.ROUTES,
     *bulk2.ROUTES,
     *admin.ROUTES,

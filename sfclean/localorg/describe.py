@@ -34,6 +34,7 @@ _SOAP_TYPES = {
     "int": "xsd:int",
     "double": "xsd:double",
 }
+_ID_TYPES = frozenset({"id", "reference"})  # length 18, byteLength 18
 _PICKLISTS = {
     ("Lead", "Status"): (
         "Open - Not Contacted",
@@ -140,7 +141,7 @@ def _field(obj: SObjectType, f: Field) -> dict[str, Any]:
     return {
         "aggregatable": f.type not in ("textarea", "boolean"),
         "autoNumber": False,
-        "byteLength": f.length * 3 if text else 0,
+        "byteLength": f.length * 3 if text else (f.length if f.type in _ID_TYPES else 0),
         "calculated": False,
         "calculatedFormula": None,
         "cascadeDelete": False,
@@ -166,10 +167,10 @@ def _field(obj: SObjectType, f: Field) -> dict[str, Any]:
         "groupable": f.groupable,
         "highScaleNumber": False,
         "htmlFormatted": False,
-        "idLookup": f.name in ("Id", "Email", "Username") or (f.name == "Name" and f.required),
+        "idLookup": f.id_lookup,
         "inlineHelpText": None,
         "label": field_label(obj, f),
-        "length": f.length if text else 0,
+        "length": f.length if text or f.type in _ID_TYPES else 0,
         "mask": None,
         "maskType": None,
         "name": f.name,

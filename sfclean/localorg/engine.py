@@ -450,13 +450,10 @@ class Engine:
 
     def record_counts(self, names: list[str] | None = None) -> dict[str, Any]:
         """``GET limits/recordCount``: counts of the named objects (all when None); unknown
-        names are left out."""
+        names and objects without records are left out, as a real org leaves them out."""
         objs = [object_type(n) for n in names] if names is not None else list(SCHEMA.values())
-        return {
-            "sObjects": [
-                {"count": self.store.count(o.name), "name": o.name} for o in objs if o is not None
-            ]
-        }
+        counts = [(o.name, self.store.count(o.name)) for o in objs if o is not None]
+        return {"sObjects": [{"count": n, "name": name} for name, n in counts if n]}
 
     def duplicate_rules_ui(self, object_name: str) -> dict[str, Any]:
         """``GET ui-api/duplicates/{object}`` body (delegates to the RuleSet)."""

@@ -34,6 +34,20 @@ TEXT_TYPES = frozenset(
 )
 
 
+#: fields every record has a value in, set by the org
+_ALWAYS_SET = frozenset(
+    {
+        "Id",
+        "OwnerId",
+        "CreatedById",
+        "CreatedDate",
+        "LastModifiedById",
+        "LastModifiedDate",
+        "SystemModstamp",
+    }
+)
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -49,7 +63,21 @@ class Field:
 
     @property
     def nillable(self) -> bool:
-        return not self.required and self.type != "boolean" and self.name != "Id"
+        """Describe's ``nillable``: false for required fields, checkboxes, Id, the fields the
+        org always sets (owner, audit fields) and fields with a default (Lead ``Status``)."""
+        return (
+            not self.required
+            and self.type != "boolean"
+            and self.name not in _ALWAYS_SET
+            and self.default is None
+        )
+
+    @property
+    def id_lookup(self) -> bool:
+        """Describe's ``idLookup``: the field identifies a record, so it can serve as the
+        external id of an upsert or a lookup (``sobjects/Contact/Email/{value}``); standard
+        objects have no ``externalId`` fields, only these."""
+        return self.name in ("Id", "Email", "Username") or (self.name == "Name" and self.required)
 
     @property
     def groupable(self) -> bool:
