@@ -105,3 +105,26 @@ def test_data_query_all_rows_sees_deleted_records(org: LocalOrg, sf_cli: SfCli) 
 def test_nothing_leaks_into_the_home_directory(sf_cli: SfCli) -> None:
     """The CLI's config lives in the test's HOME, not the developer's."""
     assert (Path(sf_cli.home) / ".sf").is_dir() or (Path(sf_cli.home) / ".sfdx").is_dir()
+
+
+def test_data_import_tree_then_child_subquery(org: LocalOrg, sf_cli: SfCli, tmp_path: Path) -> None:
+    """``sf data import tree`` posts composite/tree; the children come back in a subquery."""
+    plan = tmp_path / "accounts.json"
+    plan.write_text(
+        '{"records": [{"attributes": {"type": "Account", "referenceId": "AccRef1"},'
+        ' "Name": "Tree Co", "Contacts": {"records": [{"attributes": {"type": "Contact",'
+        ' "referenceId": "ConRef1"}, "LastName": "Leaf", "Email": "leaf@example.com"}]}}]}'
+    )
+    done = sf_cli.run("data", "import", "tree", "--target-org", "localorg", "--files", str(plan))
+    assert done["status"] == 0, done
+    assert [(r["refId"], r["type"]) for r in done["result"]] == [
+        ("AccRef1", "Account"),
+        ("ConRef1", "Contact"),
+    ]
+    out = sf_cli.run(
+        "data", "query", "--target-org", "localorg",
+        "--query", "SELECT Name, (SELECT LastName, Email FROM Contacts) FROM Account",
+    )  # fmt: skip
+    [account] = out["result"]["records"]
+    assert account["Name"] == "Tree Co"
+    assert [c["Email"] for c in account["Contacts"]["records"]] == ["leaf@example.com"]
