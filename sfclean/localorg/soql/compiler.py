@@ -29,12 +29,12 @@ from datetime import date, datetime, time, timezone
 from typing import Any
 
 from ..ids import to_18
-from ..schema import TEXT_TYPES, Field, child_relationship
+from ..schema import TEXT_TYPES, Field
 from ..types import SfFault
 from . import ast
 from .dates import date_literal_range, format_date, format_datetime
 from .errors import fault_at
-from .fields import _CUSTOM_REL_HINT, Node, Resolved, Resolver, quote_ident
+from .fields import Node, Resolved, Resolver, quote_ident
 
 __all__ = [
     "MAX_OFFSET",
@@ -49,7 +49,6 @@ __all__ = [
 ]
 
 MAX_OFFSET = 2000  # documented SOQL OFFSET maximum
-MAX_FIELDS_ALL_LIMIT = 200  # FIELDS(ALL) / FIELDS(CUSTOM) need LIMIT of at most this
 _BASE62 = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _TYPE_WORD = {
     "boolean": "boolean",
@@ -402,102 +401,6 @@ class _Compiler:
             node = node.children[part]
         return self._shape_for(root, node, columns)
 
-    def _select_items(self) -> list[ast.Path | ast.ChildQuery]:
-        """The SELECT list with ``FIELDS(...)`` expanded (every field here is standard)."""
-        q = self.query
-        items: list[ast.Path | ast.ChildQuery] = []
-        expanded: set[str] = set()
-        for item in q.select:
-            if isinstance(item, ast.Fields):
-                if item.kind != "STANDARD" and (q.limit is None or q.limit > MAX_FIELDS_ALL_LIMIT):
-                    raise fault_at(
-                        "MALFORMED_QUERY",
-                        q.text,
-                        item.line,
-                        item.column,
-                        "The SOQL FIELDS function must have a LIMIT of at most "
-                        f"{MAX_FIELDS_ALL_LIMIT}",
-                    )
-                if item.kind == "CUSTOM":
-                    continue  # localorg has no custom fields
-                for f in self.resolver.root_object.fields:
-                    expanded.add(f.name.lower())
-                    items.append(ast.Path((f.name,), item.line, item.column))
-            elif isinstance(item, ast.Path) and item.alias is not None:
-                raise self._fault("MALFORMED_QUERY", item, f"unexpected token: '{item.alias}'")
-            elif isinstance(item, (ast.Path, ast.ChildQuery)):
-                items.append(item)
-        return _dedupe(items) if expanded else items
-
-    def _child(self, item: ast.ChildQuery, index: int) -> ChildPlan:
-        sub = item.query
-        rel = child_relationship(self.resolver.root_object, sub.object_name)
-        if rel is None or rel.name is None:
-            raise fault_at(
-                "INVALID_TYPE",
-                self.query.text,
-                sub.object_line,
-                sub.object_column,
-                f"Didn't understand relationship '{sub.object_name}' in FROM part of query call. "
-                f"{_CUSTOM_REL_HINT}",
-            )
-        if self.link is not None or any(
-            isinstance(s, (ast.ChildQuery, ast.Aggregate)) for s in sub.select
-        ):
-            raise fault_at(
-                "MALFORMED_QUERY",
-                self.query.text,
-                item.line,
-                item.column,
-                "a child relationship subquery selects fields of its records only",
-            )
-        child_query = replace(sub, object_name=rel.child.name, text=self.query.text, limit=None)
-        compiled = _Compiler(
-            child_query, self.now, include_deleted=self.include_deleted, link=rel.field.name
-        ).compile()
-        assert compiled.link_param is not None
-        return ChildPlan(rel.name, compiled, compiled.link_param, sub.limit)
-
-    def _records(self) -> tuple[list[str], Shape, list[str], list[Any], list[SelectInfo]]:
-        root_name = self.resolver.root_object.name
-        columns = ['t0."Id"']
-        shape = Shape(root_name, 0)
-        fields: list[str] = []
-        flat: list[tuple[int, Callable[[Any], Any] | None]] = []
-        info: list[SelectInfo] = []
-        seen: set[str] = set()
-        for item in self._select_items():
-            if isinstance(item, ast.ChildQuery):
-                plan = self._child(item, len(self.children))
-                if plan.key.lower() in seen:
-                    raise self._fault_child_dup(item, plan.key)
-                seen.add(plan.key.lower())
-                shape.entries.append(ChildEntry(plan.key, len(self.children)))
-                self.children.append(plan)
-                info.append(SelectInfo("child", plan.key, plan.key, child=plan.compiled))
-                continue
-            r = self.resolver.resolve(item)
-            if r.name.lower() in seen:
-                raise self._fault("MALFORMED_QUERY", item, f"duplicate field selected: {r.name}")
-            seen.add(r.name.lower())
-            target = self._shape_for(shape, r.node, columns)
-            columns.append(r.sql)
-            conv = _converter(r.field)
-            target.entries.append(FieldEntry(r.field.name, len(columns) - 1, conv))
-            fields.append(r.name)
-            flat.append((len(columns) - 1, conv))
-            info.append(SelectInfo("field", r.field.name, r.name, r.canonical, r.field))
-        return columns, shape, fields, flat, info
-
-    def _fault_child_dup(self, item: ast.ChildQuery, key: str) -> SfFault:
-        return fault_at(
-            "MALFORMED_QUERY",
-            self.query.text,
-            item.line,
-            item.column,
-            f"duplicate field selected: {key}",
-        )
-
     def compile(self) -> Compiled:
         q = self.query
         if q.offset is not None and q.offset > MAX_OFFSET:
@@ -520,7 +423,9 @@ class _Compiler:
             group = part.group_by
         else:
             kind = "records"
-            columns, shape, fields, flat, info = self._records()
+            from .select import compile_records  # imports this module
+
+            columns, shape, fields, flat, info = compile_records(self)
 
         where = [self.condition(q.where)] if q.where is not None else []
         if not self.include_deleted:
@@ -573,19 +478,6 @@ class _Compiler:
             link_param,
             bool(q.group_by),
         )
-
-
-def _dedupe(items: list[ast.Path | ast.ChildQuery]) -> list[ast.Path | ast.ChildQuery]:
-    """Drop repeats of a field that ``FIELDS(...)`` and the list both name (first wins)."""
-    out: list[ast.Path | ast.ChildQuery] = []
-    seen: set[str] = set()
-    for item in items:
-        if isinstance(item, ast.Path):
-            if item.text.lower() in seen:
-                continue
-            seen.add(item.text.lower())
-        out.append(item)
-    return out
 
 
 def compile_query(query: ast.Query, *, now: datetime, include_deleted: bool = False) -> Compiled:
