@@ -33,6 +33,8 @@ from sfclean.localorg import (
     rest,
     rest_query,
     tooling,
+    tree,
+    upsert,
 )
 from sfclean.localorg.auth import token_from_headers
 from sfclean.localorg.faults import FaultAction
@@ -52,6 +54,8 @@ _ROUTES: list[Route] = [
     *rest.ROUTES,
     *rest_query.ROUTES,
     *composite.ROUTES,
+    *upsert.ROUTES,
+    *tree.ROUTES,
     *bulk1.ROUTES,
     *bulk2.ROUTES,
     *admin.ROUTES,

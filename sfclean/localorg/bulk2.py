@@ -96,8 +96,8 @@ def _info(job: Job2, *, full: bool) -> dict[str, Any]:
         info["contentUrl"] = f"services/data/v{job.api_version}/jobs/ingest/{job.id}/batches"
     info["lineEnding"] = job.line_ending
     info["columnDelimiter"] = job.delimiter
+    info["jobType"] = "V2Ingest" if job.kind == "ingest" else "V2Query"  # listed jobs too
     if full:
-        info["jobType"] = "V2Ingest" if job.kind == "ingest" else "V2Query"
         info["retries"] = 0
         info["totalProcessingTime"] = job.processing_ms
         if job.kind == "ingest":

@@ -146,7 +146,7 @@ def save(
         )
     if operation in ("delete", "hardDelete"):
         ids = [str(r.get("Id") or "") for r in records]
-        return engine.delete(object_name, ids, user_id=user_id)
+        return engine.delete(object_name, ids, user_id=user_id, hard=operation == "hardDelete")
     if operation == "upsert":  # upsert on Id: rows with an Id update, rows without insert
         results: list[SaveResult | None] = [None] * len(records)
         with_id = [i for i, r in enumerate(records) if r.get("Id")]

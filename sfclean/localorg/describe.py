@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .schema import SCHEMA, Field, SObjectType
+from .schema import SCHEMA, Field, SObjectType, child_relationships
 
 __all__ = ["describe_global", "describe_object", "field_label"]
 
@@ -34,6 +34,7 @@ _SOAP_TYPES = {
     "int": "xsd:int",
     "double": "xsd:double",
 }
+_ID_TYPES = frozenset({"id", "reference"})  # length 18, byteLength 18
 _PICKLISTS = {
     ("Lead", "Status"): (
         "Open - Not Contacted",
@@ -140,7 +141,7 @@ def _field(obj: SObjectType, f: Field) -> dict[str, Any]:
     return {
         "aggregatable": f.type not in ("textarea", "boolean"),
         "autoNumber": False,
-        "byteLength": f.length * 3 if text else 0,
+        "byteLength": f.length * 3 if text else (f.length if f.type in _ID_TYPES else 0),
         "calculated": False,
         "calculatedFormula": None,
         "cascadeDelete": False,
@@ -163,13 +164,13 @@ def _field(obj: SObjectType, f: Field) -> dict[str, Any]:
         "extraTypeInfo": None,
         "filterable": f.type != "textarea" or f.length <= 255,
         "filteredLookupInfo": None,
-        "groupable": f.type not in ("textarea", "double", "datetime"),
+        "groupable": f.groupable,
         "highScaleNumber": False,
         "htmlFormatted": False,
-        "idLookup": f.name in ("Id", "Email", "Username") or (f.name == "Name" and f.required),
+        "idLookup": f.id_lookup,
         "inlineHelpText": None,
         "label": field_label(obj, f),
-        "length": f.length if text else 0,
+        "length": f.length if text or f.type in _ID_TYPES else 0,
         "mask": None,
         "maskType": None,
         "name": f.name,
@@ -208,25 +209,19 @@ def _field(obj: SObjectType, f: Field) -> dict[str, Any]:
 
 
 def _child_relationships(obj: SObjectType) -> list[dict[str, Any]]:
-    out = []
-    for child in SCHEMA.values():
-        for f in child.fields:
-            if obj.name in f.reference_to and f.name not in ("CreatedById", "LastModifiedById"):
-                out.append(
-                    {
-                        "cascadeDelete": False,
-                        "childSObject": child.name,
-                        "deprecatedAndHidden": False,
-                        "field": f.name,
-                        "junctionIdListNames": [],
-                        "junctionReferenceTo": [],
-                        "relationshipName": None
-                        if f.name == "OwnerId"
-                        else child.label_plural.replace(" ", ""),
-                        "restrictedDelete": False,
-                    }
-                )
-    return out
+    return [
+        {
+            "cascadeDelete": False,
+            "childSObject": rel.child.name,
+            "deprecatedAndHidden": False,
+            "field": rel.field.name,
+            "junctionIdListNames": [],
+            "junctionReferenceTo": [],
+            "relationshipName": rel.name,
+            "restrictedDelete": False,
+        }
+        for rel in child_relationships(obj)
+    ]
 
 
 def describe_global(api_version: str = "62.0") -> dict[str, Any]:

@@ -335,9 +335,18 @@ class Engine:
         return rid, current, None
 
     def delete(
-        self, object_name: str | None, ids: list[str], *, user_id: str, all_or_none: bool = False
+        self,
+        object_name: str | None,
+        ids: list[str],
+        *,
+        user_id: str,
+        all_or_none: bool = False,
+        hard: bool = False,
     ) -> list[SaveResult]:
-        """Delete records by Id (``object_name`` None: any object, from each Id's prefix)."""
+        """Delete records by Id (``object_name`` None: any object, from each Id's prefix).
+
+        Deleted records keep their row with ``IsDeleted`` set (queryAll sees them); ``hard``
+        (Bulk hardDelete) removes them."""
         obj = self.object(object_name) if object_name else None
         results: list[SaveResult] = []
         by_object: dict[str, list[str]] = {}
@@ -362,8 +371,9 @@ class Engine:
                     r if not r.success else SaveResult(r.id, False, False, [ROLLED_BACK])
                     for r in results
                 ]
+            now = self.now()
             for name, rids in by_object.items():
-                self.store.delete(name, rids)
+                self.store.delete(name, rids, hard=hard, now=now)
         return results
 
     def _delete_error(self, obj: SObjectType | None, rid: str) -> SfError | None:
@@ -446,13 +456,10 @@ class Engine:
 
     def record_counts(self, names: list[str] | None = None) -> dict[str, Any]:
         """``GET limits/recordCount``: counts of the named objects (all when None); unknown
-        names are left out."""
+        names and objects without records are left out, as a real org leaves them out."""
         objs = [object_type(n) for n in names] if names is not None else list(SCHEMA.values())
-        return {
-            "sObjects": [
-                {"count": self.store.count(o.name), "name": o.name} for o in objs if o is not None
-            ]
-        }
+        counts = [(o.name, self.store.count(o.name)) for o in objs if o is not None]
+        return {"sObjects": [{"count": n, "name": name} for name, n in counts if n]}
 
     def duplicate_rules_ui(self, object_name: str) -> dict[str, Any]:
         """``GET ui-api/duplicates/{object}`` body (delegates to the RuleSet)."""

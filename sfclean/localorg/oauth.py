@@ -137,13 +137,75 @@ def _claims(org: LocalOrg, user_id: str) -> dict[str, Any]:
     }
 
 
+def identity_document(org: LocalOrg, user_id: str) -> dict[str, Any]:
+    """The identity URL's document (Salesforce Help "Identity URLs"): ``username``,
+    ``nick_name``, ``display_name``, ``user_id``, ``organization_id``, ``urls`` ..."""
+    user = _user_record(org, user_id)
+    base = org.instance_url
+    username = user.get("Username") or org._username(user_id)
+    short_org = org.org_id[:15]
+    rest = f"{base}/services/data/v{{version}}"
+    return {
+        "id": f"{base}/id/{org.org_id}/{user_id}",
+        "asserted_user": True,
+        "user_id": user_id,
+        "organization_id": org.org_id,
+        "username": username,
+        "nick_name": user.get("Alias") or username.split("@")[0],
+        "display_name": user.get("Name") or username,
+        "email": user.get("Email") or username,
+        "email_verified": True,
+        "first_name": user.get("FirstName"),
+        "last_name": user.get("LastName"),
+        "timezone": "America/Los_Angeles",
+        "photos": {
+            "picture": f"{base}/profilephoto/005/F",
+            "thumbnail": f"{base}/profilephoto/005/T",
+        },
+        "addr_street": None,
+        "addr_city": None,
+        "addr_state": None,
+        "addr_country": None,
+        "addr_zip": None,
+        "mobile_phone": None,
+        "mobile_phone_verified": False,
+        "is_lightning_login_user": False,
+        "status": {"created_date": None, "body": None},
+        "urls": {
+            "enterprise": f"{base}/services/Soap/c/{{version}}/{short_org}",
+            "metadata": f"{base}/services/Soap/m/{{version}}/{short_org}",
+            "partner": f"{base}/services/Soap/u/{{version}}/{short_org}",
+            "rest": f"{rest}/",
+            "sobjects": f"{rest}/sobjects/",
+            "search": f"{rest}/search/",
+            "query": f"{rest}/query/",
+            "recent": f"{rest}/recent/",
+            "tooling_soap": f"{base}/services/Soap/T/{{version}}/{short_org}",
+            "tooling_rest": f"{rest}/tooling/",
+            "profile": f"{base}/{user_id}",
+            "feeds": f"{rest}/chatter/feeds",
+            "groups": f"{rest}/chatter/groups",
+            "users": f"{rest}/chatter/users",
+            "feed_items": f"{rest}/chatter/feed-items",
+            "feed_elements": f"{rest}/chatter/feed-elements",
+            "custom_domain": base,
+        },
+        "active": bool(user.get("IsActive", True)),
+        "user_type": "STANDARD",
+        "language": "en_US",
+        "locale": "en_US",
+        "utcOffset": -28800000,
+        "last_modified_date": user.get("LastModifiedDate"),
+        "is_app_installed": True,
+    }
+
+
 def identity(ctx: Ctx, org_id: str, user_id: str) -> Response:
-    """GET /id/{orgId}/{userId}: the identity URL returned as ``id`` by the token endpoint."""
+    """GET /id/{orgId}/{userId}: the identity URL returned as ``id`` by the token endpoint
+    (and as ``identity`` in the REST resources list); userinfo stays OpenID."""
     if org_id != ctx.org.org_id or ctx.org._username(user_id) == "":
         return _oauth_error("Bad_Id", "Bad id", 404)
-    claims = _claims(ctx.org, user_id)
-    claims["id"] = claims["sub"]
-    return json_response(claims)
+    return json_response(identity_document(ctx.org, user_id))
 
 
 _SOAP_FAULT = """<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:sf="urn:fault.partner.soap.sforce.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><soapenv:Fault><faultcode>sf:INVALID_LOGIN</faultcode><faultstring>INVALID_LOGIN: Invalid username, password, security token; or user locked out.</faultstring><detail><sf:LoginFault xsi:type="sf:LoginFault"><sf:exceptionCode>INVALID_LOGIN</sf:exceptionCode><sf:exceptionMessage>Invalid username, password, security token; or user locked out.</sf:exceptionMessage></sf:LoginFault></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>"""

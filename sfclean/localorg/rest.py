@@ -9,14 +9,16 @@ update/delete 204, failures 400 (404 for a missing record) with
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from werkzeug.wrappers import Response
 
 from sfclean.localorg.types import DuplicateHeader, SfError, SfFault
+from sfclean.localorg.validate import sf_datetime
 from sfclean.localorg.wire import Ctx, Route, json_response, rest_errors
 
-__all__ = ["ROUTES", "duplicate_header", "version_label"]
+__all__ = ["RESOURCES", "ROUTES", "duplicate_header", "version_label"]
 
 _NOT_FOUND_CODES = frozenset({"NOT_FOUND", "ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY"})
 _SEASONS = ("Spring", "Summer", "Winter")
@@ -64,10 +66,23 @@ def versions(ctx: Ctx) -> Response:
     )
 
 
+#: what ``GET /services/data/vXX.X/`` lists on a real org (many are not served here: they
+#: answer 404 NOT_FOUND, see docs/localorg.md)
+RESOURCES = (
+    "tooling", "metadata", "eclair", "folders", "prechatForms", "contact-tracing", "jsonxform",
+    "chatter", "tabs", "appMenu", "quickActions", "queryAll", "commerce", "wave", "iot",
+    "analytics", "search", "smartdatadiscovery", "identity", "composite", "parameterizedSearch",
+    "fingerprint", "theme", "nouns", "domino", "event", "serviceTemplates", "recent", "connect",
+    "licensing", "limits", "process", "async-queries", "query", "emailConnect",
+    "compactLayouts", "knowledgeManagement", "sobjects", "actions", "support", "ui-api", "jobs",
+)  # fmt: skip
+
+
 def resources(ctx: Ctx) -> Response:
     base = f"/services/data/v{ctx.api_version}"
-    names = ["sobjects", "query", "queryAll", "composite", "limits", "jobs", "ui-api"]
-    return json_response({n: f"{base}/{n}" for n in names})
+    body = {n: f"{base}/{n}" for n in RESOURCES}
+    body["identity"] = f"{ctx.org.instance_url}/id/{ctx.org.org_id}/{ctx.user_id}"
+    return json_response(body)
 
 
 def describe_global(ctx: Ctx) -> Response:
@@ -123,6 +138,38 @@ def record(ctx: Ctx, obj: str, record_id: str) -> Response:
     return Response(status=204)
 
 
+def _when(ctx: Ctx, name: str) -> datetime:
+    raw = ctx.request.args.get(name, "").strip()
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise SfFault(
+            "MALFORMED_QUERY", f"{name}: expected a dateTime such as 2024-01-31T09:30:00+00:00"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def updated(ctx: Ctx, obj: str) -> Response:
+    """GET ``sobjects/{obj}/updated/?start=&end=`` (getUpdated): Ids of records changed in the
+    window (by ``SystemModstamp``), ``latestDateCovered`` the end rounded down to the minute."""
+    sobject = ctx.org.engine.object(obj)
+    start, end = _when(ctx, "start"), _when(ctx, "end")
+    if end <= start:
+        raise SfFault(
+            "INVALID_REPLICATION_DATE", "start date must chronologically precede end date"
+        )
+    end = end.replace(second=0, microsecond=0)
+    rows = ctx.org.engine.store.select(
+        sobject.name,
+        ["Id"],
+        where='"SystemModstamp" >= ? AND "SystemModstamp" < ?',
+        params=[sf_datetime(start), sf_datetime(end)],
+    )
+    return json_response(
+        {"ids": sorted(r["Id"] for r in rows), "latestDateCovered": sf_datetime(end)}
+    )
+
+
 def limits(ctx: Ctx) -> Response:
     org = ctx.org
     used = ctx.api_usage if ctx.api_usage is not None else org.api_calls
@@ -166,6 +213,7 @@ ROUTES = [
     Route(f"{_V}/sobjects", ("GET",), describe_global),
     Route(f"{_V}/sobjects/<obj>", ("GET", "POST"), sobject_root),
     Route(f"{_V}/sobjects/<obj>/describe", ("GET",), describe),
+    Route(f"{_V}/sobjects/<obj>/updated", ("GET",), updated),
     Route(f"{_V}/sobjects/<obj>/<record_id>", ("GET", "PATCH", "DELETE"), record),
     Route(f"{_V}/limits", ("GET",), limits),
     Route(f"{_V}/limits/recordCount", ("GET",), record_count),

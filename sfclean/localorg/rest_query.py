@@ -1,4 +1,5 @@
-"""REST query routes: ``query`` and ``queryAll`` with ``nextRecordsUrl`` paging.
+"""REST query routes: ``query`` and ``queryAll`` with ``nextRecordsUrl`` paging, and
+``columns=true`` (the query's column metadata, see :mod:`sfclean.localorg.soql.columns`).
 
 A page holds 2,000 records unless ``Sforce-Query-Options: batchSize=N`` asks for another
 size (clamped to 200..2,000, as documented). Open cursors live in :class:`QueryCursors`
@@ -87,7 +88,21 @@ def _first(ctx: Ctx, include_deleted: bool) -> Response:
     soql = ctx.request.args.get("q")
     if not soql:
         raise SfFault("MALFORMED_QUERY", "A query string has to be specified")
+    if ctx.request.args.get("columns", "").lower() == "true":
+        return json_response(_columns(ctx, soql, include_deleted))
     return json_response(run_query(ctx, soql, include_deleted=include_deleted))
+
+
+def _columns(ctx: Ctx, soql: str, include_deleted: bool) -> dict[str, Any]:
+    """``columns=true``: the query's column metadata (what ``sf data query`` asks for)."""
+    from sfclean.localorg.soql import parse
+    from sfclean.localorg.soql.columns import column_metadata
+    from sfclean.localorg.soql.compiler import compile_query
+
+    compiled = compile_query(
+        parse(soql), now=ctx.org.engine.clock(), include_deleted=include_deleted
+    )
+    return column_metadata(compiled)
 
 
 def _more(ctx: Ctx, locator: str, endpoint: str) -> Response:

@@ -20,14 +20,31 @@ from dataclasses import dataclass, field
 __all__ = [
     "SCHEMA",
     "TEXT_TYPES",
+    "ChildRelationship",
     "Field",
     "SObjectType",
+    "child_relationship",
+    "child_relationships",
     "object_for_id",
     "object_type",
 ]
 
 TEXT_TYPES = frozenset(
     {"id", "string", "email", "phone", "textarea", "picklist", "reference", "url"}
+)
+
+
+#: fields every record has a value in, set by the org
+_ALWAYS_SET = frozenset(
+    {
+        "Id",
+        "OwnerId",
+        "CreatedById",
+        "CreatedDate",
+        "LastModifiedById",
+        "LastModifiedDate",
+        "SystemModstamp",
+    }
 )
 
 
@@ -46,7 +63,26 @@ class Field:
 
     @property
     def nillable(self) -> bool:
-        return not self.required and self.type != "boolean" and self.name != "Id"
+        """Describe's ``nillable``: false for required fields, checkboxes, Id, the fields the
+        org always sets (owner, audit fields) and fields with a default (Lead ``Status``)."""
+        return (
+            not self.required
+            and self.type != "boolean"
+            and self.name not in _ALWAYS_SET
+            and self.default is None
+        )
+
+    @property
+    def id_lookup(self) -> bool:
+        """Describe's ``idLookup``: the field identifies a record, so it can serve as the
+        external id of an upsert or a lookup (``sobjects/Contact/Email/{value}``); standard
+        objects have no ``externalId`` fields, only these."""
+        return self.name in ("Id", "Email", "Username") or (self.name == "Name" and self.required)
+
+    @property
+    def groupable(self) -> bool:
+        """Whether GROUP BY accepts the field (describe's ``groupable``)."""
+        return self.type not in ("textarea", "double", "datetime")
 
     @property
     def sqlite_type(self) -> str:
@@ -125,6 +161,10 @@ _PERMISSIONS = (
     "ModifyAllData", "ViewAllData", "ApiEnabled", "ApiUserOnly", "CreateAuditFields",
     "CustomizeApplication", "ModifyMetadata", "ManageUsers", "ViewSetup",
 )  # fmt: skip
+#: set by a delete (records stay, visible to queryAll); never set by the caller
+_IS_DELETED = Field(
+    "IsDeleted", "boolean", createable=False, updateable=False, default=False, label="Deleted"
+)
 _OWNER = _ref("OwnerId", "User", "Owner")
 _NAME_RO = Field("Name", "string", 121, createable=False, updateable=False)  # FirstName LastName
 
@@ -155,7 +195,7 @@ def _obj(
     return SObjectType(
         name=name,
         key_prefix=prefix,
-        fields=(_ID, *fields, *_audit()),
+        fields=(_ID, _IS_DELETED, *fields, *_audit()),
         label=name,
         label_plural=plural or name + "s",
         indexed=indexed,
@@ -177,6 +217,7 @@ _LOGIN_HISTORY = SObjectType(
     key_prefix="0Ya",
     fields=(
         _ID,
+        _IS_DELETED,  # not on a real org's LoginHistory; the store keeps it on every table
         _ref("UserId", "User", createable=False, updateable=False),
         Field("LoginTime", "datetime", createable=False, updateable=False),
         *(
@@ -197,6 +238,7 @@ _SETUP_AUDIT_TRAIL = SObjectType(
     key_prefix="0Ym",
     fields=(
         _ID,
+        _IS_DELETED,  # not on a real org's SetupAuditTrail; the store keeps it on every table
         *(
             Field(n, "string", 1024 if n == "Display" else 255, createable=False, updateable=False)
             for n in ("Action", "Section", "Display", "DelegateUser", "ResponsibleNamespacePrefix")
@@ -430,6 +472,8 @@ SCHEMA: dict[str, SObjectType] = {
                 _s("OrganizationType", 40),
                 _bool("IsSandbox"),
                 _s("InstanceName", 40),
+                Field("TrialExpirationDate", "datetime"),
+                _s("NamespacePrefix", 15),
             ),
             createable=False,
         ),
@@ -448,3 +492,34 @@ def object_type(name: str) -> SObjectType | None:
 def object_for_id(record_id: str) -> SObjectType | None:
     """The object an Id belongs to, from its 3-character key prefix."""
     return _BY_PREFIX.get(record_id[:3])
+
+
+@dataclass(frozen=True)
+class ChildRelationship:
+    """A reference from ``child.field`` to a parent; ``name`` (``Contacts``) is what a child
+    subquery names in its FROM (None for ``OwnerId``, which has no relationship name)."""
+
+    name: str | None
+    child: SObjectType
+    field: Field
+
+
+def child_relationships(parent: SObjectType) -> list[ChildRelationship]:
+    """Every reference to ``parent`` from another object (the audit lookups excepted), in
+    SCHEMA order; named after the child's plural label (``Contacts``, ``DuplicateRecordItems``)."""
+    out = []
+    for child in SCHEMA.values():
+        for f in child.fields:
+            if parent.name in f.reference_to and f.name not in ("CreatedById", "LastModifiedById"):
+                name = None if f.name == "OwnerId" else child.label_plural.replace(" ", "")
+                out.append(ChildRelationship(name, child, f))
+    return out
+
+
+def child_relationship(parent: SObjectType, name: str) -> ChildRelationship | None:
+    """The child relationship of ``parent`` called ``name`` (case-insensitive), or None."""
+    lname = name.lower()
+    for rel in child_relationships(parent):
+        if rel.name is not None and rel.name.lower() == lname:
+            return rel
+    return None

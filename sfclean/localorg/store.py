@@ -35,6 +35,7 @@ __all__ = ["Store", "from_sql", "to_sql"]
 _CHUNK = 500  # values per IN (...) list; far below SQLite's bound-parameter limit
 _BULK_CHUNK = 10_000  # rows per executemany call in bulk_load
 _CONVERTED = frozenset({"boolean", "int", "double"})  # types to_sql changes
+_LIVE = 'COALESCE("IsDeleted", 0) = 0'  # not deleted (a NULL checkbox reads as false)
 
 
 def to_sql(f: Field, value: Any) -> Any:
@@ -231,15 +232,29 @@ class Store:
                     continue
                 conn.executemany(f"UPDATE {_q(obj.name)} SET {sets} WHERE Id = ?", values)
 
-    def delete(self, object_name: str, ids: list[str]) -> int:
-        """Delete records by Id; returns how many existed."""
+    def delete(
+        self, object_name: str, ids: list[str], *, hard: bool = False, now: str | None = None
+    ) -> int:
+        """Delete records by Id; returns how many existed (and were not deleted yet).
+
+        A delete sets ``IsDeleted`` (and ``SystemModstamp`` to ``now``): the row stays, hidden
+        from every read here and from SOQL except queryAll. ``hard`` removes rows for good
+        (Bulk hardDelete)."""
         obj = self._object(object_name)
         deleted = 0
         with self.transaction() as conn:
             for i in range(0, len(ids), _CHUNK):
                 chunk = ids[i : i + _CHUNK]
                 marks = ", ".join("?" * len(chunk))
-                cur = conn.execute(f"DELETE FROM {_q(obj.name)} WHERE Id IN ({marks})", chunk)
+                if hard:
+                    sql = f"DELETE FROM {_q(obj.name)} WHERE Id IN ({marks}) AND {_LIVE}"
+                    cur = conn.execute(sql, chunk)
+                else:
+                    sql = (
+                        f'UPDATE {_q(obj.name)} SET "IsDeleted" = 1, "SystemModstamp" = '
+                        f'COALESCE(?, "SystemModstamp") WHERE Id IN ({marks}) AND {_LIVE}'
+                    )
+                    cur = conn.execute(sql, [now, *chunk])
                 deleted += cur.rowcount
         return deleted
 
@@ -282,7 +297,7 @@ class Store:
         cols = ", ".join(_q(f.name) for f in flds)
         with self.lock:
             row = self.conn.execute(
-                f"SELECT {cols} FROM {_q(obj.name)} WHERE Id = ?", (record_id,)
+                f"SELECT {cols} FROM {_q(obj.name)} WHERE Id = ? AND {_LIVE}", (record_id,)
             ).fetchone()
         return None if row is None else self._row_dict(flds, row)
 
@@ -301,17 +316,18 @@ class Store:
                 chunk = list(ids[i : i + _CHUNK])
                 marks = ", ".join("?" * len(chunk))
                 for row in self.conn.execute(
-                    f"SELECT {cols} FROM {_q(obj.name)} WHERE Id IN ({marks})", chunk
+                    f"SELECT {cols} FROM {_q(obj.name)} WHERE Id IN ({marks}) AND {_LIVE}", chunk
                 ):
                     rec = self._row_dict(flds, row)
                     out[rec["Id"]] = rec
         return out
 
     def count(self, object_name: str) -> int:
-        """Number of records of an object."""
+        """Number of (not deleted) records of an object."""
         obj = self._object(object_name)
+        sql = f"SELECT COUNT(*) FROM {_q(obj.name)} WHERE {_LIVE}"
         with self.lock:
-            return int(self.conn.execute(f"SELECT COUNT(*) FROM {_q(obj.name)}").fetchone()[0])
+            return int(self.conn.execute(sql).fetchone()[0])
 
     def select(
         self,
@@ -321,12 +337,15 @@ class Store:
         where: str | None = None,
         params: Sequence[Any] = (),
     ) -> list[dict[str, Any]]:
-        """All records (optionally filtered by an SQL ``where`` clause over quoted column
-        names, with ``params``) as row dicts. Meant for small tables: users, rules."""
+        """All (not deleted) records, optionally filtered by an SQL ``where`` clause over
+        quoted column names, with ``params``, as row dicts. Meant for small tables: users,
+        rules."""
         obj = self._object(object_name)
         flds = [self._field(obj, n) for n in fields] if fields else list(obj.fields)
         cols = ", ".join(_q(f.name) for f in flds)
-        sql = f"SELECT {cols} FROM {_q(obj.name)}" + (f" WHERE {where}" if where else "")
+        sql = f"SELECT {cols} FROM {_q(obj.name)} WHERE {_LIVE}" + (
+            f" AND ({where})" if where else ""
+        )
         with self.lock:
             return [self._row_dict(flds, r) for r in self.conn.execute(sql, tuple(params))]
 
@@ -371,7 +390,7 @@ class Store:
         else:
             expr = col
         cols = ", ".join(_q(n) for n in names)
-        extra = f" AND ({where})" if where else ""
+        extra = f" AND {_LIVE}" + (f" AND ({where})" if where else "")
         out: dict[str, list[dict[str, Any]]] = {}
         with self.lock:
             for i in range(0, len(wanted), _CHUNK):

@@ -36,7 +36,17 @@ from .dates import date_literal_range, format_date, format_datetime
 from .errors import fault_at
 from .fields import Node, Resolved, Resolver, quote_ident
 
-__all__ = ["MAX_OFFSET", "Compiled", "FieldEntry", "RelEntry", "Shape", "compile_query"]
+__all__ = [
+    "MAX_OFFSET",
+    "ChildEntry",
+    "ChildPlan",
+    "Compiled",
+    "FieldEntry",
+    "RelEntry",
+    "SelectInfo",
+    "Shape",
+    "compile_query",
+]
 
 MAX_OFFSET = 2000  # documented SOQL OFFSET maximum
 _BASE62 = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
@@ -76,13 +86,48 @@ class RelEntry:
 
 
 @dataclass
+class ChildEntry:
+    """A child subquery's result (``Contacts``): ``index`` into ``Compiled.children``."""
+
+    key: str
+    index: int
+
+
+@dataclass
 class Shape:
     """How to build one (possibly nested) record dict from a result row."""
 
     object_name: str | None  # None: polymorphic, read the type from the Id's key prefix
     id_column: int
-    entries: list[FieldEntry | RelEntry] = field(default_factory=list)
+    entries: list[FieldEntry | RelEntry | ChildEntry] = field(default_factory=list)
     rels: dict[str, Shape] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SelectInfo:
+    """One selected column as the ``columns=true`` metadata describes it: ``kind`` is
+    "field", "aggregate" or "child"; ``parts`` the canonical path; ``display`` the text
+    (``COUNT(Id)``); ``child`` the subquery's Compiled."""
+
+    kind: str
+    key: str
+    display: str
+    parts: tuple[str, ...] = ()
+    field: Field | None = None
+    child: Compiled | None = None
+
+
+@dataclass
+class ChildPlan:
+    """A child relationship subquery: its own statement, run once for all parent records.
+
+    The statement's last column is the parent's Id; ``params[link_param]`` is to be set to
+    the JSON list of parent Ids; ``limit`` applies per parent."""
+
+    key: str
+    compiled: Compiled
+    link_param: int
+    limit: int | None
 
 
 @dataclass
@@ -91,11 +136,15 @@ class Compiled:
 
     sql: str
     params: list[Any]
-    kind: str  # "records", "count" (COUNT()), "aggregate" (COUNT(field))
+    kind: str  # "records", "count" (COUNT()), "aggregate" (GROUP BY / aggregate functions)
     object_name: str
     fields: list[str]
     shape: Shape | None
     flat_columns: list[tuple[int, Callable[[Any], Any] | None]]  # one per `fields` entry
+    select: list[SelectInfo] = field(default_factory=list)
+    children: list[ChildPlan] = field(default_factory=list)
+    link_param: int | None = None
+    group_by: bool = False  # a GROUP BY query
 
 
 class _Compiler:
@@ -103,20 +152,23 @@ class _Compiler:
         self,
         query: ast.Query,
         now: datetime,
-        columns: set[str] | None,
         *,
+        include_deleted: bool = False,
         prefix: str = "t",
         params: list[Any] | None = None,
+        link: str | None = None,
     ) -> None:
         self.query = query
         self.now = now
         self.resolver = Resolver(query, prefix=prefix)
         self.params: list[Any] = [] if params is None else params
-        self.columns = columns
+        self.include_deleted = include_deleted
+        self.link = link  # a child subquery's reference to its parent
+        self.aggregates_allowed = False  # True while compiling HAVING / aggregate ORDER BY
         self._subqueries = 0
 
     # --- errors ----------------------------------------------------------------------------
-    def _fault(self, code: str, path: ast.Path, message: str) -> SfFault:
+    def _fault(self, code: str, path: ast.Path | ast.Aggregate, message: str) -> SfFault:
         return fault_at(code, self.query.text, path.line, path.column, message)
 
     def _type_error(self, r: Resolved) -> SfFault:
@@ -211,7 +263,7 @@ class _Compiler:
         if isinstance(cond, ast.Not):
             return f"NOT COALESCE({self.condition(cond.item)}, 0)"
         if isinstance(cond, ast.Compare):
-            return self._compare(self.resolver.resolve(cond.path), cond.op, cond.value)
+            return self._compare(self.operand(cond.path), cond.op, cond.value)
         if isinstance(cond, ast.InList):
             return self._in(cond)
         if isinstance(cond, ast.SemiJoin):
@@ -250,6 +302,21 @@ class _Compiler:
             return f"{e} IS NOT {self._param(value)}"
         return f"{e} {op} {self._param(value)}"
 
+    def operand(self, item: ast.Path | ast.Aggregate) -> Resolved:
+        """A field, or (in HAVING and aggregate ORDER BY) an aggregate function."""
+        if isinstance(item, ast.Path):
+            return self.resolver.resolve(item)
+        if not self.aggregates_allowed:
+            raise self._fault(
+                "MALFORMED_QUERY",
+                item,
+                f"Aggregate functions such as {item.func} are only valid in the SELECT list, "
+                "HAVING and ORDER BY of an aggregate query",
+            )
+        from .aggregate import aggregate_operand  # imports this module
+
+        return aggregate_operand(self, item)
+
     def _in(self, cond: ast.InList) -> str:
         r = self.resolver.resolve(cond.path)
         e = self._expr(r)
@@ -282,7 +349,11 @@ class _Compiler:
         self._subqueries += 1
         sub_query = replace(cond.query, text=self.query.text)
         sub = _Compiler(
-            sub_query, self.now, None, prefix=f"s{self._subqueries}_", params=self.params
+            sub_query,
+            self.now,
+            include_deleted=self.include_deleted,
+            prefix=f"s{self._subqueries}_",
+            params=self.params,
         )
         selected = sub_query.select[0]
         assert isinstance(selected, ast.Path)
@@ -293,6 +364,7 @@ class _Compiler:
             f"SELECT {inner.sql} FROM {quote_ident(root[1].name)} AS {root[0]}"
             + "".join(" " + j for j in sub.resolver.joins)
             + f" WHERE {inner.sql} IS NOT NULL AND {where}"
+            + ("" if self.include_deleted else f' AND COALESCE({root[0]}."IsDeleted", 0) = 0')
         )
         matched = f"{self._expr(r)} IN ({sql})"
         return f"NOT COALESCE({matched}, 0)" if cond.negated else matched
@@ -329,22 +401,6 @@ class _Compiler:
             node = node.children[part]
         return self._shape_for(root, node, columns)
 
-    def _aggregates(
-        self, select: tuple[ast.Path | ast.Count, ...]
-    ) -> tuple[list[str], list[str], list[tuple[int, Callable[[Any], Any] | None]]]:
-        """``COUNT(field)`` columns, named ``expr0``, ``expr1``... as in Salesforce."""
-        plain = [s for s in select if isinstance(s, ast.Path)]
-        if plain:
-            raise self._fault(
-                "MALFORMED_QUERY", plain[0], f"Field must be grouped or aggregated: {plain[0].text}"
-            )
-        columns = []
-        for item in select:
-            assert isinstance(item, ast.Count) and item.path is not None
-            columns.append(f"COUNT({self.resolver.resolve(item.path).sql})")
-        fields = [f"expr{i}" for i in range(len(columns))]
-        return columns, fields, [(i, None) for i in range(len(columns))]
-
     def compile(self) -> Compiled:
         q = self.query
         if q.offset is not None and q.offset > MAX_OFFSET:
@@ -352,40 +408,43 @@ class _Compiler:
                 "NUMBER_OUTSIDE_VALID_RANGE", f"Maximum SOQL offset allowed is {MAX_OFFSET}"
             )
         root_name = self.resolver.root_object.name
-        kind = "records"
-        columns = ['t0."Id"']
-        shape: Shape | None = Shape(root_name, 0)
-        fields: list[str] = []
-        flat: list[tuple[int, Callable[[Any], Any] | None]] = []
-        seen: set[str] = set()
+        self.children: list[ChildPlan] = []
+        shape: Shape | None = None
+        info: list[SelectInfo] = []
+        group = having = ""
         if q.is_count:
-            kind, shape = "count", None
-        elif any(isinstance(s, ast.Count) for s in q.select):
-            kind, shape = "aggregate", None
-            columns, fields, flat = self._aggregates(q.select)
+            kind, columns, fields, flat = "count", ['t0."Id"'], [], []
+        elif q.is_aggregate:
+            from .aggregate import compile_aggregate  # imports this module
+
+            kind = "aggregate"
+            part = compile_aggregate(self)
+            columns, fields, flat, info = part.columns, part.fields, part.flat, part.info
+            group = part.group_by
         else:
-            assert shape is not None
-            for item in q.select:
-                assert isinstance(item, ast.Path)
-                r = self.resolver.resolve(item)
-                if r.name.lower() in seen:
-                    raise self._fault(
-                        "MALFORMED_QUERY", item, f"duplicate field selected: {r.name}"
-                    )
-                seen.add(r.name.lower())
-                target = self._shape_for(shape, r.node, columns)
-                columns.append(r.sql)
-                conv = _converter(r.field)
-                target.entries.append(FieldEntry(r.field.name, len(columns) - 1, conv))
-                fields.append(r.name)
-                flat.append((len(columns) - 1, conv))
+            kind = "records"
+            from .select import compile_records  # imports this module
+
+            columns, shape, fields, flat, info = compile_records(self)
 
         where = [self.condition(q.where)] if q.where is not None else []
-        if self.columns is not None and "IsDeleted" in self.columns:
+        if not self.include_deleted:
             where.append('COALESCE(t0."IsDeleted", 0) = 0')
+        link_param = None
+        if self.link is not None:
+            columns.append(f"t0.{quote_ident(self.link)}")
+            where.append(f"t0.{quote_ident(self.link)} IN (SELECT value FROM json_each(?))")
+            link_param = len(self.params)
+            self.params.append("[]")
+        if kind == "aggregate":
+            self.aggregates_allowed = True
+            if q.having is not None:
+                having = self.condition(q.having)
+        elif q.having is not None:
+            raise SfFault("MALFORMED_QUERY", "HAVING needs an aggregate query (GROUP BY)")
         order = []
         for order_item in q.order_by:
-            r = self.resolver.resolve(order_item.path)
+            r = self.operand(order_item.path)
             text = self._expr(r) + (" DESC" if order_item.descending else " ASC")
             if order_item.nulls_first is not None:
                 text += " NULLS FIRST" if order_item.nulls_first else " NULLS LAST"
@@ -395,16 +454,32 @@ class _Compiler:
             sql += " " + " ".join(self.resolver.joins)
         if where:
             sql += " WHERE " + " AND ".join(where)
-        if order and kind == "records":
+        if group:
+            sql += f" GROUP BY {group}"
+        if having:
+            sql += f" HAVING {having}"
+        if order and kind != "count":
             sql += " ORDER BY " + ", ".join(order)
-        if kind != "aggregate" and (q.limit is not None or q.offset is not None):
+        if q.limit is not None or q.offset is not None:
             sql += f" LIMIT {self._param(-1 if q.limit is None else q.limit)}"
             sql += f" OFFSET {self._param(q.offset or 0)}"
         if kind == "count":
             sql = f"SELECT COUNT(*) FROM ({sql})"
-        return Compiled(sql, self.params, kind, root_name, fields, shape, flat)
+        return Compiled(
+            sql,
+            self.params,
+            kind,
+            root_name,
+            fields,
+            shape,
+            flat,
+            info,
+            self.children,
+            link_param,
+            bool(q.group_by),
+        )
 
 
-def compile_query(query: ast.Query, *, now: datetime, columns: set[str] | None = None) -> Compiled:
-    """Compile ``query``; ``columns`` are the root table's actual columns (for IsDeleted)."""
-    return _Compiler(query, now, columns).compile()
+def compile_query(query: ast.Query, *, now: datetime, include_deleted: bool = False) -> Compiled:
+    """Compile ``query``; deleted records are left out unless ``include_deleted`` (queryAll)."""
+    return _Compiler(query, now, include_deleted=include_deleted).compile()

@@ -9,15 +9,15 @@ single-field rows take a few hundred MB).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from datetime import datetime, timezone
 from typing import Any
 
 from ..schema import object_for_id
-from ..types import SfFault
 from . import ast
-from .compiler import Compiled, FieldEntry, Shape, compile_query
+from .compiler import ChildEntry, Compiled, FieldEntry, Shape, compile_query
 from .parser import parse
 
 __all__ = ["QueryCursor", "execute"]
@@ -41,9 +41,13 @@ class QueryCursor:
         self._pos = 0
         self._lock = threading.Lock()
         self._url_prefix = f"/services/data/v{api_version}/sobjects/"
+        self._api_version = api_version
         self.total_size = total_size
         self.fields: list[str] = list(compiled.fields)
         self.object_name = compiled.object_name
+        self.compiled = compiled
+        # per child subquery: (parent Id -> child rows, a cursor that builds their records)
+        self._children: list[tuple[dict[str, list[tuple[Any, ...]]], QueryCursor]] = []
 
     @property
     def done(self) -> bool:
@@ -69,10 +73,14 @@ class QueryCursor:
         """The next ``n`` records as Salesforce JSON dicts."""
         page = self._take(n)
         if self._compiled.kind == "aggregate":
+            flat = self._compiled.flat_columns
             return [
                 {
                     "attributes": {"type": "AggregateResult"},
-                    **dict(zip(self.fields, row, strict=True)),
+                    **{
+                        key: row[i] if conv is None else conv(row[i])
+                        for key, (i, conv) in zip(self.fields, flat, strict=True)
+                    },
                 }
                 for row in page
             ]
@@ -101,14 +109,37 @@ class QueryCursor:
             if isinstance(entry, FieldEntry):
                 value = row[entry.column]
                 rec[entry.key] = value if entry.convert is None else entry.convert(value)
+            elif isinstance(entry, ChildEntry):
+                rec[entry.key] = self._child_result(entry.index, record_id)
             else:
                 sub = entry.shape
                 rec[entry.key] = None if row[sub.id_column] is None else self._record(sub, row)
         return rec
 
+    def _child_result(self, index: int, parent_id: str) -> dict[str, Any] | None:
+        """A child subquery's result for one parent: null when it has no such records."""
+        groups, builder = self._children[index]
+        rows = groups.get(parent_id)
+        if not rows:
+            return None
+        shape = builder.compiled.shape
+        assert shape is not None
+        records = [builder._record(shape, r) for r in rows]
+        return {"totalSize": len(records), "done": True, "records": records}
 
-def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
-    return {row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')}
+    def load_children(self, conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+        """Run each child subquery once for all parent records (their Ids are column 0)."""
+        parent_ids = json.dumps([row[0] for row in rows])
+        for plan in self._compiled.children:
+            params = list(plan.compiled.params)
+            params[plan.link_param] = parent_ids
+            groups: dict[str, list[tuple[Any, ...]]] = {}
+            for child in conn.execute(plan.compiled.sql, params):
+                group = groups.setdefault(child[-1], [])
+                if plan.limit is None or len(group) < plan.limit:
+                    group.append(child)
+            builder = QueryCursor(plan.compiled, [], 0, api_version=self._api_version)
+            self._children.append((groups, builder))
 
 
 def execute(
@@ -122,18 +153,16 @@ def execute(
     """Parse (if needed), compile and run a SOQL query against the store's connection.
 
     ``now`` fixes the clock for relative date literals (default: the current UTC time).
-    Raises SfFault MALFORMED_QUERY / INVALID_FIELD / INVALID_TYPE like Salesforce. Records of
-    a table with an ``IsDeleted`` column are hidden unless ``include_deleted`` (queryAll).
+    Raises SfFault MALFORMED_QUERY / INVALID_FIELD / INVALID_TYPE like Salesforce. Deleted
+    records (``IsDeleted``) are hidden unless ``include_deleted`` (queryAll).
     """
     query = parse(text_or_query) if isinstance(text_or_query, str) else text_or_query
     clock = now or datetime.now(timezone.utc)
-    compiled = compile_query(query, now=clock, columns=None)
-    columns = _columns(conn, compiled.object_name)
-    if not columns:
-        raise SfFault("INVALID_TYPE", f"sObject type '{compiled.object_name}' is not supported.")
-    if "IsDeleted" in columns and not include_deleted:
-        compiled = compile_query(query, now=clock, columns=columns)
+    compiled = compile_query(query, now=clock, include_deleted=include_deleted)
     rows = conn.execute(compiled.sql, compiled.params).fetchall()
     if compiled.kind == "count":
         return QueryCursor(compiled, [], int(rows[0][0]), api_version=api_version)
-    return QueryCursor(compiled, rows, len(rows), api_version=api_version)
+    cursor = QueryCursor(compiled, rows, len(rows), api_version=api_version)
+    if compiled.children:
+        cursor.load_children(conn, rows)
+    return cursor

@@ -8,7 +8,7 @@ escapes, date/dateTime validity, known date literals, COUNT() usage, LIMIT/OFFSE
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -54,20 +54,96 @@ def _non_negative_int(tok: Token) -> int:
     return int(text)
 
 
+@dataclass(frozen=True)
+class _Call:
+    """``NAME(path)`` before the parser knows where it stands."""
+
+    name: Token
+    path: ast.Path | None
+
+
+def _aggregate(call: _Call) -> ast.Aggregate:
+    func = str(call.name).upper()
+    if func not in ast.AGGREGATES:
+        raise _unexpected(call.name)
+    if call.path is None and func != "COUNT":
+        raise _Malformed(call.name, "unexpected token: ')'")
+    return ast.Aggregate(call.path, call.name.line or 1, call.name.column or 1, func)
+
+
+def _select_call(call: _Call) -> ast.Path | ast.Aggregate | ast.Fields:
+    """A call in the SELECT list: an aggregate, ``FIELDS(...)`` or ``toLabel(field)``."""
+    func = str(call.name).upper()
+    if func == "FIELDS":
+        kind = call.path.text.upper() if call.path is not None else ""
+        if kind not in ("STANDARD", "ALL", "CUSTOM"):
+            raise _unexpected(call.name)
+        return ast.Fields(kind, call.name.line or 1, call.name.column or 1)
+    return _operand(call)
+
+
+def _path_only(value: ast.Path | _Call) -> ast.Path:
+    """LIKE, IN and semi-joins take a field (or ``toLabel(field)``), never an aggregate."""
+    operand = _operand(value)
+    if isinstance(operand, ast.Aggregate):
+        raise _Malformed(
+            Token("NAME", operand.func, line=operand.line, column=operand.column),
+            f"unexpected token: '{operand.func}'",
+        )
+    return operand
+
+
+def _operand(value: ast.Path | _Call) -> ast.Path | ast.Aggregate:
+    """The left side of a comparison or an ORDER BY item: a field, ``toLabel(field)`` (the
+    value itself here: localorg has no translations) or an aggregate (HAVING)."""
+    if isinstance(value, ast.Path):
+        return value
+    if str(value.name).upper() == "TOLABEL":
+        if value.path is None:
+            raise _Malformed(value.name, "unexpected token: ')'")
+        return value.path
+    return _aggregate(value)
+
+
 class _Build(Transformer):  # type: ignore[type-arg]
     """Parse tree -> ast nodes. Methods are named after grammar rules and aliases."""
 
     def path(self, items: list[Token]) -> ast.Path:
         return _path(items)
 
-    def count_call(self, items: list) -> ast.Count:
-        name: Token = items[0]
-        if str(name).lower() != "count":
-            raise _Malformed(name, f"unexpected token: '{name}'")
-        return ast.Count(items[1] if len(items) > 1 else None, name.line or 1, name.column or 1)
+    def func_call(self, items: list) -> _Call:
+        return _Call(items[0], items[1] if len(items) > 1 else None)
+
+    def field_item(self, items: list) -> ast.Path:
+        path: ast.Path = items[0]
+        return replace(path, alias=str(items[1])) if len(items) > 1 else path
+
+    def call_item(self, items: list) -> ast.Path | ast.Aggregate | ast.Fields:
+        item = _select_call(items[0])
+        if len(items) > 1:
+            if isinstance(item, ast.Fields):
+                raise _unexpected(items[1])
+            item = replace(item, alias=str(items[1]))
+        return item
+
+    def child_query(self, items: list) -> ast.ChildQuery:
+        obj: Token = items[3]
+        clauses = dict(items[4:])
+        query = ast.Query(
+            select=items[1],
+            object_name=str(obj),
+            object_line=obj.line or 1,
+            object_column=obj.column or 1,
+            where=clauses.get("where"),  # type: ignore[arg-type]
+            order_by=clauses.get("order", ()),  # type: ignore[arg-type]
+            limit=clauses.get("limit"),  # type: ignore[arg-type]
+            offset=None,
+            text="",
+        )
+        return ast.ChildQuery(query, items[0].line or 1, items[0].column or 1)
 
     def select_list(self, items: list) -> tuple:
-        counts = [i for i in items if isinstance(i, ast.Count) and i.path is None]
+        counts = [i for i in items if isinstance(i, ast.Aggregate) and i.path is None]
         if counts and len(items) > 1:
             c = counts[0]
             raise _Malformed(
@@ -133,16 +209,16 @@ class _Build(Transformer):  # type: ignore[type-arg]
     # --- conditions -----------------------------------------------------------------------
     def compare(self, items: list) -> ast.Compare:
         path, op, value = items
-        return ast.Compare(path, "!=" if str(op) == "<>" else str(op), value)
+        return ast.Compare(_operand(path), "!=" if str(op) == "<>" else str(op), value)
 
     def like(self, items: list) -> ast.Like:
-        return ast.Like(items[0], items[2])
+        return ast.Like(_path_only(items[0]), items[2])
 
     def in_list(self, items: list) -> ast.InList:
-        return ast.InList(items[0], items[2], negated=False)
+        return ast.InList(_path_only(items[0]), items[2], negated=False)
 
     def not_in_list(self, items: list) -> ast.InList:
-        return ast.InList(items[0], items[3], negated=True)
+        return ast.InList(_path_only(items[0]), items[3], negated=True)
 
     def subquery(self, items: list) -> ast.Query:
         obj: Token = items[3]
@@ -160,10 +236,10 @@ class _Build(Transformer):  # type: ignore[type-arg]
         )
 
     def in_subquery(self, items: list) -> ast.SemiJoin:
-        return ast.SemiJoin(items[0], items[2], negated=False)
+        return ast.SemiJoin(_path_only(items[0]), items[2], negated=False)
 
     def not_in_subquery(self, items: list) -> ast.SemiJoin:
-        return ast.SemiJoin(items[0], items[3], negated=True)
+        return ast.SemiJoin(_path_only(items[0]), items[3], negated=True)
 
     def and_cond(self, items: list) -> ast.And:
         return ast.And(tuple(i for i in items if not isinstance(i, Token)))
@@ -186,7 +262,19 @@ class _Build(Transformer):  # type: ignore[type-arg]
 
     def order_item(self, items: list) -> ast.OrderItem:
         opts = dict(items[1:])
-        return ast.OrderItem(items[0], bool(opts.get("dir", False)), opts.get("nulls"))
+        return ast.OrderItem(_operand(items[0]), bool(opts.get("dir", False)), opts.get("nulls"))
+
+    def with_clause(self, items: list[Token]) -> tuple[str, object]:
+        mode = str(items[1]).upper()
+        if mode not in ("SECURITY_ENFORCED", "USER_MODE", "SYSTEM_MODE"):
+            raise _unexpected(items[1])
+        return ("with", mode)
+
+    def group_clause(self, items: list) -> tuple[str, object]:
+        return ("group", tuple(items[2:]))
+
+    def having_clause(self, items: list) -> tuple[str, object]:
+        return ("having", items[1])
 
     def order_clause(self, items: list) -> tuple[str, object]:
         return ("order", tuple(items[2:]))
@@ -210,6 +298,9 @@ class _Build(Transformer):  # type: ignore[type-arg]
             limit=clauses.get("limit"),  # type: ignore[arg-type]
             offset=clauses.get("offset"),  # type: ignore[arg-type]
             text="",  # filled in by parse()
+            group_by=clauses.get("group", ()),  # type: ignore[arg-type]
+            having=clauses.get("having"),  # type: ignore[arg-type]
+            with_=clauses.get("with"),  # type: ignore[arg-type]
         )
 
 
@@ -227,9 +318,23 @@ def _end_position(text: str) -> tuple[int, int]:
     return len(lines), len(lines[-1]) + 1
 
 
+def _misplaced_alias(exc: UnexpectedToken) -> Token | None:
+    """The word the parser took as an alias when what follows it does not fit: in
+    ``SELECT Id FORM Lead`` the mistake is ``FORM``, not ``Lead``."""
+    stack = getattr(exc.state, "value_stack", None) or []
+    if (
+        len(stack) >= 2
+        and isinstance(stack[-1], Token)
+        and stack[-1].type == "NAME"
+        and isinstance(stack[-2], (ast.Path, _Call))
+    ):
+        return stack[-1]
+    return None
+
+
 def _fault_for(text: str, exc: UnexpectedInput) -> SfFault:
     if isinstance(exc, UnexpectedToken):
-        tok = exc.token
+        tok = _misplaced_alias(exc) or exc.token
         if tok.type == "$END":
             line, column = _end_position(text)
             return fault_at("MALFORMED_QUERY", text, line, column, "unexpected token: <EOF>")
