@@ -137,7 +137,7 @@ def _field(obj: SObjectType, f: Field) -> dict[str, Any]:
         or f.name in ("Id", "OwnerId", "Name")
         or (not f.createable and f.name != "Name")
     )
-    picklist = _PICKLISTS.get((obj.name, f.name), ())
+    picklist = f.values or _PICKLISTS.get((obj.name, f.name), ())
     return {
         "aggregatable": f.type not in ("textarea", "boolean"),
         "autoNumber": False,
@@ -196,7 +196,7 @@ def _field(obj: SObjectType, f: Field) -> dict[str, Any]:
         "relationshipName": f.relationship_name,
         "relationshipOrder": None,
         "restrictedDelete": False,
-        "restrictedPicklist": False,
+        "restrictedPicklist": f.restricted,
         "scale": 0,
         "searchPrefilterable": f.type == "reference",
         "soapType": _SOAP_TYPES.get(f.type, "xsd:string"),
