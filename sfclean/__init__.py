@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from sfclean.stages.exclude import ExcludeResult, exclude
     from sfclean.stages.load import LoadResult, estimate_load_calls, load
     from sfclean.stages.normalize import NormalizeResult, normalize
+    from sfclean.stages.preflight import PreflightResult, preflight
 
 __all__ = [
     "ApiError",
@@ -54,6 +55,7 @@ __all__ = [
     "LoadTimeout",
     "NormalizeResult",
     "OrgError",
+    "PreflightResult",
     "RunResult",
     "SfcleanError",
     "StageResult",
@@ -66,6 +68,7 @@ __all__ = [
     "find_columns",
     "load",
     "normalize",
+    "preflight",
     "read_csv",
     "read_sdl_mapping",
     "run",
@@ -89,6 +92,7 @@ _EXPORTS = {
     "LoadTimeout": "sfclean.errors",
     "NormalizeResult": "sfclean.stages.normalize",
     "OrgError": "sfclean.errors",
+    "PreflightResult": "sfclean.stages.preflight",
     "RunResult": "sfclean.pipeline",
     "SfcleanError": "sfclean.errors",
     "StageResult": "sfclean.report",
@@ -101,6 +105,7 @@ _EXPORTS = {
     "find_columns": "sfclean.columns",
     "load": "sfclean.stages.load",
     "normalize": "sfclean.stages.normalize",
+    "preflight": "sfclean.stages.preflight",
     "read_csv": "sfclean.io",
     "read_sdl_mapping": "sfclean.io",
     "run": "sfclean.pipeline",

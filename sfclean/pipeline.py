@@ -132,6 +132,13 @@ class RunResult(StageResult):
                 f"  dry run: nothing was written to the org; loading would take about "
                 f"{report.load_estimate} API calls"
             )
+        checked = report.stages.preflight.get("reasons") or {}
+        if checked:
+            lines.append(
+                "  pre-flight held back: "
+                + ", ".join(f"{k} {v}" for k, v in checked.items())
+                + " (rejected.csv names each field and limit)"
+            )
         if report.failed_reasons:
             lines.append(
                 "  failed: " + ", ".join(f"{k} {v}" for k, v in report.failed_reasons.items())
@@ -201,12 +208,14 @@ def run(
     steps.check_options(df)  # 1. offline: a bad option or input stops here
     with steps.timed("normalize"):
         nres = normalize(df, **options)
-    steps.open_journal(info.sha256)  # 2.
-    steps.check_budget(nres)  # 3. before the org is searched or written to
-    steps.collect()  # 4. what an interrupted run started
-    ex = steps.exclude(nres)  # 5.
-    new = steps.load(ex.kept)  # 6.
-    tables, report, kept, held_back = steps.finish(df, info, nres, ex, new)  # 7.
+    steps.check_object()  # 2. the load's describe: a wrong --object stops here
+    steps.open_journal(info.sha256)  # 3.
+    steps.check_budget(nres)  # 4. before the org is searched or written to
+    steps.collect()  # 5. what an interrupted run started
+    ex = steps.exclude(nres)  # 6.
+    pre = steps.preflight(ex)  # 7. against the describe, no API call
+    new = steps.load(pre.kept)  # 8.
+    tables, report, kept, held_back = steps.finish(df, info, nres, ex, pre, new)  # 9.
     result = RunResult(
         kept=kept,
         held_back=held_back,
@@ -216,5 +225,5 @@ def run(
         report=report,
         dry_run=dry_run,
     )
-    result.files = steps.write(result)  # 8. report.json last, then the journal is completed
+    result.files = steps.write(result)  # 10. report.json last, then the journal is completed
     return result

@@ -28,6 +28,8 @@ from sfclean.stages.loaders import collect_journaled
 from sfclean.stages.loadjobs import Outcome
 from sfclean.stages.lookup import email_key
 from sfclean.stages.normalize import NormalizeResult
+from sfclean.stages.objects import describe_target
+from sfclean.stages.preflight import PreflightResult, preflight
 
 __all__ = [
     "OUTPUT_FILES",
@@ -236,6 +238,7 @@ class RunSteps:
     budget: Budget = field(default_factory=lambda: Budget(0))
     resolved: dict[int, Outcome] = field(default_factory=dict)
     collected_jobs: int = 0
+    describe: dict[str, Any] = field(default_factory=dict)
 
     @property
     def match_key(self) -> str:
@@ -279,6 +282,12 @@ class RunSteps:
             batch_size=self.batch_size,
             api_reserve=self.api_reserve,
         )
+
+    def check_object(self) -> None:
+        """Describe the object (the load's one describe call): ConfigError for an unknown
+        object (with the nearest name) or one without an email field."""
+        with self.counted("describe"):
+            self.describe = describe_target(self.conn, self.object_name, need_email=True)
 
     def open_journal(self, digest: str) -> None:
         """Open (or resume) the journal and read the outcomes it already holds."""
@@ -344,6 +353,12 @@ class RunSteps:
                 strategy=self.strategy,
             )
 
+    def preflight(self, ex: ExcludeResult) -> PreflightResult:
+        """Check the rows left against the describe (no API call); hold back what the org
+        would refuse."""
+        with self.timed("preflight"):
+            return preflight(ex.kept, self.describe)
+
     def load(self, to_load: pd.DataFrame) -> Loaded:
         """Load the rows left (nothing in a dry run); a new run first forgets the last report."""
         if self.journal is not None and not self.journal.resumed:
@@ -362,6 +377,7 @@ class RunSteps:
                     batch_size=self.batch_size,
                     serial=self.serial,
                     timeout=self.timeout,
+                    describe=self.describe,
                     journal=self.journal,
                     progress=self._progress("load"),
                 )
@@ -376,6 +392,7 @@ class RunSteps:
         info: InputInfo,
         nres: NormalizeResult,
         ex: ExcludeResult,
+        pre: PreflightResult,
         new: Loaded,
     ) -> tuple[dict[str, pd.DataFrame], RunReport, pd.DataFrame, pd.DataFrame]:
         """(the output tables, the report, the rows kept, the rows held back) of the run.
@@ -384,10 +401,14 @@ class RunSteps:
         every other row, in ``sfclean_row`` order.
         """
         tables, rows, conservation = output_tables(
-            nres, df, self.resolved, ex, new, dry_run=self.dry_run
+            nres, df, self.resolved, ex, pre, new, dry_run=self.dry_run
         )
         stages = StageReports(
-            nres.summary().to_dict(), ex.summary().to_dict(), self.budget, new.summary
+            nres.summary().to_dict(),
+            ex.summary().to_dict(),
+            self.budget,
+            new.summary,
+            pre.summary().to_dict(),
         )
         report = self.report(info, rows, conservation, tables["failed.csv"], stages, ex, new)
         kept = tables["clean.csv"] if self.dry_run else tables["loaded.csv"]
@@ -444,17 +465,24 @@ def output_tables(
     df: pd.DataFrame,
     resolved: Mapping[int, Outcome],
     ex: ExcludeResult,
+    pre: PreflightResult,
     new: Loaded,
     *,
     dry_run: bool,
 ) -> tuple[dict[str, pd.DataFrame], RowCounts, Conservation]:
-    """Every output table, the row counts, and the conservation check on them."""
+    """Every output table, the row counts, and the conservation check on them.
+
+    ``rejected.csv`` holds normalize's held-back rows (original values) and pre-flight's
+    (the values that would have been sent), each with its reason and detail.
+    """
     held = nres.held_back
     rejected = held[~held[ROW].isin(list(resolved))].reset_index(drop=True)
+    if len(pre.held_back):
+        rejected = _concat([rejected, pre.held_back])
     old_loaded, old_failed = _resolved_frames(df, _by_row(nres.kept), resolved)
     loaded = _concat([old_loaded, new.loaded])
     failed = _concat([old_failed, new.failed])
-    clean_out = ex.kept if dry_run else nres.kept
+    clean_out = pre.kept if dry_run else nres.kept
     groups: dict[str, pd.Index | pd.Series] = {
         "rejected": rejected[ROW],
         "excluded": ex.held_back[ROW],
@@ -462,14 +490,14 @@ def output_tables(
         "failed": failed[ROW],
     }
     if dry_run:
-        groups["clean"] = ex.kept[ROW]
+        groups["clean"] = pre.kept[ROW]
     rows = RowCounts(
         input=int(nres.rows_in),
         rejected=len(rejected),
         excluded=len(ex.held_back),
         loaded=len(loaded),
         failed=len(failed),
-        clean=len(ex.kept) if dry_run else None,
+        clean=len(pre.kept) if dry_run else None,
     )
     tables = {
         "rejected.csv": rejected,

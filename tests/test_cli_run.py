@@ -66,13 +66,13 @@ INPUT = (
     "new2@example.com,Four,Acme,(415) 555-0100\n"  # row 5: failed, the org's Block rule
     "New1@example.com,Dup,Acme,\n"  # row 6: rejected, duplicate-in-file
     "info@example.com,Role,Acme,\n"  # row 7: rejected, role-mailbox
-    "new3@example.com,Five,,\n"  # row 8: failed, REQUIRED_FIELD_MISSING
+    "new3@example.com,Five,,\n"  # row 8: rejected by pre-flight, missing-required-field
 )
 OUTCOMES = {
     "loaded.csv": [2],
     "excluded.csv": [3, 4],
-    "failed.csv": [5, 8],
-    "rejected.csv": [6, 7],
+    "failed.csv": [5],
+    "rejected.csv": [6, 7, 8],
 }
 
 
@@ -116,11 +116,14 @@ def test_every_row_ends_in_the_right_file(
     failed = _read(out, "failed.csv").set_index("sfclean_row")
     assert failed.loc["5", "sfclean_reason"] == "rejected-by-duplicate-rule"
     assert failed.loc["5", "sfclean_code"] == "DUPLICATES_DETECTED"
-    assert failed.loc["8", "sfclean_code"] == "REQUIRED_FIELD_MISSING"
+    rejected = _read(out, "rejected.csv").set_index("sfclean_row")
+    assert rejected.loc["8", "sfclean_reason"] == "missing-required-field"
+    assert rejected.loc["8", "sfclean_detail"] == "Company is required and blank"
     assert _leads(org) == 2  # the seeded one and row 2
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    assert report["rows"] == {"in": 7, "rejected": 2, "excluded": 2, "loaded": 1, "failed": 2}
-    assert "run: 7 rows in; rejected 2, excluded 2, loaded 1, failed 2\n" in result.stderr
+    assert report["rows"] == {"in": 7, "rejected": 3, "excluded": 2, "loaded": 1, "failed": 1}
+    assert "run: 7 rows in; rejected 3, excluded 2, loaded 1, failed 1\n" in result.stderr
+    assert "pre-flight held back: missing-required-field 1" in result.stderr
     assert "failed codes: " in result.stderr
 
 
@@ -141,8 +144,8 @@ def test_dry_run_writes_nothing_to_the_org(org: LocalOrg, source: Path, tmp_path
     result = invoke(org, source, "--object", "Lead", "--out", out, "--dry-run")
     assert result.exit_code == 0, result.output
     assert _leads(org) == 1
-    would_load = _read(out, "clean.csv")["Email"]  # rows 2, 5 and 8
-    assert sorted(would_load) == ["new1@example.com", "new2@example.com", "new3@example.com"]
+    would_load = _read(out, "clean.csv")["Email"]  # rows 2 and 5 (8 lacks a Company)
+    assert sorted(would_load) == ["new1@example.com", "new2@example.com"]
     assert "dry run: nothing was written to the org; loading would take about" in result.stderr
     assert not (out / "run.json").exists()
 
@@ -193,7 +196,7 @@ def test_normalize_options_apply(org: LocalOrg, source: Path, tmp_path: Path) ->
         org, source, "--object", "Lead", "--out", out, "--keep", "role-mailbox", "--json"
     )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["rows"]["rejected"] == 1
+    assert json.loads(result.stdout)["rows"]["rejected"] == 2  # row 6, and row 8 (pre-flight)
     assert "info@example.com" in set(_read(out, "loaded.csv")["Email"])
 
 

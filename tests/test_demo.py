@@ -59,7 +59,11 @@ def test_report_numbers_match_the_files(demo: tuple[Result, Path], report: dict[
     for name in OUTCOME_FILES:
         assert rows[name.removesuffix(".csv")] == len(_read(out, name)), name
     assert len(_read(out, "excluded_updates.csv")) == rows["excluded"]
-    assert len(_read(out, "clean.csv")) == rows["excluded"] + rows["loaded"] + rows["failed"]
+    checked = report["stages"]["preflight"]["rows_held_back"]
+    assert checked == 7
+    assert len(_read(out, "clean.csv")) == (
+        rows["excluded"] + checked + rows["loaded"] + rows["failed"]
+    )
     assert report["conservation"] == {"ok": True, "accounted": rows["in"]}
 
 
@@ -102,9 +106,16 @@ def test_the_story_existing_people_are_held_back_new_ones_loaded(
     assert loaded["Id"].is_unique
     # nothing that was excluded was loaded
     assert not set(loaded["Email"]) & set(excluded["Email"])
-    failed = _read(out, "failed.csv")
-    assert set(failed["sfclean_code"]) == {"REQUIRED_FIELD_MISSING"}  # Leads need a Company
-    assert (failed["Company"] == "").all()
+    # Leads need a Company: pre-flight holds those rows back, so the load fails nothing
+    assert report["rows"]["failed"] == 0
+    assert len(_read(out, "failed.csv")) == 0
+    rejected = _read(out, "rejected.csv")
+    checked = rejected[rejected["sfclean_reason"] == "missing-required-field"]
+    assert len(checked) == 7
+    assert (checked["Company"] == "").all()
+    assert set(checked["sfclean_detail"]) == {"Company is required and blank"}
+    # one describe, made before the org is searched; the load does not describe again
+    assert report["api_calls"] == {"describe": 1, "budget": 2, "exclude": 2, "load": 5, "total": 10}
     assert report["stages"]["load"]["not_loaded"] == ["Enrichment_Id__c"]
 
 

@@ -121,10 +121,6 @@ def load_command(
         if summary.codes:
             shown = ", ".join(f"{code} {n}" for code, n in summary.codes.items())
             click.echo(f"  failed codes: {shown} (failed.csv has each row's message)", err=True)
-        if summary.not_loaded:
-            click.echo(
-                f"  not sent: {', '.join(summary.not_loaded)} "
-                f"(no such createable {object_name} field)",
-                err=True,
-            )
+        if summary.not_sent:
+            click.echo(f"  not sent: {result.plan.not_sent_text()}", err=True)
         click.echo(f"Wrote {', '.join(paths)} to {out_dir}", err=True)

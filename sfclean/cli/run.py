@@ -134,12 +134,11 @@ def echo_result(result: RunResult, out_dir: Path, *, as_json: bool) -> None:
         if codes:
             shown = ", ".join(f"{code} {n}" for code, n in codes.items())
             click.echo(f"  failed codes: {shown} (failed.csv has each row's message)", err=True)
-        if load.get("not_loaded"):
-            click.echo(
-                f"  not sent: {', '.join(load['not_loaded'])} "
-                f"(no such createable {result.report.object_name} field)",
-                err=True,
-            )
+        not_sent = load.get("not_sent") or {}
+        if not_sent:
+            from sfclean.stages.sendplan import SendPlan
+
+            click.echo(f"  not sent: {SendPlan({}, {}, not_sent).not_sent_text()}", err=True)
         click.echo(f"Wrote {', '.join(result.files)} to {out_dir}", err=True)
 
 
