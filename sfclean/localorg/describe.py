@@ -134,7 +134,8 @@ def _field(obj: SObjectType, f: Field) -> dict[str, Any]:
     defaulted = (
         f.default is not None
         or f.type == "boolean"
-        or f.name in ("Id", "OwnerId", "Name")
+        or f.name in ("Id", "OwnerId")
+        or (f.name == "Name" and not f.required)  # Lead/Contact Name; Account Name is required
         or (not f.createable and f.name != "Name")
     )
     picklist = f.values or _PICKLISTS.get((obj.name, f.name), ())

@@ -95,8 +95,8 @@ def convert_value(f: Field, value: Any) -> Any:
             raise InvalidValue(value) from None
         if number != number or number in (float("inf"), float("-inf")):
             raise InvalidValue(value)
-        if kind == "int":
-            if not number.is_integer():
+        if kind == "int":  # xsd:int, 32 bits
+            if not number.is_integer() or not -(2**31) <= number < 2**31:
                 raise InvalidValue(value)
             return int(number)
         return number

@@ -7,7 +7,7 @@ vectorised; a constant is checked once):
 - ``missing-required-field``: a required field (describe: createable, not nillable, not
   defaulted on create) is blank, or no column or constant fills it;
 - ``invalid-value``: not a number for a number field (``int``, ``double``, ``currency``,
-  ``percent``; ``12``, ``-1.5``, ``1e3``, no grouping), not ``YYYY-MM-DD`` for a date, not
+  ``percent``; ``12``, ``-1.5``, ``1e3``, no grouping; an ``int`` is 32 bits), not ``YYYY-MM-DD`` for a date, not
   ``YYYY-MM-DDThh:mm[:ss[.fff]]`` (``Z`` or an offset) for a datetime, not true/false/1/0/
   yes/no/y/n/on/off for a checkbox;
 - ``value-too-long``: more characters than a text field's ``length``;
@@ -52,9 +52,12 @@ _TEXT = frozenset(
     | {"encryptedstring"}
 )
 _NUMBER_TYPES = frozenset({"int", "long", "double", "currency", "percent"})
-_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
-_DATE = r"\d{4}-\d{2}-\d{2}"
-_DATETIME = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:[Zz]|[+-]\d{2}:?\d{2})?"
+_NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_DATETIME = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
+    r"(?:[Zz]|[+-][0-9]{2}:?[0-9]{2})?"
+)
 _BOOLEANS = frozenset({"true", "false", "1", "0", "yes", "no", "y", "n", "on", "off"})
 
 
@@ -90,7 +93,7 @@ def _valid_datetime(text: str) -> bool:
     if not re.fullmatch(_DATETIME, text):
         return False
     raw = text[:-1] + "+00:00" if text[-1] in "Zz" else text
-    if re.search(r"[+-]\d{4}$", raw):
+    if re.search(r"[+-][0-9]{4}$", raw):
         raw = raw[:-2] + ":" + raw[-2:]
     try:
         datetime.fromisoformat(raw)
@@ -117,6 +120,8 @@ def _bad_type(values: pd.Series, kind: str) -> pd.Series:
         ok = shaped & np.isfinite(numbers.fillna(np.inf))
         if kind in ("int", "long"):
             ok &= numbers.fillna(0.5).mod(1).eq(0)
+        if kind == "int":  # xsd:int, 32 bits
+            ok &= numbers.fillna(0).between(-(2**31), 2**31 - 1)
         return ~ok
     if kind in ("date", "datetime"):
         check = _valid_date if kind == "date" else _valid_datetime
@@ -132,7 +137,7 @@ def _type_name(kind: str) -> str:
         "date": "a date (YYYY-MM-DD)",
         "datetime": "a date and time (YYYY-MM-DDThh:mm:ssZ)",
         "boolean": "a checkbox (true or false)",
-        "int": "a whole number",
+        "int": "a whole number (32-bit)",
         "long": "a whole number",
     }.get(kind, "a number")
 
