@@ -259,3 +259,34 @@ def test_progress_is_drawn_on_a_terminal_only() -> None:
     assert terminal.getvalue() == (
         "\r  load: 10,000 of 25,000 rows\r  load: 25,000 of 25,000 rows\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("object_name", "message"),
+    [
+        (
+            "Leed",
+            "Error: the org has no object 'Leed'; did you mean Lead? --object takes an API "
+            "name (Lead, Contact)\n",
+        ),
+        (
+            "Account",
+            "Error: Account has no email field, and sfclean run finds existing records and "
+            "duplicates by email, so it loads Lead or Contact (or another object with an Email "
+            "field). To insert Account rows with the pre-flight checks and the duplicate-rule "
+            "header, use sfclean load --object Account\n",
+        ),
+    ],
+)
+def test_a_wrong_object_is_refused_before_the_org_is_searched(
+    org: LocalOrg, source: Path, tmp_path: Path, object_name: str, message: str
+) -> None:
+    org.clear_requests()
+    out = tmp_path / "out"
+    result = invoke(org, source, "--object", object_name, "--out", out)
+    assert result.exit_code == 1
+    assert result.stderr == message
+    paths = [r.path for r in org.requests]
+    assert not [p for p in paths if "/query" in p or "/composite" in p or "/async/" in p]
+    assert not [p for p in paths if "limits" in p]  # not even the budget's reads
+    assert not out.exists()

@@ -192,3 +192,14 @@ def test_help_works_and_the_readme_shows_the_command(command: str) -> None:
     assert result.exit_code == 0 and "Usage: " in result.stdout
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert f"sfclean {command}" in readme
+
+
+def test_load_into_a_misspelt_object_says_which_was_meant(org: LocalOrg, tmp_path: Path) -> None:
+    source = tmp_path / "rows.csv"
+    source.write_text("LastName,Company\nLee,Acme\n", encoding="utf-8")
+    result = invoke("load", source, "--object", "contact", "--out", tmp_path / "ok", org=org)
+    assert result.exit_code == 0, result.output  # API names in any case are fine
+    result = invoke("load", source, "--object", "Contcat", "--out", tmp_path / "o", org=org)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: the org has no object 'Contcat'; did you mean Contact?")
+    assert not (tmp_path / "o").exists()

@@ -52,6 +52,7 @@ from sfclean.report import (
 from sfclean.salesforce import Connection, require_connection
 from sfclean.stages.loaders import APIS, loader_class, post_rows
 from sfclean.stages.loadjobs import LoadJob, Outcome
+from sfclean.stages.objects import describe_target
 from sfclean.stages.preflight import PreflightResult, preflight
 from sfclean.stages.sendplan import SendPlan, plan_fields
 
@@ -238,7 +239,7 @@ def load(
         loaded, failed = outcome_frames(df, {})
         return LoadResult(loaded, failed, [], 0, api, object_name)
     if describe is None:
-        describe = conn.describe(object_name)
+        describe = describe_target(conn, object_name)
     columns = [str(c) for c in df.columns if str(c) != ROW]
     plan = plan_fields(
         describe, columns, object_name=object_name, fields=fields, constants=constants
