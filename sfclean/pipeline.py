@@ -41,7 +41,7 @@ options, the API calls and time spent).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -168,6 +168,8 @@ def run(
     serial: bool = False,
     timeout: float = 3600.0,
     exclude_objects: tuple[str, ...] | None = None,
+    fields: Mapping[str, str | Sequence[str]] | None = None,
+    constants: Mapping[str, str] | None = None,
 ) -> RunResult:
     """Normalize, exclude and load ``source`` into ``object_name``; write every outcome.
 
@@ -178,8 +180,11 @@ def run(
     default ``Journal(out_dir)``; pass one (kept in ``out_dir``) to watch or interrupt its
     events; a dry run keeps none. ``normalize_options`` go to :func:`sfclean.normalize`.
     ``exclude_objects``: objects to look for existing records (default ``object_name``
-    first, then Lead / Contact). ``progress(stage, done, total)`` is called during
-    ``collect`` and ``load``.
+    first, then Lead / Contact). ``fields`` / ``constants``: what is loaded, as a Data
+    Loader mapping says (:func:`sfclean.sdl.insert_mapping`; mapped columns go to their
+    fields, the others are not sent, constants are set); by default every column named like
+    a createable field. ``progress(stage, done, total)`` is called during ``collect`` and
+    ``load``.
 
     Raises ConfigError / InputError for bad options or input (before the org is used), or
     when ``out_dir`` holds an unfinished run of another input, object or org; BudgetExceeded
@@ -204,6 +209,8 @@ def run(
         timeout=timeout,
         objects=exclude_objects or tuple(dict.fromkeys((object_name, "Lead", "Contact"))),
         journal=run_journal(journal, out_dir, dry_run=dry_run),
+        fields=dict(fields) if fields is not None else None,
+        constants=dict(constants or {}),
     )
     steps.check_options(df)  # 1. offline: a bad option or input stops here
     with steps.timed("normalize"):

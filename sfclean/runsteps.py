@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -231,6 +231,8 @@ class RunSteps:
     timeout: float
     objects: tuple[str, ...]
     journal: Journal | None
+    fields: dict[str, str | Sequence[str]] | None = None
+    constants: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
     known: dict[int, Outcome] = field(default_factory=dict)
@@ -357,7 +359,7 @@ class RunSteps:
         """Check the rows left against the describe (no API call); hold back what the org
         would refuse."""
         with self.timed("preflight"):
-            return preflight(ex.kept, self.describe)
+            return preflight(ex.kept, self.describe, fields=self.fields, constants=self.constants)
 
     def load(self, to_load: pd.DataFrame) -> Loaded:
         """Load the rows left (nothing in a dry run); a new run first forgets the last report."""
@@ -378,6 +380,8 @@ class RunSteps:
                     serial=self.serial,
                     timeout=self.timeout,
                     describe=self.describe,
+                    fields=self.fields,
+                    constants=self.constants,
                     journal=self.journal,
                     progress=self._progress("load"),
                 )

@@ -63,7 +63,7 @@ __all__ = ["load_command"]
 @click.option(
     "--mapping",
     type=click.Path(path_type=Path),
-    help="A Data Loader .sdl mapping: the columns to send and their fields "
+    help="A Data Loader .sdl mapping: the columns to send, their fields and constants "
     "(default: every column named like a createable field).",
 )
 @input_options
@@ -91,14 +91,14 @@ def load_command(
     exclude first: Salesforce does not compare the rows of one batch with each other.
     """
     from sfclean.io import write_result
-    from sfclean.sdl import fields_for_columns, read_sdl_mapping
+    from sfclean.sdl import insert_mapping
     from sfclean.stages.load import check_load_options, load
 
     check_load_options(api, batch_size)
     df = read_input(input_csv, encoding=encoding, delimiter=delimiter)
-    fields = None
+    fields, constants = None, None
     if mapping is not None:
-        fields = fields_for_columns(read_sdl_mapping(mapping), [str(c) for c in df.columns])
+        fields, constants = insert_mapping(mapping, [str(c) for c in df.columns])
     show = progress_printer(sys.stderr)
     with open_connection(**{k: options[k] for k in CONNECTION_PARAMS}) as conn:
         result = load(
@@ -110,6 +110,7 @@ def load_command(
             serial=serial,
             timeout=timeout,
             fields=fields,
+            constants=constants,
             progress=(lambda done, total: show("load", done, total)) if show else None,
         )
     paths = write_result(result, out_dir, source=df.attrs.get("sfclean"))

@@ -102,9 +102,13 @@ def run_command(
     clean.csv under --dry-run. Rows go in with the duplicate-rule header allowSave=false.
     """
     from sfclean.pipeline import run
+    from sfclean.sdl import insert_mapping
 
     df = read_input(input_csv, encoding=encoding, delimiter=delimiter)
     normalize_options_ = normalize_kwargs(df, **{k: options[k] for k in NORMALIZE_PARAMS})
+    fields, constants = None, None
+    if options.get("mapping") is not None:  # the mapping decides what is loaded
+        fields, constants = insert_mapping(options["mapping"], [str(c) for c in df.columns])
     with open_connection(**{k: options[k] for k in CONNECTION_PARAMS}) as conn:
         result = run(
             df,
@@ -117,6 +121,8 @@ def run_command(
             strategy=strategy,
             api_reserve=api_reserve,
             normalize_options=normalize_options_,
+            fields=fields,
+            constants=constants,
             progress=progress_printer(sys.stderr),
         )
     echo_result(result, out_dir, as_json=as_json)

@@ -315,6 +315,7 @@ SCHEMA: dict[str, SObjectType] = {
                 Field("Website", "url", 255),
                 Field("Industry", "picklist", 255),
                 *_address("Billing"),
+                *_address("Shipping"),
                 _OWNER,
             ),
         ),
