@@ -121,7 +121,8 @@ def check_run_options(
             "strategy='extract' or 'auto'"
         )
     check_reserve(api_reserve)
-    clash = [str(c) for c in df.columns if str(c) in RESERVED_COLUMNS]
+    ours = {c.lower() for c in RESERVED_COLUMNS if c != "Id"}  # ID is renamed ID (input)
+    clash = [str(c) for c in df.columns if str(c) == "Id" or str(c).lower() in ours]
     if clash:
         raise InputError(
             f"column {clash[0]} is reserved for the outputs of sfclean run; rename or drop it"

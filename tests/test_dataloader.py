@@ -172,3 +172,19 @@ def test_one_column_goes_to_two_fields_and_constants_are_set(org: LocalOrg, tmp_
         {"Name": "Contoso", "BillingState": "WA", "ShippingState": "WA", "Industry": "Retail"},
         {"Name": "Fabrikam", "BillingState": "CA", "ShippingState": "CA", "Industry": "Retail"},
     ]
+
+
+def test_no_output_has_two_headers_equal_ignoring_case(
+    localorg_factory: Callable[..., LocalOrg], tmp_path: Path
+) -> None:
+    known = {"LastName": "Raman", "Company": "Northwind", "Email": "priya.raman@northwind.example"}
+    org = localorg_factory({**SEED, "records": {"Lead": [known]}})
+    out = tmp_path / "out"
+    result = invoke("run", org, DATA / "success_leads.csv", "--object", "Lead", "--out", out)
+    assert result.exit_code == 0, result.output
+    updates = _read(out / "excluded_updates.csv")
+    assert updates.columns[0] == "Id" and updates["Id"].str.startswith("00Q").all()
+    assert updates["Id"].tolist() != ["00Q5g00000XyZaAEAV"]  # the org's Id, not the file's
+    files = ("clean.csv", "rejected.csv", "excluded.csv", "excluded_updates.csv", "loaded.csv")
+    for name in (*files, "failed.csv"):
+        _no_case_twins(out / name)
