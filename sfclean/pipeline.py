@@ -168,6 +168,7 @@ def run(
     serial: bool = False,
     timeout: float = 3600.0,
     exclude_objects: tuple[str, ...] | None = None,
+    match_on: Sequence[str] = ("Email",),
     fields: Mapping[str, str | Sequence[str]] | None = None,
     constants: Mapping[str, str] | None = None,
 ) -> RunResult:
@@ -180,7 +181,8 @@ def run(
     default ``Journal(out_dir)``; pass one (kept in ``out_dir``) to watch or interrupt its
     events; a dry run keeps none. ``normalize_options`` go to :func:`sfclean.normalize`.
     ``exclude_objects``: objects to look for existing records (default ``object_name``
-    first, then Lead / Contact). ``fields`` / ``constants``: what is loaded, as a Data
+    first, then Lead / Contact). ``match_on``: ``("Email",)`` or with ``"Phone"`` (see
+    :func:`sfclean.exclude`; phones are looked up with a Bulk extract). ``fields`` / ``constants``: what is loaded, as a Data
     Loader mapping says (:func:`sfclean.sdl.insert_mapping`; mapped columns go to their
     fields, the others are not sent, constants are set); by default every column named like
     a createable field. ``progress(stage, done, total)`` is called during ``collect`` and
@@ -209,6 +211,7 @@ def run(
         timeout=timeout,
         objects=exclude_objects or tuple(dict.fromkeys((object_name, "Lead", "Contact"))),
         journal=run_journal(journal, out_dir, dry_run=dry_run),
+        match_on=tuple(match_on),
         fields=dict(fields) if fields is not None else None,
         constants=dict(constants or {}),
     )

@@ -232,6 +232,7 @@ class RunSteps:
     timeout: float
     objects: tuple[str, ...]
     journal: Journal | None
+    match_on: tuple[str, ...] = ("Email",)
     fields: dict[str, str | Sequence[str]] | None = None
     constants: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -246,6 +247,12 @@ class RunSteps:
     @property
     def match_key(self) -> str:
         return str(self.options.get("match_key", "email"))
+
+    @property
+    def lookup_strategy(self) -> str:
+        """The exclude strategy: phones are only matched by a Bulk extract."""
+        phones = any(str(m).strip().lower() == "phone" for m in self.match_on)
+        return "extract" if phones and self.strategy == "auto" else self.strategy
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
@@ -277,6 +284,12 @@ class RunSteps:
     def check_options(self, df: pd.DataFrame) -> None:
         """ConfigError / InputError for what would stop a later stage (see
         :func:`check_run_options`)."""
+        phones = any(str(m).strip().lower() == "phone" for m in self.match_on)
+        if phones and self.strategy == "query":
+            raise ConfigError(
+                "strategy='query' cannot match phones (SOQL cannot normalize them); use "
+                "strategy='extract' or 'auto'"
+            )
         check_run_options(
             df,
             api=self.api,
@@ -313,7 +326,7 @@ class RunSteps:
                 self.conn,
                 keys=_lookup_keys(maybe, nres.columns.email, self.match_key),
                 objects=self.objects,
-                strategy=self.strategy,
+                strategy=self.lookup_strategy,
                 match_key=self.match_key,
                 load_rows=len(maybe),
                 api=self.api,
@@ -352,6 +365,7 @@ class RunSteps:
                 phone_columns=list(nres.columns.phones),
                 country_column=nres.columns.country,
                 default_region=str(self.options.get("default_region", "US")),
+                match_on=self.match_on,
                 match_key=self.match_key,
                 strategy=self.strategy,
             )

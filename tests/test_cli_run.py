@@ -290,3 +290,41 @@ def test_a_wrong_object_is_refused_before_the_org_is_searched(
     assert not [p for p in paths if "/query" in p or "/composite" in p or "/async/" in p]
     assert not [p for p in paths if "limits" in p]  # not even the budget's reads
     assert not out.exists()
+
+
+def test_match_phone_batch_size_and_exclude_object(
+    org: LocalOrg, source: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    args = ["--match-phone", "--api", "bulk2", "--batch-size", "1", "--keep", "role-mailbox"]
+    result = invoke(org, source, "--object", "Lead", "--out", out, *args, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    # row 5's phone is the seeded Lead's: found by phone, so the Block rule never sees it
+    excluded = _read(out, "excluded.csv").set_index("sfclean_row")
+    assert sorted(excluded.index) == ["3", "4", "5"]
+    assert excluded.loc["5", "sfclean_matched_object"] == "Lead"
+    assert report["strategy"] == "extract"
+    assert sorted(_read(out, "loaded.csv")["sfclean_row"]) == ["2", "7"]
+    assert len(report["stages"]["load"]["jobs"]) == 2  # one Bulk 2.0 job per row
+    assert _read(out, "failed.csv").empty
+
+
+def test_exclude_object_chooses_what_is_searched(
+    org: LocalOrg, source: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    result = invoke(org, source, "--object", "Lead", "--out", out, "--exclude-object", "Contact")
+    assert result.exit_code == 0, result.output
+    assert _read(out, "excluded.csv")["sfclean_row"].tolist() == ["3"]  # the Contact only
+    assert "4" in set(_read(out, "loaded.csv")["sfclean_row"])  # the Lead was not searched
+
+
+def test_match_phone_cannot_use_the_query_strategy(
+    org: LocalOrg, source: Path, tmp_path: Path
+) -> None:
+    args = ["--match-phone", "--strategy", "query"]
+    result = invoke(org, source, "--object", "Lead", "--out", tmp_path / "o", *args)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: --strategy 'query' cannot match phones")
+    assert not (tmp_path / "o").exists()

@@ -69,6 +69,34 @@ __all__ = ["echo_result", "progress_printer", "run_command"]
     help="How to look up existing records: cheapest, Email IN queries, or a Bulk extract.",
 )
 @click.option(
+    "--match-phone",
+    is_flag=True,
+    help="Also hold back rows whose phone (E.164) exists in the org (a Bulk extract).",
+)
+@click.option(
+    "--exclude-object",
+    "exclude_objects",
+    metavar="OBJECT",
+    multiple=True,
+    help="An object to search for existing records; repeat for several "
+    "(default: --object, then Lead and Contact).",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="Records per Bulk 1.0 batch (at most 10,000), or rows per Bulk 2.0 job.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=3600.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for Bulk batches in all.",
+)
+@click.option(
     "--api-reserve",
     type=click.FloatRange(0, 1, max_open=True),
     default=0.10,
@@ -88,6 +116,10 @@ def run_command(
     api: str,
     serial: bool,
     strategy: str,
+    match_phone: bool,
+    exclude_objects: tuple[str, ...],
+    batch_size: int,
+    timeout: float,
     api_reserve: float,
     encoding: str | None,
     delimiter: str | None,
@@ -119,6 +151,10 @@ def run_command(
             api=api,
             serial=serial,
             strategy=strategy,
+            match_on=("Email", "Phone") if match_phone else ("Email",),
+            exclude_objects=exclude_objects or None,
+            batch_size=batch_size,
+            timeout=timeout,
             api_reserve=api_reserve,
             normalize_options=normalize_options_,
             fields=fields,
