@@ -181,12 +181,10 @@ def run(
     default ``Journal(out_dir)``; pass one (kept in ``out_dir``) to watch or interrupt its
     events; a dry run keeps none. ``normalize_options`` go to :func:`sfclean.normalize`.
     ``exclude_objects``: objects to look for existing records (default ``object_name``
-    first, then Lead / Contact). ``match_on``: ``("Email",)`` or with ``"Phone"`` (see
-    :func:`sfclean.exclude`; phones are looked up with a Bulk extract). ``fields`` / ``constants``: what is loaded, as a Data
-    Loader mapping says (:func:`sfclean.sdl.insert_mapping`; mapped columns go to their
-    fields, the others are not sent, constants are set); by default every column named like
-    a createable field. ``progress(stage, done, total)`` is called during ``collect`` and
-    ``load``.
+    first, then Lead / Contact). ``match_on``: ``("Email",)`` or with ``"Phone"``
+    (:func:`sfclean.exclude`). ``fields`` / ``constants``: what is loaded, as a Data Loader
+    mapping says (:func:`sfclean.sdl.insert_mapping`); by default every column named like a
+    createable field. ``progress(stage, done, total)`` is called in collect and load.
 
     Raises ConfigError / InputError for bad options or input (before the org is used), or
     when ``out_dir`` holds an unfinished run of another input, object or org; BudgetExceeded
@@ -226,14 +224,6 @@ def run(
     pre = steps.preflight(ex)  # 7. against the describe, no API call
     new = steps.load(pre.kept)  # 8.
     tables, report, kept, held_back = steps.finish(df, info, nres, ex, pre, new)  # 9.
-    result = RunResult(
-        kept=kept,
-        held_back=held_back,
-        findings=nres.findings,
-        normalized=nres,
-        tables=tables,
-        report=report,
-        dry_run=dry_run,
-    )
+    result = RunResult(kept, held_back, nres.findings, nres, tables, report, dry_run=dry_run)
     result.files = steps.write(result)  # 10. report.json last, then the journal is completed
     return result
