@@ -1,35 +1,43 @@
-"""``sfclean.run``: the whole pipeline, resumable. normalize -> budget -> exclude -> load.
+"""``sfclean.run``: the whole pipeline, resumable. normalize -> budget -> exclude ->
+preflight -> load.
 
 Order on every start (the order is what makes a rerun after a crash safe):
 
 1. check the options and normalize the input (offline: a bad option or input stops the run
    before the org is used at all).
-2. open ``out_dir/run.json`` (not under ``dry_run``): it is resumed when it belongs to the same
+2. describe the object (the one describe call the load needs): an object the org does not
+   have stops the run with the nearest name ("did you mean Lead?", from the org's object
+   list, asked for only then), as does an object without an email field.
+3. open ``out_dir/run.json`` (not under ``dry_run``): it is resumed when it belongs to the same
    input (sha256), object and org (Id from ``userinfo``, and instance URL); an unfinished one
    of another input, object or org stops the run (ConfigError). A new journal replaces the
    old file at its first event (a run refused before the load leaves ``out_dir`` as it was).
-3. budget: estimate the calls of every stage still to come (collecting the journal's jobs,
+4. budget: estimate the calls of every stage still to come (collecting the journal's jobs,
    the exclude lookup from the objects' record counts, the load of every row not yet
    resolved), read ``limits/`` and refuse (BudgetExceeded) when the estimate exceeds the
    remaining daily API requests minus ``api_reserve`` of the maximum. Nothing else has been
    asked of the org yet. A dry run checks only its lookup and reports whether a real run
    would fit.
-4. finish every job the journal holds (:func:`sfclean.stages.loaders.collect_journaled`): those rows
+5. finish every job the journal holds (:func:`sfclean.stages.loaders.collect_journaled`): those rows
    get their outcomes (loaded / failed), take precedence over every other stage and are not
    sent again.
-5. exclude the other clean rows: rows whose email exists in the org are held back. This also
+6. exclude the other clean rows: rows whose email exists in the org are held back. This also
    catches records an interrupted run created but never journaled (a batch posted just
    before a crash).
-6. load the rest, journaling every job and batch as it is created. A new run first removes
+7. pre-flight (:mod:`sfclean.stages.preflight`): check the rows left against the describe;
+   rows the org would refuse for a reason it tells (a required field blank, a value too
+   long, outside a restricted picklist, not of the field's type) go to ``rejected.csv``.
+8. load the rest, journaling every job and batch as it is created. A new run first removes
    the ``report.json`` of whatever run wrote ``out_dir`` before, so the directory never looks
    finished while this run is not.
-7. write ``rejected.csv``, ``findings.csv``, ``clean.csv``, ``excluded.csv``,
+9. write ``rejected.csv``, ``findings.csv``, ``clean.csv``, ``excluded.csv``,
    ``excluded_updates.csv``, ``loaded.csv``, ``failed.csv`` and ``report.json`` atomically,
    ``report.json`` last; then mark the journal completed.
 
 Conservation: every input row is in exactly one of rejected / excluded / loaded / failed
 (with ``dry_run``: rejected / excluded / clean, where ``clean.csv`` holds the rows a real run
-would load; otherwise ``clean.csv`` is normalize's output, i.e. excluded + loaded + failed).
+would load; otherwise ``clean.csv`` is normalize's output, i.e. excluded + held back by the
+pre-flight + loaded + failed).
 ``report.json`` carries the check, made on the row numbers themselves. A dry run writes
 nothing to the org and keeps no journal.
 
