@@ -67,9 +67,11 @@ class SendPlan:
 
     @property
     def targets(self) -> list[str]:
-        """Every field sent (the Bulk 2.0 CSV header), in column order, constants last."""
+        """Every field sent (the Bulk 2.0 CSV header), in column order, then the constants
+        that set a value."""
         names = [f for fields in self.fields.values() for f in fields]
-        return list(dict.fromkeys([*names, *self.constants]))
+        fixed = [f for f, value in self.constants.items() if value != ""]  # "" sets nothing
+        return list(dict.fromkeys([*names, *fixed]))
 
     def source_of(self, field_name: str) -> str | None:
         """The column that fills ``field_name`` (None for a constant or an unsent field)."""
