@@ -142,6 +142,13 @@ def _type_name(kind: str) -> str:
     }.get(kind, "a number")
 
 
+def _where(mask: pd.Series, text: str | pd.Series) -> pd.Series:
+    """``text`` where ``mask`` holds, else ``""`` (object dtype)."""
+    if isinstance(text, str):
+        return pd.Series(np.where(mask, text, ""), index=mask.index, dtype=object)
+    return text.where(mask, "").astype(object)
+
+
 def _field_problems(
     raw: pd.Series, spec: Mapping[str, Any], required: bool
 ) -> list[tuple[str, pd.Series]]:
@@ -150,34 +157,24 @@ def _field_problems(
     text = raw.fillna("").astype(str)
     stripped = text.str.strip()
     blank = stripped.eq("")
+    shown = text.str.slice(0, 40).map(repr)
     out: list[tuple[str, pd.Series]] = []
-
-    def message(mask: pd.Series, template: str) -> pd.Series:
-        return pd.Series(np.where(mask, template, ""), index=raw.index, dtype=object)
-
     if required:
-        out.append((MISSING_REQUIRED_FIELD, message(blank, f"{name} is required and blank")))
-    bad = ~blank & _bad_type(stripped, kind)
-    shown = text.str.slice(0, 40)
-    out.append(
-        (
-            INVALID_VALUE,
-            (f"{name} " + shown.map(repr) + f" is not {_type_name(kind)}").where(bad, ""),
-        )
-    )
+        out.append((MISSING_REQUIRED_FIELD, _where(blank, f"{name} is required and blank")))
+    if kind in _NUMBER_TYPES or kind in ("date", "datetime", "boolean"):
+        bad = ~blank & _bad_type(stripped, kind)
+        out.append((INVALID_VALUE, _where(bad, f"{name} " + shown + f" is not {_type_name(kind)}")))
     length = int(spec.get("length") or 0)
     if kind in _TEXT and length:
         sizes = text.str.len()
         long_ = ~blank & sizes.gt(length)
         msg = f"{name} has " + sizes.astype(str) + f" characters, the field takes {length}"
-        out.append((VALUE_TOO_LONG, msg.where(long_, "")))
+        out.append((VALUE_TOO_LONG, _where(long_, msg)))
     if spec.get("restrictedPicklist"):
         allowed = [str(p["value"]) for p in spec.get("picklistValues", []) if p.get("active")]
         outside = ~blank & ~text.isin(allowed)
-        msg = (
-            f"{name} " + shown.map(repr) + f" is not a value of its picklist ({', '.join(allowed)})"
-        )
-        out.append((INVALID_PICKLIST_VALUE, msg.where(outside, "")))
+        msg = f"{name} " + shown + f" is not a value of its picklist ({', '.join(allowed)})"
+        out.append((INVALID_PICKLIST_VALUE, _where(outside, msg)))
     return out
 
 
