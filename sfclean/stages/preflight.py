@@ -142,11 +142,18 @@ def _type_name(kind: str) -> str:
     }.get(kind, "a number")
 
 
-def _where(mask: pd.Series, text: str | pd.Series) -> pd.Series:
+def _where(mask: pd.Series, text: str) -> pd.Series:
     """``text`` where ``mask`` holds, else ``""`` (object dtype)."""
-    if isinstance(text, str):
-        return pd.Series(np.where(mask, text, ""), index=mask.index, dtype=object)
-    return text.where(mask, "").astype(object)
+    return pd.Series(np.where(mask, text, ""), index=mask.index, dtype=object)
+
+
+def _quoting(mask: pd.Series, values: pd.Series, before: str, after: str) -> pd.Series:
+    """``before 'value' after`` where ``mask`` holds (values cut at 40 characters), else ``""``;
+    only the rows that fail are formatted."""
+    out = pd.Series("", index=mask.index, dtype=object)
+    if mask.any():
+        out[mask] = before + values[mask].str.slice(0, 40).map(repr) + after
+    return out
 
 
 def _field_problems(
@@ -157,24 +164,26 @@ def _field_problems(
     text = raw.fillna("").astype(str)
     stripped = text.str.strip()
     blank = stripped.eq("")
-    shown = text.str.slice(0, 40).map(repr)
     out: list[tuple[str, pd.Series]] = []
     if required:
         out.append((MISSING_REQUIRED_FIELD, _where(blank, f"{name} is required and blank")))
     if kind in _NUMBER_TYPES or kind in ("date", "datetime", "boolean"):
         bad = ~blank & _bad_type(stripped, kind)
-        out.append((INVALID_VALUE, _where(bad, f"{name} " + shown + f" is not {_type_name(kind)}")))
+        out.append((INVALID_VALUE, _quoting(bad, text, f"{name} ", f" is not {_type_name(kind)}")))
     length = int(spec.get("length") or 0)
     if kind in _TEXT and length:
         sizes = text.str.len()
         long_ = ~blank & sizes.gt(length)
-        msg = f"{name} has " + sizes.astype(str) + f" characters, the field takes {length}"
-        out.append((VALUE_TOO_LONG, _where(long_, msg)))
+        msg = pd.Series("", index=raw.index, dtype=object)
+        if long_.any():
+            limit = f" characters, the field takes {length}"
+            msg[long_] = f"{name} has " + sizes[long_].astype(str) + limit
+        out.append((VALUE_TOO_LONG, msg))
     if spec.get("restrictedPicklist"):
         allowed = [str(p["value"]) for p in spec.get("picklistValues", []) if p.get("active")]
         outside = ~blank & ~text.isin(allowed)
-        msg = f"{name} " + shown + f" is not a value of its picklist ({', '.join(allowed)})"
-        out.append((INVALID_PICKLIST_VALUE, _where(outside, msg)))
+        after = f" is not a value of its picklist ({', '.join(allowed)})"
+        out.append((INVALID_PICKLIST_VALUE, _quoting(outside, text, f"{name} ", after)))
     return out
 
 
