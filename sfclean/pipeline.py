@@ -218,6 +218,7 @@ def run(
         objects=exclude_objects or tuple(dict.fromkeys((object_name, "Lead", "Contact"))),
         journal=run_journal(journal, out_dir, dry_run=dry_run),
         match_on=tuple(match_on),
+        check_objects=exclude_objects is not None,
         fields=dict(fields) if fields is not None else None,
         constants=dict(constants or {}),
     )

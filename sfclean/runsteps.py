@@ -28,7 +28,7 @@ from sfclean.stages.loaders import collect_journaled
 from sfclean.stages.loadjobs import Outcome
 from sfclean.stages.lookup import email_key
 from sfclean.stages.normalize import NormalizeResult
-from sfclean.stages.objects import describe_target
+from sfclean.stages.objects import check_object_names, describe_target
 from sfclean.stages.preflight import PreflightResult, preflight
 
 __all__ = [
@@ -233,6 +233,7 @@ class RunSteps:
     objects: tuple[str, ...]
     journal: Journal | None
     match_on: tuple[str, ...] = ("Email",)
+    check_objects: bool = False  # the caller chose the objects to search: check their names
     fields: dict[str, str | Sequence[str]] | None = None
     constants: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -301,9 +302,12 @@ class RunSteps:
 
     def check_object(self) -> None:
         """Describe the object (the load's one describe call): ConfigError for an unknown
-        object (with the nearest name) or one without an email field."""
+        object (with the nearest name) or one without an email field; with objects to search
+        chosen by the caller, check their names too (one call for the org's object list)."""
         with self.counted("describe"):
             self.describe = describe_target(self.conn, self.object_name, need_email=True)
+            if self.check_objects:
+                check_object_names(self.conn, self.objects)
 
     def open_journal(self, digest: str) -> None:
         """Open (or resume) the journal and read the outcomes it already holds."""

@@ -320,6 +320,20 @@ def test_exclude_object_chooses_what_is_searched(
     assert "4" in set(_read(out, "loaded.csv")["sfclean_row"])  # the Lead was not searched
 
 
+def test_a_misspelt_exclude_object_is_refused_before_the_org_is_searched(
+    org: LocalOrg, source: Path, tmp_path: Path
+) -> None:
+    org.clear_requests()
+    args = ["--exclude-object", "Contact", "--exclude-object", "Lead_"]
+    result = invoke(org, source, "--object", "Lead", "--out", tmp_path / "o", *args)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: the org has no object 'Lead_'; did you mean Lead? --exclude-object takes an "
+        "API name (Lead, Contact)\n"
+    )
+    assert not [r for r in org.requests if "/query" in r.path or "/composite" in r.path]
+
+
 def test_match_phone_cannot_use_the_query_strategy(
     org: LocalOrg, source: Path, tmp_path: Path
 ) -> None:

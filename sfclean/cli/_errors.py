@@ -38,6 +38,7 @@ FLAGS = {
     "country_column": "--country-column",
     "default_region": "--region",
     "email_column": "--email-column",
+    "exclude_objects": "--exclude-object",
     "fill_blanks": "--fill-blanks",
     "invalid_phone": "--invalid-phone",
     "keep": "--keep",

@@ -10,13 +10,13 @@ with what sfclean can do with it instead.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sfclean.errors import ApiError, ConfigError
 from sfclean.salesforce import Connection
 
-__all__ = ["describe_target", "email_fields"]
+__all__ = ["check_object_names", "describe_target", "email_fields"]
 
 
 def email_fields(describe: Mapping[str, Any]) -> list[str]:
@@ -24,14 +24,28 @@ def email_fields(describe: Mapping[str, Any]) -> list[str]:
     return [str(f["name"]) for f in describe.get("fields", []) if f.get("type") == "email"]
 
 
-def _unknown_object(conn: Connection, object_name: str) -> ConfigError:
-    names = conn.object_names()
+def _unknown_object(
+    conn: Connection, object_name: str, names: list[str] | None = None, option: str = "object_name="
+) -> ConfigError:
+    names = conn.object_names() if names is None else names
     by_fold = {n.casefold(): n for n in names}
     close = difflib.get_close_matches(object_name.casefold(), list(by_fold), n=1, cutoff=0.6)
     hint = f"did you mean {by_fold[close[0]]}? " if close else ""
     return ConfigError(
-        f"the org has no object {object_name!r}; {hint}--object takes an API name (Lead, Contact)"
+        f"the org has no object {object_name!r}; {hint}{option} takes an API name (Lead, Contact)"
     )
+
+
+def check_object_names(
+    conn: Connection, object_names: Sequence[str], *, option: str = "exclude_objects="
+) -> None:
+    """ConfigError, with the nearest name, for a name the org has no object of (one call to
+    the org's object list; names compared ignoring case)."""
+    names = conn.object_names()
+    known = {n.casefold() for n in names}
+    for name in object_names:
+        if name.casefold() not in known:
+            raise _unknown_object(conn, name, names, option)
 
 
 def describe_target(
