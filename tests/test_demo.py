@@ -87,6 +87,8 @@ def test_the_printed_report_matches_report_json(
     ) in printed
     assert f"API calls: {report['api_calls']['total']} (" in printed
     assert "not sent: Enrichment_Id__c (no such createable Lead field)" in printed
+    assert "pre-flight held back: missing-required-field 7 (rejected.csv names" in printed
+    assert "failed codes:" not in printed  # the load fails nothing
     assert f"the {rows['excluded']} excluded people again without a word" in printed
 
 

@@ -40,6 +40,7 @@ def test_required_fields_come_from_the_describe() -> None:
     [
         ({"Company": [""]}, "missing-required-field", "Company is required and blank"),
         ({"Company": ["   "]}, "missing-required-field", "Company is required and blank"),
+        ({"Company": ["#N/A"]}, "missing-required-field", "Company is required and blank"),
         (
             {"Title": ["x" * 129]},
             "value-too-long",
@@ -141,12 +142,12 @@ def test_a_mapping_to_a_field_the_object_lacks_is_refused() -> None:
 
 NOW = datetime(2024, 1, 31, 9, 30, tzinfo=timezone.utc)
 TEXTS = st.one_of(
-    st.sampled_from(["", " ", "Acme", "x" * 128, "x" * 129, " padded "]),
+    st.sampled_from(["", " ", "Acme", "x" * 128, "x" * 129, " padded ", "#N/A", " #N/A"]),
     st.text(max_size=6),
 )
 NUMBERS = st.one_of(
     st.sampled_from(["12", " 12 ", "1e3", "1.0", "12.5", "-0", ".5", "1,000", "1_000", "nan"]),
-    st.sampled_from(["inf", "1e999", "0x10", "١٢", "+3", "abc", ""]),
+    st.sampled_from(["inf", "1e999", "0x10", "١٢", "+3", "abc", "", "#N/A"]),
     st.integers(-(10**6), 10**6).map(str),
     st.sampled_from(["2147483647", "2147483648", "-2147483648", "9.2e18"]),
     st.floats(allow_nan=False, allow_infinity=False).map(str),

@@ -14,7 +14,8 @@ vectorised; a constant is checked once):
 - ``invalid-picklist-value``: a value outside a restricted picklist's active values
   (compared exactly).
 
-A row with several problems is held back once: ``sfclean_reason`` is the first code of the
+Blank means empty, spaces only, or ``#N/A`` (Data Loader's null, which the Bulk APIs read as
+"no value"). A row with several problems is held back once: ``sfclean_reason`` is the first code of the
 list above that applies, ``sfclean_detail`` names every field and limit (``Company is
 required and blank; Title has 130 characters, the field takes 128``). No API call: the
 describe is the one the load needs anyway. Not checked (the org still decides): email
@@ -163,7 +164,7 @@ def _field_problems(
     name, kind = str(spec["name"]), str(spec.get("type", "string"))
     text = raw.fillna("").astype(str)
     stripped = text.str.strip()
-    blank = stripped.eq("")
+    blank = stripped.eq("") | stripped.eq("#N/A")  # Data Loader's null, on the Bulk APIs
     out: list[tuple[str, pd.Series]] = []
     if required:
         out.append((MISSING_REQUIRED_FIELD, _where(blank, f"{name} is required and blank")))
