@@ -176,7 +176,7 @@ def echo_result(result: RunResult, out_dir: Path, *, as_json: bool) -> None:
         if codes:
             shown = ", ".join(f"{code} {n}" for code, n in codes.items())
             click.echo(f"  failed codes: {shown} (failed.csv has each row's message)", err=True)
-        not_sent = load.get("not_sent") or {}
+        not_sent = result.report.stages.preflight.get("not_sent") or {}
         if not_sent:
             from sfclean.stages.sendplan import SendPlan
 

@@ -39,10 +39,25 @@ from sfclean.codes import (
     MISSING_REQUIRED_FIELD,
     VALUE_TOO_LONG,
 )
-from sfclean.report import REASON, ROW, StageResult, empty_findings, row_numbers, with_row_column
+from sfclean.report import (
+    REASON,
+    ROW,
+    StageResult,
+    Summary,
+    empty_findings,
+    row_numbers,
+    with_row_column,
+)
 from sfclean.stages.sendplan import SendPlan, plan_fields
 
-__all__ = ["DETAIL", "PREFLIGHT_REASONS", "PreflightResult", "preflight", "required_fields"]
+__all__ = [
+    "DETAIL",
+    "PREFLIGHT_REASONS",
+    "PreflightResult",
+    "PreflightSummary",
+    "preflight",
+    "required_fields",
+]
 
 DETAIL = "sfclean_detail"
 #: The reasons, in the order that picks a row's ``sfclean_reason``.
@@ -62,6 +77,16 @@ _DATETIME = (
 _BOOLEANS = frozenset({"true", "false", "1", "0", "yes", "no", "y", "n", "on", "off"})
 
 
+@dataclass(frozen=True)
+class PreflightSummary(Summary):
+    """:class:`~sfclean.report.Summary` plus the columns sent (``fields``), the constants and
+    the columns not sent, with why (``not_sent``)."""
+
+    fields: Mapping[str, str] = field(default_factory=dict)
+    constants: Mapping[str, str] = field(default_factory=dict)
+    not_sent: Mapping[str, str] = field(default_factory=dict)
+
+
 @dataclass(repr=False, eq=False)
 class PreflightResult(StageResult):
     """What :func:`preflight` returns (the protocol of :mod:`sfclean.report`).
@@ -75,6 +100,15 @@ class PreflightResult(StageResult):
     held_back: pd.DataFrame
     plan: SendPlan
     findings: pd.DataFrame = field(default_factory=empty_findings)
+
+    def summary(self) -> PreflightSummary:
+        """Rows in / kept / held back per reason, and what is sent where."""
+        return PreflightSummary(
+            **self._base_counts(),
+            fields=self.plan.fields_text(),
+            constants=dict(self.plan.constants),
+            not_sent=dict(self.plan.not_sent),
+        )
 
     def outputs(self) -> dict[str, pd.DataFrame]:
         """``checked.csv`` (the rows that pass) and ``rejected.csv`` (held back)."""
