@@ -235,9 +235,10 @@ def load(
     rows = [int(r) for r in row_numbers(df)]
     if len(set(rows)) != len(rows):
         raise ConfigError("the table's sfclean_row column has repeated row numbers")
-    if not rows:
+    if not rows:  # nothing to check or send: no describe call
         loaded, failed = outcome_frames(df, {})
-        return LoadResult(loaded, failed, [], 0, api, object_name)
+        nothing = preflight(df, {}, plan=SendPlan({})).held_back
+        return LoadResult(loaded, failed, [], 0, api, object_name, rejected=nothing)
     if describe is None:
         describe = describe_target(conn, object_name)
     columns = [str(c) for c in df.columns if str(c) != ROW]
