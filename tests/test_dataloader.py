@@ -6,7 +6,8 @@ quoted upper-case headers, ``ID`` first), a success file (``ID`` first, ``STATUS
 error file (``ERROR`` last), and ``.sdl`` mappings with the variants Data Loader writes or
 accepts: fields left unmapped (``=SYSTEMMODSTAMP``), constants (``"Purchased List"=LeadSource``,
 ``""=Industry``), spaces around ``=``, an escaped space in a column name, and one column
-mapped to two fields (``State=BillingState, ShippingState``).
+mapped to two fields (``State=BillingState, ShippingState``); and a property: whatever
+mapping javaproperties writes (escaped spaces, ``=``, ``:``, non-ASCII names) reads back.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import javaproperties
 import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sfclean.cli import cli
 from sfclean.io import read_csv
@@ -188,3 +192,20 @@ def test_no_output_has_two_headers_equal_ignoring_case(
     files = ("clean.csv", "rejected.csv", "excluded.csv", "excluded_updates.csv", "loaded.csv")
     for name in (*files, "failed.csv"):
         _no_case_twins(out / name)
+
+
+COLUMNS = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=12
+).filter(lambda k: k == k.strip() and not k.startswith('"') and k.isprintable())
+FIELDS = st.from_regex(r"[A-Z][A-Za-z0-9_]{0,10}", fullmatch=True)
+
+
+@given(mapping=st.dictionaries(COLUMNS, st.lists(FIELDS, min_size=1, max_size=2), min_size=1))
+@settings(max_examples=100, deadline=None)
+def test_any_mapping_javaproperties_writes_reads_back(
+    mapping: dict[str, list[str]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    path = tmp_path_factory.mktemp("sdl") / "map.sdl"
+    text = javaproperties.dumps({k: ", ".join(v) for k, v in mapping.items()})
+    path.write_text(text, encoding="latin-1", errors="strict")
+    assert read_sdl(path).columns == {k: tuple(v) for k, v in mapping.items()}
