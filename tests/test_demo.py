@@ -92,6 +92,16 @@ def test_the_printed_report_matches_report_json(
     assert f"the {rows['excluded']} excluded people again without a word" in printed
 
 
+def test_the_readme_shows_what_the_demo_prints(demo: tuple[Result, Path]) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("It ends with", 1)[1].split("\n\n")[1]
+    lines = [line[4:] for line in block.splitlines()]
+    assert lines[0].startswith("run: 203 rows in")
+    printed = demo[0].stderr.splitlines()
+    start = printed.index(lines[0])
+    assert printed[start : start + len(lines)] == lines
+
+
 def test_the_story_existing_people_are_held_back_new_ones_loaded(
     demo: tuple[Result, Path], report: dict[str, Any]
 ) -> None:
