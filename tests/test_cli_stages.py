@@ -203,3 +203,15 @@ def test_load_into_a_misspelt_object_says_which_was_meant(org: LocalOrg, tmp_pat
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: the org has no object 'Contcat'; did you mean Contact?")
     assert not (tmp_path / "o").exists()
+
+
+def test_exclude_from_a_misspelt_object_says_which_was_meant(org: LocalOrg, tmp_path: Path) -> None:
+    clean = _clean_csv(tmp_path)
+    before = org.api_calls
+    result = invoke("exclude", clean, "--out", tmp_path / "x", "--object", "Contcat", org=org)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: the org has no object 'Contcat'; did you mean Contact? --object takes an API "
+        "name (Lead, Contact)\n"
+    )
+    assert org.api_calls - before == 1  # the org's object list, nothing searched

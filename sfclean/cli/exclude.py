@@ -85,10 +85,13 @@ def exclude_command(
     """
     from sfclean.io import write_result
     from sfclean.stages.exclude import exclude
+    from sfclean.stages.objects import check_object_names
 
     df = read_input(input_csv, encoding=encoding, delimiter=delimiter)
     columns = column_kwargs(df, **{k: options[k] for k in COLUMN_PARAMS})
     with open_connection(**{k: options[k] for k in CONNECTION_PARAMS}) as conn:
+        if objects:  # named by the user: a typo gets the nearest name, not a SOQL error
+            check_object_names(conn, objects, option="objects=")
         result = exclude(
             df,
             conn,
