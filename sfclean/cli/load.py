@@ -1,8 +1,9 @@
 """``sfclean load``: insert the rows of a CSV file into an org; every row gets an outcome.
 
 A thin shell over the library: :func:`sfclean.read_csv` -> :func:`sfclean.load` ->
-:func:`sfclean.io.write_result`, writing ``loaded.csv`` (with the new Ids), ``failed.csv``
-(with Salesforce's code and message) and ``report.json`` (last). Rows go in with the
+:func:`sfclean.io.write_result`, writing ``loaded.csv`` (with the new Ids, ``Id`` first),
+``failed.csv`` (with Salesforce's code and message), ``rejected.csv`` (held back by the
+pre-flight against the object's describe, never sent) and ``report.json`` (last). Rows go in with the
 duplicate-rule header ``allowSave=false``. A ``sfclean_row`` column (as in ``kept.csv``)
 keeps the original file's row numbers. ``--mapping`` takes a Data Loader ``.sdl`` file for the
 columns to send. Exit 0 when the stage ran (failed rows are outcomes), 1 when it could not,
@@ -36,7 +37,7 @@ __all__ = ["load_command"]
     metavar="OBJECT",
     help="The object to insert into, by API name (Lead, Contact).",
 )
-@out_option("loaded.csv, failed.csv and report.json")
+@out_option("loaded.csv, failed.csv, rejected.csv and report.json")
 @click.option(
     "--api",
     type=click.Choice(["bulk", "bulk2", "rest"]),
@@ -84,10 +85,13 @@ def load_command(
     as_json: bool,
     **options: Any,
 ) -> None:
-    """Insert the rows of INPUT.csv into OBJECT; write loaded.csv and failed.csv into --out.
+    """Insert the rows of INPUT.csv into OBJECT; write loaded.csv, failed.csv and
+    rejected.csv into --out.
 
-    Every row ends in exactly one of them: loaded (with its new Id) or failed (with
-    sfclean_reason, Salesforce's code and message). Run sfclean normalize and sfclean
+    Every row ends in exactly one of them: loaded (with its new Id), failed (with
+    sfclean_reason, Salesforce's code and message) or rejected (the pre-flight against the
+    object's describe found a blank required field, a value too long, outside a restricted
+    picklist or not of the field's type; never sent). Run sfclean normalize and sfclean
     exclude first: Salesforce does not compare the rows of one batch with each other.
     """
     from sfclean.io import write_result
