@@ -128,11 +128,10 @@ def run_command(
 ) -> None:
     """Clean INPUT.csv, hold back rows that already exist in the org, insert the rest.
 
-    Every input row ends in exactly one of rejected.csv (normalize or the pre-flight
-    against the object's describe held it back),
-    excluded.csv (it exists in the org; excluded_updates.csv has the matched Ids),
-    loaded.csv (with its new Id) or failed.csv (with Salesforce's code and message), or in
-    clean.csv under --dry-run. Rows go in with the duplicate-rule header allowSave=false.
+    Every input row ends in exactly one of rejected.csv (normalize, or the pre-flight
+    against the object's describe, held it back), excluded.csv (it exists in the org;
+    excluded_updates.csv has the matched Ids), loaded.csv (with its new Id) or failed.csv
+    (with Salesforce's code and message), or in clean.csv under --dry-run. Rows go in with the duplicate-rule header allowSave=false.
     """
     from sfclean.pipeline import run
     from sfclean.sdl import insert_mapping
