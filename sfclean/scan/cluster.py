@@ -1,0 +1,154 @@
+"""Transitive clusters over match keys, with stable ids, link labels and the survivor.
+
+Records and keys are the nodes of one undirected graph, each record joined to each of its
+keys; a cluster is a connected component holding two or more records
+(``scipy.sparse.csgraph.connected_components``). So a Lead sharing an email with a Contact
+that shares a phone with another Contact is one cluster. Only keys held by two or more
+records enter the graph.
+
+Linking keys: the email key (the provider key instead with ``match_key="provider"``, which
+links every exact match too) and, with ``match_phone``, the E.164 keys of Phone and
+MobilePhone (one key space: a Phone may meet another record's MobilePhone).
+
+Per record, ``match`` names every kind of key it shares with another record, joined by
+``+`` in the order ``email+provider+phone``: ``email`` (the same email key), ``provider``
+(the same provider key as a record with a different email key), ``phone``.
+
+Cluster id: ``C-`` + the first 12 hex digits of SHA-1 of the smallest Id in the cluster,
+so the same records give the same id on every run and in any row order (a new record with a
+smaller Id, or a record that joins two clusters, changes it).
+
+Survivor: exactly one per cluster, the oldest Contact, else the oldest Lead, else the oldest
+record of another object; oldest = smallest ``CreatedDate`` (unparsable dates last), ties by
+Id. ``oldest`` marks the oldest record of the cluster whatever its object (the incumbent that
+the newer duplicates are attributed against).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from sfclean.scan.keys import RecordKeys
+
+__all__ = ["OBJECT_RANK", "cluster_id", "cluster_members", "components"]
+
+#: Survivor preference by object (lower wins); other objects rank after these.
+OBJECT_RANK = {"Contact": 0, "Lead": 1}
+
+
+def cluster_id(smallest_id: str) -> str:
+    """The stable id of the cluster whose smallest record Id is ``smallest_id``."""
+    return "C-" + hashlib.sha1(smallest_id.encode("utf-8")).hexdigest()[:12]
+
+
+def _shared(n: int, columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, key ids) of the keys in ``columns`` held by two or more distinct rows; one
+    pair per (row, key) even when a row holds a key twice (Phone == MobilePhone)."""
+    if not columns:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    values = np.concatenate(columns)
+    filled = values != ""
+    rows = np.tile(np.arange(n, dtype=np.int64), len(columns))[filled]
+    codes, _ = pd.factorize(values[filled])
+    width = max(int(codes.max(initial=-1)) + 1, 1)
+    pairs = np.unique(rows * width + codes)
+    rows, codes = pairs // width, pairs % width
+    keep = np.bincount(codes, minlength=width)[codes] >= 2
+    return rows[keep], codes[keep]
+
+
+def components(n: int, links: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """The component label of each of ``n`` records joined through ``links`` (pairs of
+    (rows, key ids), key ids local to each pair)."""
+    heads, tails = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    offset = n
+    for rows, keys in links:
+        heads.append(rows)
+        tails.append(keys + offset)
+        offset += int(keys.max(initial=-1)) + 1
+    head, tail = np.concatenate(heads), np.concatenate(tails)
+    graph = coo_matrix((np.ones(len(head), dtype=np.int8), (head, tail)), shape=(offset, offset))
+    _, labels = connected_components(graph, directed=False)
+    return labels[:n].astype(np.int64)
+
+
+def _linked(n: int, rows: np.ndarray) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    out[rows] = True
+    return out
+
+
+def _match_labels(n: int, keys: RecordKeys) -> tuple[np.ndarray, list]:
+    """(match label per record, graph links) from the record keys."""
+    email_rows, email_codes = _shared(n, [keys.email])
+    parts = [np.where(_linked(n, email_rows), "email", "")]
+    links = []
+    if keys.provider is None:
+        links.append((email_rows, email_codes))
+    else:
+        rows, codes = _shared(n, [keys.provider])
+        links.append((rows, codes))
+        # provider-linked: the provider group holds more than one distinct email key
+        pairs = pd.DataFrame({"key": codes, "email": keys.email[rows]})
+        distinct = pairs.groupby("key")["email"].transform("nunique").to_numpy()
+        parts.append(np.where(_linked(n, rows[distinct > 1]), "provider", ""))
+    if keys.phones:
+        rows, codes = _shared(n, list(keys.phones))
+        links.append((rows, codes))
+        parts.append(np.where(_linked(n, rows), "phone", ""))
+    label = parts[0].astype(object)
+    for part in parts[1:]:
+        label = np.where(
+            (label != "") & (part != ""), label + "+" + part, np.where(label != "", label, part)
+        ).astype(object)
+    return label, links
+
+
+def cluster_members(frame: pd.DataFrame, keys: RecordKeys) -> pd.DataFrame:
+    """One row per record in a cluster: ``row`` (position in ``frame``), ``cluster``,
+    ``match``, ``survivor``, ``oldest``, ``is_new`` (the cluster holds a new record).
+
+    ``frame`` needs ``object``, ``Id``, ``created`` and ``is_new`` (see
+    :func:`sfclean.scan.records.prepare`). Sorted by cluster id, then survivor first, then
+    age and Id.
+    """
+    n = len(frame)
+    label, links = _match_labels(n, keys)
+    labels = components(n, links)
+    sizes = np.bincount(labels, minlength=1) if n else np.zeros(0, dtype=np.int64)
+    rows = np.flatnonzero(sizes[labels] >= 2) if n else np.zeros(0, dtype=np.int64)
+    objects = frame["object"].to_numpy(dtype=object)[rows]
+    members = pd.DataFrame(
+        {
+            "row": rows,
+            "component": labels[rows],
+            "rank": [OBJECT_RANK.get(o, len(OBJECT_RANK)) for o in objects],
+            "created": frame["created"].to_numpy()[rows],
+            "Id": frame["Id"].to_numpy(dtype=object)[rows],
+            "match": label[rows],
+            "new_record": frame["is_new"].to_numpy(dtype=bool)[rows],
+        }
+    )
+    smallest = members.groupby("component")["Id"].min()
+    ids = pd.Series([cluster_id(str(s)) for s in smallest], index=smallest.index)
+    members["cluster"] = members["component"].map(ids)
+    members["is_new"] = members.groupby("component")["new_record"].transform("any")
+    by_age = members.sort_values(["created", "Id"], na_position="last", kind="stable")
+    members["oldest"] = False
+    members.loc[by_age.drop_duplicates("component").index, "oldest"] = True
+    by_rank = members.sort_values(["rank", "created", "Id"], na_position="last", kind="stable")
+    members["survivor"] = False
+    members.loc[by_rank.drop_duplicates("component").index, "survivor"] = True
+    members = members.sort_values(
+        ["cluster", "survivor", "created", "Id"],
+        ascending=[True, False, True, True],
+        na_position="last",
+        kind="stable",
+    )
+    columns = ["row", "cluster", "match", "survivor", "oldest", "is_new"]
+    return members[columns].reset_index(drop=True)

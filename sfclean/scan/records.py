@@ -1,0 +1,178 @@
+"""The records the scan reads: expected columns, exclusions, dates and flags.
+
+Input: one DataFrame of extracted Lead and Contact records (Bulk API 2.0 CSV text or
+REST values), one row per record, with these columns (API names; the relationship fields
+under short names):
+
+=======================  ========================================================  ========
+column                   meaning                                                   needed
+=======================  ========================================================  ========
+``object``               ``Lead`` or ``Contact`` (other objects cluster too)       yes
+``Id``                   the 18-character record Id                                yes
+``CreatedDate``          ISO 8601 (``2024-03-01T10:00:00.000+0000``)               yes
+``Email``                the stored email, however dirty                           no
+``Phone``, ``MobilePhone``  stored phones (read only with ``match_phone``)         no
+``MailingCountry``       Contact's country: the region its phones are read in      no
+``Country``              Lead's country: the region its phones are read in         no
+``CreatedById``          the creator's User Id                                     no
+``created_by``           ``CreatedBy.Username``                                    no
+``user_type``            ``CreatedBy.UserType``                                    no
+``profile``              ``CreatedBy.Profile.Name``                                no
+``AccountId``            Contact's account (for the convert plan)                  no
+``IsConverted``          Lead: ``true`` when converted (left out)                  no
+``ConvertedContactId``   Lead: the contact it was converted into (kept as read)    no
+``MasterRecordId``       set on merge victims (left out)                           no
+``IsDeleted``            ``true`` for deleted records (queryAll; left out)         no
+=======================  ========================================================  ========
+
+``FirstName``, ``LastName``, ``Company``, ``LeadSource`` may be present; the engine does not
+match on them. A missing optional column reads as blank (flags as false). Flags are true for
+a bool ``True`` or the text ``true`` / ``1`` (any case, padded); an unparsable or blank
+``CreatedDate`` sorts after every parsable date (then by Id).
+
+Every input row ends as exactly one of: ``excluded`` with a reason (``deleted``, then
+``merged`` (MasterRecordId set), then ``converted``: the first that applies), ``repeated-id``
+(a later row with an Id already seen), or eligible for clustering.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sfclean.errors import ColumnNotFoundError
+from sfclean.stages.lookup import COUNTRY_FIELD, per_unique
+
+__all__ = ["REQUIRED_COLUMNS", "Eligible", "flag", "prepare", "text_column"]
+
+REQUIRED_COLUMNS = ("object", "Id", "CreatedDate")
+_TRUE = frozenset({"true", "1"})
+#: Exclusion reasons, in the order they are checked.
+EXCLUSIONS = ("deleted", "merged", "converted")
+
+
+@dataclass(frozen=True)
+class Eligible:
+    """The records that take part in clustering, and what happened to the others.
+
+    ``frame`` has a fresh RangeIndex and the columns ``object, Id, Email, Phone,
+    MobilePhone, country, CreatedById, created_by, user_type, profile, AccountId,
+    CreatedDate`` (text, blank for missing), ``created`` (UTC datetime, NaT when
+    unparsable) and ``is_new`` (bool). ``counts`` holds ``records`` (input rows),
+    ``by_object`` (input rows per object), ``excluded`` (per reason), ``repeated_ids`` and
+    ``eligible``.
+    """
+
+    frame: pd.DataFrame
+    counts: dict[str, Any]
+
+
+def text_column(records: pd.DataFrame, name: str) -> np.ndarray:
+    """Column ``name`` as an object array of str ("" for missing cells or a missing column)."""
+    if name not in records:
+        return np.full(len(records), "", dtype=object)
+    column = records[name]
+    values = column.to_numpy(dtype=object, na_value="")
+    if column.dtype == object or pd.api.types.is_string_dtype(column):
+        return values
+    return per_unique(values, str)
+
+
+def flag(records: pd.DataFrame, name: str) -> np.ndarray:
+    """Column ``name`` as bools: True, ``true`` or ``1``; False otherwise or when missing."""
+    if name not in records:
+        return np.zeros(len(records), dtype=bool)
+    column = records[name]
+    if pd.api.types.is_bool_dtype(column):
+        return column.fillna(False).to_numpy(dtype=bool)
+    values = column.to_numpy(dtype=object, na_value="")
+    return per_unique(values, lambda v: str(v).strip().lower() in _TRUE).astype(bool)
+
+
+def _country(records: pd.DataFrame, objects: np.ndarray) -> np.ndarray:
+    """Each record's country cell: the field :data:`COUNTRY_FIELD` names for its object."""
+    out = np.full(len(records), "", dtype=object)
+    for object_name, field in COUNTRY_FIELD.items():
+        rows = objects == object_name
+        if rows.any() and field in records:
+            out[rows] = text_column(records, field)[rows]
+    return out
+
+
+def _new_flags(records: pd.DataFrame, ids: np.ndarray, new: str | Collection[str] | None):
+    if new is None:
+        return np.ones(len(records), dtype=bool)
+    if isinstance(new, str):
+        if new not in records:
+            raise ColumnNotFoundError(
+                f"the records have no column {new!r} to mark new records; pass a set of Ids "
+                "or the name of a boolean column",
+                columns=[str(c) for c in records.columns],
+            )
+        return flag(records, new)
+    return pd.Series(ids, dtype=object).isin(set(new)).to_numpy()
+
+
+def prepare(records: pd.DataFrame, new: str | Collection[str] | None = None) -> Eligible:
+    """The eligible records of ``records`` (never modified) and the counts of the others.
+
+    ``new``: None (every record counts as new: a first scan), the name of a boolean column,
+    or a collection of Ids created or modified since the last scan's watermark.
+    """
+    missing = [c for c in REQUIRED_COLUMNS if c not in records]
+    if missing:
+        raise ColumnNotFoundError(
+            f"the records lack the column(s) {', '.join(missing)}; extract at least "
+            "object, Id and CreatedDate (see sfclean.scan.records)",
+            columns=[str(c) for c in records.columns],
+        )
+    objects = text_column(records, "object")
+    ids = text_column(records, "Id")
+    reason = np.full(len(records), "", dtype=object)
+    tests = {
+        "deleted": flag(records, "IsDeleted"),
+        "merged": text_column(records, "MasterRecordId") != "",
+        "converted": flag(records, "IsConverted"),
+    }
+    for name in reversed(EXCLUSIONS):  # the first reason in EXCLUSIONS wins
+        reason[tests[name]] = name
+    repeated = pd.Series(ids, dtype=object).duplicated().to_numpy()
+    keep = (reason == "") & ~repeated
+    frame = pd.DataFrame(
+        {
+            name: text_column(records, name)[keep]
+            for name in (
+                "Email",
+                "Phone",
+                "MobilePhone",
+                "CreatedById",
+                "created_by",
+                "user_type",
+                "profile",
+                "AccountId",
+                "CreatedDate",
+            )
+        }
+    )
+    frame.insert(0, "object", objects[keep])
+    frame.insert(1, "Id", ids[keep])
+    frame["country"] = _country(records, objects)[keep]
+    frame["created"] = pd.to_datetime(
+        pd.Series(frame["CreatedDate"].to_numpy(dtype=object)),
+        utc=True,
+        format="ISO8601",
+        errors="coerce",
+    )
+    frame["is_new"] = _new_flags(records, ids, new)[keep]
+    counts: dict[str, Any] = {
+        "records": len(records),
+        "by_object": {str(k): int(v) for k, v in pd.Series(objects).value_counts().items()},
+        "excluded": {name: int((reason == name).sum()) for name in EXCLUSIONS},
+        "repeated_ids": int((repeated & (reason == "")).sum()),
+        "eligible": int(keep.sum()),
+    }
+    return Eligible(frame, counts)
