@@ -30,8 +30,8 @@ match on them. A missing optional column reads as blank (flags as false). Flags 
 a bool ``True`` or the text ``true`` / ``1`` (any case, padded); an unparsable or blank
 ``CreatedDate`` sorts after every parsable date (then by Id).
 
-Every input row ends as exactly one of: ``excluded`` with a reason (``deleted``, then
-``merged`` (MasterRecordId set), then ``converted``: the first that applies), ``repeated-id``
+Every input row ends as exactly one of: ``excluded`` with a reason (``merged``: MasterRecordId set, a merge
+victim, which is deleted too; then ``deleted``; then ``converted``: the first that applies), ``repeated-id``
 (a later row with an Id already seen), or eligible for clustering.
 """
 
@@ -52,7 +52,7 @@ __all__ = ["REQUIRED_COLUMNS", "Eligible", "flag", "prepare", "text_column"]
 REQUIRED_COLUMNS = ("object", "Id", "CreatedDate")
 _TRUE = frozenset({"true", "1"})
 #: Exclusion reasons, in the order they are checked.
-EXCLUSIONS = ("deleted", "merged", "converted")
+EXCLUSIONS = ("merged", "deleted", "converted")
 
 
 @dataclass(frozen=True)
