@@ -13,9 +13,11 @@ What it does:
 2. for each configuration (``email``: the default keys; ``provider+phone``:
    ``match_key="provider", match_phone=True``), a fresh subprocess loads the pickle and
    times :func:`sfclean.scan.engine.cluster_records` alone: wall time
-   (``time.perf_counter``), CPU time (``time.process_time``), peak resident memory of the
-   process (``getrusage(RUSAGE_SELF).ru_maxrss``, which includes the interpreter and the
-   loaded input) and the resident memory before the call (so the call's own share shows);
+   (``time.perf_counter``), CPU time (``time.process_time``), and the peak resident memory
+   of the process during the call (``VmHWM`` after resetting it through
+   ``/proc/self/clear_refs`` once the input is loaded, so unpickling's own peak does not
+   count), split into the resident memory before the call (interpreter + input frame) and
+   the call's own share;
 3. checks the result against the planted answer: clusters found, records clustered, and
    that no left-out record (converted, merge victim, deleted) is in a cluster.
 
@@ -26,6 +28,7 @@ with the ``sfclean.scan`` stage.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import pickle
@@ -46,12 +49,23 @@ CONFIGS = {
 }
 
 
-def _rss_mib() -> float:
+def _status_mib(field: str) -> float:
+    """A memory line of /proc/self/status (VmRSS: now, VmHWM: peak since the last reset)."""
     with open("/proc/self/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def _reset_peak() -> bool:
+    """Reset the process's peak resident memory (VmHWM) to now; False if Linux refuses."""
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+    except OSError:
+        return False
+    return True
 
 
 def _child(config: str, path: str) -> None:
@@ -62,11 +76,14 @@ def _child(config: str, path: str) -> None:
 
     with open(path, "rb") as handle:
         records = pickle.load(handle)
-    before = _rss_mib()
+    gc.collect()
+    load_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    reset = _reset_peak()
+    before = _status_mib("VmRSS")
     wall, cpu = time.perf_counter(), time.process_time()
     tables = cluster_records(records, audit_field_users={MIGRATION_USER}, **CONFIGS[config])
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _status_mib("VmHWM") if reset else float("nan")
     clustered = set(tables.clusters["Id"])
     left_out = records.loc[records["link"] == "left-out", "Id"]
     planted = records[records["planted"] >= 0]
@@ -83,6 +100,8 @@ def _child(config: str, path: str) -> None:
                 "cpu_s": round(cpu, 2),
                 "peak_mib": round(peak),
                 "rss_before_mib": round(before),
+                "call_mib": round(peak - before),
+                "load_peak_mib": round(load_peak),
                 "clusters": counts["clusters"],
                 "expected_clusters_at_least": expected_clusters,
                 "clustered_records": counts["clustered_records"],
@@ -143,8 +162,10 @@ def main() -> None:
     print(f"load average now: {report['load_average']}")
     for r in results:
         print(
-            f"{r['config']:>15}: {r['wall_s']} s wall, {r['cpu_s']} s CPU, peak {r['peak_mib']} "
-            f"MiB ({r['rss_before_mib']} MiB before the call); {r['clusters']:,} clusters "
+            f"{r['config']:>15}: {r['wall_s']} s wall, {r['cpu_s']} s CPU; peak during the call "
+            f"{r['peak_mib']} MiB = {r['rss_before_mib']} MiB before it (interpreter + input) + "
+            f"{r['call_mib']} MiB for the call (unpickling peaked at {r['load_peak_mib']} MiB); "
+            f"{r['clusters']:,} clusters "
             f"(planted: at least {r['expected_clusters_at_least']:,}), "
             f"{r['clustered_records']:,} records, {r['duplicates']:,} newer duplicates, "
             f"left-out records in clusters: {r['left_out_in_clusters']}; "

@@ -51,15 +51,18 @@ def _shared(n: int, columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     pair per (row, key) even when a row holds a key twice (Phone == MobilePhone)."""
     if not columns:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    values = np.concatenate(columns)
+    distinct = [columns[0]]
+    for column in columns[1:]:
+        repeated = np.zeros(n, dtype=bool)
+        for earlier in distinct:
+            repeated |= column == earlier
+        distinct.append(np.where(repeated, "", column))
+    values = np.concatenate(distinct)
     filled = values != ""
     rows = np.tile(np.arange(n, dtype=np.int64), len(columns))[filled]
     codes, _ = pd.factorize(values[filled])
-    width = max(int(codes.max(initial=-1)) + 1, 1)
-    pairs = np.unique(rows * width + codes)
-    rows, codes = pairs // width, pairs % width
-    keep = np.bincount(codes, minlength=width)[codes] >= 2
-    return rows[keep], codes[keep]
+    keep = np.bincount(codes)[codes] >= 2 if len(codes) else np.zeros(0, dtype=bool)
+    return rows[keep], codes[keep].astype(np.int64)
 
 
 def components(n: int, links: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
@@ -77,16 +80,21 @@ def components(n: int, links: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray
     return labels[:n].astype(np.int64)
 
 
-def _linked(n: int, rows: np.ndarray) -> np.ndarray:
-    out = np.zeros(n, dtype=bool)
-    out[rows] = True
-    return out
+#: ``match`` labels by link bits (1 email, 2 provider, 4 phone).
+_LABELS = np.array(
+    [
+        "+".join(k for k, bit in (("email", 1), ("provider", 2), ("phone", 4)) if code & bit)
+        for code in range(8)
+    ],
+    dtype=object,
+)
 
 
-def _match_labels(n: int, keys: RecordKeys) -> tuple[np.ndarray, list]:
-    """(match label per record, graph links) from the record keys."""
+def _link_bits(n: int, keys: RecordKeys) -> tuple[np.ndarray, list]:
+    """(link bits per record, graph links) from the record keys (bits as in ``_LABELS``)."""
+    bits = np.zeros(n, dtype=np.int8)
     email_rows, email_codes = _shared(n, [keys.email])
-    parts = [np.where(_linked(n, email_rows), "email", "")]
+    bits[email_rows] |= 1
     links = []
     if keys.provider is None:
         links.append((email_rows, email_codes))
@@ -96,17 +104,12 @@ def _match_labels(n: int, keys: RecordKeys) -> tuple[np.ndarray, list]:
         # provider-linked: the provider group holds more than one distinct email key
         pairs = pd.DataFrame({"key": codes, "email": keys.email[rows]})
         distinct = pairs.groupby("key")["email"].transform("nunique").to_numpy()
-        parts.append(np.where(_linked(n, rows[distinct > 1]), "provider", ""))
+        bits[rows[distinct > 1]] |= 2
     if keys.phones:
         rows, codes = _shared(n, list(keys.phones))
         links.append((rows, codes))
-        parts.append(np.where(_linked(n, rows), "phone", ""))
-    label = parts[0].astype(object)
-    for part in parts[1:]:
-        label = np.where(
-            (label != "") & (part != ""), label + "+" + part, np.where(label != "", label, part)
-        ).astype(object)
-    return label, links
+        bits[rows] |= 4
+    return bits, links
 
 
 def cluster_members(frame: pd.DataFrame, keys: RecordKeys) -> pd.DataFrame:
@@ -118,7 +121,7 @@ def cluster_members(frame: pd.DataFrame, keys: RecordKeys) -> pd.DataFrame:
     age and Id.
     """
     n = len(frame)
-    label, links = _match_labels(n, keys)
+    bits, links = _link_bits(n, keys)
     labels = components(n, links)
     sizes = np.bincount(labels, minlength=1) if n else np.zeros(0, dtype=np.int64)
     rows = np.flatnonzero(sizes[labels] >= 2) if n else np.zeros(0, dtype=np.int64)
@@ -130,7 +133,7 @@ def cluster_members(frame: pd.DataFrame, keys: RecordKeys) -> pd.DataFrame:
             "rank": [OBJECT_RANK.get(o, len(OBJECT_RANK)) for o in objects],
             "created": frame["created"].to_numpy()[rows],
             "Id": frame["Id"].to_numpy(dtype=object)[rows],
-            "match": label[rows],
+            "match": _LABELS[bits[rows]],
             "new_record": frame["is_new"].to_numpy(dtype=bool)[rows],
         }
     )

@@ -156,11 +156,12 @@ def prepare(records: pd.DataFrame, new: str | Collection[str] | None = None) -> 
                 "AccountId",
                 "CreatedDate",
             )
-        }
+        },
+        dtype=object,  # plain str objects: no string-dtype conversion of 2M cells
     )
-    frame.insert(0, "object", objects[keep])
-    frame.insert(1, "Id", ids[keep])
-    frame["country"] = _country(records, objects)[keep]
+    frame.insert(0, "object", pd.Series(objects[keep], dtype=object))
+    frame.insert(1, "Id", pd.Series(ids[keep], dtype=object))
+    frame["country"] = pd.Series(_country(records, objects)[keep], dtype=object)
     frame["created"] = pd.to_datetime(
         pd.Series(frame["CreatedDate"].to_numpy(dtype=object)),
         utc=True,
