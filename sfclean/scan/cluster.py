@@ -35,7 +35,7 @@ from scipy.sparse.csgraph import connected_components
 
 from sfclean.scan.keys import RecordKeys
 
-__all__ = ["OBJECT_RANK", "cluster_id", "cluster_members", "components"]
+__all__ = ["OBJECT_RANK", "cluster_id", "components", "find_clusters", "label_members"]
 
 #: Survivor preference by object (lower wins); other objects rank after these.
 OBJECT_RANK = {"Contact": 0, "Lead": 1}
@@ -112,35 +112,33 @@ def _link_bits(n: int, keys: RecordKeys) -> tuple[np.ndarray, list]:
     return bits, links
 
 
-def cluster_members(frame: pd.DataFrame, keys: RecordKeys) -> pd.DataFrame:
-    """One row per record in a cluster: ``row`` (position in ``frame``), ``cluster``,
-    ``match``, ``survivor``, ``oldest``, ``is_new`` (the cluster holds a new record).
-
-    ``frame`` needs ``object``, ``Id``, ``created`` and ``is_new`` (see
-    :func:`sfclean.scan.records.prepare`). Sorted by cluster id, then survivor first, then
-    age and Id.
-    """
-    n = len(frame)
+def find_clusters(n: int, keys: RecordKeys) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, component, match) of the records in clusters, from the keys of ``n`` records:
+    positions in the keys' arrays, a component number per row (equal within a cluster) and
+    the ``match`` label."""
     bits, links = _link_bits(n, keys)
     labels = components(n, links)
-    sizes = np.bincount(labels, minlength=1) if n else np.zeros(0, dtype=np.int64)
-    rows = np.flatnonzero(sizes[labels] >= 2) if n else np.zeros(0, dtype=np.int64)
-    objects = frame["object"].to_numpy(dtype=object)[rows]
-    members = pd.DataFrame(
-        {
-            "row": rows,
-            "component": labels[rows],
-            "rank": [OBJECT_RANK.get(o, len(OBJECT_RANK)) for o in objects],
-            "created": frame["created"].to_numpy()[rows],
-            "Id": frame["Id"].to_numpy(dtype=object)[rows],
-            "match": _LABELS[bits[rows]],
-            "new_record": frame["is_new"].to_numpy(dtype=bool)[rows],
-        }
+    if not n:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=object)
+    rows = np.flatnonzero(np.bincount(labels)[labels] >= 2)
+    return rows, labels[rows], _LABELS[bits[rows]]
+
+
+def label_members(detail: pd.DataFrame, component: np.ndarray, match: np.ndarray) -> pd.DataFrame:
+    """``detail`` (one row per clustered record with ``object``, ``Id``, ``created``,
+    ``is_new``; parallel to ``component`` and ``match``) plus ``cluster``, ``match``,
+    ``survivor``, ``oldest`` and ``is_new`` (now: the cluster holds a new record), sorted by
+    cluster id, then survivor first, then age and Id."""
+    members = detail.assign(
+        component=component,
+        match=match,
+        rank=[OBJECT_RANK.get(o, len(OBJECT_RANK)) for o in detail["object"].tolist()],
     )
     smallest = members.groupby("component")["Id"].min()
     ids = pd.Series([cluster_id(str(s)) for s in smallest], index=smallest.index)
     members["cluster"] = members["component"].map(ids)
-    members["is_new"] = members.groupby("component")["new_record"].transform("any")
+    members["is_new"] = members.groupby("component")["is_new"].transform("any").astype(bool)
     by_age = members.sort_values(["created", "Id"], na_position="last", kind="stable")
     members["oldest"] = False
     members.loc[by_age.drop_duplicates("component").index, "oldest"] = True
@@ -153,5 +151,4 @@ def cluster_members(frame: pd.DataFrame, keys: RecordKeys) -> pd.DataFrame:
         na_position="last",
         kind="stable",
     )
-    columns = ["row", "cluster", "match", "survivor", "oldest", "is_new"]
-    return members[columns].reset_index(drop=True)
+    return members.drop(columns=["component", "rank"]).reset_index(drop=True)

@@ -21,10 +21,10 @@ from typing import Any
 import pandas as pd
 
 from sfclean.scan.attribution import by_creator
-from sfclean.scan.cluster import cluster_members
+from sfclean.scan.cluster import find_clusters, label_members
 from sfclean.scan.keys import record_keys
 from sfclean.scan.plans import convert_plan, merge_plan
-from sfclean.scan.records import prepare
+from sfclean.scan.records import details, prepare
 
 __all__ = ["CLUSTER_COLUMNS", "ScanTables", "cluster_records", "clusters_table"]
 
@@ -72,26 +72,10 @@ class ScanTables:
         )
 
 
-def clusters_table(frame: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
-    """The clusters table from the eligible records and :func:`cluster_members`' rows
+def clusters_table(members: pd.DataFrame) -> pd.DataFrame:
+    """The clusters table (:data:`CLUSTER_COLUMNS`) from :func:`label_members`' rows
     (already in their stable order)."""
-    rows = members["row"].to_numpy()
-    picked = frame.iloc[rows].reset_index(drop=True)
-    table = pd.DataFrame(
-        {
-            "cluster": members["cluster"].to_numpy(dtype=object),
-            "object": picked["object"].to_numpy(dtype=object),
-            "Id": picked["Id"].to_numpy(dtype=object),
-            "Email": picked["Email"].to_numpy(dtype=object),
-            "match": members["match"].to_numpy(dtype=object),
-            "CreatedById": picked["CreatedById"].to_numpy(dtype=object),
-            "created_by": picked["created_by"].to_numpy(dtype=object),
-            "CreatedDate": picked["CreatedDate"].to_numpy(dtype=object),
-            "survivor": members["survivor"].to_numpy(dtype=bool),
-            "is_new": members["is_new"].to_numpy(dtype=bool),
-        }
-    )
-    return table[CLUSTER_COLUMNS]
+    return members[CLUSTER_COLUMNS].reset_index(drop=True)
 
 
 def cluster_records(
@@ -129,18 +113,16 @@ def cluster_records(
     keys = record_keys(
         frame, match_key=match_key, match_phone=match_phone, default_region=default_region
     )
-    members = cluster_members(frame, keys)
+    rows, component, match = find_clusters(len(frame), keys)
+    del keys
+    source = frame["source"].to_numpy()[rows]
+    members = label_members(details(records, source, new), component, match)
     if only_new:
         members = members[members["is_new"].to_numpy(dtype=bool)].reset_index(drop=True)
-    clusters = clusters_table(frame, members)
-    detail = frame.iloc[members["row"].to_numpy()].reset_index(drop=True)
-    detail = detail.assign(
-        cluster=members["cluster"].to_numpy(dtype=object),
-        survivor=members["survivor"].to_numpy(dtype=bool),
-    )
-    newer = detail[~members["oldest"].to_numpy(dtype=bool)]
+    clusters = clusters_table(members)
+    newer = members[~members["oldest"].to_numpy(dtype=bool)]
     creators = by_creator(newer, burst_seconds=burst_seconds, audit_field_users=audit_field_users)
-    merges, converts = merge_plan(detail), convert_plan(detail)
+    merges, converts = merge_plan(members), convert_plan(members)
     counts = dict(eligible.counts)
     counts.update(
         clusters=int(clusters["cluster"].nunique()),

@@ -47,7 +47,15 @@ import pandas as pd
 from sfclean.errors import ColumnNotFoundError
 from sfclean.stages.lookup import COUNTRY_FIELD, per_unique
 
-__all__ = ["REQUIRED_COLUMNS", "Eligible", "flag", "prepare", "text_column"]
+__all__ = [
+    "DETAIL_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "Eligible",
+    "details",
+    "flag",
+    "prepare",
+    "text_column",
+]
 
 REQUIRED_COLUMNS = ("object", "Id", "CreatedDate")
 _TRUE = frozenset({"true", "1"})
@@ -59,10 +67,10 @@ EXCLUSIONS = ("merged", "deleted", "converted")
 class Eligible:
     """The records that take part in clustering, and what happened to the others.
 
-    ``frame`` has a fresh RangeIndex and the columns ``object, Id, Email, Phone,
-    MobilePhone, country, CreatedById, created_by, user_type, profile, AccountId,
-    CreatedDate`` (text, blank for missing), ``created`` (UTC datetime, NaT when
-    unparsable) and ``is_new`` (bool). ``counts`` holds ``records`` (input rows),
+    ``frame`` has a fresh RangeIndex and the columns the keys need, ``object, Id, Email,
+    Phone, MobilePhone, country`` (text, blank for missing), and ``source`` (the record's
+    position in the input; :func:`details` reads the other columns of the few records that
+    end in a cluster). ``counts`` holds ``records`` (input rows),
     ``by_object`` (input rows per object), ``excluded`` (per reason), ``repeated_ids`` and
     ``eligible``.
     """
@@ -71,22 +79,25 @@ class Eligible:
     counts: dict[str, Any]
 
 
-def text_column(records: pd.DataFrame, name: str) -> np.ndarray:
-    """Column ``name`` as an object array of str ("" for missing cells or a missing column)."""
+def text_column(records: pd.DataFrame, name: str, rows: np.ndarray | None = None) -> np.ndarray:
+    """Column ``name`` (at positions ``rows``, default all) as an object array of str ("" for
+    missing cells or a missing column)."""
+    count = len(records) if rows is None else len(rows)
     if name not in records:
-        return np.full(len(records), "", dtype=object)
-    column = records[name]
+        return np.full(count, "", dtype=object)
+    column = records[name] if rows is None else records[name].iloc[rows]
     values = column.to_numpy(dtype=object, na_value="")
     if column.dtype == object or pd.api.types.is_string_dtype(column):
         return values
     return per_unique(values, str)
 
 
-def flag(records: pd.DataFrame, name: str) -> np.ndarray:
-    """Column ``name`` as bools: True, ``true`` or ``1``; False otherwise or when missing."""
+def flag(records: pd.DataFrame, name: str, rows: np.ndarray | None = None) -> np.ndarray:
+    """Column ``name`` (at positions ``rows``, default all) as bools: True, ``true`` or
+    ``1``; False otherwise or when missing."""
     if name not in records:
-        return np.zeros(len(records), dtype=bool)
-    column = records[name]
+        return np.zeros(len(records) if rows is None else len(rows), dtype=bool)
+    column = records[name] if rows is None else records[name].iloc[rows]
     if pd.api.types.is_bool_dtype(column):
         return column.fillna(False).to_numpy(dtype=bool)
     values = column.to_numpy(dtype=object, na_value="")
@@ -103,26 +114,60 @@ def _country(records: pd.DataFrame, objects: np.ndarray) -> np.ndarray:
     return out
 
 
-def _new_flags(records: pd.DataFrame, ids: np.ndarray, new: str | Collection[str] | None):
+def _check_new(records: pd.DataFrame, new: str | Collection[str] | None) -> None:
+    if isinstance(new, str) and new not in records:
+        raise ColumnNotFoundError(
+            f"the records have no column {new!r} to mark new records; pass a set of Ids "
+            "or the name of a boolean column",
+            columns=[str(c) for c in records.columns],
+        )
+
+
+#: Columns :func:`details` returns besides ``object``, ``Id``, ``created``, ``is_new``.
+DETAIL_COLUMNS = (
+    "Email",
+    "CreatedById",
+    "created_by",
+    "user_type",
+    "profile",
+    "AccountId",
+    "CreatedDate",
+)
+
+
+def details(
+    records: pd.DataFrame, rows: np.ndarray, new: str | Collection[str] | None = None
+) -> pd.DataFrame:
+    """The records at positions ``rows`` of ``records``: ``object``, ``Id``,
+    :data:`DETAIL_COLUMNS` (text), ``created`` (UTC datetime, NaT when unparsable) and
+    ``is_new`` (``new`` as in :func:`prepare`; None: every record is new)."""
+    frame = pd.DataFrame(
+        {name: text_column(records, name, rows) for name in ("object", "Id", *DETAIL_COLUMNS)},
+        dtype=object,
+    )
+    frame["created"] = pd.to_datetime(
+        pd.Series(frame["CreatedDate"].to_numpy(dtype=object), dtype=object),
+        utc=True,
+        format="ISO8601",
+        errors="coerce",
+    )
     if new is None:
-        return np.ones(len(records), dtype=bool)
-    if isinstance(new, str):
-        if new not in records:
-            raise ColumnNotFoundError(
-                f"the records have no column {new!r} to mark new records; pass a set of Ids "
-                "or the name of a boolean column",
-                columns=[str(c) for c in records.columns],
-            )
-        return flag(records, new)
-    return pd.Series(ids, dtype=object).isin(set(new)).to_numpy()
+        frame["is_new"] = True
+    elif isinstance(new, str):
+        frame["is_new"] = flag(records, new, rows)
+    else:
+        frame["is_new"] = frame["Id"].isin(set(new)).to_numpy(dtype=bool)
+    return frame
 
 
 def prepare(records: pd.DataFrame, new: str | Collection[str] | None = None) -> Eligible:
     """The eligible records of ``records`` (never modified) and the counts of the others.
 
-    ``new``: None (every record counts as new: a first scan), the name of a boolean column,
-    or a collection of Ids created or modified since the last scan's watermark.
+    ``new`` is only checked here (see :func:`details`): None (every record counts as new: a
+    first scan), the name of a boolean column, or a collection of Ids created or modified
+    since the last scan's watermark.
     """
+    _check_new(records, new)
     missing = [c for c in REQUIRED_COLUMNS if c not in records]
     if missing:
         raise ColumnNotFoundError(
@@ -142,33 +187,19 @@ def prepare(records: pd.DataFrame, new: str | Collection[str] | None = None) -> 
         reason[tests[name]] = name
     repeated = pd.Series(ids, dtype=object).duplicated().to_numpy()
     keep = (reason == "") & ~repeated
+    positions = np.flatnonzero(keep)
     frame = pd.DataFrame(
         {
-            name: text_column(records, name)[keep]
-            for name in (
-                "Email",
-                "Phone",
-                "MobilePhone",
-                "CreatedById",
-                "created_by",
-                "user_type",
-                "profile",
-                "AccountId",
-                "CreatedDate",
-            )
+            "object": objects[keep],
+            "Id": ids[keep],
+            **{
+                name: text_column(records, name)[keep] for name in ("Email", "Phone", "MobilePhone")
+            },
+            "country": _country(records, objects)[keep],
         },
         dtype=object,  # plain str objects: no string-dtype conversion of 2M cells
     )
-    frame.insert(0, "object", pd.Series(objects[keep], dtype=object))
-    frame.insert(1, "Id", pd.Series(ids[keep], dtype=object))
-    frame["country"] = pd.Series(_country(records, objects)[keep], dtype=object)
-    frame["created"] = pd.to_datetime(
-        pd.Series(frame["CreatedDate"].to_numpy(dtype=object)),
-        utc=True,
-        format="ISO8601",
-        errors="coerce",
-    )
-    frame["is_new"] = _new_flags(records, ids, new)[keep]
+    frame["source"] = positions
     counts: dict[str, Any] = {
         "records": len(records),
         "by_object": {str(k): int(v) for k, v in pd.Series(objects).value_counts().items()},
