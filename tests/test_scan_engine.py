@@ -396,3 +396,16 @@ def test_phone_keys_equal_lookups_clean_phone_keys(values, regions):
     values_array = np.array(values, dtype=object)
     expected = clean_phone_keys(values_array, region).tolist() if values else []
     assert phone_keys(values_array, region).tolist() == expected
+
+
+def test_keys_are_the_same_when_cleaned_in_chunks(monkeypatch):
+    import sfclean.scan.keys as scan_keys
+
+    emails = np.array([f" User{i % 7}@Example.COM" for i in range(20)] + ["bad", ""], dtype=object)
+    phones = np.array([f"(212) 736-50{i % 9:02d}" for i in range(20)] + ["n/a", ""], dtype=object)
+    regions = np.full(len(phones), "US", dtype=object)
+    whole = email_keys(emails).tolist(), phone_keys(phones, regions).tolist()
+    monkeypatch.setattr(scan_keys, "CHUNK", 3)
+    assert (email_keys(emails).tolist(), phone_keys(phones, regions).tolist()) == whole
+    assert whole[0][0] == "user0@example.com" and whole[1][0] == "+12127365000"
+    assert whole[0][-2:] == ["", ""] and whole[1][-2:] == ["", ""]

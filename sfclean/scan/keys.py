@@ -11,22 +11,25 @@
   (``MailingCountry`` for Contact, ``Country`` for Lead, via
   :func:`sfclean.stages.lookup.phone_regions`), else ``default_region``.
 
-Speed: every cleaner runs once per distinct value (per distinct value and region for
+Speed and memory: every cleaner runs once per distinct value (per distinct value and region for
 phones), column-wise through :func:`~sfclean.cleaners.emails.clean_email_column` and
-:func:`~sfclean.cleaners.phonecolumn.clean_phone_column`, the batch forms normalize uses
-(tests prove them equal to ``clean_email`` / ``clean_phone`` cell by cell, and
+:func:`~sfclean.cleaners.phonecolumn.clean_phone_column`, the batch forms normalize uses,
+:data:`CHUNK` distinct values at a time (tests prove them equal to ``clean_email`` / ``clean_phone`` cell by cell, and
 ``tests/test_scan_engine.py`` proves these keys equal ``email_key`` / ``clean_phone_keys``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from sfclean.cleaners.emails import clean_email_column
 from sfclean.cleaners.keys import provider_key
+from sfclean.cleaners.lines import CellColumn
 from sfclean.cleaners.phonecolumn import clean_phone_column
 from sfclean.errors import ConfigError
 from sfclean.stages.lookup import per_unique, phone_regions
@@ -48,14 +51,25 @@ class RecordKeys:
     phones: tuple[np.ndarray, ...]
 
 
+#: Distinct values cleaned per column-wise call: bounds the memory of the batch cleaners
+#: (joined text, lowered copy, byte arrays) whatever the number of records.
+CHUNK = 200_000
+
+
+def _chunked(uniques: np.ndarray, clean: Callable[[list[str]], CellColumn]) -> np.ndarray:
+    """The key of each distinct value: the cleaned value when ``ok``, else ""."""
+    keys = np.full(len(uniques), "", dtype=object)
+    for start in range(0, len(uniques), CHUNK):
+        cleaned = clean([str(u) for u in uniques[start : start + CHUNK]])
+        ok = cleaned.status == "ok"
+        keys[start : start + CHUNK][ok] = cleaned.value[ok]
+    return keys
+
+
 def email_keys(values: np.ndarray) -> np.ndarray:
     """The email key of each cell of ``values`` (object array of str, no missing values)."""
     codes, uniques = pd.factorize(np.asarray(values, dtype=object))
-    if not len(uniques):
-        return np.full(len(codes), "", dtype=object)
-    cleaned = clean_email_column([str(u) for u in uniques])
-    keys = np.where(cleaned.status == "ok", cleaned.value, "").astype(object)
-    return keys[codes]
+    return _chunked(np.asarray(uniques, dtype=object), clean_email_column)[codes]
 
 
 def phone_keys(values: np.ndarray, regions: np.ndarray) -> np.ndarray:
@@ -69,9 +83,8 @@ def phone_keys(values: np.ndarray, regions: np.ndarray) -> np.ndarray:
     for code, region in enumerate(region_names):
         rows = filled[region_codes == code]
         codes, uniques = pd.factorize(values[rows])
-        cleaned = clean_phone_column([str(u) for u in uniques], str(region))
-        keys = np.where(cleaned.status == "ok", cleaned.value, "").astype(object)
-        out[rows] = keys[codes]
+        clean = partial(clean_phone_column, region=str(region))
+        out[rows] = _chunked(np.asarray(uniques, dtype=object), clean)[codes]
     return out
 
 
