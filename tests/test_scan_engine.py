@@ -116,6 +116,8 @@ def test_provider_key_joins_gmail_spellings_only_when_asked():
     assert match[rows[0]["Id"]] == "email+provider"
     with pytest.raises(ConfigError, match="match_key"):
         scan(rows, match_key="fuzzy")
+    with pytest.raises(ConfigError, match="burst_seconds"):
+        scan(rows, burst_seconds=-1)
 
 
 def test_converted_leads_merge_victims_and_deleted_records_are_left_out():

@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from sfclean.errors import ConfigError
 from sfclean.scan.attribution import by_creator
 from sfclean.scan.cluster import find_clusters, label_members
 from sfclean.scan.keys import record_keys
@@ -106,8 +107,13 @@ def cluster_records(
     (module docstring).
 
     Raises :class:`~sfclean.errors.ColumnNotFoundError` without the required columns and
-    :class:`~sfclean.errors.ConfigError` for an unknown ``match_key``.
+    :class:`~sfclean.errors.ConfigError` for an unknown ``match_key`` or a negative
+    ``burst_seconds``, before any work.
     """
+    if match_key not in ("email", "provider"):
+        raise ConfigError(f"match_key must be email or provider (got {match_key!r})")
+    if not burst_seconds >= 0:
+        raise ConfigError(f"burst_seconds must be 0 or more (got {burst_seconds!r})")
     eligible = prepare(records, new)
     frame = eligible.frame
     keys = record_keys(
