@@ -12,7 +12,7 @@ What it does:
    that must be left out) and pickles them to a temp file;
 2. for each configuration (``email``: the default keys; ``provider+phone``:
    ``match_key="provider", match_phone=True``), a fresh subprocess loads the pickle and
-   times :func:`sfclean.scan.engine.cluster_records` alone: wall time
+   times :func:`sfclean.scanning.engine.cluster_records` alone: wall time
    (``time.perf_counter``), CPU time (``time.process_time``), and the peak resident memory
    of the process during the call (``VmHWM`` after resetting it through
    ``/proc/self/clear_refs`` once the input is loaded, so unpickling's own peak does not
@@ -72,7 +72,7 @@ def _child(config: str, path: str) -> None:
     """Run in the subprocess: load, time cluster_records, print one JSON line."""
     import numpy as np
 
-    from sfclean.scan.engine import cluster_records
+    from sfclean.scanning.engine import cluster_records
 
     with open(path, "rb") as handle:
         records = pickle.load(handle)

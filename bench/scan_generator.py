@@ -1,6 +1,6 @@
 """Synthetic extracted Lead/Contact records for the scan benchmark, with planted clusters.
 
-:func:`generate` returns one DataFrame in the shape :func:`sfclean.scan.engine.cluster_records`
+:func:`generate` returns one DataFrame in the shape :func:`sfclean.scanning.engine.cluster_records`
 reads (``object, Id, Email, Phone, MobilePhone, FirstName, LastName, Company, AccountId,
 LeadSource, MailingCountry, Country, CreatedById, created_by, user_type, profile,
 CreatedDate, IsConverted, ConvertedContactId, MasterRecordId, IsDeleted`` as Bulk API text)

@@ -1,4 +1,4 @@
-"""The scan engine (sfclean.scan): keys, clusters, survivors, attribution, plans."""
+"""The scan engine (sfclean.scanning): keys, clusters, survivors, attribution, plans."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sfclean.errors import ColumnNotFoundError, ConfigError
-from sfclean.scan.attribution import burst_runs
-from sfclean.scan.cluster import cluster_id
-from sfclean.scan.engine import CLUSTER_COLUMNS, cluster_records
-from sfclean.scan.keys import email_keys, phone_keys
+from sfclean.scanning.attribution import burst_runs
+from sfclean.scanning.cluster import cluster_id
+from sfclean.scanning.engine import CLUSTER_COLUMNS, cluster_records
+from sfclean.scanning.keys import email_keys, phone_keys
 from sfclean.stages.lookup import clean_phone_keys, email_key
 
 REP = ("005000000000101AAA", "rep1@corp.example", "Standard", "Sales User")
@@ -401,7 +401,7 @@ def test_phone_keys_equal_lookups_clean_phone_keys(values, regions):
 
 
 def test_keys_are_the_same_when_cleaned_in_chunks(monkeypatch):
-    import sfclean.scan.keys as scan_keys
+    import sfclean.scanning.keys as scan_keys
 
     emails = np.array([f" User{i % 7}@Example.COM" for i in range(20)] + ["bad", ""], dtype=object)
     phones = np.array([f"(212) 736-50{i % 9:02d}" for i in range(20)] + ["n/a", ""], dtype=object)

@@ -235,9 +235,16 @@ def _extract_soql(object_name: str, phones: bool) -> tuple[str, tuple[str, ...],
 
 
 def per_unique(values: Any, func: Callable[[Any], Any]) -> np.ndarray:
-    """``func`` of each of ``values`` (an array or Series), computed once per distinct value."""
+    """``func`` of each of ``values`` (an array or Series), computed once per distinct value.
+
+    A missing cell (None or NaN) counts as the empty text: it gets ``func("")``, never the
+    result of another value."""
     codes, uniques = pd.factorize(np.asarray(values, dtype=object))
-    mapped = np.array([func(u) for u in uniques], dtype=object)
+    results = [func(u) for u in uniques]
+    if (codes < 0).any():  # factorize codes a missing cell -1: the last entry
+        results.append(func(""))
+    mapped = np.empty(len(results), dtype=object)
+    mapped[:] = results
     return mapped[codes] if len(codes) else np.array([], dtype=object)
 
 

@@ -33,7 +33,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from sfclean.scan.keys import RecordKeys
+from sfclean.scanning.keys import RecordKeys
 
 __all__ = ["OBJECT_RANK", "cluster_id", "components", "find_clusters", "label_members"]
 

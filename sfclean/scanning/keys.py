@@ -96,7 +96,7 @@ def record_keys(
     default_region: str = "US",
 ) -> RecordKeys:
     """The keys of every record of ``frame`` (columns ``Email``, ``Phone``, ``MobilePhone``,
-    ``country`` as text, as :func:`sfclean.scan.records.prepare` gives them)."""
+    ``country`` as text, as :func:`sfclean.scanning.records.prepare` gives them)."""
     if match_key not in ("email", "provider"):
         raise ConfigError(f"match_key must be email or provider (got {match_key!r})")
     email = email_keys(frame["Email"].to_numpy(dtype=object))

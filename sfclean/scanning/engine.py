@@ -1,8 +1,8 @@
 """The scan engine's entry point: extracted records in, scan tables out.
 
-:func:`cluster_records` runs :mod:`~sfclean.scan.records` (exclusions),
-:mod:`~sfclean.scan.keys`, :mod:`~sfclean.scan.cluster`, :mod:`~sfclean.scan.attribution`
-and :mod:`~sfclean.scan.plans` and returns a :class:`ScanTables`. It talks to no org: the
+:func:`cluster_records` runs :mod:`~sfclean.scanning.records` (exclusions),
+:mod:`~sfclean.scanning.keys`, :mod:`~sfclean.scanning.cluster`, :mod:`~sfclean.scanning.attribution`
+and :mod:`~sfclean.scanning.plans` and returns a :class:`ScanTables`. It talks to no org: the
 ``sfclean.scan`` stage extracts the records and wraps these tables in the common result.
 
 Incremental scans: pass ``new`` (the Ids created or modified since the last watermark, or
@@ -21,11 +21,11 @@ from typing import Any
 import pandas as pd
 
 from sfclean.errors import ConfigError
-from sfclean.scan.attribution import by_creator
-from sfclean.scan.cluster import find_clusters, label_members
-from sfclean.scan.keys import record_keys
-from sfclean.scan.plans import convert_plan, merge_plan
-from sfclean.scan.records import details, prepare
+from sfclean.scanning.attribution import by_creator
+from sfclean.scanning.cluster import find_clusters, label_members
+from sfclean.scanning.keys import record_keys
+from sfclean.scanning.plans import convert_plan, merge_plan
+from sfclean.scanning.records import details, prepare
 
 __all__ = ["CLUSTER_COLUMNS", "ScanTables", "cluster_records", "clusters_table"]
 
@@ -51,8 +51,8 @@ class ScanTables:
     - ``clusters``: one row per record of every cluster (:data:`CLUSTER_COLUMNS`; ``Email``
       and ``CreatedDate`` as stored in the org), sorted by cluster id, survivor first, then
       CreatedDate and Id;
-    - ``by_creator``: newer duplicates per creator (:mod:`sfclean.scan.attribution`);
-    - ``merge_plan`` / ``convert_plan``: :mod:`sfclean.scan.plans`;
+    - ``by_creator``: newer duplicates per creator (:mod:`sfclean.scanning.attribution`);
+    - ``merge_plan`` / ``convert_plan``: :mod:`sfclean.scanning.plans`;
     - ``counts``: ``records``, ``by_object``, ``excluded`` (``deleted``, ``merged``,
       ``converted``), ``repeated_ids``, ``eligible``, ``clusters``, ``new_clusters``,
       ``clustered_records``, ``duplicates`` (clustered records that are not the oldest of
@@ -92,7 +92,7 @@ def cluster_records(
 ) -> ScanTables:
     """Cluster extracted Lead/Contact ``records`` (never modified) into duplicate sets.
 
-    ``records``: one row per record, columns as :mod:`sfclean.scan.records` lists
+    ``records``: one row per record, columns as :mod:`sfclean.scanning.records` lists
     (``object``, ``Id``, ``CreatedDate`` required; ``Email``, ``Phone``, ``MobilePhone``,
     ``MailingCountry`` / ``Country``, ``CreatedById``, ``created_by``, ``user_type``,
     ``profile``, ``AccountId``, ``IsConverted``, ``ConvertedContactId``,
@@ -101,7 +101,7 @@ def cluster_records(
 
     ``match_key``: ``email`` or ``provider`` (Gmail dots and +tags...). ``match_phone``: also
     link by E.164 Phone / MobilePhone, read in the record's country, else
-    ``default_region``. ``burst_seconds``: see :mod:`sfclean.scan.attribution`.
+    ``default_region``. ``burst_seconds``: see :mod:`sfclean.scanning.attribution`.
     ``audit_field_users``: User Ids holding "Set Audit Fields upon Record Creation" (their
     duplicates are attributed as ``claimed``). ``new`` / ``only_new``: incremental scans
     (module docstring).

@@ -1,7 +1,7 @@
 """Who created the duplicates: newer duplicates per creator, bursts, claimed creators.
 
 The oldest record of a cluster (smallest CreatedDate, ties by Id; see
-:mod:`sfclean.scan.cluster`) is the incumbent; **every other record of the cluster is a
+:mod:`sfclean.scanning.cluster`) is the incumbent; **every other record of the cluster is a
 newer duplicate** attributed to its ``CreatedById``.
 
 A **burst** is a maximal run of two or more newer duplicates of one creator, in

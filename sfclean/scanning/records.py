@@ -172,7 +172,7 @@ def prepare(records: pd.DataFrame, new: str | Collection[str] | None = None) -> 
     if missing:
         raise ColumnNotFoundError(
             f"the records lack the column(s) {', '.join(missing)}; extract at least "
-            "object, Id and CreatedDate (see sfclean.scan.records)",
+            "object, Id and CreatedDate (see sfclean.scanning.records)",
             columns=[str(c) for c in records.columns],
         )
     objects = text_column(records, "object")
