@@ -79,7 +79,7 @@ def test_clean_values_and_findings() -> None:
             "Id": "0015g00000AbCdE",
             "Email": "sara.lee@acme.com",
             "Phone": "+14155550123",
-            "MobilePhone": "",
+            "MobilePhone": "4.15555E+09",  # kept by default, with its finding
             "Country": "USA",
             "Zip": "02134",
             "Note": "NA",
@@ -93,9 +93,11 @@ def test_clean_values_and_findings() -> None:
         (2, "Email", "email-lowercased", "Sara Lee <Sara.Lee@Acme.COM>", "sara.lee@acme.com"),
         (2, "Phone", "apostrophe-removed", "'(415) 555-0123", "+14155550123"),
         (2, "Phone", "phone-formatted", "'(415) 555-0123", "+14155550123"),
-        (2, "MobilePhone", "phone-damaged", "4.15555E+09", ""),
+        (2, "MobilePhone", "phone-damaged", "4.15555E+09", "4.15555E+09"),
         (2, "Note", "whitespace-trimmed", " NA ", "NA"),
     ]
+    cleared = normalize(df, invalid_phone="clear")
+    assert cleared.clean["MobilePhone"].tolist() == [""]
     assert list(result.findings.columns) == [
         "row",
         "column",
@@ -216,11 +218,12 @@ def test_fill_blanks_from_duplicates() -> None:
             {"Email": "a@acme.com", "Phone": "(415) 555-0199", "Title": "CTO", "Company": ""},
         ]
     )
-    plain = normalize(df)
+    # cleared, the invalid "bad" is blank and never fills a blank (kept, it would)
+    plain = normalize(df, invalid_phone="clear")
     assert plain.clean.to_dict("records") == [
         {"Email": "a@acme.com", "Phone": "", "Title": "", "Company": "Acme"}
     ]
-    filled = normalize(df, fill_blanks=True)
+    filled = normalize(df, fill_blanks=True, invalid_phone="clear")
     assert filled.clean.to_dict("records") == [
         {"Email": "a@acme.com", "Phone": "+14155550123", "Title": "CEO", "Company": "Acme"}
     ]

@@ -30,8 +30,8 @@ finding                    meaning
 ``apostrophe-removed``     a leading ``'`` (Excel text marker) removed from a phone
 ``phone-formatted``        the phone was rewritten to E.164 (``+14155550123``, with
                            an extension as ``;ext=12``)
-``invalid-phone``          not a valid number for its region; cleared (default) or
-                           kept as is (``invalid_phone="keep"``)
+``invalid-phone``          not a valid number for its region; kept as is (default)
+                           or cleared (``invalid_phone="clear"``)
 ``phone-damaged``          a spreadsheet turned the number into a float
                            (``4.15555E+09``, ``4155550123.0``); never repaired,
                            handled like an invalid phone
@@ -58,7 +58,12 @@ import pandas as pd
 import phonenumbers
 
 from sfclean.cleaners.countries import region_for_country
-from sfclean.cleaners.emails import clean_email_column, dns_answers
+from sfclean.cleaners.emails import (
+    EMAIL_FINDING_MESSAGES,
+    EMAIL_REASON_CODES,
+    clean_email_column,
+    dns_answers,
+)
 from sfclean.cleaners.junk import JunkPolicy, classify_junk_batch
 from sfclean.cleaners.keys import provider_key
 from sfclean.cleaners.phonecolumn import clean_phone_column
@@ -102,10 +107,13 @@ _MESSAGES = {
     "email-normalized": "address rewritten to email-validator's normal form",
     "apostrophe-removed": "leading apostrophe removed",
     "phone-formatted": "formatted as E.164",
+    **EMAIL_FINDING_MESSAGES,  # i10: the registry (issue 7) takes these at the merge
 }
 
 _NONE = 0  # reason index meaning "row goes on"
-_REASON_INDEX = {code: i + 1 for i, code in enumerate(REASON_CODES)}
+# i10: the email cleaner's new reasons (email-not-ascii, ...) until the registry takes them
+_ALL_REASONS = (*REASON_CODES, *EMAIL_REASON_CODES)
+_REASON_INDEX = {code: i + 1 for i, code in enumerate(_ALL_REASONS)}
 _RESERVED = ("sfclean_row", "sfclean_reason", "sfclean_detail")
 
 Change = tuple[str, str]  # (finding code, message)
@@ -331,7 +339,7 @@ def normalize(
     phone_columns: Sequence[str] | None = None,
     country_column: str | None = None,
     default_region: str = "US",
-    invalid_phone: Literal["keep", "clear", "reject"] = "clear",
+    invalid_phone: Literal["keep", "clear", "reject"] = "keep",
     junk: JunkPolicy | None = None,
     match_key: Literal["email", "provider"] = "email",
     fill_blanks: bool = False,
@@ -341,7 +349,7 @@ def normalize(
 
     ``df`` is not modified. Columns are found with :func:`sfclean.find_columns` unless named.
     ``default_region`` reads national phone numbers when the row has no usable country.
-    ``invalid_phone``: ``clear`` (default) empties an invalid phone cell, ``keep`` leaves it,
+    ``invalid_phone``: ``keep`` (default) leaves an invalid phone cell, ``clear`` empties it,
     ``reject`` holds the row back. ``junk`` switches and extends the junk-mailbox checks.
     ``match_key="provider"`` dedupes Gmail dots/+tags and other providers' tags (the stored
     address is unchanged). ``fill_blanks`` fills blank cells of a kept row from its
@@ -397,9 +405,11 @@ def normalize(
     invalid = emails.status == "invalid"
     email_reason = np.zeros(len(email_values), dtype=np.int8)
     email_reason[missing] = _REASON_INDEX["missing-email"]
-    email_reason[invalid] = _REASON_INDEX["invalid-email"]
+    email_reason[invalid] = [_REASON_INDEX[r] for r in emails.reason[invalid]]
     email_detail = emails.message.copy()
-    email_detail[missing] = f"{cmap.email} is blank"
+    email_detail[missing] = [
+        f"{cmap.email} is blank" if not m else f"{cmap.email}: {m}" for m in email_detail[missing]
+    ]
     ok_positions = np.flatnonzero(emails.status == "ok")
     junk_hits = classify_junk_batch(email_values[ok_positions].tolist(), policy)
     for i, junk_hit in zip(ok_positions.tolist(), junk_hits, strict=True):
@@ -479,7 +489,7 @@ def normalize(
         index=pd.Index(rejected_pos + 2, dtype="int64"),
         columns=names,
     )
-    reason_names = np.array(("", *REASON_CODES), dtype=object)
+    reason_names = np.array(("", *_ALL_REASONS), dtype=object)
     rejected["sfclean_row"] = (rejected_pos + 2).astype("int64")
     rejected["sfclean_reason"] = pd.Series(
         reason_names[reason[rejected_pos]], index=rejected.index, dtype="str"
