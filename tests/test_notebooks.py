@@ -136,11 +136,16 @@ def test_normalize_notebook_runs(
     cleanup.append(ns["OUT"])
     assert ns["ROOT"] == ROOT
     result = ns["result"]
-    assert (result.rows_in, result.rows_kept, result.rows_rejected) == (203, 157, 46)
-    assert result.rejected["sfclean_reason"].value_counts()["invalid-email"] == 11
+    assert (result.rows_in, result.rows_kept, result.rows_rejected) == (203, 158, 45)
+    assert result.rejected["sfclean_reason"].value_counts()["invalid-email"] == 7
     problems = ns["phone_problems"]
     assert problems["code"].value_counts().to_dict() == {"invalid-phone": 6, "phone-damaged": 4}
-    assert set(result.clean.loc[problems["row"], "Phone"]) == {""}  # cleared, rows kept
+    # kept as they were (the default since issue 10), rows kept
+    kept = [
+        result.clean.loc[r, c] for r, c in zip(problems["row"], problems["column"], strict=True)
+    ]
+    assert kept == problems["normalized"].tolist()
+    assert "" not in kept
     assert sorted(p.name for p in ns["OUT"].iterdir()) == [
         "clean.csv",
         "findings.csv",
@@ -169,7 +174,7 @@ def test_rehearse_notebook_runs_and_stops_the_org(
     assert set(ns["exclusion"].excluded["sfclean_reason"]) == {"exists-in-org"}
     assert ns["exclusion"].excluded["sfclean_matched_id"].str.len().min() >= 18
     load_summary = ns["load_summary"]
-    assert (load_summary["rows_loaded"], load_summary["rows_failed"]) == (140, 7)
+    assert (load_summary["rows_loaded"], load_summary["rows_failed"]) == (141, 7)
 
     # every Bulk request the org received carried allowSave=false
     inserts = [r for r in org.requests if ns["is_insert_request"](r.path)]
@@ -184,7 +189,7 @@ def test_rehearse_notebook_runs_and_stops_the_org(
 
     # the dry rerun finds the loaded rows in the org; only the failed ones would load again
     rows = ns["rerun"].report["rows"]
-    assert rows["excluded"] == 150
+    assert rows["excluded"] == 151  # 141 loaded + 10 that were in the org already
     assert rows["clean"] == 7
 
     # the last cell stopped the org: nothing listened on its port any more

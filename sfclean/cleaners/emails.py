@@ -5,7 +5,7 @@ Order of work for each cell (the same order the findings report):
 1. delete zero-width characters anywhere and trim Unicode whitespace from both ends
    (finding ``whitespace-trimmed``);
 2. remove Excel's leading apostrophe, its "store as text" marker (``'ann@x.com``; finding
-   ``apostrophe-removed``);
+   ``apostrophe-removed``), as the phone cleaner does;
 3. a spreadsheet's placeholder for "no address" (:data:`MISSING_PLACEHOLDERS`: ``N/A``, ``-``,
    ``none``, ``null``, ``#N/A``, ...) counts as a blank cell (reason ``missing-email``);
 4. unwrap a display-name wrapper ``Sara Lee <sara@x.com>``, angle brackets ``<sara@x.com>`` and a
@@ -247,7 +247,7 @@ def _prepare(raw: str) -> tuple[str, list[str], str]:
     if value != raw:
         changes.append("whitespace-trimmed")
     if value.startswith("'"):
-        value = value[1:].strip(TRIM_CHARS)
+        value = value.lstrip("'").strip(TRIM_CHARS)
         changes.append(APOSTROPHE_REMOVED)
     if value.lower() in MISSING_PLACEHOLDERS:
         return "", changes, f"'{value}' stands for no address"

@@ -96,7 +96,7 @@ _POLICY_OPTIONS = [
     click.option(
         "--invalid-phone",
         type=click.Choice(["keep", "clear", "reject"]),
-        default="clear",
+        default="keep",
         show_default=True,
         help="What to do with a phone number that is not valid.",
     ),
@@ -181,7 +181,7 @@ def normalize_kwargs(df: pd.DataFrame, **options: Any) -> dict[str, Any]:
         "phone_columns": list(phone_columns) or None,
         "country_column": country_column,
         "default_region": _check_region(options.get("region") or "US"),
-        "invalid_phone": options.get("invalid_phone") or "clear",
+        "invalid_phone": options.get("invalid_phone") or "keep",
         "match_key": options.get("match_key") or "email",
         "fill_blanks": bool(options.get("fill_blanks")),
         "check_deliverability": bool(options.get("check_deliverability")),
