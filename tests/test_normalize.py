@@ -322,3 +322,45 @@ def test_reject_mode_judges_phones_before_dedupe() -> None:
     cleared = normalize(df)
     assert cleared.clean.index.tolist() == [2]
     assert cleared.rejected["sfclean_detail"].tolist() == ["duplicate of row 2"] * 3
+
+
+def test_emails_the_org_refuses_are_held_back_with_their_own_reason() -> None:
+    df = _frame(
+        [
+            {"Email": "Jürgen@firma.de"},
+            {"Email": "a" * 69 + "@example.com"},
+            {"Email": "ann@acme-corp.con"},
+            {"Email": "N/A"},
+            {"Email": "'bob@x.com;"},
+            {"Email": "cy@x.com; dee@y.com"},
+            {"Email": "eve@bücher.de"},
+        ]
+    )
+    result = normalize(df)
+    reasons = dict(
+        zip(result.rejected["sfclean_row"], result.rejected["sfclean_reason"], strict=True)
+    )
+    assert reasons == {
+        2: "email-not-ascii",
+        3: "email-too-long",
+        4: "unknown-tld",
+        5: "missing-email",
+    }
+    details = result.rejected["sfclean_detail"].tolist()
+    assert "did you mean .com?" in details[2]
+    assert details[3] == "Email: 'N/A' stands for no address"
+    assert result.clean["Email"].tolist() == ["bob@x.com", "cy@x.com", "eve@xn--bcher-kva.de"]
+    codes = set(result.findings["code"])
+    assert {"apostrophe-removed", "email-separator-trimmed", "email-first-of-several"} <= codes
+    assert "email-domain-punycoded" in codes
+
+
+def test_a_national_number_without_a_country_column_is_kept_with_a_finding() -> None:
+    # no country column: read as the default region (US); a German national number is not
+    # valid there, and is kept as it was (the default), with an invalid-phone finding
+    df = _frame([{"Email": "a@acme.com", "Phone": "030 1234567"}])
+    result = normalize(df)
+    assert result.clean["Phone"].tolist() == ["030 1234567"]
+    found = result.findings[result.findings["code"] == "invalid-phone"]
+    assert found["message"].str.endswith("value kept").tolist() == [True]
+    assert normalize(df, invalid_phone="clear").clean["Phone"].tolist() == [""]
