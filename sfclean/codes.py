@@ -195,6 +195,42 @@ INVALID_EMAIL = CODES.add(
         "characters, no such domain form, ...); sfclean_detail says why. Fix it at the source.",
     )
 )
+EMAIL_NOT_ASCII = CODES.add(
+    Code(
+        "email-not-ascii",
+        _R,
+        "normalize",
+        _REJECTED,
+        "the part before the @ is not ASCII",
+        "The local part has non-ASCII characters (jürgen@x.de). A standard org refuses it "
+        "(INVALID_EMAIL_ADDRESS); orgs with Email Address Internationalization turned on accept "
+        "it: normalize with internationalized=True for such an org. Salesforce Help 000001145 "
+        "lists the characters a standard org takes.",
+    )
+)
+EMAIL_TOO_LONG = CODES.add(
+    Code(
+        "email-too-long",
+        _R,
+        "normalize",
+        _REJECTED,
+        "longer than the Email field's 80 characters",
+        "The address is longer than the 80 characters the standard Email field holds "
+        "(Salesforce Help 000384328), so the org would refuse the row. Shorten it at the source.",
+    )
+)
+UNKNOWN_TLD = CODES.add(
+    Code(
+        "unknown-tld",
+        _R,
+        "normalize",
+        _REJECTED,
+        "the top-level domain does not exist",
+        "The domain's top-level domain is not on the Public Suffix List (acme-corp.con, "
+        "gmail.cmo): mail cannot be delivered there. sfclean_detail suggests the likely one "
+        "(did you mean .com?). The list ships with the publicsuffixlist package.",
+    )
+)
 NOREPLY_MAILBOX = CODES.add(
     Code(
         "noreply-mailbox",
@@ -242,7 +278,8 @@ INVALID_PHONE = CODES.add(
         "an invalid or damaged phone (reject mode)",
         "A phone cell is not a valid number for the row's country, or a spreadsheet damaged "
         'it; the row is held back only with invalid_phone="reject" (--invalid-phone reject). '
-        "By default the phone is cleared and an invalid-phone finding recorded instead.",
+        "By default the phone is kept as typed (trimmed) with an invalid-phone finding; "
+        'invalid_phone="clear" (--invalid-phone clear) empties it instead.',
     )
 )
 DUPLICATE_IN_FILE = CODES.add(
@@ -330,6 +367,43 @@ APOSTROPHE_REMOVED = CODES.add(
         "leading apostrophe removed",
     )
 )
+EMAIL_SEPARATOR_TRIMMED = CODES.add(
+    Code(
+        "email-separator-trimmed",
+        _F,
+        "normalize",
+        _FINDINGS,
+        "a stray ; or , removed",
+        "A stray ';' or ',' at the start or end of the email cell (left by a copied list) was "
+        "removed.",
+        "a stray ';' or ',' at the end of the cell removed",
+    )
+)
+EMAIL_FIRST_OF_SEVERAL = CODES.add(
+    Code(
+        "email-first-of-several",
+        _F,
+        "normalize",
+        _FINDINGS,
+        "several addresses in one cell; the first is kept",
+        "The email cell held several addresses (a@x.com; b@y.com). The first is kept; the "
+        "others are not loaded. Split the row at the source if they are different people.",
+        "the cell holds several addresses; the first is kept",
+    )
+)
+EMAIL_DOMAIN_PUNYCODED = CODES.add(
+    Code(
+        "email-domain-punycoded",
+        _F,
+        "normalize",
+        _FINDINGS,
+        "an internationalized domain written as xn--",
+        "The domain had non-ASCII letters (bücher.de). A standard org takes only letters, "
+        "digits, dashes and dots in a domain, so it is written in its IDNA ASCII form "
+        "(xn--bcher-kva.de), which delivers to the same mailbox.",
+        "internationalized domain written in its ASCII (xn--) form",
+    )
+)
 PHONE_FORMATTED = CODES.add(
     Code(
         "phone-formatted",
@@ -348,10 +422,11 @@ CODES.add(
         _F,
         "normalize",
         _FINDINGS,
-        "not a valid phone number; cleared or kept",
-        "Not a valid number for the row's country (n/a, 123, 555-1234): cleared by default, "
-        'kept as is with invalid_phone="keep"; the message says which. Use '
-        'invalid_phone="reject" to hold such rows back instead.',
+        "not a valid phone number; kept or cleared",
+        "Not a valid number for the row's country (n/a, 123, 555-1234): kept as typed by "
+        "default (it may be a real number sfclean cannot place), cleared with "
+        'invalid_phone="clear"; the message says which. Use invalid_phone="reject" to hold '
+        "such rows back instead.",
     )
 )
 PHONE_DAMAGED = CODES.add(
