@@ -607,7 +607,7 @@ USER_CAN_SET_AUDIT_FIELDS = _audit(
     "Remove the permission once the data migration that needed it is over.",
     _DOC + "atlas.en-us.api.meta/api/system_fields.htm",
 )  # fmt: skip
-# check 5: code (sfclean.audit.codescan reads these)
+# check 5: code (sfclean.auditing.codescan reads these)
 CODE_ALLOWSAVE_TRUE = _audit(
     "code-allowsave-true", "high", "Apex sets allowSave = true",
     "Apex sets DuplicateRuleHeader.allowSave = true: saves through this code skip every "

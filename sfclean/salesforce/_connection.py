@@ -222,12 +222,12 @@ class Connection:
 
     def tooling_query_all(self, soql: str) -> Iterator[dict[str, Any]]:
         """Every record of ``soql`` through the Tooling API (``tooling/query``), lazily."""
-        page = self.call(lambda sf: sf.restful("tooling/query", params={"q": soql}))
+        page = self.call(lambda sf: sf.restful("tooling/query", params={"q": soql})) or {}
         while True:
             yield from page["records"]
             if page.get("done", True) or not page.get("nextRecordsUrl"):
                 return
-            page = self.call(_query_more(str(page["nextRecordsUrl"])))
+            page = self.call(_query_more(str(page["nextRecordsUrl"]))) or {}
 
     def ui_api_duplicates(self, object_name: str) -> dict[str, Any]:
         """The UI API's duplicates configuration of an object (``ui-api/duplicates/OBJECT``:

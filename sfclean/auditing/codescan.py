@@ -78,7 +78,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sfclean.audit.lexers import Lexed, Token, lex
+from sfclean.auditing.lexers import Lexed, Token, lex
 from sfclean.codes import CODES
 
 __all__ = [
