@@ -574,7 +574,8 @@ API_USER_MODIFY_ALL_DATA = _audit(
     "api-user-modify-all-data", "review", "an API writer holds Modify All Data",
     "A user who writes through the API (API logins, API Only, or named with "
     "--integration-user) holds Modify All Data. " + _UNCONFIRMED_MAD,
-    "holds Modify All Data. " + _UNCONFIRMED_MAD,
+    "holds Modify All Data (context: whether it bypasses duplicate rules is UNCONFIRMED, so "
+    "review, not a proven bypass)",
     "Give the integration user only the object permissions it needs.",
     _OBJ_REF + "sforce_api_objects_permissionset.htm",
 )  # fmt: skip

@@ -17,6 +17,7 @@ scans only the code under ``sources`` (offline).
 
 from __future__ import annotations
 
+import copy
 import os
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -133,7 +134,7 @@ class AuditResult(StageResult):
             "verdict": self.verdict,
             "findings": self.findings.to_dict(orient="records"),
             "summary": self.summary().to_dict(),
-            "rules": self.rules,
+            "rules": copy.deepcopy(self.rules),
             "coverage": self.coverage.to_dict(orient="records"),
             "files": ["audit.md", "report.json"],
         }
