@@ -164,3 +164,17 @@ def test_demo_audits_the_sample_org() -> None:
         "etl@sample-org.example (30 API logins (Remote Access 2.0; app Nightly ETL))"
         in result.stdout
     )
+
+
+def test_readme_shows_the_real_demo_output() -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    command = "    $ sfclean audit --demo\n"
+    assert command in readme
+    block = readme.split(command, 1)[1].split("\n\nSee [Audit]", 1)[0]
+    shown = "\n".join(line.removeprefix("    ") for line in block.splitlines()) + "\n"
+    result = invoke("--demo")
+    assert result.exit_code == 1
+    port = re.compile(r"127\.0\.0\.1:\d+")
+    assert port.sub("PORT", result.stderr + result.stdout) == port.sub("PORT", shown)

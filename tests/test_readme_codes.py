@@ -79,3 +79,23 @@ def test_a_registry_refuses_a_code_declared_twice_and_bad_records() -> None:
         Code("x-y", "finding", "audit", "audit.csv", "t", "d.", severity="urgent")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="kebab-case"):
         Code("Not Kebab", "reason", "audit", "audit.csv", "t", "d.")
+
+
+def audit_table() -> list[str]:
+    """The README's audit-code table as the registry renders it (regenerate the README rows
+    with ``python tests/test_readme_codes.py``)."""
+    rows = ["| code | severity | what it means | fix | source |", "|---|---|---|---|---|"]
+    for code in CODES.select(kind="finding", stage="audit"):
+        cells = [f"`{code.name}`", str(code.severity), code.description, code.fix, code.source]
+        rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return rows
+
+
+def test_the_readme_audit_table_is_the_registry_in_order() -> None:
+    section = _section("Audit")
+    lines = [line for line in section.splitlines() if line.startswith("|")]
+    assert lines == audit_table(), "regenerate with: python tests/test_readme_codes.py"
+
+
+if __name__ == "__main__":
+    print("\n".join(audit_table()))
