@@ -130,6 +130,10 @@ def test_source_without_login_scans_code_offline(tmp_path: Path) -> None:
         ((), "Error: "),
         (("--source", "/no/such/path"), "Error: --source /no/such/path does not exist"),
         (
+            ("--object", "Lead;DROP", "--source", "."),
+            "Error: --object 'Lead;DROP' is not an object API name",
+        ),
+        (
             ("--integration-user", "x", "--source", "."),
             "Error: --baseline and --integration-user need a connection",
         ),

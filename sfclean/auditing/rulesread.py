@@ -21,7 +21,15 @@ from sfclean.errors import ConfigError
 from sfclean.salesforce import Connection
 from sfclean.stages.lookup import soql_literal
 
-__all__ = ["OPERATIONS", "Condition", "MatchRule", "Rule", "read_matching", "read_rules"]
+__all__ = [
+    "OPERATIONS",
+    "Condition",
+    "MatchRule",
+    "Rule",
+    "api_names",
+    "read_matching",
+    "read_rules",
+]
 
 OPERATIONS = ("insert", "update")
 _API_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -78,7 +86,8 @@ class Rule:
         return out
 
 
-def _api_names(objects: Iterable[str]) -> list[str]:
+def api_names(objects: Iterable[str]) -> list[str]:
+    """``objects`` as distinct API names; ConfigError for anything else (they reach SOQL)."""
     names = list(dict.fromkeys(str(o).strip() for o in objects))
     for name in names:
         if not _API_NAME.match(name):
@@ -180,13 +189,19 @@ def may_read_metadata(conn: Connection, reader: Reader) -> bool:
     )
 
 
+def _full_name(rule: Rule) -> str:
+    """``Lead.Rule`` or, for a packaged rule, ``Lead.ns__Rule`` (the Metadata API's name)."""
+    prefix = f"{rule.namespace}__" if rule.namespace else ""
+    return f"{rule.object}.{prefix}{rule.name}"
+
+
 def _ui(conn: Connection, obj: str) -> Callable[[], dict[str, Any]]:
     return lambda: conn.ui_api_duplicates(obj)
 
 
 def read_rules(conn: Connection, reader: Reader, objects: Iterable[str]) -> list[Rule]:
     """Every duplicate rule of ``objects``, from SOQL, the UI API and (when allowed) Metadata."""
-    names = _api_names(objects)
+    names = api_names(objects)
     rules = _soql_rules(conn, reader, names) or []
     by_key = {(r.object.lower(), r.name.lower()): r for r in rules}
     for obj in names:
@@ -196,16 +211,16 @@ def read_rules(conn: Connection, reader: Reader, objects: Iterable[str]) -> list
             key = (obj.lower(), str(item.get("name")).lower())
             rule = by_key.setdefault(key, Rule(name=str(item.get("name")), object=obj))
             _from_ui(rule, item)
-    full = [f"{r.object}.{r.name}" for r in by_key.values()]
+    full = [_full_name(r) for r in by_key.values()]
     if full and may_read_metadata(conn, reader):
         records = reader.read(
             "DuplicateRule metadata (readMetadata)",
             _METADATA_PERMISSION,
             lambda: conn.read_metadata("DuplicateRule", full),
         )
+        by_full = {_full_name(r).lower(): r for r in by_key.values()}
         for record in records or []:
-            obj, _, name = str(record.get("fullName")).partition(".")
-            known = by_key.get((obj.lower(), name.lower()))
+            known = by_full.get(str(record.get("fullName")).lower())
             if known is not None:
                 _from_metadata(known, record)
     elif full:

@@ -1,7 +1,7 @@
 """Check 4, API writers: who saves Leads and Contacts through the API, and what they hold.
 
-API writers are the active users with API logins in LoginHistory (any LoginType but the
-browser's ``Application``, audit-scan-facts.md section 3.9), API Only users
+API writers are the active users with successful API logins in LoginHistory (any LoginType
+but the browser's ``Application`` and SAML, audit-scan-facts.md section 3.9), API Only users
 (``PermissionsApiUserOnly``), and the users named with ``integration_users``. Permissions are
 read from PermissionSetAssignment, which covers profile-owned permission sets too
 (section 3.8), so each finding names the profile or permission set that grants it. Modify
@@ -123,8 +123,8 @@ def _read_grants(conn: Connection, reader: Reader, people: People) -> None:
 
 def _read_logins(conn: Connection, reader: Reader, people: People) -> None:
     soql = (
-        "SELECT UserId, LoginType, Application, COUNT(Id) n FROM LoginHistory "
-        "GROUP BY UserId, LoginType, Application"
+        "SELECT UserId, LoginType, Application, Status, COUNT(Id) n FROM LoginHistory "
+        "GROUP BY UserId, LoginType, Application, Status"
     )
     rows = reader.read("LoginHistory", _MANAGE_USERS, lambda: list(conn.query_all_iter(soql)))
     if rows is None:
@@ -132,8 +132,8 @@ def _read_logins(conn: Connection, reader: Reader, people: People) -> None:
     people.logins_read = True
     for row in rows:
         kind = str(row.get("LoginType") or "")
-        if kind.lower() in _BROWSER_LOGINS:
-            continue
+        if kind.lower() in _BROWSER_LOGINS or str(row.get("Status")).lower() != "success":
+            continue  # Status cannot be filtered in WHERE (audit-scan-facts.md 3.9)
         info = people.logins.setdefault(
             str(row["UserId"]), {"count": 0, "types": set(), "apps": set()}
         )

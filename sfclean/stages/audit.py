@@ -33,7 +33,7 @@ from sfclean.auditing.changes import check_changes, load_baseline, read_trail
 from sfclean.auditing.code import check_sources, read_org_code
 from sfclean.auditing.matching import COVERAGE_COLUMNS, check_matching, coverage
 from sfclean.auditing.rules import check_conditions, check_rules
-from sfclean.auditing.rulesread import read_matching, read_rules
+from sfclean.auditing.rulesread import api_names, read_matching, read_rules
 from sfclean.auditing.users import check_users, read_people
 from sfclean.codes import SEVERITIES
 from sfclean.errors import ConfigError, InputError
@@ -179,7 +179,7 @@ def audit(
     bad arguments and AuthError / ConnectionFailed when the org cannot be reached; a read
     the org refuses is a ``cannot-read`` finding instead.
     """
-    objects = tuple(dict.fromkeys(str(o).strip() for o in objects))
+    objects = tuple(api_names(objects))
     paths = tuple(str(p) for p in sources)
     integration = tuple(integration_users)
     if conn is None and not paths:
