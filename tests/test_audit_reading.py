@@ -148,3 +148,36 @@ def test_boolean_filter_agrees_with_python(expression: str, values: list[bool]) 
     for i in range(4, 0, -1):
         python = python.replace(str(i), str(values[i - 1]))
     assert _boolean(expression, values) is eval(python)  # built from the grammar above
+
+
+# --- the readMetadata answer -------------------------------------------------------------
+
+
+def test_parse_records_reads_lists_nils_and_faults() -> None:
+    from sfclean.errors import ApiError
+    from sfclean.salesforce._metadata import envelope, parse_records
+
+    body = (
+        b'<?xml version="1.0"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+        b'xmlns="http://soap.sforce.com/2006/04/metadata" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        b'<soapenv:Body><readMetadataResponse><result><records xsi:type="DuplicateRule">'
+        b'<fullName>Lead.R</fullName><alertText xsi:nil="true"/>'
+        b"<operationsOnInsert>Report</operationsOnInsert></records></result></readMetadataResponse>"
+        b"</soapenv:Body></soapenv:Envelope>"
+    )
+    assert parse_records(200, body, "https://x") == [
+        {"fullName": "Lead.R", "alertText": None, "operationsOnInsert": ["Report"]}
+    ]
+    fault = (
+        b'<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>'
+        b"<soapenv:Fault><faultcode>sf:INSUFFICIENT_ACCESS</faultcode>"
+        b"<faultstring>INSUFFICIENT_ACCESS: no</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>"
+    )
+    with pytest.raises(ApiError, match=r"refused readMetadata \(INSUFFICIENT_ACCESS\)") as err:
+        parse_records(500, fault, "https://x")
+    assert err.value.error_code == "INSUFFICIENT_ACCESS" and err.value.http_status == 500
+    with pytest.raises(ApiError, match="not XML"):
+        parse_records(502, b"<html>bad gateway", "https://x")
+    request = envelope("00D!<&>", "DuplicateRule", ["Lead.A&B"])
+    assert b"<met:sessionId>00D!&lt;&amp;&gt;</met:sessionId>" in request
+    assert b"<met:fullNames>Lead.A&amp;B</met:fullNames>" in request
