@@ -204,6 +204,7 @@ def test_org_code_findings_with_class_and_line(leaky: AuditResult) -> None:
         ("code-allowsave-true", "LeadImport:4"),
         ("code-allowsave-variable", "LeadImport:7"),
         ("code-header-allowsave-true", "LeadCallout:3"),
+        ("code-package-switch", "DmlHelper:4"),
         ("code-runascurrentuser-false", "LeadImport:5"),
         ("managed-code-hidden", "namespace npsp"),
     ]
