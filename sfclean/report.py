@@ -21,6 +21,7 @@ to stage. Every table has a plain ``RangeIndex``. A stage given a table that has
 JSON; ``to_text()`` is a few lines for people; ``repr()`` is one line; ``outputs()`` names
 the tables a stage writes (file name -> table) and ``to_report()`` the ``report.json`` content,
 so :func:`sfclean.io.write_result` writes any stage's outputs the same way.
+``_repr_html_()`` is the compact HTML Jupyter shows (:mod:`sfclean.render`).
 
 To add a stage: subclass :class:`StageResult` as a ``@dataclass(repr=False, eq=False)`` with
 ``kept``, ``held_back`` and ``findings`` fields, set ``stage``, and override ``summary()`` (a
@@ -203,6 +204,13 @@ class StageResult:
             "input": {k: info.get(k) for k in ("path", "encoding", "delimiter")},
             "files": [*self.outputs(), "report.json"],
         }
+
+    def _repr_html_(self) -> str:
+        """Compact HTML for Jupyter (:func:`sfclean.render.result_html`); a stage adds its own
+        sections with :func:`sfclean.render.register_sections` or overrides this method."""
+        from sfclean.render import result_html
+
+        return result_html(self)
 
     def __repr__(self) -> str:
         return (
