@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     )
     from sfclean.io import read_csv, read_sdl_mapping
     from sfclean.pipeline import RunResult, run
+    from sfclean.progress import TqdmProgress, tqdm_progress
     from sfclean.report import StageResult, Summary
     from sfclean.salesforce import Connection, connect
     from sfclean.stages.budget import check_budget
@@ -58,6 +59,7 @@ __all__ = [
     "SfcleanError",
     "StageResult",
     "Summary",
+    "TqdmProgress",
     "check_budget",
     "code_registry",
     "connect",
@@ -69,6 +71,7 @@ __all__ = [
     "read_csv",
     "read_sdl_mapping",
     "run",
+    "tqdm_progress",
 ]
 
 #: public name -> the module that defines it
@@ -93,6 +96,7 @@ _EXPORTS = {
     "SfcleanError": "sfclean.errors",
     "StageResult": "sfclean.report",
     "Summary": "sfclean.report",
+    "TqdmProgress": "sfclean.progress",
     "check_budget": "sfclean.stages.budget",
     "code_registry": "sfclean.codes",
     "connect": "sfclean.salesforce",
@@ -104,6 +108,7 @@ _EXPORTS = {
     "read_csv": "sfclean.io",
     "read_sdl_mapping": "sfclean.io",
     "run": "sfclean.pipeline",
+    "tqdm_progress": "sfclean.progress",
 }
 
 

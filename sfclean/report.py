@@ -31,9 +31,9 @@ To add a stage: subclass :class:`StageResult` as a ``@dataclass(repr=False, eq=F
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -43,9 +43,11 @@ __all__ = [
     "REASON",
     "ROW",
     "StageResult",
+    "StepProgress",
     "Summary",
     "code_counts",
     "empty_findings",
+    "progress_callback",
     "row_numbers",
     "with_row_column",
 ]
@@ -56,6 +58,29 @@ ROW = "sfclean_row"
 REASON = "sfclean_reason"
 #: Column order of every findings table.
 FINDINGS_COLUMNS: tuple[str, ...] = ("row", "column", "code", "original", "normalized", "message")
+
+
+StepProgress = Callable[[int, int], None] | Literal[False] | None
+"""A stage function's ``progress=``: ``progress(done, total)`` as the work goes on (``total``
+0 while unknown), or None / False for none. :func:`sfclean.tqdm_progress` draws it."""
+
+
+def progress_callback(progress: Any) -> Callable[[int, int], None] | None:
+    """``progress`` as a callable, or None when it is None or False (no progress).
+
+    Raises :class:`~sfclean.errors.ConfigError` for anything else (``progress=True``: the
+    library draws no bars itself; pass ``sfclean.tqdm_progress().stage(...)``).
+    """
+    from sfclean.errors import ConfigError
+
+    if progress is None or progress is False:
+        return None
+    if not callable(progress):
+        raise ConfigError(
+            "progress= takes a callback progress(done, total), or None / False for none; "
+            "for bars pass sfclean.tqdm_progress().stage('name')"
+        )
+    return progress  # type: ignore[no-any-return]
 
 
 def empty_findings() -> pd.DataFrame:

@@ -342,6 +342,7 @@ class RunSteps:
                 default_region=str(self.options.get("default_region", "US")),
                 match_key=self.match_key,
                 strategy=self.strategy,
+                progress=self._progress("exclude"),
             )
 
     def load(self, to_load: pd.DataFrame) -> Loaded:
