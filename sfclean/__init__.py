@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         OrgError,
         SfcleanError,
     )
+    from sfclean.htmlreport import write_report_html
     from sfclean.io import read_csv, read_sdl_mapping
     from sfclean.pipeline import RunResult, run
     from sfclean.progress import TqdmProgress, tqdm_progress
@@ -72,6 +73,7 @@ __all__ = [
     "read_sdl_mapping",
     "run",
     "tqdm_progress",
+    "write_report_html",
 ]
 
 #: public name -> the module that defines it
@@ -109,6 +111,7 @@ _EXPORTS = {
     "read_sdl_mapping": "sfclean.io",
     "run": "sfclean.pipeline",
     "tqdm_progress": "sfclean.progress",
+    "write_report_html": "sfclean.htmlreport",
 }
 
 
