@@ -45,9 +45,9 @@ __all__ = [
 #: Held-back rows shown in a result's HTML (a sample, never the whole table).
 SAMPLE_ROWS = 5
 #: Longest cell text shown; longer values end in an ellipsis.
-MAX_CELL_CHARS = 60
+MAX_CELL_CHARS = 40
 #: Input columns shown in a sample, besides sfclean's own.
-MAX_SAMPLE_COLUMNS = 6
+MAX_SAMPLE_COLUMNS = 4
 
 Section = tuple[str, str]
 """A titled piece of a result's HTML: (title, HTML body)."""
@@ -61,7 +61,8 @@ _STYLE = (
     ".sfclean-result th,.sfclean-result td{border:1px solid #ccc;padding:2px 6px;"
     "text-align:left;vertical-align:top}"
     ".sfclean-result td.n{text-align:right}"
-    ".sfclean-result h4{margin:8px 0 2px 0;font-size:13px}"
+    ".sfclean-result h4{margin:6px 0 2px 0;font-size:13px}"
+    ".sfclean-result .row{display:flex;flex-wrap:wrap;gap:0 24px;align-items:flex-start}"
     "</style>"
 )
 
@@ -126,11 +127,15 @@ def severity_counts(findings: pd.DataFrame) -> dict[str, int]:
 def sample_table(df: pd.DataFrame, *, rows: int = SAMPLE_ROWS) -> str:
     """The first ``rows`` rows (at most :data:`SAMPLE_ROWS`) of ``df`` as an HTML table:
     ``sfclean_row``, ``sfclean_reason`` and the other sfclean columns first, then at most
-    :data:`MAX_SAMPLE_COLUMNS` other columns; every cell escaped and shortened."""
+    :data:`MAX_SAMPLE_COLUMNS` other columns (email columns first); every cell escaped and
+    shortened."""
     rows = min(rows, SAMPLE_ROWS)
     own = [c for c in (ROW, REASON) if c in df.columns]
     own += [c for c in df.columns if str(c).startswith("sfclean_") and c not in own]
     others = [c for c in df.columns if c not in own]
+    others.sort(
+        key=lambda c: "mail" not in str(c).lower()
+    )  # the email first: most reasons are about it
     columns = own + others[:MAX_SAMPLE_COLUMNS]
     head = "".join(f"<th>{escape(c)}</th>" for c in columns)
     body = "".join(
@@ -191,7 +196,10 @@ def result_html(result: StageResult) -> str:
         f"{result.rows_kept:,} kept, {result.rows_held_back:,} held back, "
         f"{len(result.findings):,} findings"
     )
-    body = "".join(f"<h4>{escape(title)}</h4>{part}" for title, part in sections)
+    small = [(t, p) for t, p in sections if not t.startswith("held-back sample")]
+    wide = [(t, p) for t, p in sections if t.startswith("held-back sample")]
+    boxes = "".join(f"<div><h4>{escape(t)}</h4>{p}</div>" for t, p in small)
+    body = f'<div class="row">{boxes}</div>' + "".join(f"<h4>{escape(t)}</h4>{p}" for t, p in wide)
     return f'<div class="sfclean-result">{_STYLE}<div>{head}</div>{body}</div>'
 
 
