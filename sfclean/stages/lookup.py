@@ -306,7 +306,7 @@ def extract_lookup(
 
         def pages(done: int, total: int, before: int = before) -> None:
             if progress is not None:
-                progress(before + done, before + total)
+                progress(before + done, before + total if total else 0)
 
         frame = bulk_query(conn, soql, max_records=max_records, progress=pages)
         read = before + len(frame)

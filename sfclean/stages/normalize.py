@@ -164,20 +164,20 @@ def normalize(
 ) -> NormalizeResult:
     """Clean a table of contacts/leads and hold back rows that must not go on.
 
-        ``df`` is not modified. Columns are found with :func:`sfclean.find_columns` unless named.
-        ``default_region`` reads national phone numbers when the row has no usable country.
-        ``invalid_phone``: ``clear`` (default) empties an invalid phone cell, ``keep`` leaves it,
-        ``reject`` holds the row back. ``junk`` switches and extends the junk-mailbox checks.
-        ``match_key="provider"`` dedupes Gmail dots/+tags and other providers' tags (the stored
-        address is unchanged). ``fill_blanks`` fills blank cells of a kept row from its
-        duplicates. ``check_deliverability`` asks DNS whether each domain accepts mail (slow, online).
+    ``df`` is not modified. Columns are found with :func:`sfclean.find_columns` unless named.
+    ``default_region`` reads national phone numbers when the row has no usable country.
+    ``invalid_phone``: ``clear`` (default) empties an invalid phone cell, ``keep`` leaves it,
+    ``reject`` holds the row back. ``junk`` switches and extends the junk-mailbox checks.
+    ``match_key="provider"`` dedupes Gmail dots/+tags and other providers' tags (the stored
+    address is unchanged). ``fill_blanks`` fills blank cells of a kept row from its
+    duplicates. ``check_deliverability`` asks DNS whether each domain accepts mail (slow, online).
     ``progress(done, total)`` is called after each column step (text, email, each phone, the
-    in-file duplicates).
+    in-file duplicates); None or False for none.
 
-        Raises :class:`~sfclean.errors.ColumnNotFoundError` when there is no email column,
-        :class:`~sfclean.errors.InputError` for an unusable table and
-        :class:`~sfclean.errors.ConfigError` for a bad option. Reason and finding codes are in
-        :mod:`sfclean.codes`.
+    Raises :class:`~sfclean.errors.ColumnNotFoundError` when there is no email column,
+    :class:`~sfclean.errors.InputError` for an unusable table and
+    :class:`~sfclean.errors.ConfigError` for a bad option. Reason and finding codes are in
+    :mod:`sfclean.codes`.
     """
     region = check_normalize_options(
         invalid_phone=invalid_phone, match_key=match_key, default_region=default_region
