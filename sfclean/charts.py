@@ -114,5 +114,5 @@ def timeline_chart(
         axes.set_title(_label(title, 80), loc="left")
         axes.spines[["top", "right"]].set_visible(False)
         if series:
-            axes.legend(loc="upper left", fontsize=8, frameon=False)
+            axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
         return _svg(figure)

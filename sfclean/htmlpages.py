@@ -2,11 +2,13 @@
 :func:`sfclean.htmlreport.register_page`, keyed by the report's ``stage``).
 
 normalize, exclude, load and run read the reports these stages write today. The audit and
-scan pages follow the documented shape of those stages' outputs (audit: ``findings.csv``
-with ``code, severity, check, object, subject, where, message, fix, source`` and a
-``verdict`` in ``report.json``; scan: ``clusters.csv``, ``by_creator.csv``,
-``merge_plan.csv``, ``convert_plan.csv``) and are tested on hand-made directories in
-``tests/data/reports/``: check them against the real stages' output when those are merged.
+scan stages are not merged yet: their pages follow the documented shape of those stages'
+outputs and the unmerged branches' ``to_report()`` (audit: ``report.json`` with ``verdict``,
+``findings`` records ``code, severity, check, object, subject, where, message, fix,
+source``, ``summary``, ``coverage``; scan: ``report.json`` (the summary: ``records``,
+``clusters``, ``duplicates``, ``top_creators``, ``causes``...), ``clusters.csv``,
+``by_creator.csv``, ``merge_plan.csv``, ``convert_plan.csv``) and are tested on hand-made
+directories in ``tests/data/reports/``: check them against the real output at merge.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from typing import Any
 import pandas as pd
 
 from sfclean.charts import bar_chart, timeline_chart
-from sfclean.codes import SEVERITIES
 from sfclean.htmlreport import (
     Page,
     ReportDir,
@@ -28,7 +29,7 @@ from sfclean.htmlreport import (
     samples_section,
     scalar_fields,
 )
-from sfclean.render import counts_table, escape, sample_table
+from sfclean.render import counts_table, escape, sample_table, severity_counts
 
 __all__: list[str] = []
 
@@ -152,24 +153,32 @@ def audit_page(rd: ReportDir) -> Page:
         findings = pd.DataFrame([f for f in inline if isinstance(f, Mapping)]).astype(str)
     if findings is None:
         findings = pd.DataFrame(columns=["code", "severity", "message", "fix"])
-    page = Page("sfclean audit", f"{len(findings):,} findings")
+    by_severity = severity_counts(findings)
+    shown = ", ".join(f"{n:,} {s}" for s, n in by_severity.items()) or "no findings"
+    page = Page("sfclean audit", f"{len(findings):,} findings: {shown}")
     verdict = report.get("verdict")
     if verdict is not None:
-        page.add("Verdict", f'<p class="verdict">{escape(verdict, limit=300)}</p>')
-    page.add("Summary", key_values(k for k in scalar_fields(report) if k[0] != "verdict"))
-    if "severity" in findings.columns and len(findings):
-        counts = findings["severity"].value_counts()
-        order = [*SEVERITIES, *sorted(set(counts.index) - set(SEVERITIES))]
-        by_severity = {s: int(counts[s]) for s in order if s in counts.index}
+        page.add("Verdict", f'<p class="verdict">{escape(verdict, limit=300)}</p><p>{shown}</p>')
+    nested = report.get("summary")
+    summary: Mapping[str, Any] = nested if isinstance(nested, Mapping) else report
+    fields = [kv for kv in scalar_fields(summary) if not kv[0].startswith(("rows_", "severities."))]
+    page.add("Summary", key_values(kv for kv in fields if kv[0] not in ("verdict", "stage")))
+    if by_severity:
         page.add(
             "Findings by severity",
             bar_chart(by_severity, title="findings per severity", unit="findings"),
         )
-        rank = {s: i for i, s in enumerate(order)}
+        rank = {s: i for i, s in enumerate(by_severity)}
         findings = findings.assign(_rank=findings["severity"].map(rank)).sort_values(
             ["_rank", "code"], kind="stable"
         )
     page.add("Findings, with what to do", _findings_table(findings))
+    coverage = report.get("coverage")
+    if isinstance(coverage, list) and coverage:
+        table = pd.DataFrame([c for c in coverage if isinstance(c, Mapping)])
+        page.add(
+            "Email coverage: which rules compare an email, and how", _table(table, list(table))
+        )
     return page
 
 
@@ -246,6 +255,12 @@ def scan_page(rd: ReportDir) -> Page:
                 creators, ["created_by", "user_type", "duplicates", "first", "last", "bursts"]
             ),
         )
+    causes = report.get("causes")
+    if isinstance(causes, Mapping) and causes:
+        rows = pd.DataFrame(
+            [{"cause": k, **v} for k, v in causes.items() if isinstance(v, Mapping)]
+        )
+        page.add("Why the duplicates got in", _table(rows, list(rows)))
     for name, title in (("merge_plan.csv", "Merge plan"), ("convert_plan.csv", "Convert plan")):
         plan = rd.table(name)
         if plan is not None:

@@ -7,8 +7,8 @@ findings with their fixes, a scan's duplicates by creator over time). Charts are
 (:mod:`sfclean.charts`); the page loads nothing from the network (no scripts, fonts,
 images or style sheets from elsewhere). Every value from the files is HTML-escaped.
 
-The page for a directory is chosen by the report's ``stage`` (a run's report, which has no
-``stage``, is recognised by its ``rows`` and ``stages``). A stage adds its page with
+The page for a directory is chosen by the report's ``stage`` (or its ``summary``'s; a run's
+report, which has neither, is recognised by its ``rows`` and ``stages``). A stage adds its page with
 :func:`register_page`; the audit and scan pages live in :mod:`sfclean.htmlpages`.
 """
 
@@ -95,10 +95,15 @@ def register_page(stage: str) -> Callable[[Callable[[ReportDir], Page]], Any]:
 
 
 def report_kind(report: Mapping[str, Any]) -> str:
-    """The stage a ``report.json`` belongs to: its ``stage``, or ``run`` for a run's report."""
-    stage = report.get("stage")
-    if isinstance(stage, str) and stage:
-        return stage
+    """The stage a ``report.json`` belongs to: its ``stage`` (or its ``summary``'s, as the
+    audit writes it), or ``run`` for a run's report (``rows`` and ``stages``)."""
+    summary = report.get("summary")
+    for stage in (
+        report.get("stage"),
+        summary.get("stage") if isinstance(summary, Mapping) else None,
+    ):
+        if isinstance(stage, str) and stage:
+            return stage
     if isinstance(report.get("rows"), Mapping) and isinstance(report.get("stages"), Mapping):
         return "run"
     return ""

@@ -113,12 +113,13 @@ def test_audit_report_shows_the_verdict_severities_and_fixes(tmp_path: Path) -> 
     text = sfclean.write_report_html(out).read_text(encoding="utf-8")
     assert_self_contained(text)
     words = page_text(text)
-    assert "Duplicates can reach Lead through the API without a word" in words
+    assert "Verdict high 2 high, 1 medium, 1 review, 1 ok" in words
     assert "Findings by severity" in words and text.count("<svg") == 1
     high = words.index("rule-allow-silent")
     assert high < words.index("matching-rule-no-email") < words.index("rule-block")
     assert "Set the rule's action on insert to Block" in words
     assert "&lt;b&gt;integration@acme.example&lt;/b&gt;" in text and "<b>" not in text
+    assert "Email coverage" in words and "Standard_Lead_Match_Rule_v1_0" in words
 
 
 def test_scan_report_shows_duplicates_by_creator_over_time_and_the_plans(tmp_path: Path) -> None:
@@ -131,6 +132,8 @@ def test_scan_report_shows_duplicates_by_creator_over_time_and_the_plans(tmp_pat
     assert text.count("<svg") == 2  # the timeline and the per-creator bars
     assert "2026-01" in text and "2026-03" in text  # months on the timeline's axis
     assert "Merge plan (2 rows in merge_plan.csv)" in words
+    assert "Why the duplicates got in" in words and "records.Lead 14" in words
+    assert "&lt;i&gt;creates&lt;/i&gt;" in text and "<i>" not in text
     assert INJECTED not in text  # the creator's name, escaped in tables and charts
 
 
