@@ -218,3 +218,14 @@ def _exclude_sections(result: Any) -> list[Section]:
         f"{result.keys:,} keys, {result.matches:,} org records matched"
     )
     return [("lookup", f"<div>{text}</div>")]
+
+
+@register_sections("scan")
+def _scan_sections(result: Any) -> list[Section]:
+    """The scan's top creators of newer duplicates (its ``by_creator`` table), when it has
+    one. Written against the scan stage's documented tables: check at merge."""
+    creators = getattr(result, "by_creator", None)
+    if not isinstance(creators, pd.DataFrame) or creators.empty:
+        return []
+    columns = [c for c in ("created_by", "user_type", "duplicates", "bursts") if c in creators]
+    return [("duplicates by creator (top 5)", sample_table(creators.loc[:, columns]))]

@@ -169,3 +169,27 @@ def test_a_stage_adds_its_own_sections(monkeypatch: pytest.MonkeyPatch) -> None:
         return [("fixes", "<div>turn the rule on</div>")]
 
     assert "turn the rule on" in result_html(_HandMadeAudit())
+
+
+@dataclass(repr=False, eq=False)
+class _HandMadeScan(_HandMadeAudit):
+    """Shaped like the scan stage's documented result (a by_creator table); check at merge."""
+
+    stage: ClassVar[str] = "scan"
+    by_creator: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def test_scan_shaped_results_show_their_top_creators() -> None:
+    creators = pd.DataFrame(
+        {
+            "created_by": [f"User {i}" for i in range(8)] + ["<b>x</b>"],
+            "user_type": "api",
+            "duplicates": list(range(9, 0, -1)),
+            "bursts": 1,
+        }
+    )
+    markup = _HandMadeScan(by_creator=creators)._repr_html_()
+    text = " ".join(parse(markup).text)
+    assert "duplicates by creator (top 5)" in text
+    assert "User 4" in text and "User 5" not in text
+    assert "<b>x</b>" not in markup
