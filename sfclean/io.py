@@ -415,6 +415,8 @@ def write_outputs(
             staged.append((path, target / file_name))
         manifest = staged[-1][1]
         manifest.unlink(missing_ok=True)
+        if manifest.name == "report.json":  # sfclean report's page describes the old outputs
+            (target / "report.html").unlink(missing_ok=True)
         for src, dst in staged:
             os.replace(src, dst)
     except OSError as exc:

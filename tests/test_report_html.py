@@ -151,6 +151,28 @@ def test_cli_report_writes_the_page(tmp_path: Path) -> None:
     assert (out / "report.html").stat().st_size > 10_000
 
 
+def test_writing_the_outputs_again_removes_the_page_of_the_old_ones(tmp_path: Path) -> None:
+    out = normalized_dir(tmp_path)
+    sfclean.write_report_html(out)
+    result = CliRunner().invoke(cli, ["normalize", str(SAMPLE), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    assert (out / "report.json").is_file()
+    assert not (out / "report.html").exists()  # it counted the old rows
+
+
+def test_a_new_run_removes_the_page_of_the_last_one(run_dir: Path, localorg: LocalOrg) -> None:
+    sfclean.write_report_html(run_dir)
+    conn = sfclean.connect(
+        instance_url=localorg.instance_url,
+        access_token=localorg.access_token,
+        ca_bundle=localorg.ca_bundle,
+    )
+    other = run_dir.parent / "other.csv"
+    other.write_text("LastName,Company,Email\nNew,Acme,new.person@example.com\n", encoding="utf-8")
+    sfclean.run(other, conn, object_name="Lead", out_dir=run_dir, api="rest")
+    assert not (run_dir / "report.html").exists()
+
+
 @pytest.mark.parametrize(
     ("setup", "message"),
     [
