@@ -28,8 +28,10 @@ if TYPE_CHECKING:
         OrgError,
         SfcleanError,
     )
+    from sfclean.htmlreport import write_report_html
     from sfclean.io import read_csv, read_sdl_mapping
     from sfclean.pipeline import RunResult, run
+    from sfclean.progress import TqdmProgress, tqdm_progress
     from sfclean.report import StageResult, Summary
     from sfclean.salesforce import Connection, connect
     from sfclean.stages.audit import AuditResult, audit
@@ -60,6 +62,7 @@ __all__ = [
     "SfcleanError",
     "StageResult",
     "Summary",
+    "TqdmProgress",
     "audit",
     "check_budget",
     "code_registry",
@@ -72,6 +75,8 @@ __all__ = [
     "read_csv",
     "read_sdl_mapping",
     "run",
+    "tqdm_progress",
+    "write_report_html",
 ]
 
 #: public name -> the module that defines it
@@ -97,6 +102,7 @@ _EXPORTS = {
     "SfcleanError": "sfclean.errors",
     "StageResult": "sfclean.report",
     "Summary": "sfclean.report",
+    "TqdmProgress": "sfclean.progress",
     "audit": "sfclean.stages.audit",
     "check_budget": "sfclean.stages.budget",
     "code_registry": "sfclean.codes",
@@ -109,6 +115,8 @@ _EXPORTS = {
     "read_csv": "sfclean.io",
     "read_sdl_mapping": "sfclean.io",
     "run": "sfclean.pipeline",
+    "tqdm_progress": "sfclean.progress",
+    "write_report_html": "sfclean.htmlreport",
 }
 
 
