@@ -241,8 +241,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
             def load() -> dict[str, Any]:
                 result = load_rows(new, conn, object_name="Lead", api="bulk")
-                holder_ids.extend(result.loaded["Id"])
-                return {"loaded": len(result.loaded), "failed": len(result.failed)}
+                holder_ids.extend(result.kept["Id"])
+                return {"loaded": len(result.kept), "failed": len(result.held_back)}
 
             results.append(measure(org, f"load bulk {args.load_rows} rows", load))
             with org.engine.store.lock:

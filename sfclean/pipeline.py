@@ -52,7 +52,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import pandas as pd
 
@@ -171,7 +171,7 @@ def run(
     api_reserve: float = 0.10,
     normalize_options: Mapping[str, Any] | None = None,
     journal: Journal | None = None,
-    progress: Progress | None = None,
+    progress: Progress | Literal[False] | None = None,
     batch_size: int = 10_000,
     serial: bool = False,
     timeout: float = 3600.0,
@@ -192,7 +192,9 @@ def run(
     first, then Lead / Contact). ``match_on``: ``("Email",)`` or with ``"Phone"``
     (:func:`sfclean.exclude`). ``fields`` / ``constants``: what is loaded, as a Data Loader
     mapping says (:func:`sfclean.sdl.insert_mapping`); by default every column named like a
-    createable field. ``progress(stage, done, total)`` is called in collect and load.
+    createable field. ``progress(stage, done, total)`` is called during ``normalize``,
+    ``collect``, ``exclude`` and ``load`` (None or False: none; :func:`sfclean.tqdm_progress`
+    draws it).
 
     Raises ConfigError / InputError for bad options or input (before the org is used), or
     when ``out_dir`` holds an unfinished run of another input, object or org; BudgetExceeded
@@ -211,7 +213,7 @@ def run(
         strategy=strategy,
         api_reserve=api_reserve,
         options=options,
-        progress=progress,
+        progress=None if progress is False else progress,
         batch_size=batch_size,
         serial=serial,
         timeout=timeout,
@@ -224,7 +226,7 @@ def run(
     )
     steps.check_options(df)  # 1. offline: a bad option or input stops here
     with steps.timed("normalize"):
-        nres = normalize(df, **options)
+        nres = normalize(df, **options, progress=steps._progress("normalize"))
     steps.check_object()  # 2. the load's describe: a wrong --object stops here
     steps.open_journal(info.sha256)  # 3.
     steps.check_budget(nres)  # 4. before the org is searched or written to

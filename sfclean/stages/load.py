@@ -31,7 +31,7 @@ lets them in. Run :func:`sfclean.normalize` first (``sfclean run`` does).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -43,9 +43,11 @@ from sfclean.journal import Journal
 from sfclean.report import (
     ROW,
     StageResult,
+    StepProgress,
     Summary,
     code_counts,
     empty_findings,
+    progress_callback,
     row_numbers,
     with_row_column,
 )
@@ -211,7 +213,7 @@ def load(
     constants: Mapping[str, str] | None = None,
     describe: Mapping[str, Any] | None = None,
     journal: Journal | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: StepProgress = None,
 ) -> LoadResult:
     """Insert the rows of ``df`` into ``object_name``; every row ends loaded or failed.
 
@@ -224,7 +226,7 @@ def load(
     ``fields`` / ``constants``: the columns to send and values to set (module docstring).
     ``describe``: the object's describe when the caller has it already (else one call).
     ``journal`` records jobs, batches and outcomes for resuming (``sfclean run`` passes one);
-    ``progress(done_rows, total_rows)`` is called as outcomes arrive.
+    ``progress(done_rows, total_rows)`` is called as outcomes arrive (None or False: none).
 
     Raises ConfigError (bad api or batch size, no column to send), ColumnNotFoundError,
     LoadTimeout, and the OrgError family when the org cannot be used.
@@ -259,7 +261,7 @@ def load(
             serial=serial,
             timeout=timeout,
             journal=journal,
-            progress=progress,
+            progress=progress_callback(progress),
         )
         if len(to_send)
         else ({}, [])
