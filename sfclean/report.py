@@ -45,6 +45,7 @@ __all__ = [
     "Summary",
     "code_counts",
     "empty_findings",
+    "first_data_row",
     "row_numbers",
     "with_row_column",
 ]
@@ -71,9 +72,17 @@ def code_counts(series: pd.Series) -> dict[str, int]:
     return dict(pairs)
 
 
+def first_data_row(df: pd.DataFrame) -> int:
+    """The spreadsheet row of ``df``'s first row: 2 (the header is row 1), or ``N + 2`` for a
+    table :func:`sfclean.read_csv` read with ``skip_rows=N`` (kept in ``df.attrs``)."""
+    info = df.attrs.get("sfclean") or {}
+    skipped = info.get("skip_rows", 0) if isinstance(info, Mapping) else 0
+    return 2 + (skipped if isinstance(skipped, int) and skipped > 0 else 0)
+
+
 def row_numbers(df: pd.DataFrame) -> np.ndarray:
     """The ``sfclean_row`` of each row of ``df`` (int64): its ``sfclean_row`` column, else an
-    index named ``sfclean_row``, else spreadsheet rows 2, 3, ...
+    index named ``sfclean_row``, else spreadsheet rows from :func:`first_data_row` on.
 
     Raises :class:`~sfclean.errors.InputError` when the numbers are not whole numbers.
     """
@@ -84,7 +93,7 @@ def row_numbers(df: pd.DataFrame) -> np.ndarray:
     elif df.index.name == ROW:
         values = df.index.to_series()
     else:
-        return np.arange(len(df), dtype="int64") + 2
+        return np.arange(len(df), dtype="int64") + first_data_row(df)
     try:
         return pd.to_numeric(values, errors="raise").to_numpy(dtype="int64")
     except (TypeError, ValueError):

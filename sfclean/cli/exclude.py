@@ -74,6 +74,7 @@ def exclude_command(
     strategy: str,
     encoding: str | None,
     delimiter: str | None,
+    skip_rows: int,
     as_json: bool,
     **options: Any,
 ) -> None:
@@ -86,7 +87,7 @@ def exclude_command(
     from sfclean.io import write_result
     from sfclean.stages.exclude import exclude
 
-    df = read_input(input_csv, encoding=encoding, delimiter=delimiter)
+    df = read_input(input_csv, encoding=encoding, delimiter=delimiter, skip_rows=skip_rows)
     columns = column_kwargs(df, **{k: options[k] for k in COLUMN_PARAMS})
     with open_connection(**{k: options[k] for k in CONNECTION_PARAMS}) as conn:
         result = exclude(

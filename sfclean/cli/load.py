@@ -81,6 +81,7 @@ def load_command(
     mapping: Path | None,
     encoding: str | None,
     delimiter: str | None,
+    skip_rows: int,
     as_json: bool,
     **options: Any,
 ) -> None:
@@ -95,7 +96,7 @@ def load_command(
     from sfclean.stages.load import check_load_options, load
 
     check_load_options(api, batch_size)
-    df = read_input(input_csv, encoding=encoding, delimiter=delimiter)
+    df = read_input(input_csv, encoding=encoding, delimiter=delimiter, skip_rows=skip_rows)
     fields = None
     if mapping is not None:
         fields = fields_for_columns(read_sdl_mapping(mapping), [str(c) for c in df.columns])

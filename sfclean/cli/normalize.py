@@ -38,6 +38,7 @@ def normalize_command(
     out_dir: Path,
     encoding: str | None,
     delimiter: str | None,
+    skip_rows: int,
     as_json: bool,
     **options: Any,
 ) -> None:
@@ -50,7 +51,7 @@ def normalize_command(
     from sfclean.io import write_result
     from sfclean.stages.normalize import normalize
 
-    df = read_input(input_csv, encoding=encoding, delimiter=delimiter)
+    df = read_input(input_csv, encoding=encoding, delimiter=delimiter, skip_rows=skip_rows)
     result = normalize(df, **normalize_kwargs(df, **options))
     paths = write_result(result, out_dir)
     if as_json:

@@ -91,6 +91,7 @@ def run_command(
     api_reserve: float,
     encoding: str | None,
     delimiter: str | None,
+    skip_rows: int,
     as_json: bool,
     **options: Any,
 ) -> None:
@@ -103,7 +104,7 @@ def run_command(
     """
     from sfclean.pipeline import run
 
-    df = read_input(input_csv, encoding=encoding, delimiter=delimiter)
+    df = read_input(input_csv, encoding=encoding, delimiter=delimiter, skip_rows=skip_rows)
     normalize_options_ = normalize_kwargs(df, **{k: options[k] for k in NORMALIZE_PARAMS})
     with open_connection(**{k: options[k] for k in CONNECTION_PARAMS}) as conn:
         result = run(
