@@ -3,8 +3,10 @@
 Reading (:func:`read_csv`) keeps every cell as text: no NA inference, no numeric coercion, so
 phone numbers, postcodes with leading zeros, Salesforce Ids and the words "NA" or "Null"
 survive unchanged. The encoding (UTF-8 with or without BOM, UTF-16 with BOM, else cp1252 or
-latin-1; a file that is mostly UTF-8 with a few stray bytes is refused rather than garbled)
-and the delimiter (``,`` ``;`` or tab) are detected and recorded in ``df.attrs["sfclean"]``.
+latin-1, decided on the whole file by :mod:`sfclean.encodings`: a file that mixes UTF-8 and
+cp1252 is refused with the line of its first odd byte rather than garbled, and a NUL byte is
+an error naming its line) and the delimiter (``,`` ``;`` or tab) are detected and recorded in
+``df.attrs["sfclean"]``. Two columns whose names differ only by case are an error.
 A file that cannot be read safely raises :class:`InputError` with one line saying what is
 wrong and where (rows are numbered like a spreadsheet: header = 1).
 
@@ -12,12 +14,18 @@ Blank lines: a spreadsheet numbers a blank line as a row, so a blank line betwee
 becomes a row of empty cells (the normalize stage holds it back as ``missing-email``); that
 keeps every row number equal to the spreadsheet's and every input line accounted for. Blank
 lines after the last data row are dropped (no row number depends on them). Blank lines
-before the header are refused: the header must be row 1, or every number would be off.
+before the header are refused: the header must be row 1, or every number would be off,
+unless ``skip_rows=N`` says the header is row N+1 (a "Notes:" preamble, as in LinkedIn's
+Connections.csv); then the first data row is N+2.
 
 Writing (:func:`write_result` for a stage's result, :func:`write_outputs` for any set of
 tables) puts a set of files into a directory atomically: everything is
 written to a temporary directory first, then moved into place with the manifest (the JSON
-report) last, so a failed run never leaves a set of files that looks complete.
+report) last, so a failed run never leaves a set of files that looks complete. The files for
+people (:data:`FOR_PEOPLE`: rejected, findings, excluded, failed) are UTF-8 with a BOM, so
+Excel opens them right, and their cells that start like a formula get a leading ``'``
+(:mod:`sfclean.spreadsheet`); the files for the org (clean, kept, excluded_updates, loaded)
+are UTF-8 without a BOM, every cell exactly as in the table.
 
 :func:`read_sdl_mapping` reads a Data Loader ``.sdl`` mapping file (``csvColumn=Field``); it
 lives in :mod:`sfclean.sdl` and is re-exported here.
@@ -32,7 +40,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,11 +50,13 @@ import pandas as pd
 from sfclean.encodings import decode
 from sfclean.errors import ConfigError, InputError
 from sfclean.sdl import columns_for_fields, read_sdl_mapping
+from sfclean.spreadsheet import neutralise_formulas
 
 if TYPE_CHECKING:
     from sfclean.report import StageResult
 
 __all__ = [
+    "FOR_PEOPLE",
     "column_name_problem",
     "columns_for_fields",
     "read_csv",
@@ -62,6 +72,15 @@ _SEP_LINE = re.compile(r"sep=([^\r\n\"])(?:\r\n|\r|\n)")
 _MAX_ROWS_NAMED = 5
 
 PathLike = str | os.PathLike[str]
+
+#: The output files meant for people, who open them in Excel: written as UTF-8 with a BOM (so
+#: Excel reads ü and é right) and with every cell that starts like a formula neutralised by
+#: a leading ``'`` (:func:`sfclean.spreadsheet.neutralise_formulas`). Every other CSV
+#: (``clean.csv``, ``kept.csv``, ``excluded_updates.csv``, ``loaded.csv``: the files that go
+#: to the org or to Data Loader) is written byte for byte, as UTF-8 without a BOM.
+FOR_PEOPLE: frozenset[str] = frozenset(
+    {"rejected.csv", "findings.csv", "excluded.csv", "failed.csv"}
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -382,12 +401,17 @@ def _parse(text: str, delimiter: str, name: str) -> pd.DataFrame:
 
 
 def write_outputs(
-    out_dir: PathLike, files: Mapping[str, pd.DataFrame | Mapping[str, Any]]
+    out_dir: PathLike,
+    files: Mapping[str, pd.DataFrame | Mapping[str, Any]],
+    *,
+    for_people: Collection[str] = FOR_PEOPLE,
 ) -> dict[str, Path]:
     """Write ``{file name: DataFrame or JSON-ready dict}`` into ``out_dir`` atomically.
 
-    DataFrames are written as UTF-8 CSV without their index, with CRLF line ends (RFC 4180;
-    it also makes the csv writer quote a cell holding a lone CR); dicts as indented JSON.
+    DataFrames are written as CSV without their index, with CRLF line ends (RFC 4180; it also
+    makes the csv writer quote a cell holding a lone CR); dicts as indented JSON. A file
+    named in ``for_people`` (default :data:`FOR_PEOPLE`) is UTF-8 with a BOM, its formula-like
+    cells neutralised; any other CSV is plain UTF-8, every cell exactly as in the table.
     All files go to a temporary directory inside ``out_dir`` first, then are moved into place
     in the order given, so put the manifest (the file that says a run finished) LAST. An
     existing copy of that manifest is removed before anything is moved, so an interrupted run
@@ -410,7 +434,7 @@ def write_outputs(
                 raise ValueError(f"output file name must not contain a directory: {file_name!r}")
             path = tmp / file_name
             if isinstance(content, pd.DataFrame):
-                content.to_csv(path, index=False, encoding="utf-8", lineterminator="\r\n")
+                _write_csv(content, path, for_people=file_name in for_people)
             else:
                 path.write_text(
                     json.dumps(content, indent=2, ensure_ascii=False, default=str) + "\n",
@@ -426,6 +450,13 @@ def write_outputs(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return {dst.name: dst for _, dst in staged}
+
+
+def _write_csv(frame: pd.DataFrame, path: Path, *, for_people: bool) -> None:
+    if for_people:
+        frame = neutralise_formulas(frame)
+    encoding = "utf-8-sig" if for_people else "utf-8"
+    frame.to_csv(path, index=False, encoding=encoding, lineterminator="\r\n")
 
 
 def _output_error(target: Path, exc: OSError) -> InputError:

@@ -14,7 +14,9 @@ Every stage returns a :class:`StageResult` subclass with the same three tables:
 
 ``sfclean_row`` is always a column, never the index: the row's number in the input file,
 counted like a spreadsheet (header = row 1, first data row = 2), carried unchanged from stage
-to stage. Every table has a plain ``RangeIndex``. A stage given a table that has a
+to stage. normalize's tables keep the caller's index (each row keeps its label; each finding
+carries its row's label); the other stages' tables have a plain ``RangeIndex``, and ``run``'s
+too. A stage given a table that has a
 ``sfclean_row`` column (a ``kept`` table, or a ``kept.csv`` read back) keeps its numbers.
 
 ``summary()`` returns a frozen :class:`Summary` (a subclass per stage) with ``to_dict()`` for

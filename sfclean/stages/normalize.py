@@ -28,11 +28,12 @@ import phonenumbers
 from sfclean.cleaners.countries import region_for_country
 from sfclean.cleaners.emails import dns_answers
 from sfclean.cleaners.junk import JunkPolicy
-from sfclean.codes import DUPLICATE_IN_FILE, FILLED_FROM_DUPLICATE
+from sfclean.codes import CODES, DUPLICATE_IN_FILE, FILLED_FROM_DUPLICATE, FORMULA_LIKE_CELL
 from sfclean.columns import ColumnMap, find_columns
 from sfclean.errors import ConfigError, InputError
 from sfclean.io import column_name_problem
 from sfclean.report import REASON, ROW, StageResult, Summary
+from sfclean.spreadsheet import formula_like, may_hold_formulas
 from sfclean.stages.normalize_columns import (
     FINDING_CODES,
     NONE,
@@ -74,8 +75,15 @@ class NormalizeResult(StageResult):
     and ``sfclean_detail``. ``findings``: one row per change or warning on a kept row: ``row,
     column, code, original, normalized, message``. ``columns``: the columns used.
     ``source``: what :func:`sfclean.read_csv` recorded about the input (``path``,
-    ``encoding``, ``delimiter``; copied from ``df.attrs["sfclean"]``, empty for other
-    frames), so :func:`sfclean.io.write_result` can name the input in the report.
+    ``encoding``, ``delimiter``, ``skip_rows``; copied from ``df.attrs["sfclean"]``, empty for
+    other frames), so :func:`sfclean.io.write_result` can name the input in the report.
+
+    Index and dtypes: ``kept`` and ``held_back`` keep the input's index labels (and index
+    name) of their rows, so ``df.loc[result.kept.index]`` finds the input rows; ``findings``
+    is indexed by the label of the row each finding is about (a label repeats when a row has
+    several findings). Every input column comes back as pandas' ``str`` dtype (numbers as
+    their text, ``NaN``/``None`` as ``""``); ``sfclean_row`` and ``findings.row`` are
+    ``int64``; ``sfclean_reason``, ``sfclean_detail`` and the other findings columns ``str``.
     """
 
     stage: ClassVar[str] = "normalize"
@@ -160,7 +168,10 @@ def normalize(
 ) -> NormalizeResult:
     """Clean a table of contacts/leads and hold back rows that must not go on.
 
-    ``df`` is not modified. Columns are found with :func:`sfclean.find_columns` unless named.
+    ``df`` is not modified; every table of the result keeps its index labels, and every
+    input column comes back as ``str`` (see :class:`NormalizeResult` for the dtypes). Rows are
+    numbered like the spreadsheet: 2, 3, ... (``N + 2`` on for a file read with
+    ``skip_rows=N``). Columns are found with :func:`sfclean.find_columns` unless named.
     ``default_region`` reads national phone numbers when the row has no usable country.
     ``invalid_phone``: ``clear`` (default) empties an invalid phone cell, ``keep`` leaves it,
     ``reject`` holds the row back. ``junk`` switches and extends the junk-mailbox checks.
@@ -200,10 +211,27 @@ def normalize(
     regions = row_regions(country, work.n, region)
     for name in cmap.phones:
         clean_phone_cells(work, name, regions, invalid_phone)
+    _flag_formula_cells(work)
     dup_rows, first_of = _mark_duplicates(work, keys)
     if fill_blanks and len(dup_rows):
         _fill_blanks(work, cmap, dup_rows, first_of)
     return _result(work, cmap, dict(df.attrs.get("sfclean") or {}))
+
+
+def _flag_formula_cells(work: Work) -> None:
+    """A ``formula-like-cell`` finding on every cleaned cell a spreadsheet would run as a
+    formula (phones and signed numbers excepted); the cell itself is left as it is."""
+    message = CODES.message(FORMULA_LIKE_CELL)
+    for name in work.names:
+        values = work.cleaned[name]
+        if not may_hold_formulas(values):  # most columns: one scan, no per-value work
+            continue
+        inverse, uniques = pd.factorize(values)
+        flagged = np.fromiter((formula_like(u) for u in uniques), dtype=bool, count=len(uniques))
+        pos = np.flatnonzero(flagged[inverse])
+        work.findings.add(
+            pos, name, FORMULA_LIKE_CELL, work.original[name][pos], values[pos], message
+        )
 
 
 def _mark_duplicates(work: Work, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
