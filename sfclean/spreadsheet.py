@@ -9,8 +9,8 @@ as ``+442079460958`` included, as OWASP says: the quote shows in the cell, and a
 back from such a file must have it removed.
 
 Files that go to the org stay byte-exact; there :func:`formula_like` (which leaves out phone
-numbers and signed numbers, ``+44 20 7946 0958``, ``-5``, ``+14155550123;ext=12``) marks the
-cells that get a ``formula-like-cell`` finding.
+numbers, signed numbers and placeholder dashes: ``+44 20 7946 0958``, ``-5``,
+``+14155550123;ext=12``, ``-``) marks the cells that get a ``formula-like-cell`` finding.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER_LIKE = re.compile(
     r"[+-][0-9 ().\-/]*[0-9][0-9 ().\-/]*(?:\s*(?:;ext=|ext\.?|x|#)\s*[0-9]+)?", re.IGNORECASE
 )
+_PLACEHOLDER = re.compile(r"[+\-\s]+")
 # a quick gate over a whole column joined by newlines: could any cell start like a formula?
 _LINE_START = re.compile(r"(?:^|\n)[=+\-@\t\r]")
 
@@ -39,8 +40,13 @@ def starts_like_formula(value: object) -> bool:
 
 
 def formula_like(value: str) -> bool:
-    """True when ``value`` starts like a formula and is not a phone or a signed number."""
-    return value.startswith(FORMULA_START) and _NUMBER_LIKE.fullmatch(value) is None
+    """True when ``value`` starts like a formula and is not a phone, a signed number or a
+    placeholder dash (``-``, ``--``: a spreadsheet shows those as text)."""
+    return (
+        value.startswith(FORMULA_START)
+        and _NUMBER_LIKE.fullmatch(value) is None
+        and _PLACEHOLDER.fullmatch(value) is None
+    )
 
 
 def may_hold_formulas(values: np.ndarray) -> bool:

@@ -132,6 +132,9 @@ def test_every_cell_reads_back_neutralised_for_people_and_exact_for_the_org(
         ("-5", False),
         ("-1.5", False),
         ("Ann", False),
+        ("-", False),
+        ("--", False),
+        ("- met at the trade show", True),
         ("", False),
     ],
 )
