@@ -31,7 +31,7 @@ _NUMBER_LIKE = re.compile(
 )
 _PLACEHOLDER = re.compile(r"[+\-\s]+")
 # a quick gate over a whole column joined by newlines: could any cell start like a formula?
-_LINE_START = re.compile(r"(?:^|\n)[=+\-@\t\r]")
+_LINE_START = re.compile(r"\n[=+\-@\t\r]")  # no "^|" alternative: 10x slower
 
 
 def starts_like_formula(value: object) -> bool:
@@ -52,7 +52,9 @@ def formula_like(value: str) -> bool:
 def may_hold_formulas(values: np.ndarray) -> bool:
     """A fast, conservative gate: False only when no cell of ``values`` (str cells) can start
     like a formula, so the exact per-value check can be skipped for most columns."""
-    return bool(len(values)) and _LINE_START.search("\n".join(values.tolist())) is not None
+    if not len(values):
+        return False
+    return _LINE_START.search("\n" + "\n".join(values.tolist())) is not None
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:

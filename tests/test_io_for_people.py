@@ -232,3 +232,13 @@ def test_normalize_returns_the_documented_dtypes() -> None:
     assert result.held_back["Email"].tolist() == [""]
     assert result.findings["row"].dtype == "int64"
     assert {str(result.findings[c].dtype) for c in result.findings.columns[1:]} == {"str"}
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.text(alphabet="=+-@\t\r\n a1(", max_size=6), max_size=8))
+def test_the_column_gate_never_misses_a_formula_like_cell(cells: list[str]) -> None:
+    from sfclean.spreadsheet import may_hold_formulas
+
+    values = np.array(cells, dtype=object)
+    if any(formula_like(c) for c in cells):
+        assert may_hold_formulas(values)

@@ -265,3 +265,12 @@ def test_the_cli_takes_skip_rows(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["rows_in"] == 3
     clean = read_csv(out / "clean.csv")
     assert clean["sfclean_row"].tolist() == ["6"]
+
+
+def test_other_stages_number_rows_after_skip_rows_too(tmp_path: Path) -> None:
+    from sfclean.report import first_data_row, row_numbers
+
+    df = read_csv(_file(tmp_path, LINKEDIN.encode()), skip_rows=3)
+    assert first_data_row(df) == 5
+    assert row_numbers(df).tolist() == [5, 6, 7]
+    assert row_numbers(pd.DataFrame({"a": [1, 2]})).tolist() == [2, 3]
