@@ -63,6 +63,11 @@ def _label(codec: str) -> str:
     return {"utf-8": "UTF-8", "iso8859-1": "latin-1"}.get(codec, codec)
 
 
+def _line(data: bytes, offset: int) -> int:
+    """The line number (1 = first) of byte ``offset``."""
+    return data.count(b"\n", 0, offset) + 1
+
+
 def _looks_binary(data: bytes) -> bool:
     head = data[:8192]
     return data.startswith(_BINARY_MAGIC) or head.count(b"\x00") * 8 > len(head)
@@ -76,7 +81,8 @@ def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str]:
         except UnicodeDecodeError as exc:
             hint = "utf-8" if codec != "utf-8" else "cp1252"
             raise InputError(
-                f"{name} is not {_label(codec)} at byte {exc.start}; try --encoding {hint}",
+                f"{name} is not {_label(codec)} at byte {exc.start} (line "
+                f"{_line(data, exc.start)}); try --encoding {hint}",
                 path=name,
             ) from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -99,8 +105,8 @@ def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str]:
         except UnicodeDecodeError as exc:
             offset = exc.start + len(codecs.BOM_UTF8)
             raise InputError(
-                f"{name} starts with a UTF-8 mark but is not UTF-8 at byte {offset}; "
-                "try --encoding cp1252",
+                f"{name} starts with a UTF-8 mark but is not UTF-8 at byte {offset} (line "
+                f"{_line(data, offset)}); fix that line, or try --encoding cp1252",
                 path=name,
             ) from None
     try:
@@ -130,8 +136,7 @@ def _refuse_mixed_encodings(data: bytes, start: int, name: str) -> None:
     evidence = _first_utf8_text(data)
     if evidence is None:
         return
-    line = data.count(b"\n", 0, start) + 1
-    utf8_line = data.count(b"\n", 0, evidence) + 1
+    line, utf8_line = _line(data, start), _line(data, evidence)
     raise InputError(
         f"{name} mixes encodings: line {utf8_line} is UTF-8 but byte {start} (line {line}) is "
         f"not; fix line {line} and save the file again as CSV UTF-8, or pass --encoding cp1252 "

@@ -60,7 +60,7 @@ BAD_INPUTS = [
         "forced wrong encoding",
         b"Email,Name\na@x.example,Jos\xe9\n",
         ["--encoding", "utf-8"],
-        "Error: {p} is not UTF-8 at byte 26; try --encoding cp1252",
+        "Error: {p} is not UTF-8 at byte 26 (line 2); try --encoding cp1252",
     ),
     (
         "unknown encoding",

@@ -176,7 +176,7 @@ BAD = [
         "forced utf-8 on cp1252",
         b"Email,Name\na@x.example,Jos\xe9\n",
         {"encoding": "utf-8"},
-        " is not UTF-8 at byte 26; try --encoding cp1252",
+        " is not UTF-8 at byte 26 (line 2); try --encoding cp1252",
     ),
     (
         "mostly UTF-8 with a stray cp1252 byte",
@@ -190,7 +190,8 @@ BAD = [
         "BOM then bad bytes",
         b"\xef\xbb\xbfEmail\n\xe9\n",
         {},
-        " starts with a UTF-8 mark but is not UTF-8 at byte 9; try --encoding cp1252",
+        " starts with a UTF-8 mark but is not UTF-8 at byte 9 (line 2); fix that line, or "
+        "try --encoding cp1252",
     ),
     (
         "unterminated quote",
