@@ -109,11 +109,11 @@ def read_csv(
     then row N+1 and row numbers stay the spreadsheet's (the first data row is N+2).
 
     The detected settings are stored in ``df.attrs["sfclean"]`` as ``{"path", "encoding",
-    "delimiter", "skip_rows"}``. Raises :class:`~sfclean.errors.InputError` when the file is missing,
-    unreadable, empty, has a header but no rows, has ragged rows or broken quoting, or cannot
-    be decoded with a forced encoding, mixes encodings, holds a NUL byte or has two columns
-    whose names differ only by case; :class:`~sfclean.errors.ConfigError` for an unknown
-    encoding, a delimiter that is not a single character or a negative ``skip_rows``.
+    "delimiter", "skip_rows"}``. Raises :class:`~sfclean.errors.InputError` when the file is
+    missing, unreadable, empty, has a header but no rows, has ragged rows or broken quoting,
+    cannot be decoded with a forced encoding, mixes encodings, holds a NUL byte or has two
+    columns whose names differ only by case; :class:`~sfclean.errors.ConfigError` for an
+    unknown encoding, a delimiter that is not a single character or a negative ``skip_rows``.
     """
     name = str(path)
     if isinstance(skip_rows, bool) or not isinstance(skip_rows, int) or skip_rows < 0:
@@ -177,8 +177,8 @@ def _skip_rows(text: str, n: int, name: str) -> tuple[str, _Offset]:
             next(reader)
     except StopIteration:
         raise InputError(
-            f"{name} has fewer than {n + 1} rows, so --skip-rows {n} skips the header too; "
-            "use a smaller number",
+            f"{name} has fewer than {n + 1} rows, so skip_rows={n} (--skip-rows {n}) skips "
+            "the header too; use a smaller number",
             path=name,
         ) from None
     except csv.Error as exc:

@@ -239,7 +239,7 @@ def test_blank_lines_after_skip_rows_suggest_the_right_count(tmp_path: Path) -> 
     [
         (-1, ConfigError, "skip_rows must be a whole number, 0 or more (got -1)"),
         (True, ConfigError, "skip_rows must be a whole number, 0 or more (got True)"),
-        (9, InputError, "has fewer than 10 rows, so --skip-rows 9 skips the header too"),
+        (9, InputError, "has fewer than 10 rows, so skip_rows=9 (--skip-rows 9) skips the header too"),
     ],
 )
 def test_bad_skip_rows(tmp_path: Path, skip: int, error: type[Exception], message: str) -> None:
