@@ -207,11 +207,12 @@ class StageResult:
 
     def to_report(self, *, source: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The content of ``report.json``: the summary, the input described by ``source``
-        (``path``, ``encoding``, ``delimiter``) and the files written (report.json last)."""
+        (``path``, ``encoding``, ``delimiter``, ``skip_rows``) and the files written
+        (report.json last)."""
         info = dict(source or {})
         return {
             **self.summary().to_dict(),
-            "input": {k: info.get(k) for k in ("path", "encoding", "delimiter")},
+            "input": {k: info.get(k) for k in ("path", "encoding", "delimiter", "skip_rows")},
             "files": [*self.outputs(), "report.json"],
         }
 

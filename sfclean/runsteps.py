@@ -68,7 +68,9 @@ def read_source(source: Any) -> tuple[pd.DataFrame, InputInfo]:
                 sha.update(block)
         digest = sha.hexdigest()
     info = df.attrs.get("sfclean", {})
-    return df, InputInfo(digest, info.get("path"), info.get("encoding"), info.get("delimiter"))
+    return df, InputInfo(
+        digest, info.get("path"), info.get("encoding"), info.get("delimiter"), info.get("skip_rows")
+    )
 
 
 def _resolved_frames(

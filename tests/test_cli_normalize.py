@@ -174,7 +174,12 @@ def test_output_headers_and_report(tmp_path: Path) -> None:
     assert _header(out / "rejected.csv") == rejected
     assert _header(out / "findings.csv") == "\ufeff" + ",".join(FINDINGS_COLUMNS)
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    assert report["input"] == {"path": str(SAMPLE), "encoding": "utf-8", "delimiter": ","}
+    assert report["input"] == {
+        "path": str(SAMPLE),
+        "encoding": "utf-8",
+        "delimiter": ",",
+        "skip_rows": 0,
+    }
     assert report["rows_in"] == report["rows_kept"] + report["rows_held_back"]
     assert set(report["reasons"]) == {
         "missing-email",

@@ -270,3 +270,5 @@ def test_skip_rows_keeps_the_spreadsheet_rows_through_every_stage(
         assert sorted(int(r) for r in _read(out, name)["sfclean_row"]) == [r + 2 for r in rows]
     rejected = _read(out, "rejected.csv").set_index("sfclean_row")
     assert rejected.loc["8", "sfclean_detail"] == "duplicate of row 4"
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["input"]["skip_rows"] == 2

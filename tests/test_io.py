@@ -491,13 +491,23 @@ def test_write_result_names_the_input_read_by_read_csv(tmp_path: Path) -> None:
     }
     write_result(result, tmp_path / "out")
     report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
-    assert report["input"] == {"path": str(path), "encoding": "cp1252", "delimiter": ";"}
+    assert report["input"] == {
+        "path": str(path),
+        "encoding": "cp1252",
+        "delimiter": ";",
+        "skip_rows": 0,
+    }
     # a frame built in memory has no source; an explicit one still wins
     plain = normalize(pd.DataFrame({"Email": ["a@x.example"]}))
     assert plain.source == {}
     write_result(plain, tmp_path / "o2", source={"path": "mem"})
     report = json.loads((tmp_path / "o2" / "report.json").read_text(encoding="utf-8"))
-    assert report["input"] == {"path": "mem", "encoding": None, "delimiter": None}
+    assert report["input"] == {
+        "path": "mem",
+        "encoding": None,
+        "delimiter": None,
+        "skip_rows": None,
+    }
 
 
 @pytest.mark.parametrize("first", ["sep=;\n", "sep=;\r\n", "\ufeffsep=;\r\n"])

@@ -239,7 +239,11 @@ def test_blank_lines_after_skip_rows_suggest_the_right_count(tmp_path: Path) -> 
     [
         (-1, ConfigError, "skip_rows must be a whole number, 0 or more (got -1)"),
         (True, ConfigError, "skip_rows must be a whole number, 0 or more (got True)"),
-        (9, InputError, "has fewer than 10 rows, so skip_rows=9 (--skip-rows 9) skips the header too"),
+        (
+            9,
+            InputError,
+            "has fewer than 10 rows, so skip_rows=9 (--skip-rows 9) skips the header too",
+        ),
     ],
 )
 def test_bad_skip_rows(tmp_path: Path, skip: int, error: type[Exception], message: str) -> None:
@@ -262,7 +266,9 @@ def test_the_cli_takes_skip_rows(tmp_path: Path) -> None:
     assert "pass --skip-rows 3" in failed.stderr
     result = CliRunner().invoke(cli, [*args, "--skip-rows", "3", "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["rows_in"] == 3
+    report = json.loads(result.stdout)
+    assert report["rows_in"] == 3
+    assert report["input"]["skip_rows"] == 3
     clean = read_csv(out / "clean.csv")
     assert clean["sfclean_row"].tolist() == ["6"]
 
