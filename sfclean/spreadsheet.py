@@ -20,7 +20,14 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["FORMULA_START", "formula_like", "neutralise_formulas", "starts_like_formula"]
+__all__ = [
+    "FORMULA_START",
+    "formula_like",
+    "formula_like_rows",
+    "formula_start_rows",
+    "neutralise_formulas",
+    "starts_like_formula",
+]
 
 #: The first characters OWASP lists for a cell a spreadsheet may run as a formula.
 FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -30,8 +37,11 @@ _NUMBER_LIKE = re.compile(
     r"[+-][0-9 ().\-/]*[0-9][0-9 ().\-/]*(?:\s*(?:;ext=|ext\.?|x|#)\s*[0-9]+)?", re.IGNORECASE
 )
 _PLACEHOLDER = re.compile(r"[+\-\s]+")
-# a quick gate over a whole column joined by newlines: could any cell start like a formula?
-_LINE_START = re.compile(r"\n[=+\-@\t\r]")  # no "^|" alternative: 10x slower
+_STARTS = np.array(FORMULA_START)
+_SIGNS = np.array(("+", "-"))
+_SHORT = 32  # cells up to this long are checked as a numpy character matrix
+_NUMBER_TABLE = np.zeros(128, dtype=bool)  # ASCII code -> may follow the sign of a number
+_NUMBER_TABLE[[0, *(ord(c) for c in "0123456789 ().-/")]] = True
 
 
 def starts_like_formula(value: object) -> bool:
@@ -49,12 +59,37 @@ def formula_like(value: str) -> bool:
     )
 
 
-def may_hold_formulas(values: np.ndarray) -> bool:
-    """A fast, conservative gate: False only when no cell of ``values`` (str cells) can start
-    like a formula, so the exact per-value check can be skipped for most columns."""
-    if not len(values):
-        return False
-    return _LINE_START.search("\n" + "\n".join(values.tolist())) is not None
+def formula_start_rows(values: np.ndarray) -> np.ndarray:
+    """Positions of the cells of ``values`` (an object array of str) that start with one of
+    :data:`FORMULA_START`, found with numpy (the first character of every cell at once)."""
+    return np.flatnonzero(np.isin(values.astype("U1"), _STARTS))
+
+
+def formula_like_rows(values: np.ndarray) -> np.ndarray:
+    """Positions of the cells of ``values`` (an object array of str) that are
+    :func:`formula_like`, without a Python call per cell for the common cases: most cells
+    do not start like a formula, and a short ``+``/``-`` cell made of digits and the usual
+    separators (an E.164 phone) is checked with numpy; the rest once per distinct value."""
+    first = values.astype("U1")
+    starts = np.flatnonzero(np.isin(first, _STARTS))
+    if not len(starts):
+        return starts
+    candidates = values[starts]
+    plain = np.zeros(len(candidates), dtype=bool)
+    signed = np.flatnonzero(np.isin(first[starts], _SIGNS))
+    lengths = np.fromiter(map(len, candidates[signed]), dtype=np.int64, count=len(signed))
+    short = signed[lengths <= _SHORT]
+    if len(short):
+        width = int(lengths.max(initial=1)) if len(short) == len(signed) else _SHORT
+        codes = candidates[short].astype(f"U{width}").view(np.uint32).reshape(len(short), -1)
+        tail = codes[:, 1:]
+        allowed = _NUMBER_TABLE[np.minimum(tail, 127)] & (tail < 128)  # 0 pads: allowed
+        digit = ((tail >= ord("0")) & (tail <= ord("9"))).any(axis=1)
+        plain[short] = allowed.all(axis=1) & digit
+    rest = np.flatnonzero(~plain)
+    inverse, uniques = pd.factorize(candidates[rest])
+    flagged = np.fromiter((formula_like(u) for u in uniques), dtype=bool, count=len(uniques))
+    return starts[rest[flagged[inverse]]]
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:

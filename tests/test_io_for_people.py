@@ -236,9 +236,27 @@ def test_normalize_returns_the_documented_dtypes() -> None:
 
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.text(alphabet="=+-@\t\r\n a1(", max_size=6), max_size=8))
-def test_the_column_gate_never_misses_a_formula_like_cell(cells: list[str]) -> None:
-    from sfclean.spreadsheet import may_hold_formulas
+def test_formula_start_rows_finds_exactly_the_cells_that_start_like_a_formula(
+    cells: list[str],
+) -> None:
+    from sfclean.spreadsheet import formula_start_rows, starts_like_formula
 
-    values = np.array(cells, dtype=object)
-    if any(formula_like(c) for c in cells):
-        assert may_hold_formulas(values)
+    rows = formula_start_rows(np.array(cells, dtype=object)).tolist()
+    assert rows == [i for i, c in enumerate(cells) if starts_like_formula(c)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet="=+-@\t\r() ./;ext0123456789a", max_size=40),
+            st.from_regex(r"\+[1-9][0-9]{6,14}(;ext=[0-9]{1,5})?", fullmatch=True),
+        ),
+        max_size=10,
+    )
+)
+def test_formula_like_rows_is_formula_like_on_every_cell(cells: list[str]) -> None:
+    from sfclean.spreadsheet import formula_like_rows
+
+    rows = formula_like_rows(np.array(cells, dtype=object)).tolist()
+    assert rows == [i for i, c in enumerate(cells) if formula_like(c)]

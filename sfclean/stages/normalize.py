@@ -33,7 +33,7 @@ from sfclean.columns import ColumnMap, find_columns
 from sfclean.errors import ConfigError, InputError
 from sfclean.io import column_name_problem
 from sfclean.report import REASON, ROW, StageResult, Summary
-from sfclean.spreadsheet import formula_like, may_hold_formulas
+from sfclean.spreadsheet import formula_like_rows
 from sfclean.stages.normalize_columns import (
     FINDING_CODES,
     NONE,
@@ -224,11 +224,7 @@ def _flag_formula_cells(work: Work) -> None:
     message = CODES.message(FORMULA_LIKE_CELL)
     for name in work.names:
         values = work.cleaned[name]
-        if not may_hold_formulas(values):  # most columns: one scan, no per-value work
-            continue
-        inverse, uniques = pd.factorize(values)
-        flagged = np.fromiter((formula_like(u) for u in uniques), dtype=bool, count=len(uniques))
-        pos = np.flatnonzero(flagged[inverse])
+        pos = formula_like_rows(values)
         work.findings.add(
             pos, name, FORMULA_LIKE_CELL, work.original[name][pos], values[pos], message
         )
