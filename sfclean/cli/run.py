@@ -123,6 +123,7 @@ def run_command(
     api_reserve: float,
     encoding: str | None,
     delimiter: str | None,
+    skip_rows: int,
     as_json: bool,
     quiet: bool,
     **options: Any,
@@ -139,7 +140,13 @@ def run_command(
     from sfclean.sdl import insert_mapping
 
     bars = progress_bars(quiet)
-    df = read_input(input_csv, encoding=encoding, delimiter=delimiter, progress=bars.stage("read"))
+    df = read_input(
+        input_csv,
+        encoding=encoding,
+        delimiter=delimiter,
+        skip_rows=skip_rows,
+        progress=bars.stage("read"),
+    )
     normalize_options_ = normalize_kwargs(df, **{k: options[k] for k in NORMALIZE_PARAMS})
     fields, constants = None, None
     if options.get("mapping") is not None:  # the mapping decides what is loaded
