@@ -14,6 +14,10 @@ Composite calls and relies on SOQL's case-insensitive comparison, so it cannot s
 stored with surrounding spaces or a display name; ``extract`` reads every record with Bulk
 API 2.0 and normalizes it, so it sees those too, and is the only way to match phones or the
 provider-aware key (Gmail dots, ``+tags``).
+
+``fuzzy=True`` (the ``sfclean[fuzzy]`` extra) also holds back the rows that probably are a
+person already in the org under another email (``probable-match-in-org``, see
+:mod:`sfclean.stages.probable`), in their own table ``probable`` (``probable_matches.csv``).
 """
 
 from __future__ import annotations
@@ -43,11 +47,19 @@ from sfclean.stages.lookup import (
     query_lookup,
     soql_literal,
 )
+from sfclean.stages.probable import hold_back_probable
 
 __all__ = ["STRATEGIES", "ExcludeResult", "ExcludeSummary", "exclude"]
 
 STRATEGIES = ("auto", "query", "extract")
-_OUTPUT = ("sfclean_reason", "sfclean_detail", "sfclean_matched_object", "sfclean_matched_id")
+_FUZZY_OUTPUT = ("sfclean_probability", "sfclean_agreed")
+_OUTPUT = (
+    "sfclean_reason",
+    "sfclean_detail",
+    "sfclean_matched_object",
+    "sfclean_matched_id",
+    *_FUZZY_OUTPUT,
+)
 
 
 @dataclass(frozen=True)
@@ -78,7 +90,8 @@ class ExcludeResult(StageResult):
     ``extract`` or ``none`` (no keys to look up). ``api_calls``: calls the lookup cost
     (record counts included). ``estimate``: the cost model's figures. ``matches``: org
     records matched. ``not_looked_up``: distinct keys too long for a SOQL literal (their rows
-    are kept).
+    are kept). ``probable``: with ``fuzzy=True``, the held-back rows that probably match an
+    org record (:mod:`sfclean.stages.probable`; also in ``held_back``), else None.
     """
 
     stage: ClassVar[str] = "exclude"
@@ -93,6 +106,7 @@ class ExcludeResult(StageResult):
     not_looked_up: int = 0
     keys: int = 0
     findings: pd.DataFrame = field(default_factory=empty_findings)
+    probable: pd.DataFrame | None = None
 
     def summary(self) -> ExcludeSummary:
         """Rows in / kept / held back, and what the lookup did and cost."""
@@ -115,12 +129,22 @@ class ExcludeResult(StageResult):
         )
 
     def outputs(self) -> dict[str, pd.DataFrame]:
-        """``excluded.csv`` (held back), ``excluded_updates.csv`` and ``kept.csv``."""
-        return {
-            "excluded.csv": self.held_back,
+        """``excluded.csv`` (held back), ``excluded_updates.csv`` and ``kept.csv``; with
+        ``fuzzy=True`` also ``probable_matches.csv`` (those rows are not in excluded.csv)."""
+        if self.probable is None:
+            excluded = self.held_back
+        else:
+            exact = self.held_back["sfclean_reason"] == EXISTS_IN_ORG
+            columns = [c for c in self.held_back.columns if c not in _FUZZY_OUTPUT]
+            excluded = self.held_back.loc[exact, columns].reset_index(drop=True)
+        tables = {
+            "excluded.csv": excluded,
             "excluded_updates.csv": self.updates,
             "kept.csv": self.kept,
         }
+        if self.probable is not None:
+            tables["probable_matches.csv"] = self.probable
+        return tables
 
 
 def _check(
@@ -184,6 +208,8 @@ def exclude(
     match_key: str = "email",
     strategy: str = "auto",
     max_soql_chars: int = MAX_SOQL_CHARS,
+    fuzzy: bool = False,
+    fuzzy_threshold: float = 0.95,
 ) -> ExcludeResult:
     """Hold back the rows of ``df`` whose email (or phone) already exists in the org.
 
@@ -198,11 +224,15 @@ def exclude(
     ``query`` or ``extract`` (see :mod:`sfclean.lookup`). Trade-off: ``query`` relies on
     SOQL's case-insensitive ``=``, so org emails stored with spaces or a display name are only
     caught by ``extract``. Phone and provider matching always use ``extract``.
+    ``fuzzy``: also hold back rows whose match probability with an org record reaches
+    ``fuzzy_threshold`` (``probable-match-in-org``; the org is read with ``extract``).
 
     Raises InputError / ColumnNotFoundError (unusable table), ConfigError (bad option),
     AuthError, ConnectionFailed or ApiError (the org).
     """
     names, fields = _check(df, objects, match_on, match_key, strategy)
+    if fuzzy:  # ConfigError before the org is used when the extra is missing
+        _check_fuzzy(fuzzy_threshold)
     cmap = find_columns(
         [str(c) for c in df.columns if str(c) != ROW],
         email_column=email_column,
@@ -230,6 +260,13 @@ def exclude(
     )
     chosen, estimate, matches, skipped = found
     kept, excluded, updates = _frames(df, rows, names, row_emails, phone_keys, matches)
+    probable = None
+    if fuzzy:
+        kept, probable = hold_back_probable(
+            conn, kept, cmap, names, threshold=fuzzy_threshold, default_region=default_region
+        )
+        excluded = pd.concat([excluded, probable], ignore_index=True)
+        excluded = excluded.sort_values(ROW, kind="stable").reset_index(drop=True)
     return ExcludeResult(
         kept=kept,
         held_back=excluded,
@@ -241,7 +278,16 @@ def exclude(
         objects=names,
         not_looked_up=len(skipped),
         keys=estimate.keys,
+        probable=probable,
     )
+
+
+def _check_fuzzy(threshold: float) -> None:
+    from sfclean.scanning.fuzzy_model import splink_modules
+
+    if not 0 < threshold <= 1:
+        raise ConfigError(f"fuzzy_threshold must be a probability in (0, 1] (got {threshold!r})")
+    splink_modules()
 
 
 def _lookup(
