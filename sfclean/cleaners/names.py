@@ -46,9 +46,7 @@ def require_fuzzy_extra(module: str) -> Any:
 def name_key(value: str) -> str:
     """``value`` folded for comparison (module docstring); "" for a blank cell."""
     text = clean_text(str(value)).lower().translate(_FOLD)
-    folded = "".join(
-        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-    )
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     kept = "".join(c if c.isalnum() or c in _KEEP else " " for c in folded)
     return " ".join(kept.split())
 

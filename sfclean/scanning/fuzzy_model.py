@@ -50,6 +50,8 @@ logger = logging.getLogger("sfclean.scanning.fuzzy")
 
 #: Fewer input records than this: no EM, the default m probabilities are used.
 MIN_TRAINING_RECORDS = 1_000
+#: The prior when two near-exact rules find no pair to estimate it from.
+DEFAULT_PRIOR = 1e-4
 #: Random pairs sampled to estimate u probabilities.
 U_PAIRS = 2_000_000
 
@@ -146,7 +148,7 @@ def settings(link_type: str = "dedupe_only") -> Any:
         link_type=link_type,
         comparisons=_comparisons(s),
         blocking_rules_to_generate_predictions=blocking_rules(s),
-        probability_two_random_records_match=1e-4,
+        probability_two_random_records_match=DEFAULT_PRIOR,
         retain_intermediate_calculation_columns=True,
         additional_columns_to_retain=["email_local", "email_domain"],
     )
@@ -156,12 +158,15 @@ def train(linker: Any, n_records: int, *, seed: int = 16) -> None:
     """Estimate the model's parameters on the linker's own data (module docstring)."""
     s = splink_modules()
     b = s.block_on
+    model = linker._settings_obj  # splink exposes no public setter for the prior
     try:
         linker.training.estimate_probability_two_random_records_match(
             [b("email"), b("first_name", "last_name", "phone")], recall=0.7
         )
-    except Exception as error:  # no deterministic match at all: keep the default prior
+    except Exception as error:  # splink cannot count the rules' pairs: keep the default
         logger.info("fuzzy: prior kept at its default (%s)", type(error).__name__)
+    if not 0 < model._probability_two_random_records_match < 1:  # no exact match at all
+        model._probability_two_random_records_match = DEFAULT_PRIOR
     linker.training.estimate_u_using_random_sampling(
         max_pairs=min(U_PAIRS, max(n_records * n_records, 1000)), seed=seed
     )
