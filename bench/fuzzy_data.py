@@ -479,6 +479,18 @@ def _row(rec: dict[str, str], index: int, rng: np.random.Generator) -> dict[str,
     }
 
 
+def _unique_mailboxes(records: list[dict[str, str]]) -> list[dict[str, str]]:
+    """One mailbox belongs to one person: a different person drawn with an address already
+    taken (two Mateos at Acme, both mateo@acme.de) gets a number in it, as mail admins do."""
+    owner: dict[str, str] = {}
+    for rec in records:
+        email = rec["Email"]
+        if email and owner.setdefault(email, rec["person"]) != rec["person"]:
+            local, domain = email.split("@")
+            rec["Email"] = f"{local}{rec['person']}@{domain}"
+    return records
+
+
 def generate(
     n: int = 2_000, *, seed: int = 16, duplicate_share: float = 0.25, hard_share: float = 0.1
 ) -> pd.DataFrame:
@@ -498,7 +510,7 @@ def generate(
             person += 1
             records.append(_relative(base, rng, person))
         person += 1
-    records = records[:n]
+    records = _unique_mailboxes(records[:n])
     order = rng.permutation(len(records))
     rows = [_row(records[i], k, rng) for k, i in enumerate(order)]
     return pd.DataFrame(rows, dtype=object)

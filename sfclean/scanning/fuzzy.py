@@ -89,10 +89,12 @@ def _scored(linker: Any, threshold: float) -> tuple[Any, pd.DataFrame]:
     return predicted, frame
 
 
-def _run(records: pd.DataFrame, threshold: float, default_region: str, seed: int) -> Any:
+def _run(
+    records: pd.DataFrame, threshold: float, default_region: str, seed: int, db_api: Any
+) -> Any:
     table = features(records, default_region=default_region)
     with quiet_splink():
-        linker = make_linker([table], "dedupe_only")
+        linker, _ = make_linker([table], "dedupe_only", db_api)
         train(linker, len(table), seed=seed)
         return linker, *_scored(linker, threshold)
 
@@ -109,15 +111,18 @@ def fuzzy_pairs(
     threshold: float = 0.95,
     default_region: str = "US",
     seed: int = 16,
+    db_api: Any = None,
 ) -> pd.DataFrame:
     """Pairs of ``records`` (never modified) whose match probability is at least
     ``threshold`` (:data:`PAIR_COLUMNS`), highest first, then by Id. Phones are read in
     the record's country, else ``default_region``; ``seed`` fixes the random sampling of
-    the training, so a run is repeatable."""
+    the training, so a run is repeatable. ``db_api``: the splink backend (default an
+    in-memory DuckDB; ``splink.SparkAPI(spark_session=...)`` beyond one machine, see
+    docs/fuzzy.md)."""
     _check(records, threshold)
     if len(records) < 2:
         return _empty_pairs()
-    _, _, frame = _run(records, threshold, default_region, seed)
+    _, _, frame = _run(records, threshold, default_region, seed, db_api)
     return _pairs_table(records, frame)
 
 
@@ -151,13 +156,14 @@ def fuzzy_clusters(
     threshold: float = 0.95,
     default_region: str = "US",
     seed: int = 16,
+    db_api: Any = None,
 ) -> pd.DataFrame:
     """The clusters of :func:`fuzzy_pairs` (:data:`FUZZY_CLUSTER_COLUMNS`), one row per
     clustered record, sorted by cluster id then Id; singletons are left out."""
     _check(records, threshold)
     if len(records) < 2:
         return _clusters_table(records, pd.DataFrame(), pd.DataFrame())
-    linker, predicted, frame = _run(records, threshold, default_region, seed)
+    linker, predicted, frame = _run(records, threshold, default_region, seed, db_api)
     with quiet_splink():
         clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(
             predicted, threshold_match_probability=threshold
@@ -217,6 +223,7 @@ def probable_matches(
     threshold: float = 0.95,
     default_region: str = "US",
     seed: int = 16,
+    db_api: Any = None,
 ) -> pd.DataFrame:
     """Rows of ``file_rows`` that probably are one of ``org_records`` (both never
     modified), one row per matched file row (:data:`PROBABLE_MATCH_COLUMNS`): its position
@@ -236,12 +243,12 @@ def probable_matches(
         features(org_records, default_region=default_region),
     ]
     with quiet_splink():
-        linker = make_linker(tables, "link_only")
+        linker, names = make_linker(tables, "link_only", db_api)
         train(linker, len(file_rows) + len(org_records), seed=seed)
         _, frame = _scored(linker, threshold)
     if frame.empty:
         return _empty_matches()
-    from_file = frame["source_dataset_l"].to_numpy(dtype=object) == "sfclean_0"
+    from_file = frame["source_dataset_l"].to_numpy(dtype=object) == names[0]
     rows = np.where(from_file, frame["unique_id_l"], frame["unique_id_r"]).astype(np.int64)
     org = np.where(from_file, frame["unique_id_r"], frame["unique_id_l"]).astype(np.int64)
     matches = pd.DataFrame(

@@ -231,8 +231,7 @@ def exclude(
     AuthError, ConnectionFailed or ApiError (the org).
     """
     names, fields = _check(df, objects, match_on, match_key, strategy)
-    if fuzzy:  # ConfigError before the org is used when the extra is missing
-        _check_fuzzy(fuzzy_threshold)
+    _check_fuzzy(fuzzy, fuzzy_threshold)  # before the org is used
     cmap = find_columns(
         [str(c) for c in df.columns if str(c) != ROW],
         email_column=email_column,
@@ -260,13 +259,9 @@ def exclude(
     )
     chosen, estimate, matches, skipped = found
     kept, excluded, updates = _frames(df, rows, names, row_emails, phone_keys, matches)
-    probable = None
-    if fuzzy:
-        kept, probable = hold_back_probable(
-            conn, kept, cmap, names, threshold=fuzzy_threshold, default_region=default_region
-        )
-        excluded = pd.concat([excluded, probable], ignore_index=True)
-        excluded = excluded.sort_values(ROW, kind="stable").reset_index(drop=True)
+    kept, excluded, probable = _fuzzy(
+        fuzzy, conn, kept, excluded, cmap, names, fuzzy_threshold, default_region
+    )
     return ExcludeResult(
         kept=kept,
         held_back=excluded,
@@ -282,12 +277,36 @@ def exclude(
     )
 
 
-def _check_fuzzy(threshold: float) -> None:
+def _check_fuzzy(fuzzy: bool, threshold: float) -> None:
+    """ConfigError for a bad threshold or a missing fuzzy extra (only with ``fuzzy``)."""
     from sfclean.scanning.fuzzy_model import splink_modules
 
+    if not fuzzy:
+        return
     if not 0 < threshold <= 1:
         raise ConfigError(f"fuzzy_threshold must be a probability in (0, 1] (got {threshold!r})")
     splink_modules()
+
+
+def _fuzzy(
+    fuzzy: bool,
+    conn: Connection,
+    kept: pd.DataFrame,
+    excluded: pd.DataFrame,
+    cmap: ColumnMap,
+    names: tuple[str, ...],
+    threshold: float,
+    default_region: str,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """(kept, held back, probable): with ``fuzzy``, the probable matches moved from kept to
+    held back; else the tables unchanged and None."""
+    if not fuzzy:
+        return kept, excluded, None
+    kept, probable = hold_back_probable(
+        conn, kept, cmap, names, threshold=threshold, default_region=default_region
+    )
+    excluded = pd.concat([excluded, probable], ignore_index=True)
+    return kept, excluded.sort_values(ROW, kind="stable").reset_index(drop=True), probable
 
 
 def _lookup(
