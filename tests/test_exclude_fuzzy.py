@@ -162,3 +162,22 @@ def test_run_fuzzy_holds_the_probable_row_back_in_excluded_csv(
     assert reasons == {"2": "probable-match-in-org", "3": "exists-in-org"}
     clean = pd.read_csv(tmp_path / "run" / "clean.csv", dtype=str, keep_default_na=False)
     assert clean["sfclean_row"].tolist() == ["4"]
+
+
+def test_cli_without_the_extra_is_one_error_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    for name in [m for m in sys.modules if m == "splink" or m.startswith("splink.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "splink", None)  # import splink raises ImportError
+    source = tmp_path / "in.csv"
+    UPLOAD.to_csv(source, index=False)
+    result = CliRunner().invoke(
+        cli, ["exclude", str(source), "--out", str(tmp_path / "x"), "--fuzzy"]
+    )
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: fuzzy matching needs splink, which is not installed")
+    assert "install sfclean[fuzzy]" in result.stderr
+    assert not (tmp_path / "x").exists()

@@ -104,6 +104,10 @@ def exclude_command(
     from sfclean.io import write_result
     from sfclean.stages.exclude import exclude
 
+    if fuzzy:  # a missing extra is one Error: line before any login
+        from sfclean.scanning.fuzzy_model import splink_modules
+
+        splink_modules()
     df = read_input(input_csv, encoding=encoding, delimiter=delimiter)
     columns = column_kwargs(df, **{k: options[k] for k in COLUMN_PARAMS})
     with open_connection(**{k: options[k] for k in CONNECTION_PARAMS}) as conn:
