@@ -157,6 +157,7 @@ RULES = (
     ("email_local", "last_name"),
     ("first_name", "last_name"),
     ("first_name", "company"),
+    ("last_name", "city"),
     ("email",),
 )
 

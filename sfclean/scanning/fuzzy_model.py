@@ -14,8 +14,8 @@ Comparisons (Fellegi-Sunter, one per feature of :mod:`sfclean.scanning.fuzzy_fea
 
 Blocking rules (which pairs are scored at all): same phone; same last name and company;
 same email domain and last name; same email local part and last name; same first and last
-name; same first name and company; same email. A pair found by none of them is never
-scored: see docs/fuzzy.md.
+name; same first name and company; same last name and city; same email. A pair found by
+none of them is never scored: see docs/fuzzy.md.
 
 Training is unsupervised: u probabilities by random sampling (seeded), m probabilities by
 expectation maximisation on two blocks (same phone; same last name), the prior from two
@@ -141,6 +141,7 @@ def blocking_rules(s: SimpleNamespace) -> list[Any]:
         b("email_local", "last_name"),
         b("first_name", "last_name"),
         b("first_name", "company"),
+        b("last_name", "city"),
         b("email"),
     ]
 
