@@ -181,3 +181,13 @@ def test_cli_without_the_extra_is_one_error_line(
     assert result.stderr.startswith("Error: fuzzy matching needs splink, which is not installed")
     assert "install sfclean[fuzzy]" in result.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_fuzzy_with_every_row_found_exactly_reads_nothing_more(
+    conn: sfclean.Connection, org: LocalOrg
+) -> None:
+    before = org.api_calls
+    result = sfclean.exclude(UPLOAD.iloc[[1]], conn, fuzzy=True, strategy="query")
+    assert result.kept.empty and list(result.held_back["sfclean_reason"]) == ["exists-in-org"]
+    assert result.probable is not None and result.probable.empty
+    assert org.api_calls - before == result.api_calls == 1  # one Composite call, no extract

@@ -33,6 +33,7 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from pyspark.sql import SparkSession
     from splink.backends.spark import similarity_jar_location
 
+    scratch = tmp_path_factory.mktemp("spark")
     patch = pytest.MonkeyPatch()
     patch.setenv("SPARK_LOCAL_IP", "127.0.0.1")  # loopback only, never another interface
     session = (
@@ -43,10 +44,12 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.warehouse.dir", str(scratch / "warehouse"))
+        .config("spark.local.dir", str(scratch / "local"))
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
-    session.sparkContext.setCheckpointDir(str(tmp_path_factory.mktemp("spark-checkpoints")))
+    session.sparkContext.setCheckpointDir(str(scratch / "checkpoints"))
     yield session
     session.stop()
     patch.undo()

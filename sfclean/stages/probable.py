@@ -21,7 +21,7 @@ import pandas as pd
 from sfclean.codes import PROBABLE_MATCH_IN_ORG
 from sfclean.columns import ColumnMap
 from sfclean.salesforce import Connection, bulk_query
-from sfclean.scanning.fuzzy import probable_matches
+from sfclean.scanning.fuzzy import PROBABLE_MATCH_COLUMNS, probable_matches
 
 __all__ = ["PERSON_FIELDS", "PROBABLE_COLUMNS", "extract_people", "hold_back_probable"]
 
@@ -97,8 +97,10 @@ def hold_back_probable(
     """(rows still kept, probable rows) of ``kept`` (the exact lookup's kept rows, with
     ``sfclean_row``), the probable rows with :data:`PROBABLE_COLUMNS`."""
     org = extract_people(conn, objects) if len(kept) else pd.DataFrame()
-    if org.empty:
-        matches = probable_matches(kept.iloc[0:0], kept.iloc[0:0], threshold=threshold)
+    if org.empty:  # nothing to compare (no row left, or an empty org)
+        matches = pd.DataFrame({c: pd.Series(dtype=object) for c in PROBABLE_MATCH_COLUMNS})
+        matches["row"] = matches["row"].astype("int64")
+        matches["probability"] = matches["probability"].astype(float)
     else:
         matches = probable_matches(
             _file_records(kept, cmap), org, threshold=threshold, default_region=default_region
