@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import unicodedata
 from pathlib import Path
 from types import ModuleType
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sfclean.cleaners.names import company_key, first_name_forms, name_key
 from sfclean.errors import ColumnNotFoundError, ConfigError
@@ -88,6 +91,24 @@ def test_company_variants_share_one_key(variant: str) -> None:
 def test_company_key_keeps_a_name_that_is_not_a_suffix() -> None:
     assert company_key("Société Générale SA") == "societe generale"
     assert company_key("") == ""
+
+
+@given(st.text(max_size=30))
+def test_name_key_is_idempotent_lowercase_and_unaccented(raw: str) -> None:
+    key = name_key(raw)
+    assert name_key(key) == key
+    assert key == key.lower() and key == key.strip() and "  " not in key
+    assert not any(unicodedata.combining(c) for c in unicodedata.normalize("NFKD", key))
+
+
+WORD = st.from_regex(r"[A-Z][a-z]{3,9}( [A-Z][a-z]{3,9})?", fullmatch=True)
+
+
+@given(WORD, st.sampled_from(["Inc.", "LLC", "Ltd", "GmbH", "AG", "SA", "Corporation", "PLC"]))
+def test_a_legal_suffix_or_the_case_never_changes_the_company_key(name: str, suffix: str) -> None:
+    if company_key(name) != name_key(name):  # the name itself ends in a legal term
+        return
+    assert company_key(f"{name} {suffix}") == company_key(name.upper()) == name_key(name)
 
 
 @pytest.mark.parametrize(
