@@ -179,6 +179,7 @@ def run(
     match_on: Sequence[str] = ("Email",),
     fields: Mapping[str, str | Sequence[str]] | None = None,
     constants: Mapping[str, str] | None = None,
+    fuzzy: bool = False,
 ) -> RunResult:
     """Normalize, exclude and load ``source`` into ``object_name``; write every outcome.
 
@@ -189,12 +190,11 @@ def run(
     default ``Journal(out_dir)``; pass one (kept in ``out_dir``) to watch or interrupt its
     events; a dry run keeps none. ``normalize_options`` go to :func:`sfclean.normalize`.
     ``exclude_objects``: objects to look for existing records (default ``object_name``
-    first, then Lead / Contact). ``match_on``: ``("Email",)`` or with ``"Phone"``
-    (:func:`sfclean.exclude`). ``fields`` / ``constants``: what is loaded, as a Data Loader
-    mapping says (:func:`sfclean.sdl.insert_mapping`); by default every column named like a
-    createable field. ``progress(stage, done, total)`` is called during ``normalize``,
-    ``collect``, ``exclude`` and ``load`` (None or False: none; :func:`sfclean.tqdm_progress`
-    draws it).
+    first, then Lead / Contact). ``match_on``, ``fuzzy``: as :func:`sfclean.exclude`.
+    ``fields`` / ``constants``: what is loaded, as a Data Loader mapping says
+    (:func:`sfclean.sdl.insert_mapping`); by default every column named like a createable
+    field. ``progress(stage, done, total)`` is called during ``normalize``, ``collect``,
+    ``exclude`` and ``load`` (None or False: none; :func:`sfclean.tqdm_progress` draws it).
 
     Raises ConfigError / InputError for bad options or input (before the org is used), or
     when ``out_dir`` holds an unfinished run of another input, object or org; BudgetExceeded
@@ -223,6 +223,7 @@ def run(
         check_objects=exclude_objects is not None,
         fields=dict(fields) if fields is not None else None,
         constants=dict(constants or {}),
+        fuzzy=fuzzy,
     )
     steps.check_options(df)  # 1. offline: a bad option or input stops here
     with steps.timed("normalize"):

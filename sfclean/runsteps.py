@@ -100,6 +100,13 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return out
 
 
+def _blank_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the cells its text columns lack (a column of only some of the joined
+    tables) as ""; numeric columns (``sfclean_row``, a fuzzy match's probability) keep NaN."""
+    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    return frame.fillna(dict.fromkeys(text, ""))
+
+
 def _by_row(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` indexed by its ``sfclean_row`` column (kept), to look rows up by number."""
     return frame.set_index(ROW, drop=False)
@@ -241,6 +248,7 @@ class RunSteps:
     check_objects: bool = False  # the caller chose the objects to search: check their names
     fields: dict[str, str | Sequence[str]] | None = None
     constants: dict[str, str] = field(default_factory=dict)
+    fuzzy: bool = False
     timings: dict[str, float] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
     known: dict[int, Outcome] = field(default_factory=dict)
@@ -304,6 +312,10 @@ class RunSteps:
             batch_size=self.batch_size,
             api_reserve=self.api_reserve,
         )
+        if self.fuzzy:  # the fuzzy extra, before the org is used
+            from sfclean.scanning.fuzzy_model import splink_modules
+
+            splink_modules()
 
     def check_object(self) -> None:
         """Describe the object (the load's one describe call): ConfigError for an unknown
@@ -378,6 +390,7 @@ class RunSteps:
                 match_key=self.match_key,
                 strategy=self.strategy,
                 progress=self._progress("exclude"),
+                fuzzy=self.fuzzy,
             )
 
     def preflight(self, ex: ExcludeResult) -> PreflightResult:
@@ -441,9 +454,9 @@ class RunSteps:
         )
         report = self.report(info, rows, conservation, tables["failed.csv"], stages, ex, new)
         kept = tables["clean.csv"] if self.dry_run else tables["loaded.csv"]
-        held_back = _concat(
-            [tables["rejected.csv"], tables["excluded.csv"], tables["failed.csv"]]
-        ).fillna("")
+        held_back = _blank_text(
+            _concat([tables["rejected.csv"], tables["excluded.csv"], tables["failed.csv"]])
+        )
         return tables, report, kept, held_back
 
     def write(self, result: StageResult) -> dict[str, Path]:

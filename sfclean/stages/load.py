@@ -118,7 +118,9 @@ class LoadResult(StageResult):
         """The rows that failed and those pre-flight held back, in ``sfclean_row`` order."""
         frames = [f for f in (self.failed, self.rejected) if len(f.columns)]
         out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        return out.sort_values(ROW, kind="stable").reset_index(drop=True).fillna("")
+        out = out.sort_values(ROW, kind="stable").reset_index(drop=True)
+        text = [c for c in out.columns if not pd.api.types.is_numeric_dtype(out[c])]
+        return out.fillna(dict.fromkeys(text, ""))  # a column of only one of the two: ""
 
     @property
     def fields(self) -> dict[str, str]:
