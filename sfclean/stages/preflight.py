@@ -12,7 +12,8 @@ vectorised; a constant is checked once):
   yes/no/y/n/on/off for a checkbox;
 - ``value-too-long``: more characters than a text field's ``length``;
 - ``invalid-picklist-value``: a value outside a restricted picklist's active values
-  (compared exactly).
+  (compared exactly; whether a real org accepts another letter case is unconfirmed, so
+  sfclean holds such a value back rather than guess).
 
 Blank means empty, spaces only, or ``#N/A`` (Data Loader's null, which the Bulk APIs read as
 "no value"). A row with several problems is held back once: ``sfclean_reason`` is the first code of the
