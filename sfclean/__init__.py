@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from sfclean.stages.exclude import ExcludeResult, exclude
     from sfclean.stages.load import LoadResult, estimate_load_calls, load
     from sfclean.stages.normalize import NormalizeResult, normalize
+    from sfclean.stages.preflight import PreflightResult, preflight
 
 __all__ = [
     "ApiError",
@@ -58,6 +59,7 @@ __all__ = [
     "LoadTimeout",
     "NormalizeResult",
     "OrgError",
+    "PreflightResult",
     "RunResult",
     "SfcleanError",
     "StageResult",
@@ -72,6 +74,7 @@ __all__ = [
     "find_columns",
     "load",
     "normalize",
+    "preflight",
     "read_csv",
     "read_sdl_mapping",
     "run",
@@ -98,6 +101,7 @@ _EXPORTS = {
     "LoadTimeout": "sfclean.errors",
     "NormalizeResult": "sfclean.stages.normalize",
     "OrgError": "sfclean.errors",
+    "PreflightResult": "sfclean.stages.preflight",
     "RunResult": "sfclean.pipeline",
     "SfcleanError": "sfclean.errors",
     "StageResult": "sfclean.report",
@@ -112,6 +116,7 @@ _EXPORTS = {
     "find_columns": "sfclean.columns",
     "load": "sfclean.stages.load",
     "normalize": "sfclean.stages.normalize",
+    "preflight": "sfclean.stages.preflight",
     "read_csv": "sfclean.io",
     "read_sdl_mapping": "sfclean.io",
     "run": "sfclean.pipeline",

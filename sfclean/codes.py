@@ -504,6 +504,55 @@ PROBABLE_MATCH_IN_ORG = CODES.add(
     )
 )
 
+# ---- preflight: reasons, in the order that picks a row's reason ---------------------------
+MISSING_REQUIRED_FIELD = CODES.add(
+    Code(
+        "missing-required-field",
+        _R,
+        "preflight",
+        _REJECTED,
+        "a field the org requires is blank",
+        "The object's describe says the field is required on create (createable, not "
+        "nillable, no default) and the row leaves it blank, or no column is sent to it; "
+        "sfclean_detail names the field. Fill it in (Leads need a Company), or map a column "
+        "or a constant to it.",
+    )
+)
+INVALID_VALUE = CODES.add(
+    Code(
+        "invalid-value",
+        _R,
+        "preflight",
+        _REJECTED,
+        "a value the field's type cannot hold",
+        "Not a number for a number field (no thousands separators), not YYYY-MM-DD for a "
+        "date, not YYYY-MM-DDThh:mm:ssZ for a date/time, or not true/false for a checkbox; "
+        "sfclean_detail names the field and the value. Fix the value at the source.",
+    )
+)
+VALUE_TOO_LONG = CODES.add(
+    Code(
+        "value-too-long",
+        _R,
+        "preflight",
+        _REJECTED,
+        "longer than the field allows",
+        "The text has more characters than the field's length in the object's describe; "
+        "sfclean_detail names the field, the length and the limit. Shorten it.",
+    )
+)
+INVALID_PICKLIST_VALUE = CODES.add(
+    Code(
+        "invalid-picklist-value",
+        _R,
+        "preflight",
+        _REJECTED,
+        "not a value of a restricted picklist",
+        "The field is a restricted picklist and the value is not one of its active values "
+        "(compared exactly); sfclean_detail lists the values. Use one of them.",
+    )
+)
+
 # ---- load ---------------------------------------------------------------------------------
 REJECTED_BY_DUPLICATE_RULE = CODES.add(
     Code(

@@ -1,35 +1,43 @@
-"""``sfclean.run``: the whole pipeline, resumable. normalize -> budget -> exclude -> load.
+"""``sfclean.run``: the whole pipeline, resumable. normalize -> budget -> exclude ->
+preflight -> load.
 
 Order on every start (the order is what makes a rerun after a crash safe):
 
 1. check the options and normalize the input (offline: a bad option or input stops the run
    before the org is used at all).
-2. open ``out_dir/run.json`` (not under ``dry_run``): it is resumed when it belongs to the same
+2. describe the object (the one describe call the load needs): an object the org does not
+   have stops the run with the nearest name ("did you mean Lead?", from the org's object
+   list, asked for only then), as does an object without an email field.
+3. open ``out_dir/run.json`` (not under ``dry_run``): it is resumed when it belongs to the same
    input (sha256), object and org (Id from ``userinfo``, and instance URL); an unfinished one
    of another input, object or org stops the run (ConfigError). A new journal replaces the
    old file at its first event (a run refused before the load leaves ``out_dir`` as it was).
-3. budget: estimate the calls of every stage still to come (collecting the journal's jobs,
+4. budget: estimate the calls of every stage still to come (collecting the journal's jobs,
    the exclude lookup from the objects' record counts, the load of every row not yet
    resolved), read ``limits/`` and refuse (BudgetExceeded) when the estimate exceeds the
    remaining daily API requests minus ``api_reserve`` of the maximum. Nothing else has been
    asked of the org yet. A dry run checks only its lookup and reports whether a real run
    would fit.
-4. finish every job the journal holds (:func:`sfclean.stages.loaders.collect_journaled`): those rows
+5. finish every job the journal holds (:func:`sfclean.stages.loaders.collect_journaled`): those rows
    get their outcomes (loaded / failed), take precedence over every other stage and are not
    sent again.
-5. exclude the other clean rows: rows whose email exists in the org are held back. This also
+6. exclude the other clean rows: rows whose email exists in the org are held back. This also
    catches records an interrupted run created but never journaled (a batch posted just
    before a crash).
-6. load the rest, journaling every job and batch as it is created. A new run first removes
+7. pre-flight (:mod:`sfclean.stages.preflight`): check the rows left against the describe;
+   rows the org would refuse for a reason it tells (a required field blank, a value too
+   long, outside a restricted picklist, not of the field's type) go to ``rejected.csv``.
+8. load the rest, journaling every job and batch as it is created. A new run first removes
    the ``report.json`` of whatever run wrote ``out_dir`` before, so the directory never looks
    finished while this run is not.
-7. write ``rejected.csv``, ``findings.csv``, ``clean.csv``, ``excluded.csv``,
+9. write ``rejected.csv``, ``findings.csv``, ``clean.csv``, ``excluded.csv``,
    ``excluded_updates.csv``, ``loaded.csv``, ``failed.csv`` and ``report.json`` atomically,
    ``report.json`` last; then mark the journal completed.
 
 Conservation: every input row is in exactly one of rejected / excluded / loaded / failed
 (with ``dry_run``: rejected / excluded / clean, where ``clean.csv`` holds the rows a real run
-would load; otherwise ``clean.csv`` is normalize's output, i.e. excluded + loaded + failed).
+would load; otherwise ``clean.csv`` is normalize's output, i.e. excluded + held back by the
+pre-flight + loaded + failed).
 ``report.json`` carries the check, made on the row numbers themselves. A dry run writes
 nothing to the org and keeps no journal.
 
@@ -41,7 +49,7 @@ options, the API calls and time spent).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -132,6 +140,13 @@ class RunResult(StageResult):
                 f"  dry run: nothing was written to the org; loading would take about "
                 f"{report.load_estimate} API calls"
             )
+        checked = report.stages.preflight.get("reasons") or {}
+        if checked:
+            lines.append(
+                "  pre-flight held back: "
+                + ", ".join(f"{k} {v}" for k, v in checked.items())
+                + " (rejected.csv names each field and limit)"
+            )
         if report.failed_reasons:
             lines.append(
                 "  failed: " + ", ".join(f"{k} {v}" for k, v in report.failed_reasons.items())
@@ -161,6 +176,9 @@ def run(
     serial: bool = False,
     timeout: float = 3600.0,
     exclude_objects: tuple[str, ...] | None = None,
+    match_on: Sequence[str] = ("Email",),
+    fields: Mapping[str, str | Sequence[str]] | None = None,
+    constants: Mapping[str, str] | None = None,
     fuzzy: bool = False,
 ) -> RunResult:
     """Normalize, exclude and load ``source`` into ``object_name``; write every outcome.
@@ -172,11 +190,11 @@ def run(
     default ``Journal(out_dir)``; pass one (kept in ``out_dir``) to watch or interrupt its
     events; a dry run keeps none. ``normalize_options`` go to :func:`sfclean.normalize`.
     ``exclude_objects``: objects to look for existing records (default ``object_name``
-    first, then Lead / Contact). ``progress(stage, done, total)`` is called during
-    ``normalize``, ``collect``, ``exclude`` and ``load`` (None or False: none;
-    :func:`sfclean.tqdm_progress` draws it). ``fuzzy``: exclude also holds back rows that
-    probably are a person in the org (``probable-match-in-org``, in ``excluded.csv``; the
-    fuzzy extra).
+    first, then Lead / Contact). ``match_on``, ``fuzzy``: as :func:`sfclean.exclude`.
+    ``fields`` / ``constants``: what is loaded, as a Data Loader mapping says
+    (:func:`sfclean.sdl.insert_mapping`); by default every column named like a createable
+    field. ``progress(stage, done, total)`` is called during ``normalize``, ``collect``,
+    ``exclude`` and ``load`` (None or False: none; :func:`sfclean.tqdm_progress` draws it).
 
     Raises ConfigError / InputError for bad options or input (before the org is used), or
     when ``out_dir`` holds an unfinished run of another input, object or org; BudgetExceeded
@@ -201,25 +219,23 @@ def run(
         timeout=timeout,
         objects=exclude_objects or tuple(dict.fromkeys((object_name, "Lead", "Contact"))),
         journal=run_journal(journal, out_dir, dry_run=dry_run),
+        match_on=tuple(match_on),
+        check_objects=exclude_objects is not None,
+        fields=dict(fields) if fields is not None else None,
+        constants=dict(constants or {}),
         fuzzy=fuzzy,
     )
     steps.check_options(df)  # 1. offline: a bad option or input stops here
     with steps.timed("normalize"):
         nres = normalize(df, **options, progress=steps._progress("normalize"))
-    steps.open_journal(info.sha256)  # 2.
-    steps.check_budget(nres)  # 3. before the org is searched or written to
-    steps.collect()  # 4. what an interrupted run started
-    ex = steps.exclude(nres)  # 5.
-    new = steps.load(ex.kept)  # 6.
-    tables, report, kept, held_back = steps.finish(df, info, nres, ex, new)  # 7.
-    result = RunResult(
-        kept=kept,
-        held_back=held_back,
-        findings=nres.findings,
-        normalized=nres,
-        tables=tables,
-        report=report,
-        dry_run=dry_run,
-    )
-    result.files = steps.write(result)  # 8. report.json last, then the journal is completed
+    steps.check_object()  # 2. the load's describe: a wrong --object stops here
+    steps.open_journal(info.sha256)  # 3.
+    steps.check_budget(nres)  # 4. before the org is searched or written to
+    steps.collect()  # 5. what an interrupted run started
+    ex = steps.exclude(nres)  # 6.
+    pre = steps.preflight(ex)  # 7. against the describe, no API call
+    new = steps.load(pre.kept)  # 8.
+    tables, report, kept, held_back = steps.finish(df, info, nres, ex, pre, new)  # 9.
+    result = RunResult(kept, held_back, nres.findings, nres, tables, report, dry_run=dry_run)
+    result.files = steps.write(result)  # 10. report.json last, then the journal is completed
     return result

@@ -13,7 +13,7 @@ RunReport
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sfclean.journal import JobSummary, OrgRef
@@ -99,12 +99,14 @@ class StageReports:
     exclude: StageSummary
     budget: Budget
     load: StageSummary
+    preflight: StageSummary = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "normalize": dict(self.normalize),
             "exclude": dict(self.exclude),
             "budget": self.budget.to_dict(),
+            "preflight": dict(self.preflight),
             "load": dict(self.load),
         }
 

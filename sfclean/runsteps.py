@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,6 +28,8 @@ from sfclean.stages.loaders import collect_journaled
 from sfclean.stages.loadjobs import Outcome
 from sfclean.stages.lookup import email_key
 from sfclean.stages.normalize import NormalizeResult
+from sfclean.stages.objects import check_object_names, describe_target
+from sfclean.stages.preflight import PreflightResult, preflight
 
 __all__ = [
     "OUTPUT_FILES",
@@ -129,7 +131,8 @@ def check_run_options(
             "strategy='extract' or 'auto'"
         )
     check_reserve(api_reserve)
-    clash = [str(c) for c in df.columns if str(c) in RESERVED_COLUMNS]
+    ours = {c.lower() for c in RESERVED_COLUMNS if c != "Id"}  # ID is renamed ID (input)
+    clash = [str(c) for c in df.columns if str(c) == "Id" or str(c).lower() in ours]
     if clash:
         raise InputError(
             f"column {clash[0]} is reserved for the outputs of sfclean run; rename or drop it"
@@ -241,6 +244,10 @@ class RunSteps:
     timeout: float
     objects: tuple[str, ...]
     journal: Journal | None
+    match_on: tuple[str, ...] = ("Email",)
+    check_objects: bool = False  # the caller chose the objects to search: check their names
+    fields: dict[str, str | Sequence[str]] | None = None
+    constants: dict[str, str] = field(default_factory=dict)
     fuzzy: bool = False
     timings: dict[str, float] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
@@ -249,10 +256,17 @@ class RunSteps:
     budget: Budget = field(default_factory=lambda: Budget(0))
     resolved: dict[int, Outcome] = field(default_factory=dict)
     collected_jobs: int = 0
+    describe: dict[str, Any] = field(default_factory=dict)
 
     @property
     def match_key(self) -> str:
         return str(self.options.get("match_key", "email"))
+
+    @property
+    def lookup_strategy(self) -> str:
+        """The exclude strategy: phones are only matched by a Bulk extract."""
+        phones = any(str(m).strip().lower() == "phone" for m in self.match_on)
+        return "extract" if phones and self.strategy == "auto" else self.strategy
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
@@ -284,6 +298,12 @@ class RunSteps:
     def check_options(self, df: pd.DataFrame) -> None:
         """ConfigError / InputError for what would stop a later stage (see
         :func:`check_run_options`)."""
+        phones = any(str(m).strip().lower() == "phone" for m in self.match_on)
+        if phones and self.strategy == "query":
+            raise ConfigError(
+                "strategy='query' cannot match phones (SOQL cannot normalize them); use "
+                "strategy='extract' or 'auto'"
+            )
         check_run_options(
             df,
             api=self.api,
@@ -296,6 +316,15 @@ class RunSteps:
             from sfclean.scanning.fuzzy_model import splink_modules
 
             splink_modules()
+
+    def check_object(self) -> None:
+        """Describe the object (the load's one describe call): ConfigError for an unknown
+        object (with the nearest name) or one without an email field; with objects to search
+        chosen by the caller, check their names too (one call for the org's object list)."""
+        with self.counted("describe"):
+            self.describe = describe_target(self.conn, self.object_name, need_email=True)
+            if self.check_objects:
+                check_object_names(self.conn, self.objects)
 
     def open_journal(self, digest: str) -> None:
         """Open (or resume) the journal and read the outcomes it already holds."""
@@ -318,7 +347,7 @@ class RunSteps:
                 self.conn,
                 keys=_lookup_keys(maybe, nres.columns.email, self.match_key),
                 objects=self.objects,
-                strategy=self.strategy,
+                strategy=self.lookup_strategy,
                 match_key=self.match_key,
                 load_rows=len(maybe),
                 api=self.api,
@@ -357,11 +386,18 @@ class RunSteps:
                 phone_columns=list(nres.columns.phones),
                 country_column=nres.columns.country,
                 default_region=str(self.options.get("default_region", "US")),
+                match_on=self.match_on,
                 match_key=self.match_key,
                 strategy=self.strategy,
                 progress=self._progress("exclude"),
                 fuzzy=self.fuzzy,
             )
+
+    def preflight(self, ex: ExcludeResult) -> PreflightResult:
+        """Check the rows left against the describe (no API call); hold back what the org
+        would refuse."""
+        with self.timed("preflight"):
+            return preflight(ex.kept, self.describe, fields=self.fields, constants=self.constants)
 
     def load(self, to_load: pd.DataFrame) -> Loaded:
         """Load the rows left (nothing in a dry run); a new run first forgets the last report."""
@@ -381,6 +417,9 @@ class RunSteps:
                     batch_size=self.batch_size,
                     serial=self.serial,
                     timeout=self.timeout,
+                    describe=self.describe,
+                    fields=self.fields,
+                    constants=self.constants,
                     journal=self.journal,
                     progress=self._progress("load"),
                 )
@@ -395,6 +434,7 @@ class RunSteps:
         info: InputInfo,
         nres: NormalizeResult,
         ex: ExcludeResult,
+        pre: PreflightResult,
         new: Loaded,
     ) -> tuple[dict[str, pd.DataFrame], RunReport, pd.DataFrame, pd.DataFrame]:
         """(the output tables, the report, the rows kept, the rows held back) of the run.
@@ -403,10 +443,14 @@ class RunSteps:
         every other row, in ``sfclean_row`` order.
         """
         tables, rows, conservation = output_tables(
-            nres, df, self.resolved, ex, new, dry_run=self.dry_run
+            nres, df, self.resolved, ex, pre, new, dry_run=self.dry_run
         )
         stages = StageReports(
-            nres.summary().to_dict(), ex.summary().to_dict(), self.budget, new.summary
+            nres.summary().to_dict(),
+            ex.summary().to_dict(),
+            self.budget,
+            new.summary,
+            pre.summary().to_dict(),
         )
         report = self.report(info, rows, conservation, tables["failed.csv"], stages, ex, new)
         kept = tables["clean.csv"] if self.dry_run else tables["loaded.csv"]
@@ -463,17 +507,24 @@ def output_tables(
     df: pd.DataFrame,
     resolved: Mapping[int, Outcome],
     ex: ExcludeResult,
+    pre: PreflightResult,
     new: Loaded,
     *,
     dry_run: bool,
 ) -> tuple[dict[str, pd.DataFrame], RowCounts, Conservation]:
-    """Every output table, the row counts, and the conservation check on them."""
+    """Every output table, the row counts, and the conservation check on them.
+
+    ``rejected.csv`` holds normalize's held-back rows (original values) and pre-flight's
+    (the values that would have been sent), each with its reason and detail.
+    """
     held = nres.held_back
     rejected = held[~held[ROW].isin(list(resolved))].reset_index(drop=True)
+    if len(pre.held_back):
+        rejected = _concat([rejected, pre.held_back])
     old_loaded, old_failed = _resolved_frames(df, _by_row(nres.kept), resolved)
     loaded = _concat([old_loaded, new.loaded])
     failed = _concat([old_failed, new.failed])
-    clean_out = ex.kept if dry_run else nres.kept
+    clean_out = pre.kept if dry_run else nres.kept
     groups: dict[str, pd.Index | pd.Series] = {
         "rejected": rejected[ROW],
         "excluded": ex.held_back[ROW],
@@ -481,14 +532,14 @@ def output_tables(
         "failed": failed[ROW],
     }
     if dry_run:
-        groups["clean"] = ex.kept[ROW]
+        groups["clean"] = pre.kept[ROW]
     rows = RowCounts(
         input=int(nres.rows_in),
         rejected=len(rejected),
         excluded=len(ex.held_back),
         loaded=len(loaded),
         failed=len(failed),
-        clean=len(ex.kept) if dry_run else None,
+        clean=len(pre.kept) if dry_run else None,
     )
     tables = {
         "rejected.csv": rejected,

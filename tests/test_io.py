@@ -407,7 +407,7 @@ def test_read_sdl_mapping_follows_properties_rules(tmp_path: Path) -> None:
         ),
         ("# only comments\n\n", "has no mappings; expected lines like Email=Email"),
         ("Email=Email\nEmail=Phone\n", "maps 'Email' twice (line 2); keep one of them"),
-        ("=Email\n", "line 1 has an empty column name"),
+        ("=Email\n", "has no mappings; expected lines like Email=Email"),  # a field, no column
         ("A\\u12=B\n", "line 1 has a bad \\u escape"),
     ],
 )

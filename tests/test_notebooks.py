@@ -189,6 +189,8 @@ def test_rehearse_notebook_runs_and_stops_the_org(
     assert ns["exclusion"].held_back["sfclean_matched_id"].str.len().min() >= 18
     load_summary = ns["load_summary"]
     assert (load_summary["rows_kept"], load_summary["rows_held_back"]) == (141, 7)
+    assert set(ns["load_result"].rejected["sfclean_reason"]) == {"missing-required-field"}
+    assert ns["load_result"].failed.empty  # the pre-flight held back the rows without a Company
 
     # every Bulk request the org received carried allowSave=false
     inserts = [r for r in org.requests if ns["is_insert_request"](r.path)]
@@ -201,10 +203,10 @@ def test_rehearse_notebook_runs_and_stops_the_org(
     assert calls["connection total"] == calls["org counted"] > 0
     assert calls["exclude"] + calls["load"] <= calls["connection total"]
 
-    # the dry rerun finds the loaded rows in the org; only the failed ones would load again
+    # the dry rerun finds the loaded rows in the org; the pre-flight holds back the 7 again
     rows = ns["rerun"].report.rows
     assert rows.excluded == 151  # 141 loaded + 10 that were in the org already
-    assert rows.clean == 7
+    assert (rows.rejected, rows.clean) == (45 + 7, 0)  # the 7 without a Company: pre-flight
 
     # the crash left the journal only, nothing that looks finished; the rerun resumed,
     # collected the journaled job, and loaded nobody twice

@@ -101,7 +101,7 @@ def test_every_repr_is_one_line_and_to_text_starts_with_the_stage(
     [
         ("normalize", ["clean.csv", "rejected.csv", "findings.csv"]),
         ("exclude", ["excluded.csv", "excluded_updates.csv", "kept.csv"]),
-        ("load", ["loaded.csv", "failed.csv"]),
+        ("load", ["loaded.csv", "failed.csv", "rejected.csv"]),
     ],
 )
 def test_one_writer_writes_every_stage_report_last(

@@ -39,6 +39,7 @@ FLAGS = {
     "country_column": "--country-column",
     "default_region": "--region",
     "email_column": "--email-column",
+    "exclude_objects": "--exclude-object",
     "fail_on": "--fail-on",
     "fill_blanks": "--fill-blanks",
     "integration_users": "--integration-user",

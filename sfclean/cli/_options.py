@@ -79,7 +79,8 @@ _COLUMN_OPTIONS = [
     click.option(
         "--mapping",
         type=click.Path(path_type=Path),
-        help="A Data Loader .sdl mapping file used to find the columns.",
+        help="A Data Loader .sdl mapping file used to find the columns (in sfclean run it "
+        "also decides what is loaded).",
     ),
 ]
 

@@ -107,6 +107,7 @@ def exclude_command(
     """
     from sfclean.io import write_result
     from sfclean.stages.exclude import exclude
+    from sfclean.stages.objects import check_object_names
 
     if fuzzy:  # a missing extra is one Error: line before any login
         from sfclean.scanning.fuzzy_model import splink_modules
@@ -122,6 +123,8 @@ def exclude_command(
     )
     columns = column_kwargs(df, **{k: options[k] for k in COLUMN_PARAMS})
     with open_connection(**{k: options[k] for k in CONNECTION_PARAMS}) as conn, bars:
+        if objects:  # named by the user: a typo gets the nearest name, not a SOQL error
+            check_object_names(conn, objects, option="objects=")
         result = exclude(
             df,
             conn,

@@ -60,6 +60,8 @@ class Field:
     relationship_name: str | None = None
     default: object = None  # value set on create when the caller gives none
     label: str = ""
+    values: tuple[str, ...] = ()  # picklist values (describe's picklistValues)
+    restricted: bool = False  # restricted picklist: other values are refused
 
     @property
     def nillable(self) -> bool:
@@ -251,6 +253,10 @@ _SETUP_AUDIT_TRAIL = SObjectType(
     createable=False,
 )  # fmt: skip
 
+# Lead Rating is a restricted picklist here (an org admin can restrict a picklist to its value
+# set; whether a given org's Rating is restricted is that org's setting).
+_RATINGS = ("Hot", "Warm", "Cold")
+
 SCHEMA: dict[str, SObjectType] = {
     o.name: o
     for o in (
@@ -269,7 +275,7 @@ SCHEMA: dict[str, SObjectType] = {
                 Field("LeadSource", "picklist", 255),
                 Field("Status", "picklist", 255, default="Open - Not Contacted"),
                 Field("Industry", "picklist", 255),
-                Field("Rating", "picklist", 255),
+                Field("Rating", "picklist", 255, values=_RATINGS, restricted=True),
                 Field("NumberOfEmployees", "int"),
                 Field("AnnualRevenue", "double"),  # currency in Salesforce; no currency type here
                 *_address(""),
@@ -309,6 +315,7 @@ SCHEMA: dict[str, SObjectType] = {
                 Field("Website", "url", 255),
                 Field("Industry", "picklist", 255),
                 *_address("Billing"),
+                *_address("Shipping"),
                 _OWNER,
             ),
         ),

@@ -260,6 +260,11 @@ class Connection:
         path = f"sobjects/{object_name}/describe"
         return dict(self.call(lambda sf: sf.restful(path)) or {})
 
+    def object_names(self) -> list[str]:
+        """The API names of the org's objects (``GET sobjects/``, describe global), one call."""
+        answer = self.call(lambda sf: sf.describe()) or {}
+        return [str(o["name"]) for o in answer.get("sobjects", []) if o.get("name")]
+
     def limits(self) -> dict[str, Any]:
         """The org's ``limits/`` resource (DailyApiRequests, DailyBulkApiBatches, ...)."""
         return dict(self.call(lambda sf: sf.limits()))

@@ -423,7 +423,7 @@ def _frames(
     ):
         excluded[out_name] = pd.Series(values, index=excluded.index, dtype="str")
     updates = source.loc[hit].reset_index(drop=True)
-    if "Id" in updates.columns:  # an input Id column (blank, or stale) gives way to the match
-        updates = updates.drop(columns="Id")
+    # an input Id column (blank, stale, or a Data Loader file's ID) gives way to the match
+    updates = updates.drop(columns=[c for c in updates.columns if str(c).lower() == "id"])
     updates.insert(0, "Id", pd.Series([f[0][1] for f in chosen], index=updates.index, dtype="str"))
     return kept, excluded, updates
