@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from sfclean.stages.exclude import ExcludeResult, exclude
     from sfclean.stages.load import LoadResult, estimate_load_calls, load
     from sfclean.stages.normalize import NormalizeResult, normalize
+    from sfclean.stages.scan import ScanResult, scan
 
 __all__ = [
     "ApiError",
@@ -55,6 +56,7 @@ __all__ = [
     "NormalizeResult",
     "OrgError",
     "RunResult",
+    "ScanResult",
     "SfcleanError",
     "StageResult",
     "Summary",
@@ -69,6 +71,7 @@ __all__ = [
     "read_csv",
     "read_sdl_mapping",
     "run",
+    "scan",
 ]
 
 #: public name -> the module that defines it
@@ -90,6 +93,7 @@ _EXPORTS = {
     "NormalizeResult": "sfclean.stages.normalize",
     "OrgError": "sfclean.errors",
     "RunResult": "sfclean.pipeline",
+    "ScanResult": "sfclean.stages.scan",
     "SfcleanError": "sfclean.errors",
     "StageResult": "sfclean.report",
     "Summary": "sfclean.report",
@@ -104,6 +108,7 @@ _EXPORTS = {
     "read_csv": "sfclean.io",
     "read_sdl_mapping": "sfclean.io",
     "run": "sfclean.pipeline",
+    "scan": "sfclean.stages.scan",
 }
 
 

@@ -47,7 +47,9 @@ if TYPE_CHECKING:
     from sfclean.report import StageResult
 
 __all__ = [
+    "FORMULA_PREFIXES",
     "columns_for_fields",
+    "neutralise_formulas",
     "read_csv",
     "read_sdl_mapping",
     "write_outputs",
@@ -356,6 +358,32 @@ def _parse(text: str, delimiter: str, name: str) -> pd.DataFrame:
     except (pd.errors.ParserError, ValueError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{name} could not be parsed as CSV: {first_line}", path=name) from None
+
+
+# --------------------------------------------------------------------------------------------
+# Files meant for people: no cell a spreadsheet would run as a formula
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells starting with ``= + - @``, tab or CR get a leading
+    ``'``, so Excel and LibreOffice show them as text instead of running them (OWASP's
+    CSV-injection rule). For files meant for people only: a file that goes back to the org
+    must stay byte-exact. Non-text columns are copied unchanged."""
+    out = df.copy()
+    for column in out.columns:
+        series = out[column]
+        if not (series.dtype == object or pd.api.types.is_string_dtype(series)):
+            if not isinstance(series.dtype, pd.CategoricalDtype):
+                continue
+            series = series.astype(object)
+        text = series.astype(object)
+        risky = text.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
+        if risky.any():
+            out[column] = text.where(~risky, "'" + text.astype(str))
+    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -70,6 +70,7 @@ class ScanTables:
     merge_plan: pd.DataFrame
     convert_plan: pd.DataFrame
     counts: dict[str, Any] = field(default_factory=dict)
+    members: pd.DataFrame | None = None
 
     def __repr__(self) -> str:
         c = self.counts
@@ -154,4 +155,4 @@ def cluster_records(
         merge_rows=len(merges),
         convert_rows=len(converts),
     )
-    return ScanTables(clusters, creators, merges, converts, counts)
+    return ScanTables(clusters, creators, merges, converts, counts, members)
