@@ -69,9 +69,7 @@ def _rule(name: str, obj: str, active: bool, action: str, operations: list[str],
         "operationsOnInsert": operations,
         "operationsOnUpdate": [],
         "securityOption": "BypassSharingRules",
-        "duplicateRuleMatchRules": [
-            {"matchRuleSObjectType": obj, "matchingRule": f"{obj}_Email"}
-        ],
+        "duplicateRuleMatchRules": [{"matchRuleSObjectType": obj, "matchingRule": f"{obj}_Email"}],
         **extra,
     }
 
@@ -87,7 +85,12 @@ def _matching(obj: str) -> dict[str, Any]:
 
 EXCLUDE_INTEGRATION = {
     "duplicateRuleFilterItems": [
-        {"table": "User", "field": "Profile.Name", "operation": "notEqual", "value": "Integration User"}
+        {
+            "table": "User",
+            "field": "Profile.Name",
+            "operation": "notEqual",
+            "value": "Integration User",
+        }
     ]
 }
 
