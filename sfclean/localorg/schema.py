@@ -172,7 +172,6 @@ def _converted() -> tuple[Field, ...]:
     """Lead conversion results: set by convertLead (read-only to callers; a seed may set them)."""
     return (
         _ref("ConvertedContactId", "Contact", createable=False, updateable=False),
-        _ref("ConvertedAccountId", "Account", createable=False, updateable=False),
         Field("ConvertedDate", "date", createable=False, updateable=False),
     )
 
@@ -183,9 +182,7 @@ def _master(name: str) -> Field:
 
 
 #: References with no child relationship name (a real org's describe gives none either).
-_UNNAMED_CHILDREN = frozenset(
-    {"OwnerId", "ConvertedContactId", "ConvertedAccountId", "MasterRecordId"}
-)
+_UNNAMED_CHILDREN = frozenset({"OwnerId", "ConvertedContactId", "MasterRecordId"})
 _NAME_RO = Field("Name", "string", 121, createable=False, updateable=False)  # FirstName LastName
 
 

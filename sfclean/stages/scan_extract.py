@@ -45,7 +45,7 @@ from typing import Any
 
 import pandas as pd
 
-from sfclean.errors import ApiError
+from sfclean.errors import ApiError, ConfigError
 from sfclean.salesforce import DEFAULT_MAX_RECORDS, Connection, bulk_query
 from sfclean.stages.lookup import EXTRACT_POLLS, PAGE_SIZE, soql_literal
 
@@ -163,10 +163,14 @@ def extract_records(
     *,
     since: str | None = None,
     max_records: int = DEFAULT_MAX_RECORDS,
+    api: str = "auto",
     progress: Callable[[str, int], None] | None = None,
 ) -> Extraction:
     """Read ``objects`` (module docstring) into one lean frame with an ``object`` column and
-    the creator columns. ``progress(object, records)`` is called after each object."""
+    the creator columns. ``api``: ``auto`` (by record count), ``rest`` or ``bulk`` for every
+    object. ``progress(object, records)`` is called after each object."""
+    if api not in ("auto", "rest", "bulk"):
+        raise ConfigError(f"api must be auto, rest or bulk (got {api!r})")
     counts = conn.record_counts(objects)
     frames: list[pd.DataFrame] = []
     apis: dict[str, str] = {}
@@ -174,16 +178,17 @@ def extract_records(
     estimates: dict[str, int] = {}
     for name in objects:
         soql = extract_soql(name, since)
-        api, estimates[name] = choose_api(counts.get(name), max_records=max_records)
-        if api == "rest":
+        chosen, estimates[name] = choose_api(counts.get(name), max_records=max_records)
+        chosen = chosen if api == "auto" else api
+        if chosen == "rest":
             frame = _rest_frame(conn, soql, FIELDS.get(name, _OTHER))
         else:
             frame = bulk_query(conn, soql, max_records=max_records)
             if frame.empty:
                 frame = pd.DataFrame({f: [] for f in FIELDS.get(name, _OTHER)}, dtype=object)
         frame.insert(0, "object", name)
-        apis[name], read[name] = api, len(frame)
-        logger.info("scan: %s, %d records read (%s)", name, len(frame), api)
+        apis[name], read[name] = chosen, len(frame)
+        logger.info("scan: %s, %d records read (%s)", name, len(frame), chosen)
         frames.append(frame)
         if progress is not None:
             progress(name, len(frame))
