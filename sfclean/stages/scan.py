@@ -197,8 +197,9 @@ class ScanResult(StageResult):
     def __repr__(self) -> str:
         c = self.counts
         return (
-            f"<ScanResult [scan: {c.get('records', 0):,} records, {c.get('clusters', 0):,} "
-            f"clusters ({self.new_clusters:,} new), {c.get('duplicates', 0):,} duplicates]>"
+            f"<ScanResult [scan: {self.rows_in} in, {self.rows_kept} kept, "
+            f"{self.rows_held_back} held back, {len(self.findings)} findings; "
+            f"{c.get('clusters', 0):,} clusters, {self.new_clusters:,} new]>"
         )
 
 
@@ -335,6 +336,8 @@ def scan(
     names = _check(objects, since, incremental_dir)
     if match_key not in ("email", "provider"):
         raise ConfigError(f"match_key must be email or provider (got {match_key!r})")
+    if not burst_seconds >= 0:
+        raise ConfigError(f"burst_seconds must be 0 or more (got {burst_seconds!r})")
     conn = require_connection(conn, caller="sfclean.scan")
     mark = _parse_since(since) if since is not None else None
     if incremental_dir is not None:
