@@ -16,6 +16,7 @@ from sfclean.errors import ConfigError
 from sfclean.io import write_result
 from sfclean.localorg import LocalOrg
 from sfclean.report import FINDINGS_COLUMNS
+from sfclean.stages.scan_causes import _passes
 from sfclean.stages.scan_extract import choose_api, extract_records
 
 
@@ -290,3 +291,30 @@ def test_a_switched_off_rule_is_named_as_the_cause(
     ann = result.findings[result.findings["original"] == lid(1)]
     assert list(ann["code"]) == ["cause-rule-off"]
     assert "Lead_Silent (off; last changed by admin@localorg.example.com" in ann["message"].iloc[0]
+
+
+CREATOR = {
+    "created_by": "etl@acme.example.com",
+    "profile": "Integration User",
+    "user_type": "Standard",
+    "CreatedById": "005",
+}
+
+
+@pytest.mark.parametrize(
+    ("item", "passes"),
+    [
+        (("Profile.Name", "notEqual", "Integration User"), False),
+        (("Profile.Name", "equals", "Sales User, Integration User"), True),
+        (("$User.Username", "notContain", "etl"), False),
+        (("User.Username", "startsWith", "etl@"), True),
+        (("Username", "contains", "marketo"), False),
+        (("UserType", "equals", "standard"), True),  # values compare case-insensitively
+        (("LeadSource", "notEqual", "Web"), None),  # a record field: not about the user
+        (("Username", "lessThan", "x"), None),  # an operation not evaluated
+    ],
+)
+def test_user_conditions_are_evaluated_for_the_creator(
+    item: tuple[str, str, str], passes: bool | None
+) -> None:
+    assert _passes(item, CREATOR) is passes
