@@ -235,6 +235,7 @@ def test_a_grown_cluster_extends_its_record_set(
     [
         ({"match_key": "fuzzy"}, "match_key must be email or provider"),
         ({"objects": ()}, "objects= needs at least one object"),
+        ({"objects": ("Lead", "Account")}, "scan reads Lead and Contact, not Account"),
         ({"since": "yesterday-ish"}, "since= must be a date"),
         ({"burst_seconds": -1}, "burst_seconds must be 0 or more"),
         ({"since": "2024-01-01", "incremental_dir": "x"}, "not both"),

@@ -52,6 +52,8 @@ from sfclean.stages.scan_recordsets import RecordSetOutcome, write_record_sets
 __all__ = ["ScanResult", "ScanSummary", "scan"]
 
 WATERMARK_FILE = "watermark.csv"
+#: The objects a scan reads (their fields: :mod:`sfclean.stages.scan_extract`).
+SCANNED = ("Lead", "Contact")
 #: Columns added to the engine's clusters table, from the extracted records.
 NAME_COLUMNS = ("FirstName", "LastName", "Company", "AccountId", "LeadSource")
 TOP_CREATORS = 10
@@ -302,6 +304,11 @@ def _check(objects: Sequence[str], since: Any, incremental_dir: Any) -> tuple[st
     names = tuple(dict.fromkeys(str(o).strip() for o in objects if str(o).strip()))
     if not names:
         raise ConfigError("objects= needs at least one object, e.g. Lead and Contact")
+    unknown = [n for n in names if n not in SCANNED]
+    if unknown:
+        raise ConfigError(
+            f"scan reads Lead and Contact, not {', '.join(unknown)}; use objects= Lead and/or Contact"
+        )
     if since is not None and incremental_dir is not None:
         raise ConfigError("give since= or incremental_dir=, not both")
     return names

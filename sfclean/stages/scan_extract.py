@@ -8,7 +8,8 @@ Per object one SOQL statement (:func:`extract_soql`) with the fields
   MasterRecordId, IsDeleted``;
 - Contact: the same with ``AccountId`` for ``Company`` and ``MailingCountry`` for ``Country``
   (and no conversion fields);
-- another object: ``Id, Email, Phone, CreatedById, CreatedDate, LastModifiedDate, IsDeleted``.
+- another object (not read by ``sfclean.scan``): ``Id, Email, Phone, CreatedById,
+  CreatedDate, LastModifiedDate, IsDeleted``.
 
 The statement goes through ``query`` (not ``queryAll``): deleted records, merge victims among
 them (a merge deletes the victim and sets its ``MasterRecordId``; audit-scan-facts.md §3.7),
