@@ -146,6 +146,7 @@ def test_the_writer_writes_every_file_with_report_last(
     assert report["records"] == {"Lead": 5, "Contact": 16}
     assert report["api_calls"] == result.api_calls > 0
     assert report["causes"]["cause-excluded-creator"]["clusters"] == 4
+    assert report["files"][-1] == "report.json" and "input" not in report
     clusters = pd.read_csv(tmp_path / "clusters.csv", dtype=str, keep_default_na=False)
     assert len(clusters) == len(result.kept) and "sfclean_row" not in clusters
     assert "C-" in repr(clusters["cluster"].iloc[0]) and "\n" not in repr(result)
@@ -319,3 +320,19 @@ def test_user_conditions_are_evaluated_for_the_creator(
     item: tuple[str, str, str], passes: bool | None
 ) -> None:
     assert _passes(item, CREATOR) is passes
+
+
+def test_a_refused_ui_api_read_is_a_note_and_the_soql_facts_still_count(
+    localorg_factory: Callable[..., LocalOrg],
+) -> None:
+    org = localorg_factory(SEED)
+    org.faults.fail(403, times=None, path="/ui-api/duplicates/")
+    with _connect(org) as conn:
+        result = sfclean.scan(conn)
+    problems = result.summary().problems
+    assert len(problems) == 2 and all("could not be read" in p for p in problems)
+    assert "ui-api/duplicates/Lead" in problems[0]
+    # without the rules' actions no silent or excluded-creator cause is claimed
+    assert set(result.findings["code"]) == {"cause-claimed-creator"}
+    assert result.counts["clusters"] == len(EXPECTED)
+    assert "note: ui-api/duplicates/Lead could not be read" in result.to_text()

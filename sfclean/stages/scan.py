@@ -196,6 +196,11 @@ class ScanResult(StageResult):
         }
         return {**{k: neutralise_formulas(v) for k, v in tables.items()}, WATERMARK_FILE: stamp}
 
+    def to_report(self, *, source: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """``report.json``: the summary and the files written (report.json last); a scan
+        reads the org, not a file, so there is no ``input``."""
+        return {**self.summary().to_dict(), "files": [*self.outputs(), "report.json"]}
+
     def __repr__(self) -> str:
         c = self.counts
         return (
