@@ -178,15 +178,31 @@ def test_incremental_reports_only_clusters_with_a_record_since_the_watermark(
     with _connect(org) as conn:
         first = sfclean.scan(conn, incremental_dir=tmp_path)
         assert first.new_clusters == 6  # no watermark yet: a full scan
+        assert first.summary().extracted == {"Lead": 5, "Contact": 16}
         write_result(first, tmp_path)
+        assert (tmp_path / "key_index.csv.gz").exists()
         quiet = sfclean.scan(conn, incremental_dir=tmp_path)
         assert quiet.new_clusters == 0 and quiet.kept.empty
+        # only the changes are read: the newest record again (its second), nothing else
+        assert quiet.summary().extracted == {"Lead": 0, "Contact": 1}
+        assert quiet.summary().records == {"Lead": 5, "Contact": 16}
         write_result(quiet, tmp_path)
         conn.sf.Lead.create({"LastName": "Bob", "Company": "Acme", "Email": "bob@example.com"})
+        conn.sf.Contact.delete(cid(6))  # carol's newer copy: carol is no cluster any more
         again = sfclean.scan(conn, incremental_dir=tmp_path)
+        write_result(again, tmp_path)
+        full = sfclean.scan(conn)
     assert again.new_clusters == 1
-    assert set(again.kept["Id"]) >= EXPECTED["bob"]
+    assert set(again.kept["Id"]) > EXPECTED["bob"]
     assert again.kept["is_new"].all()
+    assert again.summary().extracted["Lead"] == 1
+    assert again.summary().excluded["deleted"] == 1  # the delete arrived through queryAll
+    # the index with the changes compares what a full extraction compares
+    assert _groups(full.kept) == sorted(
+        [*(ids for name, ids in EXPECTED.items() if name not in ("bob", "carol")),
+         set(again.kept["Id"])],
+        key=sorted,
+    )  # fmt: skip
 
 
 def test_since_a_date_keeps_only_the_clusters_touched_after_it(org: LocalOrg) -> None:

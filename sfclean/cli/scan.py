@@ -2,7 +2,8 @@
 
 A thin shell over :func:`sfclean.scan` and :func:`sfclean.io.write_result`, writing
 ``clusters.csv``, ``by_creator.csv``, ``merge_plan.csv``, ``convert_plan.csv``,
-``findings.csv``, ``watermark.csv`` and ``report.json`` (last) into ``--out``.
+``findings.csv``, ``watermark.csv`` (with ``--incremental`` also ``key_index.csv.gz``) and
+``report.json`` (last) into ``--out``.
 
 Exit codes, for a scheduled job: **0** the scan ran (with ``--fail-on-duplicates``: and no
 new cluster appeared); **1** ``--fail-on-duplicates`` and at least one new cluster; **2** a
@@ -61,8 +62,9 @@ EXIT_COULD_NOT_SCAN = 3
 @click.option(
     "--incremental",
     is_flag=True,
-    help="Report only clusters with a record created or modified since the last scan "
-    "into --out (its watermark.csv); the first run scans everything.",
+    help="Read only what changed since the last scan into --out (its watermark.csv and "
+    "key_index.csv.gz) and report only clusters with a changed record; the first run "
+    "reads everything.",
 )
 @click.option(
     "--burst-seconds",

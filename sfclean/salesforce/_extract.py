@@ -81,13 +81,15 @@ def bulk_query(
     timeout: float = 3600.0,
     first_delay: float = 0.0,
     max_delay: float = 10.0,
+    include_deleted: bool = False,
 ) -> pd.DataFrame:
     """All records of ``soql`` through a Bulk API 2.0 query job, as a DataFrame of text.
 
     Polls after ``first_delay`` seconds, doubling up to ``max_delay``; raises ApiError when
-    the job fails or is not complete after ``timeout`` seconds.
+    the job fails or is not complete after ``timeout`` seconds. ``include_deleted``: a
+    ``queryAll`` job (deleted and merged records too).
     """
-    body = {"operation": "query", "query": soql}
+    body = {"operation": "queryAll" if include_deleted else "query", "query": soql}
     job = conn.request("POST", "jobs/query", json=body, headers=_JSON).json()
     job_id = str(job["id"])
     _wait(conn, job_id, timeout=timeout, first_delay=first_delay, max_delay=max_delay)

@@ -23,16 +23,18 @@ The result (:class:`ScanResult`, the protocol of :mod:`sfclean.report`):
 
 Incremental scans (``since`` or ``incremental_dir``): every record still forms the key
 index (so a new record joins an old cluster), but only clusters holding a record created or
-modified after the watermark are reported. ``incremental_dir`` reads the watermark from
-``watermark.csv`` in that directory (none: a first, full scan); the result's
-``watermark.csv`` holds the newest ``CreatedDate`` / ``LastModifiedDate`` read, for the next
-run once the result is written there (:func:`sfclean.io.write_result`).
+changed after the watermark are reported. ``since``: a date or time; the org is read in
+full. ``incremental_dir``: the directory of an earlier scan's result, whose
+``watermark.csv`` and ``key_index.csv.gz`` let this run read only the records changed since
+(:mod:`~sfclean.stages.scan_state`; the first run reads everything and reports every
+cluster). The result carries the new watermark and index; they take effect for the next run
+once the result is written there (:func:`sfclean.io.write_result`, the CLI's ``--out``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -40,18 +42,35 @@ import numpy as np
 import pandas as pd
 
 from sfclean.codes import CODES
-from sfclean.errors import ConfigError, InputError
-from sfclean.io import neutralise_formulas, read_csv
+from sfclean.errors import ConfigError
+from sfclean.io import neutralise_formulas
 from sfclean.report import FINDINGS_COLUMNS, REASON, ROW, StageResult, Summary
 from sfclean.salesforce import Connection, require_connection
 from sfclean.scanning.engine import CLUSTER_COLUMNS, ScanTables, cluster_records
 from sfclean.stages.scan_causes import RuleState, cluster_causes, read_rules
-from sfclean.stages.scan_extract import Extraction, audit_field_users, extract_records
+from sfclean.stages.scan_extract import (
+    Extraction,
+    audit_field_users,
+    combine,
+    extract_records,
+    with_creators,
+)
 from sfclean.stages.scan_recordsets import RecordSetOutcome, write_record_sets
+from sfclean.stages.scan_state import (
+    INDEX_FILE,
+    WATERMARK_FILE,
+    State,
+    changed_ids,
+    index_table,
+    merge_changes,
+    newest,
+    parse_since,
+    read_state,
+    soql_datetime,
+)
 
 __all__ = ["ScanResult", "ScanSummary", "scan"]
 
-WATERMARK_FILE = "watermark.csv"
 #: The objects a scan reads (their fields: :mod:`sfclean.stages.scan_extract`).
 SCANNED = ("Lead", "Contact")
 #: Columns added to the engine's clusters table, from the extracted records.
@@ -63,10 +82,13 @@ TOP_CREATORS = 10
 class ScanSummary(Summary):
     """:class:`~sfclean.report.Summary` plus the scan's counts: records read per object,
     records left out, clusters (new ones), duplicates, top creators, causes, the rules
-    read, API calls, the extraction APIs, record sets written and the watermark."""
+    read, API calls, the extraction APIs, record sets written and the watermark.
+    ``records``: records compared per object; ``extracted``: read from the org this run (an
+    incremental run with a key index reads only the changes)."""
 
     objects: tuple[str, ...] = ()
     records: Mapping[str, int] = field(default_factory=dict)
+    extracted: Mapping[str, int] = field(default_factory=dict)
     excluded: Mapping[str, int] = field(default_factory=dict)
     eligible: int = 0
     junk_emails: int = 0
@@ -106,6 +128,8 @@ class ScanResult(StageResult):
     record_sets: RecordSetOutcome | None = None
     since: str | None = None
     watermark: str | None = None
+    extracted: Mapping[str, int] = field(default_factory=dict)
+    index: pd.DataFrame | None = None
 
     @property
     def clusters(self) -> pd.DataFrame:
@@ -140,6 +164,7 @@ class ScanResult(StageResult):
             **self._base_counts(),
             objects=self.objects,
             records=dict(c.get("by_object", {})),
+            extracted=dict(self.extracted),
             excluded={**dict(c.get("excluded", {})), "repeated_ids": c.get("repeated_ids", 0)},
             eligible=int(c.get("eligible", 0)),
             junk_emails=int(c.get("junk_emails", 0)),
@@ -182,8 +207,9 @@ class ScanResult(StageResult):
 
     def outputs(self) -> dict[str, pd.DataFrame]:
         """``clusters.csv``, ``by_creator.csv``, ``merge_plan.csv``, ``convert_plan.csv``,
-        ``findings.csv`` (cells a spreadsheet would run as formulas neutralised) and
-        ``watermark.csv`` (for ``--incremental``)."""
+        ``findings.csv`` (cells a spreadsheet would run as formulas neutralised),
+        ``watermark.csv`` and, for an incremental scan, ``key_index.csv.gz``
+        (:mod:`~sfclean.stages.scan_state`)."""
         stamp = pd.DataFrame(
             {"watermark": [self.watermark or ""], "objects": [";".join(self.objects)]}
         )
@@ -194,7 +220,10 @@ class ScanResult(StageResult):
             "convert_plan.csv": self.convert_plan,
             "findings.csv": self.findings,
         }
-        return {**{k: neutralise_formulas(v) for k, v in tables.items()}, WATERMARK_FILE: stamp}
+        files = {**{k: neutralise_formulas(v) for k, v in tables.items()}, WATERMARK_FILE: stamp}
+        if self.index is not None:
+            files[INDEX_FILE] = self.index
+        return files
 
     def to_report(self, *, source: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """``report.json``: the summary and the files written (report.json last); a scan
@@ -214,55 +243,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, np.integer):
         return int(value)
     return value
-
-
-def _parse_since(since: Any) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(since)
-    except (TypeError, ValueError):
-        stamp = pd.NaT
-    if pd.isna(stamp):
-        raise ConfigError(
-            f"since= must be a date or time such as 2024-03-01 or 2024-03-01T06:00:00Z (got {since!r})"
-        )
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-
-
-def read_watermark(directory: str | Path) -> pd.Timestamp | None:
-    """The watermark an earlier scan left in ``directory`` (None when there is none)."""
-    path = Path(directory) / WATERMARK_FILE
-    if not path.exists():
-        return None
-    table = read_csv(path)
-    if "watermark" not in table or not str(table["watermark"].iloc[0]).strip():
-        return None
-    try:
-        return _parse_since(str(table["watermark"].iloc[0]))
-    except ConfigError:
-        raise InputError(
-            f"{path} holds no valid watermark; delete it to scan everything again", path=str(path)
-        ) from None
-
-
-def _stamps(records: pd.DataFrame, column: str) -> pd.Series:
-    if column not in records:
-        return pd.Series(pd.NaT, index=records.index, dtype="datetime64[ns, UTC]")
-    return pd.to_datetime(
-        records[column].astype(object), utc=True, format="ISO8601", errors="coerce"
-    )
-
-
-def _new_ids(records: pd.DataFrame, since: pd.Timestamp) -> set[str]:
-    """The Ids of the records created or modified after ``since``."""
-    created, modified = _stamps(records, "CreatedDate"), _stamps(records, "LastModifiedDate")
-    changed = (created > since) | (modified > since)
-    return set(records.loc[changed.to_numpy(dtype=bool), "Id"].astype(str))
-
-
-def _newest(records: pd.DataFrame) -> str | None:
-    stamps = pd.concat([_stamps(records, "CreatedDate"), _stamps(records, "LastModifiedDate")])
-    newest = stamps.max()
-    return None if pd.isna(newest) else newest.isoformat()
 
 
 def _clusters_table(
@@ -351,16 +331,15 @@ def scan(
     if not burst_seconds >= 0:
         raise ConfigError(f"burst_seconds must be 0 or more (got {burst_seconds!r})")
     conn = require_connection(conn, caller="sfclean.scan")
-    mark = _parse_since(since) if since is not None else None
+    mark = parse_since(since) if since is not None else None
+    state = read_state(incremental_dir, names) if incremental_dir is not None else State()
     if incremental_dir is not None:
-        mark = read_watermark(incremental_dir)
+        mark = state.watermark
     calls = conn.api_calls
-    extraction = extract_records(conn, names, progress=progress)
+    extraction = _extract(conn, names, state, progress)
     claimed, claim_problem = audit_field_users(conn)
     records = extraction.records
-    new: set[str] | None = None
-    if mark is not None:
-        new = _new_ids(records, mark)
+    new = changed_ids(records, mark) if mark is not None else None
     tables = cluster_records(
         records,
         match_key=match_key,
@@ -371,7 +350,7 @@ def scan(
         new=new,
         only_new=new is not None,
     )
-    return _finish(
+    result = _finish(
         conn,
         tables,
         extraction,
@@ -383,6 +362,25 @@ def scan(
         since=None if mark is None else mark.isoformat(),
         progress=progress,
     )
+    if incremental_dir is None:
+        return result
+    return replace(result, index=index_table(records))
+
+
+def _extract(
+    conn: Connection,
+    names: tuple[str, ...],
+    state: State,
+    progress: Callable[[str, int], None] | None,
+) -> Extraction:
+    """Every record (no usable key index), or the index with the changes since the
+    watermark in place of their old rows (:mod:`~sfclean.stages.scan_state`)."""
+    if state.index is None or state.watermark is None:
+        return extract_records(conn, names, progress=progress)
+    since = soql_datetime(state.watermark)
+    changed = extract_records(conn, names, since=since, creators=False, progress=progress)
+    records = with_creators(conn, combine(merge_changes(state.index, changed.records)))
+    return replace(changed, records=records)
 
 
 def _finish(
@@ -422,5 +420,6 @@ def _finish(
         rules=state,
         record_sets=outcome,
         since=since,
-        watermark=_newest(extraction.records) or since,
+        watermark=newest(extraction.records) or since,
+        extracted=dict(extraction.read),
     )

@@ -56,14 +56,23 @@ __all__ = [
     "Extraction",
     "audit_field_users",
     "choose_api",
+    "combine",
     "extract_records",
     "extract_soql",
+    "with_creators",
 ]
 
 logger = logging.getLogger("sfclean.stages.scan")
 
 _COMMON = ("Id", "Email", "Phone", "MobilePhone", "FirstName", "LastName")
-_AUDIT = ("CreatedById", "CreatedDate", "LastModifiedDate", "MasterRecordId", "IsDeleted")
+_AUDIT = (
+    "CreatedById",
+    "CreatedDate",
+    "LastModifiedDate",
+    "SystemModstamp",
+    "MasterRecordId",
+    "IsDeleted",
+)
 FIELDS: dict[str, tuple[str, ...]] = {
     "Lead": (
         *_COMMON,
@@ -76,7 +85,16 @@ FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "Contact": (*_COMMON, "AccountId", "LeadSource", "MailingCountry", *_AUDIT),
 }
-_OTHER = ("Id", "Email", "Phone", "CreatedById", "CreatedDate", "LastModifiedDate", "IsDeleted")
+_OTHER = (
+    "Id",
+    "Email",
+    "Phone",
+    "CreatedById",
+    "CreatedDate",
+    "LastModifiedDate",
+    "SystemModstamp",
+    "IsDeleted",
+)
 #: Columns stored as pandas categories (few distinct values).
 CATEGORY_COLUMNS = (
     "object",
@@ -102,13 +120,19 @@ USER_CHUNK = 300
 
 def extract_soql(object_name: str, since: str | None = None) -> str:
     """The SOQL that reads ``object_name``'s records (module docstring); with ``since`` (a
-    SOQL datetime literal such as ``2024-03-01T00:00:00Z``) only the records created or
-    modified since then."""
+    SOQL datetime literal such as ``2024-03-01T00:00:00Z``) only the records whose
+    ``SystemModstamp`` (every change, a delete included) is at or after it."""
     fields = FIELDS.get(object_name, _OTHER)
     soql = f"SELECT {', '.join(fields)} FROM {object_name}"
     if since:
-        soql += f" WHERE CreatedDate >= {since} OR LastModifiedDate >= {since}"
+        soql += f" WHERE SystemModstamp >= {since}"
     return soql
+
+
+def _changed_count(conn: Connection, object_name: str, since: str) -> int:
+    """Records (deleted ones included) changed at or after ``since``: one queryAll call."""
+    soql = f"SELECT COUNT() FROM {object_name} WHERE SystemModstamp >= {since}"
+    return int(conn.request("GET", "queryAll", params={"q": soql}).json().get("totalSize", 0))
 
 
 def choose_api(count: int | None, *, max_records: int = DEFAULT_MAX_RECORDS) -> tuple[str, int]:
@@ -129,9 +153,11 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _rest_frame(conn: Connection, soql: str, fields: Sequence[str]) -> pd.DataFrame:
+def _rest_frame(
+    conn: Connection, soql: str, fields: Sequence[str], include_deleted: bool = False
+) -> pd.DataFrame:
     columns: dict[str, list[str]] = {f: [] for f in fields}
-    for record in conn.query_all_iter(soql):
+    for record in conn.query_all_iter(soql, include_deleted=include_deleted):
         for f in fields:
             columns[f].append(_cell(record.get(f)))
     return pd.DataFrame(columns, dtype=object)
@@ -165,42 +191,67 @@ def extract_records(
     since: str | None = None,
     max_records: int = DEFAULT_MAX_RECORDS,
     api: str = "auto",
+    creators: bool = True,
     progress: Callable[[str, int], None] | None = None,
 ) -> Extraction:
     """Read ``objects`` (module docstring) into one lean frame with an ``object`` column and
-    the creator columns. ``api``: ``auto`` (by record count), ``rest`` or ``bulk`` for every
-    object. ``progress(object, records)`` is called after each object."""
+    (``creators``) the creator columns. ``since`` (a SOQL datetime literal): only the records
+    changed at or after it, deleted ones included (``queryAll``; counted first with one
+    ``COUNT()`` call per object to choose the API). ``api``: ``auto`` (by record count),
+    ``rest`` or ``bulk`` for every object. ``progress(object, records)`` is called after
+    each object."""
     if api not in ("auto", "rest", "bulk"):
         raise ConfigError(f"api must be auto, rest or bulk (got {api!r})")
-    counts = conn.record_counts(objects)
+    if since:
+        counts = {name: _changed_count(conn, name, since) for name in objects}
+    else:
+        counts = conn.record_counts(objects)
     frames: list[pd.DataFrame] = []
     apis: dict[str, str] = {}
     read: dict[str, int] = {}
     estimates: dict[str, int] = {}
     for name in objects:
-        soql = extract_soql(name, since)
+        fields = FIELDS.get(name, _OTHER)
         chosen, estimates[name] = choose_api(counts.get(name), max_records=max_records)
         chosen = chosen if api == "auto" else api
-        if chosen == "rest":
-            frame = _rest_frame(conn, soql, FIELDS.get(name, _OTHER))
-        else:
-            frame = bulk_query(conn, soql, max_records=max_records)
-            if frame.empty:
-                frame = pd.DataFrame({f: [] for f in FIELDS.get(name, _OTHER)}, dtype=object)
+        frame = _read(
+            conn, extract_soql(name, since), fields, chosen, since is not None, max_records
+        )
         frame.insert(0, "object", name)
         apis[name], read[name] = chosen, len(frame)
         logger.info("scan: %s, %d records read (%s)", name, len(frame), chosen)
         frames.append(frame)
         if progress is not None:
             progress(name, len(frame))
-    if len(frames) > 1:  # fields differ by object: a field another object lacks reads ""
-        records = pd.concat(frames, ignore_index=True).fillna("")
-    else:
-        records = frames[0] if frames else pd.DataFrame({"object": [], "Id": [], "CreatedDate": []})
-    del frames
-    records = _lean(records)
-    records = _with_creators(conn, records)
+    records = combine(frames)
+    if creators:
+        records = with_creators(conn, records)
     return Extraction(records, apis, counts, read, estimates)
+
+
+def _read(
+    conn: Connection,
+    soql: str,
+    fields: Sequence[str],
+    api: str,
+    include_deleted: bool,
+    max_records: int,
+) -> pd.DataFrame:
+    if api == "rest":
+        return _rest_frame(conn, soql, fields, include_deleted)
+    frame = bulk_query(conn, soql, max_records=max_records, include_deleted=include_deleted)
+    return frame if not frame.empty else pd.DataFrame({f: [] for f in fields}, dtype=object)
+
+
+def combine(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """One lean frame from per-object (or cached and fresh) frames of text; a field another
+    frame lacks reads ""."""
+    if not frames:
+        return pd.DataFrame({"object": [], "Id": [], "CreatedDate": []}, dtype=object)
+    if len(frames) == 1:
+        return _lean(frames[0])
+    texts = [f.astype({c: object for c in f.columns if c in CATEGORY_COLUMNS}) for f in frames]
+    return _lean(pd.concat(texts, ignore_index=True).fillna(""))
 
 
 def _chunks(values: Sequence[str], size: int) -> Iterable[Sequence[str]]:
@@ -208,7 +259,7 @@ def _chunks(values: Sequence[str], size: int) -> Iterable[Sequence[str]]:
         yield values[start : start + size]
 
 
-def _with_creators(conn: Connection, records: pd.DataFrame) -> pd.DataFrame:
+def with_creators(conn: Connection, records: pd.DataFrame) -> pd.DataFrame:
     """``records`` plus ``created_by``, ``user_type``, ``profile`` (categories) read from
     User for the distinct ``CreatedById`` values."""
     if "CreatedById" not in records:
