@@ -352,3 +352,20 @@ def test_a_refused_ui_api_read_is_a_note_and_the_soql_facts_still_count(
     assert set(result.findings["code"]) == {"cause-claimed-creator"}
     assert result.counts["clusters"] == len(EXPECTED)
     assert "note: ui-api/duplicates/Lead could not be read" in result.to_text()
+
+
+@pytest.mark.parametrize("api", ["rest", "bulk"])
+def test_changes_since_a_time_include_deleted_records(
+    localorg_factory: Callable[..., LocalOrg], api: str
+) -> None:
+    org = localorg_factory(SEED)
+    with _connect(org) as conn:
+        conn.sf.Contact.delete(cid(3))
+        changes = extract_records(
+            conn, ("Lead", "Contact"), since="2024-05-01T00:00:00Z", api=api, creators=False
+        )
+    records = changes.records.set_index("Id")
+    assert records.loc[cid(3), "IsDeleted"] == "true"
+    # changed since: ivy's newer copy, jo's Contact, and the deletion
+    assert set(records.index) == {cid(3), cid(11), cid(12)}
+    assert "created_by" not in records
