@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from sfclean.pipeline import RunResult, run
     from sfclean.report import StageResult, Summary
     from sfclean.salesforce import Connection, connect
+    from sfclean.stages.audit import AuditResult, audit
     from sfclean.stages.budget import check_budget
     from sfclean.stages.exclude import ExcludeResult, exclude
     from sfclean.stages.load import LoadResult, estimate_load_calls, load
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ApiError",
+    "AuditResult",
     "AuthError",
     "BudgetExceeded",
     "Code",
@@ -60,6 +62,7 @@ __all__ = [
     "SfcleanError",
     "StageResult",
     "Summary",
+    "audit",
     "check_budget",
     "code_registry",
     "connect",
@@ -77,6 +80,7 @@ __all__ = [
 #: public name -> the module that defines it
 _EXPORTS = {
     "ApiError": "sfclean.errors",
+    "AuditResult": "sfclean.stages.audit",
     "AuthError": "sfclean.errors",
     "BudgetExceeded": "sfclean.errors",
     "Code": "sfclean.codes",
@@ -97,6 +101,7 @@ _EXPORTS = {
     "SfcleanError": "sfclean.errors",
     "StageResult": "sfclean.report",
     "Summary": "sfclean.report",
+    "audit": "sfclean.stages.audit",
     "check_budget": "sfclean.stages.budget",
     "code_registry": "sfclean.codes",
     "connect": "sfclean.salesforce",

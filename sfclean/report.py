@@ -1,4 +1,4 @@
-"""The result protocol every stage follows (normalize, exclude, load, run; audit and scan next).
+"""The result protocol every stage follows (normalize, exclude, load, run, audit; scan next).
 
 Every stage returns a :class:`StageResult` subclass with the same three tables:
 

@@ -136,12 +136,17 @@ def test_normalize_notebook_runs(
     cleanup.append(ns["OUT"])
     assert ns["ROOT"] == ROOT
     result = ns["result"]
-    assert (result.rows_in, result.rows_kept, result.rows_held_back) == (203, 157, 46)
-    assert result.held_back["sfclean_reason"].value_counts()["invalid-email"] == 11
+    assert (result.rows_in, result.rows_kept, result.rows_held_back) == (203, 158, 45)
+    assert result.held_back["sfclean_reason"].value_counts()["invalid-email"] == 7
     problems = ns["phone_problems"]
     assert problems["code"].value_counts().to_dict() == {"invalid-phone": 6, "phone-damaged": 4}
-    kept = result.kept.set_index("sfclean_row")
-    assert set(kept.loc[problems["row"], "Phone"]) == {""}  # cleared, rows kept
+    # rows kept; an invalid phone as it was typed (the default), a damaged one cleared
+    by_row = result.kept.set_index("sfclean_row")
+    kept = [by_row.loc[r, c] for r, c in zip(problems["row"], problems["column"], strict=True)]
+    assert kept == problems["normalized"].tolist()
+    invalid = (problems["code"] == "invalid-phone").tolist()
+    assert all(v != "" for v, bad in zip(kept, invalid, strict=True) if bad)
+    assert all(v == "" for v, bad in zip(kept, invalid, strict=True) if not bad)
     assert sorted(p.name for p in ns["OUT"].iterdir()) == [
         "clean.csv",
         "findings.csv",
@@ -170,7 +175,7 @@ def test_rehearse_notebook_runs_and_stops_the_org(
     assert set(ns["exclusion"].held_back["sfclean_reason"]) == {"exists-in-org"}
     assert ns["exclusion"].held_back["sfclean_matched_id"].str.len().min() >= 18
     load_summary = ns["load_summary"]
-    assert (load_summary["rows_kept"], load_summary["rows_held_back"]) == (140, 7)
+    assert (load_summary["rows_kept"], load_summary["rows_held_back"]) == (141, 7)
 
     # every Bulk request the org received carried allowSave=false
     inserts = [r for r in org.requests if ns["is_insert_request"](r.path)]
@@ -185,7 +190,7 @@ def test_rehearse_notebook_runs_and_stops_the_org(
 
     # the dry rerun finds the loaded rows in the org; only the failed ones would load again
     rows = ns["rerun"].report.rows
-    assert rows.excluded == 150
+    assert rows.excluded == 151  # 141 loaded + 10 that were in the org already
     assert rows.clean == 7
 
     # the last cell stopped the org: nothing listened on its port any more

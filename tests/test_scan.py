@@ -146,6 +146,8 @@ def test_the_writer_writes_every_file_with_report_last(
     assert report["records"] == {"Lead": 5, "Contact": 16}
     assert report["api_calls"] == result.api_calls > 0
     assert report["causes"]["cause-excluded-creator"]["clusters"] == 4
+    assert report["causes"]["cause-excluded-creator"]["audit"] == ["rule-excludes-users"]
+    assert report["causes"]["cause-silent-rule"]["audit"] == ["rule-allow-silent"]
     assert report["files"][-1] == "report.json" and "input" not in report
     clusters = pd.read_csv(tmp_path / "clusters.csv", dtype=str, keep_default_na=False)
     assert len(clusters) == len(result.kept) and "sfclean_row" not in clusters

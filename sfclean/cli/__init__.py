@@ -9,6 +9,7 @@ from __future__ import annotations
 
 # Each command module attaches its command(s) to ``cli`` when imported. One line per module.
 # (imports below are for their side effect)
+from sfclean.cli import audit as _audit  # noqa: F401
 from sfclean.cli import codes as _codes  # noqa: F401
 from sfclean.cli import demo as _demo  # noqa: F401
 from sfclean.cli import exclude as _exclude  # noqa: F401

@@ -96,7 +96,7 @@ _POLICY_OPTIONS = [
     click.option(
         "--invalid-phone",
         type=click.Choice(["keep", "clear", "reject"]),
-        default="clear",
+        default="keep",
         show_default=True,
         help="What to do with a phone number that is not valid.",
     ),
@@ -222,7 +222,7 @@ def normalize_kwargs(df: pd.DataFrame, **options: Any) -> dict[str, Any]:
         )
     kwargs = {
         "default_region": options.get("region") or "US",
-        "invalid_phone": options.get("invalid_phone") or "clear",
+        "invalid_phone": options.get("invalid_phone") or "keep",
         "match_key": options.get("match_key") or "email",
     }
     check_normalize_options(**kwargs)

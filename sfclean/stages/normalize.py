@@ -155,7 +155,7 @@ def normalize(
     phone_columns: Sequence[str] | None = None,
     country_column: str | None = None,
     default_region: str = "US",
-    invalid_phone: Literal["keep", "clear", "reject"] = "clear",
+    invalid_phone: Literal["keep", "clear", "reject"] = "keep",
     junk: JunkPolicy | None = None,
     match_key: Literal["email", "provider"] = "email",
     fill_blanks: bool = False,
@@ -165,7 +165,7 @@ def normalize(
 
     ``df`` is not modified. Columns are found with :func:`sfclean.find_columns` unless named.
     ``default_region`` reads national phone numbers when the row has no usable country.
-    ``invalid_phone``: ``clear`` (default) empties an invalid phone cell, ``keep`` leaves it,
+    ``invalid_phone``: ``keep`` (default) leaves an invalid phone cell, ``clear`` empties it,
     ``reject`` holds the row back. ``junk`` switches and extends the junk-mailbox checks.
     ``match_key="provider"`` dedupes Gmail dots/+tags and other providers' tags (the stored
     address is unchanged). ``fill_blanks`` fills blank cells of a kept row from its

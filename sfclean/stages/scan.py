@@ -47,7 +47,7 @@ from sfclean.io import neutralise_formulas
 from sfclean.report import FINDINGS_COLUMNS, REASON, ROW, StageResult, Summary
 from sfclean.salesforce import Connection, require_connection
 from sfclean.scanning.engine import CLUSTER_COLUMNS, ScanTables, cluster_records
-from sfclean.stages.scan_causes import RuleState, cluster_causes, read_rules
+from sfclean.stages.scan_causes import AUDIT_CODES, RuleState, cluster_causes, read_rules
 from sfclean.stages.scan_extract import (
     Extraction,
     audit_field_users,
@@ -157,6 +157,7 @@ class ScanResult(StageResult):
                 "clusters": int(n),
                 "severity": CODES.get(code, "finding").severity,
                 "title": CODES.get(code, "finding").title,
+                "audit": list(AUDIT_CODES.get(str(code), ())),
             }
             for code, n in self.findings["code"].value_counts().items()
         }

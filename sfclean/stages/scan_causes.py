@@ -23,6 +23,9 @@ record was saved):
 - ``cause-no-cross-object-rule``: the cluster also holds the other of Lead/Contact and no
   active rule on *o* that blocks or alerts matches that object;
 - ``cause-claimed-creator``: the creator holds Set Audit Fields.
+
+:data:`AUDIT_CODES` names, per cause, the ``sfclean audit`` findings about the same state
+(report.json's ``causes`` carries them), so a nightly scan points at the audit check to run.
 """
 
 from __future__ import annotations
@@ -41,13 +44,28 @@ from sfclean.codes import (
     CAUSE_RULE_OFF,
     CAUSE_SILENT_RULE,
     CODES,
+    NO_ACTIVE_RULE,
+    NO_CROSS_OBJECT_RULE,
+    RULE_ALLOW_SILENT,
+    RULE_EXCLUDES_USERS,
+    RULE_INACTIVE,
     SCAN_CAUSES,
+    USER_CAN_SET_AUDIT_FIELDS,
 )
 from sfclean.errors import ApiError
 from sfclean.salesforce import Connection
 from sfclean.stages.lookup import soql_literal
 
-__all__ = ["Rule", "RuleState", "cluster_causes", "read_rules"]
+__all__ = ["AUDIT_CODES", "Rule", "RuleState", "cluster_causes", "read_rules"]
+
+#: The audit findings (``sfclean audit``) that report the state each cause stems from.
+AUDIT_CODES: dict[str, tuple[str, ...]] = {
+    CAUSE_RULE_OFF: (RULE_INACTIVE, NO_ACTIVE_RULE),
+    CAUSE_SILENT_RULE: (RULE_ALLOW_SILENT,),
+    CAUSE_EXCLUDED_CREATOR: (RULE_EXCLUDES_USERS,),
+    CAUSE_NO_CROSS_OBJECT_RULE: (NO_CROSS_OBJECT_RULE,),
+    CAUSE_CLAIMED_CREATOR: (USER_CAN_SET_AUDIT_FIELDS,),
+}
 
 _USER_FIELDS = {
     "username": "created_by",
