@@ -44,7 +44,7 @@ EXIT_COULD_NOT_SCAN = 3
     "objects",
     metavar="OBJECT",
     multiple=True,
-    help="An object to scan, by API name; repeat for several (default: Lead and Contact).",
+    help="Lead or Contact; repeat for both (the default).",
 )
 @click.option(
     "--match-key",
@@ -112,6 +112,9 @@ def scan_command(
     adds phones), attributes every newer duplicate to its creator, and writes merge and
     lead-conversion plans. Nothing is merged; nothing is written to the org unless
     --write-record-sets is given.
+
+    Exit codes: 0 the scan ran; 1 --fail-on-duplicates and a new cluster appeared; 2 a
+    usage error; 3 the scan could not run.
     """
     from sfclean.io import write_result
     from sfclean.stages.scan import scan
