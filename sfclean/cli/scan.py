@@ -34,6 +34,15 @@ EXIT_NEW_DUPLICATES = 1
 EXIT_COULD_NOT_SCAN = 3
 
 
+def _progress(step: str, count: int) -> None:
+    """One stderr line per object read (``scan: Lead: 5 records read``) and one when the
+    clusters are known."""
+    if step == "clusters":
+        click.echo(f"scan: {count:,} clusters found", err=True)
+    else:
+        click.echo(f"scan: {step}: {count:,} records read", err=True)
+
+
 @cli.command("scan", short_help="Find the duplicates already in the org (Lead and Contact).")
 @out_option(
     "clusters.csv, by_creator.csv, merge_plan.csv, convert_plan.csv, findings.csv, "
@@ -132,6 +141,7 @@ def scan_command(
             burst_seconds=burst_seconds,
             default_region=default_region,
             write_record_sets=write_record_sets,
+            progress=_progress,
         )
     paths = write_result(result, out_dir)
     if as_json:
