@@ -12,11 +12,13 @@ What it does:
    their Ids), ``Contact.csv``, ``Lead.csv`` (converted leads, merge victims and deleted
    records included, with ``IsConverted`` / ``MasterRecordId`` / ``IsDeleted``);
 2. seeds a file-backed local org from it (timed: ``seed_s``), starts it;
-3. runs ``sfclean.scan(conn)`` once over HTTPS as a user would (timed: ``scan_s``, wall),
-   with the API calls it cost, the API each object was read with (REST or Bulk API 2.0, by
-   record count) and the process's peak resident memory (``ru_maxrss``), which **includes
-   the local org's own server threads, store and result buffers**: an upper bound for the
-   scan alone;
+3. runs ``sfclean.scan(conn, incremental_dir=...)`` once over HTTPS as a user would (timed:
+   ``scan_s``, wall: the first run reads everything), with the API calls it cost, the API
+   each object was read with (REST or Bulk API 2.0, by record count) and the process's peak
+   resident memory (``ru_maxrss``), which **includes the local org's own server threads,
+   store and result buffers**: an upper bound for the scan alone; writes the result
+   (``write_s``: the key index included), creates one duplicate Lead and times the nightly
+   incremental run (``nightly_*``: it reads only the changes);
 4. checks the answer: clusters found against the planted clusters the email keys must find
    (as ``bench/scan.py`` counts them).
 
@@ -43,6 +45,7 @@ import pandas as pd
 from scan_generator import generate
 
 import sfclean
+from sfclean.io import write_result
 from sfclean.localorg.server import LocalOrg
 
 _LEAD = ["Id", "Email", "Phone", "MobilePhone", "FirstName", "LastName", "Company", "LeadSource",
@@ -78,6 +81,13 @@ def write_seed(records: pd.DataFrame, directory: Path) -> None:
     (directory / "org.yaml").write_text("org: {name: Scan Bench, dailyApiLimit: 1000000}\n")
 
 
+def _first_email(seed: Path) -> str:
+    """The email of the first seeded Contact that has one: the nightly run's new duplicate."""
+    contacts = pd.read_csv(seed / "Contact.csv", dtype=str, keep_default_na=False, nrows=100)
+    plain = contacts["Email"].str.fullmatch(r"[a-z0-9.]+@[a-z0-9.-]+")
+    return str(contacts.loc[plain, "Email"].iloc[0])
+
+
 def run(n: int) -> dict[str, object]:
     records = generate(n)
     # clusters the default (email) keys must find: planted members linked by email
@@ -98,9 +108,17 @@ def run(n: int) -> dict[str, object]:
                 access_token=org.access_token,
                 ca_bundle=org.ca_bundle,
             )
+            out = Path(tmp) / "nightly"
             started = time.perf_counter()
-            result = sfclean.scan(conn)
+            result = sfclean.scan(conn, incremental_dir=out)
             scan_s = time.perf_counter() - started
+            started = time.perf_counter()
+            write_result(result, out)
+            write_s = time.perf_counter() - started
+            conn.sf.Lead.create({"LastName": "New", "Company": "Acme", "Email": _first_email(seed)})
+            started = time.perf_counter()
+            nightly = sfclean.scan(conn, incremental_dir=out)
+            nightly_s = time.perf_counter() - started
         finally:
             org.stop()
     summary = result.summary()
@@ -111,6 +129,11 @@ def run(n: int) -> dict[str, object]:
         "api_calls": result.api_calls,
         "apis": dict(summary.apis),
         "read": dict(summary.records),
+        "write_s (incl. key_index.csv.gz)": round(write_s, 1),
+        "nightly_incremental_s": round(nightly_s, 1),
+        "nightly_api_calls": nightly.api_calls,
+        "nightly_extracted": dict(nightly.summary().extracted),
+        "nightly_new_clusters": nightly.new_clusters,
         "clusters": summary.clusters,
         "expected_clusters_at_least": planted,
         "peak_rss_mib_incl_localorg": round(
