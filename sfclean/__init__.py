@@ -28,8 +28,10 @@ if TYPE_CHECKING:
         OrgError,
         SfcleanError,
     )
+    from sfclean.htmlreport import write_report_html
     from sfclean.io import read_csv, read_sdl_mapping
     from sfclean.pipeline import RunResult, run
+    from sfclean.progress import TqdmProgress, tqdm_progress
     from sfclean.report import StageResult, Summary
     from sfclean.salesforce import Connection, connect
     from sfclean.stages.audit import AuditResult, audit
@@ -62,6 +64,7 @@ __all__ = [
     "SfcleanError",
     "StageResult",
     "Summary",
+    "TqdmProgress",
     "audit",
     "check_budget",
     "code_registry",
@@ -75,6 +78,8 @@ __all__ = [
     "read_sdl_mapping",
     "run",
     "scan",
+    "tqdm_progress",
+    "write_report_html",
 ]
 
 #: public name -> the module that defines it
@@ -101,6 +106,7 @@ _EXPORTS = {
     "SfcleanError": "sfclean.errors",
     "StageResult": "sfclean.report",
     "Summary": "sfclean.report",
+    "TqdmProgress": "sfclean.progress",
     "audit": "sfclean.stages.audit",
     "check_budget": "sfclean.stages.budget",
     "code_registry": "sfclean.codes",
@@ -114,6 +120,8 @@ _EXPORTS = {
     "read_sdl_mapping": "sfclean.io",
     "run": "sfclean.pipeline",
     "scan": "sfclean.stages.scan",
+    "tqdm_progress": "sfclean.progress",
+    "write_report_html": "sfclean.htmlreport",
 }
 
 

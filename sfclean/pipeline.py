@@ -44,7 +44,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import pandas as pd
 
@@ -156,7 +156,7 @@ def run(
     api_reserve: float = 0.10,
     normalize_options: Mapping[str, Any] | None = None,
     journal: Journal | None = None,
-    progress: Progress | None = None,
+    progress: Progress | Literal[False] | None = None,
     batch_size: int = 10_000,
     serial: bool = False,
     timeout: float = 3600.0,
@@ -172,7 +172,8 @@ def run(
     events; a dry run keeps none. ``normalize_options`` go to :func:`sfclean.normalize`.
     ``exclude_objects``: objects to look for existing records (default ``object_name``
     first, then Lead / Contact). ``progress(stage, done, total)`` is called during
-    ``collect`` and ``load``.
+    ``normalize``, ``collect``, ``exclude`` and ``load`` (None or False: none;
+    :func:`sfclean.tqdm_progress` draws it).
 
     Raises ConfigError / InputError for bad options or input (before the org is used), or
     when ``out_dir`` holds an unfinished run of another input, object or org; BudgetExceeded
@@ -191,7 +192,7 @@ def run(
         strategy=strategy,
         api_reserve=api_reserve,
         options=options,
-        progress=progress,
+        progress=None if progress is False else progress,
         batch_size=batch_size,
         serial=serial,
         timeout=timeout,
@@ -200,7 +201,7 @@ def run(
     )
     steps.check_options(df)  # 1. offline: a bad option or input stops here
     with steps.timed("normalize"):
-        nres = normalize(df, **options)
+        nres = normalize(df, **options, progress=steps._progress("normalize"))
     steps.open_journal(info.sha256)  # 2.
     steps.check_budget(nres)  # 3. before the org is searched or written to
     steps.collect()  # 4. what an interrupted run started

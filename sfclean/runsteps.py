@@ -155,9 +155,11 @@ def _budget(conn: Connection, plan: RunEstimate, *, dry_run: bool, reserve: floa
 
 
 def _forget_outputs(out_dir: str | os.PathLike[str]) -> None:
-    """Remove the manifest (report.json) of the run that wrote ``out_dir`` before."""
+    """Remove the manifest (report.json) of the run that wrote ``out_dir`` before, and the
+    report.html drawn from it."""
     try:
         (Path(out_dir) / OUTPUT_FILES[-1]).unlink(missing_ok=True)
+        (Path(out_dir) / "report.html").unlink(missing_ok=True)
     except OSError as exc:
         raise InputError(
             f"cannot write to {out_dir} ({exc.strerror}); choose another --out directory",
@@ -342,6 +344,7 @@ class RunSteps:
                 default_region=str(self.options.get("default_region", "US")),
                 match_key=self.match_key,
                 strategy=self.strategy,
+                progress=self._progress("exclude"),
             )
 
     def load(self, to_load: pd.DataFrame) -> Loaded:

@@ -151,9 +151,13 @@ def test_normalize_notebook_runs(
         "clean.csv",
         "findings.csv",
         "rejected.csv",
+        "report.html",
         "report.json",
     ]
     assert ns["report"]["rows_in"] == 203
+    assert "157 kept, 46 held back" in result._repr_html_()
+    page = ns["report_html"].read_text(encoding="utf-8")
+    assert "<svg" in page and "invalid-email" in page
     assert ns["df"].loc[0, "PostalCode"] == "02134"
 
 
@@ -164,12 +168,14 @@ def test_rehearse_notebook_runs_and_stops_the_org(
     still_listening = None
     try:
         run_notebook(REHEARSE, NOTEBOOKS, monkeypatch, ns)
-    finally:  # the notebook's last cell stops the org; this covers a cell that failed
-        if "org" in ns:
-            still_listening = listening(ns["org"].port)
-            ns["org"].stop()
-        if "rerun_dir" in ns:
-            cleanup.append(ns["rerun_dir"])
+    finally:  # the notebook's last cell stops the orgs; this covers a cell that failed
+        for name in ("org", "crash_org"):
+            if name in ns:
+                still_listening = bool(still_listening) or listening(ns[name].port)
+                ns[name].stop()
+        for name in ("rerun_dir", "crash_dir"):
+            if name in ns:
+                cleanup.append(ns[name])
     org = ns["org"]
     assert ns["exclusion"].summary().rows_held_back == 10
     assert set(ns["exclusion"].held_back["sfclean_reason"]) == {"exists-in-org"}
@@ -193,5 +199,15 @@ def test_rehearse_notebook_runs_and_stops_the_org(
     assert rows.excluded == 151  # 141 loaded + 10 that were in the org already
     assert rows.clean == 7
 
-    # the last cell stopped the org: nothing listened on its port any more
+    # the crash left the journal only, nothing that looks finished; the rerun resumed,
+    # collected the journaled job, and loaded nobody twice
+    assert ns["left_behind"] == ["run.json"]
+    resumed = ns["resumed"]
+    assert resumed.report.resumed is True and resumed.report.collected_jobs >= 1
+    assert resumed.report.conservation.ok
+    assert resumed.report.rows.loaded == 140
+    assert len(ns["loaded_emails"]) == 140 and int((ns["copies"] > 1).sum()) == 0
+    assert "sfclean run into Lead" in ns["crash_page"].read_text(encoding="utf-8")
+
+    # the last cell stopped both orgs: nothing listened on their ports any more
     assert still_listening is False

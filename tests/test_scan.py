@@ -371,3 +371,21 @@ def test_changes_since_a_time_include_deleted_records(
     # changed since: ivy's newer copy, jo's Contact, and the deletion
     assert set(records.index) == {cid(3), cid(11), cid(12)}
     assert "created_by" not in records
+
+
+def test_progress_reports_records_read_and_true_is_refused(org: LocalOrg) -> None:
+    calls: list[tuple[int, int]] = []
+    with _connect(org) as conn:
+        sfclean.scan(conn, progress=lambda done, total: calls.append((done, total)))
+        with pytest.raises(ConfigError, match="progress="):
+            sfclean.scan(conn, progress=True)  # type: ignore[arg-type]
+    assert calls == [(5, 21), (21, 21)]  # Lead, then Contact; recordCount counts the live ones
+
+
+def test_the_report_page_draws_a_real_scan_directory(
+    result: sfclean.ScanResult, tmp_path: Path
+) -> None:
+    write_result(result, tmp_path)
+    page = sfclean.write_report_html(tmp_path).read_text(encoding="utf-8")
+    assert "sfclean scan" in page and "Why the duplicates got in" in page
+    assert "cause-excluded-creator" in page and SYNC in page

@@ -16,6 +16,7 @@ from sfclean.cli import exclude as _exclude  # noqa: F401
 from sfclean.cli import load as _load  # noqa: F401
 from sfclean.cli import localorg as _localorg  # noqa: F401
 from sfclean.cli import normalize as _normalize  # noqa: F401
+from sfclean.cli import report as _report  # noqa: F401
 from sfclean.cli import run as _run  # noqa: F401
 from sfclean.cli import scan as _scan  # noqa: F401
 from sfclean.cli.group import cli

@@ -191,11 +191,19 @@ def normalize_options(func: F) -> F:
     return _apply([*_COLUMN_OPTIONS, *_INPUT_OPTIONS, *_POLICY_OPTIONS], func)
 
 
-def read_input(path: Path, *, encoding: str | None, delimiter: str | None) -> pd.DataFrame:
+def read_input(
+    path: Path,
+    *,
+    encoding: str | None,
+    delimiter: str | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
     """Read INPUT.csv with :func:`sfclean.read_csv` (every cell as text)."""
     from sfclean.io import read_csv
 
-    return read_csv(path, encoding=encoding, delimiter=_unescape_delimiter(delimiter))
+    return read_csv(
+        path, encoding=encoding, delimiter=_unescape_delimiter(delimiter), progress=progress
+    )
 
 
 def normalize_kwargs(df: pd.DataFrame, **options: Any) -> dict[str, Any]:

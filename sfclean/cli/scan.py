@@ -24,6 +24,7 @@ from sfclean.cli._connection import CONNECTION_PARAMS, connection_options, open_
 from sfclean.cli._errors import reports_errors_as
 from sfclean.cli._options import out_option
 from sfclean.cli._output import echo_json_report
+from sfclean.cli._progress import progress_bars, quiet_option
 from sfclean.cli.group import cli
 
 __all__ = ["EXIT_COULD_NOT_SCAN", "EXIT_NEW_DUPLICATES", "scan_command"]
@@ -32,15 +33,6 @@ __all__ = ["EXIT_COULD_NOT_SCAN", "EXIT_NEW_DUPLICATES", "scan_command"]
 EXIT_NEW_DUPLICATES = 1
 #: The scan could not run (one ``Error:`` line).
 EXIT_COULD_NOT_SCAN = 3
-
-
-def _progress(step: str, count: int) -> None:
-    """One stderr line per object read (``scan: Lead: 5 records read``) and one when the
-    clusters are known."""
-    if step == "clusters":
-        click.echo(f"scan: {count:,} clusters found", err=True)
-    else:
-        click.echo(f"scan: {step}: {count:,} records read", err=True)
 
 
 @cli.command("scan", short_help="Find the duplicates already in the org (Lead and Contact).")
@@ -99,6 +91,7 @@ def _progress(step: str, count: int) -> None:
     "--fail-on-duplicates", is_flag=True, help="Exit 1 when a new cluster appears (for CI)."
 )
 @connection_options
+@quiet_option
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
 @reports_errors_as(EXIT_COULD_NOT_SCAN)
 def scan_command(
@@ -112,6 +105,7 @@ def scan_command(
     default_region: str,
     write_record_sets: bool,
     fail_on_duplicates: bool,
+    quiet: bool,
     as_json: bool,
     **options: Any,
 ) -> None:
@@ -130,7 +124,8 @@ def scan_command(
 
     if since is not None and incremental:
         raise click.UsageError("give --since or --incremental, not both")
-    with open_connection(**{k: options[k] for k in CONNECTION_PARAMS}) as conn:
+    connection = open_connection(**{k: options[k] for k in CONNECTION_PARAMS})
+    with connection as conn, progress_bars(quiet) as bars:
         result = scan(
             conn,
             objects=objects or ("Lead", "Contact"),
@@ -141,7 +136,7 @@ def scan_command(
             burst_seconds=burst_seconds,
             default_region=default_region,
             write_record_sets=write_record_sets,
-            progress=_progress,
+            progress=bars.stage("extract"),
         )
     paths = write_result(result, out_dir)
     if as_json:

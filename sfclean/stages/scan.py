@@ -44,7 +44,15 @@ import pandas as pd
 from sfclean.codes import CODES
 from sfclean.errors import ConfigError
 from sfclean.io import neutralise_formulas
-from sfclean.report import FINDINGS_COLUMNS, REASON, ROW, StageResult, Summary
+from sfclean.report import (
+    FINDINGS_COLUMNS,
+    REASON,
+    ROW,
+    StageResult,
+    StepProgress,
+    Summary,
+    progress_callback,
+)
 from sfclean.salesforce import Connection, require_connection
 from sfclean.scanning.engine import CLUSTER_COLUMNS, ScanTables, cluster_records
 from sfclean.stages.scan_causes import AUDIT_CODES, RuleState, cluster_causes, read_rules
@@ -311,7 +319,7 @@ def scan(
     burst_seconds: float = 60,
     default_region: str = "US",
     write_record_sets: bool = False,
-    progress: Callable[[str, int], None] | None = None,
+    progress: StepProgress = None,
 ) -> ScanResult:
     """Find the duplicates already in the org across ``objects`` (module docstring).
 
@@ -321,7 +329,8 @@ def scan(
     an earlier scan's ``watermark.csv``): report only clusters holding a record created or
     modified after it. ``burst_seconds``: the gap that keeps one creator's duplicates in one
     burst. ``write_record_sets``: create one DuplicateRecordSet per reported cluster (not
-    twice). ``progress(step, count)`` is called after each object read and at the end.
+    twice). ``progress(done, total)``: records read from the org so far and expected, after
+    each object (:func:`sfclean.tqdm_progress` draws it); None or False for none.
 
     Raises :class:`~sfclean.errors.ConfigError` for a bad option before any API call, and
     the connection's errors (:class:`~sfclean.errors.OrgError`) when the org cannot be read.
@@ -337,7 +346,7 @@ def scan(
     if incremental_dir is not None:
         mark = state.watermark
     calls = conn.api_calls
-    extraction = _extract(conn, names, state, progress)
+    extraction = _extract(conn, names, state, progress_callback(progress))
     claimed, claim_problem = audit_field_users(conn)
     records = extraction.records
     new = changed_ids(records, mark) if mark is not None else None
@@ -361,7 +370,6 @@ def scan(
         write_record_sets,
         calls,
         since=None if mark is None else mark.isoformat(),
-        progress=progress,
     )
     if incremental_dir is None:
         return result
@@ -372,7 +380,7 @@ def _extract(
     conn: Connection,
     names: tuple[str, ...],
     state: State,
-    progress: Callable[[str, int], None] | None,
+    progress: Callable[[int, int], None] | None,
 ) -> Extraction:
     """Every record (no usable key index), or the index with the changes since the
     watermark in place of their old rows (:mod:`~sfclean.stages.scan_state`)."""
@@ -395,7 +403,6 @@ def _finish(
     calls: int,
     *,
     since: str | None,
-    progress: Callable[[str, int], None] | None,
 ) -> ScanResult:
     """Causes, the result tables, the optional record sets."""
     state = read_rules(conn, names)
@@ -405,8 +412,6 @@ def _finish(
     causes = cluster_causes(members, state, claimed)
     clusters = _clusters_table(tables, extraction.records, causes)
     outcome = write_record_sets(conn, clusters, state, names) if write_sets else None
-    if progress is not None:
-        progress("clusters", int(tables.counts.get("clusters", 0)))
     return ScanResult(
         kept=clusters,
         held_back=_held_back(clusters),

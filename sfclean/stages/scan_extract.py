@@ -192,14 +192,14 @@ def extract_records(
     max_records: int = DEFAULT_MAX_RECORDS,
     api: str = "auto",
     creators: bool = True,
-    progress: Callable[[str, int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Extraction:
     """Read ``objects`` (module docstring) into one lean frame with an ``object`` column and
     (``creators``) the creator columns. ``since`` (a SOQL datetime literal): only the records
     changed at or after it, deleted ones included (``queryAll``; counted first with one
     ``COUNT()`` call per object to choose the API). ``api``: ``auto`` (by record count),
-    ``rest`` or ``bulk`` for every object. ``progress(object, records)`` is called after
-    each object."""
+    ``rest`` or ``bulk`` for every object. ``progress(records read, records expected)``
+    is called after each object (expected: the record counts, at least what was read)."""
     if api not in ("auto", "rest", "bulk"):
         raise ConfigError(f"api must be auto, rest or bulk (got {api!r})")
     if since:
@@ -222,7 +222,8 @@ def extract_records(
         logger.info("scan: %s, %d records read (%s)", name, len(frame), chosen)
         frames.append(frame)
         if progress is not None:
-            progress(name, len(frame))
+            done = sum(read.values())
+            progress(done, max(done, sum(counts.values())))
     records = combine(frames)
     if creators:
         records = with_creators(conn, records)
