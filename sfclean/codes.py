@@ -468,6 +468,22 @@ FILLED_FROM_DUPLICATE = CODES.add(
         "of its duplicates; the message names the row.",
     )
 )
+FORMULA_LIKE_CELL = CODES.add(
+    Code(
+        "formula-like-cell",
+        _F,
+        "normalize",
+        _FINDINGS,
+        "a cell a spreadsheet would run as a formula",
+        "The cell starts with =, +, -, @, a tab or a carriage return (a phone or number such "
+        "as +44 20 7946 0958 or -5, and a lone dash, excepted), so Excel or Sheets would run "
+        "it as a formula "
+        "when someone opens a file holding it (CSV injection). clean.csv keeps it byte for "
+        "byte, since it goes to the org; check the value. Files meant for people (rejected, "
+        "findings, excluded, failed) neutralise such cells with a leading apostrophe.",
+        "starts like a spreadsheet formula; check it before it reaches the org",
+    )
+)
 
 # ---- exclude ------------------------------------------------------------------------------
 EXISTS_IN_ORG = CODES.add(

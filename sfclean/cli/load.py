@@ -81,6 +81,7 @@ def load_command(
     mapping: Path | None,
     encoding: str | None,
     delimiter: str | None,
+    skip_rows: int,
     as_json: bool,
     quiet: bool,
     **options: Any,
@@ -97,7 +98,13 @@ def load_command(
 
     check_load_options(api, batch_size)
     bars = progress_bars(quiet)
-    df = read_input(input_csv, encoding=encoding, delimiter=delimiter, progress=bars.stage("read"))
+    df = read_input(
+        input_csv,
+        encoding=encoding,
+        delimiter=delimiter,
+        skip_rows=skip_rows,
+        progress=bars.stage("read"),
+    )
     fields = None
     if mapping is not None:
         fields = fields_for_columns(read_sdl_mapping(mapping), [str(c) for c in df.columns])

@@ -91,6 +91,7 @@ def run_command(
     api_reserve: float,
     encoding: str | None,
     delimiter: str | None,
+    skip_rows: int,
     as_json: bool,
     quiet: bool,
     **options: Any,
@@ -105,7 +106,13 @@ def run_command(
     from sfclean.pipeline import run
 
     bars = progress_bars(quiet)
-    df = read_input(input_csv, encoding=encoding, delimiter=delimiter, progress=bars.stage("read"))
+    df = read_input(
+        input_csv,
+        encoding=encoding,
+        delimiter=delimiter,
+        skip_rows=skip_rows,
+        progress=bars.stage("read"),
+    )
     normalize_options_ = normalize_kwargs(df, **{k: options[k] for k in NORMALIZE_PARAMS})
     with open_connection(**{k: options[k] for k in CONNECTION_PARAMS}) as conn, bars:
         result = run(

@@ -43,7 +43,6 @@ import pandas as pd
 
 from sfclean.codes import CODES
 from sfclean.errors import ConfigError
-from sfclean.io import neutralise_formulas
 from sfclean.report import (
     FINDINGS_COLUMNS,
     REASON,
@@ -216,8 +215,8 @@ class ScanResult(StageResult):
 
     def outputs(self) -> dict[str, pd.DataFrame]:
         """``clusters.csv``, ``by_creator.csv``, ``merge_plan.csv``, ``convert_plan.csv``,
-        ``findings.csv`` (cells a spreadsheet would run as formulas neutralised),
-        ``watermark.csv`` and, for an incremental scan, ``key_index.csv.gz``
+        ``findings.csv`` (files for people: :data:`sfclean.io.FOR_PEOPLE` writes them with a
+        BOM and formula-like cells neutralised), ``watermark.csv`` and, for an incremental scan, ``key_index.csv.gz``
         (:mod:`~sfclean.stages.scan_state`)."""
         stamp = pd.DataFrame(
             {"watermark": [self.watermark or ""], "objects": [";".join(self.objects)]}
@@ -229,7 +228,7 @@ class ScanResult(StageResult):
             "convert_plan.csv": self.convert_plan,
             "findings.csv": self.findings,
         }
-        files = {**{k: neutralise_formulas(v) for k, v in tables.items()}, WATERMARK_FILE: stamp}
+        files = {**tables, WATERMARK_FILE: stamp}
         if self.index is not None:
             files[INDEX_FILE] = self.index
         return files
