@@ -216,8 +216,8 @@ class ScanResult(StageResult):
     def outputs(self) -> dict[str, pd.DataFrame]:
         """``clusters.csv``, ``by_creator.csv``, ``merge_plan.csv``, ``convert_plan.csv``,
         ``findings.csv`` (files for people: :data:`sfclean.io.FOR_PEOPLE` writes them with a
-        BOM and formula-like cells neutralised), ``watermark.csv`` and, for an incremental scan, ``key_index.csv.gz``
-        (:mod:`~sfclean.stages.scan_state`)."""
+        BOM and formula-like cells neutralised), ``watermark.csv`` and, for an incremental
+        scan, ``key_index.csv.gz`` (:mod:`~sfclean.stages.scan_state`)."""
         stamp = pd.DataFrame(
             {"watermark": [self.watermark or ""], "objects": [";".join(self.objects)]}
         )
