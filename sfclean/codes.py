@@ -498,6 +498,20 @@ EXISTS_IN_ORG = CODES.add(
         "records, and excluded_updates.csv holds the row ready for an update (Id first).",
     )
 )
+PROBABLE_MATCH_IN_ORG = CODES.add(
+    Code(
+        "probable-match-in-org",
+        _R,
+        "exclude",
+        "probable_matches.csv",
+        "the row is probably a person already in the org",
+        "With fuzzy=True (--fuzzy, the sfclean[fuzzy] extra), the row's names, company, phone, "
+        "city and email probably match an org record under another email (splink's match "
+        "probability at least the threshold); sfclean_matched_id names it, "
+        "sfclean_probability and sfclean_agreed say how sure and why. Review before loading: "
+        "sfclean never merges it. sfclean run writes these rows to excluded.csv.",
+    )
+)
 
 # ---- load ---------------------------------------------------------------------------------
 REJECTED_BY_DUPLICATE_RULE = CODES.add(

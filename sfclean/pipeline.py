@@ -161,6 +161,7 @@ def run(
     serial: bool = False,
     timeout: float = 3600.0,
     exclude_objects: tuple[str, ...] | None = None,
+    fuzzy: bool = False,
 ) -> RunResult:
     """Normalize, exclude and load ``source`` into ``object_name``; write every outcome.
 
@@ -173,7 +174,9 @@ def run(
     ``exclude_objects``: objects to look for existing records (default ``object_name``
     first, then Lead / Contact). ``progress(stage, done, total)`` is called during
     ``normalize``, ``collect``, ``exclude`` and ``load`` (None or False: none;
-    :func:`sfclean.tqdm_progress` draws it).
+    :func:`sfclean.tqdm_progress` draws it). ``fuzzy``: exclude also holds back rows that
+    probably are a person in the org (``probable-match-in-org``, in ``excluded.csv``; the
+    fuzzy extra).
 
     Raises ConfigError / InputError for bad options or input (before the org is used), or
     when ``out_dir`` holds an unfinished run of another input, object or org; BudgetExceeded
@@ -198,6 +201,7 @@ def run(
         timeout=timeout,
         objects=exclude_objects or tuple(dict.fromkeys((object_name, "Lead", "Contact"))),
         journal=run_journal(journal, out_dir, dry_run=dry_run),
+        fuzzy=fuzzy,
     )
     steps.check_options(df)  # 1. offline: a bad option or input stops here
     with steps.timed("normalize"):

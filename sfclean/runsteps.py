@@ -234,6 +234,7 @@ class RunSteps:
     timeout: float
     objects: tuple[str, ...]
     journal: Journal | None
+    fuzzy: bool = False
     timings: dict[str, float] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
     known: dict[int, Outcome] = field(default_factory=dict)
@@ -284,6 +285,10 @@ class RunSteps:
             batch_size=self.batch_size,
             api_reserve=self.api_reserve,
         )
+        if self.fuzzy:  # the fuzzy extra, before the org is used
+            from sfclean.scanning.fuzzy_model import splink_modules
+
+            splink_modules()
 
     def open_journal(self, digest: str) -> None:
         """Open (or resume) the journal and read the outcomes it already holds."""
@@ -348,6 +353,7 @@ class RunSteps:
                 match_key=self.match_key,
                 strategy=self.strategy,
                 progress=self._progress("exclude"),
+                fuzzy=self.fuzzy,
             )
 
     def load(self, to_load: pd.DataFrame) -> Loaded:

@@ -75,6 +75,7 @@ __all__ = ["echo_result", "run_command"]
     metavar="FRACTION",
     help="Share of the org's daily API calls to leave for others; refuse runs that need it.",
 )
+@click.option("--fuzzy", is_flag=True, help="Also hold back probable matches (sfclean[fuzzy]).")
 @normalize_options
 @connection_options
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
@@ -89,6 +90,7 @@ def run_command(
     serial: bool,
     strategy: str,
     api_reserve: float,
+    fuzzy: bool,
     encoding: str | None,
     delimiter: str | None,
     skip_rows: int,
@@ -125,6 +127,7 @@ def run_command(
             serial=serial,
             strategy=strategy,
             api_reserve=api_reserve,
+            fuzzy=fuzzy,
             normalize_options=normalize_options_,
             progress=bars,
         )
