@@ -98,6 +98,13 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return out
 
 
+def _blank_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the cells its text columns lack (a column of only some of the joined
+    tables) as ""; numeric columns (``sfclean_row``, a fuzzy match's probability) keep NaN."""
+    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    return frame.fillna(dict.fromkeys(text, ""))
+
+
 def _by_row(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` indexed by its ``sfclean_row`` column (kept), to look rows up by number."""
     return frame.set_index(ROW, drop=False)
@@ -403,9 +410,9 @@ class RunSteps:
         )
         report = self.report(info, rows, conservation, tables["failed.csv"], stages, ex, new)
         kept = tables["clean.csv"] if self.dry_run else tables["loaded.csv"]
-        held_back = _concat(
-            [tables["rejected.csv"], tables["excluded.csv"], tables["failed.csv"]]
-        ).fillna("")
+        held_back = _blank_text(
+            _concat([tables["rejected.csv"], tables["excluded.csv"], tables["failed.csv"]])
+        )
         return tables, report, kept, held_back
 
     def write(self, result: StageResult) -> dict[str, Path]:
