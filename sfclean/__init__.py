@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from sfclean.stages.load import LoadResult, estimate_load_calls, load
     from sfclean.stages.normalize import NormalizeResult, normalize
     from sfclean.stages.preflight import PreflightResult, preflight
+    from sfclean.stages.scan import ScanResult, scan
 
 __all__ = [
     "ApiError",
@@ -61,6 +62,7 @@ __all__ = [
     "OrgError",
     "PreflightResult",
     "RunResult",
+    "ScanResult",
     "SfcleanError",
     "StageResult",
     "Summary",
@@ -78,6 +80,7 @@ __all__ = [
     "read_csv",
     "read_sdl_mapping",
     "run",
+    "scan",
     "tqdm_progress",
     "write_report_html",
 ]
@@ -103,6 +106,7 @@ _EXPORTS = {
     "OrgError": "sfclean.errors",
     "PreflightResult": "sfclean.stages.preflight",
     "RunResult": "sfclean.pipeline",
+    "ScanResult": "sfclean.stages.scan",
     "SfcleanError": "sfclean.errors",
     "StageResult": "sfclean.report",
     "Summary": "sfclean.report",
@@ -120,6 +124,7 @@ _EXPORTS = {
     "read_csv": "sfclean.io",
     "read_sdl_mapping": "sfclean.io",
     "run": "sfclean.pipeline",
+    "scan": "sfclean.stages.scan",
     "tqdm_progress": "sfclean.progress",
     "write_report_html": "sfclean.htmlreport",
 }

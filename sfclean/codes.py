@@ -27,7 +27,16 @@ from typing import Literal
 
 from sfclean.errors import ConfigError
 
-__all__ = ["CODES", "JUNK_REASONS", "KINDS", "SEVERITIES", "Code", "CodeRegistry", "code_registry"]
+__all__ = [
+    "CODES",
+    "JUNK_REASONS",
+    "KINDS",
+    "SCAN_CAUSES",
+    "SEVERITIES",
+    "Code",
+    "CodeRegistry",
+    "code_registry",
+]
 
 Kind = Literal["reason", "finding"]
 Severity = Literal["high", "medium", "low", "review", "ok", "info"]
@@ -587,6 +596,91 @@ NOT_PROCESSED = CODES.add(
         "The row's batch or job stopped before the org processed it (NOT_PROCESSED, job "
         "aborted, or no result came back for it); nothing was saved, so it can be loaded again.",
     )
+)
+
+# ---- scan: findings that link a cluster to the rule state that let it in (findings.csv) ---
+# Each names the audit finding that explains the same state (sfclean audit); the rules are
+# read as they stand at scan time, which may differ from when the duplicates were saved.
+_SCAN_FINDINGS = "findings.csv"
+CAUSE_RULE_OFF = CODES.add(
+    Code(
+        "cause-rule-off",
+        _F,
+        "scan",
+        _SCAN_FINDINGS,
+        "no active duplicate rule on the newer record's object",
+        "A newer record of the cluster is of an object with no active duplicate rule (the "
+        "message names rules that exist but are switched off, and who changed them last). "
+        "Audit findings: rule-inactive, no-active-rule. Activate a Block rule.",
+        "no active duplicate rule on this object",
+        "high",
+    )
+)
+CAUSE_SILENT_RULE = CODES.add(
+    Code(
+        "cause-silent-rule",
+        _F,
+        "scan",
+        _SCAN_FINDINGS,
+        "the object's active rules allow duplicates without an alert",
+        "Every active duplicate rule on the newer record's object Allows inserts without the "
+        "Alert operation: API saves of the duplicate succeed with no error. Audit finding: "
+        "rule-allow-silent. Set the rule to Block, or add Alert.",
+        "the active rules allow the duplicate without an alert",
+        "high",
+    )
+)
+CAUSE_EXCLUDED_CREATOR = CODES.add(
+    Code(
+        "cause-excluded-creator",
+        _F,
+        "scan",
+        _SCAN_FINDINGS,
+        "the creator fails the conditions of every rule that would stop it",
+        "The newer record's creator does not meet the user conditions (Username, Profile, "
+        "UserType...) of any active rule on the object that blocks or alerts, so those rules "
+        "never ran for its saves. Audit finding: rule-excludes-users. Conditions combined "
+        "with a custom boolean filter are not evaluated (reported as review in the message).",
+        "the creator is excluded by the conditions of the rules that would stop it",
+        "high",
+    )
+)
+CAUSE_NO_CROSS_OBJECT_RULE = CODES.add(
+    Code(
+        "cause-no-cross-object-rule",
+        _F,
+        "scan",
+        _SCAN_FINDINGS,
+        "no active rule compares the newer record with the other object",
+        "The cluster holds a Lead and a Contact, and no active rule on the newer record's "
+        "object that blocks or alerts matches records of the other object, so the save was "
+        "never compared with them. Audit finding: no-cross-object-rule. Add a Lead rule with "
+        "a Contact matching rule (or the other way).",
+        "no active rule compares this object with the other object in the cluster",
+        "medium",
+    )
+)
+CAUSE_CLAIMED_CREATOR = CODES.add(
+    Code(
+        "cause-claimed-creator",
+        _F,
+        "scan",
+        _SCAN_FINDINGS,
+        "the creator can set CreatedById itself",
+        "The newer record's creator holds Set Audit Fields upon Record Creation: its inserts "
+        "may write CreatedById and CreatedDate, so the attribution is only claimed "
+        "(by_creator.csv attribution=claimed). Audit finding: user-can-set-audit-fields.",
+        "the creator holds Set Audit Fields: who created this record is only claimed",
+        "review",
+    )
+)
+#: Scan's cause codes, in the order a cluster's ``cause`` cell lists them.
+SCAN_CAUSES: tuple[str, ...] = (
+    CAUSE_RULE_OFF,
+    CAUSE_SILENT_RULE,
+    CAUSE_EXCLUDED_CREATOR,
+    CAUSE_NO_CROSS_OBJECT_RULE,
+    CAUSE_CLAIMED_CREATOR,
 )
 
 #: The junk-mailbox reasons a :class:`~sfclean.cleaners.junk.JunkPolicy` switches.

@@ -80,7 +80,17 @@ PathLike = str | os.PathLike[str]
 #: (``clean.csv``, ``kept.csv``, ``excluded_updates.csv``, ``loaded.csv``: the files that go
 #: to the org or to Data Loader) is written byte for byte, as UTF-8 without a BOM.
 FOR_PEOPLE: frozenset[str] = frozenset(
-    {"rejected.csv", "findings.csv", "excluded.csv", "failed.csv"}
+    {
+        "rejected.csv",
+        "findings.csv",
+        "excluded.csv",
+        "failed.csv",
+        # scan: the clusters and plans admins review
+        "clusters.csv",
+        "by_creator.csv",
+        "merge_plan.csv",
+        "convert_plan.csv",
+    }
 )
 
 

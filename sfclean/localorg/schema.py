@@ -168,6 +168,23 @@ _IS_DELETED = Field(
     "IsDeleted", "boolean", createable=False, updateable=False, default=False, label="Deleted"
 )
 _OWNER = _ref("OwnerId", "User", "Owner")
+
+
+def _converted() -> tuple[Field, ...]:
+    """Lead conversion results: set by convertLead (read-only to callers; a seed may set them)."""
+    return (
+        _ref("ConvertedContactId", "Contact", createable=False, updateable=False),
+        Field("ConvertedDate", "date", createable=False, updateable=False),
+    )
+
+
+def _master(name: str) -> Field:
+    """``MasterRecordId``: set on a merge victim (deleted by the merge) to the winning record."""
+    return _ref("MasterRecordId", name, createable=False, updateable=False)
+
+
+#: References with no child relationship name (a real org's describe gives none either).
+_UNNAMED_CHILDREN = frozenset({"OwnerId", "ConvertedContactId", "MasterRecordId"})
 _NAME_RO = Field("Name", "string", 121, createable=False, updateable=False)  # FirstName LastName
 
 
@@ -282,6 +299,8 @@ SCHEMA: dict[str, SObjectType] = {
                 Field("Description", "textarea", 32000),
                 _bool("HasOptedOutOfEmail"),
                 _bool("IsConverted", updateable=False),
+                *_converted(),
+                _master("Lead"),
                 _OWNER,
             ),
             indexed=("Email", "Phone", "CreatedById"),
@@ -302,6 +321,7 @@ SCHEMA: dict[str, SObjectType] = {
                 *_address("Mailing"),
                 Field("Description", "textarea", 32000),
                 _bool("HasOptedOutOfEmail"),
+                _master("Contact"),
                 _OWNER,
             ),
             indexed=("Email", "Phone", "AccountId", "CreatedById"),
@@ -518,7 +538,7 @@ def child_relationships(parent: SObjectType) -> list[ChildRelationship]:
     for child in SCHEMA.values():
         for f in child.fields:
             if parent.name in f.reference_to and f.name not in ("CreatedById", "LastModifiedById"):
-                name = None if f.name == "OwnerId" else child.label_plural.replace(" ", "")
+                name = None if f.name in _UNNAMED_CHILDREN else child.label_plural.replace(" ", "")
                 out.append(ChildRelationship(name, child, f))
     return out
 

@@ -162,9 +162,12 @@ class Connection:
         logger.info("connected to %s as %s (%s mode)", self.instance_url, self.username, self.mode)
         return dict(info)
 
-    def query_all_iter(self, soql: str) -> Iterator[dict[str, Any]]:
-        """Every record of ``soql``, page after page (``nextRecordsUrl``), lazily."""
-        page = self.call(lambda sf: sf.query(soql))
+    def query_all_iter(
+        self, soql: str, *, include_deleted: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        """Every record of ``soql``, page after page (``nextRecordsUrl``), lazily;
+        ``include_deleted``: through ``queryAll`` (deleted and merged records too)."""
+        page = self.call(lambda sf: sf.query(soql, include_deleted=include_deleted))
         while True:
             yield from page["records"]
             if page.get("done", True) or not page.get("nextRecordsUrl"):
