@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 NORMALIZE = NOTEBOOKS / "01_normalize_a_lead_file.ipynb"
 REHEARSE = NOTEBOOKS / "02_rehearse_a_load_on_localorg.ipynb"
+AUDIT_SCAN = NOTEBOOKS / "03_audit_and_scan_an_org.ipynb"
 ALL = sorted(NOTEBOOKS.glob("*.ipynb"))
 CELL_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")  # nbformat 4.5 schema
 HEADER = "Sforce-Duplicate-Rule-Header"
@@ -73,7 +74,7 @@ def cleanup() -> Iterator[list[Path]]:
 
 
 def test_every_notebook_has_a_test_that_runs_it() -> None:
-    assert ALL == [NORMALIZE, REHEARSE], "a new notebook needs a test that runs it, below"
+    assert ALL == [NORMALIZE, REHEARSE, AUDIT_SCAN], "a new notebook needs a test that runs it"
 
 
 @pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
@@ -220,3 +221,37 @@ def test_rehearse_notebook_runs_and_stops_the_org(
 
     # the last cell stopped both orgs: nothing listened on their ports any more
     assert still_listening is False
+
+
+def test_audit_and_scan_notebook_runs_and_stops_the_org(
+    monkeypatch: pytest.MonkeyPatch, cleanup: list[Path]
+) -> None:
+    namespace: dict[str, Any] = {}
+    try:
+        ns = run_notebook(AUDIT_SCAN, NOTEBOOKS, monkeypatch, namespace)
+    finally:
+        if "org" in namespace:
+            namespace["org"].stop()
+    cleanup.append(ns["OUT"])
+    # the demo org leaks: Report-only Lead rules, a condition that skips the integration
+    # user's profile, no Contact rule
+    audit = ns["audit"]
+    assert audit.verdict == "high"
+    codes = set(audit.findings["code"])
+    assert {"rule-allow-silent", "rule-excludes-users", "no-active-rule"} <= codes
+    assert audit.findings["fix"].str.len().gt(0).all()
+    # and the scan finds what got in that way, attributed to the integration user
+    scan = ns["scan"]
+    clusters = scan.kept
+    assert clusters["cluster"].nunique() == scan.summary().to_dict()["clusters"] > 0
+    assert (clusters.groupby("cluster")["survivor"].sum() == 1).all()
+    newer = clusters[~clusters["survivor"]]
+    assert set(newer["created_by"]) == {"etl@sample-org.example"}
+    assert set(newer["cause"]) == {"cause-silent-rule"}
+    assert set(ns["by_creator"]["created_by"]) == {"etl@sample-org.example"}
+    for page, words in ((ns["audit_page"], "rule-allow-silent"), (ns["scan_page"], "etl@")):
+        assert words in page.read_text(encoding="utf-8")
+    assert (ns["OUT"] / "scan" / "clusters.csv").is_file()
+    # the last cell stopped the org
+    port = int(ns["org"].instance_url.rsplit(":", 1)[1])
+    assert not listening(port)
