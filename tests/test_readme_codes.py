@@ -59,7 +59,9 @@ def test_every_code_has_a_title_a_description_and_a_known_stage_and_file() -> No
     }
     for code in CODES:
         assert code.title and code.description.endswith("."), code.name
-        assert code.stage in {"normalize", "exclude", "preflight", "load", "audit", "scan"}, code.name
+        assert code.stage in {"normalize", "exclude", "preflight", "load", "audit", "scan"}, (
+            code.name
+        )
         assert code.file in files, code.name
         if code.stage == "audit":
             assert code.severity and code.message and code.fix, code.name
