@@ -251,3 +251,18 @@ def test_only_fuzzy_clusters_inside_one_exact_cluster_are_dropped() -> None:
     )
     # F-1 repeats C-1; F-2 adds c to it; F-3 joins two exact clusters; F-4 is all new
     assert list(_inside_exact(fuzzy, exact)) == [True, True, *[False] * 7]
+
+
+def test_an_incremental_fuzzy_scan_reports_a_fuzzy_cluster_only_while_it_is_new(
+    org: LocalOrg, tmp_path: Path
+) -> None:
+    from sfclean.io import write_result
+
+    with _connect(org) as conn:
+        first = sfclean.scan(conn, fuzzy=True, incremental_dir=tmp_path)
+        write_result(first, tmp_path)
+        again = sfclean.scan(conn, fuzzy=True, incremental_dir=tmp_path)
+    assert first.counts["fuzzy_clusters"] >= 1  # a first run reports everything
+    assert first.index is not None
+    assert {"City", "MailingCity", "Account.Name"} <= set(first.index.columns)
+    assert again.counts["fuzzy_clusters"] == 0 and "fuzzy" not in set(again.kept["match"])

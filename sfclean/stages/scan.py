@@ -68,7 +68,7 @@ from sfclean.stages.scan_extract import (
     extract_records,
     with_creators,
 )
-from sfclean.stages.scan_fuzzy import check_fuzzy, fuzzy_table
+from sfclean.stages.scan_fuzzy import check_fuzzy, with_fuzzy
 from sfclean.stages.scan_recordsets import RecordSetOutcome, write_record_sets
 from sfclean.stages.scan_state import (
     INDEX_FILE,
@@ -403,14 +403,7 @@ def scan(
     )
     found = None
     if fuzzy:
-        found = fuzzy_table(
-            records,
-            tables.clusters,
-            new=new,
-            threshold=fuzzy_threshold,
-            default_region=default_region,
-        )
-        tables = _with_fuzzy(tables, found, fuzzy_threshold)
+        tables, found = with_fuzzy(tables, records, new, fuzzy_threshold, default_region)
     result = _finish(
         conn,
         tables,
@@ -426,18 +419,6 @@ def scan(
     if incremental_dir is None:
         return result
     return replace(result, index=index_table(records))
-
-
-def _with_fuzzy(tables: ScanTables, found: pd.DataFrame, threshold: float) -> ScanTables:
-    """``tables`` with the fuzzy counts (the tables stay exact: causes, plans and record
-    sets never see the fuzzy rows)."""
-    counts = {
-        **tables.counts,
-        "fuzzy_threshold": threshold,
-        "fuzzy_clusters": int(found["cluster"].nunique()),
-        "fuzzy_records": len(found),
-    }
-    return replace(tables, counts=counts)
 
 
 def _extract(

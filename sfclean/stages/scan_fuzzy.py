@@ -21,16 +21,17 @@ its cluster) and ``agreed`` (the fields that agreed on it), both blank on exact 
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from sfclean.errors import ConfigError
-from sfclean.scanning.engine import CLUSTER_COLUMNS
+from sfclean.scanning.engine import CLUSTER_COLUMNS, ScanTables
 from sfclean.scanning.fuzzy import fuzzy_clusters
 from sfclean.scanning.records import details, prepare
 
-__all__ = ["FUZZY_COLUMNS", "check_fuzzy", "fuzzy_table"]
+__all__ = ["FUZZY_COLUMNS", "check_fuzzy", "fuzzy_table", "with_fuzzy"]
 
 #: Columns the clusters table gets with ``fuzzy=True`` (blank on exact rows).
 FUZZY_COLUMNS = ("probability", "agreed")
@@ -85,3 +86,24 @@ def fuzzy_table(
         rows = rows[rows["is_new"].to_numpy(dtype=bool)]
     rows = rows.sort_values(["cluster", "created", "Id"], na_position="last")
     return rows[[*CLUSTER_COLUMNS, *FUZZY_COLUMNS]].reset_index(drop=True)
+
+
+def with_fuzzy(
+    tables: ScanTables,
+    records: pd.DataFrame,
+    new: Collection[str] | None,
+    threshold: float,
+    default_region: str,
+) -> tuple[ScanTables, pd.DataFrame]:
+    """(``tables`` with the fuzzy counts, the fuzzy rows): the tables stay exact, so
+    causes, plans and record sets never see the fuzzy rows."""
+    found = fuzzy_table(
+        records, tables.clusters, new=new, threshold=threshold, default_region=default_region
+    )
+    counts = {
+        **tables.counts,
+        "fuzzy_threshold": threshold,
+        "fuzzy_clusters": int(found["cluster"].nunique()),
+        "fuzzy_records": len(found),
+    }
+    return replace(tables, counts=counts), found
