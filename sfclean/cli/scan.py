@@ -88,6 +88,21 @@ EXIT_COULD_NOT_SCAN = 3
     help="Create a DuplicateRecordSet per cluster in the org (never twice) for review.",
 )
 @click.option(
+    "--fuzzy",
+    is_flag=True,
+    help="Also list the people stored twice under different emails (names, company, phone, "
+    "city) as match fuzzy clusters in clusters.csv, for review, never merged "
+    "(needs sfclean[fuzzy]).",
+)
+@click.option(
+    "--fuzzy-threshold",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=0.95,
+    show_default=True,
+    metavar="P",
+    help="Match probability from which two records form a fuzzy cluster.",
+)
+@click.option(
     "--fail-on-duplicates", is_flag=True, help="Exit 1 when a new cluster appears (for CI)."
 )
 @connection_options
@@ -104,6 +119,8 @@ def scan_command(
     burst_seconds: float,
     default_region: str,
     write_record_sets: bool,
+    fuzzy: bool,
+    fuzzy_threshold: float,
     fail_on_duplicates: bool,
     quiet: bool,
     as_json: bool,
@@ -114,7 +131,8 @@ def scan_command(
     Clusters records sharing an email (after the same cleaning as normalize; --match-phone
     adds phones), attributes every newer duplicate to its creator, and writes merge and
     lead-conversion plans. Nothing is merged; nothing is written to the org unless
-    --write-record-sets is given.
+    --write-record-sets is given. --fuzzy adds probable duplicates under other emails
+    to clusters.csv (match fuzzy, with their probability), never to the plans.
 
     Exit codes: 0 the scan ran; 1 --fail-on-duplicates and a new cluster appeared; 2 a
     usage error; 3 the scan could not run.
@@ -124,6 +142,10 @@ def scan_command(
 
     if since is not None and incremental:
         raise click.UsageError("give --since or --incremental, not both")
+    if fuzzy:  # a missing extra is one Error: line before any login
+        from sfclean.scanning.fuzzy_model import splink_modules
+
+        splink_modules()
     connection = open_connection(**{k: options[k] for k in CONNECTION_PARAMS})
     with connection as conn, progress_bars(quiet) as bars:
         result = scan(
@@ -136,6 +158,8 @@ def scan_command(
             burst_seconds=burst_seconds,
             default_region=default_region,
             write_record_sets=write_record_sets,
+            fuzzy=fuzzy,
+            fuzzy_threshold=fuzzy_threshold,
             progress=bars.stage("extract"),
         )
     paths = write_result(result, out_dir)

@@ -21,6 +21,11 @@ The result (:class:`ScanResult`, the protocol of :mod:`sfclean.report`):
   (that record's Id), ``normalized`` (the cluster id), ``message``;
 - ``by_creator``, ``merge_plan``, ``convert_plan``: the engine's tables.
 
+``fuzzy=True`` (the ``sfclean[fuzzy]`` extra) appends the probable duplicates under other
+emails to the clusters table (``match`` = ``fuzzy``, ``probability``, ``agreed``;
+:mod:`~sfclean.stages.scan_fuzzy`), never to the plans, ``by_creator`` or the findings, and
+counts them apart (``fuzzy_clusters``, ``fuzzy_records``).
+
 Incremental scans (``since`` or ``incremental_dir``): every record still forms the key
 index (so a new record joins an old cluster), but only clusters holding a record created or
 changed after the watermark are reported. ``since``: a date or time; the org is read in
@@ -56,12 +61,14 @@ from sfclean.salesforce import Connection, require_connection
 from sfclean.scanning.engine import CLUSTER_COLUMNS, ScanTables, cluster_records
 from sfclean.stages.scan_causes import AUDIT_CODES, RuleState, cluster_causes, read_rules
 from sfclean.stages.scan_extract import (
+    FUZZY_FIELDS,
     Extraction,
     audit_field_users,
     combine,
     extract_records,
     with_creators,
 )
+from sfclean.stages.scan_fuzzy import check_fuzzy, with_fuzzy
 from sfclean.stages.scan_recordsets import RecordSetOutcome, write_record_sets
 from sfclean.stages.scan_state import (
     INDEX_FILE,
@@ -89,7 +96,8 @@ TOP_CREATORS = 10
 class ScanSummary(Summary):
     """:class:`~sfclean.report.Summary` plus the scan's counts: records read per object,
     records left out, clusters (new ones), duplicates, top creators, causes, the rules
-    read, API calls, the extraction APIs, record sets written and the watermark.
+    read, API calls, the extraction APIs, record sets written and the watermark; with
+    ``fuzzy``, its threshold (else None) and the fuzzy clusters and their records.
     ``records``: records compared per object; ``extracted``: read from the org this run (an
     incremental run with a key index reads only the changes)."""
 
@@ -114,6 +122,9 @@ class ScanSummary(Summary):
     record_sets: Mapping[str, Any] | None = None
     since: str | None = None
     watermark: str | None = None
+    fuzzy_threshold: float | None = None
+    fuzzy_clusters: int = 0
+    fuzzy_records: int = 0
 
 
 @dataclass(repr=False, eq=False)
@@ -191,6 +202,9 @@ class ScanResult(StageResult):
             record_sets=self.record_sets.to_dict() if self.record_sets else None,
             since=self.since,
             watermark=self.watermark,
+            fuzzy_threshold=c.get("fuzzy_threshold"),
+            fuzzy_clusters=int(c.get("fuzzy_clusters", 0)),
+            fuzzy_records=int(c.get("fuzzy_records", 0)),
         )
 
     def to_text(self) -> str:
@@ -209,6 +223,11 @@ class ScanResult(StageResult):
         if s.causes:
             lines.append(
                 "  causes: " + ", ".join(f"{k} {v['clusters']}" for k, v in s.causes.items())
+            )
+        if s.fuzzy_threshold is not None:
+            lines.append(
+                f"  fuzzy: {s.fuzzy_clusters:,} probable clusters of {s.fuzzy_records:,} "
+                f"records (probability >= {s.fuzzy_threshold:g}), for review, never merged"
             )
         lines.extend(f"  note: {p}" for p in s.problems)
         return "\n".join(lines)
@@ -253,18 +272,33 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _clusters_table(
-    tables: ScanTables, records: pd.DataFrame, causes: pd.DataFrame
-) -> pd.DataFrame:
-    """The engine's clusters table plus the name columns, ``cause`` and ``sfclean_row``."""
-    clusters = tables.clusters[CLUSTER_COLUMNS].copy()
+def _with_names(clusters: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
+    """``clusters`` plus :data:`NAME_COLUMNS`, read from ``records`` by Id."""
     wanted = records[records["Id"].isin(set(clusters["Id"]))].drop_duplicates("Id")
     wanted = wanted.set_index(wanted["Id"].astype(str))
     for name in NAME_COLUMNS:
         values = wanted[name].astype(object) if name in wanted else pd.Series(dtype=object)
         clusters[name] = values.reindex(clusters["Id"]).fillna("").to_numpy(dtype=object)
+    return clusters
+
+
+def _clusters_table(
+    tables: ScanTables,
+    records: pd.DataFrame,
+    causes: pd.DataFrame,
+    fuzzy: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The engine's clusters table plus the name columns and ``cause``, then the ``fuzzy``
+    rows (with ``probability`` and ``agreed``, blank on exact rows), and ``sfclean_row``."""
+    clusters = _with_names(tables.clusters[CLUSTER_COLUMNS].copy(), records)
     joined = causes.groupby("cluster", sort=False)["code"].agg(";".join)
     clusters["cause"] = clusters["cluster"].map(joined).fillna("").to_numpy(dtype=object)
+    if fuzzy is not None:
+        clusters["probability"] = np.nan
+        clusters["agreed"] = ""
+        extra = _with_names(fuzzy.copy(), records).assign(cause="")[list(clusters.columns)]
+        if len(extra):
+            clusters = pd.concat([clusters, extra], ignore_index=True) if len(clusters) else extra
     clusters[ROW] = np.arange(len(clusters), dtype="int64") + 2
     return clusters
 
@@ -318,6 +352,8 @@ def scan(
     burst_seconds: float = 60,
     default_region: str = "US",
     write_record_sets: bool = False,
+    fuzzy: bool = False,
+    fuzzy_threshold: float = 0.95,
     progress: StepProgress = None,
 ) -> ScanResult:
     """Find the duplicates already in the org across ``objects`` (module docstring).
@@ -328,10 +364,14 @@ def scan(
     an earlier scan's ``watermark.csv``): report only clusters holding a record created or
     modified after it. ``burst_seconds``: the gap that keeps one creator's duplicates in one
     burst. ``write_record_sets``: create one DuplicateRecordSet per reported cluster (not
-    twice). ``progress(done, total)``: records read from the org so far and expected, after
+    twice). ``fuzzy``: also the probable duplicates under other emails, at a match
+    probability of at least ``fuzzy_threshold`` (the ``sfclean[fuzzy]`` extra; module
+    docstring): extra fields are read and the rows appended to the clusters table, for
+    review only. ``progress(done, total)``: records read from the org so far and expected, after
     each object (:func:`sfclean.tqdm_progress` draws it); None or False for none.
 
-    Raises :class:`~sfclean.errors.ConfigError` for a bad option before any API call, and
+    Raises :class:`~sfclean.errors.ConfigError` for a bad option (or ``fuzzy`` without the
+    extra) before any API call, and
     the connection's errors (:class:`~sfclean.errors.OrgError`) when the org cannot be read.
     """
     names = _check(objects, since, incremental_dir)
@@ -339,13 +379,15 @@ def scan(
         raise ConfigError(f"match_key must be email or provider (got {match_key!r})")
     if not burst_seconds >= 0:
         raise ConfigError(f"burst_seconds must be 0 or more (got {burst_seconds!r})")
+    if fuzzy:
+        check_fuzzy(fuzzy_threshold)
     conn = require_connection(conn, caller="sfclean.scan")
     mark = parse_since(since) if since is not None else None
     state = read_state(incremental_dir, names) if incremental_dir is not None else State()
     if incremental_dir is not None:
         mark = state.watermark
     calls = conn.api_calls
-    extraction = _extract(conn, names, state, progress_callback(progress))
+    extraction = _extract(conn, names, state, progress_callback(progress), fuzzy)
     claimed, claim_problem = audit_field_users(conn)
     records = extraction.records
     new = changed_ids(records, mark) if mark is not None else None
@@ -359,6 +401,9 @@ def scan(
         new=new,
         only_new=new is not None,
     )
+    found = None
+    if fuzzy:
+        tables, found = with_fuzzy(tables, records, new, fuzzy_threshold, default_region)
     result = _finish(
         conn,
         tables,
@@ -369,6 +414,7 @@ def scan(
         write_record_sets,
         calls,
         since=None if mark is None else mark.isoformat(),
+        fuzzy=found,
     )
     if incremental_dir is None:
         return result
@@ -380,13 +426,18 @@ def _extract(
     names: tuple[str, ...],
     state: State,
     progress: Callable[[int, int], None] | None,
+    fuzzy: bool = False,
 ) -> Extraction:
-    """Every record (no usable key index), or the index with the changes since the
-    watermark in place of their old rows (:mod:`~sfclean.stages.scan_state`)."""
-    if state.index is None or state.watermark is None:
-        return extract_records(conn, names, progress=progress)
+    """Every record (no usable key index: none, or one without the fuzzy fields a
+    ``fuzzy`` run needs), or the index with the changes since the watermark in place of
+    their old rows (:mod:`~sfclean.stages.scan_state`)."""
+    wanted = {f for n in names for f in FUZZY_FIELDS.get(n, ())} if fuzzy else set()
+    if state.index is None or state.watermark is None or not wanted <= set(state.index):
+        return extract_records(conn, names, fuzzy=fuzzy, progress=progress)
     since = soql_datetime(state.watermark)
-    changed = extract_records(conn, names, since=since, creators=False, progress=progress)
+    changed = extract_records(
+        conn, names, since=since, creators=False, fuzzy=fuzzy, progress=progress
+    )
     records = with_creators(conn, combine(merge_changes(state.index, changed.records)))
     return replace(changed, records=records)
 
@@ -402,15 +453,18 @@ def _finish(
     calls: int,
     *,
     since: str | None,
+    fuzzy: pd.DataFrame | None = None,
 ) -> ScanResult:
-    """Causes, the result tables, the optional record sets."""
+    """Causes, the result tables (``fuzzy``: the fuzzy rows, appended to the clusters
+    table only), the optional record sets."""
     state = read_rules(conn, names)
     if claim_problem:
         state = RuleState(state.rules, (*state.problems, claim_problem), state.details_read)
     members = tables.members if tables.members is not None else tables.clusters
     causes = cluster_causes(members, state, claimed)
-    clusters = _clusters_table(tables, extraction.records, causes)
-    outcome = write_record_sets(conn, clusters, state, names) if write_sets else None
+    clusters = _clusters_table(tables, extraction.records, causes, fuzzy)
+    exact = clusters.iloc[: len(tables.clusters)]
+    outcome = write_record_sets(conn, exact, state, names) if write_sets else None
     return ScanResult(
         kept=clusters,
         held_back=_held_back(clusters),

@@ -8,6 +8,9 @@ Per object one SOQL statement (:func:`extract_soql`) with the fields
   MasterRecordId, IsDeleted``;
 - Contact: the same with ``AccountId`` for ``Company`` and ``MailingCountry`` for ``Country``
   (and no conversion fields);
+- with ``fuzzy`` (``sfclean.scan(..., fuzzy=True)``) also :data:`FUZZY_FIELDS`, what fuzzy
+  matching compares besides the names: Lead ``City``, Contact ``Account.Name`` and
+  ``MailingCity`` (read only then, to keep the frame lean otherwise);
 - another object (not read by ``sfclean.scan``): ``Id, Email, Phone, CreatedById,
   CreatedDate, LastModifiedDate, IsDeleted``.
 
@@ -52,6 +55,7 @@ from sfclean.stages.lookup import EXTRACT_POLLS, PAGE_SIZE, soql_literal
 
 __all__ = [
     "CATEGORY_COLUMNS",
+    "FUZZY_FIELDS",
     "USER_CHUNK",
     "Extraction",
     "audit_field_users",
@@ -59,6 +63,7 @@ __all__ = [
     "combine",
     "extract_records",
     "extract_soql",
+    "fields_of",
     "with_creators",
 ]
 
@@ -85,6 +90,11 @@ FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "Contact": (*_COMMON, "AccountId", "LeadSource", "MailingCountry", *_AUDIT),
 }
+#: The fields fuzzy matching reads besides those above (:mod:`sfclean.scanning.fuzzy`).
+FUZZY_FIELDS: dict[str, tuple[str, ...]] = {
+    "Lead": ("City",),
+    "Contact": ("Account.Name", "MailingCity"),
+}
 _OTHER = (
     "Id",
     "Email",
@@ -109,6 +119,9 @@ CATEGORY_COLUMNS = (
     "LeadSource",
     "Country",
     "MailingCountry",
+    "City",
+    "MailingCity",
+    "Account.Name",
     "IsConverted",
     "IsDeleted",
     "MasterRecordId",
@@ -118,11 +131,18 @@ CATEGORY_COLUMNS = (
 USER_CHUNK = 300
 
 
-def extract_soql(object_name: str, since: str | None = None) -> str:
+def fields_of(object_name: str, fuzzy: bool = False) -> tuple[str, ...]:
+    """The fields read for ``object_name`` (module docstring), with ``fuzzy`` also
+    :data:`FUZZY_FIELDS`."""
+    fields = FIELDS.get(object_name, _OTHER)
+    return (*fields, *FUZZY_FIELDS.get(object_name, ())) if fuzzy else fields
+
+
+def extract_soql(object_name: str, since: str | None = None, fuzzy: bool = False) -> str:
     """The SOQL that reads ``object_name``'s records (module docstring); with ``since`` (a
     SOQL datetime literal such as ``2024-03-01T00:00:00Z``) only the records whose
     ``SystemModstamp`` (every change, a delete included) is at or after it."""
-    fields = FIELDS.get(object_name, _OTHER)
+    fields = fields_of(object_name, fuzzy)
     soql = f"SELECT {', '.join(fields)} FROM {object_name}"
     if since:
         soql += f" WHERE SystemModstamp >= {since}"
@@ -153,13 +173,22 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _field(record: Mapping[str, Any], name: str) -> Any:
+    """``record[name]``; a relationship path (``Account.Name``) walks REST's nested
+    records (a null relationship reads None)."""
+    value: Any = record
+    for part in name.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
 def _rest_frame(
     conn: Connection, soql: str, fields: Sequence[str], include_deleted: bool = False
 ) -> pd.DataFrame:
     columns: dict[str, list[str]] = {f: [] for f in fields}
     for record in conn.query_all_iter(soql, include_deleted=include_deleted):
         for f in fields:
-            columns[f].append(_cell(record.get(f)))
+            columns[f].append(_cell(_field(record, f)))
     return pd.DataFrame(columns, dtype=object)
 
 
@@ -192,13 +221,14 @@ def extract_records(
     max_records: int = DEFAULT_MAX_RECORDS,
     api: str = "auto",
     creators: bool = True,
+    fuzzy: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> Extraction:
     """Read ``objects`` (module docstring) into one lean frame with an ``object`` column and
     (``creators``) the creator columns. ``since`` (a SOQL datetime literal): only the records
     changed at or after it, deleted ones included (``queryAll``; counted first with one
     ``COUNT()`` call per object to choose the API). ``api``: ``auto`` (by record count),
-    ``rest`` or ``bulk`` for every object. ``progress(records read, records expected)``
+    ``rest`` or ``bulk`` for every object. ``fuzzy``: also :data:`FUZZY_FIELDS`. ``progress(records read, records expected)``
     is called after each object (expected: the record counts, at least what was read)."""
     if api not in ("auto", "rest", "bulk"):
         raise ConfigError(f"api must be auto, rest or bulk (got {api!r})")
@@ -211,11 +241,11 @@ def extract_records(
     read: dict[str, int] = {}
     estimates: dict[str, int] = {}
     for name in objects:
-        fields = FIELDS.get(name, _OTHER)
+        fields = fields_of(name, fuzzy)
         chosen, estimates[name] = choose_api(counts.get(name), max_records=max_records)
         chosen = chosen if api == "auto" else api
         frame = _read(
-            conn, extract_soql(name, since), fields, chosen, since is not None, max_records
+            conn, extract_soql(name, since, fuzzy), fields, chosen, since is not None, max_records
         )
         frame.insert(0, "object", name)
         apis[name], read[name] = chosen, len(frame)
