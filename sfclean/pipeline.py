@@ -4,7 +4,9 @@ Order on every start (the order is what makes a rerun after a crash safe):
 
 1. check the options and normalize the input (offline: a bad option or input stops the run
    before the org is used at all).
-2. open ``out_dir/run.json`` (not under ``dry_run``): it is resumed when it belongs to the same
+2. take the lock of ``out_dir`` (held to the end), so no other run on this machine writes it
+   meanwhile (:mod:`sfclean.locks`); steps 4 to 6 also hold the lock of the org and object.
+   Then open ``out_dir/run.json`` (not under ``dry_run``): it is resumed when it belongs to the same
    input (sha256), object and org (Id from ``userinfo``, and instance URL); an unfinished one
    of another input, object or org stops the run (ConfigError). A new journal replaces the
    old file at its first event (a run refused before the load leaves ``out_dir`` as it was).
@@ -49,6 +51,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from sfclean.journal import Journal
+from sfclean.locks import out_lock
 from sfclean.report import StageResult, Summary
 from sfclean.runreport import RunReport
 from sfclean.runsteps import (
@@ -161,6 +164,7 @@ def run(
     serial: bool = False,
     timeout: float = 3600.0,
     exclude_objects: tuple[str, ...] | None = None,
+    lock_timeout: float = 0.0,
 ) -> RunResult:
     """Normalize, exclude and load ``source`` into ``object_name``; write every outcome.
 
@@ -172,10 +176,12 @@ def run(
     events; a dry run keeps none. ``normalize_options`` go to :func:`sfclean.normalize`.
     ``exclude_objects``: objects to look for existing records (default ``object_name``
     first, then Lead / Contact). ``progress(stage, done, total)`` is called during
-    ``collect`` and ``load``.
+    ``collect`` and ``load``. ``lock_timeout``: seconds to wait for another run on this
+    machine that holds ``out_dir``, or the same org and object (see :mod:`sfclean.locks`);
+    0 (the default) refuses at once.
 
-    Raises ConfigError / InputError for bad options or input (before the org is used), or
-    when ``out_dir`` holds an unfinished run of another input, object or org; BudgetExceeded
+    Raises RunLocked when such a run holds a lock past ``lock_timeout``; ConfigError /
+    InputError for bad options or input (before the org is used), or when ``out_dir`` holds an unfinished run of another input, object or org; BudgetExceeded
     before the org is searched or written to when the run would use too much of the daily
     API allowance; and the errors of each stage.
     """
@@ -197,24 +203,27 @@ def run(
         timeout=timeout,
         objects=exclude_objects or tuple(dict.fromkeys((object_name, "Lead", "Contact"))),
         journal=run_journal(journal, out_dir, dry_run=dry_run),
+        lock_timeout=lock_timeout,
     )
     steps.check_options(df)  # 1. offline: a bad option or input stops here
     with steps.timed("normalize"):
         nres = normalize(df, **options)
-    steps.open_journal(info.sha256)  # 2.
-    steps.check_budget(nres)  # 3. before the org is searched or written to
-    steps.collect()  # 4. what an interrupted run started
-    ex = steps.exclude(nres)  # 5.
-    new = steps.load(ex.kept)  # 6.
-    tables, report, kept, held_back = steps.finish(df, info, nres, ex, new)  # 7.
-    result = RunResult(
-        kept=kept,
-        held_back=held_back,
-        findings=nres.findings,
-        normalized=nres,
-        tables=tables,
-        report=report,
-        dry_run=dry_run,
-    )
-    result.files = steps.write(result)  # 8. report.json last, then the journal is completed
+    with out_lock(out_dir, timeout=lock_timeout):  # no other run writes out_dir meanwhile
+        steps.open_journal(info.sha256)  # 2.
+        steps.check_budget(nres)  # 3. before the org is searched or written to
+        with steps.org_window():  # no other run of this machine into the org and object
+            steps.collect()  # 4. what an interrupted run started
+            ex = steps.exclude(nres)  # 5.
+            new = steps.load(ex.kept)  # 6.
+        tables, report, kept, held_back = steps.finish(df, info, nres, ex, new)  # 7.
+        result = RunResult(
+            kept=kept,
+            held_back=held_back,
+            findings=nres.findings,
+            normalized=nres,
+            tables=tables,
+            report=report,
+            dry_run=dry_run,
+        )
+        result.files = steps.write(result)  # 8. report.json last, then the journal completed
     return result

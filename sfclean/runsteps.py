@@ -8,7 +8,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ import pandas as pd
 from sfclean.errors import ConfigError, InputError
 from sfclean.io import read_csv, write_result
 from sfclean.journal import Journal, OrgRef
+from sfclean.locks import org_lock
 from sfclean.report import ROW, StageResult
 from sfclean.runreport import Conservation, InputInfo, RowCounts, RunReport, StageReports
 from sfclean.salesforce import Connection
@@ -229,6 +230,7 @@ class RunSteps:
     timeout: float
     objects: tuple[str, ...]
     journal: Journal | None
+    lock_timeout: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
     known: dict[int, Outcome] = field(default_factory=dict)
@@ -265,6 +267,18 @@ class RunSteps:
         if self.journal is None:
             return {}
         return {r: Outcome.from_row(o) for r, o in self.journal.outcomes().items()}
+
+    def org_window(self) -> AbstractContextManager[None]:
+        """The org lock (org and object) around collect, exclude and load; none when dry."""
+        if self.dry_run:
+            return nullcontext()
+        return org_lock(
+            self.conn.org_id,
+            self.conn.instance_url,
+            self.object_name,
+            out_dir=self.out_dir,
+            timeout=self.lock_timeout,
+        )
 
     # --- the steps -------------------------------------------------------------------------
 

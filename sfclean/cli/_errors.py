@@ -41,6 +41,7 @@ FLAGS = {
     "fill_blanks": "--fill-blanks",
     "invalid_phone": "--invalid-phone",
     "keep": "--keep",
+    "lock_timeout": "--lock-timeout",
     "mapping": "--mapping",
     "match_key": "--match-key",
     "match_on": "--match-on",

@@ -76,6 +76,15 @@ __all__ = ["echo_result", "progress_printer", "run_command"]
     metavar="FRACTION",
     help="Share of the org's daily API calls to leave for others; refuse runs that need it.",
 )
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Wait this long for another run on this machine into the same --out, or the same "
+    "org and object, to finish (0: refuse at once).",
+)
 @normalize_options
 @connection_options
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
@@ -89,6 +98,7 @@ def run_command(
     serial: bool,
     strategy: str,
     api_reserve: float,
+    lock_timeout: float,
     encoding: str | None,
     delimiter: str | None,
     as_json: bool,
@@ -116,6 +126,7 @@ def run_command(
             serial=serial,
             strategy=strategy,
             api_reserve=api_reserve,
+            lock_timeout=lock_timeout,
             normalize_options=normalize_options_,
             progress=progress_printer(sys.stderr),
         )
