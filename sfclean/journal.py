@@ -16,7 +16,7 @@ Shape::
     {"version": 1, "input_sha256": ..., "object": "Lead", "api": "bulk",
      "org": {"id": "00D...", "instance_url": "https://..."}, "status":
      "running" | "completed", "started": ISO time, "resumed": n,
-     "jobs": [{"job_id", "api", "closed": bool,
+     "jobs": [{"job_id", "api", "closed": bool, "posting"?: [sfclean_row, ...],
                "batches": [{"batch_id", "rows": [sfclean_row, ...], "collected": bool,
                             "outcomes": [[row, id, reason, code, message], ...],
                             "columns"?: [...], "keys"?: [...]}]}]}
@@ -156,6 +156,8 @@ class JournalJob:
     api: str
     closed: bool = False
     batches: tuple[JournalBatch, ...] = ()
+    posting: tuple[int, ...] | None = None
+    """Bulk 1.0: the rows of a batch about to be posted whose id the journal has not seen."""
 
     @property
     def open_batches(self) -> tuple[JournalBatch, ...]:
@@ -173,20 +175,25 @@ class JournalJob:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> JournalJob:
+        posting = data.get("posting")
         return cls(
             job_id=str(data["job_id"]),
             api=str(data["api"]),
             closed=bool(data["closed"]),
             batches=tuple(JournalBatch.from_dict(b) for b in data["batches"]),
+            posting=None if posting is None else tuple(int(r) for r in posting),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "job_id": self.job_id,
             "api": self.api,
             "closed": self.closed,
             "batches": [b.to_dict() for b in self.batches],
         }
+        if self.posting is not None:
+            out["posting"] = list(self.posting)
+        return out
 
 
 @dataclass(frozen=True)
@@ -396,6 +403,16 @@ class Journal:
         """A job exists in the org (for ``rest``: a local id for a series of calls)."""
         self._with_job(JournalJob(job_id, api))
 
+    def batch_posting(self, job_id: str, rows: Sequence[int]) -> None:
+        """A Bulk 1.0 batch of these rows is about to be posted (its id comes with the answer).
+
+        After a crash between the POST and :meth:`batch_posted`, the job's batch list in the
+        org holds one batch the journal does not know: these are its rows.
+        """
+        index = self._job_index(job_id)
+        job = self.state.jobs[index]
+        self._with_job(replace(job, posting=tuple(int(r) for r in rows)), index)
+
     def batch_posted(
         self,
         job_id: str,
@@ -414,7 +431,7 @@ class Journal:
         )
         index = self._job_index(job_id)
         job = self.state.jobs[index]
-        self._with_job(replace(job, batches=(*job.batches, batch)), index)
+        self._with_job(replace(job, batches=(*job.batches, batch), posting=None), index)
 
     def batch_collected(
         self, job_id: str, batch_id: str, *, outcomes: Sequence[Sequence[Any]] = ()

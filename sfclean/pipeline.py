@@ -212,7 +212,7 @@ def run(
         steps.open_journal(info.sha256)  # 2.
         steps.check_budget(nres)  # 3. before the org is searched or written to
         with steps.org_window():  # no other run of this machine into the org and object
-            steps.collect()  # 4. what an interrupted run started
+            steps.collect(nres)  # 4. what an interrupted run started
             ex = steps.exclude(nres)  # 5.
             new = steps.load(ex.kept)  # 6.
         tables, report, kept, held_back = steps.finish(df, info, nres, ex, new)  # 7.

@@ -155,6 +155,14 @@ def _budget(conn: Connection, plan: RunEstimate, *, dry_run: bool, reserve: floa
     return budget
 
 
+def _sent_emails(kept: pd.DataFrame) -> dict[int, str]:
+    """``sfclean_row -> Email`` as the load sends it (the column named Email, any case)."""
+    column = next((c for c in kept.columns if str(c).strip().lower() == "email"), None)
+    if column is None:
+        return {}
+    return {int(r): str(v) for r, v in zip(kept[ROW], kept[column], strict=True)}
+
+
 def _forget_outputs(out_dir: str | os.PathLike[str]) -> None:
     """Remove the manifest (report.json) of the run that wrote ``out_dir`` before."""
     try:
@@ -326,7 +334,7 @@ class RunSteps:
                 self.conn, self.plan, dry_run=self.dry_run, reserve=self.api_reserve
             )
 
-    def collect(self) -> None:
+    def collect(self, nres: NormalizeResult) -> None:
         """Finish the jobs an interrupted run journaled; their rows are resolved."""
         journal = self.journal
         with self.timed("collect"):
@@ -336,6 +344,7 @@ class RunSteps:
                         self.conn,
                         journal,
                         object_name=self.object_name,
+                        emails=_sent_emails(nres.kept),
                         timeout=self.timeout,
                         progress=self._progress("collect"),
                     )

@@ -53,6 +53,9 @@ class CrashingJournal(Journal):
     def job_started(self, job_id: str, api: str) -> None:
         self._at("job_started", lambda: Journal.job_started(self, job_id, api))
 
+    def batch_posting(self, job_id: str, rows: Any) -> None:
+        self._at("batch_posting", lambda: Journal.batch_posting(self, job_id, rows))
+
     def batch_posted(self, job_id: str, batch_id: str, rows: Any, **kwargs: Any) -> None:
         self._at(
             "batch_posted", lambda: Journal.batch_posted(self, job_id, batch_id, rows, **kwargs)
@@ -486,33 +489,37 @@ def test_every_input_row_lands_in_exactly_one_output(
 
 # --- rerun after a crash -------------------------------------------------------------------------
 
-# (api, event, nth, after, rows excluded on the rerun): only rows of a batch the org received
-# but the journal never recorded may end excluded (exists-in-org); every other row is
-# collected from the journaled jobs or loaded again.
+# (api, event, nth, after): a crash before or after writing that journal event. Whatever the
+# org received, the rerun recognises the run's own records (issue 12 point 2): a Bulk 1.0
+# batch the journal never recorded is found in the job's batch list (its rows were journaled
+# as "posting"), an unanswered REST call's records by creator and time. None ends excluded.
 CRASHES = [
-    ("bulk", "job_started", 1, False, 0),
-    ("bulk", "job_started", 1, True, 0),
-    ("bulk", "batch_posted", 1, False, 2),
-    ("bulk", "batch_posted", 2, False, 2),
-    ("bulk", "batch_posted", 2, True, 0),
-    ("bulk", "job_closed", 1, False, 0),
-    ("bulk", "job_closed", 1, True, 0),
-    ("bulk", "batch_collected", 1, False, 0),
-    ("bulk", "batch_collected", 2, True, 0),
-    ("bulk", "completed", 1, False, 0),
-    ("bulk2", "job_started", 2, False, 0),
-    ("bulk2", "batch_posted", 1, False, 0),
-    ("bulk2", "batch_posted", 2, True, 0),
-    ("bulk2", "job_closed", 2, False, 0),
-    ("bulk2", "batch_collected", 1, False, 0),
-    ("rest", "job_started", 1, True, 0),
-    ("rest", "batch_posted", 1, True, 0),
-    ("rest", "batch_collected", 1, False, 5),
-    ("rest", "job_closed", 1, False, 0),
+    ("bulk", "job_started", 1, False),
+    ("bulk", "job_started", 1, True),
+    ("bulk", "batch_posting", 1, False),
+    ("bulk", "batch_posting", 2, False),
+    ("bulk", "batch_posting", 1, True),
+    ("bulk", "batch_posted", 1, False),
+    ("bulk", "batch_posted", 2, False),
+    ("bulk", "batch_posted", 2, True),
+    ("bulk", "job_closed", 1, False),
+    ("bulk", "job_closed", 1, True),
+    ("bulk", "batch_collected", 1, False),
+    ("bulk", "batch_collected", 2, True),
+    ("bulk", "completed", 1, False),
+    ("bulk2", "job_started", 2, False),
+    ("bulk2", "batch_posted", 1, False),
+    ("bulk2", "batch_posted", 2, True),
+    ("bulk2", "job_closed", 2, False),
+    ("bulk2", "batch_collected", 1, False),
+    ("rest", "job_started", 1, True),
+    ("rest", "batch_posted", 1, True),
+    ("rest", "batch_collected", 1, False),
+    ("rest", "job_closed", 1, False),
 ]
 
 
-@pytest.mark.parametrize(("api", "event", "nth", "after", "excluded"), CRASHES)
+@pytest.mark.parametrize(("api", "event", "nth", "after"), CRASHES)
 def test_rerun_after_a_crash_loses_no_row_and_creates_no_duplicate(
     localorg_factory: Callable[..., LocalOrg],
     tmp_path: Path,
@@ -520,11 +527,10 @@ def test_rerun_after_a_crash_loses_no_row_and_creates_no_duplicate(
     event: str,
     nth: int,
     after: bool,
-    excluded: int,
 ) -> None:
     org = localorg_factory(NO_RULES)  # no duplicate rule: only sfclean stands in the way
     conn = connect(org)
-    source, out = write_input(tmp_path, 5), tmp_path / "out"
+    source, out = write_input(tmp_path), tmp_path / "out"
     options: dict[str, Any] = {"object_name": "Lead", "out_dir": out, "api": api, "batch_size": 2}
     with pytest.raises(Crash):
         run(source, conn, journal=crashing(out, event, nth, after=after), **options)
@@ -532,17 +538,18 @@ def test_rerun_after_a_crash_loses_no_row_and_creates_no_duplicate(
     rows = assert_conserved(out, 5)
     assert sorted(rows) == [2, 3, 4, 5, 6]
     assert result.tables["failed.csv"].empty
-    assert (len(result.tables["loaded.csv"]), len(result.tables["excluded.csv"])) == (
-        5 - excluded,
-        excluded,
-    )
+    assert len(result.tables["loaded.csv"]) == 5
+    assert result.tables["excluded.csv"].empty  # no own record reported as exists-in-org
+    assert result.tables["loaded.csv"]["Id"].str.len().eq(18).all()
     nothing_journaled = (event, nth, after) == ("job_started", 1, False)
     assert result.report.resumed is not nothing_journaled
     expected = sorted(f"person{i}@example.com" for i in range(5))
     assert [e for e in lead_emails(conn) if e.startswith("person")] == expected
 
 
-EVENTS = st.sampled_from(["job_started", "batch_posted", "job_closed", "batch_collected"])
+EVENTS = st.sampled_from(
+    ["job_started", "batch_posting", "batch_posted", "job_closed", "batch_collected"]
+)
 
 
 @given(
@@ -582,3 +589,24 @@ def test_a_crash_anywhere_then_a_rerun_accounts_for_every_row_once(
     assert len(result.tables["loaded.csv"]) + len(result.tables["failed.csv"]) + len(
         result.tables["excluded.csv"]
     ) == len(result.tables["clean.csv"])
+
+
+def test_own_records_are_only_those_the_session_user_created_since_the_start(
+    localorg: LocalOrg, tmp_path: Path
+) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from sfclean.stages.loaders import own_records
+    from sfclean.stages.loadjobs import OwnRecords
+
+    conn = connect(localorg)
+    conn.identify()
+    created = conn.sf.Lead.create({"LastName": "Own", "Company": "Co", "Email": "own@example.com"})
+    now = datetime.now(timezone.utc)
+    emails = {2: "OWN@example.com", 3: "emmy@example.com", 4: "nobody@example.com"}
+    found = own_records(conn, "Lead", [2, 3, 4], OwnRecords(emails, conn.user_id, now.isoformat()))
+    assert {r: o.id for r, o in found.items()} == {2: created["id"]}  # emmy: seeded before
+    later = (now + timedelta(hours=1)).isoformat()
+    assert own_records(conn, "Lead", [2], OwnRecords(emails, conn.user_id, later)) == {}
+    other_user = "005000000000000AAA"
+    assert own_records(conn, "Lead", [2], OwnRecords(emails, other_user, now.isoformat())) == {}
