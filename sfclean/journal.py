@@ -41,7 +41,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sfclean.errors import ConfigError, InputError
+from sfclean.errors import ConfigError, InputError, WriteError
 
 __all__ = [
     "JOURNAL_FILE",
@@ -59,6 +59,18 @@ VERSION = 1
 
 OutcomeRow = tuple[int, str | None, str, str, str]
 """One row's outcome as the journal keeps it: ``(row, id, reason, code, message)``."""
+
+
+def _write_file(fd: int, data: bytes) -> None:
+    """Write ``data`` to the open file ``fd``, flush it to disk and close it (the one place
+    the journal's bytes reach the disk; tests make it fail like a full disk)."""
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _now() -> str:
@@ -368,16 +380,29 @@ class Journal:
             raise self._damaged() from None
         return data if isinstance(data, dict) else None
 
+    def write_error(self, exc: OSError) -> WriteError:
+        """The one-line error for a journal write that failed (disk full, read-only, ...)."""
+        reason = exc.strerror or type(exc).__name__
+        return WriteError(
+            f"cannot write the journal {self.path} ({reason}); free space on that disk or make "
+            f"{self.out_dir} writable, then rerun the same command: it resumes from the "
+            "journal, and no row is sent twice",
+            path=str(self.path),
+        )
+
     def _write(self, state: JournalState) -> None:
-        """Put ``state`` on disk atomically, then hold it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".run-", suffix=".json", dir=self.path.parent)
+        """Put ``state`` on disk atomically, then hold it; WriteError when the disk refuses."""
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(state.to_dict(), handle, separators=(",", ":"))
-                handle.flush()
-                os.fsync(handle.fileno())
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".run-", suffix=".json", dir=self.path.parent)
+        except OSError as exc:
+            raise self.write_error(exc) from None
+        try:
+            _write_file(fd, json.dumps(state.to_dict(), separators=(",", ":")).encode())
             os.replace(tmp, self.path)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise self.write_error(exc) from None
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

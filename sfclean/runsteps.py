@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from sfclean.errors import ConfigError, InputError
+from sfclean.errors import ConfigError, InputError, WriteError
 from sfclean.io import read_csv, write_result
 from sfclean.journal import Journal, OrgRef
 from sfclean.locks import org_lock
@@ -168,8 +168,9 @@ def _forget_outputs(out_dir: str | os.PathLike[str]) -> None:
     try:
         (Path(out_dir) / OUTPUT_FILES[-1]).unlink(missing_ok=True)
     except OSError as exc:
-        raise InputError(
-            f"cannot write to {out_dir} ({exc.strerror}); choose another --out directory",
+        raise WriteError(
+            f"cannot write to {out_dir} ({exc.strerror}); make it writable or choose another "
+            "--out directory",
             path=str(out_dir),
         ) from None
 
@@ -420,8 +421,21 @@ class RunSteps:
         return tables, report, kept, held_back
 
     def write(self, result: StageResult) -> dict[str, Path]:
-        """Write every output, ``report.json`` last, then mark the journal completed."""
-        files = write_result(result, self.out_dir)
+        """Write every output, ``report.json`` last, then mark the journal completed.
+
+        WriteError when a file cannot be written: the journal keeps every outcome, so the
+        same command run again writes them (nothing is sent to the org twice).
+        """
+        try:
+            files = write_result(result, self.out_dir)
+        except InputError as exc:
+            raise WriteError(
+                f"{str(exc).split('; choose')[0]}; the outputs are incomplete (no "
+                "report.json). Free space on that disk or make it writable, then rerun the "
+                "same command: the journal holds every row's outcome"
+                + ("" if self.journal is not None else " (a dry run keeps no journal)"),
+                path=str(self.out_dir),
+            ) from None
         if self.journal is not None:
             self.journal.completed()
         return files

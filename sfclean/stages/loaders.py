@@ -27,14 +27,17 @@ the run started (:func:`own_records`) are its loaded rows; its other rows are un
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import logging
 import math
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from sfclean.errors import ApiError, ConfigError, LoadTimeout
+from sfclean.errors import ApiError, ConfigError, LoadTimeout, SfcleanError, WriteError
 from sfclean.salesforce import (
     MAX_BATCH_BYTES,
     MAX_BATCH_RECORDS,
@@ -75,11 +78,27 @@ __all__ = [
     "post_rows",
 ]
 
+logger = logging.getLogger("sfclean.load")
+
 CLOCK_SKEW = timedelta(minutes=5)
 """Allowance between this machine's clock (the journal's start) and the org's CreatedDate."""
 OWN_QUERY_CHUNK = 50
 MAX_BULK2_BYTES = 100_000_000  # Salesforce allows 150 MB of base64 per upload; stay below
 MAX_BULK2_ROWS = 150_000_000
+
+
+@contextlib.contextmanager
+def _on_write_error(cleanup: Callable[[], object]) -> Iterator[None]:
+    """Run ``cleanup`` (close or abort the job) when the journal cannot be written, then
+    let the WriteError go on; a failing cleanup is logged, never raised over it."""
+    try:
+        yield
+    except WriteError:
+        try:
+            cleanup()
+        except SfcleanError as exc:
+            logger.warning("could not close or abort the Bulk job after a journal error: %s", exc)
+        raise
 
 
 def _bulk1_outcomes(
@@ -136,16 +155,19 @@ class Bulk1Loader(Loader):
     ) -> None:
         client = Bulk1Client(self.conn)
         job_id = client.create_insert_job(self.object_name, serial=self.serial)
-        recorder.job_started(job_id, self.api)
+        with _on_write_error(lambda: client.abort_job(job_id)):  # not journaled: never used
+            recorder.job_started(job_id, self.api)
         posted: list[tuple[str, list[int]]] = []
         limits = {"max_records": self.batch_size, "max_bytes": MAX_BATCH_BYTES}
-        for start, stop in chunk_records(records, **limits):
-            recorder.batch_posting(job_id, rows[start:stop])
-            batch_id = client.post_records(job_id, records[start:stop])
-            posted.append((batch_id, list(rows[start:stop])))
-            recorder.batch_posted(job_id, batch_id, rows[start:stop])
-        client.close_job(job_id)
-        recorder.job_closed(job_id)
+        # journaled batches still run; the rerun collects them (and adopts one posted unjournaled)
+        with _on_write_error(lambda: client.close_job(job_id)):
+            for start, stop in chunk_records(records, **limits):
+                recorder.batch_posting(job_id, rows[start:stop])
+                batch_id = client.post_records(job_id, records[start:stop])
+                posted.append((batch_id, list(rows[start:stop])))
+                recorder.batch_posted(job_id, batch_id, rows[start:stop])
+            client.close_job(job_id)
+            recorder.job_closed(job_id)
         statuses = client.wait(job_id, [b for b, _ in posted], deadline=self.deadline)
         for batch_id, batch_rows in posted:
             outcomes = _bulk1_outcomes(client, job_id, batch_id, batch_rows, statuses[batch_id])
@@ -248,11 +270,12 @@ class Bulk2Loader(Loader):
         for start, stop in chunk_records(records, **limits):
             chunk = records[start:stop]
             job_id = client.create_job()
-            recorder.job_started(job_id, self.api)
-            client.upload(job_id, to_csv(columns, chunk))
             keys = [row_key(columns, record) for record in chunk]
             batch_rows = list(rows[start:stop])
-            recorder.batch_posted(job_id, job_id, batch_rows, columns=list(columns), keys=keys)
+            with _on_write_error(functools.partial(client.abort, job_id)):  # never runs
+                recorder.job_started(job_id, self.api)
+                client.upload(job_id, to_csv(columns, chunk))
+                recorder.batch_posted(job_id, job_id, batch_rows, columns=list(columns), keys=keys)
             client.close(job_id)
             recorder.job_closed(job_id)
             posted.append((job_id, batch_rows, keys))
