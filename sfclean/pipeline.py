@@ -6,7 +6,7 @@ Order on every start (the order is what makes a rerun after a crash safe):
    before the org is used at all).
 2. take the lock of ``out_dir`` (held to the end), so no other run on this machine writes it
    meanwhile (:mod:`sfclean.locks`); steps 4 to 6 also hold the lock of the org and object.
-   Then open ``out_dir/run.json`` (not under ``dry_run``): it is resumed when it belongs to the same
+   Then open ``out_dir/run.jsonl`` (not under ``dry_run``): it is resumed when it belongs to the same
    input (sha256), object and org (Id from ``userinfo``, and instance URL); an unfinished one
    of another input, object or org stops the run (ConfigError). A new journal replaces the
    old file at its first event (a run refused before the load leaves ``out_dir`` as it was).
@@ -170,7 +170,7 @@ def run(
 
     ``source``: a CSV path or a DataFrame. ``conn``: a :class:`~sfclean.Connection` (wrap a
     ``simple_salesforce.Salesforce`` once with ``sfclean.connect(sf=...)``). ``out_dir``
-    receives the outputs and ``run.json``; a rerun with the same input, object, org and
+    receives the outputs and ``run.jsonl``; a rerun with the same input, object, org and
     ``out_dir`` resumes (see the module docstring). ``journal``: the run's journal, by
     default ``Journal(out_dir)``; pass one (kept in ``out_dir``) to watch or interrupt its
     events; a dry run keeps none. ``normalize_options`` go to :func:`sfclean.normalize`.

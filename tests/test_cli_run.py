@@ -144,7 +144,7 @@ def test_dry_run_writes_nothing_to_the_org(org: LocalOrg, source: Path, tmp_path
     would_load = _read(out, "clean.csv")["Email"]  # rows 2, 5 and 8
     assert sorted(would_load) == ["new1@example.com", "new2@example.com", "new3@example.com"]
     assert "dry run: nothing was written to the org; loading would take about" in result.stderr
-    assert not (out / "run.json").exists()
+    assert not (out / "run.jsonl").exists()
 
 
 def test_no_load_is_the_same_as_dry_run(org: LocalOrg, source: Path, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import sfclean
 from sfclean.errors import BudgetExceeded, ConfigError, InputError
-from sfclean.journal import Journal
+from sfclean.journal import Journal, replay
 from sfclean.localorg.ids import IdFactory
 from sfclean.localorg.server import LocalOrg
 from sfclean.localorg.testing import SMALL_SEED
@@ -169,8 +169,8 @@ def test_run_chains_the_stages_and_accounts_for_every_row(
         "load-failed": 1,
     }
     assert lead_emails(conn).count("person0@example.com") == 1
-    assert (out / "run.json").exists()
-    assert json.loads((out / "run.json").read_text())["status"] == "completed"
+    assert (out / "run.jsonl").exists()
+    assert replay(out / "run.jsonl").status == "completed"  # type: ignore[union-attr]
     report = result.report
     assert report.api_calls["load"] == report.stages.load["api_calls"] > 0
     assert set(report.timings) == {"collect", "normalize", "exclude", "load"}
@@ -186,7 +186,7 @@ def test_dry_run_writes_nothing_to_the_org(localorg: LocalOrg, tmp_path: Path) -
     assert len(pd.read_csv(out / "clean.csv")) == 4
     assert result.report.rows.clean == 4
     assert result.report.load_estimate == 1 + 3 + 2
-    assert not (out / "run.json").exists()
+    assert not (out / "run.jsonl").exists()
     assert "person0@example.com" not in lead_emails(conn)
 
 
@@ -327,7 +327,7 @@ def test_a_completed_run_against_another_org_starts_afresh(
     assert [e for e in lead_emails(conn_b) if e.startswith("person")] == expected
     in_b = {str(r["Id"]) for r in conn_b.query_all_iter("SELECT Id FROM Lead")}
     assert set(pd.read_csv(out / "loaded.csv", dtype=str)["Id"]) <= in_b
-    journal = json.loads((out / "run.json").read_text())
+    journal = replay(out / "run.jsonl").to_dict()  # type: ignore[union-attr]
     assert journal["org"] == {"id": org_b.org_id, "instance_url": org_b.instance_url}
     assert journal["status"] == "completed"
 
@@ -381,7 +381,7 @@ def test_bad_options_stop_the_run_before_the_org_is_used(
     with pytest.raises(error, match=message):
         run(source, conn, object_name="Lead", out_dir=tmp_path / "out", **options)
     assert localorg.requests[before:] == []
-    assert not (tmp_path / "out" / "run.json").exists()
+    assert not (tmp_path / "out" / "run.jsonl").exists()
 
 
 def test_a_journal_kept_elsewhere_than_out_dir_is_refused(

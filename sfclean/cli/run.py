@@ -44,7 +44,7 @@ __all__ = ["echo_result", "progress_printer", "run_command"]
     "out_dir",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Directory for the outputs, report.json and the run.json journal.",
+    help="Directory for the outputs, report.json and the run.jsonl journal.",
 )
 @click.option(
     "--dry-run",
