@@ -6,6 +6,7 @@ Order on every start (the order is what makes a rerun after a crash safe):
    before the org is used at all).
 2. take the lock of ``out_dir`` (held to the end), so no other run on this machine writes it
    meanwhile (:mod:`sfclean.locks`); steps 4 to 6 also hold the lock of the org and object.
+   An ``out_dir`` holding a finished run (``report.json``) is refused unless ``overwrite``.
    Then open ``out_dir/run.jsonl`` (not under ``dry_run``): it is resumed when it belongs to the same
    input (sha256), object and org (Id from ``userinfo``, and instance URL); an unfinished one
    of another input, object or org stops the run (ConfigError). A new journal replaces the
@@ -165,6 +166,7 @@ def run(
     timeout: float = 3600.0,
     exclude_objects: tuple[str, ...] | None = None,
     lock_timeout: float = 0.0,
+    overwrite: bool = False,
 ) -> RunResult:
     """Normalize, exclude and load ``source`` into ``object_name``; write every outcome.
 
@@ -178,7 +180,9 @@ def run(
     first, then Lead / Contact). ``progress(stage, done, total)`` is called during
     ``collect`` and ``load``. ``lock_timeout``: seconds to wait for another run on this
     machine that holds ``out_dir``, or the same org and object (see :mod:`sfclean.locks`);
-    0 (the default) refuses at once.
+    0 (the default) refuses at once. ``overwrite``: replace the outputs of a finished run in
+    ``out_dir`` (one with a ``report.json``); without it such an ``out_dir`` is refused
+    (ConfigError) before anything is read or written. A resumed run's journal is kept.
 
     Raises RunLocked when such a run holds a lock past ``lock_timeout``; ConfigError /
     InputError for bad options or input (before the org is used), or when ``out_dir`` holds an unfinished run of another input, object or org; BudgetExceeded
@@ -204,11 +208,13 @@ def run(
         objects=exclude_objects or tuple(dict.fromkeys((object_name, "Lead", "Contact"))),
         journal=run_journal(journal, out_dir, dry_run=dry_run),
         lock_timeout=lock_timeout,
+        overwrite=overwrite,
     )
     steps.check_options(df)  # 1. offline: a bad option or input stops here
     with steps.timed("normalize"):
         nres = normalize(df, **options)
     with out_lock(out_dir, timeout=lock_timeout):  # no other run writes out_dir meanwhile
+        steps.check_out()  # a finished run's outputs are never replaced unasked
         steps.open_journal(info.sha256)  # 2.
         steps.check_budget(nres)  # 3. before the org is searched or written to
         with steps.org_window():  # no other run of this machine into the org and object

@@ -240,6 +240,7 @@ class RunSteps:
     objects: tuple[str, ...]
     journal: Journal | None
     lock_timeout: float = 0.0
+    overwrite: bool = False
     timings: dict[str, float] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
     known: dict[int, Outcome] = field(default_factory=dict)
@@ -302,6 +303,17 @@ class RunSteps:
             batch_size=self.batch_size,
             api_reserve=self.api_reserve,
         )
+
+    def check_out(self) -> None:
+        """Refuse an ``out_dir`` that holds a finished run (its report.json), unless
+        ``overwrite``: a rerun there would replace complete outputs (a dry run, with empty
+        ones)."""
+        report = Path(self.out_dir) / OUTPUT_FILES[-1]
+        if report.exists() and not self.overwrite:
+            raise ConfigError(
+                f"{self.out_dir} holds a finished run ({report.name}); choose a new --out "
+                "directory, or pass overwrite=True to replace its outputs"
+            )
 
     def open_journal(self, digest: str) -> None:
         """Open (or resume) the journal and read the outcomes it already holds."""

@@ -165,7 +165,13 @@ def test_json_prints_report_json_on_stdout(org: LocalOrg, source: Path, tmp_path
 def test_a_rerun_inserts_nothing_twice(org: LocalOrg, source: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     first = invoke(org, source, "--object", "Lead", "--out", out, "--json")
-    second = invoke(org, source, "--object", "Lead", "--out", out, "--json")
+    refused = invoke(org, source, "--object", "Lead", "--out", out, "--json")
+    assert refused.exit_code == 1
+    assert refused.stderr.strip() == (
+        f"Error: {out} holds a finished run (report.json); choose a new --out directory, or "
+        "pass --overwrite to replace its outputs"
+    )
+    second = invoke(org, source, "--object", "Lead", "--out", out, "--json", "--overwrite")
     assert first.exit_code == second.exit_code == 0, second.output
     assert _leads(org) == 2
     assert json.loads(second.stdout)["rows"] == json.loads(first.stdout)["rows"]

@@ -78,6 +78,17 @@ def crashing(out: Path, event: str, nth: int = 1, *, after: bool = False) -> Jou
     return CrashingJournal(out, event, nth, after=after)
 
 
+def rerun(source: Path, conn: sfclean.Connection, **options: Any) -> sfclean.RunResult:
+    """The rerun after a crash. When the crash came after report.json was written, the
+    outputs are complete and the rerun is refused; with overwrite it reports them again."""
+    if (Path(options["out_dir"]) / "report.json").exists():
+        assert_conserved(Path(options["out_dir"]), pd.read_csv(source).shape[0])
+        with pytest.raises(ConfigError, match="holds a finished run"):
+            run(source, conn, **options)
+        options = {**options, "overwrite": True}
+    return run(source, conn, **options)
+
+
 def connect(org: LocalOrg) -> sfclean.Connection:
     return sfclean.connect(
         instance_url=org.instance_url, access_token=org.access_token, ca_bundle=org.ca_bundle
@@ -272,12 +283,31 @@ def test_a_budget_that_fits_only_the_lookup_still_allows_a_dry_run(
     assert result.report.rows.clean == 4
 
 
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_finished_runs_outputs_are_never_replaced_unasked(
+    localorg: LocalOrg, tmp_path: Path, dry_run: bool
+) -> None:
+    conn = connect(localorg)
+    source, out = write_input(tmp_path, 4), tmp_path / "out"
+    run(source, conn, object_name="Lead", out_dir=out)
+    files = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = len(localorg.requests)
+    with pytest.raises(ConfigError) as caught:
+        run(source, conn, object_name="Lead", out_dir=out, dry_run=dry_run)
+    assert str(caught.value) == (
+        f"{out} holds a finished run (report.json); choose a new --out directory, or pass "
+        "overwrite=True to replace its outputs"
+    )
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == files
+    assert len(localorg.requests) == before  # refused before the org is asked anything
+
+
 def test_a_completed_run_reruns_without_writing(localorg: LocalOrg, tmp_path: Path) -> None:
     conn = connect(localorg)
     source, out = write_input(tmp_path, 4), tmp_path / "out"
     first = run(source, conn, object_name="Lead", out_dir=out)
     before = len(localorg.requests)
-    second = run(source, conn, object_name="Lead", out_dir=out)
+    second = run(source, conn, object_name="Lead", out_dir=out, overwrite=True)
     assert not inserts(localorg.requests[before:])
     assert second.report.rows == first.report.rows
     assert second.kept["Id"].tolist() == first.kept["Id"].tolist()
@@ -320,7 +350,7 @@ def test_a_completed_run_against_another_org_starts_afresh(
     assert conn_a.org_id != conn_b.org_id
     source, out = write_input(tmp_path, 3), tmp_path / "out"
     run(source, conn_a, object_name="Lead", out_dir=out)
-    result = run(source, conn_b, object_name="Lead", out_dir=out)
+    result = run(source, conn_b, object_name="Lead", out_dir=out, overwrite=True)
     assert result.report.resumed is False
     assert result.report.rows.loaded == 3
     expected = [f"person{i}@example.com" for i in range(3)]
@@ -413,7 +443,14 @@ def test_a_new_run_that_fails_leaves_no_report_of_the_previous_one(
         other, index=False
     )
     with pytest.raises(Crash):
-        run(other, conn, object_name="Lead", out_dir=out, journal=crashing(out, "job_started"))
+        run(
+            other,
+            conn,
+            object_name="Lead",
+            out_dir=out,
+            journal=crashing(out, "job_started"),
+            overwrite=True,
+        )
     assert not (out / "report.json").exists()  # the old report does not pass for this run
     result = run(other, conn, object_name="Lead", out_dir=out)
     report = json.loads((out / "report.json").read_text())
@@ -437,7 +474,14 @@ def test_a_refused_run_leaves_the_out_directory_as_it_was(
     )
     org.faults.set_api_limit(org.api_calls + 3)
     with pytest.raises(BudgetExceeded):
-        run(source if same_input else other, conn, object_name="Lead", out_dir=out, api_reserve=0.0)
+        run(
+            source if same_input else other,
+            conn,
+            object_name="Lead",
+            out_dir=out,
+            api_reserve=0.0,
+            overwrite=True,
+        )
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
@@ -534,7 +578,7 @@ def test_rerun_after_a_crash_loses_no_row_and_creates_no_duplicate(
     options: dict[str, Any] = {"object_name": "Lead", "out_dir": out, "api": api, "batch_size": 2}
     with pytest.raises(Crash):
         run(source, conn, journal=crashing(out, event, nth, after=after), **options)
-    result = run(source, conn, **options)
+    result = rerun(source, conn, **options)
     rows = assert_conserved(out, 5)
     assert sorted(rows) == [2, 3, 4, 5, 6]
     assert result.tables["failed.csv"].empty
@@ -581,7 +625,7 @@ def test_a_crash_anywhere_then_a_rerun_accounts_for_every_row_once(
         options["batch_size"] = 2
         with contextlib.suppress(Crash):
             run(source, conn, journal=crashing(out, event, nth, after=after), **options)
-        result = run(source, conn, **options)
+        result = rerun(source, conn, **options)
         found = assert_conserved(out, len(kinds))
         emails = [e for e in lead_emails(conn) if e.endswith("@example.com")]
     assert sorted(found) == list(range(2, len(kinds) + 2))

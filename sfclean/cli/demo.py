@@ -76,7 +76,12 @@ def demo_command(out_dir: Path, keep_running: bool, as_json: bool) -> None:
             instance_url=org.instance_url, access_token=org.access_token, ca_bundle=org.ca_bundle
         ) as conn:
             result = run(
-                df, conn, object_name="Lead", out_dir=out_dir, progress=progress_printer(sys.stderr)
+                df,
+                conn,
+                object_name="Lead",
+                out_dir=out_dir,
+                overwrite=True,  # the demo's own folder: each demo replaces the last
+                progress=progress_printer(sys.stderr),
             )
         echo_result(result, out_dir, as_json=as_json)
         if not as_json:

@@ -85,6 +85,11 @@ __all__ = ["echo_result", "progress_printer", "run_command"]
     help="Wait this long for another run on this machine into the same --out, or the same "
     "org and object, to finish (0: refuse at once).",
 )
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace the outputs of a finished run in --out (by default such an --out is refused).",
+)
 @normalize_options
 @connection_options
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
@@ -99,6 +104,7 @@ def run_command(
     strategy: str,
     api_reserve: float,
     lock_timeout: float,
+    overwrite: bool,
     encoding: str | None,
     delimiter: str | None,
     as_json: bool,
@@ -127,6 +133,7 @@ def run_command(
             strategy=strategy,
             api_reserve=api_reserve,
             lock_timeout=lock_timeout,
+            overwrite=overwrite,
             normalize_options=normalize_options_,
             progress=progress_printer(sys.stderr),
         )
