@@ -54,7 +54,7 @@ import pandas as pd
 from sfclean.journal import Journal
 from sfclean.locks import out_lock
 from sfclean.report import StageResult, Summary
-from sfclean.runreport import RunReport
+from sfclean.runreport import InputInfo, RunReport
 from sfclean.runsteps import (
     Progress,
     RunSteps,
@@ -214,22 +214,29 @@ def run(
     with steps.timed("normalize"):
         nres = normalize(df, **options)
     with out_lock(out_dir, timeout=lock_timeout):  # no other run writes out_dir meanwhile
-        steps.check_out()  # a finished run's outputs are never replaced unasked
-        steps.open_journal(info.sha256)  # 2.
-        steps.check_budget(nres)  # 3. before the org is searched or written to
-        with steps.org_window():  # no other run of this machine into the org and object
-            steps.collect(nres)  # 4. what an interrupted run started
-            ex = steps.exclude(nres)  # 5.
-            new = steps.load(ex.kept)  # 6.
-        tables, report, kept, held_back = steps.finish(df, info, nres, ex, new)  # 7.
-        result = RunResult(
-            kept=kept,
-            held_back=held_back,
-            findings=nres.findings,
-            normalized=nres,
-            tables=tables,
-            report=report,
-            dry_run=dry_run,
-        )
-        result.files = steps.write(result)  # 8. report.json last, then the journal completed
+        return _locked_run(steps, df, info, nres)
+
+
+def _locked_run(
+    steps: RunSteps, df: pd.DataFrame, info: InputInfo, nres: NormalizeResult
+) -> RunResult:
+    """Steps 2 to 8 of :func:`run`, with the lock of ``out_dir`` held."""
+    steps.check_out()  # a finished run's outputs are never replaced unasked
+    steps.open_journal(info.sha256)  # 2.
+    steps.check_budget(nres)  # 3. before the org is searched or written to
+    with steps.org_window():  # no other run of this machine into the org and object
+        steps.collect(nres)  # 4. what an interrupted run started
+        ex = steps.exclude(nres)  # 5.
+        new = steps.load(ex.kept)  # 6.
+    tables, report, kept, held_back = steps.finish(df, info, nres, ex, new)  # 7.
+    result = RunResult(
+        kept=kept,
+        held_back=held_back,
+        findings=nres.findings,
+        normalized=nres,
+        tables=tables,
+        report=report,
+        dry_run=steps.dry_run,
+    )
+    result.files = steps.write(result)  # 8. report.json last, then the journal completed
     return result
