@@ -167,6 +167,7 @@ def run(
     exclude_objects: tuple[str, ...] | None = None,
     lock_timeout: float = 0.0,
     overwrite: bool = False,
+    retry_failed: bool = False,
 ) -> RunResult:
     """Normalize, exclude and load ``source`` into ``object_name``; write every outcome.
 
@@ -183,6 +184,10 @@ def run(
     0 (the default) refuses at once. ``overwrite``: replace the outputs of a finished run in
     ``out_dir`` (one with a ``report.json``); without it such an ``out_dir`` is refused
     (ConfigError) before anything is read or written. A resumed run's journal is kept.
+    ``retry_failed``: rows the journal holds as failed with their whole batch (code
+    ``BATCH_FAILED``: a transient server error) or never processed (``NOT_PROCESSED``) go
+    through exclude and load again; rows that failed for their own reasons keep their
+    outcome. It updates a finished run in place (no ``overwrite`` needed).
 
     Raises RunLocked when such a run holds a lock past ``lock_timeout``; ConfigError /
     InputError for bad options or input (before the org is used), or when ``out_dir`` holds an unfinished run of another input, object or org; BudgetExceeded
@@ -209,6 +214,7 @@ def run(
         journal=run_journal(journal, out_dir, dry_run=dry_run),
         lock_timeout=lock_timeout,
         overwrite=overwrite,
+        retry_failed=retry_failed,
     )
     steps.check_options(df)  # 1. offline: a bad option or input stops here
     with steps.timed("normalize"):

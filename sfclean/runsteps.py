@@ -52,6 +52,11 @@ OUTPUT_FILES = (
     "failed.csv",
     "report.json",
 )
+RETRYABLE_CODES = frozenset({"BATCH_FAILED", "NOT_PROCESSED"})
+"""Outcome codes of rows that failed with their whole batch (a transient server error) or
+were never processed: ``retry_failed`` sends them again. Rows that failed for their own
+reasons (a Salesforce status code: ``REQUIRED_FIELD_MISSING``, ``DUPLICATES_DETECTED``) keep
+their outcome."""
 RESERVED_COLUMNS = ("Id", "sfclean_row", "sfclean_reason", "sfclean_detail")
 
 
@@ -241,6 +246,7 @@ class RunSteps:
     journal: Journal | None
     lock_timeout: float = 0.0
     overwrite: bool = False
+    retry_failed: bool = False
     timings: dict[str, float] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
     known: dict[int, Outcome] = field(default_factory=dict)
@@ -274,9 +280,14 @@ class RunSteps:
         return None if progress is None else (lambda done, total: progress(stage, done, total))
 
     def _journal_outcomes(self) -> dict[int, Outcome]:
+        """Outcomes the journal holds; with ``retry_failed``, without those of rows whose
+        whole batch failed or never ran (they go through exclude and load again)."""
         if self.journal is None:
             return {}
-        return {r: Outcome.from_row(o) for r, o in self.journal.outcomes().items()}
+        found = {r: Outcome.from_row(o) for r, o in self.journal.outcomes().items()}
+        if self.retry_failed:
+            return {r: o for r, o in found.items() if o.code not in RETRYABLE_CODES}
+        return found
 
     def org_window(self) -> AbstractContextManager[None]:
         """The org lock (org and object) around collect, exclude and load; none when dry."""
@@ -306,10 +317,10 @@ class RunSteps:
 
     def check_out(self) -> None:
         """Refuse an ``out_dir`` that holds a finished run (its report.json), unless
-        ``overwrite``: a rerun there would replace complete outputs (a dry run, with empty
-        ones)."""
+        ``overwrite`` (or ``retry_failed``, which asks to update that run): a rerun there
+        would replace complete outputs (a dry run, with empty ones)."""
         report = Path(self.out_dir) / OUTPUT_FILES[-1]
-        if report.exists() and not self.overwrite:
+        if report.exists() and not (self.overwrite or self.retry_failed):
             raise ConfigError(
                 f"{self.out_dir} holds a finished run ({report.name}); choose a new --out "
                 "directory, or pass overwrite=True to replace its outputs"

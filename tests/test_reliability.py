@@ -192,3 +192,36 @@ def test_an_output_write_that_fails_is_one_error_line_and_the_rerun_writes_them(
     assert_complete(out, 5)
     assert rows_of(out, "loaded.csv") == [2, 3, 4, 5, 6]
     assert not [r for r in org.requests[before:] if r.method == "POST"]  # nothing sent again
+
+
+# --- point 6: --retry-failed --------------------------------------------------------------------
+
+
+def test_retry_failed_sends_again_only_the_rows_of_a_failed_batch(
+    org: LocalOrg, tmp_path: Path
+) -> None:
+    conn, out = connect(org), tmp_path / "out"
+    rows = [
+        {"LastName": f"L{i}", "Company": "Co", "Email": f"rel{i}@example.com"} for i in range(4)
+    ]
+    rows.append({"LastName": "NoCo", "Company": "", "Email": "rel4@example.com"})  # own reason
+    source = tmp_path / "in.csv"
+    pd.DataFrame(rows).to_csv(source, index=False)
+    options: dict[str, Any] = {"object_name": "Lead", "out_dir": out, "batch_size": 2}
+    org.faults.fail_next_batch()  # the first batch (rows 2, 3) fails as a whole
+    first = sfclean.run(source, conn, **options)
+    failed = first.tables["failed.csv"].set_index("sfclean_row")["sfclean_code"].to_dict()
+    assert failed == {2: "BATCH_FAILED", 3: "BATCH_FAILED", 6: "REQUIRED_FIELD_MISSING"}
+    assert sorted(emails_in_org(org)) == ["rel2@example.com", "rel3@example.com"]
+
+    before = len(org.requests)
+    again = invoke(org, source, out, "--retry-failed")  # the batch size does not matter now
+    assert again.exit_code == 0, again.output
+    sent = [r for r in org.requests[before:] if r.method == "POST" and r.path.endswith("/batch")]
+    assert len(sent) == 1  # one batch: rows 2 and 3 only
+    assert_complete(out, 5)
+    assert rows_of(out, "loaded.csv") == [2, 3, 4, 5]
+    assert rows_of(out, "failed.csv") == [6]
+    assert sorted(emails_in_org(org)) == sorted(f"rel{i}@example.com" for i in range(4))
+    # without --retry-failed nothing is sent again (and the finished run is not replaced)
+    assert invoke(org, source, out).exit_code == 1

@@ -90,6 +90,12 @@ __all__ = ["echo_result", "progress_printer", "run_command"]
     is_flag=True,
     help="Replace the outputs of a finished run in --out (by default such an --out is refused).",
 )
+@click.option(
+    "--retry-failed",
+    is_flag=True,
+    help="Send again the rows whose whole batch failed (BATCH_FAILED) or never ran "
+    "(NOT_PROCESSED) in the run journaled in --out; other failed rows keep their outcome.",
+)
 @normalize_options
 @connection_options
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
@@ -105,6 +111,7 @@ def run_command(
     api_reserve: float,
     lock_timeout: float,
     overwrite: bool,
+    retry_failed: bool,
     encoding: str | None,
     delimiter: str | None,
     as_json: bool,
@@ -134,6 +141,7 @@ def run_command(
             api_reserve=api_reserve,
             lock_timeout=lock_timeout,
             overwrite=overwrite,
+            retry_failed=retry_failed,
             normalize_options=normalize_options_,
             progress=progress_printer(sys.stderr),
         )
