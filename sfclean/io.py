@@ -256,8 +256,11 @@ def _check_records(text: str, delimiter: str, name: str) -> tuple[list[str], int
     n_blank = 0  # blank records since the last non-blank one
     bad: dict[int, list[int]] = {}
     line_before = 0
+    limit = csv.field_size_limit(2**31 - 1)  # long cells are reported by row and column below
     try:
         for record in reader:
+            if max(map(len, record), default=0) > MAX_CELL:
+                _refuse_long_cell(name, header, record, n_rows + n_blank + 2 if header else 1)
             line_before = reader.line_num
             if _is_blank(record):
                 n_blank += 1
@@ -282,12 +285,36 @@ def _check_records(text: str, delimiter: str, name: str) -> tuple[list[str], int
             f"{_quote_problem(str(exc))}",
             path=name,
         ) from None
+    finally:
+        csv.field_size_limit(limit)
     if header is None:
         raise InputError(f"{name} is empty; expected a CSV file with a header row", path=name)
     _check_header(header, name)
     if bad:
         raise InputError(_ragged_message(name, bad, len(header)), path=name)
     return header, n_rows, n_blank
+
+
+MAX_CELL = 131_072
+"""The longest cell read: Salesforce's longest text field (Long Text Area) holds 131,072
+characters, so a longer cell can never be loaded."""
+
+
+def _refuse_long_cell(name: str, header: list[str] | None, record: list[str], row: int) -> None:
+    """InputError naming the row and column of the first cell longer than :data:`MAX_CELL`."""
+    index = next(i for i, value in enumerate(record) if len(value) > MAX_CELL)
+    column = header[index] if header is not None and index < len(header) else f"#{index + 1}"
+    lines = record[index].count("\n") + 1
+    hint = (
+        f" and spans {lines:,} lines: probably a quote opened in that cell and never closed"
+        if lines > 1
+        else "; shorten it or leave that column out"
+    )
+    raise InputError(
+        f"{name}: row {row}, column {column!r} holds {len(record[index]):,} characters, more "
+        f"than any Salesforce field takes ({MAX_CELL:,}){hint}",
+        path=name,
+    )
 
 
 def _quote_problem(message: str) -> str:

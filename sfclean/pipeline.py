@@ -227,6 +227,7 @@ def _locked_run(
     steps: RunSteps, df: pd.DataFrame, info: InputInfo, nres: NormalizeResult
 ) -> RunResult:
     """Steps 2 to 8 of :func:`run`, with the lock of ``out_dir`` held."""
+    steps.clean_leftovers()  # temporary files of a killed run
     steps.check_out()  # a finished run's outputs are never replaced unasked
     steps.open_journal(info.sha256)  # 2.
     steps.check_budget(nres)  # 3. before the org is searched or written to

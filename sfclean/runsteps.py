@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -17,7 +18,7 @@ import pandas as pd
 
 from sfclean.errors import ConfigError, InputError, WriteError
 from sfclean.io import read_csv, write_result
-from sfclean.journal import Journal, OrgRef
+from sfclean.journal import TEMP_PREFIX, Journal, OrgRef
 from sfclean.locks import org_lock
 from sfclean.report import ROW, StageResult
 from sfclean.runreport import Conservation, InputInfo, RowCounts, RunReport, StageReports
@@ -52,6 +53,8 @@ OUTPUT_FILES = (
     "failed.csv",
     "report.json",
 )
+OUTPUT_TEMP_PREFIX = ".sfclean-tmp-"
+"""The staging directory of :func:`sfclean.io.write_outputs` (``tempfile.mkdtemp`` prefix)."""
 RETRYABLE_CODES = frozenset({"BATCH_FAILED", "NOT_PROCESSED"})
 """Outcome codes of rows that failed with their whole batch (a transient server error) or
 were never processed: ``retry_failed`` sends them again. Rows that failed for their own
@@ -314,6 +317,31 @@ class RunSteps:
             batch_size=self.batch_size,
             api_reserve=self.api_reserve,
         )
+
+    def clean_leftovers(self) -> list[str]:
+        """Remove the temporary files a killed run left in ``out_dir`` (the outputs being
+        staged, ``.sfclean-tmp-*``, and a journal being replaced, ``.run-*.json[l]``); safe
+        because this run holds the lock of ``out_dir``. Returns their names."""
+        out = Path(self.out_dir)
+        if not out.is_dir():
+            return []
+        removed = []
+        for path in sorted(out.glob(f"{OUTPUT_TEMP_PREFIX}*")) + sorted(
+            out.glob(f"{TEMP_PREFIX}*")
+        ):
+            try:
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+            except OSError as exc:
+                raise WriteError(
+                    f"cannot remove {path}, left by an interrupted run ({exc.strerror}); "
+                    f"make {out} writable or remove it by hand",
+                    path=str(path),
+                ) from None
+            removed.append(path.name)
+        return removed
 
     def check_out(self) -> None:
         """Refuse an ``out_dir`` that holds a finished run (its report.json), unless

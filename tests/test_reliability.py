@@ -225,3 +225,79 @@ def test_retry_failed_sends_again_only_the_rows_of_a_failed_batch(
     assert sorted(emails_in_org(org)) == sorted(f"rel{i}@example.com" for i in range(4))
     # without --retry-failed nothing is sent again (and the finished run is not replaced)
     assert invoke(org, source, out).exit_code == 1
+
+
+# --- point 7: leftovers, dropped GETs, oversized cells ------------------------------------------
+
+
+def test_the_temporary_files_of_a_killed_run_are_removed_by_the_next(
+    org: LocalOrg, tmp_path: Path
+) -> None:
+    source, out = write_input(tmp_path, 3), tmp_path / "out"
+    (out / ".sfclean-tmp-k1ll3d").mkdir(parents=True)
+    (out / ".sfclean-tmp-k1ll3d" / "loaded.csv").write_text("half,a,file")
+    (out / ".run-abc123.jsonl").write_text('{"e": "state"')
+    (out / ".run-old.json").write_text("{")  # the journal's temporary file before issue 12
+    (out / "notes.txt").write_text("mine")  # not ours: kept
+    result = sfclean.run(source, connect(org), object_name="Lead", out_dir=out)
+    assert result.report.rows.loaded == 3
+    hidden = sorted(p.name for p in out.iterdir() if p.name.startswith("."))
+    assert hidden == []
+    assert (out / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("path", ["/services/oauth2/userinfo", "/query"])
+def test_a_dropped_rest_get_is_sent_again(org: LocalOrg, tmp_path: Path, path: str) -> None:
+    conn = connect(org)
+    org.faults.drop(path=path, method="GET", times=2)
+    if path.endswith("userinfo"):
+        assert conn.identify()["organization_id"] == org.org_id
+    else:
+        assert len(list(conn.query_all_iter("SELECT Id FROM Lead"))) >= 1
+    assert not [r for r in org.faults._rules if r.kind == "drop" and r.times]  # both dropped
+
+
+def test_a_dropped_write_is_not_sent_again(org: LocalOrg) -> None:
+    conn = connect(org)
+    org.faults.drop(path="/composite/sobjects", method="POST", times=1)
+    before = len(emails_in_org(org, "drop"))
+    with pytest.raises(sfclean.ConnectionFailed):
+        conn.request(
+            "POST",
+            "composite/sobjects",
+            json={
+                "allOrNone": False,
+                "records": [
+                    {
+                        "attributes": {"type": "Lead"},
+                        "LastName": "D",
+                        "Company": "C",
+                        "Email": "drop@example.com",
+                    }
+                ],
+            },
+        )
+    assert len(emails_in_org(org, "drop")) == before  # dropped before it was saved, not resent
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_an_oversized_cell_is_named_by_row_and_column(tmp_path: Path, quoted: bool) -> None:
+    cell = "x" * 200_000
+    path = tmp_path / "big.csv"
+    body = f'"{cell}"' if quoted else cell
+    path.write_text(f"Email,Description\na@example.com,short\nb@example.com,{body}\n")
+    with pytest.raises(sfclean.InputError) as caught:
+        sfclean.read_csv(path)
+    assert str(caught.value) == (
+        f"{path}: row 3, column 'Description' holds 200,000 characters, more than any "
+        "Salesforce field takes (131,072); shorten it or leave that column out"
+    )
+    assert "quote" not in str(caught.value)
+
+
+def test_an_unclosed_quote_that_swallows_the_file_is_still_named_as_such(tmp_path: Path) -> None:
+    path = tmp_path / "open.csv"
+    rows = "".join(f"p{i}@example.com,row {i}\n" for i in range(20_000))
+    path.write_text(f'Email,Description\na@example.com,"never closed\n{rows}')
+    with pytest.raises(sfclean.InputError, match="row 2 .*a quote is opened and never closed"):
+        sfclean.read_csv(path)
