@@ -299,5 +299,5 @@ def test_an_unclosed_quote_that_swallows_the_file_is_still_named_as_such(tmp_pat
     path = tmp_path / "open.csv"
     rows = "".join(f"p{i}@example.com,row {i}\n" for i in range(20_000))
     path.write_text(f'Email,Description\na@example.com,"never closed\n{rows}')
-    with pytest.raises(sfclean.InputError, match="row 2 .*a quote is opened and never closed"):
+    with pytest.raises(sfclean.InputError, match=r"row 2 .*a quote is opened and never closed"):
         sfclean.read_csv(path)
