@@ -30,10 +30,13 @@ if TYPE_CHECKING:
         SfcleanError,
         WriteError,
     )
+    from sfclean.htmlreport import write_report_html
     from sfclean.io import read_csv, read_sdl_mapping
     from sfclean.pipeline import RunResult, run
+    from sfclean.progress import TqdmProgress, tqdm_progress
     from sfclean.report import StageResult, Summary
     from sfclean.salesforce import Connection, connect
+    from sfclean.stages.audit import AuditResult, audit
     from sfclean.stages.budget import check_budget
     from sfclean.stages.exclude import ExcludeResult, exclude
     from sfclean.stages.load import LoadResult, estimate_load_calls, load
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ApiError",
+    "AuditResult",
     "AuthError",
     "BudgetExceeded",
     "Code",
@@ -61,7 +65,9 @@ __all__ = [
     "SfcleanError",
     "StageResult",
     "Summary",
+    "TqdmProgress",
     "WriteError",
+    "audit",
     "check_budget",
     "code_registry",
     "connect",
@@ -73,11 +79,14 @@ __all__ = [
     "read_csv",
     "read_sdl_mapping",
     "run",
+    "tqdm_progress",
+    "write_report_html",
 ]
 
 #: public name -> the module that defines it
 _EXPORTS = {
     "ApiError": "sfclean.errors",
+    "AuditResult": "sfclean.stages.audit",
     "AuthError": "sfclean.errors",
     "BudgetExceeded": "sfclean.errors",
     "Code": "sfclean.codes",
@@ -98,7 +107,9 @@ _EXPORTS = {
     "SfcleanError": "sfclean.errors",
     "StageResult": "sfclean.report",
     "Summary": "sfclean.report",
+    "TqdmProgress": "sfclean.progress",
     "WriteError": "sfclean.errors",
+    "audit": "sfclean.stages.audit",
     "check_budget": "sfclean.stages.budget",
     "code_registry": "sfclean.codes",
     "connect": "sfclean.salesforce",
@@ -110,6 +121,8 @@ _EXPORTS = {
     "read_csv": "sfclean.io",
     "read_sdl_mapping": "sfclean.io",
     "run": "sfclean.pipeline",
+    "tqdm_progress": "sfclean.progress",
+    "write_report_html": "sfclean.htmlreport",
 }
 
 

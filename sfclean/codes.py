@@ -4,7 +4,7 @@ A *reason* says why a row was held back (``sfclean_reason``: one per row, in the
 held-back file); a *finding* is a change or warning on a row that goes on, or (audit, scan) a
 problem found in the org (``code`` in the findings table). Each :class:`Code` carries its
 stage, the output file it appears in, a title, a description and, for findings, the standard
-message; audit findings will add a severity. The README's reason-code table, ``sfclean codes``
+message; audit findings add a severity, a fix and a source. The README's reason-code table, ``sfclean codes``
 and the stages all read this one registry, and ``tests/test_readme_codes.py`` checks the
 README against it both ways.
 
@@ -47,7 +47,8 @@ class Code:
     that produces it. ``file``: the output file it appears in. ``title``: a few words;
     ``description``: what it means and what to do. ``message``: a finding's standard message
     (the stage may write a more specific one). ``severity``: for audit and scan findings
-    (``high``, ``medium``, ``low``, ``review``, ``ok``, ``info``), None otherwise.
+    (``high``, ``medium``, ``low``, ``review``, ``ok``, ``info``), None otherwise. ``fix``
+    (what to do) and ``source`` (the documentation it rests on): for audit findings.
     """
 
     name: str
@@ -58,6 +59,8 @@ class Code:
     description: str
     message: str = ""
     severity: Severity | None = None
+    fix: str = ""
+    source: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -78,6 +81,10 @@ class Code:
             lines.append(f"  severity: {self.severity}")
         lines.append("")
         lines.extend(f"  {line}" for line in _wrap(self.description))
+        if self.fix:
+            lines.extend(["", *(f"  {line}" for line in _wrap("Fix: " + self.fix))])
+        if self.source:
+            lines.append(f"  Source: {self.source}")
         return "\n".join(lines)
 
 
@@ -195,6 +202,42 @@ INVALID_EMAIL = CODES.add(
         "characters, no such domain form, ...); sfclean_detail says why. Fix it at the source.",
     )
 )
+EMAIL_NOT_ASCII = CODES.add(
+    Code(
+        "email-not-ascii",
+        _R,
+        "normalize",
+        _REJECTED,
+        "the part before the @ is not ASCII",
+        "The local part has non-ASCII characters (jürgen@x.de). A standard org refuses it "
+        "(INVALID_EMAIL_ADDRESS); orgs with Email Address Internationalization turned on accept "
+        "it: normalize with internationalized=True for such an org. Salesforce Help 000001145 "
+        "lists the characters a standard org takes.",
+    )
+)
+EMAIL_TOO_LONG = CODES.add(
+    Code(
+        "email-too-long",
+        _R,
+        "normalize",
+        _REJECTED,
+        "longer than the Email field's 80 characters",
+        "The address is longer than the 80 characters the standard Email field holds "
+        "(Salesforce Help 000384328), so the org would refuse the row. Shorten it at the source.",
+    )
+)
+UNKNOWN_TLD = CODES.add(
+    Code(
+        "unknown-tld",
+        _R,
+        "normalize",
+        _REJECTED,
+        "the top-level domain does not exist",
+        "The domain's top-level domain is not on the Public Suffix List (acme-corp.con, "
+        "gmail.cmo): mail cannot be delivered there. sfclean_detail suggests the likely one "
+        "(did you mean .com?). The list ships with the publicsuffixlist package.",
+    )
+)
 NOREPLY_MAILBOX = CODES.add(
     Code(
         "noreply-mailbox",
@@ -242,7 +285,8 @@ INVALID_PHONE = CODES.add(
         "an invalid or damaged phone (reject mode)",
         "A phone cell is not a valid number for the row's country, or a spreadsheet damaged "
         'it; the row is held back only with invalid_phone="reject" (--invalid-phone reject). '
-        "By default the phone is cleared and an invalid-phone finding recorded instead.",
+        "By default the phone is kept as typed (trimmed) with an invalid-phone finding; "
+        'invalid_phone="clear" (--invalid-phone clear) empties it instead.',
     )
 )
 DUPLICATE_IN_FILE = CODES.add(
@@ -330,6 +374,43 @@ APOSTROPHE_REMOVED = CODES.add(
         "leading apostrophe removed",
     )
 )
+EMAIL_SEPARATOR_TRIMMED = CODES.add(
+    Code(
+        "email-separator-trimmed",
+        _F,
+        "normalize",
+        _FINDINGS,
+        "a stray ; or , removed",
+        "A stray ';' or ',' at the start or end of the email cell (left by a copied list) was "
+        "removed.",
+        "a stray ';' or ',' at the end of the cell removed",
+    )
+)
+EMAIL_FIRST_OF_SEVERAL = CODES.add(
+    Code(
+        "email-first-of-several",
+        _F,
+        "normalize",
+        _FINDINGS,
+        "several addresses in one cell; the first is kept",
+        "The email cell held several addresses (a@x.com; b@y.com). The first is kept; the "
+        "others are not loaded. Split the row at the source if they are different people.",
+        "the cell holds several addresses; the first is kept",
+    )
+)
+EMAIL_DOMAIN_PUNYCODED = CODES.add(
+    Code(
+        "email-domain-punycoded",
+        _F,
+        "normalize",
+        _FINDINGS,
+        "an internationalized domain written as xn--",
+        "The domain had non-ASCII letters (bücher.de). A standard org takes only letters, "
+        "digits, dashes and dots in a domain, so it is written in its IDNA ASCII form "
+        "(xn--bcher-kva.de), which delivers to the same mailbox.",
+        "internationalized domain written in its ASCII (xn--) form",
+    )
+)
 PHONE_FORMATTED = CODES.add(
     Code(
         "phone-formatted",
@@ -348,10 +429,11 @@ CODES.add(
         _F,
         "normalize",
         _FINDINGS,
-        "not a valid phone number; cleared or kept",
-        "Not a valid number for the row's country (n/a, 123, 555-1234): cleared by default, "
-        'kept as is with invalid_phone="keep"; the message says which. Use '
-        'invalid_phone="reject" to hold such rows back instead.',
+        "not a valid phone number; kept or cleared",
+        "Not a valid number for the row's country (n/a, 123, 555-1234): kept as typed by "
+        "default (it may be a real number sfclean cannot place), cleared with "
+        'invalid_phone="clear"; the message says which. Use invalid_phone="reject" to hold '
+        "such rows back instead.",
     )
 )
 PHONE_DAMAGED = CODES.add(
@@ -430,3 +512,257 @@ NOT_PROCESSED = CODES.add(
 
 #: The junk-mailbox reasons a :class:`~sfclean.cleaners.junk.JunkPolicy` switches.
 JUNK_REASONS: tuple[str, ...] = (NOREPLY_MAILBOX, ROLE_MAILBOX, DISPOSABLE_DOMAIN)
+
+# ---- audit: findings about the org's configuration and code (report.json, audit.md) -------
+_AUDIT_FILE = "report.json/audit.md"
+_DOC = "https://developer.salesforce.com/docs/"
+_META_RULE = _DOC + "platform/api-metadata/references/meta-types/metadata-duplicaterule.html"
+_UI_RULES = _DOC + "atlas.en-us.uiapi.meta/uiapi/ui_api_responses_duplicate_rule.htm"
+_BULK_HEADERS = _DOC + "platform/api-asynch/guide/async-api-headers.html"
+_MATCH_ITEM = (
+    _DOC + "atlas.en-us.262.0.object_reference.meta/object_reference/"
+    "sforce_api_objects_matchingruleitem.htm"
+)
+_OBJ_REF = _DOC + "atlas.en-us.object_reference.meta/object_reference/"
+_APEX_HEADER = (
+    _DOC + "atlas.en-us.apexref.meta/apexref/apex_class_Database_DMLOptions_DuplicateRuleHeader.htm"
+)
+_UNCONFIRMED_MAD = (
+    "Whether Modify All Data bypasses duplicate rules is UNCONFIRMED (no Salesforce page says "
+    "so): review, not a proven bypass."
+)
+
+
+def _audit(
+    name: str,
+    severity: Severity,
+    title: str,
+    description: str,
+    message: str,
+    fix: str,
+    source: str,
+) -> str:
+    return CODES.add(
+        Code(name, _F, "audit", _AUDIT_FILE, title, description, message, severity, fix, source)
+    )
+
+
+# check 1: duplicate rules, by what an API save gets
+RULE_BLOCK = _audit(
+    "rule-block", "ok", "an active rule blocks duplicates",
+    "An active duplicate rule with the Block action: the API refuses the duplicate whatever "
+    "the caller sends (allowSave cannot override Block).",
+    "Block: API saves of a duplicate are refused (allowSave cannot override it)",
+    "Nothing to do.", _META_RULE,
+)  # fmt: skip
+RULE_ALLOW_SILENT = _audit(
+    "rule-allow-silent", "high", "Allow without Alert: the API saves duplicates silently",
+    "An active rule that Allows without the Alert operation (Report only, or nothing): every "
+    "API save of a duplicate succeeds with no error, so integrations create duplicates unseen.",
+    "Allow without Alert: every API save of a duplicate succeeds with no error",
+    "Set the rule's action to Block, or add Alert so API saves are refused unless the caller "
+    "sends allowSave=true.", _META_RULE,
+)  # fmt: skip
+RULE_ALLOW_ALERT = _audit(
+    "rule-allow-alert", "medium", "Allow with Alert: refused unless the caller sends allowSave",
+    "An active rule that Allows with Alert: API saves of a duplicate are refused "
+    "(DUPLICATES_DETECTED) unless the caller sends allowSave=true, and then they save. Bulk "
+    "rows fail; whether Bulk honours the duplicate-rule header is UNCONFIRMED.",
+    "Allow + Alert: API saves of a duplicate are refused unless the caller sends "
+    "allowSave=true, and then they save (whether Bulk API honours the header is UNCONFIRMED)",
+    "Use Block if no caller should save duplicates; otherwise find the callers that send "
+    "allowSave=true (see the code findings).", _BULK_HEADERS,
+)  # fmt: skip
+RULE_INACTIVE = _audit(
+    "rule-inactive", "low", "a duplicate rule is switched off",
+    "A duplicate rule exists but is inactive: it checks nothing. Rules switched off for a "
+    "load and never switched on again are a known failure mode.",
+    "inactive: this rule checks nothing",
+    "Activate it, or delete it if another rule replaces it.", _OBJ_REF + "sforce_api_objects_duplicaterule.htm",
+)  # fmt: skip
+NO_ACTIVE_RULE = _audit(
+    "no-active-rule", "high", "an object has no active duplicate rule",
+    "An object sfclean loads into has no active duplicate rule: nothing stops duplicates "
+    "saved through the API or the UI.",
+    "no active duplicate rule: nothing stops duplicates on this object",
+    "Create and activate a Block duplicate rule on the object with an email matching rule.",
+    _UI_RULES,
+)  # fmt: skip
+NO_CROSS_OBJECT_RULE = _audit(
+    "no-cross-object-rule", "medium", "no rule compares Leads with Contacts",
+    "No active Lead rule matches Contacts and no active Contact rule matches Leads: a person "
+    "who is already a Contact can be loaded again as a Lead (or the other way) without a word.",
+    "no active rule compares Leads with Contacts",
+    "Add a Lead duplicate rule whose matching rule is on Contact (with an email mapping), and "
+    "activate it.", _META_RULE,
+)  # fmt: skip
+# check 2: rule conditions
+RULE_EXCLUDES_USERS = _audit(
+    "rule-excludes-users", "high", "a rule condition lets some users through",
+    "The rule's conditions test the saving user (User, Profile or Role fields): the rule does "
+    "not run for users who fail them, so their saves skip it. The message names those users "
+    "and whether they log in through the API.",
+    "the rule's conditions exclude some users: their saves skip the rule",
+    "Remove the user condition, or make sure the users it lets through never create Leads or "
+    "Contacts.", _META_RULE,
+)  # fmt: skip
+RULE_EXCLUDES_RECORDS = _audit(
+    "rule-excludes-records", "medium", "a rule condition lets some records through",
+    "The rule's conditions test a field of the record (a bypass checkbox, a record type, a "
+    "lead source): records that fail them are saved without a duplicate check.",
+    "the rule only runs for records that meet its conditions",
+    "Check that no integration sets the field to get past the rule; remove the condition if "
+    "it is a bypass.", _META_RULE,
+)  # fmt: skip
+RULE_HIDES_INVISIBLE_DUPLICATES = _audit(
+    "rule-hides-invisible-duplicates", "medium", "duplicates the user cannot see save silently",
+    "The rule enforces sharing rules (securityOption EnforceSharingRules): when the matching "
+    "record is not visible to the saving user, the save proceeds and no message is issued. "
+    "The message names the API users without View All Data.",
+    "EnforceSharingRules: a duplicate the saving user cannot see is saved with no message",
+    "Set the rule's record-level security to Bypass sharing rules.", _META_RULE,
+)  # fmt: skip
+# check 3: matching rules
+MATCHING_RULE_NO_EMAIL = _audit(
+    "matching-rule-no-email", "medium", "a rule's matching rules never compare an email",
+    "None of the matching rules of an active duplicate rule compares an email field: people "
+    "with the same address but another spelling of their name are not duplicates to it.",
+    "its matching rules compare no email field",
+    "Add a matching rule with Email (Exact) to the duplicate rule.", _MATCH_ITEM,
+)  # fmt: skip
+MATCHING_RULE_INACTIVE = _audit(
+    "matching-rule-inactive", "high", "an active rule uses an inactive matching rule",
+    "An active duplicate rule uses a matching rule whose status is not Active: that matching "
+    "rule finds nothing, so the duplicate rule may never fire.",
+    "uses a matching rule that is not active: it matches nothing",
+    "Activate the matching rule (Setup > Matching Rules).", _MATCH_ITEM,
+)  # fmt: skip
+MATCHING_RULE_MATCHES_BLANKS = _audit(
+    "matching-rule-matches-blanks", "low", "blank emails match each other",
+    "A matching-rule item on an email field has BlankValueBehavior MatchBlanks: records with "
+    "no email match each other, which blocks or flags unrelated people.",
+    "blank values match (MatchBlanks): records without an email match each other",
+    "Set the item's blank handling to NullNotAllowed (the default).", _MATCH_ITEM,
+)  # fmt: skip
+# check 4: who writes through the API
+API_USER_MODIFY_ALL_DATA = _audit(
+    "api-user-modify-all-data", "review", "an API writer holds Modify All Data",
+    "A user who writes through the API (API logins, API Only, or named with "
+    "--integration-user) holds Modify All Data. " + _UNCONFIRMED_MAD,
+    "holds Modify All Data (context: whether it bypasses duplicate rules is UNCONFIRMED, so "
+    "review, not a proven bypass)",
+    "Give the integration user only the object permissions it needs.",
+    _OBJ_REF + "sforce_api_objects_permissionset.htm",
+)  # fmt: skip
+API_USER_ADMIN_PROFILE = _audit(
+    "api-user-admin-profile", "medium", "an API writer has an administrator profile",
+    "A user who writes through the API has an administrator profile (System Administrator, or "
+    "a profile with Customize Application and Manage Users): its saves run with every "
+    "permission, and rule conditions written for other profiles may miss it.",
+    "writes through the API with an administrator profile",
+    "Give integrations their own minimal profile (or the Minimum Access profile plus "
+    "permission sets).", _OBJ_REF + "sforce_api_objects_profile.htm",
+)  # fmt: skip
+API_USER_BYPASS_PERMISSION = _audit(
+    "api-user-bypass-permission", "review", "an API writer holds a bypass-looking permission",
+    "A user who writes through the API holds a custom permission whose name suggests a "
+    "duplicate bypass (bypass, skip, dedup, duplicate). Salesforce has no standard bypass "
+    "permission; whether rule conditions can test $Permission is UNCONFIRMED: review what "
+    "uses it.",
+    "holds a custom permission whose name suggests a duplicate-rule bypass",
+    "Find what checks the permission (rule conditions, flows, Apex) and remove it from "
+    "integration users if it lets duplicates in.",
+    _OBJ_REF + "sforce_api_objects_setupentityaccess.htm",
+)  # fmt: skip
+USER_CAN_SET_AUDIT_FIELDS = _audit(
+    "user-can-set-audit-fields", "low", "an API writer can set CreatedBy and CreatedDate",
+    "A user who writes through the API holds Set Audit Fields upon Record Creation: with the "
+    "org preference on, its inserts can claim another creator and date, so who created a "
+    "duplicate is only claimed.",
+    "holds Set Audit Fields upon Record Creation: the creator of its records is only claimed",
+    "Remove the permission once the data migration that needed it is over.",
+    _DOC + "atlas.en-us.api.meta/api/system_fields.htm",
+)  # fmt: skip
+# check 5: code (sfclean.auditing.codescan reads these)
+CODE_ALLOWSAVE_TRUE = _audit(
+    "code-allowsave-true", "high", "Apex sets allowSave = true",
+    "Apex sets DuplicateRuleHeader.allowSave = true: saves through this code skip every "
+    "Allow + Alert duplicate rule and save the duplicate.",
+    "Apex sets DuplicateRuleHeader.allowSave = true: saves through this code skip every "
+    "Allow + Alert duplicate rule and save the duplicate",
+    "Remove the line (allowSave defaults to false) or handle DUPLICATES_DETECTED instead",
+    _APEX_HEADER,
+)  # fmt: skip
+CODE_HEADER_ALLOWSAVE_TRUE = _audit(
+    "code-header-allowsave-true", "high", "a request sends the header with allowSave=true",
+    "A REST Sforce-Duplicate-Rule-Header or SOAP DuplicateRuleHeader with allowSave=true: "
+    "Salesforce saves records that Allow + Alert duplicate rules would refuse.",
+    "The request sends the duplicate-rule header with allowSave=true: Salesforce saves "
+    "records that Allow + Alert duplicate rules would refuse",
+    "Send allowSave=false (the default) or drop the header, and handle DUPLICATES_DETECTED",
+    _DOC + "platform/api-rest/guide/headers-duplicaterules.html",
+)  # fmt: skip
+CODE_RUNASCURRENTUSER_FALSE = _audit(
+    "code-runascurrentuser-false", "medium", "Apex sets runAsCurrentUser = false",
+    "DuplicateRuleHeader.runAsCurrentUser = false: duplicate rules use the class's sharing, "
+    "not the user's, and lead conversion does not detect duplicates.",
+    "DuplicateRuleHeader.runAsCurrentUser = false: duplicate rules use the class's sharing, "
+    "not the user's, and lead conversion does not detect duplicates",
+    "Set runAsCurrentUser = true where leads are converted or records saved for a user",
+    _APEX_HEADER,
+)  # fmt: skip
+CODE_ALLOWSAVE_VARIABLE = _audit(
+    "code-allowsave-variable", "review", "allowSave comes from a variable",
+    "allowSave (or the duplicate-rule header's value) comes from a variable or expression: "
+    "whether it can be true depends on data the scan cannot see.",
+    "allowSave (or the duplicate-rule header's value) comes from a variable or expression: "
+    "whether it can be true depends on data this scan cannot see",
+    "Trace the value; if it can be true, treat this line as allowSave = true",
+    _APEX_HEADER,
+)  # fmt: skip
+CODE_PACKAGE_SWITCH = _audit(
+    "code-package-switch", "review", "allowSave follows a package setting",
+    "allowSave follows a known package switch (NPSP's Respect_Duplicate_Rule_Settings__c): "
+    "when it is off, the package saves duplicates.",
+    "allowSave follows NPSP's Error Settings 'Respect Duplicate Rule Settings' "
+    "(Respect_Duplicate_Rule_Settings__c): when it is off, NPSP saves duplicates",
+    "In NPSP Settings > System Tools > Error Notifications, turn on Respect Duplicate Rule "
+    "Settings",
+    "https://github.com/SalesforceFoundation/NPSP/blob/main/src/classes/UTIL_DMLService.cls",
+)  # fmt: skip
+CODE_ACKNOWLEDGED = _audit(
+    "code-acknowledged", "info", "a bypass acknowledged in the code",
+    "A duplicate-rule bypass with a comment 'sfclean: allow-duplicate-bypass <reason>' on "
+    "its line or the line above: reported for the record, not as a problem.",
+    "A duplicate-rule bypass acknowledged in the code (sfclean: allow-duplicate-bypass)",
+    "Nothing to do while the stated reason holds",
+    _APEX_HEADER,
+)  # fmt: skip
+MANAGED_CODE_HIDDEN = _audit(
+    "managed-code-hidden", "review", "managed-package code cannot be read",
+    "Managed-package Apex whose body the org returns as (hidden): it cannot be scanned for "
+    "allowSave, a blind spot rather than a clean result; known package switches are named.",
+    "Managed-package code: the org returns its body as (hidden), so it cannot be scanned "
+    "for allowSave; a blind spot, not a clean result",
+    "Check the package's documentation or settings for duplicate-rule switches",
+    _DOC + "atlas.en-us.224.0.api_tooling.meta/api_tooling/tooling_api_objects_apexclass.htm",
+)  # fmt: skip
+# check 6: changes since a baseline; check 7: what could not be read
+RULE_CHANGED = _audit(
+    "rule-changed", "medium", "a rule changed since the previous audit",
+    "With --baseline: a duplicate rule was deactivated, re-activated, deleted, or its action "
+    "or operations changed since the previous audit; the message names who changed it last "
+    "(LastModifiedBy) and matching Setup Audit Trail entries.",
+    "changed since the previous audit",
+    "Check that the change was meant; switch the rule back on after a load.",
+    _OBJ_REF + "sforce_api_objects_setupaudittrail.htm",
+)  # fmt: skip
+CANNOT_READ = _audit(
+    "cannot-read", "review", "the audit could not read something",
+    "An object or API the audit needs refused the request (usually a missing permission): "
+    "the checks that depend on it are incomplete. The message names the permission needed; "
+    "the audit goes on with the rest.",
+    "could not be read",
+    "Grant the running user the permission named, or accept the blind spot.",
+    _DOC + "atlas.en-us.api_meta.meta/api_meta/meta_readMetadata.htm",
+)  # fmt: skip

@@ -1,11 +1,21 @@
 """Finding the email, phone and country columns of a table.
 
 Columns are recognised by Salesforce API name (Data Loader headers) or a common label,
-ignoring case, spaces and the punctuation ``- _ . /``: ``Email``, ``E-mail`` and
+ignoring case, spaces and the punctuation ``- _ . / '``: ``Email``, ``E-mail`` and
 ``Email Address`` are the same; so are ``MobilePhone`` and ``Mobile Phone``. A column can
 always be named explicitly instead, and an explicit name that does not exist is an error (a
 typo must not silently fall back to a guess). One column plays one part: the email column is
 never a phone or the country column, and the country column is never a phone column.
+
+The names cover the exports people have: Data Loader (API names, often upper-case:
+``EMAIL``, ``MOBILEPHONE``, ``MAILINGCOUNTRY``), Outlook (``E-mail Address``, ``Business
+Phone``, ``Business Country/Region``), Google Contacts (``E-mail 1 - Value``, ``Phone 1 -
+Value``, ``Address 1 - Country``), LinkedIn (``Email Address``), HubSpot (``Phone Number``,
+``Mobile Phone Number``, ``Country/Region``), Apollo (``Work Direct Phone``, ``Corporate
+Phone``) and ZoomInfo (``Direct Phone Number``, ``Company HQ Phone``). When a file has several
+email columns (Outlook's ``E-mail Address``, ``E-mail 2 Address``, ``E-mail 3 Address``), the
+primary one (first in :data:`EMAIL_NAMES`) is the email column; the others are plain text
+columns, trimmed but not validated.
 """
 
 from __future__ import annotations
@@ -28,6 +38,7 @@ EMAIL_NAMES: tuple[str, ...] = (
     "workemail",
     "businessemail",
     "contactemail",
+    "email1value",  # Google Contacts: "E-mail 1 - Value"
 )
 
 #: Phone column names; every column that matches is cleaned, in table order.
@@ -53,6 +64,26 @@ PHONE_NAMES: frozenset[str] = frozenset(
         "companyphone",
         "fax",
         "faxnumber",
+        # Outlook
+        "businessphone2",
+        "homephone2",
+        "carphone",
+        "primaryphone",
+        "companymainphone",
+        "assistantsphone",
+        "businessfax",
+        "homefax",
+        "otherfax",
+        # Google Contacts
+        "phone1value",
+        "phone2value",
+        "phone3value",
+        # HubSpot, Apollo, ZoomInfo
+        "mobilephonenumber",
+        "workdirectphone",
+        "corporatephone",
+        "directphonenumber",
+        "companyhqphone",
     }
 )
 
@@ -70,9 +101,16 @@ COUNTRY_NAMES: tuple[str, ...] = (
     "othercountrycode",
     "shippingcountry",
     "shippingcountrycode",
+    # Outlook (newer exports say Country/Region), then Google Contacts
+    "businesscountryregion",
+    "businesscountry",
+    "homecountryregion",
+    "homecountry",
+    "othercountryregion",
+    "address1country",
 )
 
-_FOLD_RE = re.compile(r"[\s\-_./]+")
+_FOLD_RE = re.compile(r"[\s\-_./'’]+")
 
 
 def _key(name: str) -> str:

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from sfclean.errors import ConfigError, InputError
+from sfclean.report import StepProgress, progress_callback
 from sfclean.sdl import columns_for_fields, read_sdl_mapping
 
 if TYPE_CHECKING:
@@ -68,7 +69,11 @@ PathLike = str | os.PathLike[str]
 
 
 def read_csv(
-    path: PathLike, *, encoding: str | None = None, delimiter: str | None = None
+    path: PathLike,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    progress: StepProgress = None,
 ) -> pd.DataFrame:
     """Read a CSV file with every cell as text, detecting its encoding and delimiter.
 
@@ -83,11 +88,17 @@ def read_csv(
     "delimiter"}``. Raises :class:`~sfclean.errors.InputError` when the file is missing,
     unreadable, empty, has a header but no rows, has ragged rows or broken quoting, or cannot
     be decoded with a forced encoding; :class:`~sfclean.errors.ConfigError` for an unknown
-    encoding or a delimiter that is not a single character.
+    encoding or a delimiter that is not a single character. ``progress(done, 4)`` after
+    each step (read, decode, check the records, parse).
     """
     name = str(path)
+    report = progress_callback(progress)
     data = _read_bytes(name)
+    if report is not None:
+        report(1, 4)
     text, used_encoding = _decode(data, name, encoding)
+    if report is not None:
+        report(2, 4)
     if text.startswith("\ufeff"):
         text = text[1:]
     hint = _SEP_LINE.match(text)
@@ -105,6 +116,8 @@ def read_csv(
     header, n_rows, n_trailing = _check_records(text, delimiter, name)
     if n_rows == 0:
         raise InputError(f"{name} has a header but no rows", path=name)
+    if report is not None:
+        report(3, 4)
     df = _parse(text, delimiter, name)
     if len(df) == n_rows + n_trailing:
         df = df.iloc[:n_rows]
@@ -117,6 +130,8 @@ def read_csv(
     df.columns = pd.Index(header)
     df.index = pd.RangeIndex(len(df))
     df.attrs["sfclean"] = {"path": name, "encoding": used_encoding, "delimiter": delimiter}
+    if report is not None:
+        report(4, 4)
     return df
 
 
@@ -427,6 +442,8 @@ def write_outputs(
             staged.append((path, target / file_name))
         manifest = staged[-1][1]
         manifest.unlink(missing_ok=True)
+        if manifest.name == "report.json":  # sfclean report's page describes the old outputs
+            (target / "report.html").unlink(missing_ok=True)
         for src, dst in staged:
             os.replace(src, dst)
     except OSError as exc:

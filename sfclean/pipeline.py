@@ -47,7 +47,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import pandas as pd
 
@@ -160,7 +160,7 @@ def run(
     api_reserve: float = 0.10,
     normalize_options: Mapping[str, Any] | None = None,
     journal: Journal | None = None,
-    progress: Progress | None = None,
+    progress: Progress | Literal[False] | None = None,
     batch_size: int = 10_000,
     serial: bool = False,
     timeout: float = 3600.0,
@@ -179,15 +179,16 @@ def run(
     events; a dry run keeps none. ``normalize_options`` go to :func:`sfclean.normalize`.
     ``exclude_objects``: objects to look for existing records (default ``object_name``
     first, then Lead / Contact). ``progress(stage, done, total)`` is called during
-    ``collect`` and ``load``. ``lock_timeout``: seconds to wait for another run on this
-    machine that holds ``out_dir``, or the same org and object (see :mod:`sfclean.locks`);
-    0 (the default) refuses at once. ``overwrite``: replace the outputs of a finished run in
-    ``out_dir`` (one with a ``report.json``); without it such an ``out_dir`` is refused
-    (ConfigError) before anything is read or written. A resumed run's journal is kept.
-    ``retry_failed``: rows the journal holds as failed with their whole batch (code
-    ``BATCH_FAILED``: a transient server error) or never processed (``NOT_PROCESSED``) go
-    through exclude and load again; rows that failed for their own reasons keep their
-    outcome. It updates a finished run in place (no ``overwrite`` needed).
+    ``normalize``, ``collect``, ``exclude`` and ``load`` (None or False: none;
+    :func:`sfclean.tqdm_progress` draws it). ``lock_timeout``: seconds to wait for another
+    run on this machine that holds ``out_dir``, or the same org and object (see
+    :mod:`sfclean.locks`); 0 (the default) refuses at once. ``overwrite``: replace the
+    outputs of a finished run in ``out_dir`` (one with a ``report.json``); without it such an
+    ``out_dir`` is refused (ConfigError) before anything is read or written. A resumed run's
+    journal is kept. ``retry_failed``: rows the journal holds as failed with their whole
+    batch (code ``BATCH_FAILED``: a transient server error) or never processed
+    (``NOT_PROCESSED``) go through exclude and load again; rows that failed for their own
+    reasons keep their outcome. It updates a finished run in place (no ``overwrite`` needed).
 
     Raises RunLocked when such a run holds a lock past ``lock_timeout``; ConfigError /
     InputError for bad options or input (before the org is used), or when ``out_dir`` holds an unfinished run of another input, object or org; BudgetExceeded
@@ -206,7 +207,7 @@ def run(
         strategy=strategy,
         api_reserve=api_reserve,
         options=options,
-        progress=progress,
+        progress=None if progress is False else progress,
         batch_size=batch_size,
         serial=serial,
         timeout=timeout,
@@ -218,7 +219,7 @@ def run(
     )
     steps.check_options(df)  # 1. offline: a bad option or input stops here
     with steps.timed("normalize"):
-        nres = normalize(df, **options)
+        nres = normalize(df, **options, progress=steps._progress("normalize"))
     with out_lock(out_dir, timeout=lock_timeout):  # no other run writes out_dir meanwhile
         return _locked_run(steps, df, info, nres)
 

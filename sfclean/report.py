@@ -1,4 +1,4 @@
-"""The result protocol every stage follows (normalize, exclude, load, run; audit and scan next).
+"""The result protocol every stage follows (normalize, exclude, load, run, audit; scan next).
 
 Every stage returns a :class:`StageResult` subclass with the same three tables:
 
@@ -21,6 +21,7 @@ to stage. Every table has a plain ``RangeIndex``. A stage given a table that has
 JSON; ``to_text()`` is a few lines for people; ``repr()`` is one line; ``outputs()`` names
 the tables a stage writes (file name -> table) and ``to_report()`` the ``report.json`` content,
 so :func:`sfclean.io.write_result` writes any stage's outputs the same way.
+``_repr_html_()`` is the compact HTML Jupyter shows (:mod:`sfclean.render`).
 
 To add a stage: subclass :class:`StageResult` as a ``@dataclass(repr=False, eq=False)`` with
 ``kept``, ``held_back`` and ``findings`` fields, set ``stage``, and override ``summary()`` (a
@@ -30,9 +31,9 @@ To add a stage: subclass :class:`StageResult` as a ``@dataclass(repr=False, eq=F
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -42,9 +43,11 @@ __all__ = [
     "REASON",
     "ROW",
     "StageResult",
+    "StepProgress",
     "Summary",
     "code_counts",
     "empty_findings",
+    "progress_callback",
     "row_numbers",
     "with_row_column",
 ]
@@ -55,6 +58,29 @@ ROW = "sfclean_row"
 REASON = "sfclean_reason"
 #: Column order of every findings table.
 FINDINGS_COLUMNS: tuple[str, ...] = ("row", "column", "code", "original", "normalized", "message")
+
+
+StepProgress = Callable[[int, int], None] | Literal[False] | None
+"""A stage function's ``progress=``: ``progress(done, total)`` as the work goes on (``total``
+0 while unknown), or None / False for none. :func:`sfclean.tqdm_progress` draws it."""
+
+
+def progress_callback(progress: Any) -> Callable[[int, int], None] | None:
+    """``progress`` as a callable, or None when it is None or False (no progress).
+
+    Raises :class:`~sfclean.errors.ConfigError` for anything else (``progress=True``: the
+    library draws no bars itself; pass ``sfclean.tqdm_progress().stage(...)``).
+    """
+    from sfclean.errors import ConfigError
+
+    if progress is None or progress is False:
+        return None
+    if not callable(progress):
+        raise ConfigError(
+            "progress= takes a callback progress(done, total), or None / False for none; "
+            "for bars pass sfclean.tqdm_progress().stage('name')"
+        )
+    return progress  # type: ignore[no-any-return]
 
 
 def empty_findings() -> pd.DataFrame:
@@ -203,6 +229,13 @@ class StageResult:
             "input": {k: info.get(k) for k in ("path", "encoding", "delimiter")},
             "files": [*self.outputs(), "report.json"],
         }
+
+    def _repr_html_(self) -> str:
+        """Compact HTML for Jupyter (:func:`sfclean.render.result_html`); a stage adds its own
+        sections with :func:`sfclean.render.register_sections` or overrides this method."""
+        from sfclean.render import result_html
+
+        return result_html(self)
 
     def __repr__(self) -> str:
         return (

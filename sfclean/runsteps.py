@@ -172,9 +172,11 @@ def _sent_emails(kept: pd.DataFrame) -> dict[int, str]:
 
 
 def _forget_outputs(out_dir: str | os.PathLike[str]) -> None:
-    """Remove the manifest (report.json) of the run that wrote ``out_dir`` before."""
+    """Remove the manifest (report.json) of the run that wrote ``out_dir`` before, and the
+    report.html drawn from it."""
     try:
         (Path(out_dir) / OUTPUT_FILES[-1]).unlink(missing_ok=True)
+        (Path(out_dir) / "report.html").unlink(missing_ok=True)
     except OSError as exc:
         raise WriteError(
             f"cannot write to {out_dir} ({exc.strerror}); make it writable or choose another "
@@ -417,6 +419,7 @@ class RunSteps:
                 default_region=str(self.options.get("default_region", "US")),
                 match_key=self.match_key,
                 strategy=self.strategy,
+                progress=self._progress("exclude"),
             )
 
     def load(self, to_load: pd.DataFrame) -> Loaded:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sfclean.audit.codescan import (
+from sfclean.auditing.codescan import (
     CODE_INFO,
     Finding,
     language_for,

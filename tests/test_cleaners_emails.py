@@ -1,4 +1,10 @@
-"""Email cleaning: trimming, unwrapping, lowercasing, validation, and the fast path."""
+"""Email cleaning: trimming, unwrapping, lowercasing, validation, and the fast path.
+
+What a standard org accepts follows Salesforce Help articles 000384328 ("Salesforce Email
+Address Format Technical Standards Validation": Email fields hold 80 characters, EAI for
+non-Latin characters) and 000001145 (the local-part and domain character lists); see the
+docstring of sfclean/cleaners/emails.py.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sfclean.cleaners.emails import clean_email, fast_email_ok
+from sfclean.cleaners.domains import known_tld, tld_hint
+from sfclean.cleaners.emails import EmailResult, clean_email, fast_email_ok, tld_ok
 
 
 @pytest.mark.parametrize(
@@ -27,7 +34,8 @@ from sfclean.cleaners.emails import clean_email, fast_email_ok
         ("mailto:sara@x.com?subject=hi", "sara@x.com", "ok", ("email-unwrapped",)),
         ("Sara <mailto:sara@x.com>", "sara@x.com", "ok", ("email-unwrapped",)),
         ("sara.o'neil+news@sub.x.co.uk", "sara.o'neil+news@sub.x.co.uk", "ok", ()),
-        ("josé@exämple.com", "josé@exämple.com", "ok", ()),
+        ("josé@exämple.com", "josé@exämple.com", "invalid", ()),  # email-not-ascii
+        ("jose@exämple.com", "jose@xn--exmple-cua.com", "ok", ("email-domain-punycoded",)),
         ("", "", "missing", ()),
         ("   ", "", "missing", ("whitespace-trimmed",)),
         ("Sara <>", "", "missing", ("email-unwrapped",)),
@@ -39,14 +47,181 @@ from sfclean.cleaners.emails import clean_email, fast_email_ok
         ("sara@x..com", "sara@x..com", "invalid", ()),
         ("sara@localhost", "sara@localhost", "invalid", ()),
         ("sara@x.test", "sara@x.test", "invalid", ()),
-        ("N/A", "n/a", "invalid", ("email-lowercased",)),
+        ("N/A", "", "missing", ()),
     ],
 )
 def test_clean_email(raw: str, value: str, status: str, changes: tuple[str, ...]) -> None:
     result = clean_email(raw)
     assert (result.value, result.status, result.changes) == (value, status, changes)
+    assert (result.reason == "") == (status == "ok")
     if status == "invalid":
         assert result.message
+
+
+_LONG = "a" * 69 + "@example.com"  # 81 characters
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "reason", "message"),
+    [
+        # a standard org refuses a non-ASCII local part (INVALID_EMAIL_ADDRESS)
+        ("Jürgen@x.de", "jürgen@x.de", "email-not-ascii", "non-ASCII"),
+        ("chloé.martin@example.fr", "chloé.martin@example.fr", "email-not-ascii", "non-ASCII"),
+        ("zoë@bücher.de", "zoë@bücher.de", "email-not-ascii", "Internationalization"),
+        ("用户@例子.中国", "用户@例子.中国", "email-not-ascii", "non-ASCII"),
+        # ... but a non-ASCII local part that is also broken is just invalid
+        ("jürgen..x@x.de", "jürgen..x@x.de", "invalid-email", "period"),
+        ("jürgen@x", "jürgen@x", "invalid-email", ""),
+        # the Email field holds 80 characters
+        (_LONG, _LONG, "email-too-long", "81 characters"),
+        (
+            "a" * 64 + "@" + "b" * 60 + ".com",
+            "a" * 64 + "@" + "b" * 60 + ".com",
+            "email-too-long",
+            "",
+        ),
+        # quoted local parts and IP-literal domains: not in the org's character lists
+        ('"ann lee"@x.com', '"ann lee"@x.com', "invalid-email", ""),
+        ('"ann"@x.com', '"ann"@x.com', "invalid-email", "Quoting"),
+        ("ann@[10.0.0.1]", "ann@[10.0.0.1]", "invalid-email", "IP address"),
+        ("ann@[IPv6:2001:db8::1]", "ann@[ipv6:2001:db8::1]", "invalid-email", ""),
+        # top-level domains that do not exist
+        ("ann@acme-corp.con", "ann@acme-corp.con", "unknown-tld", "did you mean .com?"),
+        ("Ann@GMAIL.CMO", "ann@gmail.cmo", "unknown-tld", "did you mean .com?"),
+        ("ann@web.dee", "ann@web.dee", "unknown-tld", "did you mean .de?"),
+        ("ann@acme.ogr", "ann@acme.ogr", "unknown-tld", "did you mean .org?"),
+        ("ann@acme.nett", "ann@acme.nett", "unknown-tld", "did you mean .net?"),
+        ("ann@acme.zzqq", "ann@acme.zzqq", "unknown-tld", "'.zzqq' is not a top-level domain"),
+        ("ann@acme.exampel", "ann@acme.exampel", "unknown-tld", ""),
+        # placeholders that mean "no address"
+        ("N/A", "", "missing-email", "stands for no address"),
+        ("n/a", "", "missing-email", ""),
+        ("#N/A", "", "missing-email", ""),
+        ("-", "", "missing-email", ""),
+        ("none", "", "missing-email", ""),
+        ("None", "", "missing-email", ""),
+        ("null", "", "missing-email", ""),
+        ("NULL", "", "missing-email", ""),
+        (" NULL ", "", "missing-email", ""),
+        ("'N/A", "", "missing-email", ""),
+        ("", "", "missing-email", ""),
+    ],
+)
+def test_held_back_addresses(raw: str, value: str, reason: str, message: str) -> None:
+    result = clean_email(raw)
+    assert (result.value, result.reason) == (value, reason)
+    assert result.status == ("missing" if reason == "missing-email" else "invalid")
+    assert message in result.message
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "changes"),
+    [
+        # Excel's leading apostrophe ("store as text")
+        ("'ann@x.com", "ann@x.com", ("apostrophe-removed",)),
+        (
+            " 'Ann@X.com",
+            "ann@x.com",
+            ("whitespace-trimmed", "apostrophe-removed", "email-lowercased"),
+        ),
+        ("'Ann Lee <ann@x.com>", "ann@x.com", ("apostrophe-removed", "email-unwrapped")),
+        ("o'neil@x.com", "o'neil@x.com", ()),  # an apostrophe inside stays
+        # a stray separator at either end
+        ("ann@x.com;", "ann@x.com", ("email-separator-trimmed",)),
+        ("ann@x.com,", "ann@x.com", ("email-separator-trimmed",)),
+        ("ann@x.com ; ", "ann@x.com", ("whitespace-trimmed", "email-separator-trimmed")),
+        (";ann@x.com", "ann@x.com", ("email-separator-trimmed",)),
+        ("<ann@x.com>;", "ann@x.com", ("email-separator-trimmed",)),
+        # several addresses: the first
+        ("a@x.com; b@y.com", "a@x.com", ("email-first-of-several",)),
+        ("a@x.com;b@y.com", "a@x.com", ("email-first-of-several",)),
+        ("a@x.com, b@y.com", "a@x.com", ("email-first-of-several",)),
+        ("a@x.com / b@y.com", "a@x.com", ("email-first-of-several",)),
+        ("a@x.com b@y.com", "a@x.com", ("email-first-of-several",)),
+        ("A@x.com; B@y.com; c@z.com;", "a@x.com", ("email-first-of-several", "email-lowercased")),
+        ("Ann <a@x.com>, Bob <b@y.com>", "a@x.com", ("email-first-of-several",)),
+        ('"Lee, Ann" <a@x.com>', "a@x.com", ("email-unwrapped",)),  # one address, a comma
+        # internationalized domains: the ASCII (xn--) form a standard org takes
+        ("ann@bücher.de", "ann@xn--bcher-kva.de", ("email-domain-punycoded",)),
+        ("Ann@Bücher.DE", "ann@xn--bcher-kva.de", ("email-lowercased", "email-domain-punycoded")),
+        ("ann@xn--bcher-kva.de", "ann@xn--bcher-kva.de", ()),
+        ("ivan@пример.рф", "ivan@xn--e1afmkfd.xn--p1ai", ("email-domain-punycoded",)),
+        # exactly 80 characters fits
+        ("a" * 68 + "@example.com", "a" * 68 + "@example.com", ()),
+    ],
+)
+def test_spreadsheet_cells_and_idn_domains(raw: str, value: str, changes: tuple[str, ...]) -> None:
+    result = clean_email(raw)
+    assert (result.value, result.status, result.changes, result.reason) == (
+        value,
+        "ok",
+        changes,
+        "",
+    )
+
+
+def test_first_of_several_says_how_many() -> None:
+    assert clean_email("a@x.com; b@y.com; c@z.com").message == (
+        "3 addresses in the cell; the first is kept"
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "changes"),
+    [
+        ("Jürgen@x.de", "jürgen@x.de", ("email-lowercased",)),
+        ("chloé@bücher.de", "chloé@bücher.de", ()),
+        ("ann@bücher.de", "ann@bücher.de", ()),  # Unicode stays: EAI stores Unicode
+        ("ann@xn--bcher-kva.de", "ann@bücher.de", ("email-normalized",)),
+        ("用户@例子.中国", "用户@例子.中国", ()),
+        ("cafe\u0301@x.fr", "café@x.fr", ("email-normalized",)),  # NFC
+    ],
+)
+def test_internationalized_orgs_accept_utf8_local_parts(
+    raw: str, value: str, changes: tuple[str, ...]
+) -> None:
+    result = clean_email(raw, internationalized=True)
+    assert (result.value, result.status, result.changes) == (value, "ok", changes)
+
+
+def test_internationalized_still_checks_length_and_tld() -> None:
+    assert clean_email("jürgen@x.con", internationalized=True).reason == "unknown-tld"
+    assert clean_email("ü" * 70 + "@example.de", internationalized=True).reason == (
+        "email-too-long"
+    )
+
+
+@pytest.mark.parametrize(
+    ("tld", "known"),
+    [
+        ("com", True),
+        ("de", True),
+        ("museum", True),
+        ("xn--p1ai", True),
+        ("рф", True),
+        ("con", False),
+        ("cmo", False),
+        ("", False),
+        ("co.uk", False),
+    ],
+)
+def test_known_tld(tld: str, known: bool) -> None:
+    assert known_tld(tld) is known
+
+
+@pytest.mark.parametrize(
+    ("tld", "hint"),
+    [
+        ("con", "com"),
+        ("cmo", "com"),
+        ("ocm", "com"),
+        ("comm", "com"),
+        ("dee", "de"),
+        ("zzqq", None),
+    ],
+)
+def test_tld_hint(tld: str, hint: str | None) -> None:
+    assert tld_hint(tld) == hint
 
 
 def test_invalid_email_message_comes_from_email_validator() -> None:
@@ -68,6 +243,12 @@ _domain = st.builds(
 _shaped = st.builds(lambda local, domain: f"{local}@{domain}", _local, _domain)
 _anything = st.text(
     alphabet=st.sampled_from([*_ATEXT, *'.@"()<>[]\\ ,;:', "é", "\u00a0"]), max_size=40
+)
+_padded_any = st.builds(
+    lambda left, address, right: left + address + right,
+    st.sampled_from(["", "'", " '", "<", "mailto:"]),
+    st.builds(lambda a, b: f"{a}@{b}", _local | st.just("jürgen"), _domain | st.just("bücher.de")),
+    st.sampled_from(["", ";", ",", ">", "; b@y.com", " / b@y.com"]),
 )
 
 
@@ -101,9 +282,27 @@ def _library(address: str) -> str | None:
 @example("@b.com")
 @example("a@b@c.com")
 def test_fast_path_agrees_with_email_validator(address: str) -> None:
-    """Every address the fast path accepts, email-validator accepts unchanged."""
+    """Every address the fast path accepts, email-validator and clean_email accept unchanged."""
     if fast_email_ok(address):
         assert _library(address) == address
+        assert clean_email(address, check_deliverability=False) == EmailResult(address, "ok")
+        assert clean_email(address, internationalized=True) == EmailResult(address, "ok")
+
+
+@settings(max_examples=300, deadline=None)
+@given(_shaped | _anything | _padded_any)
+def test_what_goes_on_is_what_a_standard_org_takes(raw: str) -> None:
+    """An address that goes on is ASCII, at most 80 characters, in the org's character lists
+    (no quotes, brackets or spaces), with a TLD on the Public Suffix List."""
+    result = clean_email(raw)
+    if result.status == "ok":
+        value = result.value
+        assert value.isascii() and len(value) <= 80
+        local, _, domain = value.rpartition("@")
+        assert local
+        assert all(c.isalnum() or c in "!#$%&'*+/=?^_`{|}~-." for c in local)
+        assert all(c.isalnum() or c in "-." for c in domain)
+        assert tld_ok(domain.rsplit(".", 1)[1])
 
 
 @settings(max_examples=300, deadline=None)
@@ -150,8 +349,15 @@ _LIMITS = [
     "a@" + ".".join(["b" * 60] * 4) + ".com",
     "a" * 60 + "@" + ".".join(["b" * 60] * 3) + ".co",
     "a" * 60 + "@" + ".".join(["b" * 60] * 3) + ".com",
-    "a" * 64 + "@" + ".".join(["b" * 61] * 3) + ".com",  # 254 characters: valid
+    "a" * 64 + "@" + ".".join(["b" * 61] * 3) + ".com",  # 254 characters: too long for Email
     "a" * 64 + "@" + ".".join(["b" * 61] * 3) + ".coms",  # 255: too long
+    "a" * 68 + "@example.com",  # 80 characters: fits the Email field
+    "a" * 69 + "@example.com",  # 81: too long
+    "a" * 60 + "@" + "b" * 15 + ".com",  # 80
+    "a" * 60 + "@" + "b" * 16 + ".com",  # 81
+    "'a@b.com",
+    "a@b.con",
+    "a@b.cmo",
     "a@sub.localhost",
     "a@b.test",
     "a@b.c",

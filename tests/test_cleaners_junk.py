@@ -143,3 +143,36 @@ def test_batch_agrees_with_single_property(
     policy = JunkPolicy(noreply=noreply, role=role, disposable=disposable)
     expected = [classify_junk(a, policy) for a in addresses]
     assert classify_junk_batch(addresses, policy) == expected
+
+
+@pytest.mark.parametrize(
+    "local",
+    [
+        # German, Spanish, French, Italian, Dutch, Portuguese
+        "vertrieb", "verkauf", "kontakt", "buchhaltung", "rechnung", "zentrale",
+        "ventas", "contacto", "comercial", "contabilidad", "facturacion", "soporte",
+        "commercial", "contact", "compta", "comptabilite", "facturation", "accueil",
+        "vendite", "commerciale", "contatti", "amministrazione", "segreteria", "assistenza",
+        "verkoop", "boekhouding", "administratie", "klantenservice", "receptie",
+        "vendas", "contato", "financeiro", "contabilidade", "atendimento", "suporte",
+    ],
+)  # fmt: skip
+def test_european_role_mailboxes(local: str) -> None:
+    assert classify_junk(f"{local}@firma.de", JunkPolicy())[0] == "role-mailbox"  # type: ignore[index]
+
+
+@pytest.mark.parametrize("local", ["juergen", "maria", "jan.de.vries", "giulia.rossi", "joao"])
+def test_people_are_not_role_mailboxes(local: str) -> None:
+    assert classify_junk(f"{local}@firma.de", JunkPolicy()) is None
+
+
+def test_european_list_says_where_it_comes_from() -> None:
+    from importlib import resources
+
+    text = resources.files("sfclean").joinpath("data/role_mailboxes_eu.txt").read_text("utf-8")
+    header = [line for line in text.splitlines() if line.startswith("#")]
+    assert any("written for sfclean" in line for line in header)
+    words = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert all(w.isascii() and w == w.lower() and " " not in w for w in words)
+    assert set(words) <= role_mailboxes()
+    assert "#" not in "".join(role_mailboxes())

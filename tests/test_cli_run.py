@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from sfclean.cli import cli
-from sfclean.cli.run import progress_printer
 from sfclean.localorg import LocalOrg
+from sfclean.progress import TqdmProgress
 
 SEED: dict[str, Any] = {
     "org": {"name": "Run Test Org", "dailyApiLimit": 15000},
@@ -253,12 +253,13 @@ class _Terminal(io.StringIO):
 
 
 def test_progress_is_drawn_on_a_terminal_only() -> None:
-    assert progress_printer(io.StringIO()) is None
+    pipe = io.StringIO()
+    with TqdmProgress(file=pipe, disable=None) as bars:  # the CLI's setting (progress_bars)
+        bars("load", 10_000, 25_000)
+    assert pipe.getvalue() == ""
     terminal = _Terminal()
-    show = progress_printer(terminal)
-    assert show is not None
-    show("load", 10_000, 25_000)
-    show("load", 25_000, 25_000)
-    assert terminal.getvalue() == (
-        "\r  load: 10,000 of 25,000 rows\r  load: 25,000 of 25,000 rows\n"
-    )
+    with TqdmProgress(file=terminal, disable=None) as bars:
+        bars("load", 10_000, 25_000)
+        bars("load", 25_000, 25_000)
+    assert "load" in terminal.getvalue()
+    assert "25000/25000" in terminal.getvalue()

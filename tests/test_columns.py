@@ -98,3 +98,100 @@ def test_found_phones_skip_the_chosen_country_and_email_columns() -> None:
     assert find_columns(columns, email_column="Tel", country_column="Phone") == ColumnMap(
         "Tel", ("Mobile",), "Phone"
     )
+
+
+# Real export headers, as the tools write them:
+# - Outlook: Microsoft's "Create or edit .csv files to import into Outlook" column list
+#   (support.microsoft.com, article 4518d70d-...) and the Outlook CSV schema in
+#   michalbe/csv2vcard's README (older exports say "Business Country", newer ones
+#   "Business Country/Region").
+# - Google Contacts: the google.csv export ("E-mail 1 - Value", "Phone 1 - Value",
+#   "Address 1 - Country").
+# - LinkedIn: Connections.csv ("First Name", "Last Name", "URL", "Email Address", "Company",
+#   "Position", "Connected On").
+# - HubSpot contact export, Apollo people export, ZoomInfo contact export: their documented
+#   default columns.
+# - Data Loader: API names, upper-case in an extract.
+_OUTLOOK = [
+    "Title", "First Name", "Middle Name", "Last Name", "Suffix", "Company", "Department",
+    "Job Title", "Business Street", "Business City", "Business State", "Business Postal Code",
+    "Business Country/Region", "Home Street", "Home City", "Home State", "Home Postal Code",
+    "Home Country/Region", "Other Street", "Other City", "Other State", "Other Postal Code",
+    "Other Country/Region", "Assistant's Phone", "Business Fax", "Business Phone",
+    "Business Phone 2", "Callback", "Car Phone", "Company Main Phone", "Home Fax",
+    "Home Phone", "Home Phone 2", "ISDN", "Mobile Phone", "Other Fax", "Other Phone", "Pager",
+    "Primary Phone", "Radio Phone", "TTY/TDD Phone", "Telex", "E-mail Address", "E-mail Type",
+    "E-mail Display Name", "E-mail 2 Address", "E-mail 2 Type", "E-mail 3 Address", "Notes",
+]  # fmt: skip
+_OUTLOOK_PHONES = (
+    "Assistant's Phone", "Business Fax", "Business Phone", "Business Phone 2", "Car Phone",
+    "Company Main Phone", "Home Fax", "Home Phone", "Home Phone 2", "Mobile Phone",
+    "Other Fax", "Other Phone", "Primary Phone",
+)  # fmt: skip
+_OUTLOOK_OLD = [
+    "First Name", "Last Name", "Home Country", "Business Country", "Business Phone",
+    "Mobile Phone", "E-mail Address", "E-mail 2 Address",
+]  # fmt: skip
+_GOOGLE = [
+    "Name", "Given Name", "Family Name", "Organization 1 - Name", "E-mail 1 - Type",
+    "E-mail 1 - Value", "E-mail 2 - Type", "E-mail 2 - Value", "Phone 1 - Type",
+    "Phone 1 - Value", "Phone 2 - Type", "Phone 2 - Value", "Address 1 - Type",
+    "Address 1 - Formatted", "Address 1 - City", "Address 1 - Country",
+]  # fmt: skip
+_LINKEDIN = ["First Name", "Last Name", "URL", "Email Address", "Company", "Position",
+             "Connected On"]  # fmt: skip
+_HUBSPOT = ["Record ID", "First Name", "Last Name", "Email", "Phone Number",
+            "Mobile Phone Number", "Country/Region", "Company Name"]  # fmt: skip
+_APOLLO = ["First Name", "Last Name", "Title", "Company", "Email", "Email Status",
+           "Work Direct Phone", "Home Phone", "Mobile Phone", "Corporate Phone", "Other Phone",
+           "City", "State", "Country", "Company Country"]  # fmt: skip
+_ZOOMINFO = ["ZoomInfo Contact ID", "First Name", "Last Name", "Job Title", "Email Address",
+             "Direct Phone Number", "Mobile phone", "Company Name", "Company HQ Phone",
+             "Country"]  # fmt: skip
+_DATALOADER = ["ID", "FIRSTNAME", "LASTNAME", "EMAIL", "PHONE", "MOBILEPHONE",
+               "MAILINGCOUNTRY"]  # fmt: skip
+_DATALOADER_LEAD = ["ID", "LASTNAME", "COMPANY", "EMAIL", "PHONE", "MOBILEPHONE",
+                    "COUNTRY"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("columns", "expected"),
+    [
+        (_OUTLOOK, ColumnMap("E-mail Address", _OUTLOOK_PHONES, "Business Country/Region")),
+        (
+            _OUTLOOK_OLD,
+            ColumnMap("E-mail Address", ("Business Phone", "Mobile Phone"), "Business Country"),
+        ),
+        (_GOOGLE, ColumnMap("E-mail 1 - Value", ("Phone 1 - Value", "Phone 2 - Value"),
+                            "Address 1 - Country")),
+        (_LINKEDIN, ColumnMap("Email Address", (), None)),
+        (_HUBSPOT, ColumnMap("Email", ("Phone Number", "Mobile Phone Number"), "Country/Region")),
+        (
+            _APOLLO,
+            ColumnMap(
+                "Email",
+                ("Work Direct Phone", "Home Phone", "Mobile Phone", "Corporate Phone",
+                 "Other Phone"),
+                "Country",
+            ),
+        ),
+        (
+            _ZOOMINFO,
+            ColumnMap(
+                "Email Address",
+                ("Direct Phone Number", "Mobile phone", "Company HQ Phone"),
+                "Country",
+            ),
+        ),
+        (_DATALOADER, ColumnMap("EMAIL", ("PHONE", "MOBILEPHONE"), "MAILINGCOUNTRY")),
+        (_DATALOADER_LEAD, ColumnMap("EMAIL", ("PHONE", "MOBILEPHONE"), "COUNTRY")),
+    ],
+    ids=["outlook", "outlook-old", "google", "linkedin", "hubspot", "apollo", "zoominfo",
+         "dataloader-contact", "dataloader-lead"],
+)  # fmt: skip
+def test_real_export_headers_are_found_without_flags(
+    columns: list[str], expected: ColumnMap
+) -> None:
+    """The primary email column wins; the other email columns (Outlook's E-mail 2/3, Google's
+    E-mail 2) are plain text columns, not validated."""
+    assert find_columns(columns) == expected

@@ -343,3 +343,10 @@ def test_every_row_is_kept_or_excluded_once(
     assert list(result.held_back["sfclean_row"]) == expected
     objects = [in_org[pick] for pick, _ in picks if in_org[pick]]
     assert list(result.held_back["sfclean_matched_object"]) == objects
+
+
+def test_per_unique_gives_a_missing_cell_the_empty_texts_result() -> None:
+    from sfclean.stages.lookup import per_unique
+
+    got = per_unique(pd.Series(["b", None, "a", float("nan")], dtype=object), lambda v: v + "!")
+    assert got.tolist() == ["b!", "!", "a!", "!"]

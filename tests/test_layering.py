@@ -32,6 +32,7 @@ VIOLATIONS: dict[str, tuple[str, str]] = {
     "product-not-localorg": ("stages/exclude.py", "from sfclean.localorg import LocalOrg"),
     "cleaners-no-stages": ("cleaners/text.py", "from sfclean.stages.lookup import soql_literal"),
     "salesforce-boundary": ("localorg/server.py", "import simple_salesforce"),
+    "library-draws-no-bars": ("stages/normalize.py", "from tqdm.auto import tqdm"),
     "layers": ("errors.py", "from sfclean.report import NormalizeResult"),
 }
 
@@ -39,6 +40,7 @@ VIOLATIONS: dict[str, tuple[str, str]] = {
 MORE_VIOLATIONS: list[tuple[str, str, str]] = [
     ("salesforce-boundary", "stages/normalize.py", "import requests"),
     ("salesforce-boundary", "cleaners/emails.py", "from salesforce_bulk import SalesforceBulk"),
+    ("library-draws-no-bars", "salesforce/_extract.py", "from sfclean.progress import UNITS"),
     ("layers", "salesforce/_meter.py", "from sfclean.pipeline import run"),
     ("layers", "stages/load.py", "from sfclean.cli.run import echo_result"),
     ("localorg-standalone", "localorg/soql/parser.py", "from ...stages.lookup import soql_literal"),

@@ -79,7 +79,7 @@ def test_clean_values_and_findings() -> None:
             "Id": "0015g00000AbCdE",
             "Email": "sara.lee@acme.com",
             "Phone": "+14155550123",
-            "MobilePhone": "",
+            "MobilePhone": "",  # damage is cleared even in keep mode, with its finding
             "Country": "USA",
             "Zip": "02134",
             "Note": "NA",
@@ -96,6 +96,8 @@ def test_clean_values_and_findings() -> None:
         (2, "MobilePhone", "phone-damaged", "4.15555E+09", ""),
         (2, "Note", "whitespace-trimmed", " NA ", "NA"),
     ]
+    cleared = normalize(df, invalid_phone="clear")
+    assert cleared.kept["MobilePhone"].tolist() == [""]
     assert list(result.findings.columns) == [
         "row",
         "column",
@@ -216,11 +218,12 @@ def test_fill_blanks_from_duplicates() -> None:
             {"Email": "a@acme.com", "Phone": "(415) 555-0199", "Title": "CTO", "Company": ""},
         ]
     )
-    plain = normalize(df)
+    # cleared, the invalid "bad" is blank and never fills a blank (kept, it would)
+    plain = normalize(df, invalid_phone="clear")
     assert plain.kept.to_dict("records") == [
         {"Email": "a@acme.com", "Phone": "", "Title": "", "Company": "Acme", "sfclean_row": 2}
     ]
-    filled = normalize(df, fill_blanks=True)
+    filled = normalize(df, fill_blanks=True, invalid_phone="clear")
     assert filled.kept.to_dict("records") == [
         {
             "Email": "a@acme.com",
@@ -326,3 +329,45 @@ def test_reject_mode_judges_phones_before_dedupe() -> None:
     cleared = normalize(df)
     assert cleared.kept["sfclean_row"].tolist() == [2]
     assert cleared.held_back["sfclean_detail"].tolist() == ["duplicate of row 2"] * 3
+
+
+def test_emails_the_org_refuses_are_held_back_with_their_own_reason() -> None:
+    df = _frame(
+        [
+            {"Email": "Jürgen@firma.de"},
+            {"Email": "a" * 69 + "@example.com"},
+            {"Email": "ann@acme-corp.con"},
+            {"Email": "N/A"},
+            {"Email": "'bob@x.com;"},
+            {"Email": "cy@x.com; dee@y.com"},
+            {"Email": "eve@bücher.de"},
+        ]
+    )
+    result = normalize(df)
+    reasons = dict(
+        zip(result.held_back["sfclean_row"], result.held_back["sfclean_reason"], strict=True)
+    )
+    assert reasons == {
+        2: "email-not-ascii",
+        3: "email-too-long",
+        4: "unknown-tld",
+        5: "missing-email",
+    }
+    details = result.held_back["sfclean_detail"].tolist()
+    assert "did you mean .com?" in details[2]
+    assert details[3] == "Email: 'N/A' stands for no address"
+    assert result.kept["Email"].tolist() == ["bob@x.com", "cy@x.com", "eve@xn--bcher-kva.de"]
+    codes = set(result.findings["code"])
+    assert {"apostrophe-removed", "email-separator-trimmed", "email-first-of-several"} <= codes
+    assert "email-domain-punycoded" in codes
+
+
+def test_a_national_number_without_a_country_column_is_kept_with_a_finding() -> None:
+    # no country column: read as the default region (US); a German national number is not
+    # valid there, and is kept as it was (the default), with an invalid-phone finding
+    df = _frame([{"Email": "a@acme.com", "Phone": "030 1234567"}])
+    result = normalize(df)
+    assert result.kept["Phone"].tolist() == ["030 1234567"]
+    found = result.findings[result.findings["code"] == "invalid-phone"]
+    assert found["message"].str.endswith("value kept").tolist() == [True]
+    assert normalize(df, invalid_phone="clear").kept["Phone"].tolist() == [""]

@@ -136,19 +136,28 @@ def test_normalize_notebook_runs(
     cleanup.append(ns["OUT"])
     assert ns["ROOT"] == ROOT
     result = ns["result"]
-    assert (result.rows_in, result.rows_kept, result.rows_held_back) == (203, 157, 46)
-    assert result.held_back["sfclean_reason"].value_counts()["invalid-email"] == 11
+    assert (result.rows_in, result.rows_kept, result.rows_held_back) == (203, 158, 45)
+    assert result.held_back["sfclean_reason"].value_counts()["invalid-email"] == 7
     problems = ns["phone_problems"]
     assert problems["code"].value_counts().to_dict() == {"invalid-phone": 6, "phone-damaged": 4}
-    kept = result.kept.set_index("sfclean_row")
-    assert set(kept.loc[problems["row"], "Phone"]) == {""}  # cleared, rows kept
+    # rows kept; an invalid phone as it was typed (the default), a damaged one cleared
+    by_row = result.kept.set_index("sfclean_row")
+    kept = [by_row.loc[r, c] for r, c in zip(problems["row"], problems["column"], strict=True)]
+    assert kept == problems["normalized"].tolist()
+    invalid = (problems["code"] == "invalid-phone").tolist()
+    assert all(v != "" for v, bad in zip(kept, invalid, strict=True) if bad)
+    assert all(v == "" for v, bad in zip(kept, invalid, strict=True) if not bad)
     assert sorted(p.name for p in ns["OUT"].iterdir()) == [
         "clean.csv",
         "findings.csv",
         "rejected.csv",
+        "report.html",
         "report.json",
     ]
     assert ns["report"]["rows_in"] == 203
+    assert "158 kept, 45 held back" in result._repr_html_()
+    page = ns["report_html"].read_text(encoding="utf-8")
+    assert "<svg" in page and "invalid-email" in page
     assert ns["df"].loc[0, "PostalCode"] == "02134"
 
 
@@ -159,18 +168,20 @@ def test_rehearse_notebook_runs_and_stops_the_org(
     still_listening = None
     try:
         run_notebook(REHEARSE, NOTEBOOKS, monkeypatch, ns)
-    finally:  # the notebook's last cell stops the org; this covers a cell that failed
-        if "org" in ns:
-            still_listening = listening(ns["org"].port)
-            ns["org"].stop()
-        if "rerun_dir" in ns:
-            cleanup.append(ns["rerun_dir"])
+    finally:  # the notebook's last cell stops the orgs; this covers a cell that failed
+        for name in ("org", "crash_org"):
+            if name in ns:
+                still_listening = bool(still_listening) or listening(ns[name].port)
+                ns[name].stop()
+        for name in ("rerun_dir", "crash_dir"):
+            if name in ns:
+                cleanup.append(ns[name])
     org = ns["org"]
     assert ns["exclusion"].summary().rows_held_back == 10
     assert set(ns["exclusion"].held_back["sfclean_reason"]) == {"exists-in-org"}
     assert ns["exclusion"].held_back["sfclean_matched_id"].str.len().min() >= 18
     load_summary = ns["load_summary"]
-    assert (load_summary["rows_kept"], load_summary["rows_held_back"]) == (140, 7)
+    assert (load_summary["rows_kept"], load_summary["rows_held_back"]) == (141, 7)
 
     # every Bulk request the org received carried allowSave=false
     inserts = [r for r in org.requests if ns["is_insert_request"](r.path)]
@@ -185,8 +196,19 @@ def test_rehearse_notebook_runs_and_stops_the_org(
 
     # the dry rerun finds the loaded rows in the org; only the failed ones would load again
     rows = ns["rerun"].report.rows
-    assert rows.excluded == 150
+    assert rows.excluded == 151  # 141 loaded + 10 that were in the org already
     assert rows.clean == 7
 
-    # the last cell stopped the org: nothing listened on its port any more
+    # the crash left the journal only, nothing that looks finished; the rerun resumed,
+    # collected the journaled job, and loaded nobody twice
+    assert ns["left_behind"] == ["run.jsonl"]
+    resumed = ns["resumed"]
+    assert resumed.report.resumed is True and resumed.report.collected_jobs >= 1
+    assert resumed.report.conservation.ok
+    # as many as the uninterrupted run (141): the rerun recognises its own records (issue 12)
+    assert resumed.report.rows.loaded == 141 and resumed.report.rows.excluded == 10
+    assert len(ns["loaded_emails"]) == 141 and int((ns["copies"] > 1).sum()) == 0
+    assert "sfclean run into Lead" in ns["crash_page"].read_text(encoding="utf-8")
+
+    # the last cell stopped both orgs: nothing listened on their ports any more
     assert still_listening is False

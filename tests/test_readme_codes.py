@@ -44,14 +44,19 @@ def test_every_registered_finding_is_named_in_the_readme_and_nothing_else() -> N
     section = _section("Reason codes")
     findings_text = section[section.index("Changes and warnings") :]
     named = set(re.findall(r"`([a-z]+(?:-[a-z]+)+)`", findings_text))
-    assert named == set(CODES.names(kind="finding"))
+    row_stages = {c.name for c in CODES.select(kind="finding") if c.stage != "audit"}
+    assert named == row_stages  # audit findings have their own table (section Audit)
 
 
 def test_every_code_has_a_title_a_description_and_a_known_stage_and_file() -> None:
-    files = {"rejected.csv", "findings.csv", "excluded.csv", "failed.csv"}
+    files = {"rejected.csv", "findings.csv", "excluded.csv", "failed.csv", "report.json/audit.md"}
     for code in CODES:
         assert code.title and code.description.endswith("."), code.name
-        assert code.stage in {"normalize", "exclude", "load"} and code.file in files, code.name
+        assert code.stage in {"normalize", "exclude", "load", "audit"}, code.name
+        assert code.file in files, code.name
+        if code.stage == "audit":
+            assert code.severity and code.message and code.fix, code.name
+            assert code.source.startswith("https://"), code.name
     # every finding the normalize stage writes has a message; some stages write their own
     assert all(CODES.message(c) for c in ("whitespace-trimmed", "phone-formatted"))
 
@@ -74,3 +79,23 @@ def test_a_registry_refuses_a_code_declared_twice_and_bad_records() -> None:
         Code("x-y", "finding", "audit", "audit.csv", "t", "d.", severity="urgent")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="kebab-case"):
         Code("Not Kebab", "reason", "audit", "audit.csv", "t", "d.")
+
+
+def audit_table() -> list[str]:
+    """The README's audit-code table as the registry renders it (regenerate the README rows
+    with ``python tests/test_readme_codes.py``)."""
+    rows = ["| code | severity | what it means | fix | source |", "|---|---|---|---|---|"]
+    for code in CODES.select(kind="finding", stage="audit"):
+        cells = [f"`{code.name}`", str(code.severity), code.description, code.fix, code.source]
+        rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return rows
+
+
+def test_the_readme_audit_table_is_the_registry_in_order() -> None:
+    section = _section("Audit")
+    lines = [line for line in section.splitlines() if line.startswith("|")]
+    assert lines == audit_table(), "regenerate with: python tests/test_readme_codes.py"
+
+
+if __name__ == "__main__":
+    print("\n".join(audit_table()))

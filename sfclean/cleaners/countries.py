@@ -1,17 +1,32 @@
 """Country cell -> ISO 3166 alpha-2 region code, for choosing a phone number's region.
 
-Names and codes come from ``pycountry`` (the ISO 3166-1 database: alpha-2, alpha-3, short,
-official and common English names), so the table is complete and maintained upstream rather
-than typed in by hand. :data:`ALIASES` adds the everyday spellings ISO does not list (UK, USA,
-"United States", Holland, ...). Matching ignores case, accents, punctuation and a leading
-"the"; it never guesses beyond exact names, so an unknown country means "use the default
-region", not a wrong one.
+Every name comes from a maintained source, in two tiers:
+
+1. English and codes, from ``pycountry`` (ISO 3166-1: alpha-2, alpha-3, short, official and
+   common names; ISO 3166-3 former countries whose code moved to a current one, such as
+   "East Timor"; the nations of the United Kingdom, which ISO 3166-2 lists as countries) and
+   babel's English territory names (CLDR: "Cape Verde", "Myanmar (Burma)", "Russia").
+   Salesforce's country picklist labels are ISO names ("Korea, Republic of", "Iran, Islamic
+   Republic of"), so they are in this tier too.
+2. The territory names of every language CLDR has, through babel (``Schweiz``, ``Suisse``,
+   ``Svizzera``, ``Österreich``, ``España``, ``Polska``, ``Česko``...). Only consulted for a
+   name tier 1 does not know, and loaded on first use (about a second, once per process).
+
+Derived keys: a name with a parenthesis also answers to each part ("Myanmar (Burma)" ->
+"burma"), and an inverted ISO name to its head ("Palestine, State of" -> "palestine").
+Matching ignores case, accents, punctuation, dots between initials ("U.S.A.") and a leading
+"the". A key that two countries share in a tier ("Congo", "Korea", "Kongo" in some
+languages) is ambiguous and answers None: the caller uses its default region instead of a
+guess. Lookups are cached per distinct cell.
+
+:data:`ALIASES` holds only what neither library has, each with its reason.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 import phonenumbers
@@ -19,91 +34,136 @@ import pycountry
 
 __all__ = ["ALIASES", "region_for_country"]
 
-#: Common names that are not ISO names, mapped to alpha-2 codes.
+#: Names no library lists (CLDR keeps some of them only as "variant" names that babel does not
+#: expose), mapped to alpha-2 codes.
 ALIASES: dict[str, str] = {
-    "uk": "GB",
-    "u.k.": "GB",
+    # CLDR's English variants (babel gives only the default "Türkiye", "Côte d’Ivoire", ...)
+    "turkey": "TR",
+    "ivory coast": "CI",
+    "swaziland": "SZ",  # ISO's name until 2018
+    "macedonia": "MK",  # ISO's short name until 2019
+    # still in Salesforce's country picklist; ISO's name until 2019
+    "macedonia the former yugoslav republic of": "MK",
+    # Salesforce's picklist label for TW (ISO says "Taiwan, Province of China")
+    "taiwan republic of china": "TW",
+    # everyday names that are not names of the state in any standard
+    "uk": "GB",  # ISO reserves UK for GB; not an assigned code
     "great britain": "GB",
     "britain": "GB",
-    "england": "GB",
-    "scotland": "GB",
-    "wales": "GB",
-    "northern ireland": "GB",
-    "usa": "US",
-    "u.s.a.": "US",
-    "u.s.": "US",
-    "us": "US",
-    "america": "US",
-    "united states": "US",
-    "united states of america": "US",
+    "northern ireland": "GB",  # ISO 3166-2 lists it as a province, the others as countries
     "holland": "NL",
-    "the netherlands": "NL",
-    "russia": "RU",
-    "south korea": "KR",
-    "korea": "KR",
-    "republic of korea": "KR",
-    "north korea": "KP",
-    "czech republic": "CZ",
-    "czechia": "CZ",
-    "ivory coast": "CI",
-    "vatican": "VA",
-    "vatican city": "VA",
+    "america": "US",
     "uae": "AE",
-    "u.a.e.": "AE",
-    "emirates": "AE",
-    "deutschland": "DE",
-    "espana": "ES",
-    "brasil": "BR",
-    "macedonia": "MK",
-    "swaziland": "SZ",
-    "burma": "MM",
-    "kosovo": "XK",
 }
 
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_NON_ALNUM = re.compile(r"[\W_]+")  # Unicode-aware: "日本" and "Россия" keep their letters
+_INITIALS = re.compile(r"(?:[a-z]\.\s?){2,}[a-z]?\.?")
 
 
 def _key(value: str) -> str:
-    """Fold case and accents, drop punctuation and a leading 'the'."""
-    decomposed = unicodedata.normalize("NFKD", value.lower())
+    """Fold case and accents, drop punctuation and a leading 'the'; "u.s.a." -> "usa"."""
+    decomposed = unicodedata.normalize("NFKD", value.strip().lower())
     folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    if _INITIALS.fullmatch(folded):
+        folded = folded.replace(".", "").replace(" ", "")
     key = _NON_ALNUM.sub(" ", folded).strip()
     if key.startswith("the "):
         key = key[4:]
     return key
 
 
-@lru_cache(maxsize=1)
-def _table() -> dict[str, str]:
-    table: dict[str, str] = {}
+def _variants(name: str) -> Iterator[tuple[str, bool]]:
+    """(key, derived) pairs for a name: the whole name, then its derived keys."""
+    yield _key(name), False
+    if "(" in name:
+        head, _, rest = name.partition("(")
+        yield _key(head), True
+        yield _key(rest.rstrip(")")), True
+    if "," in name:
+        yield _key(name.split(",", 1)[0]), True
+    if "[" in name:  # pycountry: "Wales [Cymru GB-CYM]"
+        yield _key(name.split("[", 1)[0]), True
+
+
+def _build(pairs: Iterable[tuple[str, str]]) -> dict[str, str | None]:
+    """Key -> code; a key two codes share becomes None (ambiguous). Whole names win over
+    derived keys."""
+    whole: dict[str, set[str]] = {}
+    derived: dict[str, set[str]] = {}
+    for name, code in pairs:
+        for key, is_derived in _variants(name):
+            if key:
+                (derived if is_derived else whole).setdefault(key, set()).add(code)
+    table: dict[str, str | None] = {k: _one(v) for k, v in derived.items()}
+    table.update({k: _one(v) for k, v in whole.items()})
+    return table
+
+
+def _one(codes: set[str]) -> str | None:
+    return next(iter(codes)) if len(codes) == 1 else None
+
+
+def _english() -> Iterator[tuple[str, str]]:
+    current = {c.alpha_2 for c in pycountry.countries}
     for country in pycountry.countries:
-        code = country.alpha_2
-        for name in (
-            country.alpha_2,
-            country.alpha_3,
-            country.name,
-            getattr(country, "official_name", None),
-            getattr(country, "common_name", None),
-        ):
+        for attribute in ("alpha_2", "alpha_3", "name", "official_name", "common_name"):
+            name = getattr(country, attribute, None)
             if name:
-                table.setdefault(_key(name), code)
+                yield name, country.alpha_2
+    for former in pycountry.historic_countries:  # "East Timor" TPTL -> TL, "Zaire" ZRCD -> CD
+        moved_to = getattr(former, "alpha_4", "")[2:]
+        if moved_to in current:
+            yield former.name, moved_to
+    for nation in pycountry.subdivisions.get(country_code="GB") or ():
+        if nation.type == "Country":
+            yield nation.name, "GB"
+    yield from ((name, code) for code, name in _babel_names("en") if code in current)
+
+
+def _babel_names(locale: str) -> Iterator[tuple[str, str]]:
+    from babel import Locale  # imported on first use: keeps `import sfclean` fast
+
+    for code, name in Locale.parse(locale).territories.items():
+        if len(code) == 2 and code.isalpha():
+            yield code, name
+
+
+@lru_cache(maxsize=1)
+def _tier1() -> dict[str, str | None]:
+    table = _build(_english())
     for region in phonenumbers.SUPPORTED_REGIONS:  # AC, TA, XK: phone regions, not in ISO
         table.setdefault(_key(region), region)
-    for alias, code in ALIASES.items():
-        table[_key(alias)] = code
+    table.update({_key(alias): code for alias, code in ALIASES.items()})
     return table
+
+
+@lru_cache(maxsize=1)
+def _tier2() -> dict[str, str | None]:
+    from babel.localedata import locale_identifiers
+
+    current = {c.alpha_2 for c in pycountry.countries} | {"XK"}
+    pairs = (
+        (name, code)
+        for locale in locale_identifiers()
+        if "_" not in locale  # each language once; regional variants repeat its names
+        for code, name in _babel_names(locale)
+        if code in current
+    )
+    return _build(pairs)
 
 
 @lru_cache(maxsize=4096)
 def region_for_country(value: str) -> str | None:
-    """The alpha-2 region for a country cell ('GB' for 'UK', 'gbr', 'United Kingdom'), or None.
+    """The alpha-2 region for a country cell ('GB' for 'UK', 'gbr', 'United Kingdom',
+    'Vereinigtes Königreich'), or None when unknown or ambiguous.
 
     Only regions phonenumbers knows are returned, since the answer picks a phone region.
     """
     key = _key(value)
     if not key:
         return None
-    code = _table().get(key)
+    tier1 = _tier1()
+    code = tier1[key] if key in tier1 else _tier2().get(key)
     if code is None or code not in phonenumbers.SUPPORTED_REGIONS:
         return None
     return code

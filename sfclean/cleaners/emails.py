@@ -1,22 +1,66 @@
-"""Cleaning and validating one email address.
+"""Cleaning and validating one email address, to what a Salesforce org accepts.
 
 Order of work for each cell (the same order the findings report):
 
 1. delete zero-width characters anywhere and trim Unicode whitespace from both ends
    (finding ``whitespace-trimmed``);
-2. unwrap a display-name wrapper ``Sara Lee <sara@x.com>``, angle brackets ``<sara@x.com>`` and a
+2. remove Excel's leading apostrophe, its "store as text" marker (``'ann@x.com``; finding
+   ``apostrophe-removed``), as the phone cleaner does;
+3. a spreadsheet's placeholder for "no address" (:data:`MISSING_PLACEHOLDERS`: ``N/A``, ``-``,
+   ``none``, ``null``, ``#N/A``, ...) counts as a blank cell (reason ``missing-email``);
+4. unwrap a display-name wrapper ``Sara Lee <sara@x.com>``, angle brackets ``<sara@x.com>`` and a
    ``mailto:`` prefix (finding ``email-unwrapped``);
-3. lowercase the whole address (finding ``email-lowercased``); Salesforce matches emails
-   case-insensitively, and a lowercase file dedupes and diffs cleanly;
-4. validate the syntax with email-validator (no DNS unless ``check_deliverability=True``).
+5. a stray ``;`` or ``,`` at either end is trimmed (finding ``email-separator-trimmed``); a cell
+   with several addresses (``a@x.com; b@y.com``, ``a@x.com, b@y.com``, ``a@x.com / b@y.com``)
+   keeps the first (finding ``email-first-of-several``, naming how many there were);
+6. lowercase the whole address (finding ``email-lowercased``); Salesforce stores emails in
+   lower case and matches them case-insensitively;
+7. validate the syntax with email-validator (no DNS unless ``check_deliverability=True``) and
+   hold back what a standard org refuses (below).
+
+What a standard org accepts (Salesforce Help, "Salesforce Email Address Format Technical
+Standards Validation", article 000384328, and "How does Salesforce qualify an email address?",
+000001145): a local part of ``a-z 0-9 . ! # $ % & ' * / = ? ^ _ + - ` { | } ~`` (no quotes,
+no spaces), a domain of letters, digits, dashes and dots, at most 80 characters (the length of
+the standard Email field). So:
+
+- a non-ASCII local part (``jürgen@x.de``) is refused by the org with INVALID_EMAIL_ADDRESS
+  unless Email Address Internationalization (EAI, Setup, API 49.0+) is on: reason
+  ``email-not-ascii`` (it is a real address: the row is held back, not "invalid"). With
+  ``internationalized=True`` (for orgs with EAI on) such addresses pass, in NFC;
+- an internationalized domain (``ann@bücher.de``) is CONVERTED, not held back: the domain part
+  accepts letters, digits and dashes only, and the IDNA "xn--" form (``ann@xn--bcher-kva.de``,
+  email-validator's ``ascii_email``) is the same domain in exactly those characters, the form
+  DNS and mail servers use (finding ``email-domain-punycoded``). With ``internationalized=True``
+  the Unicode form is kept (EAI stores addresses in Unicode; Salesforce Help, "Prepare for
+  EAI");
+- longer than 80 characters (counted on the form that is stored): reason ``email-too-long``;
+  whether an EAI org counts characters or bytes is UNCONFIRMED (no Salesforce page says), so
+  the check counts characters;
+- a quoted local part (``"ann lee"@x.com``) and an IP-literal domain (``ann@[10.0.0.1]``) are
+  refused by email-validator's defaults, and the org's character lists have neither: reason
+  ``invalid-email``;
+- a top-level domain that does not exist (``acme-corp.con``, ``gmail.cmo``), checked against
+  the Public Suffix List (:mod:`~sfclean.cleaners.domains`): reason ``unknown-tld``, with a
+  hint (``did you mean .com?``). The org itself takes such an address, but no mail reaches it
+  and a typo in the domain makes a duplicate that no matching rule catches. The one exception
+  is ``.example`` (:data:`DOCUMENTATION_TLDS`), reserved by RFC 2606 for documentation and
+  used by sfclean's own sample data and tests; email-validator accepts it too.
+
+Known, deliberate difference: the org also takes two dots in a row inside a local part
+(``a..b@x.jp``, requested by Japanese carriers) and comments (``john@(c)x.com``);
+email-validator refuses both, so such rows are held back as ``invalid-email``.
 
 Speed: most real addresses have the plain ASCII shape ``local@label.label.tld``. For those a
 strict regular expression (:data:`FAST_EMAIL_RE`, :func:`fast_email_ok`) decides "valid"
 without calling email-validator; every address it does not accept goes to email-validator.
 :func:`clean_email_column` finds that common case for many cells in one multi-line scan
-(:data:`FAST_EMAIL_LINE_RE`). ``tests/test_cleaners_emails.py`` proves with hypothesis that
-every address the fast path accepts is accepted by email-validator with the same normalized
-form, and that the column-wise results equal :func:`clean_email` cell by cell.
+(:data:`FAST_EMAIL_LINE_RE`), then checks the TLD once per distinct TLD.
+``tests/test_cleaners_emails.py`` proves with hypothesis that every address the fast path
+accepts is accepted by :func:`clean_email` unchanged, and that the column-wise results equal
+:func:`clean_email` cell by cell.
+
+Its reason and finding codes are declared in :mod:`sfclean.codes`.
 """
 
 from __future__ import annotations
@@ -29,30 +73,61 @@ from typing import Literal, NamedTuple
 import email_validator
 import numpy as np
 
+from sfclean.cleaners.domains import known_tld, tld_hint
 from sfclean.cleaners.lines import CellColumn, byte_table, join_lines
 from sfclean.cleaners.text import TRIM_CHARS, trim_cell
-from sfclean.codes import EMAIL_LOWERCASED, EMAIL_NORMALIZED, EMAIL_UNWRAPPED, WHITESPACE_TRIMMED
+from sfclean.codes import (
+    APOSTROPHE_REMOVED,
+    EMAIL_DOMAIN_PUNYCODED,
+    EMAIL_FIRST_OF_SEVERAL,
+    EMAIL_LOWERCASED,
+    EMAIL_NORMALIZED,
+    EMAIL_NOT_ASCII,
+    EMAIL_SEPARATOR_TRIMMED,
+    EMAIL_TOO_LONG,
+    EMAIL_UNWRAPPED,
+    INVALID_EMAIL,
+    MISSING_EMAIL,
+    UNKNOWN_TLD,
+    WHITESPACE_TRIMMED,
+)
 
 __all__ = [
+    "DOCUMENTATION_TLDS",
+    "EMAIL_FIELD_LENGTH",
     "FAST_EMAIL_RE",
+    "MISSING_PLACEHOLDERS",
     "EmailResult",
     "clean_email",
     "clean_email_batch",
     "clean_email_column",
     "dns_answers",
     "fast_email_ok",
+    "tld_ok",
 ]
 
 EmailStatus = Literal["ok", "missing", "invalid"]
+
+#: The length of the standard Email field (Lead.Email, Contact.Email).
+EMAIL_FIELD_LENGTH = 80
+
+#: TLDs reserved for documentation (RFC 2606) that pass the TLD check although no one owns them.
+DOCUMENTATION_TLDS: frozenset[str] = frozenset({"example"})
+
+#: Cells that mean "no address" (compared case-insensitively, after trimming).
+MISSING_PLACEHOLDERS: frozenset[str] = frozenset(
+    {"n/a", "na", "n.a.", "#n/a", "-", "--", "none", "null", "nil", "(none)", "(blank)"}
+)
 
 _ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]++"
 _LABEL = r"(?=[a-z0-9-]{1,63}+\.)[a-z0-9]++(?:-[a-z0-9]++)*+"
 _SPECIAL = "|".join(sorted(email_validator.SPECIAL_USE_DOMAIN_NAMES))
 
-#: The plain ASCII shape accepted without calling email-validator (input already lowercased).
+#: The plain ASCII shape accepted without calling email-validator (input already lowercased):
+#: at most 80 characters, no leading apostrophe (Excel's marker, removed by the slow path).
 FAST_EMAIL_RE = re.compile(
-    rf"(?=.{{1,254}}\Z)(?=[^@]{{1,64}}+@){_ATOM}(?:\.{_ATOM})*+@(?:{_LABEL}\.)++"
-    rf"(?!(?:{_SPECIAL})\Z)[a-z]{{2,63}}+"
+    rf"(?=.{{1,{EMAIL_FIELD_LENGTH}}}\Z)(?=[^@]{{1,64}}+@)(?!'){_ATOM}(?:\.{_ATOM})*+@"
+    rf"(?:{_LABEL}\.)++(?!(?:{_SPECIAL})\Z)[a-z]{{2,63}}+"
 )
 
 _LINE_TRIM = re.escape("".join(c for c in TRIM_CHARS if c.isascii() and c != "\n"))
@@ -60,12 +135,15 @@ _LINE_TRIM = re.escape("".join(c for c in TRIM_CHARS if c.isascii() and c != "\n
 #: :data:`FAST_EMAIL_RE` for each line of a multi-line text, around ASCII trim characters:
 #: group 1 is the trimmed address when the line is one (else the line matches, group empty).
 FAST_EMAIL_LINE_RE = re.compile(
-    rf"(?m)^(?:[{_LINE_TRIM}]*+((?=[^\n]{{1,254}}+[{_LINE_TRIM}]*+$)(?=[^@\n]{{1,64}}+@)"
-    rf"{_ATOM}(?:\.{_ATOM})*+@(?:{_LABEL}\.)++"
+    rf"(?m)^(?:[{_LINE_TRIM}]*+((?=[^\n]{{1,{EMAIL_FIELD_LENGTH}}}+[{_LINE_TRIM}]*+$)"
+    rf"(?=[^@\n]{{1,64}}+@)(?!'){_ATOM}(?:\.{_ATOM})*+@(?:{_LABEL}\.)++"
     rf"(?!(?:{_SPECIAL})[{_LINE_TRIM}]*+$)[a-z]{{2,63}}+)[{_LINE_TRIM}]*+$|[^\n]*$)"
 )
 
 _WRAPPED_RE = re.compile(r"(?s)^(?P<name>[^<>]*)<(?P<addr>[^<>]*)>$")
+#: Where a cell may hold several addresses: ``;`` ``,`` `` / `` or spaces between them.
+_SEPARATOR_RE = re.compile(r"\s*[;,]\s*|\s+/\s+|\s+")
+_MAY_SEPARATE_RE = re.compile(r"[;,\s]")
 
 
 class EmailResult(NamedTuple):
@@ -73,25 +151,34 @@ class EmailResult(NamedTuple):
 
     ``value`` is the normalized address ("" when missing); ``status`` is ``ok``, ``missing`` or
     ``invalid``; ``changes`` lists the finding codes for what was changed; ``message`` says why
-    an address is invalid.
+    an address is held back (or, for the several-addresses finding, how many there were);
+    ``reason`` is the reason code of a held-back address (``missing-email``, ``invalid-email``,
+    ``email-not-ascii``, ``email-too-long``, ``unknown-tld``), "" when ``ok``.
     """
 
     value: str
     status: EmailStatus
     changes: tuple[str, ...] = ()
     message: str = ""
+    reason: str = ""
 
 
 def fast_email_ok(address: str) -> bool:
-    """True when ``address`` (lowercase) has the plain shape that email-validator always accepts.
+    """True when ``address`` (lowercase) has the plain shape that is always accepted.
 
     The shape (:data:`FAST_EMAIL_RE`): ``local@label.label.tld`` where the local part is
-    dot-separated RFC 5322 atoms of at most 64 characters in all, each domain label is 1-63
-    letters/digits with single inner hyphens (so no IDNA-looking ``--``), the TLD is 2-63
-    letters and not a special-use name (``test``, ``localhost``, ...), and the whole address
-    is at most 254 characters. Possessive quantifiers keep the match linear.
+    dot-separated RFC 5322 atoms of at most 64 characters in all, not starting with an
+    apostrophe, each domain label is 1-63 letters/digits with single inner hyphens (so no
+    IDNA-looking ``--``), the TLD is 2-63 letters, not a special-use name (``test``,
+    ``localhost``, ...) and on the Public Suffix List, and the whole address is at most 80
+    characters. Possessive quantifiers keep the match linear.
     """
-    return FAST_EMAIL_RE.fullmatch(address) is not None
+    return FAST_EMAIL_RE.fullmatch(address) is not None and tld_ok(address.rsplit(".", 1)[1])
+
+
+def tld_ok(tld: str) -> bool:
+    """True when ``tld`` is on the Public Suffix List or in :data:`DOCUMENTATION_TLDS`."""
+    return tld in DOCUMENTATION_TLDS or known_tld(tld)
 
 
 def _unwrap(value: str) -> str:
@@ -104,6 +191,24 @@ def _unwrap(value: str) -> str:
         # A mailto URL may carry ?subject=...; the address ends there.
         value = value.split("?", 1)[0]
     return value
+
+
+def _first_address(value: str) -> tuple[str, str, int]:
+    """(address, finding code or "", how many addresses) for a cell that may hold several.
+
+    Split on ``;``, ``,``, `` / `` and spaces: one piece left means a stray separator was
+    trimmed; two or more pieces with an ``@`` mean several addresses, the first is kept.
+    Anything else (``sara lee@x.com``) is left as it is, for validation to refuse.
+    """
+    if _MAY_SEPARATE_RE.search(value) is None:
+        return value, "", 1
+    pieces = [p for p in _SEPARATOR_RE.split(value) if p]
+    if len(pieces) == 1:
+        return _unwrap(pieces[0]), EMAIL_SEPARATOR_TRIMMED, 1
+    addresses = [a for a in map(_unwrap, pieces) if "@" in a]
+    if len(addresses) >= 2:
+        return addresses[0], EMAIL_FIRST_OF_SEVERAL, len(addresses)
+    return value, "", 1
 
 
 #: A domain that always accepts mail; if DNS cannot confirm it, deliverability checks are void.
@@ -123,34 +228,92 @@ def dns_answers() -> bool:
     return True
 
 
-def clean_email(raw: str, *, check_deliverability: bool = False) -> EmailResult:
-    """Clean and validate one email cell (see the module docstring for the steps)."""
+def _prepare(raw: str) -> tuple[str, list[str], str]:
+    """Steps 1-6 of the module docstring: (address or "" when missing, changes, message)."""
     changes: list[str] = []
     value = trim_cell(raw)
     if value != raw:
         changes.append(WHITESPACE_TRIMMED)
-    if not value:
-        return EmailResult("", "missing", tuple(changes))
+    if value.startswith("'"):
+        value = value.lstrip("'").strip(TRIM_CHARS)
+        changes.append(APOSTROPHE_REMOVED)
+    if value.lower() in MISSING_PLACEHOLDERS:
+        return "", changes, f"'{value}' stands for no address"
     unwrapped = _unwrap(value)
     if unwrapped != value:
         changes.append(EMAIL_UNWRAPPED)
         value = unwrapped
-        if not value:
-            return EmailResult("", "missing", tuple(changes))
+    value, split, count = _first_address(value)
+    if split:
+        changes.append(split)
     lowered = value.lower()
     if lowered != value:
         changes.append(EMAIL_LOWERCASED)
         value = lowered
+    message = f"{count} addresses in the cell; the first is kept" if count > 1 else ""
+    return value, changes, message
+
+
+def clean_email(
+    raw: str, *, check_deliverability: bool = False, internationalized: bool = False
+) -> EmailResult:
+    """Clean and validate one email cell (see the module docstring for the steps).
+
+    ``internationalized=True`` is for orgs with Email Address Internationalization on: a
+    non-ASCII local part passes and a Unicode domain stays in Unicode.
+    """
+    value, changes, note = _prepare(raw)
+    if not value:
+        return EmailResult("", "missing", tuple(changes), note, MISSING_EMAIL)
     if not check_deliverability and value.isascii() and fast_email_ok(value):
-        return EmailResult(value, "ok", tuple(changes))
+        return EmailResult(value, "ok", tuple(changes), note)
     try:
-        info = email_validator.validate_email(value, check_deliverability=check_deliverability)
+        info = email_validator.validate_email(
+            value, check_deliverability=check_deliverability, allow_smtputf8=internationalized
+        )
     except email_validator.EmailNotValidError as exc:
-        return EmailResult(value, "invalid", tuple(changes), str(exc))
-    normalized = unicodedata.normalize("NFC", info.normalized).lower()
-    if normalized != value:
+        return _refused(value, changes, str(exc), check_deliverability)
+    if internationalized or info.ascii_email is None:
+        normalized = unicodedata.normalize("NFC", info.normalized).lower()
+    else:
+        normalized = info.ascii_email.lower()
+        if not value.rpartition("@")[2].isascii():
+            changes.append(EMAIL_DOMAIN_PUNYCODED)
+    if normalized != value and EMAIL_DOMAIN_PUNYCODED not in changes:
         changes.append(EMAIL_NORMALIZED)
-    return EmailResult(normalized, "ok", tuple(changes))
+    tld = info.ascii_domain.rsplit(".", 1)[-1].lower()
+    if not tld_ok(tld):
+        hint = tld_hint(tld)
+        tip = f"; did you mean .{hint}?" if hint else ""
+        message = f"'.{tld}' is not a top-level domain{tip}"
+        return EmailResult(normalized, "invalid", tuple(changes), message, UNKNOWN_TLD)
+    if len(normalized) > EMAIL_FIELD_LENGTH:
+        message = (
+            f"{len(normalized)} characters; the Email field holds {EMAIL_FIELD_LENGTH}, so the "
+            "org refuses it"
+        )
+        return EmailResult(normalized, "invalid", tuple(changes), message, EMAIL_TOO_LONG)
+    return EmailResult(normalized, "ok", tuple(changes), note)
+
+
+def _refused(value: str, changes: list[str], message: str, deliverability: bool) -> EmailResult:
+    """The result for an address email-validator refused: ``email-not-ascii`` when the only
+    trouble is a non-ASCII local part, else ``invalid-email``."""
+    local = value.rpartition("@")[0]
+    if local and not local.isascii():
+        try:
+            email_validator.validate_email(
+                value, check_deliverability=deliverability, allow_smtputf8=True
+            )
+        except email_validator.EmailNotValidError:
+            pass
+        else:
+            message = (
+                "the part before the @ has non-ASCII characters, which a standard org refuses "
+                "(INVALID_EMAIL_ADDRESS); orgs with Email Address Internationalization accept it"
+            )
+            return EmailResult(value, "invalid", tuple(changes), message, EMAIL_NOT_ASCII)
+    return EmailResult(value, "invalid", tuple(changes), message, INVALID_EMAIL)
 
 
 _ASCII_TRIM = "".join(c for c in TRIM_CHARS if c.isascii())
@@ -163,13 +326,16 @@ _FAST_KINDS: tuple[tuple[str, ...], ...] = ((), _LOWERED, _TRIMMED, _TRIMMED_LOW
 _TRIM_TABLE = byte_table(_ASCII_TRIM)
 
 
-def clean_email_column(values: Sequence[str], *, check_deliverability: bool = False) -> CellColumn:
-    """:func:`clean_email` for every cell, as a :class:`~sfclean.cleaners.lines.CellColumn`.
+def clean_email_column(
+    values: Sequence[str], *, check_deliverability: bool = False, internationalized: bool = False
+) -> CellColumn:
+    """:func:`clean_email` for every cell, as a :class:`~sfclean.cleaners.lines.CellColumn`
+    (its ``reason`` array holds each held-back cell's reason code).
 
     Computed column-wise: the common case (ASCII, maybe padded or in capitals, plain shape)
     is found by one :data:`FAST_EMAIL_LINE_RE` scan over all cells joined by newlines
-    (lowercased in one call); every other cell goes through :func:`clean_email`. A test checks
-    the two agree.
+    (lowercased in one call) and a TLD check per distinct TLD; every other cell goes through
+    :func:`clean_email`. A test checks the two agree.
     """
     n = len(values)
     col = CellColumn.start(n, _FAST_KINDS)
@@ -182,23 +348,41 @@ def clean_email_column(values: Sequence[str], *, check_deliverability: bool = Fa
         slow = np.arange(n)
     else:
         col.value[:] = found
+        _drop_unknown_tlds(col.value, found)
         buf, lower_buf = lines.bytes_of(), lines.bytes_of(lowered)
         trimmed = lines.first_in(buf, _TRIM_TABLE) | lines.last_in(buf, _TRIM_TABLE)
         cased = lines.containing(np.flatnonzero(buf != lower_buf))
         col.change_id[:] = np.where(trimmed, 2, 0) + cased
         slow = np.flatnonzero(col.value == "")
-    col.fill_slow(slow, lambda i: clean_email(values[i], check_deliverability=check_deliverability))
+    col.fill_slow(
+        slow,
+        lambda i: clean_email(
+            values[i],
+            check_deliverability=check_deliverability,
+            internationalized=internationalized,
+        ),
+    )
     return col
 
 
+def _drop_unknown_tlds(value: np.ndarray, found: list[str]) -> None:
+    """Empty the fast-path answers whose TLD is not known, so the slow path explains them."""
+    tlds = [address[address.rfind(".") + 1 :] for address in found]
+    unknown = {t for t in set(tlds) if t and not tld_ok(t)}
+    if unknown:
+        value[np.fromiter((t in unknown for t in tlds), dtype=bool, count=len(tlds))] = ""
+
+
 def clean_email_batch(
-    values: Sequence[str], *, check_deliverability: bool = False
+    values: Sequence[str], *, check_deliverability: bool = False, internationalized: bool = False
 ) -> list[EmailResult]:
     """:func:`clean_email` for many cells, computed column-wise by :func:`clean_email_column`."""
-    col = clean_email_column(values, check_deliverability=check_deliverability)
+    col = clean_email_column(
+        values, check_deliverability=check_deliverability, internationalized=internationalized
+    )
     return [
-        EmailResult(v, s, col.kinds[c], m)
-        for v, s, c, m in zip(
-            col.value, col.status, col.change_id.tolist(), col.message, strict=True
+        EmailResult(v, s, col.kinds[c], m, r)
+        for v, s, c, m, r in zip(
+            col.value, col.status, col.change_id.tolist(), col.message, col.reason, strict=True
         )
     ]

@@ -10,7 +10,9 @@ extend and allow-list:
 ``role-mailbox``
     The local part (before any ``+tag``) is on the vendored role list
     ``sfclean/data/role_mailboxes.txt`` (mixmaxhq/role-based-email-addresses, MIT; source,
-    commit and licence in ``role_mailboxes.LICENSE`` beside it).
+    commit and licence in ``role_mailboxes.LICENSE`` beside it) or on sfclean's own
+    European-language list ``sfclean/data/role_mailboxes_eu.txt`` (vertrieb, ventas, compta,
+    vendite, verkoop, vendas, ...; its header says where the words come from).
 ``disposable-domain``
     The domain, or any parent domain of it, is on the ``disposable-email-domains`` package's
     block list (and not on its allow list).
@@ -150,9 +152,19 @@ def junk_policy(
 
 @lru_cache(maxsize=1)
 def role_mailboxes() -> frozenset[str]:
-    """The vendored role-mailbox local parts (one per line in ``data/role_mailboxes.txt``)."""
-    text = resources.files("sfclean").joinpath("data/role_mailboxes.txt").read_text("utf-8")
-    return frozenset(line.strip() for line in text.splitlines() if line.strip())
+    """The role-mailbox local parts: Mixmax's vendored list (``data/role_mailboxes.txt``, see
+    its LICENSE file) and sfclean's own European-language words
+    (``data/role_mailboxes_eu.txt``, whose header says where they come from)."""
+    data = resources.files("sfclean").joinpath("data")
+    words: set[str] = set()
+    for name in ROLE_MAILBOX_FILES:
+        text = data.joinpath(name).read_text("utf-8")
+        words.update(w for w in map(str.strip, text.splitlines()) if w and not w.startswith("#"))
+    return frozenset(words)
+
+
+#: The files :func:`role_mailboxes` reads, in ``sfclean/data``.
+ROLE_MAILBOX_FILES: tuple[str, ...] = ("role_mailboxes.txt", "role_mailboxes_eu.txt")
 
 
 @lru_cache(maxsize=1)

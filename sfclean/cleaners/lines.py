@@ -83,7 +83,8 @@ class CellColumn:
     """Results for many cells as parallel arrays (index ``i`` is cell ``i``).
 
     ``value``, ``status`` and ``message`` are object arrays of str with the meaning of the
-    per-cell result's fields; ``change_id`` indexes ``kinds``, the distinct change tuples.
+    per-cell result's fields; ``change_id`` indexes ``kinds``, the distinct change tuples;
+    ``reason`` holds the result's ``reason`` code where it has one ("" elsewhere).
     """
 
     value: np.ndarray
@@ -91,6 +92,7 @@ class CellColumn:
     change_id: np.ndarray
     kinds: list[tuple[str, ...]]
     message: np.ndarray
+    reason: np.ndarray
 
     @classmethod
     def start(cls, n: int, kinds: Sequence[tuple[str, ...]]) -> CellColumn:
@@ -101,13 +103,14 @@ class CellColumn:
             change_id=np.zeros(n, dtype=np.int64),
             kinds=list(kinds),
             message=np.full(n, "", dtype=object),
+            reason=np.full(n, "", dtype=object),
         )
 
     def fill_slow(self, slow: np.ndarray, clean_one: Callable[[int], Any]) -> None:
         """Clean the cells a column scan did not accept, one by one, into these arrays.
 
-        ``clean_one(i)`` returns a result with ``value``, ``status``, ``message`` and
-        ``changes`` for cell ``i``; new change tuples are appended to ``kinds`` and
+        ``clean_one(i)`` returns a result with ``value``, ``status``, ``message``, ``changes``
+        and maybe ``reason`` for cell ``i``; new change tuples are appended to ``kinds`` and
         ``change_id`` points at them.
         """
         value, status, message, change_id, kinds = (
@@ -118,9 +121,11 @@ class CellColumn:
             self.kinds,
         )
         index = {k: i for i, k in enumerate(kinds)}
+        reason = self.reason
         for i in slow.tolist():
             result = clean_one(i)
             value[i], status[i], message[i] = result.value, result.status, result.message
+            reason[i] = getattr(result, "reason", "")
             kind = index.get(result.changes)
             if kind is None:
                 kind = index[result.changes] = len(kinds)

@@ -96,7 +96,7 @@ _POLICY_OPTIONS = [
     click.option(
         "--invalid-phone",
         type=click.Choice(["keep", "clear", "reject"]),
-        default="clear",
+        default="keep",
         show_default=True,
         help="What to do with a phone number that is not valid.",
     ),
@@ -191,11 +191,19 @@ def normalize_options(func: F) -> F:
     return _apply([*_COLUMN_OPTIONS, *_INPUT_OPTIONS, *_POLICY_OPTIONS], func)
 
 
-def read_input(path: Path, *, encoding: str | None, delimiter: str | None) -> pd.DataFrame:
+def read_input(
+    path: Path,
+    *,
+    encoding: str | None,
+    delimiter: str | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
     """Read INPUT.csv with :func:`sfclean.read_csv` (every cell as text)."""
     from sfclean.io import read_csv
 
-    return read_csv(path, encoding=encoding, delimiter=_unescape_delimiter(delimiter))
+    return read_csv(
+        path, encoding=encoding, delimiter=_unescape_delimiter(delimiter), progress=progress
+    )
 
 
 def normalize_kwargs(df: pd.DataFrame, **options: Any) -> dict[str, Any]:
@@ -222,7 +230,7 @@ def normalize_kwargs(df: pd.DataFrame, **options: Any) -> dict[str, Any]:
         )
     kwargs = {
         "default_region": options.get("region") or "US",
-        "invalid_phone": options.get("invalid_phone") or "clear",
+        "invalid_phone": options.get("invalid_phone") or "keep",
         "match_key": options.get("match_key") or "email",
     }
     check_normalize_options(**kwargs)

@@ -11,7 +11,6 @@ the local org are imported inside the command, so that importing the CLI stays f
 from __future__ import annotations
 
 import signal
-import sys
 import threading
 from pathlib import Path
 
@@ -19,8 +18,9 @@ import click
 
 from sfclean.cli._errors import reports_errors
 from sfclean.cli._options import read_input
+from sfclean.cli._progress import progress_bars, quiet_option
 from sfclean.cli.group import cli
-from sfclean.cli.run import echo_result, progress_printer
+from sfclean.cli.run import echo_result
 from sfclean.errors import ConfigError
 
 __all__ = ["demo_command", "sample_data_dir"]
@@ -53,8 +53,9 @@ def sample_data_dir() -> Path:
     help="Keep the local org running after the run, to look at it, until Ctrl-C.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
+@quiet_option
 @reports_errors
-def demo_command(out_dir: Path, keep_running: bool, as_json: bool) -> None:
+def demo_command(out_dir: Path, keep_running: bool, as_json: bool, quiet: bool) -> None:
     """Load sample_data/leads.csv into the Leads of a local demo org, as against a real one.
 
     The demo org's own duplicate rules let existing people in again silently; sfclean holds
@@ -73,16 +74,21 @@ def demo_command(out_dir: Path, keep_running: bool, as_json: bool) -> None:
     (out_dir / LEGACY_FILE).unlink(missing_ok=True)
     with LocalOrg(seed=data / "org") as org:
         click.echo(f"demo: local org '{org.org_name}' at {org.instance_url}", err=True)
-        with connect(
-            instance_url=org.instance_url, access_token=org.access_token, ca_bundle=org.ca_bundle
-        ) as conn:
+        with (
+            connect(
+                instance_url=org.instance_url,
+                access_token=org.access_token,
+                ca_bundle=org.ca_bundle,
+            ) as conn,
+            progress_bars(quiet) as bars,
+        ):
             result = run(
                 df,
                 conn,
                 object_name="Lead",
                 out_dir=out_dir,
                 overwrite=True,  # the demo's own folder: each demo replaces the last
-                progress=progress_printer(sys.stderr),
+                progress=bars,
             )
         echo_result(result, out_dir, as_json=as_json)
         if not as_json:

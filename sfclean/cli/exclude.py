@@ -25,6 +25,7 @@ from sfclean.cli._options import (
     read_input,
 )
 from sfclean.cli._output import echo_json_report
+from sfclean.cli._progress import progress_bars, quiet_option
 from sfclean.cli.group import cli
 
 __all__ = ["exclude_command"]
@@ -64,6 +65,7 @@ __all__ = ["exclude_command"]
 @input_options
 @connection_options
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
+@quiet_option
 @reports_errors
 def exclude_command(
     input_csv: Path,
@@ -75,6 +77,7 @@ def exclude_command(
     encoding: str | None,
     delimiter: str | None,
     as_json: bool,
+    quiet: bool,
     **options: Any,
 ) -> None:
     """Hold back the rows of INPUT.csv whose email (or phone) already exists in the org.
@@ -86,9 +89,10 @@ def exclude_command(
     from sfclean.io import write_result
     from sfclean.stages.exclude import exclude
 
-    df = read_input(input_csv, encoding=encoding, delimiter=delimiter)
+    bars = progress_bars(quiet)
+    df = read_input(input_csv, encoding=encoding, delimiter=delimiter, progress=bars.stage("read"))
     columns = column_kwargs(df, **{k: options[k] for k in COLUMN_PARAMS})
-    with open_connection(**{k: options[k] for k in CONNECTION_PARAMS}) as conn:
+    with open_connection(**{k: options[k] for k in CONNECTION_PARAMS}) as conn, bars:
         result = exclude(
             df,
             conn,
@@ -96,6 +100,7 @@ def exclude_command(
             match_on=match_on or ("Email",),
             match_key=match_key,
             strategy=strategy,
+            progress=bars.stage("exclude"),
             **columns,
         )
     paths = write_result(result, out_dir, source=df.attrs.get("sfclean"))

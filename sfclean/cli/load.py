@@ -11,7 +11,6 @@ columns to send. Exit 0 when the stage ran (failed rows are outcomes), 1 when it
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +20,8 @@ from sfclean.cli._connection import CONNECTION_PARAMS, connection_options, open_
 from sfclean.cli._errors import reports_errors
 from sfclean.cli._options import input_options, out_option, read_input
 from sfclean.cli._output import echo_json_report
+from sfclean.cli._progress import progress_bars, quiet_option
 from sfclean.cli.group import cli
-from sfclean.cli.run import progress_printer
 
 __all__ = ["load_command"]
 
@@ -69,6 +68,7 @@ __all__ = ["load_command"]
 @input_options
 @connection_options
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
+@quiet_option
 @reports_errors
 def load_command(
     input_csv: Path,
@@ -82,6 +82,7 @@ def load_command(
     encoding: str | None,
     delimiter: str | None,
     as_json: bool,
+    quiet: bool,
     **options: Any,
 ) -> None:
     """Insert the rows of INPUT.csv into OBJECT; write loaded.csv and failed.csv into --out.
@@ -95,12 +96,12 @@ def load_command(
     from sfclean.stages.load import check_load_options, load
 
     check_load_options(api, batch_size)
-    df = read_input(input_csv, encoding=encoding, delimiter=delimiter)
+    bars = progress_bars(quiet)
+    df = read_input(input_csv, encoding=encoding, delimiter=delimiter, progress=bars.stage("read"))
     fields = None
     if mapping is not None:
         fields = fields_for_columns(read_sdl_mapping(mapping), [str(c) for c in df.columns])
-    show = progress_printer(sys.stderr)
-    with open_connection(**{k: options[k] for k in CONNECTION_PARAMS}) as conn:
+    with open_connection(**{k: options[k] for k in CONNECTION_PARAMS}) as conn, bars:
         result = load(
             df,
             conn,
@@ -110,7 +111,7 @@ def load_command(
             serial=serial,
             timeout=timeout,
             fields=fields,
-            progress=(lambda done, total: show("load", done, total)) if show else None,
+            progress=bars.stage("load"),
         )
     paths = write_result(result, out_dir, source=df.attrs.get("sfclean"))
     if as_json:

@@ -16,6 +16,7 @@ import click
 from sfclean.cli._errors import reports_errors
 from sfclean.cli._options import normalize_kwargs, normalize_options, read_input
 from sfclean.cli._output import echo_json_report
+from sfclean.cli._progress import progress_bars, quiet_option
 from sfclean.cli.group import cli
 
 __all__ = ["normalize_command"]
@@ -32,6 +33,7 @@ __all__ = ["normalize_command"]
 )
 @normalize_options
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON summary on stdout.")
+@quiet_option
 @reports_errors
 def normalize_command(
     input_csv: Path,
@@ -39,6 +41,7 @@ def normalize_command(
     encoding: str | None,
     delimiter: str | None,
     as_json: bool,
+    quiet: bool,
     **options: Any,
 ) -> None:
     """Clean and dedupe INPUT.csv offline; write the results into --out.
@@ -50,8 +53,11 @@ def normalize_command(
     from sfclean.io import write_result
     from sfclean.stages.normalize import normalize
 
-    df = read_input(input_csv, encoding=encoding, delimiter=delimiter)
-    result = normalize(df, **normalize_kwargs(df, **options))
+    with progress_bars(quiet) as bars:
+        df = read_input(
+            input_csv, encoding=encoding, delimiter=delimiter, progress=bars.stage("read")
+        )
+        result = normalize(df, **normalize_kwargs(df, **options), progress=bars.stage("normalize"))
     paths = write_result(result, out_dir)
     if as_json:
         echo_json_report(out_dir)

@@ -11,10 +11,8 @@ importing the CLI stays fast.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,12 +20,13 @@ from sfclean.cli._connection import CONNECTION_PARAMS, connection_options, open_
 from sfclean.cli._errors import reports_errors
 from sfclean.cli._options import NORMALIZE_PARAMS, normalize_kwargs, normalize_options, read_input
 from sfclean.cli._output import echo_json_report
+from sfclean.cli._progress import progress_bars, quiet_option
 from sfclean.cli.group import cli
 
 if TYPE_CHECKING:
     from sfclean.pipeline import RunResult
 
-__all__ = ["echo_result", "progress_printer", "run_command"]
+__all__ = ["echo_result", "run_command"]
 
 
 @cli.command("run", short_help="Clean, check against the org and load a CSV file.")
@@ -99,6 +98,7 @@ __all__ = ["echo_result", "progress_printer", "run_command"]
 @normalize_options
 @connection_options
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
+@quiet_option
 @reports_errors
 def run_command(
     input_csv: Path,
@@ -115,6 +115,7 @@ def run_command(
     encoding: str | None,
     delimiter: str | None,
     as_json: bool,
+    quiet: bool,
     **options: Any,
 ) -> None:
     """Clean INPUT.csv, hold back rows that already exist in the org, insert the rest.
@@ -126,9 +127,10 @@ def run_command(
     """
     from sfclean.pipeline import run
 
-    df = read_input(input_csv, encoding=encoding, delimiter=delimiter)
+    bars = progress_bars(quiet)
+    df = read_input(input_csv, encoding=encoding, delimiter=delimiter, progress=bars.stage("read"))
     normalize_options_ = normalize_kwargs(df, **{k: options[k] for k in NORMALIZE_PARAMS})
-    with open_connection(**{k: options[k] for k in CONNECTION_PARAMS}) as conn:
+    with open_connection(**{k: options[k] for k in CONNECTION_PARAMS}) as conn, bars:
         result = run(
             df,
             conn,
@@ -143,7 +145,7 @@ def run_command(
             overwrite=overwrite,
             retry_failed=retry_failed,
             normalize_options=normalize_options_,
-            progress=progress_printer(sys.stderr),
+            progress=bars,
         )
     echo_result(result, out_dir, as_json=as_json)
 
@@ -167,19 +169,3 @@ def echo_result(result: RunResult, out_dir: Path, *, as_json: bool) -> None:
                 err=True,
             )
         click.echo(f"Wrote {', '.join(result.files)} to {out_dir}", err=True)
-
-
-def progress_printer(stream: TextIO) -> Callable[[str, int, int], None] | None:
-    """A ``progress(stage, done, total)`` callback redrawing one line on a terminal ``stream``.
-
-    None when ``stream`` is not a terminal (a log file or a pipe gets the report only).
-    """
-    if not stream.isatty():
-        return None
-
-    def show(stage: str, done: int, total: int) -> None:
-        end = "\n" if done >= total else ""
-        stream.write(f"\r  {stage}: {done:,} of {total:,} rows{end}")
-        stream.flush()
-
-    return show

@@ -8,7 +8,9 @@ become ``sfclean.errors`` (AuthError, ConnectionFailed, ApiError, ConfigError).
 
     _transport.py   verified requests.Session, error translation, message hygiene
     _auth.py        the login modes, ``--domain`` handling
-    _connection.py  Connection: retry-once-after-new-login, query, composite, limits
+    _connection.py  Connection: retry-once-after-new-login, query, composite, limits,
+                    Tooling query, UI API duplicates, readMetadata
+    _metadata.py    the Metadata API readMetadata SOAP envelope and its answer
     _connect.py     connect(): choosing the mode from the arguments
     _meter.py       the API-call counter (``Connection.api_calls``) and safe retries
     _ingest.py      what the insert clients share: RowResult, BatchStatus, limits, chunking

@@ -20,8 +20,9 @@ from simple_salesforce.util import call_salesforce
 
 from sfclean.errors import AuthError
 from sfclean.salesforce._auth import Authenticator, Login
+from sfclean.salesforce._metadata import MAX_FULL_NAMES, envelope, parse_records
 from sfclean.salesforce._meter import ApiMeter
-from sfclean.salesforce._transport import EXPIRED_HINT, SessionExpired, translated
+from sfclean.salesforce._transport import EXPIRED_HINT, SessionExpired, origin, translated
 
 __all__ = ["Connection", "open_connection"]
 
@@ -218,6 +219,40 @@ class Connection:
             return call_salesforce(url, method, sf.session, all_headers, **kwargs)
 
         return self.call(send)
+
+    def tooling_query_all(self, soql: str) -> Iterator[dict[str, Any]]:
+        """Every record of ``soql`` through the Tooling API (``tooling/query``), lazily."""
+        page = self.call(lambda sf: sf.restful("tooling/query", params={"q": soql})) or {}
+        while True:
+            yield from page["records"]
+            if page.get("done", True) or not page.get("nextRecordsUrl"):
+                return
+            page = self.call(_query_more(str(page["nextRecordsUrl"]))) or {}
+
+    def ui_api_duplicates(self, object_name: str) -> dict[str, Any]:
+        """The UI API's duplicates configuration of an object (``ui-api/duplicates/OBJECT``:
+        ``duplicateRules`` with actions, operations, filters and match rules), one call."""
+        path = f"ui-api/duplicates/{object_name}"
+        return dict(self.call(lambda sf: sf.restful(path)) or {})
+
+    def read_metadata(self, kind: str, full_names: Sequence[str]) -> list[dict[str, Any]]:
+        """Metadata API ``readMetadata`` of ``kind`` (``DuplicateRule``) for ``full_names``
+        (``Lead.Rule_Name``), 10 a call; the records as dicts. Needs Modify All Data or
+        Modify Metadata: ApiError with ``error_code`` ``INSUFFICIENT_ACCESS`` otherwise."""
+        url = f"{self.instance_url}/services/Soap/m/{self.api_version}"
+        headers = {"Content-Type": "text/xml; charset=UTF-8", "SOAPAction": '""'}
+        names = list(full_names)
+        records: list[dict[str, Any]] = []
+        for start in range(0, len(names), MAX_FULL_NAMES):
+            chunk = names[start : start + MAX_FULL_NAMES]
+
+            def send(sf: Salesforce, chunk: list[str] = chunk) -> requests.Response:
+                body = envelope(str(sf.session_id), kind, chunk)
+                return sf.session.post(url, data=body, headers=headers)
+
+            response = self.call(send)
+            records += parse_records(response.status_code, response.content, origin(url))
+        return records
 
     def describe(self, object_name: str) -> dict[str, Any]:
         """The object's describe (``sobjects/OBJECT/describe``: ``fields`` with ``name``,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -81,16 +82,20 @@ def bulk_query(
     timeout: float = 3600.0,
     first_delay: float = 0.0,
     max_delay: float = 10.0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """All records of ``soql`` through a Bulk API 2.0 query job, as a DataFrame of text.
 
     Polls after ``first_delay`` seconds, doubling up to ``max_delay``; raises ApiError when
-    the job fails or is not complete after ``timeout`` seconds.
+    the job fails or is not complete after ``timeout`` seconds. ``progress(records read,
+    records in the job)`` after each page (the total is the job's
+    ``numberRecordsProcessed``, 0 when the org does not say).
     """
     body = {"operation": "query", "query": soql}
     job = conn.request("POST", "jobs/query", json=body, headers=_JSON).json()
     job_id = str(job["id"])
-    _wait(conn, job_id, timeout=timeout, first_delay=first_delay, max_delay=max_delay)
+    info = _wait(conn, job_id, timeout=timeout, first_delay=first_delay, max_delay=max_delay)
+    total = int(info.get("numberRecordsProcessed") or 0)
     pages: list[pd.DataFrame] = []
     locator = ""
     while True:
@@ -99,6 +104,9 @@ def bulk_query(
             params["locator"] = locator
         answer = conn.request("GET", f"jobs/query/{job_id}/results", params=params, headers=_CSV)
         pages.append(_read_page(answer.content))
+        if progress is not None:
+            read = sum(len(p) for p in pages)
+            progress(read, max(total, read) if total else 0)
         locator = answer.headers.get("Sforce-Locator", "") or ""
         if not locator or locator == "null":
             break

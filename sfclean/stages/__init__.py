@@ -1,4 +1,5 @@
-"""The pipeline's stages, one module each: normalize -> budget -> exclude -> load.
+"""The pipeline's stages, one module each: normalize -> budget -> exclude -> load; and audit
+(the org's duplicate-rule configuration, its checks in :mod:`sfclean.auditing`).
 
 Each stage module defines the public function of its name (``sfclean.normalize`` is
 :func:`sfclean.stages.normalize.normalize`); this package re-exports nothing, so a module is

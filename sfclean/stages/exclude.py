@@ -18,7 +18,7 @@ provider-aware key (Gmail dots, ``+tags``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -28,7 +28,15 @@ import pandas as pd
 from sfclean.codes import EXISTS_IN_ORG
 from sfclean.columns import ColumnMap, find_columns
 from sfclean.errors import ConfigError, InputError
-from sfclean.report import ROW, StageResult, Summary, empty_findings, row_numbers
+from sfclean.report import (
+    ROW,
+    StageResult,
+    StepProgress,
+    Summary,
+    empty_findings,
+    progress_callback,
+    row_numbers,
+)
 from sfclean.salesforce import Connection, require_connection
 from sfclean.stages.lookup import (
     MAX_SOQL_CHARS,
@@ -184,6 +192,7 @@ def exclude(
     match_key: str = "email",
     strategy: str = "auto",
     max_soql_chars: int = MAX_SOQL_CHARS,
+    progress: StepProgress = None,
 ) -> ExcludeResult:
     """Hold back the rows of ``df`` whose email (or phone) already exists in the org.
 
@@ -198,6 +207,8 @@ def exclude(
     ``query`` or ``extract`` (see :mod:`sfclean.lookup`). Trade-off: ``query`` relies on
     SOQL's case-insensitive ``=``, so org emails stored with spaces or a display name are only
     caught by ``extract``. Phone and provider matching always use ``extract``.
+    ``progress(done, total)`` is called as the lookup's calls return (``query``: Composite
+    calls; ``extract``: records read).
 
     Raises InputError / ColumnNotFoundError (unusable table), ConfigError (bad option),
     AuthError, ConnectionFailed or ApiError (the org).
@@ -227,6 +238,7 @@ def exclude(
         strategy=strategy,
         default_region=default_region,
         max_soql_chars=max_soql_chars,
+        progress=progress_callback(progress),
     )
     chosen, estimate, matches, skipped = found
     kept, excluded, updates = _frames(df, rows, names, row_emails, phone_keys, matches)
@@ -255,6 +267,7 @@ def _lookup(
     strategy: str,
     default_region: str,
     max_soql_chars: int,
+    progress: Callable[[int, int], None] | None,
 ) -> tuple[str, LookupEstimate, list[Match], list[str]]:
     """Ask the org for the keys: (strategy used, the estimate, matches, keys not looked up)."""
     needs_extract = "Phone" in fields or match_key == "provider"
@@ -277,11 +290,19 @@ def _lookup(
     if chosen == "auto":
         chosen = estimate.choice
     if chosen == "query":
-        matches, skipped = query_lookup(conn, names, email_set, max_soql_chars=max_soql_chars)
+        matches, skipped = query_lookup(
+            conn, names, email_set, max_soql_chars=max_soql_chars, progress=progress
+        )
         return chosen, estimate, matches, skipped
     if chosen == "extract":
         matches = extract_lookup(
-            conn, names, email_set, phone_set, match_key=match_key, default_region=default_region
+            conn,
+            names,
+            email_set,
+            phone_set,
+            match_key=match_key,
+            default_region=default_region,
+            progress=progress,
         )
         return chosen, estimate, matches, []
     return chosen, estimate, [], []

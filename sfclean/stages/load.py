@@ -25,7 +25,7 @@ lets them in. Run :func:`sfclean.normalize` first (``sfclean run`` does).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -37,9 +37,11 @@ from sfclean.journal import Journal
 from sfclean.report import (
     ROW,
     StageResult,
+    StepProgress,
     Summary,
     code_counts,
     empty_findings,
+    progress_callback,
     row_numbers,
     with_row_column,
 )
@@ -224,7 +226,7 @@ def load(
     timeout: float = 3600.0,
     fields: Mapping[str, str] | None = None,
     journal: Journal | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: StepProgress = None,
 ) -> LoadResult:
     """Insert the rows of ``df`` into ``object_name``; every row ends loaded or failed.
 
@@ -235,7 +237,7 @@ def load(
     records per Bulk 1.0 batch (at most 10,000; batches are split at 10 MB too) or rows per
     Bulk 2.0 job. ``timeout``: seconds to wait for Bulk batches in all (LoadTimeout after).
     ``journal`` records jobs, batches and outcomes for resuming (``sfclean run`` passes one);
-    ``progress(done_rows, total_rows)`` is called as outcomes arrive.
+    ``progress(done_rows, total_rows)`` is called as outcomes arrive (None or False: none).
 
     Raises ConfigError (bad api or batch size, no column to send), ColumnNotFoundError,
     LoadTimeout, and the OrgError family when the org cannot be used.
@@ -263,7 +265,7 @@ def load(
         serial=serial,
         timeout=timeout,
         journal=journal,
-        progress=progress,
+        progress=progress_callback(progress),
     )
     loaded, failed = outcome_frames(df, outcomes)
     return LoadResult(

@@ -181,8 +181,10 @@ def query_lookup(
     keys: Sequence[str],
     *,
     max_soql_chars: int = MAX_SOQL_CHARS,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[Match], list[str]]:
     """Strategy (a). Returns (matches, skipped keys whose literal is too long for SOQL).
+    ``progress(calls done, calls known)`` after each Composite call.
 
     Each match's key is the org's email cleaned with :func:`email_key`; a record whose
     normalized email is not one of ``keys`` (possible only for odd Unicode) is dropped.
@@ -205,6 +207,8 @@ def query_lookup(
         ]
         answers = conn.composite(subrequests)
         calls += 1
+        if progress is not None:  # a nextRecordsUrl below may add calls
+            progress(calls, calls + -(-len(pending) // SUBREQUESTS))
         for answer, url in zip(answers, batch, strict=False):
             if int(answer.get("httpStatusCode") or 0) >= 300:
                 raise _subrequest_error(answer, conn.instance_url + url)
@@ -235,9 +239,16 @@ def _extract_soql(object_name: str, phones: bool) -> tuple[str, tuple[str, ...],
 
 
 def per_unique(values: Any, func: Callable[[Any], Any]) -> np.ndarray:
-    """``func`` of each of ``values`` (an array or Series), computed once per distinct value."""
+    """``func`` of each of ``values`` (an array or Series), computed once per distinct value.
+
+    A missing cell (None or NaN) counts as the empty text: it gets ``func("")``, never the
+    result of another value."""
     codes, uniques = pd.factorize(np.asarray(values, dtype=object))
-    mapped = np.array([func(u) for u in uniques], dtype=object)
+    results = [func(u) for u in uniques]
+    if (codes < 0).any():  # factorize codes a missing cell -1: the last entry
+        results.append(func(""))
+    mapped = np.empty(len(results), dtype=object)
+    mapped[:] = results
     return mapped[codes] if len(codes) else np.array([], dtype=object)
 
 
@@ -280,15 +291,25 @@ def extract_lookup(
     match_key: str = "email",
     default_region: str = "US",
     max_records: int = DEFAULT_MAX_RECORDS,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Match]:
     """Strategy (b): read every record's email (and phones when ``phone_keys`` is not empty)
-    with one Bulk API 2.0 query per object, normalize them, keep the ones among the keys."""
+    with one Bulk API 2.0 query per object, normalize them, keep the ones among the keys.
+    ``progress(records read, records known)`` as each object's pages arrive."""
     emails = set(email_keys)
     phones = set(phone_keys)
     matches: list[Match] = []
+    read = 0
     for name in objects:
         soql, phone_fields, country = _extract_soql(name, bool(phones))
-        frame = bulk_query(conn, soql, max_records=max_records)
+        before = read
+
+        def pages(done: int, total: int, before: int = before) -> None:
+            if progress is not None:
+                progress(before + done, before + total if total else 0)
+
+        frame = bulk_query(conn, soql, max_records=max_records, progress=pages)
+        read = before + len(frame)
         if frame.empty:
             continue
         ids = frame["Id"].to_numpy(dtype=object)

@@ -31,7 +31,7 @@ from sfclean.cleaners.junk import JunkPolicy
 from sfclean.codes import DUPLICATE_IN_FILE, FILLED_FROM_DUPLICATE
 from sfclean.columns import ColumnMap, find_columns
 from sfclean.errors import ConfigError, InputError
-from sfclean.report import StageResult, Summary, with_row_column
+from sfclean.report import StageResult, StepProgress, Summary, progress_callback, with_row_column
 from sfclean.stages.normalize_columns import (
     FINDING_CODES,
     NONE,
@@ -155,21 +155,24 @@ def normalize(
     phone_columns: Sequence[str] | None = None,
     country_column: str | None = None,
     default_region: str = "US",
-    invalid_phone: Literal["keep", "clear", "reject"] = "clear",
+    invalid_phone: Literal["keep", "clear", "reject"] = "keep",
     junk: JunkPolicy | None = None,
     match_key: Literal["email", "provider"] = "email",
     fill_blanks: bool = False,
     check_deliverability: bool = False,
+    progress: StepProgress = None,
 ) -> NormalizeResult:
     """Clean a table of contacts/leads and hold back rows that must not go on.
 
     ``df`` is not modified. Columns are found with :func:`sfclean.find_columns` unless named.
     ``default_region`` reads national phone numbers when the row has no usable country.
-    ``invalid_phone``: ``clear`` (default) empties an invalid phone cell, ``keep`` leaves it,
+    ``invalid_phone``: ``keep`` (default) leaves an invalid phone cell, ``clear`` empties it,
     ``reject`` holds the row back. ``junk`` switches and extends the junk-mailbox checks.
     ``match_key="provider"`` dedupes Gmail dots/+tags and other providers' tags (the stored
     address is unchanged). ``fill_blanks`` fills blank cells of a kept row from its
     duplicates. ``check_deliverability`` asks DNS whether each domain accepts mail (slow, online).
+    ``progress(done, total)`` is called after each column step (text, email, each phone, the
+    in-file duplicates); None or False for none.
 
     Raises :class:`~sfclean.errors.ColumnNotFoundError` when there is no email column,
     :class:`~sfclean.errors.InputError` for an unusable table and
@@ -188,11 +191,15 @@ def normalize(
     cmap = find_columns(
         names, email_column=email_column, phone_columns=phone_columns, country_column=country_column
     )
+    report = progress_callback(progress)
+    steps = 3 + len(cmap.phones)
     work = Work.of(df, names)
     # find_columns keeps the country column apart from the email and phones, so it is one of
     # the text columns; its distinct cleaned values give the phones' regions.
     text = [name for name in names if name != cmap.email and name not in cmap.phones]
     country = clean_text_cells(work, text, cmap.country)
+    if report is not None:
+        report(1, steps)
     keys = clean_email_cells(
         work,
         cmap.email,
@@ -201,11 +208,17 @@ def normalize(
         check_deliverability=check_deliverability,
     )
     regions = row_regions(country, work.n, region)
-    for name in cmap.phones:
+    for done, name in enumerate(cmap.phones, start=2):
+        if report is not None:
+            report(done, steps)
         clean_phone_cells(work, name, regions, invalid_phone)
+    if report is not None:
+        report(steps - 1, steps)
     dup_rows, first_of = _mark_duplicates(work, keys)
     if fill_blanks and len(dup_rows):
         _fill_blanks(names, cmap, work.cleaned, dup_rows, first_of, work.findings)
+    if report is not None:
+        report(steps, steps)
     return _result(work, cmap, dict(df.attrs.get("sfclean") or {}))
 
 

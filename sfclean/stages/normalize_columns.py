@@ -124,11 +124,13 @@ def clean_email_cells(
     emails = clean_email_column(list(uniques), check_deliverability=check_deliverability)
     values = emails.value
     missing = emails.status == "missing"
+    invalid = emails.status == "invalid"
     reason = np.zeros(len(values), dtype=np.int8)
     reason[missing] = REASON_INDEX[MISSING_EMAIL]
-    reason[emails.status == "invalid"] = REASON_INDEX[INVALID_EMAIL]
+    # the cleaner names the reason of each invalid address (invalid-email, email-too-long, ...)
+    reason[invalid] = [REASON_INDEX[r or INVALID_EMAIL] for r in emails.reason[invalid]]
     detail = emails.message.copy()
-    detail[missing] = f"{name} is blank"
+    detail[missing] = [f"{name}: {m}" if m else f"{name} is blank" for m in detail[missing]]
     ok = np.flatnonzero(emails.status == "ok")
     hits = classify_junk_batch(values[ok].tolist(), policy)
     for i, hit in zip(ok.tolist(), hits, strict=True):
@@ -186,8 +188,10 @@ def _phone_answers(raw: np.ndarray, regions: Regions) -> tuple[np.ndarray, tuple
 
 
 def clean_phone_cells(work: Work, name: str, regions: Regions, invalid_phone: str) -> None:
-    """Clean one phone column to E.164; an invalid or damaged phone is cleared (default),
-    kept (``keep``) or holds the row back (``reject``)."""
+    """Clean one phone column to E.164. An invalid phone is kept as typed (``keep``, the
+    default: it may be a real number sfclean cannot place), cleared (``clear``) or holds the
+    row back (``reject``); spreadsheet damage (``4.15555E+09``: the digits are lost) is
+    cleared in keep mode too, since no reading of it is the number."""
     raw = work.original[name]
     inverse, (values, statuses, messages, change_id, kinds) = _phone_answers(raw, regions)
     count = len(values)
@@ -199,7 +203,7 @@ def clean_phone_cells(work: Work, name: str, regions: Regions, invalid_phone: st
         status, message = statuses[i], messages[i]
         bad_detail[i] = f"{name}: {message}"
         code = INVALID_PHONE if status == "invalid" else PHONE_DAMAGED
-        if invalid_phone == "keep":
+        if invalid_phone == "keep" and status == "invalid":
             change = (*changes[change_id[i]], (code, f"{message}; value kept"))
         else:
             values[i] = ""

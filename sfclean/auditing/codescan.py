@@ -5,8 +5,8 @@ triggers, Python, JavaScript / TypeScript, Java), no org access.
     findings = scan_text(body, language="apex", subject="LeadImport")
     findings = scan_apex_record({"Name": "UTIL_DMLService", "Body": "(hidden)", ...})
 
-Codes and severities (sources: ``shared/reference/salesforce-facts.md`` and
-``audit-scan-facts.md`` section 3.12):
+Codes and severities (declared in :mod:`sfclean.codes`; sources: ``shared/reference/salesforce-facts.md``
+and ``audit-scan-facts.md`` section 3.12):
 
 =============================  ========  ====================================================
 code                           severity  what fires it
@@ -78,12 +78,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sfclean.audit.lexers import Lexed, Token, lex
+from sfclean.auditing.lexers import Lexed, Token, lex
+from sfclean.codes import CODES
 
 __all__ = [
     "CODE_INFO",
     "EXTENSIONS",
     "HIDDEN_BODY",
+    "SCAN_CODES",
     "SKIPPED_DIRS",
     "Finding",
     "language_for",
@@ -113,66 +115,25 @@ SKIPPED_DIRS = frozenset(
     }
 )
 
-_APEX_DOC = "https://developer.salesforce.com/docs/atlas.en-us.apexref.meta/apexref/apex_class_Database_DMLOptions_DuplicateRuleHeader.htm"
-_REST_DOC = (
-    "https://developer.salesforce.com/docs/platform/api-rest/guide/headers-duplicaterules.html"
+#: The codes this scanner writes; severity, message, fix and source live in the registry.
+SCAN_CODES = (
+    "code-allowsave-true",
+    "code-header-allowsave-true",
+    "code-runascurrentuser-false",
+    "code-allowsave-variable",
+    "code-package-switch",
+    "code-acknowledged",
+    "managed-code-hidden",
 )
-_SOAP_DOC = "https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_header_duplicateruleheader.htm"
-_TOOLING_DOC = "https://developer.salesforce.com/docs/atlas.en-us.224.0.api_tooling.meta/api_tooling/tooling_api_objects_apexclass.htm"
-_NPSP_SRC = "https://github.com/SalesforceFoundation/NPSP/blob/main/src/classes/UTIL_DMLService.cls"
 
-#: code -> (severity, message, fix, source); the stage's codes registry will absorb this.
-CODE_INFO: dict[str, tuple[str, str, str, str]] = {
-    "code-allowsave-true": (
-        "high",
-        "Apex sets DuplicateRuleHeader.allowSave = true: saves through this code skip every "
-        "Allow + Alert duplicate rule and save the duplicate",
-        "Remove the line (allowSave defaults to false) or handle DUPLICATES_DETECTED instead",
-        _APEX_DOC,
-    ),
-    "code-header-allowsave-true": (
-        "high",
-        "The request sends the duplicate-rule header with allowSave=true: Salesforce saves "
-        "records that Allow + Alert duplicate rules would refuse",
-        "Send allowSave=false (the default) or drop the header, and handle DUPLICATES_DETECTED",
-        _REST_DOC,
-    ),
-    "code-runascurrentuser-false": (
-        "medium",
-        "DuplicateRuleHeader.runAsCurrentUser = false: duplicate rules use the class's sharing, "
-        "not the user's, and lead conversion does not detect duplicates",
-        "Set runAsCurrentUser = true where leads are converted or records saved for a user",
-        _APEX_DOC,
-    ),
-    "code-allowsave-variable": (
-        "review",
-        "allowSave (or the duplicate-rule header's value) comes from a variable or expression: "
-        "whether it can be true depends on data this scan cannot see",
-        "Trace the value; if it can be true, treat this line as allowSave = true",
-        _APEX_DOC,
-    ),
-    "code-package-switch": (
-        "review",
-        "allowSave follows NPSP's Error Settings 'Respect Duplicate Rule Settings' "
-        "(Respect_Duplicate_Rule_Settings__c): when it is off, NPSP saves duplicates",
-        "In NPSP Settings > System Tools > Error Notifications, turn on Respect Duplicate Rule "
-        "Settings",
-        _NPSP_SRC,
-    ),
-    "code-acknowledged": (
-        "info",
-        "A duplicate-rule bypass acknowledged in the code (sfclean: allow-duplicate-bypass)",
-        "Nothing to do while the stated reason holds",
-        _APEX_DOC,
-    ),
-    "managed-code-hidden": (
-        "review",
-        "Managed-package code: the org returns its body as (hidden), so it cannot be scanned "
-        "for allowSave; a blind spot, not a clean result",
-        "Check the package's documentation or settings for duplicate-rule switches",
-        _TOOLING_DOC,
-    ),
-}
+
+def _info(name: str) -> tuple[str, str, str, str]:
+    code = CODES.get(name, "finding")
+    return (code.severity or "info", code.message, code.fix, code.source)
+
+
+#: code -> (severity, message, fix, source), read from :data:`sfclean.codes.CODES`.
+CODE_INFO: dict[str, tuple[str, str, str, str]] = {name: _info(name) for name in SCAN_CODES}
 _PACKAGE_SWITCHES = {"respect_duplicate_rule_settings__c": "NPSP"}
 _HEADER = "sforce-duplicate-rule-header"
 _HEADER_LINE = re.compile(

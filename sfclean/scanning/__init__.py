@@ -1,0 +1,17 @@
+"""The scan engine: duplicates already in the org, across Lead and Contact.
+
+Pure pandas/numpy over extracted records, no network. One module per job:
+
+- :mod:`~sfclean.scanning.records`: the expected input columns, exclusions (converted leads,
+  merge victims, deleted records), dates and flags read from Bulk API text;
+- :mod:`~sfclean.scanning.keys`: match keys with the same cleaners as normalize (email,
+  provider key, E.164 phones read in the record's country);
+- :mod:`~sfclean.scanning.cluster`: transitive clusters (connected components), stable cluster
+  ids, which key linked each record, the survivor;
+- :mod:`~sfclean.scanning.attribution`: newer duplicates per creator, bursts, claimed creators;
+- :mod:`~sfclean.scanning.plans`: SOAP-shaped merge rows and lead-conversion rows;
+- :mod:`~sfclean.scanning.engine`: :func:`~sfclean.scanning.engine.cluster_records`, which runs
+  them all and returns :class:`~sfclean.scanning.engine.ScanTables`.
+
+The ``sfclean.scan(conn, ...)`` stage (extraction, the common result, the CLI) wraps this.
+"""
