@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -18,8 +17,9 @@ import pandas as pd
 
 from sfclean.errors import ConfigError, InputError, WriteError
 from sfclean.io import read_csv, write_result
-from sfclean.journal import TEMP_PREFIX, Journal, OrgRef
+from sfclean.journal import Journal, OrgRef
 from sfclean.locks import org_lock
+from sfclean.outdir import refuse_finished, remove_leftovers
 from sfclean.report import ROW, StageResult
 from sfclean.runreport import Conservation, InputInfo, RowCounts, RunReport, StageReports
 from sfclean.salesforce import Connection
@@ -53,8 +53,6 @@ OUTPUT_FILES = (
     "failed.csv",
     "report.json",
 )
-OUTPUT_TEMP_PREFIX = ".sfclean-tmp-"
-"""The staging directory of :func:`sfclean.io.write_outputs` (``tempfile.mkdtemp`` prefix)."""
 RETRYABLE_CODES = frozenset({"BATCH_FAILED", "NOT_PROCESSED"})
 """Outcome codes of rows that failed with their whole batch (a transient server error) or
 were never processed: ``retry_failed`` sends them again. Rows that failed for their own
@@ -321,40 +319,14 @@ class RunSteps:
         )
 
     def clean_leftovers(self) -> list[str]:
-        """Remove the temporary files a killed run left in ``out_dir`` (the outputs being
-        staged, ``.sfclean-tmp-*``, and a journal being replaced, ``.run-*.json[l]``); safe
-        because this run holds the lock of ``out_dir``. Returns their names."""
-        out = Path(self.out_dir)
-        if not out.is_dir():
-            return []
-        removed = []
-        for path in sorted(out.glob(f"{OUTPUT_TEMP_PREFIX}*")) + sorted(
-            out.glob(f"{TEMP_PREFIX}*")
-        ):
-            try:
-                if path.is_dir() and not path.is_symlink():
-                    shutil.rmtree(path)
-                else:
-                    path.unlink()
-            except OSError as exc:
-                raise WriteError(
-                    f"cannot remove {path}, left by an interrupted run ({exc.strerror}); "
-                    f"make {out} writable or remove it by hand",
-                    path=str(path),
-                ) from None
-            removed.append(path.name)
-        return removed
+        """Remove a killed run's temporary files from ``out_dir`` (see :mod:`sfclean.outdir`)."""
+        return remove_leftovers(self.out_dir)
 
     def check_out(self) -> None:
-        """Refuse an ``out_dir`` that holds a finished run (its report.json), unless
-        ``overwrite`` (or ``retry_failed``, which asks to update that run): a rerun there
-        would replace complete outputs (a dry run, with empty ones)."""
-        report = Path(self.out_dir) / OUTPUT_FILES[-1]
-        if report.exists() and not (self.overwrite or self.retry_failed):
-            raise ConfigError(
-                f"{self.out_dir} holds a finished run ({report.name}); choose a new --out "
-                "directory, or pass overwrite=True to replace its outputs"
-            )
+        """Refuse an ``out_dir`` holding a finished run, unless ``overwrite`` (or
+        ``retry_failed``, which asks to update that run)."""
+        if not (self.overwrite or self.retry_failed):
+            refuse_finished(self.out_dir)
 
     def open_journal(self, digest: str) -> None:
         """Open (or resume) the journal and read the outcomes it already holds."""
