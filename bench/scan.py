@@ -21,8 +21,8 @@ What it does:
 3. checks the result against the planted answer: clusters found, records clustered, and
    that no left-out record (converted, merge victim, deleted) is in a cluster.
 
-Not measured yet: extracting the records from localorg (API calls, time); that part comes
-with the ``sfclean.scan`` stage.
+The whole stage over localorg (seeding, extraction through the API, API calls) is
+``bench/scan_org.py``.
 """
 
 from __future__ import annotations

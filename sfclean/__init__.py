@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from sfclean.stages.exclude import ExcludeResult, exclude
     from sfclean.stages.load import LoadResult, estimate_load_calls, load
     from sfclean.stages.normalize import NormalizeResult, normalize
+    from sfclean.stages.preflight import PreflightResult, preflight
+    from sfclean.stages.scan import ScanResult, scan
 
 __all__ = [
     "ApiError",
@@ -60,8 +62,10 @@ __all__ = [
     "LoadTimeout",
     "NormalizeResult",
     "OrgError",
+    "PreflightResult",
     "RunLocked",
     "RunResult",
+    "ScanResult",
     "SfcleanError",
     "StageResult",
     "Summary",
@@ -76,9 +80,11 @@ __all__ = [
     "find_columns",
     "load",
     "normalize",
+    "preflight",
     "read_csv",
     "read_sdl_mapping",
     "run",
+    "scan",
     "tqdm_progress",
     "write_report_html",
 ]
@@ -102,8 +108,10 @@ _EXPORTS = {
     "LoadTimeout": "sfclean.errors",
     "NormalizeResult": "sfclean.stages.normalize",
     "OrgError": "sfclean.errors",
+    "PreflightResult": "sfclean.stages.preflight",
     "RunLocked": "sfclean.errors",
     "RunResult": "sfclean.pipeline",
+    "ScanResult": "sfclean.stages.scan",
     "SfcleanError": "sfclean.errors",
     "StageResult": "sfclean.report",
     "Summary": "sfclean.report",
@@ -118,9 +126,11 @@ _EXPORTS = {
     "find_columns": "sfclean.columns",
     "load": "sfclean.stages.load",
     "normalize": "sfclean.stages.normalize",
+    "preflight": "sfclean.stages.preflight",
     "read_csv": "sfclean.io",
     "read_sdl_mapping": "sfclean.io",
     "run": "sfclean.pipeline",
+    "scan": "sfclean.stages.scan",
     "tqdm_progress": "sfclean.progress",
     "write_report_html": "sfclean.htmlreport",
 }

@@ -27,7 +27,16 @@ from typing import Literal
 
 from sfclean.errors import ConfigError
 
-__all__ = ["CODES", "JUNK_REASONS", "KINDS", "SEVERITIES", "Code", "CodeRegistry", "code_registry"]
+__all__ = [
+    "CODES",
+    "JUNK_REASONS",
+    "KINDS",
+    "SCAN_CAUSES",
+    "SEVERITIES",
+    "Code",
+    "CodeRegistry",
+    "code_registry",
+]
 
 Kind = Literal["reason", "finding"]
 Severity = Literal["high", "medium", "low", "review", "ok", "info"]
@@ -459,6 +468,22 @@ FILLED_FROM_DUPLICATE = CODES.add(
         "of its duplicates; the message names the row.",
     )
 )
+FORMULA_LIKE_CELL = CODES.add(
+    Code(
+        "formula-like-cell",
+        _F,
+        "normalize",
+        _FINDINGS,
+        "a cell a spreadsheet would run as a formula",
+        "The cell starts with =, +, -, @, a tab or a carriage return (a phone or number such "
+        "as +44 20 7946 0958 or -5, and a lone dash, excepted), so Excel or Sheets would run "
+        "it as a formula "
+        "when someone opens a file holding it (CSV injection). clean.csv keeps it byte for "
+        "byte, since it goes to the org; check the value. Files meant for people (rejected, "
+        "findings, excluded, failed) neutralise such cells with a leading apostrophe.",
+        "starts like a spreadsheet formula; check it before it reaches the org",
+    )
+)
 
 # ---- exclude ------------------------------------------------------------------------------
 EXISTS_IN_ORG = CODES.add(
@@ -471,6 +496,69 @@ EXISTS_IN_ORG = CODES.add(
         "The row's email (or phone, with match_on Phone) already exists on Lead or Contact "
         "(the objects searched); sfclean_matched_object and sfclean_matched_id name the "
         "records, and excluded_updates.csv holds the row ready for an update (Id first).",
+    )
+)
+PROBABLE_MATCH_IN_ORG = CODES.add(
+    Code(
+        "probable-match-in-org",
+        _R,
+        "exclude",
+        "probable_matches.csv",
+        "the row is probably a person already in the org",
+        "With fuzzy=True (--fuzzy, the sfclean[fuzzy] extra), the row's names, company, phone, "
+        "city and email probably match an org record under another email (splink's match "
+        "probability at least the threshold); sfclean_matched_id names it, "
+        "sfclean_probability and sfclean_agreed say how sure and why. Review before loading: "
+        "sfclean never merges it. sfclean run writes these rows to excluded.csv.",
+    )
+)
+
+# ---- preflight: reasons, in the order that picks a row's reason ---------------------------
+MISSING_REQUIRED_FIELD = CODES.add(
+    Code(
+        "missing-required-field",
+        _R,
+        "preflight",
+        _REJECTED,
+        "a field the org requires is blank",
+        "The object's describe says the field is required on create (createable, not "
+        "nillable, no default) and the row leaves it blank, or no column is sent to it; "
+        "sfclean_detail names the field. Fill it in (Leads need a Company), or map a column "
+        "or a constant to it.",
+    )
+)
+INVALID_VALUE = CODES.add(
+    Code(
+        "invalid-value",
+        _R,
+        "preflight",
+        _REJECTED,
+        "a value the field's type cannot hold",
+        "Not a number for a number field (no thousands separators), not YYYY-MM-DD for a "
+        "date, not YYYY-MM-DDThh:mm:ssZ for a date/time, or not true/false for a checkbox; "
+        "sfclean_detail names the field and the value. Fix the value at the source.",
+    )
+)
+VALUE_TOO_LONG = CODES.add(
+    Code(
+        "value-too-long",
+        _R,
+        "preflight",
+        _REJECTED,
+        "longer than the field allows",
+        "The text has more characters than the field's length in the object's describe; "
+        "sfclean_detail names the field, the length and the limit. Shorten it.",
+    )
+)
+INVALID_PICKLIST_VALUE = CODES.add(
+    Code(
+        "invalid-picklist-value",
+        _R,
+        "preflight",
+        _REJECTED,
+        "not a value of a restricted picklist",
+        "The field is a restricted picklist and the value is not one of its active values "
+        "(compared exactly); sfclean_detail lists the values. Use one of them.",
     )
 )
 
@@ -508,6 +596,91 @@ NOT_PROCESSED = CODES.add(
         "The row's batch or job stopped before the org processed it (NOT_PROCESSED, job "
         "aborted, or no result came back for it); nothing was saved, so it can be loaded again.",
     )
+)
+
+# ---- scan: findings that link a cluster to the rule state that let it in (findings.csv) ---
+# Each names the audit finding that explains the same state (sfclean audit); the rules are
+# read as they stand at scan time, which may differ from when the duplicates were saved.
+_SCAN_FINDINGS = "findings.csv"
+CAUSE_RULE_OFF = CODES.add(
+    Code(
+        "cause-rule-off",
+        _F,
+        "scan",
+        _SCAN_FINDINGS,
+        "no active duplicate rule on the newer record's object",
+        "A newer record of the cluster is of an object with no active duplicate rule (the "
+        "message names rules that exist but are switched off, and who changed them last). "
+        "Audit findings: rule-inactive, no-active-rule. Activate a Block rule.",
+        "no active duplicate rule on this object",
+        "high",
+    )
+)
+CAUSE_SILENT_RULE = CODES.add(
+    Code(
+        "cause-silent-rule",
+        _F,
+        "scan",
+        _SCAN_FINDINGS,
+        "the object's active rules allow duplicates without an alert",
+        "Every active duplicate rule on the newer record's object Allows inserts without the "
+        "Alert operation: API saves of the duplicate succeed with no error. Audit finding: "
+        "rule-allow-silent. Set the rule to Block, or add Alert.",
+        "the active rules allow the duplicate without an alert",
+        "high",
+    )
+)
+CAUSE_EXCLUDED_CREATOR = CODES.add(
+    Code(
+        "cause-excluded-creator",
+        _F,
+        "scan",
+        _SCAN_FINDINGS,
+        "the creator fails the conditions of every rule that would stop it",
+        "The newer record's creator does not meet the user conditions (Username, Profile, "
+        "UserType...) of any active rule on the object that blocks or alerts, so those rules "
+        "never ran for its saves. Audit finding: rule-excludes-users. Conditions combined "
+        "with a custom boolean filter are not evaluated (reported as review in the message).",
+        "the creator is excluded by the conditions of the rules that would stop it",
+        "high",
+    )
+)
+CAUSE_NO_CROSS_OBJECT_RULE = CODES.add(
+    Code(
+        "cause-no-cross-object-rule",
+        _F,
+        "scan",
+        _SCAN_FINDINGS,
+        "no active rule compares the newer record with the other object",
+        "The cluster holds a Lead and a Contact, and no active rule on the newer record's "
+        "object that blocks or alerts matches records of the other object, so the save was "
+        "never compared with them. Audit finding: no-cross-object-rule. Add a Lead rule with "
+        "a Contact matching rule (or the other way).",
+        "no active rule compares this object with the other object in the cluster",
+        "medium",
+    )
+)
+CAUSE_CLAIMED_CREATOR = CODES.add(
+    Code(
+        "cause-claimed-creator",
+        _F,
+        "scan",
+        _SCAN_FINDINGS,
+        "the creator can set CreatedById itself",
+        "The newer record's creator holds Set Audit Fields upon Record Creation: its inserts "
+        "may write CreatedById and CreatedDate, so the attribution is only claimed "
+        "(by_creator.csv attribution=claimed). Audit finding: user-can-set-audit-fields.",
+        "the creator holds Set Audit Fields: who created this record is only claimed",
+        "review",
+    )
+)
+#: Scan's cause codes, in the order a cluster's ``cause`` cell lists them.
+SCAN_CAUSES: tuple[str, ...] = (
+    CAUSE_RULE_OFF,
+    CAUSE_SILENT_RULE,
+    CAUSE_EXCLUDED_CREATOR,
+    CAUSE_NO_CROSS_OBJECT_RULE,
+    CAUSE_CLAIMED_CREATOR,
 )
 
 #: The junk-mailbox reasons a :class:`~sfclean.cleaners.junk.JunkPolicy` switches.

@@ -3,8 +3,10 @@
 Reading (:func:`read_csv`) keeps every cell as text: no NA inference, no numeric coercion, so
 phone numbers, postcodes with leading zeros, Salesforce Ids and the words "NA" or "Null"
 survive unchanged. The encoding (UTF-8 with or without BOM, UTF-16 with BOM, else cp1252 or
-latin-1; a file that is mostly UTF-8 with a few stray bytes is refused rather than garbled)
-and the delimiter (``,`` ``;`` or tab) are detected and recorded in ``df.attrs["sfclean"]``.
+latin-1, decided on the whole file by :mod:`sfclean.encodings`: a file that mixes UTF-8 and
+cp1252 is refused with the line of its first odd byte rather than garbled, and a NUL byte is
+an error naming its line) and the delimiter (``,`` ``;`` or tab) are detected and recorded in
+``df.attrs["sfclean"]``. Two columns whose names differ only by case are an error.
 A file that cannot be read safely raises :class:`InputError` with one line saying what is
 wrong and where (rows are numbered like a spreadsheet: header = 1).
 
@@ -12,12 +14,18 @@ Blank lines: a spreadsheet numbers a blank line as a row, so a blank line betwee
 becomes a row of empty cells (the normalize stage holds it back as ``missing-email``); that
 keeps every row number equal to the spreadsheet's and every input line accounted for. Blank
 lines after the last data row are dropped (no row number depends on them). Blank lines
-before the header are refused: the header must be row 1, or every number would be off.
+before the header are refused: the header must be row 1, or every number would be off,
+unless ``skip_rows=N`` says the header is row N+1 (a "Notes:" preamble, as in LinkedIn's
+Connections.csv); then the first data row is N+2.
 
 Writing (:func:`write_result` for a stage's result, :func:`write_outputs` for any set of
 tables) puts a set of files into a directory atomically: everything is
 written to a temporary directory first, then moved into place with the manifest (the JSON
-report) last, so a failed run never leaves a set of files that looks complete.
+report) last, so a failed run never leaves a set of files that looks complete. The files for
+people (:data:`FOR_PEOPLE`: rejected, findings, excluded, failed) are UTF-8 with a BOM, so
+Excel opens them right, and their cells that start like a formula get a leading ``'``
+(:mod:`sfclean.spreadsheet`); the files for the org (clean, kept, excluded_updates, loaded)
+are UTF-8 without a BOM, every cell exactly as in the table.
 
 :func:`read_sdl_mapping` reads a Data Loader ``.sdl`` mapping file (``csvColumn=Field``); it
 lives in :mod:`sfclean.sdl` and is re-exported here.
@@ -25,8 +33,6 @@ lives in :mod:`sfclean.sdl` and is re-exported here.
 
 from __future__ import annotations
 
-import codecs
-import contextlib
 import csv
 import io
 import json
@@ -34,20 +40,25 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from sfclean.encodings import decode
 from sfclean.errors import ConfigError, InputError
 from sfclean.report import StepProgress, progress_callback
 from sfclean.sdl import columns_for_fields, read_sdl_mapping
+from sfclean.spreadsheet import neutralise_formulas
 
 if TYPE_CHECKING:
     from sfclean.report import StageResult
 
 __all__ = [
+    "FOR_PEOPLE",
+    "column_name_problem",
     "columns_for_fields",
     "read_csv",
     "read_sdl_mapping",
@@ -63,6 +74,25 @@ _MAX_ROWS_NAMED = 5
 
 PathLike = str | os.PathLike[str]
 
+#: The output files meant for people, who open them in Excel: written as UTF-8 with a BOM (so
+#: Excel reads ü and é right) and with every cell that starts like a formula neutralised by
+#: a leading ``'`` (:func:`sfclean.spreadsheet.neutralise_formulas`). Every other CSV
+#: (``clean.csv``, ``kept.csv``, ``excluded_updates.csv``, ``loaded.csv``: the files that go
+#: to the org or to Data Loader) is written byte for byte, as UTF-8 without a BOM.
+FOR_PEOPLE: frozenset[str] = frozenset(
+    {
+        "rejected.csv",
+        "findings.csv",
+        "excluded.csv",
+        "failed.csv",
+        # scan: the clusters and plans admins review
+        "clusters.csv",
+        "by_creator.csv",
+        "merge_plan.csv",
+        "convert_plan.csv",
+    }
+)
+
 
 # --------------------------------------------------------------------------------------------
 # Reading CSV files
@@ -73,6 +103,7 @@ def read_csv(
     *,
     encoding: str | None = None,
     delimiter: str | None = None,
+    skip_rows: int = 0,
     progress: StepProgress = None,
 ) -> pd.DataFrame:
     """Read a CSV file with every cell as text, detecting its encoding and delimiter.
@@ -84,36 +115,31 @@ def read_csv(
     between data rows is a row of empty cells (so row numbers stay the spreadsheet's); blank
     lines at the end are dropped. The header is kept exactly as written.
 
+    ``skip_rows=N`` skips the first N rows (as a spreadsheet counts them: a blank line is a
+    row, a quoted cell over several lines is one) when the header is not on the first line,
+    as in LinkedIn's Connections.csv, which starts with a "Notes:" preamble; the header is
+    then row N+1 and row numbers stay the spreadsheet's (the first data row is N+2).
+
     The detected settings are stored in ``df.attrs["sfclean"]`` as ``{"path", "encoding",
-    "delimiter"}``. Raises :class:`~sfclean.errors.InputError` when the file is missing,
-    unreadable, empty, has a header but no rows, has ragged rows or broken quoting, or cannot
-    be decoded with a forced encoding; :class:`~sfclean.errors.ConfigError` for an unknown
-    encoding or a delimiter that is not a single character. ``progress(done, 4)`` after
-    each step (read, decode, check the records, parse).
+    "delimiter", "skip_rows"}``. Raises :class:`~sfclean.errors.InputError` when the file is
+    missing, unreadable, empty, has a header but no rows, has ragged rows or broken quoting,
+    cannot be decoded with a forced encoding, mixes encodings, holds a NUL byte or has two
+    columns whose names differ only by case; :class:`~sfclean.errors.ConfigError` for an
+    unknown encoding, a delimiter that is not a single character or a negative ``skip_rows``.
+    ``progress(done, 4)`` after each step (read, decode, check the records, parse).
     """
     name = str(path)
+    if isinstance(skip_rows, bool) or not isinstance(skip_rows, int) or skip_rows < 0:
+        raise ConfigError(f"skip_rows must be a whole number, 0 or more (got {skip_rows!r})")
     report = progress_callback(progress)
     data = _read_bytes(name)
     if report is not None:
         report(1, 4)
-    text, used_encoding = _decode(data, name, encoding)
+    text, used_encoding = decode(data, name, encoding)
     if report is not None:
         report(2, 4)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    hint = _SEP_LINE.match(text)
-    if hint is not None:  # Excel's "sep=;" line: not a row in Excel either, so numbers hold
-        text = text[hint.end() :]
-        delimiter = hint.group(1) if delimiter is None else delimiter
-    if not text.strip():
-        raise InputError(f"{name} is empty; expected a CSV file with a header row", path=name)
-    if delimiter is None:
-        delimiter = _detect_delimiter(text)
-    elif len(delimiter) != 1 or delimiter in '"\r\n':
-        raise ConfigError(
-            f"delimiter must be one character such as ',' ';' or tab, not {delimiter!r}"
-        )
-    header, n_rows, n_trailing = _check_records(text, delimiter, name)
+    text, delimiter, at = _records_text(text, name, delimiter, skip_rows)
+    header, n_rows, n_trailing = _check_records(text, delimiter, name, at)
     if n_rows == 0:
         raise InputError(f"{name} has a header but no rows", path=name)
     if report is not None:
@@ -129,10 +155,70 @@ def read_csv(
         )
     df.columns = pd.Index(header)
     df.index = pd.RangeIndex(len(df))
-    df.attrs["sfclean"] = {"path": name, "encoding": used_encoding, "delimiter": delimiter}
+    df.attrs["sfclean"] = {
+        "path": name,
+        "encoding": used_encoding,
+        "delimiter": delimiter,
+        "skip_rows": skip_rows,
+    }
     if report is not None:
         report(4, 4)
     return df
+
+
+def _records_text(
+    text: str, name: str, delimiter: str | None, skip_rows: int
+) -> tuple[str, str, _Offset]:
+    """(the text from the header on, the delimiter, where it starts): drops a BOM, Excel's
+    ``sep=`` line and ``skip_rows`` rows, and detects (or checks) the delimiter."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    hint = _SEP_LINE.match(text)
+    if hint is not None:  # Excel's "sep=;" line: not a row in Excel either, so numbers hold
+        text = text[hint.end() :]
+        delimiter = hint.group(1) if delimiter is None else delimiter
+    at = _Offset()
+    if skip_rows:
+        text, at = _skip_rows(text, skip_rows, name)
+    if not text.strip():
+        raise InputError(f"{name} is empty; expected a CSV file with a header row", path=name)
+    if delimiter is None:
+        delimiter = _detect_delimiter(text)
+    elif len(delimiter) != 1 or delimiter in '"\r\n':
+        raise ConfigError(
+            f"delimiter must be one character such as ',' ';' or tab, not {delimiter!r}"
+        )
+    return text, delimiter, at
+
+
+@dataclass(frozen=True)
+class _Offset:
+    """Rows and lines skipped before the header (``skip_rows``), for row and line numbers."""
+
+    rows: int = 0
+    lines: int = 0
+
+
+def _skip_rows(text: str, n: int, name: str) -> tuple[str, _Offset]:
+    """``text`` after its first ``n`` records, and how many rows and lines those were."""
+    stream = io.StringIO(text, newline="")
+    reader = csv.reader(stream)
+    try:
+        for _ in range(n):
+            next(reader)
+    except StopIteration:
+        raise InputError(
+            f"{name} has fewer than {n + 1} rows, so skip_rows={n} (--skip-rows {n}) skips "
+            "the header too; use a smaller number",
+            path=name,
+        ) from None
+    except csv.Error as exc:
+        raise InputError(
+            f"{name} has broken quoting in the {n} skipped rows (line {reader.line_num}): "
+            f"{_quote_problem(str(exc))}",
+            path=name,
+        ) from None
+    return stream.read(), _Offset(rows=n, lines=reader.line_num)
 
 
 def _read_bytes(name: str) -> bytes:
@@ -148,83 +234,6 @@ def _read_bytes(name: str) -> bytes:
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise InputError(f"{name} cannot be read ({reason})", path=name) from None
-
-
-def _codec_name(encoding: str) -> str:
-    try:
-        return codecs.lookup(encoding).name
-    except LookupError:
-        raise ConfigError(f"unknown encoding {encoding!r}; use utf-8, cp1252 or latin-1") from None
-
-
-def _label(codec: str) -> str:
-    return {"utf-8": "UTF-8", "iso8859-1": "latin-1"}.get(codec, codec)
-
-
-def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str]:
-    """Decode ``data``; return the text and the name of the encoding used."""
-    if encoding is not None:
-        codec = _codec_name(encoding)
-        try:
-            return data.decode(codec), codec
-        except UnicodeDecodeError as exc:
-            hint = "utf-8" if codec != "utf-8" else "cp1252"
-            raise InputError(
-                f"{name} is not {_label(codec)} at byte {exc.start}; try --encoding {hint}",
-                path=name,
-            ) from None
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"{name} starts with a UTF-16 mark but is not UTF-16 at byte {exc.start}; "
-                "save it again as CSV UTF-8",
-                path=name,
-            ) from None
-    if data.startswith(b"PK\x03\x04") or b"\x00" in data[:8192]:
-        raise InputError(
-            f"{name} is a binary file (an Excel workbook?), not CSV; save it as CSV UTF-8",
-            path=name,
-        )
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError as exc:
-            offset = exc.start + len(codecs.BOM_UTF8)
-            raise InputError(
-                f"{name} starts with a UTF-8 mark but is not UTF-8 at byte {offset}; "
-                "try --encoding cp1252",
-                path=name,
-            ) from None
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as exc:
-        _refuse_mixed_encodings(data, exc.start, name)
-    with contextlib.suppress(UnicodeDecodeError):
-        return data.decode("cp1252"), "cp1252"
-    return data.decode("latin-1"), "latin-1"
-
-
-_UTF8_MULTIBYTE = re.compile(
-    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
-)
-
-
-def _refuse_mixed_encodings(data: bytes, start: int, name: str) -> None:
-    """Refuse a file that is mostly UTF-8 but has a few bytes that are not (a cp1252 line
-    pasted into a UTF-8 export): decoding it all as cp1252 would silently garble every UTF-8
-    character (``José`` -> ``JosÃ©``). Genuine cp1252/latin-1 text has far more bytes that are
-    invalid UTF-8 than sequences that happen to be valid, so it is not affected."""
-    valid = len(_UTF8_MULTIBYTE.findall(data))
-    invalid = data.decode("utf-8", errors="replace").count("\ufffd")
-    if valid > invalid:
-        line = data.count(b"\n", 0, start) + 1
-        raise InputError(
-            f"{name} mixes encodings: mostly UTF-8, but byte {start} (line {line}) is not; "
-            "fix that line and save the file again as CSV UTF-8, or pass --encoding cp1252",
-            path=name,
-        )
 
 
 def _is_blank(record: list[str]) -> bool:
@@ -258,45 +267,46 @@ def _detect_delimiter(text: str) -> str:
     return best
 
 
-def _check_records(text: str, delimiter: str, name: str) -> tuple[list[str], int, int]:
+def _check_records(text: str, delimiter: str, name: str, at: _Offset) -> tuple[list[str], int, int]:
     """Walk every record once: return the header, the number of data rows (blank lines
     between data rows included) and the number of blank lines after the last data row.
 
     Raises InputError for blank lines before the header, broken quoting and rows whose field
     count differs from the header's (pandas would silently pad short rows and shift long ones).
+    Row numbers in messages count the ``at.rows`` skipped rows, line numbers ``at.lines``.
     """
     reader = csv.reader(io.StringIO(text, newline=None), delimiter=delimiter, strict=True)
     header: list[str] | None = None
     n_rows = 0
     n_blank = 0  # blank records since the last non-blank one
     bad: dict[int, list[int]] = {}
+    run = _Run()
     line_before = 0
     limit = csv.field_size_limit(2**31 - 1)  # long cells are reported by row and column below
     try:
         for record in reader:
             if max(map(len, record), default=0) > MAX_CELL:
-                _refuse_long_cell(name, header, record, n_rows + n_blank + 2 if header else 1)
+                _refuse_long_cell(
+                    name, header, record, at.rows + (n_rows + n_blank + 2 if header else 1)
+                )
             line_before = reader.line_num
             if _is_blank(record):
                 n_blank += 1
                 continue
             if header is None:
                 if n_blank:
-                    raise InputError(
-                        f"{name} has {n_blank} blank line(s) before the header; delete them so "
-                        "the header is row 1 (row numbers follow the spreadsheet)",
-                        path=name,
-                    )
+                    raise InputError(_blank_before_header(name, n_blank, at), path=name)
                 header = record
                 continue
             n_rows += n_blank + 1
             n_blank = 0
+            run.see(len(record), n_rows + 1)
             if len(record) != len(header):
-                bad.setdefault(len(record), []).append(n_rows + 1)
+                bad.setdefault(len(record), []).append(at.rows + n_rows + 1)
     except csv.Error as exc:
-        row = n_rows + n_blank + 2 if header is not None else 1
+        row = at.rows + (n_rows + n_blank + 2 if header is not None else 1)
         raise InputError(
-            f"{name} has broken quoting in row {row} (line {line_before + 1}): "
+            f"{name} has broken quoting in row {row} (line {at.lines + line_before + 1}): "
             f"{_quote_problem(str(exc))}",
             path=name,
         ) from None
@@ -304,9 +314,12 @@ def _check_records(text: str, delimiter: str, name: str) -> tuple[list[str], int
         csv.field_size_limit(limit)
     if header is None:
         raise InputError(f"{name} is empty; expected a CSV file with a header row", path=name)
-    _check_header(header, name)
+    _check_header(header, name, at.rows + 1)
     if bad:
-        raise InputError(_ragged_message(name, bad, len(header)), path=name)
+        message = _ragged_message(name, bad, len(header))
+        if run.count > len(header) and run.rows > 1:  # rows agree from a row on: a preamble
+            message += f"; {_skip_hint(at.rows + run.start - 1)}"
+        raise InputError(message, path=name)
     return header, n_rows, n_blank
 
 
@@ -332,6 +345,36 @@ def _refuse_long_cell(name: str, header: list[str] | None, record: list[str], ro
     )
 
 
+@dataclass
+class _Run:
+    """The last run of data rows with the same number of fields: where it starts, how many."""
+
+    start: int = 0
+    count: int = -1
+    rows: int = 0
+
+    def see(self, n_fields: int, row: int) -> None:
+        if n_fields != self.count:
+            self.start, self.count, self.rows = row, n_fields, 0
+        self.rows += 1
+
+
+def _skip_hint(n: int) -> str:
+    return (
+        f'if the header is row {n + 1} (a preamble such as LinkedIn\'s "Notes:" comes '
+        f"first), pass --skip-rows {n} (skip_rows={n})"
+    )
+
+
+def _blank_before_header(name: str, n_blank: int, at: _Offset) -> str:
+    n = at.rows + n_blank
+    return (
+        f"{name} has {n_blank} blank line(s) before the header; delete them, or pass "
+        f"--skip-rows {n} (skip_rows={n}), so the header is row {n + 1} "
+        "(row numbers follow the spreadsheet)"
+    )
+
+
 def _quote_problem(message: str) -> str:
     if "unexpected end of data" in message:
         return "a quote is opened and never closed; close it or remove it"
@@ -345,26 +388,39 @@ def _quote_problem(message: str) -> str:
 _EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
-def _check_header(header: list[str], name: str) -> None:
+def _check_header(header: list[str], name: str, row: int) -> None:
     if any(_EMAIL_LIKE.search(column) for column in header):
         # A header never holds an address: the file has no header row. Do not echo the value.
         raise InputError(
-            f"{name} has no header row (row 1 holds an email address); "
+            f"{name} has no header row (row {row} holds an email address); "
             "add a header row such as Email,FirstName,LastName",
             path=name,
         )
+    problem = column_name_problem(header)
+    if problem:
+        raise InputError(f"{name} has {problem} in its header; rename or remove them", path=name)
+
+
+def column_name_problem(names: Sequence[str]) -> str | None:
+    """What is wrong with a table's column names, or None: repeated names, or names that
+    differ only by case (``Email``, ``email``: Salesforce field names ignore case, so Data
+    Loader and the org would see one field twice). Linear in the number of columns."""
     seen: set[str] = set()
-    dupes: list[str] = []
-    for column in header:
-        if column in seen and column not in dupes:
-            dupes.append(column)
+    dupes: dict[str, None] = {}
+    by_key: dict[str, list[str]] = {}
+    for column in names:
+        if column in seen:
+            dupes.setdefault(column)
+            continue
         seen.add(column)
+        by_key.setdefault(column.casefold(), []).append(column)
+    clashes = [group for group in by_key.values() if len(group) > 1]
     if dupes:
-        listed = ", ".join(repr(c) for c in dupes)
-        raise InputError(
-            f"{name} has duplicate column names in its header ({listed}); rename or remove them",
-            path=name,
-        )
+        return "duplicate column names (" + ", ".join(repr(c) for c in dupes) + ")"
+    if clashes:
+        pairs = "; ".join(" and ".join(repr(c) for c in group) for group in clashes)
+        return f"column names that differ only by case ({pairs})"
+    return None
 
 
 def _ragged_message(name: str, bad: dict[int, list[int]], expected: int) -> str:
@@ -405,12 +461,17 @@ def _parse(text: str, delimiter: str, name: str) -> pd.DataFrame:
 
 
 def write_outputs(
-    out_dir: PathLike, files: Mapping[str, pd.DataFrame | Mapping[str, Any]]
+    out_dir: PathLike,
+    files: Mapping[str, pd.DataFrame | Mapping[str, Any]],
+    *,
+    for_people: Collection[str] = FOR_PEOPLE,
 ) -> dict[str, Path]:
     """Write ``{file name: DataFrame or JSON-ready dict}`` into ``out_dir`` atomically.
 
-    DataFrames are written as UTF-8 CSV without their index, with CRLF line ends (RFC 4180;
-    it also makes the csv writer quote a cell holding a lone CR); dicts as indented JSON.
+    DataFrames are written as CSV without their index, with CRLF line ends (RFC 4180; it also
+    makes the csv writer quote a cell holding a lone CR); dicts as indented JSON. A file
+    named in ``for_people`` (default :data:`FOR_PEOPLE`) is UTF-8 with a BOM, its formula-like
+    cells neutralised; any other CSV is plain UTF-8, every cell exactly as in the table.
     All files go to a temporary directory inside ``out_dir`` first, then are moved into place
     in the order given, so put the manifest (the file that says a run finished) LAST. An
     existing copy of that manifest is removed before anything is moved, so an interrupted run
@@ -433,7 +494,7 @@ def write_outputs(
                 raise ValueError(f"output file name must not contain a directory: {file_name!r}")
             path = tmp / file_name
             if isinstance(content, pd.DataFrame):
-                content.to_csv(path, index=False, encoding="utf-8", lineterminator="\r\n")
+                _write_csv(content, path, for_people=file_name in for_people)
             else:
                 path.write_text(
                     json.dumps(content, indent=2, ensure_ascii=False, default=str) + "\n",
@@ -451,6 +512,13 @@ def write_outputs(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return {dst.name: dst for _, dst in staged}
+
+
+def _write_csv(frame: pd.DataFrame, path: Path, *, for_people: bool) -> None:
+    if for_people:
+        frame = neutralise_formulas(frame)
+    encoding = "utf-8-sig" if for_people else "utf-8"
+    frame.to_csv(path, index=False, encoding=encoding, lineterminator="\r\n")
 
 
 def _output_error(target: Path, exc: OSError) -> InputError:

@@ -1,38 +1,49 @@
-"""``sfclean.run``: the whole pipeline, resumable. normalize -> budget -> exclude -> load.
+"""``sfclean.run``: the whole pipeline, resumable. normalize -> budget -> exclude ->
+preflight -> load.
 
 Order on every start (the order is what makes a rerun after a crash safe):
 
 1. check the options and normalize the input (offline: a bad option or input stops the run
    before the org is used at all).
 2. take the lock of ``out_dir`` (held to the end), so no other run on this machine writes it
-   meanwhile (:mod:`sfclean.locks`); steps 4 to 6 also hold the lock of the org and object.
+   meanwhile (:mod:`sfclean.locks`); steps 6 to 9 also hold the lock of the org and object.
    An ``out_dir`` holding a finished run (``report.json``) is refused unless ``overwrite``.
-   Then open ``out_dir/run.jsonl`` (not under ``dry_run``): it is resumed when it belongs to the same
+3. describe the object (the one describe call the load needs): an object the org does not
+   have stops the run with the nearest name ("did you mean Lead?", from the org's object
+   list, asked for only then), as does an object without an email field.
+4. open ``out_dir/run.jsonl`` (not under ``dry_run``): it is resumed when it belongs to the same
    input (sha256), object and org (Id from ``userinfo``, and instance URL); an unfinished one
    of another input, object or org stops the run (ConfigError). A new journal replaces the
    old file at its first event (a run refused before the load leaves ``out_dir`` as it was).
-3. budget: estimate the calls of every stage still to come (collecting the journal's jobs,
+5. budget: estimate the calls of every stage still to come (collecting the journal's jobs,
    the exclude lookup from the objects' record counts, the load of every row not yet
    resolved), read ``limits/`` and refuse (BudgetExceeded) when the estimate exceeds the
    remaining daily API requests minus ``api_reserve`` of the maximum. Nothing else has been
    asked of the org yet. A dry run checks only its lookup and reports whether a real run
    would fit.
-4. finish every job the journal holds (:func:`sfclean.stages.loaders.collect_journaled`): those rows
+6. finish every job the journal holds (:func:`sfclean.stages.loaders.collect_journaled`): those rows
    get their outcomes (loaded / failed), take precedence over every other stage and are not
-   sent again.
-5. exclude the other clean rows: rows whose email exists in the org are held back. This also
+   sent again. With ``retry_failed``, rows the journal holds as failed with their whole batch
+   (``BATCH_FAILED``: a transient server error) or never processed (``NOT_PROCESSED``) go
+   through exclude, pre-flight and load again; rows that failed for their own reasons keep
+   their outcome. It updates a finished run in place (no ``overwrite`` needed).
+7. exclude the other clean rows: rows whose email exists in the org are held back. This also
    catches records an interrupted run created but never journaled (a batch posted just
    before a crash).
-6. load the rest, journaling every job and batch as it is created. A new run first removes
+8. pre-flight (:mod:`sfclean.stages.preflight`): check the rows left against the describe;
+   rows the org would refuse for a reason it tells (a required field blank, a value too
+   long, outside a restricted picklist, not of the field's type) go to ``rejected.csv``.
+9. load the rest, journaling every job and batch as it is created. A new run first removes
    the ``report.json`` of whatever run wrote ``out_dir`` before, so the directory never looks
    finished while this run is not.
-7. write ``rejected.csv``, ``findings.csv``, ``clean.csv``, ``excluded.csv``,
-   ``excluded_updates.csv``, ``loaded.csv``, ``failed.csv`` and ``report.json`` atomically,
-   ``report.json`` last; then mark the journal completed.
+10. write ``rejected.csv``, ``findings.csv``, ``clean.csv``, ``excluded.csv``,
+    ``excluded_updates.csv``, ``loaded.csv``, ``failed.csv`` and ``report.json`` atomically,
+    ``report.json`` last; then mark the journal completed.
 
 Conservation: every input row is in exactly one of rejected / excluded / loaded / failed
 (with ``dry_run``: rejected / excluded / clean, where ``clean.csv`` holds the rows a real run
-would load; otherwise ``clean.csv`` is normalize's output, i.e. excluded + loaded + failed).
+would load; otherwise ``clean.csv`` is normalize's output, i.e. excluded + held back by the
+pre-flight + loaded + failed).
 ``report.json`` carries the check, made on the row numbers themselves. A dry run writes
 nothing to the org and keeps no journal.
 
@@ -44,7 +55,7 @@ options, the API calls and time spent).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -62,7 +73,7 @@ from sfclean.runsteps import (
     run_journal,
 )
 from sfclean.salesforce import Connection, require_connection
-from sfclean.stages.normalize import NormalizeResult, normalize
+from sfclean.stages.normalize import NormalizeResult
 
 __all__ = ["RunResult", "RunSummary", "run"]
 
@@ -136,6 +147,13 @@ class RunResult(StageResult):
                 f"  dry run: nothing was written to the org; loading would take about "
                 f"{report.load_estimate} API calls"
             )
+        checked = report.stages.preflight.get("reasons") or {}
+        if checked:
+            lines.append(
+                "  pre-flight held back: "
+                + ", ".join(f"{k} {v}" for k, v in checked.items())
+                + " (rejected.csv names each field and limit)"
+            )
         if report.failed_reasons:
             lines.append(
                 "  failed: " + ", ".join(f"{k} {v}" for k, v in report.failed_reasons.items())
@@ -168,6 +186,10 @@ def run(
     lock_timeout: float = 0.0,
     overwrite: bool = False,
     retry_failed: bool = False,
+    match_on: Sequence[str] = ("Email",),
+    fields: Mapping[str, str | Sequence[str]] | None = None,
+    constants: Mapping[str, str] | None = None,
+    fuzzy: bool = False,
 ) -> RunResult:
     """Normalize, exclude and load ``source`` into ``object_name``; write every outcome.
 
@@ -178,25 +200,22 @@ def run(
     default ``Journal(out_dir)``; pass one (kept in ``out_dir``) to watch or interrupt its
     events; a dry run keeps none. ``normalize_options`` go to :func:`sfclean.normalize`.
     ``exclude_objects``: objects to look for existing records (default ``object_name``
-    first, then Lead / Contact). ``progress(stage, done, total)`` is called during
-    ``normalize``, ``collect``, ``exclude`` and ``load`` (None or False: none;
-    :func:`sfclean.tqdm_progress` draws it). ``lock_timeout``: seconds to wait for another
-    run on this machine that holds ``out_dir``, or the same org and object (see
-    :mod:`sfclean.locks`); 0 (the default) refuses at once. ``overwrite``: replace the
-    outputs of a finished run in ``out_dir`` (one with a ``report.json``); without it such an
-    ``out_dir`` is refused (ConfigError) before anything is read or written. A resumed run's
-    journal is kept. ``retry_failed``: rows the journal holds as failed with their whole
-    batch (code ``BATCH_FAILED``: a transient server error) or never processed
-    (``NOT_PROCESSED``) go through exclude and load again; rows that failed for their own
-    reasons keep their outcome. It updates a finished run in place (no ``overwrite`` needed).
+    first, then Lead / Contact). ``match_on``, ``fuzzy``: as :func:`sfclean.exclude`.
+    ``fields`` / ``constants``: what is loaded, as a Data Loader mapping says
+    (:func:`sfclean.sdl.insert_mapping`); by default every column named like a createable
+    field. ``progress(stage, done, total)`` is called during ``normalize``, ``collect``,
+    ``exclude`` and ``load`` (None or False: none; :func:`sfclean.tqdm_progress` draws it).
+    ``lock_timeout``: seconds to wait for a run on this machine holding ``out_dir`` or the
+    org and object (:mod:`sfclean.locks`; 0 refuses at once). ``overwrite``: replace a
+    finished run's outputs (else ConfigError; its journal is kept). ``retry_failed``: send
+    again the rows whose whole batch failed or never ran (module docstring, step 6).
 
-    Raises RunLocked when such a run holds a lock past ``lock_timeout``; ConfigError /
-    InputError for bad options or input (before the org is used), or when ``out_dir`` holds an unfinished run of another input, object or org; BudgetExceeded
-    before the org is searched or written to when the run would use too much of the daily
-    API allowance; and the errors of each stage.
+    Raises RunLocked past ``lock_timeout``; ConfigError / InputError for bad options or input
+    (before the org is used), or an ``out_dir`` holding an unfinished run of another input,
+    object or org; BudgetExceeded (before the org is searched or written to) for a run that
+    needs too much of the daily API allowance; and the errors of each stage.
     """
     conn = require_connection(conn, caller="run")
-    options = dict(normalize_options or {})
     df, info = read_source(source)
     steps = RunSteps(
         conn,
@@ -206,7 +225,7 @@ def run(
         api=api,
         strategy=strategy,
         api_reserve=api_reserve,
-        options=options,
+        options=dict(normalize_options or {}),
         progress=None if progress is False else progress,
         batch_size=batch_size,
         serial=serial,
@@ -216,27 +235,33 @@ def run(
         lock_timeout=lock_timeout,
         overwrite=overwrite,
         retry_failed=retry_failed,
+        match_on=tuple(match_on),
+        check_objects=exclude_objects is not None,
+        fields=dict(fields) if fields is not None else None,
+        constants=dict(constants or {}),
+        fuzzy=fuzzy,
     )
     steps.check_options(df)  # 1. offline: a bad option or input stops here
-    with steps.timed("normalize"):
-        nres = normalize(df, **options, progress=steps._progress("normalize"))
-    with out_lock(out_dir, timeout=lock_timeout):  # no other run writes out_dir meanwhile
+    nres = steps.normalize_input(df)
+    with out_lock(out_dir, timeout=lock_timeout):  # 2. no other run writes out_dir meanwhile
         return _locked_run(steps, df, info, nres)
 
 
 def _locked_run(
     steps: RunSteps, df: pd.DataFrame, info: InputInfo, nres: NormalizeResult
 ) -> RunResult:
-    """Steps 2 to 8 of :func:`run`, with the lock of ``out_dir`` held."""
+    """Steps 2 to 10 of :func:`run`, with the lock of ``out_dir`` held."""
     steps.clean_leftovers()  # temporary files of a killed run
     steps.check_out()  # a finished run's outputs are never replaced unasked
-    steps.open_journal(info.sha256)  # 2.
-    steps.check_budget(nres)  # 3. before the org is searched or written to
+    steps.check_object()  # 3. the load's describe: a wrong --object stops here
+    steps.open_journal(info.sha256)  # 4.
+    steps.check_budget(nres)  # 5. before the org is searched or written to
     with steps.org_window():  # no other run of this machine into the org and object
-        steps.collect(nres)  # 4. what an interrupted run started
-        ex = steps.exclude(nres)  # 5.
-        new = steps.load(ex.kept)  # 6.
-    tables, report, kept, held_back = steps.finish(df, info, nres, ex, new)  # 7.
+        steps.collect(nres)  # 6. what an interrupted run started
+        ex = steps.exclude(nres)  # 7.
+        pre = steps.preflight(ex)  # 8. against the describe, no API call
+        new = steps.load(pre.kept)  # 9.
+    tables, report, kept, held_back = steps.finish(df, info, nres, ex, pre, new)  # 10.
     result = RunResult(
         kept=kept,
         held_back=held_back,
@@ -246,5 +271,5 @@ def _locked_run(
         report=report,
         dry_run=steps.dry_run,
     )
-    result.files = steps.write(result)  # 8. report.json last, then the journal completed
+    result.files = steps.write(result)  # report.json last, then the journal is completed
     return result

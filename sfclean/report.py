@@ -14,7 +14,9 @@ Every stage returns a :class:`StageResult` subclass with the same three tables:
 
 ``sfclean_row`` is always a column, never the index: the row's number in the input file,
 counted like a spreadsheet (header = row 1, first data row = 2), carried unchanged from stage
-to stage. Every table has a plain ``RangeIndex``. A stage given a table that has a
+to stage. normalize's tables keep the caller's index (each row keeps its label; each finding
+carries its row's label); the other stages' tables have a plain ``RangeIndex``, and ``run``'s
+too. A stage given a table that has a
 ``sfclean_row`` column (a ``kept`` table, or a ``kept.csv`` read back) keeps its numbers.
 
 ``summary()`` returns a frozen :class:`Summary` (a subclass per stage) with ``to_dict()`` for
@@ -47,6 +49,7 @@ __all__ = [
     "Summary",
     "code_counts",
     "empty_findings",
+    "first_data_row",
     "progress_callback",
     "row_numbers",
     "with_row_column",
@@ -97,9 +100,17 @@ def code_counts(series: pd.Series) -> dict[str, int]:
     return dict(pairs)
 
 
+def first_data_row(df: pd.DataFrame) -> int:
+    """The spreadsheet row of ``df``'s first row: 2 (the header is row 1), or ``N + 2`` for a
+    table :func:`sfclean.read_csv` read with ``skip_rows=N`` (kept in ``df.attrs``)."""
+    info = df.attrs.get("sfclean") or {}
+    skipped = info.get("skip_rows", 0) if isinstance(info, Mapping) else 0
+    return 2 + (skipped if isinstance(skipped, int) and skipped > 0 else 0)
+
+
 def row_numbers(df: pd.DataFrame) -> np.ndarray:
     """The ``sfclean_row`` of each row of ``df`` (int64): its ``sfclean_row`` column, else an
-    index named ``sfclean_row``, else spreadsheet rows 2, 3, ...
+    index named ``sfclean_row``, else spreadsheet rows from :func:`first_data_row` on.
 
     Raises :class:`~sfclean.errors.InputError` when the numbers are not whole numbers.
     """
@@ -110,7 +121,7 @@ def row_numbers(df: pd.DataFrame) -> np.ndarray:
     elif df.index.name == ROW:
         values = df.index.to_series()
     else:
-        return np.arange(len(df), dtype="int64") + 2
+        return np.arange(len(df), dtype="int64") + first_data_row(df)
     try:
         return pd.to_numeric(values, errors="raise").to_numpy(dtype="int64")
     except (TypeError, ValueError):
@@ -222,11 +233,12 @@ class StageResult:
 
     def to_report(self, *, source: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The content of ``report.json``: the summary, the input described by ``source``
-        (``path``, ``encoding``, ``delimiter``) and the files written (report.json last)."""
+        (``path``, ``encoding``, ``delimiter``, ``skip_rows``) and the files written
+        (report.json last)."""
         info = dict(source or {})
         return {
             **self.summary().to_dict(),
-            "input": {k: info.get(k) for k in ("path", "encoding", "delimiter")},
+            "input": {k: info.get(k) for k in ("path", "encoding", "delimiter", "skip_rows")},
             "files": [*self.outputs(), "report.json"],
         }
 

@@ -1,7 +1,7 @@
 """The report of :func:`sfclean.run`: typed, frozen; ``to_dict()`` is ``report.json``.
 
 RunReport
- ├── input: InputInfo          path, encoding, delimiter, sha256 of the input
+ ├── input: InputInfo          path, encoding, delimiter, skip_rows, sha256 of the input
  ├── org: OrgRef               the org's Id and instance URL
  ├── rows: RowCounts           rows in, and per output
  ├── conservation: Conservation   every row in exactly one output (checked on row numbers)
@@ -13,7 +13,7 @@ RunReport
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sfclean.journal import JobSummary, OrgRef
@@ -33,12 +33,15 @@ class InputInfo:
     path: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
+    #: rows skipped before the header (``read_csv(skip_rows=)``); None for a DataFrame
+    skip_rows: int | None = None
 
-    def to_dict(self) -> dict[str, str | None]:
+    def to_dict(self) -> dict[str, str | int | None]:
         return {
             "path": self.path,
             "encoding": self.encoding,
             "delimiter": self.delimiter,
+            "skip_rows": self.skip_rows,
             "sha256": self.sha256,
         }
 
@@ -96,12 +99,14 @@ class StageReports:
     exclude: StageSummary
     budget: Budget
     load: StageSummary
+    preflight: StageSummary = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "normalize": dict(self.normalize),
             "exclude": dict(self.exclude),
             "budget": self.budget.to_dict(),
+            "preflight": dict(self.preflight),
             "load": dict(self.load),
         }
 

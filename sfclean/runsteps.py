@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,6 +22,7 @@ from sfclean.locks import org_lock
 from sfclean.outdir import refuse_finished, remove_leftovers
 from sfclean.report import ROW, StageResult
 from sfclean.runreport import Conservation, InputInfo, RowCounts, RunReport, StageReports
+from sfclean.runtables import Loaded, blank_text, by_row, concat_rows, output_tables
 from sfclean.salesforce import Connection
 from sfclean.stages.budget import Budget, RunEstimate, check_budget, check_reserve, estimate_run
 from sfclean.stages.exclude import STRATEGIES, ExcludeResult, exclude
@@ -29,14 +30,15 @@ from sfclean.stages.load import check_load_options, estimate_load_calls, load, o
 from sfclean.stages.loaders import collect_journaled
 from sfclean.stages.loadjobs import Outcome
 from sfclean.stages.lookup import email_key
-from sfclean.stages.normalize import NormalizeResult
+from sfclean.stages.normalize import NormalizeResult, normalize
+from sfclean.stages.objects import check_object_names, describe_target
+from sfclean.stages.preflight import PreflightResult, preflight
 
 __all__ = [
     "OUTPUT_FILES",
     "Loaded",
     "RunSteps",
     "check_run_options",
-    "output_tables",
     "read_source",
     "run_journal",
 ]
@@ -75,36 +77,9 @@ def read_source(source: Any) -> tuple[pd.DataFrame, InputInfo]:
                 sha.update(block)
         digest = sha.hexdigest()
     info = df.attrs.get("sfclean", {})
-    return df, InputInfo(digest, info.get("path"), info.get("encoding"), info.get("delimiter"))
-
-
-def _resolved_frames(
-    df: pd.DataFrame, clean: pd.DataFrame, outcomes: Mapping[int, Outcome]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(loaded, failed) of rows resolved by the journal, values from ``clean`` (else input)."""
-    rows = sorted(outcomes)
-    in_clean = [r for r in rows if r in clean.index]
-    others = [r for r in rows if r not in clean.index and 0 <= r - 2 < len(df)]
-    frame = clean.loc[in_clean]
-    if others:
-        extra = df.iloc[[r - 2 for r in others]].copy()
-        extra.index = pd.Index(others, name=ROW, dtype="int64")
-        extra[ROW] = others
-        frame = pd.concat([frame, extra])
-    return outcome_frames(frame, {r: outcomes[r] for r in frame.index})
-
-
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The frames as one, in ``sfclean_row`` order, with a RangeIndex."""
-    out = pd.concat([f.reset_index(drop=True) for f in frames], ignore_index=True)
-    if len(out):
-        out = out.sort_values(ROW, kind="stable").reset_index(drop=True)
-    return out
-
-
-def _by_row(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` indexed by its ``sfclean_row`` column (kept), to look rows up by number."""
-    return frame.set_index(ROW, drop=False)
+    return df, InputInfo(
+        digest, info.get("path"), info.get("encoding"), info.get("delimiter"), info.get("skip_rows")
+    )
 
 
 def check_run_options(
@@ -126,7 +101,8 @@ def check_run_options(
             "strategy='extract' or 'auto'"
         )
     check_reserve(api_reserve)
-    clash = [str(c) for c in df.columns if str(c) in RESERVED_COLUMNS]
+    ours = {c.lower() for c in RESERVED_COLUMNS if c != "Id"}  # ID is renamed ID (input)
+    clash = [str(c) for c in df.columns if str(c) == "Id" or str(c).lower() in ours]
     if clash:
         raise InputError(
             f"column {clash[0]} is reserved for the outputs of sfclean run; rename or drop it"
@@ -183,23 +159,6 @@ def _forget_outputs(out_dir: str | os.PathLike[str]) -> None:
         ) from None
 
 
-def _conservation(
-    nres: NormalizeResult, groups: Mapping[str, pd.Index | pd.Series], n_in: int
-) -> Conservation:
-    """Whether every row normalize saw is in exactly one output (by row number)."""
-    seen: dict[int, int] = {}
-    for rows in groups.values():
-        for row in rows:
-            seen[int(row)] = seen.get(int(row), 0) + 1
-    universe = {int(r) for r in nres.kept[ROW]} | {int(r) for r in nres.held_back[ROW]}
-    missing = len(universe - set(seen))
-    repeated = sum(1 for n in seen.values() if n > 1)
-    unknown = len(set(seen) - universe)
-    accounted = sum(seen.values())
-    ok = not (missing or repeated or unknown) and accounted == n_in
-    return Conservation(ok, accounted, missing, repeated, unknown)
-
-
 def run_journal(
     journal: Journal | None, out_dir: str | os.PathLike[str], *, dry_run: bool
 ) -> Journal | None:
@@ -214,16 +173,6 @@ def run_journal(
             "pass Journal(out_dir) or leave journal= out"
         )
     return journal
-
-
-@dataclass
-class Loaded:
-    """The load step's outcome: new rows loaded / failed, the stage's summary, the estimate."""
-
-    loaded: pd.DataFrame
-    failed: pd.DataFrame
-    summary: Mapping[str, Any]
-    estimate: int
 
 
 @dataclass
@@ -250,6 +199,11 @@ class RunSteps:
     lock_timeout: float = 0.0
     overwrite: bool = False
     retry_failed: bool = False
+    match_on: tuple[str, ...] = ("Email",)
+    check_objects: bool = False  # the caller chose the objects to search: check their names
+    fields: dict[str, str | Sequence[str]] | None = None
+    constants: dict[str, str] = field(default_factory=dict)
+    fuzzy: bool = False
     timings: dict[str, float] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
     known: dict[int, Outcome] = field(default_factory=dict)
@@ -257,10 +211,17 @@ class RunSteps:
     budget: Budget = field(default_factory=lambda: Budget(0))
     resolved: dict[int, Outcome] = field(default_factory=dict)
     collected_jobs: int = 0
+    describe: dict[str, Any] = field(default_factory=dict)
 
     @property
     def match_key(self) -> str:
         return str(self.options.get("match_key", "email"))
+
+    @property
+    def lookup_strategy(self) -> str:
+        """The exclude strategy: phones are only matched by a Bulk extract."""
+        phones = any(str(m).strip().lower() == "phone" for m in self.match_on)
+        return "extract" if phones and self.strategy == "auto" else self.strategy
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
@@ -309,6 +270,12 @@ class RunSteps:
     def check_options(self, df: pd.DataFrame) -> None:
         """ConfigError / InputError for what would stop a later stage (see
         :func:`check_run_options`)."""
+        phones = any(str(m).strip().lower() == "phone" for m in self.match_on)
+        if phones and self.strategy == "query":
+            raise ConfigError(
+                "strategy='query' cannot match phones (SOQL cannot normalize them); use "
+                "strategy='extract' or 'auto'"
+            )
         check_run_options(
             df,
             api=self.api,
@@ -317,6 +284,24 @@ class RunSteps:
             batch_size=self.batch_size,
             api_reserve=self.api_reserve,
         )
+        if self.fuzzy:  # the fuzzy extra, before the org is used
+            from sfclean.scanning.fuzzy_model import splink_modules
+
+            splink_modules()
+
+    def normalize_input(self, df: pd.DataFrame) -> NormalizeResult:
+        """Normalize the input with the run's normalize options (offline)."""
+        with self.timed("normalize"):
+            return normalize(df, **self.options, progress=self._progress("normalize"))
+
+    def check_object(self) -> None:
+        """Describe the object (the load's one describe call): ConfigError for an unknown
+        object (with the nearest name) or one without an email field; with objects to search
+        chosen by the caller, check their names too (one call for the org's object list)."""
+        with self.counted("describe"):
+            self.describe = describe_target(self.conn, self.object_name, need_email=True)
+            if self.check_objects:
+                check_object_names(self.conn, self.objects)
 
     def clean_leftovers(self) -> list[str]:
         """Remove a killed run's temporary files from ``out_dir`` (see :mod:`sfclean.outdir`)."""
@@ -342,14 +327,14 @@ class RunSteps:
 
     def check_budget(self, nres: NormalizeResult) -> None:
         """Estimate every stage still to come and check it against the org's limits."""
-        clean = _by_row(nres.kept)
+        clean = by_row(nres.kept)
         maybe = clean.loc[[r for r in clean.index if r not in self.known]]
         with self.counted("budget"):
             self.plan = estimate_run(
                 self.conn,
                 keys=_lookup_keys(maybe, nres.columns.email, self.match_key),
                 objects=self.objects,
-                strategy=self.strategy,
+                strategy=self.lookup_strategy,
                 match_key=self.match_key,
                 load_rows=len(maybe),
                 api=self.api,
@@ -389,10 +374,18 @@ class RunSteps:
                 phone_columns=list(nres.columns.phones),
                 country_column=nres.columns.country,
                 default_region=str(self.options.get("default_region", "US")),
+                match_on=self.match_on,
                 match_key=self.match_key,
                 strategy=self.strategy,
                 progress=self._progress("exclude"),
+                fuzzy=self.fuzzy,
             )
+
+    def preflight(self, ex: ExcludeResult) -> PreflightResult:
+        """Check the rows left against the describe (no API call); hold back what the org
+        would refuse."""
+        with self.timed("preflight"):
+            return preflight(ex.kept, self.describe, fields=self.fields, constants=self.constants)
 
     def load(self, to_load: pd.DataFrame) -> Loaded:
         """Load the rows left (nothing in a dry run); a new run first forgets the last report."""
@@ -412,6 +405,9 @@ class RunSteps:
                     batch_size=self.batch_size,
                     serial=self.serial,
                     timeout=self.timeout,
+                    describe=self.describe,
+                    fields=self.fields,
+                    constants=self.constants,
                     journal=self.journal,
                     progress=self._progress("load"),
                 )
@@ -426,6 +422,7 @@ class RunSteps:
         info: InputInfo,
         nres: NormalizeResult,
         ex: ExcludeResult,
+        pre: PreflightResult,
         new: Loaded,
     ) -> tuple[dict[str, pd.DataFrame], RunReport, pd.DataFrame, pd.DataFrame]:
         """(the output tables, the report, the rows kept, the rows held back) of the run.
@@ -434,16 +431,20 @@ class RunSteps:
         every other row, in ``sfclean_row`` order.
         """
         tables, rows, conservation = output_tables(
-            nres, df, self.resolved, ex, new, dry_run=self.dry_run
+            nres, df, self.resolved, ex, pre, new, dry_run=self.dry_run
         )
         stages = StageReports(
-            nres.summary().to_dict(), ex.summary().to_dict(), self.budget, new.summary
+            nres.summary().to_dict(),
+            ex.summary().to_dict(),
+            self.budget,
+            new.summary,
+            pre.summary().to_dict(),
         )
         report = self.report(info, rows, conservation, tables["failed.csv"], stages, ex, new)
         kept = tables["clean.csv"] if self.dry_run else tables["loaded.csv"]
-        held_back = _concat(
-            [tables["rejected.csv"], tables["excluded.csv"], tables["failed.csv"]]
-        ).fillna("")
+        held_back = blank_text(
+            concat_rows([tables["rejected.csv"], tables["excluded.csv"], tables["failed.csv"]])
+        )
         return tables, report, kept, held_back
 
     def write(self, result: StageResult) -> dict[str, Path]:
@@ -500,47 +501,3 @@ class RunSteps:
             timings={k: round(v, 3) for k, v in self.timings.items()},
             files=OUTPUT_FILES,
         )
-
-
-def output_tables(
-    nres: NormalizeResult,
-    df: pd.DataFrame,
-    resolved: Mapping[int, Outcome],
-    ex: ExcludeResult,
-    new: Loaded,
-    *,
-    dry_run: bool,
-) -> tuple[dict[str, pd.DataFrame], RowCounts, Conservation]:
-    """Every output table, the row counts, and the conservation check on them."""
-    held = nres.held_back
-    rejected = held[~held[ROW].isin(list(resolved))].reset_index(drop=True)
-    old_loaded, old_failed = _resolved_frames(df, _by_row(nres.kept), resolved)
-    loaded = _concat([old_loaded, new.loaded])
-    failed = _concat([old_failed, new.failed])
-    clean_out = ex.kept if dry_run else nres.kept
-    groups: dict[str, pd.Index | pd.Series] = {
-        "rejected": rejected[ROW],
-        "excluded": ex.held_back[ROW],
-        "loaded": loaded[ROW],
-        "failed": failed[ROW],
-    }
-    if dry_run:
-        groups["clean"] = ex.kept[ROW]
-    rows = RowCounts(
-        input=int(nres.rows_in),
-        rejected=len(rejected),
-        excluded=len(ex.held_back),
-        loaded=len(loaded),
-        failed=len(failed),
-        clean=len(ex.kept) if dry_run else None,
-    )
-    tables = {
-        "rejected.csv": rejected,
-        "findings.csv": nres.findings,
-        "clean.csv": clean_out,
-        "excluded.csv": ex.held_back,
-        "excluded_updates.csv": ex.updates,
-        "loaded.csv": loaded,
-        "failed.csv": failed,
-    }
-    return tables, rows, _conservation(nres, groups, rows.input)

@@ -1,10 +1,12 @@
 """Data Loader ``.sdl`` mapping files: which CSV column goes to which Salesforce field.
 
-:func:`read_sdl_mapping` reads the file (Java ``.properties`` rules); :func:`columns_for_fields`
-finds the CSV columns a mapping sends to given fields; :func:`normalize_columns_from_mapping`
-fills normalize's column options from a mapping and :func:`fields_for_columns` gives
-:func:`sfclean.load`'s ``fields=``. Both are re-exported by
-:mod:`sfclean.io`, the module for the file formats of Data Loader.
+:func:`read_sdl` reads the file with the javaproperties library into an :class:`SdlMapping`
+(columns to fields, constants, fields left unmapped); :func:`read_sdl_mapping` gives it as
+``{left: right}``. :func:`columns_for_fields` finds the CSV columns a mapping sends to given
+fields; :func:`normalize_columns_from_mapping` fills normalize's column options from a
+mapping; :func:`insert_mapping` gives :func:`sfclean.load`'s and :func:`sfclean.run`'s
+``fields=`` and ``constants=``. :mod:`sfclean.io`, the module for the file formats of Data
+Loader, re-exports the readers.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+
+import javaproperties
 
 from sfclean.errors import ConfigError
 
@@ -20,9 +25,11 @@ __all__ = [
     "COUNTRY_FIELDS",
     "EMAIL_FIELDS",
     "PHONE_FIELDS",
+    "SdlMapping",
     "columns_for_fields",
-    "fields_for_columns",
+    "insert_mapping",
     "normalize_columns_from_mapping",
+    "read_sdl",
     "read_sdl_mapping",
 ]
 
@@ -34,17 +41,84 @@ COUNTRY_FIELDS = ("Country", "MailingCountry", "OtherCountry", "CountryCode", "M
 PathLike = str | os.PathLike[str]
 
 
-def read_sdl_mapping(path: PathLike) -> dict[str, str]:
-    """Read a Data Loader ``.sdl`` mapping file into ``{left: right}`` as written.
+@dataclass(frozen=True)
+class SdlMapping:
+    """A Data Loader mapping as an insert reads it.
 
-    For inserts the left side is the CSV column and the right side the Salesforce field
-    (``Mobile\\ Phone=MobilePhone``); extract mappings are written the other way round, and
-    :func:`columns_for_fields` accepts both. The file follows Java ``.properties`` rules:
-    ``#`` and ``!`` comments, blank lines, ``=`` or ``:`` separators, backslash escapes
-    (``\\:`` ``\\=`` ``\\ `` ``\\uXXXX``) and continuation lines. Quoted left sides are Data
-    Loader constants and are kept with their quotes. Raises
-    :class:`~sfclean.errors.ConfigError` if the file is missing, has a line that is not
-    ``name=value``, maps a column twice, or maps nothing.
+    ``columns``: ``{CSV column: (Field, ...)}`` (``State=BillingState, ShippingState`` sends
+    one column to two fields); ``constants``: ``{Field: value}`` from quoted left sides
+    (``"Web"=LeadSource``; ``""=Industry`` sets nothing); ``unmapped``: fields on lines with
+    no column (``=SYSTEMMODSTAMP``, as Data Loader saves fields left unmapped); ``lines``:
+    every ``(left, right)`` pair as written.
+    """
+
+    columns: Mapping[str, tuple[str, ...]]
+    constants: Mapping[str, str]
+    unmapped: tuple[str, ...]
+    lines: tuple[tuple[str, str], ...]
+
+    def for_columns(self, columns: Sequence[str]) -> tuple[dict[str, tuple[str, ...]], list[str]]:
+        """(``{column of the table: fields}``, mapped columns the table does not have); column
+        names compared ignoring case and surrounding spaces, in the table's order."""
+        by_fold = {c.strip().casefold(): fields for c, fields in self.columns.items()}
+        found = {}
+        for column in columns:
+            fields = by_fold.pop(str(column).strip().casefold(), None)
+            if fields:
+                found[str(column)] = fields
+        absent = [c for c in self.columns if c.strip().casefold() in by_fold]
+        return found, absent
+
+
+def _split_fields(value: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in value.split(",") if p.strip())
+
+
+def _entries(text: str, name: str) -> list[tuple[int, str, str]]:
+    """``(line, key, value)`` per property, parsed by javaproperties.
+
+    One deviation from Java: an unescaped space inside the left side does not end it
+    (``Email Address=Email`` maps the column ``Email Address``, which is what a person
+    writing the file by hand means; Data Loader itself writes ``Email\\ Address``).
+    """
+    out = []
+    line = 1
+    try:
+        parsed = list(javaproperties.parse(text))
+    except javaproperties.InvalidUEscapeError:
+        bad = _BAD_U.search(text)
+        where = f" line {text.count(chr(10), 0, bad.start()) + 1}" if bad else ""
+        raise ConfigError(f"mapping file {name}{where} has a bad \\u escape") from None
+    for item in parsed:
+        start = line
+        line += item.source.count("\n")
+        if not isinstance(item, javaproperties.KeyValue):
+            continue
+        key, value = item.key, item.value.strip()
+        raw = item.source.lstrip()
+        head = _SEPARATOR.match(raw)
+        if head and " " in head.group(1).strip() and ("=" in value or ":" in value):
+            key = javaproperties.unescape(head.group(1)).strip()
+            value = javaproperties.unescape(raw[head.end() :]).strip()
+        if head is None:
+            raise ConfigError(
+                f"mapping file {name} line {start} is not csvColumn=SalesforceField; "
+                "is it a Data Loader .sdl file?"
+            )
+        out.append((start, key.strip(), value))
+    return out
+
+
+_SEPARATOR = re.compile(r"((?:\\.|[^=:\\])*)[=:]")
+_BAD_U = re.compile(r"(?<!\\)\\u(?![0-9A-Fa-f]{4})")
+
+
+def read_sdl(path: PathLike) -> SdlMapping:
+    """Read a Data Loader ``.sdl`` mapping file with javaproperties (``#``/``!`` comments,
+    ``=`` or ``:``, backslash escapes, continuation lines, UTF-8 or latin-1).
+
+    Raises :class:`~sfclean.errors.ConfigError` if the file is missing, has a line that is
+    not ``name=value``, maps a column twice, or maps nothing.
     """
     name = str(path)
     try:
@@ -56,86 +130,39 @@ def read_sdl_mapping(path: PathLike) -> dict[str, str]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("latin-1")
-    mapping: dict[str, str] = {}
-    for line_no, logical in _logical_lines(text):
-        key, value = _split_property(logical, name, line_no)
-        if key in mapping and mapping[key] != value:
+    columns: dict[str, tuple[str, ...]] = {}
+    constants: dict[str, str] = {}
+    unmapped: list[str] = []
+    lines: list[tuple[str, str]] = []
+    seen: dict[str, str] = {}
+    for line_no, key, value in _entries(text, name):
+        if key and key in seen and seen[key] != value:
             raise ConfigError(
                 f"mapping file {name} maps {key!r} twice (line {line_no}); keep one of them"
             )
-        mapping[key] = value
-    if not any(mapping.values()):
+        seen[key] = value
+        lines.append((key, value))
+        if not key:
+            unmapped.extend(_split_fields(value))
+        elif len(key) >= 2 and key[0] == key[-1] == '"':
+            constants.update({f: key[1:-1] for f in _split_fields(value)})
+        elif _split_fields(value):
+            columns[key] = _split_fields(value)
+    if not columns and not constants:
         raise ConfigError(f"mapping file {name} has no mappings; expected lines like Email=Email")
-    return mapping
+    return SdlMapping(columns, constants, tuple(unmapped), tuple(lines))
 
 
-def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
-    """Yield (first line number, logical line), joining backslash continuations."""
-    pending: str | None = None
-    start = 0
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.lstrip() if pending is None else raw.lstrip(" \t\f")
-        if pending is None:
-            if not line or line[0] in "#!":
-                continue
-            start = number
-        joined = line if pending is None else pending + line
-        trailing = len(joined) - len(joined.rstrip("\\"))
-        if trailing % 2 == 1:
-            pending = joined[:-1]
-            continue
-        pending = None
-        yield start, joined
-    if pending is not None:
-        yield start, pending
+def read_sdl_mapping(path: PathLike) -> dict[str, str]:
+    """Read a Data Loader ``.sdl`` mapping file into ``{left: right}`` as written (lines with
+    an empty left side, which map no column, left out); see :func:`read_sdl`.
 
-
-_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
-
-
-def _split_property(line: str, name: str, line_no: int) -> tuple[str, str]:
-    """Split ``key=value`` (or ``key:value``) at the first unescaped separator; unescape both.
-
-    Unlike Java, whitespace alone does not separate: ``Email Address=Email`` maps the column
-    ``Email Address``, which is what a person writing the file by hand means.
+    For inserts the left side is the CSV column and the right side the Salesforce field(s)
+    (``Mobile\\ Phone=MobilePhone``); extract mappings are written the other way round, and
+    :func:`columns_for_fields` accepts both. Quoted left sides are Data Loader constants and
+    are kept with their quotes.
     """
-    i, n = 0, len(line)
-    while i < n and line[i] not in "=:":
-        i += 2 if line[i] == "\\" else 1
-    if i >= n:
-        raise ConfigError(
-            f"mapping file {name} line {line_no} is not csvColumn=SalesforceField; "
-            "is it a Data Loader .sdl file?"
-        )
-    key = _unescape(line[:i], name, line_no).strip()
-    value = _unescape(line[i + 1 :], name, line_no).strip()
-    if not key:
-        raise ConfigError(f"mapping file {name} line {line_no} has an empty column name")
-    return key, value
-
-
-def _unescape(text: str, name: str, line_no: int) -> str:
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        if text[i] == "\\" and i + 1 < n:
-            decoded, i = _unescape_at(text, i, name, line_no)
-            out.append(decoded)
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
-
-
-def _unescape_at(line: str, i: int, name: str, line_no: int) -> tuple[str, int]:
-    """Decode the escape starting at ``line[i] == '\\'``; return it and the next index."""
-    ch = line[i + 1]
-    if ch == "u":
-        digits = line[i + 2 : i + 6]
-        if not re.fullmatch(r"[0-9A-Fa-f]{4}", digits):
-            raise ConfigError(f"mapping file {name} line {line_no} has a bad \\u escape")
-        return chr(int(digits, 16)), i + 6
-    return _ESCAPES.get(ch, ch), i + 2
+    return {key: value for key, value in read_sdl(path).lines if key}
 
 
 def columns_for_fields(
@@ -196,21 +223,17 @@ def normalize_columns_from_mapping(
     return email_column, phones, country_column
 
 
-def fields_for_columns(mapping: Mapping[str, str], columns: Iterable[str]) -> dict[str, str]:
-    """``{column: Field}`` for :func:`sfclean.load`'s ``fields=``: the columns of ``columns``
-    an insert mapping (``column=Field``) sends to one field, in header order (names compared
-    case-insensitively; constants and columns mapped to several fields are left out). Raises
-    ConfigError when no column is mapped."""
-    by_fold = {left.strip().casefold(): right for left, right in mapping.items()}
-    out: dict[str, str] = {}
-    for column in columns:
-        target = by_fold.get(str(column).strip().casefold(), "")
-        parts = [p.strip() for p in target.split(",") if p.strip()]
-        if len(parts) == 1:
-            out[str(column)] = parts[0]
-    if not out:
+def insert_mapping(
+    path: PathLike, columns: Sequence[str]
+) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """(``fields=``, ``constants=``) for :func:`sfclean.load` / :func:`sfclean.run` from the
+    mapping file at ``path``: the table's mapped columns and their fields, and the constants.
+    Raises ConfigError when the mapping maps none of ``columns`` and sets no constant."""
+    mapping = read_sdl(path)
+    fields, _absent = mapping.for_columns([str(c) for c in columns])
+    if not fields and not any(mapping.constants.values()):
         raise ConfigError(
-            "the mapping file maps none of the table's columns; expected lines such as "
+            f"mapping file {path} maps none of the table's columns; expected lines such as "
             "Email=Email (csvColumn=SalesforceField)"
         )
-    return out
+    return fields, dict(mapping.constants)

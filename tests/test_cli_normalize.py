@@ -60,7 +60,7 @@ BAD_INPUTS = [
         "forced wrong encoding",
         b"Email,Name\na@x.example,Jos\xe9\n",
         ["--encoding", "utf-8"],
-        "Error: {p} is not UTF-8 at byte 26; try --encoding cp1252",
+        "Error: {p} is not UTF-8 at byte 26 (line 2); try --encoding cp1252",
     ),
     (
         "unknown encoding",
@@ -169,10 +169,17 @@ def test_output_headers_and_report(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     header = _header(SAMPLE)
     assert _header(out / "clean.csv") == header + ",sfclean_row"
-    assert _header(out / "rejected.csv") == header + ",sfclean_row,sfclean_reason,sfclean_detail"
-    assert _header(out / "findings.csv") == ",".join(FINDINGS_COLUMNS)
+    # the files for people start with a BOM (Excel then reads them as UTF-8); clean.csv not
+    rejected = "\ufeff" + header + ",sfclean_row,sfclean_reason,sfclean_detail"
+    assert _header(out / "rejected.csv") == rejected
+    assert _header(out / "findings.csv") == "\ufeff" + ",".join(FINDINGS_COLUMNS)
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    assert report["input"] == {"path": str(SAMPLE), "encoding": "utf-8", "delimiter": ","}
+    assert report["input"] == {
+        "path": str(SAMPLE),
+        "encoding": "utf-8",
+        "delimiter": ",",
+        "skip_rows": 0,
+    }
     assert report["rows_in"] == report["rows_kept"] + report["rows_held_back"]
     assert set(report["reasons"]) == {
         "missing-email",

@@ -66,13 +66,13 @@ INPUT = (
     "new2@example.com,Four,Acme,(415) 555-0100\n"  # row 5: failed, the org's Block rule
     "New1@example.com,Dup,Acme,\n"  # row 6: rejected, duplicate-in-file
     "info@example.com,Role,Acme,\n"  # row 7: rejected, role-mailbox
-    "new3@example.com,Five,,\n"  # row 8: failed, REQUIRED_FIELD_MISSING
+    "new3@example.com,Five,,\n"  # row 8: rejected by pre-flight, missing-required-field
 )
 OUTCOMES = {
     "loaded.csv": [2],
     "excluded.csv": [3, 4],
-    "failed.csv": [5, 8],
-    "rejected.csv": [6, 7],
+    "failed.csv": [5],
+    "rejected.csv": [6, 7, 8],
 }
 
 
@@ -116,11 +116,14 @@ def test_every_row_ends_in_the_right_file(
     failed = _read(out, "failed.csv").set_index("sfclean_row")
     assert failed.loc["5", "sfclean_reason"] == "rejected-by-duplicate-rule"
     assert failed.loc["5", "sfclean_code"] == "DUPLICATES_DETECTED"
-    assert failed.loc["8", "sfclean_code"] == "REQUIRED_FIELD_MISSING"
+    rejected = _read(out, "rejected.csv").set_index("sfclean_row")
+    assert rejected.loc["8", "sfclean_reason"] == "missing-required-field"
+    assert rejected.loc["8", "sfclean_detail"] == "Company is required and blank"
     assert _leads(org) == 2  # the seeded one and row 2
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    assert report["rows"] == {"in": 7, "rejected": 2, "excluded": 2, "loaded": 1, "failed": 2}
-    assert "run: 7 rows in; rejected 2, excluded 2, loaded 1, failed 2\n" in result.stderr
+    assert report["rows"] == {"in": 7, "rejected": 3, "excluded": 2, "loaded": 1, "failed": 1}
+    assert "run: 7 rows in; rejected 3, excluded 2, loaded 1, failed 1\n" in result.stderr
+    assert "pre-flight held back: missing-required-field 1" in result.stderr
     assert "failed codes: " in result.stderr
 
 
@@ -141,8 +144,8 @@ def test_dry_run_writes_nothing_to_the_org(org: LocalOrg, source: Path, tmp_path
     result = invoke(org, source, "--object", "Lead", "--out", out, "--dry-run")
     assert result.exit_code == 0, result.output
     assert _leads(org) == 1
-    would_load = _read(out, "clean.csv")["Email"]  # rows 2, 5 and 8
-    assert sorted(would_load) == ["new1@example.com", "new2@example.com", "new3@example.com"]
+    would_load = _read(out, "clean.csv")["Email"]  # rows 2 and 5 (8 lacks a Company)
+    assert sorted(would_load) == ["new1@example.com", "new2@example.com"]
     assert "dry run: nothing was written to the org; loading would take about" in result.stderr
     assert not (out / "run.jsonl").exists()
 
@@ -199,7 +202,7 @@ def test_normalize_options_apply(org: LocalOrg, source: Path, tmp_path: Path) ->
         org, source, "--object", "Lead", "--out", out, "--keep", "role-mailbox", "--json"
     )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["rows"]["rejected"] == 1
+    assert json.loads(result.stdout)["rows"]["rejected"] == 2  # row 6, and row 8 (pre-flight)
     assert "info@example.com" in set(_read(out, "loaded.csv")["Email"])
 
 
@@ -263,3 +266,102 @@ def test_progress_is_drawn_on_a_terminal_only() -> None:
         bars("load", 25_000, 25_000)
     assert "load" in terminal.getvalue()
     assert "25000/25000" in terminal.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("object_name", "message"),
+    [
+        (
+            "Leed",
+            "Error: the org has no object 'Leed'; did you mean Lead? --object takes an API "
+            "name (Lead, Contact)\n",
+        ),
+        (
+            "Account",
+            "Error: Account has no email field, and sfclean run finds existing records and "
+            "duplicates by email, so it loads Lead or Contact (or another object with an Email "
+            "field). To insert Account rows with the pre-flight checks and the duplicate-rule "
+            "header, use sfclean load --object Account\n",
+        ),
+    ],
+)
+def test_a_wrong_object_is_refused_before_the_org_is_searched(
+    org: LocalOrg, source: Path, tmp_path: Path, object_name: str, message: str
+) -> None:
+    org.clear_requests()
+    out = tmp_path / "out"
+    result = invoke(org, source, "--object", object_name, "--out", out)
+    assert result.exit_code == 1
+    assert result.stderr == message
+    paths = [r.path for r in org.requests]
+    assert not [p for p in paths if "/query" in p or "/composite" in p or "/async/" in p]
+    assert not [p for p in paths if "limits" in p]  # not even the budget's reads
+    assert not out.exists()
+
+
+def test_match_phone_batch_size_and_exclude_object(
+    org: LocalOrg, source: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    args = ["--match-phone", "--api", "bulk2", "--batch-size", "1", "--keep", "role-mailbox"]
+    result = invoke(org, source, "--object", "Lead", "--out", out, *args, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    # row 5's phone is the seeded Lead's: found by phone, so the Block rule never sees it
+    excluded = _read(out, "excluded.csv").set_index("sfclean_row")
+    assert sorted(excluded.index) == ["3", "4", "5"]
+    assert excluded.loc["5", "sfclean_matched_object"] == "Lead"
+    assert report["strategy"] == "extract"
+    assert sorted(_read(out, "loaded.csv")["sfclean_row"]) == ["2", "7"]
+    assert len(report["stages"]["load"]["jobs"]) == 2  # one Bulk 2.0 job per row
+    assert _read(out, "failed.csv").empty
+
+
+def test_exclude_object_chooses_what_is_searched(
+    org: LocalOrg, source: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    result = invoke(org, source, "--object", "Lead", "--out", out, "--exclude-object", "Contact")
+    assert result.exit_code == 0, result.output
+    assert _read(out, "excluded.csv")["sfclean_row"].tolist() == ["3"]  # the Contact only
+    assert "4" in set(_read(out, "loaded.csv")["sfclean_row"])  # the Lead was not searched
+
+
+def test_a_misspelt_exclude_object_is_refused_before_the_org_is_searched(
+    org: LocalOrg, source: Path, tmp_path: Path
+) -> None:
+    org.clear_requests()
+    args = ["--exclude-object", "Contact", "--exclude-object", "Lead_"]
+    result = invoke(org, source, "--object", "Lead", "--out", tmp_path / "o", *args)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: the org has no object 'Lead_'; did you mean Lead? --exclude-object takes an "
+        "API name (Lead, Contact)\n"
+    )
+    assert not [r for r in org.requests if "/query" in r.path or "/composite" in r.path]
+
+
+def test_match_phone_cannot_use_the_query_strategy(
+    org: LocalOrg, source: Path, tmp_path: Path
+) -> None:
+    args = ["--match-phone", "--strategy", "query"]
+    result = invoke(org, source, "--object", "Lead", "--out", tmp_path / "o", *args)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: --strategy 'query' cannot match phones")
+    assert not (tmp_path / "o").exists()
+
+
+def test_skip_rows_keeps_the_spreadsheet_rows_through_every_stage(
+    org: LocalOrg, tmp_path: Path
+) -> None:
+    source = tmp_path / "export.csv"
+    source.write_text('Exported 2026-12-06\n"by, someone"\n' + INPUT, encoding="utf-8")
+    out = tmp_path / "out"
+    result = invoke(org, source, "--object", "Lead", "--out", out, "--skip-rows", "2")
+    assert result.exit_code == 0, result.output
+    for name, rows in OUTCOMES.items():  # the header is row 3, so every row is 2 further on
+        assert sorted(int(r) for r in _read(out, name)["sfclean_row"]) == [r + 2 for r in rows]
+    rejected = _read(out, "rejected.csv").set_index("sfclean_row")
+    assert rejected.loc["8", "sfclean_detail"] == "duplicate of row 4"
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["input"]["skip_rows"] == 2

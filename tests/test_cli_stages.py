@@ -130,13 +130,16 @@ def test_exclude_then_load_keep_the_original_row_numbers(org: LocalOrg, tmp_path
     assert result.exit_code == 0, result.output
     loaded, failed = _read(loaded_dir / "loaded.csv"), _read(loaded_dir / "failed.csv")
     assert loaded["sfclean_row"].tolist() == ["2"] and loaded["Id"].str.len().tolist() == [18]
-    assert failed["sfclean_row"].tolist() == ["6"]
-    assert failed["sfclean_code"].tolist() == ["REQUIRED_FIELD_MISSING"]
+    assert loaded.columns[0] == "Id"  # Data Loader's success-file shape
+    assert failed.empty  # row 6 has no Company: pre-flight holds it back, nothing is sent
+    rejected = _read(loaded_dir / "rejected.csv")
+    assert rejected["sfclean_row"].tolist() == ["6"]
+    assert rejected["sfclean_reason"].tolist() == ["missing-required-field"]
     report = json.loads((loaded_dir / "report.json").read_text(encoding="utf-8"))
     assert (report["rows_kept"], report["rows_held_back"]) == (1, 1)
     assert report["not_loaded"] == ["Nickname"]  # no such Lead field; sfclean_row is never sent
-    assert report["files"] == ["loaded.csv", "failed.csv", "report.json"]
-    assert "failed codes: REQUIRED_FIELD_MISSING 1" in result.stderr
+    assert report["files"] == ["loaded.csv", "failed.csv", "rejected.csv", "report.json"]
+    assert "held back: missing-required-field 1" in result.stderr
     assert org.engine.store.count("Lead") == 2
 
 
@@ -189,3 +192,26 @@ def test_help_works_and_the_readme_shows_the_command(command: str) -> None:
     assert result.exit_code == 0 and "Usage: " in result.stdout
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert f"sfclean {command}" in readme
+
+
+def test_load_into_a_misspelt_object_says_which_was_meant(org: LocalOrg, tmp_path: Path) -> None:
+    source = tmp_path / "rows.csv"
+    source.write_text("LastName,Company\nLee,Acme\n", encoding="utf-8")
+    result = invoke("load", source, "--object", "contact", "--out", tmp_path / "ok", org=org)
+    assert result.exit_code == 0, result.output  # API names in any case are fine
+    result = invoke("load", source, "--object", "Contcat", "--out", tmp_path / "o", org=org)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: the org has no object 'Contcat'; did you mean Contact?")
+    assert not (tmp_path / "o").exists()
+
+
+def test_exclude_from_a_misspelt_object_says_which_was_meant(org: LocalOrg, tmp_path: Path) -> None:
+    clean = _clean_csv(tmp_path)
+    before = org.api_calls
+    result = invoke("exclude", clean, "--out", tmp_path / "x", "--object", "Contcat", org=org)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: the org has no object 'Contcat'; did you mean Contact? --object takes an API "
+        "name (Lead, Contact)\n"
+    )
+    assert org.api_calls - before == 1  # the org's object list, nothing searched

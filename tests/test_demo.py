@@ -59,7 +59,11 @@ def test_report_numbers_match_the_files(demo: tuple[Result, Path], report: dict[
     for name in OUTCOME_FILES:
         assert rows[name.removesuffix(".csv")] == len(_read(out, name)), name
     assert len(_read(out, "excluded_updates.csv")) == rows["excluded"]
-    assert len(_read(out, "clean.csv")) == rows["excluded"] + rows["loaded"] + rows["failed"]
+    checked = report["stages"]["preflight"]["rows_held_back"]
+    assert checked == 7
+    assert len(_read(out, "clean.csv")) == (
+        rows["excluded"] + checked + rows["loaded"] + rows["failed"]
+    )
     assert report["conservation"] == {"ok": True, "accounted": rows["in"]}
 
 
@@ -83,7 +87,19 @@ def test_the_printed_report_matches_report_json(
     ) in printed
     assert f"API calls: {report['api_calls']['total']} (" in printed
     assert "not sent: Enrichment_Id__c (no such createable Lead field)" in printed
+    assert "pre-flight held back: missing-required-field 7 (rejected.csv names" in printed
+    assert "failed codes:" not in printed  # the load fails nothing
     assert f"the {rows['excluded']} excluded people again without a word" in printed
+
+
+def test_the_readme_shows_what_the_demo_prints(demo: tuple[Result, Path]) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("It ends with", 1)[1].split("\n\n")[1]
+    lines = [line[4:] for line in block.splitlines()]
+    assert lines[0].startswith("run: 203 rows in")
+    printed = demo[0].stderr.splitlines()
+    start = printed.index(lines[0])
+    assert printed[start : start + len(lines)] == lines
 
 
 def test_the_story_existing_people_are_held_back_new_ones_loaded(
@@ -102,9 +118,16 @@ def test_the_story_existing_people_are_held_back_new_ones_loaded(
     assert loaded["Id"].is_unique
     # nothing that was excluded was loaded
     assert not set(loaded["Email"]) & set(excluded["Email"])
-    failed = _read(out, "failed.csv")
-    assert set(failed["sfclean_code"]) == {"REQUIRED_FIELD_MISSING"}  # Leads need a Company
-    assert (failed["Company"] == "").all()
+    # Leads need a Company: pre-flight holds those rows back, so the load fails nothing
+    assert report["rows"]["failed"] == 0
+    assert len(_read(out, "failed.csv")) == 0
+    rejected = _read(out, "rejected.csv")
+    checked = rejected[rejected["sfclean_reason"] == "missing-required-field"]
+    assert len(checked) == 7
+    assert (checked["Company"] == "").all()
+    assert set(checked["sfclean_detail"]) == {"Company is required and blank"}
+    # one describe, made before the org is searched; the load does not describe again
+    assert report["api_calls"] == {"describe": 1, "budget": 2, "exclude": 2, "load": 5, "total": 10}
     assert report["stages"]["load"]["not_loaded"] == ["Enrichment_Id__c"]
 
 

@@ -299,7 +299,7 @@ def test_bad_options(kwargs: dict[str, object], error: type[Exception]) -> None:
 def test_bad_frames() -> None:
     with pytest.raises(InputError, match="DataFrame"):
         normalize([{"Email": "a@acme.com"}])  # type: ignore[arg-type]
-    with pytest.raises(InputError, match="duplicate column names: Email"):
+    with pytest.raises(InputError, match="duplicate column names \\('Email'\\)"):
         normalize(pd.DataFrame([["a@acme.com", "b@acme.com"]], columns=["Email", "Email"]))
     with pytest.raises(InputError, match="reserved"):
         normalize(pd.DataFrame({"Email": ["a@acme.com"], "sfclean_reason": ["x"]}))

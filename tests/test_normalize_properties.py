@@ -98,7 +98,9 @@ def test_normalizing_clean_output_changes_nothing(
     again = normalize(first.kept.drop(columns="sfclean_row"), **options)
     assert len(again.held_back) == 0
     assert again.kept.drop(columns="sfclean_row").equals(first.kept.drop(columns="sfclean_row"))
-    changes = again.findings[~again.findings["code"].isin(["invalid-phone", "phone-damaged"])]
+    # warnings about a kept value recur on every pass (a formula-like cell stays as it is)
+    warnings = ["invalid-phone", "phone-damaged", "formula-like-cell"]
+    changes = again.findings[~again.findings["code"].isin(warnings)]
     assert changes.empty
 
 

@@ -155,10 +155,17 @@ def test_normalize_notebook_runs(
         "report.json",
     ]
     assert ns["report"]["rows_in"] == 203
-    assert "158 kept, 45 held back" in result._repr_html_()
+    assert f"{result.rows_kept} kept, {result.rows_held_back} held back" in result._repr_html_()
     page = ns["report_html"].read_text(encoding="utf-8")
     assert "<svg" in page and "invalid-email" in page
     assert ns["df"].loc[0, "PostalCode"] == "02134"
+    # the Outlook export: its own column names found without options, every row accounted for
+    outlook = ns["outlook"]
+    assert outlook.columns.email == "E-mail Address"
+    assert outlook.columns.country == "Business Country/Region"
+    assert outlook.rows_kept + outlook.rows_held_back == outlook.rows_in == len(ns["contacts"])
+    assert set(outlook.held_back["sfclean_reason"]) >= {"missing-email", "role-mailbox"}
+    assert len(ns["phones"]) > 0 and ns["phones"]["normalized"].str.startswith("+").all()
 
 
 def test_rehearse_notebook_runs_and_stops_the_org(
@@ -182,6 +189,8 @@ def test_rehearse_notebook_runs_and_stops_the_org(
     assert ns["exclusion"].held_back["sfclean_matched_id"].str.len().min() >= 18
     load_summary = ns["load_summary"]
     assert (load_summary["rows_kept"], load_summary["rows_held_back"]) == (141, 7)
+    assert set(ns["load_result"].rejected["sfclean_reason"]) == {"missing-required-field"}
+    assert ns["load_result"].failed.empty  # the pre-flight held back the rows without a Company
 
     # every Bulk request the org received carried allowSave=false
     inserts = [r for r in org.requests if ns["is_insert_request"](r.path)]
@@ -194,10 +203,10 @@ def test_rehearse_notebook_runs_and_stops_the_org(
     assert calls["connection total"] == calls["org counted"] > 0
     assert calls["exclude"] + calls["load"] <= calls["connection total"]
 
-    # the dry rerun finds the loaded rows in the org; only the failed ones would load again
+    # the dry rerun finds the loaded rows in the org; the pre-flight holds back the 7 again
     rows = ns["rerun"].report.rows
     assert rows.excluded == 151  # 141 loaded + 10 that were in the org already
-    assert rows.clean == 7
+    assert (rows.rejected, rows.clean) == (45 + 7, 0)  # the 7 without a Company: pre-flight
 
     # the crash left the journal only, nothing that looks finished; the rerun resumed,
     # collected the journaled job, and loaded nobody twice

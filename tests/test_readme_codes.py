@@ -49,10 +49,19 @@ def test_every_registered_finding_is_named_in_the_readme_and_nothing_else() -> N
 
 
 def test_every_code_has_a_title_a_description_and_a_known_stage_and_file() -> None:
-    files = {"rejected.csv", "findings.csv", "excluded.csv", "failed.csv", "report.json/audit.md"}
+    files = {
+        "rejected.csv",
+        "findings.csv",
+        "excluded.csv",
+        "probable_matches.csv",
+        "failed.csv",
+        "report.json/audit.md",
+    }
     for code in CODES:
         assert code.title and code.description.endswith("."), code.name
-        assert code.stage in {"normalize", "exclude", "load", "audit"}, code.name
+        assert code.stage in {"normalize", "exclude", "preflight", "load", "audit", "scan"}, (
+            code.name
+        )
         assert code.file in files, code.name
         if code.stage == "audit":
             assert code.severity and code.message and code.fix, code.name

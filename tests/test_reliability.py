@@ -204,14 +204,16 @@ def test_retry_failed_sends_again_only_the_rows_of_a_failed_batch(
     rows = [
         {"LastName": f"L{i}", "Company": "Co", "Email": f"rel{i}@example.com"} for i in range(4)
     ]
-    rows.append({"LastName": "NoCo", "Company": "", "Email": "rel4@example.com"})  # own reason
+    rows.append({"LastName": "NoCo", "Company": "", "Email": "rel4@example.com"})  # pre-flight
     source = tmp_path / "in.csv"
     pd.DataFrame(rows).to_csv(source, index=False)
     options: dict[str, Any] = {"object_name": "Lead", "out_dir": out, "batch_size": 2}
     org.faults.fail_next_batch()  # the first batch (rows 2, 3) fails as a whole
     first = sfclean.run(source, conn, **options)
     failed = first.tables["failed.csv"].set_index("sfclean_row")["sfclean_code"].to_dict()
-    assert failed == {2: "BATCH_FAILED", 3: "BATCH_FAILED", 6: "REQUIRED_FIELD_MISSING"}
+    assert failed == {2: "BATCH_FAILED", 3: "BATCH_FAILED"}
+    rejected = first.tables["rejected.csv"].set_index("sfclean_row")["sfclean_reason"].to_dict()
+    assert rejected == {6: "missing-required-field"}  # its own reason: never sent, nor retried
     assert sorted(emails_in_org(org)) == ["rel2@example.com", "rel3@example.com"]
 
     before = len(org.requests)
@@ -221,7 +223,8 @@ def test_retry_failed_sends_again_only_the_rows_of_a_failed_batch(
     assert len(sent) == 1  # one batch: rows 2 and 3 only
     assert_complete(out, 5)
     assert rows_of(out, "loaded.csv") == [2, 3, 4, 5]
-    assert rows_of(out, "failed.csv") == [6]
+    assert rows_of(out, "failed.csv") == []
+    assert rows_of(out, "rejected.csv") == [6]
     assert sorted(emails_in_org(org)) == sorted(f"rel{i}@example.com" for i in range(4))
     # without --retry-failed nothing is sent again (and the finished run is not replaced)
     assert invoke(org, source, out).exit_code == 1

@@ -34,7 +34,14 @@ def _results(org: LocalOrg, tmp_path: Path) -> dict[str, StageResult]:
     excluded = sfclean.exclude(normalized.kept, conn)
     loaded = sfclean.load(excluded.kept, conn, object_name="Lead", api="rest")
     ran = sfclean.run(ROWS, conn, object_name="Lead", out_dir=tmp_path / "run", api="rest")
-    return {"normalize": normalized, "exclude": excluded, "load": loaded, "run": ran}
+    scanned = sfclean.scan(conn)
+    return {
+        "normalize": normalized,
+        "exclude": excluded,
+        "load": loaded,
+        "run": ran,
+        "scan": scanned,
+    }
 
 
 @pytest.fixture
@@ -60,7 +67,9 @@ def test_every_result_has_the_three_tables_with_sfclean_row_as_a_column(
 
 
 def test_every_stage_numbers_rows_like_the_input_file(results: dict[str, StageResult]) -> None:
-    normalized, excluded, loaded, ran = results.values()
+    normalized, excluded, loaded, ran = (
+        results[s] for s in ("normalize", "exclude", "load", "run")
+    )
     assert normalized.kept["sfclean_row"].tolist() == [2, 5]
     assert normalized.held_back["sfclean_row"].tolist() == [3, 4]
     assert excluded.kept["sfclean_row"].tolist() == [2, 5]  # nothing of these in the org
@@ -101,7 +110,18 @@ def test_every_repr_is_one_line_and_to_text_starts_with_the_stage(
     [
         ("normalize", ["clean.csv", "rejected.csv", "findings.csv"]),
         ("exclude", ["excluded.csv", "excluded_updates.csv", "kept.csv"]),
-        ("load", ["loaded.csv", "failed.csv"]),
+        ("load", ["loaded.csv", "failed.csv", "rejected.csv"]),
+        (
+            "scan",
+            [
+                "clusters.csv",
+                "by_creator.csv",
+                "merge_plan.csv",
+                "convert_plan.csv",
+                "findings.csv",
+                "watermark.csv",
+            ],
+        ),
     ],
 )
 def test_one_writer_writes_every_stage_report_last(

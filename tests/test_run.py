@@ -148,7 +148,7 @@ def test_run_chains_the_stages_and_accounts_for_every_row(
         {"LastName": "Dup", "Company": "X", "Email": "PERSON0@example.com"},  # in-file duplicate
         {"LastName": "Curie", "Company": "R", "Email": "marie@example.com"},  # exists in org
         {"LastName": "Bad", "Company": "X", "Email": "not-an-email"},
-        {"LastName": "NoCo", "Company": "", "Email": "noco@example.com"},  # fails on insert
+        {"LastName": "NoCo", "Company": "", "Email": "noco@example.com"},  # held by pre-flight
     ]
     conn = connect(localorg)
     out = tmp_path / "out"
@@ -157,19 +157,20 @@ def test_run_chains_the_stages_and_accounts_for_every_row(
     assert sorted(rows) == list(range(2, 9))
     assert result.report.rows.to_dict() == {
         "in": 7,
-        "rejected": 2,
+        "rejected": 3,
         "excluded": 1,
         "loaded": 3,
-        "failed": 1,
+        "failed": 0,
     }
     assert set(result.tables["rejected.csv"]["sfclean_reason"]) == {
         "duplicate-in-file",
         "invalid-email",
+        "missing-required-field",
     }
     assert result.tables["excluded.csv"]["sfclean_reason"].tolist() == ["exists-in-org"]
-    assert result.tables["failed.csv"]["sfclean_code"].tolist() == ["REQUIRED_FIELD_MISSING"]
+    assert result.tables["failed.csv"].empty  # the org refuses nothing pre-flight could tell
     loaded = pd.read_csv(out / "loaded.csv", dtype=str)
-    assert loaded.columns.tolist() == ["LastName", "Company", "Email", "sfclean_row", "Id"]
+    assert loaded.columns.tolist() == ["Id", "LastName", "Company", "Email", "sfclean_row"]
     assert result.kept["sfclean_row"].tolist() == loaded["sfclean_row"].astype(int).tolist()
     held = result.held_back
     assert held["sfclean_row"].is_monotonic_increasing  # every row not loaded, by row number
@@ -177,14 +178,14 @@ def test_run_chains_the_stages_and_accounts_for_every_row(
         "duplicate-in-file": 1,
         "invalid-email": 1,
         "exists-in-org": 1,
-        "load-failed": 1,
+        "missing-required-field": 1,
     }
     assert lead_emails(conn).count("person0@example.com") == 1
     assert (out / "run.jsonl").exists()
     assert replay(out / "run.jsonl").status == "completed"  # type: ignore[union-attr]
     report = result.report
     assert report.api_calls["load"] == report.stages.load["api_calls"] > 0
-    assert set(report.timings) == {"collect", "normalize", "exclude", "load"}
+    assert set(report.timings) == {"collect", "normalize", "exclude", "preflight", "load"}
     assert json.loads((out / "report.json").read_text()) == json.loads(json.dumps(report.to_dict()))
 
 
@@ -247,7 +248,8 @@ def test_the_budget_is_checked_before_the_org_is_searched(
     seen = org.requests[before:]
     assert not lookups(seen)
     assert not inserts(seen)
-    assert [r.path.rstrip("/").rsplit("/", 1)[-1] for r in seen] == ["recordCount", "limits"]
+    paths = [r.path.rstrip("/").rsplit("/", 1)[-1] for r in seen]
+    assert paths == ["describe", "recordCount", "limits"]  # the load's describe comes first
 
 
 def test_the_report_sets_the_estimate_beside_the_calls_spent(
@@ -257,7 +259,8 @@ def test_the_report_sets_the_estimate_beside_the_calls_spent(
     result = run(write_input(tmp_path, 4), conn, object_name="Lead", out_dir=tmp_path / "out")
     estimate, spent = result.report.estimate, result.report.api_calls
     assert estimate.to_dict() == {"collect": 0, "exclude": 2, "load": 6, "total": 8}
-    assert (spent["exclude"], spent["load"], spent["budget"]) == (2, 6, 2)
+    # the load's describe (in its estimate) is made first, to check the object
+    assert (spent["describe"], spent["exclude"], spent["load"], spent["budget"]) == (1, 2, 5, 2)
     budget = result.report.stages.budget
     assert budget.estimate == 8 and budget.available is not None and budget.available >= 8
 
@@ -630,9 +633,10 @@ def test_a_crash_anywhere_then_a_rerun_accounts_for_every_row_once(
         emails = [e for e in lead_emails(conn) if e.endswith("@example.com")]
     assert sorted(found) == list(range(2, len(kinds) + 2))
     assert len(emails) == len(set(emails))  # nothing inserted twice
+    checked = int(result.report.stages.preflight["rows_held_back"])
     assert len(result.tables["loaded.csv"]) + len(result.tables["failed.csv"]) + len(
         result.tables["excluded.csv"]
-    ) == len(result.tables["clean.csv"])
+    ) + checked == len(result.tables["clean.csv"])
 
 
 def test_own_records_are_only_those_the_session_user_created_since_the_start(

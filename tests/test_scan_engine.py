@@ -411,3 +411,25 @@ def test_keys_are_the_same_when_cleaned_in_chunks(monkeypatch):
     assert (email_keys(emails).tolist(), phone_keys(phones, regions).tolist()) == whole
     assert whole[0][0] == "user0@example.com" and whole[1][0] == "+12127365000"
     assert whole[0][-2:] == ["", ""] and whole[1][-2:] == ["", ""]
+
+
+def test_shared_role_mailboxes_link_no_records_unless_the_junk_policy_is_off():
+    rows = [
+        rec("Contact", 1, "info@acme.example", "2023-01-01T09:00:00", Phone="+14155550100"),
+        rec("Contact", 2, "INFO@acme.example", "2023-02-01T09:00:00"),
+        rec("Lead", 3, "info@acme.example", "2023-03-01T09:00:00", Phone="(415) 555-0100"),
+        rec("Contact", 4, "noreply@acme.example"),
+        rec("Contact", 5, "noreply@acme.example"),
+        rec("Contact", 6, "ann@acme.example"),
+        rec("Lead", 7, "Ann@acme.example"),
+    ]
+    tables = scan(rows)
+    assert groups(tables) == {frozenset({rows[5]["Id"], rows[6]["Id"]})}
+    assert tables.counts["junk_emails"] == 5
+    # the role mailbox still links by phone
+    by_phone = scan(rows, match_phone=True)
+    assert frozenset({rows[0]["Id"], rows[2]["Id"]}) in groups(by_phone)
+    # junk=None: the shared inboxes are keys again
+    everything = scan(rows, junk=None)
+    assert len(groups(everything)) == 3
+    assert everything.counts["junk_emails"] == 0

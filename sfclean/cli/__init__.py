@@ -1,8 +1,8 @@
 """The ``sfclean`` command line: one click group, one short module per command.
 
 Each command opens the library and calls the same public functions a notebook user would.
-Library errors (``SfcleanError``) become ``Error: ...`` on stderr with exit code 1; click's
-usage errors exit 2.
+Library errors (``SfcleanError``) become ``Error: ...`` on stderr with exit code 1 (3 for
+``sfclean scan``, whose 1 means new duplicates); click's usage errors exit 2.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sfclean.cli import localorg as _localorg  # noqa: F401
 from sfclean.cli import normalize as _normalize  # noqa: F401
 from sfclean.cli import report as _report  # noqa: F401
 from sfclean.cli import run as _run  # noqa: F401
+from sfclean.cli import scan as _scan  # noqa: F401
 from sfclean.cli.group import cli
 
 __all__ = ["cli", "main"]

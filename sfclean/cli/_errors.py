@@ -23,7 +23,7 @@ import click
 from sfclean.errors import SfcleanError
 from sfclean.localorg.errors import LocalOrgError
 
-__all__ = ["FLAGS", "SWITCHES", "cli_message", "reports_errors"]
+__all__ = ["FLAGS", "SWITCHES", "cli_message", "reports_errors", "reports_errors_as"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -35,10 +35,12 @@ FLAGS = {
     "api": "--api",
     "baseline": "--baseline",
     "batch_size": "--batch-size",
+    "burst_seconds": "--burst-seconds",
     "check_deliverability": "--check-deliverability",
     "country_column": "--country-column",
     "default_region": "--region",
     "email_column": "--email-column",
+    "exclude_objects": "--exclude-object",
     "fail_on": "--fail-on",
     "fill_blanks": "--fill-blanks",
     "integration_users": "--integration-user",
@@ -48,11 +50,13 @@ FLAGS = {
     "mapping": "--mapping",
     "match_key": "--match-key",
     "match_on": "--match-on",
+    "match_phone": "--match-phone",
     "object_name": "--object",
     "overwrite": "--overwrite",
     "objects": "--object",
     "phone_columns": "--phone-column",
     "retry_failed": "--retry-failed",
+    "since": "--since",
     "sources": "--source",
     "strategy": "--strategy",
     "timeout": "--timeout",
@@ -78,15 +82,30 @@ def cli_message(message: str) -> str:
     return _KEYWORD.sub(flag, message)
 
 
+@functools.cache
+def _failure(exit_code: int) -> type[click.ClickException]:
+    """A ClickException subclass that exits with ``exit_code`` (click reads the class's)."""
+    return type(f"Failure{exit_code}", (click.ClickException,), {"exit_code": exit_code})
+
+
 def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Decorate a click command callback: a library error -> ``Error: <message>``, exit 1."""
+    return reports_errors_as(1)(func)
 
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except (SfcleanError, LocalOrgError) as exc:
-            message = cli_message(" ".join(str(exc).split())) or type(exc).__name__
-            raise click.ClickException(message) from None
 
-    return wrapper
+def reports_errors_as(exit_code: int) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """:func:`reports_errors` with another exit code (``sfclean scan``: 3, since its 1 means
+    "new duplicates found")."""
+
+    def decorate(func: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(func)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return func(*args, **kwargs)
+            except (SfcleanError, LocalOrgError) as exc:
+                message = cli_message(" ".join(str(exc).split())) or type(exc).__name__
+                raise _failure(exit_code)(message) from None
+
+        return wrapper
+
+    return decorate

@@ -41,7 +41,7 @@ __all__ = [
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Keyword arguments added by :func:`normalize_options` for :func:`normalize_kwargs`
-#: (besides ``encoding`` and ``delimiter``, which :func:`read_input` takes).
+#: (besides ``encoding``, ``delimiter`` and ``skip_rows``, which :func:`read_input` takes).
 NORMALIZE_PARAMS = (
     "email_column",
     "phone_columns",
@@ -79,7 +79,8 @@ _COLUMN_OPTIONS = [
     click.option(
         "--mapping",
         type=click.Path(path_type=Path),
-        help="A Data Loader .sdl mapping file used to find the columns.",
+        help="A Data Loader .sdl mapping file used to find the columns (in sfclean run it "
+        "also decides what is loaded).",
     ),
 ]
 
@@ -89,6 +90,13 @@ _INPUT_OPTIONS = [
     ),
     click.option(
         "--delimiter", metavar="D", help="Force the delimiter (default: detects , ; or tab)."
+    ),
+    click.option(
+        "--skip-rows",
+        type=click.IntRange(min=0),
+        default=0,
+        metavar="N",
+        help='Skip N rows before the header (a preamble such as LinkedIn\'s "Notes:").',
     ),
 ]
 
@@ -159,7 +167,7 @@ def column_options(func: F) -> F:
 
 
 def input_options(func: F) -> F:
-    """Add ``--encoding`` and ``--delimiter`` (how to read INPUT.csv)."""
+    """Add ``--encoding``, ``--delimiter`` and ``--skip-rows`` (how to read INPUT.csv)."""
     return _apply(_INPUT_OPTIONS, func)
 
 
@@ -196,13 +204,18 @@ def read_input(
     *,
     encoding: str | None,
     delimiter: str | None,
+    skip_rows: int = 0,
     progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Read INPUT.csv with :func:`sfclean.read_csv` (every cell as text)."""
     from sfclean.io import read_csv
 
     return read_csv(
-        path, encoding=encoding, delimiter=_unescape_delimiter(delimiter), progress=progress
+        path,
+        encoding=encoding,
+        delimiter=_unescape_delimiter(delimiter),
+        skip_rows=skip_rows,
+        progress=progress,
     )
 
 

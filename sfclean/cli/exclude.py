@@ -2,7 +2,7 @@
 
 A thin shell over the library: :func:`sfclean.read_csv` -> :func:`sfclean.exclude` ->
 :func:`sfclean.io.write_result`, writing ``excluded.csv``, ``excluded_updates.csv``,
-``kept.csv`` and ``report.json`` (last). Usually run on normalize's ``clean.csv``, whose
+``kept.csv`` (``probable_matches.csv`` with ``--fuzzy``) and ``report.json`` (last). Usually run on normalize's ``clean.csv``, whose
 ``sfclean_row`` column keeps the original file's row numbers. Exit 0 when the stage ran, 1
 when it could not (one ``Error:`` line), 2 for usage errors.
 """
@@ -61,6 +61,20 @@ __all__ = ["exclude_command"]
     show_default=True,
     help="How to look up existing records: cheapest, Email IN queries, or a Bulk extract.",
 )
+@click.option(
+    "--fuzzy",
+    is_flag=True,
+    help="Also hold back rows that probably are a person in the org under another email "
+    "(probable_matches.csv; needs sfclean[fuzzy]).",
+)
+@click.option(
+    "--fuzzy-threshold",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=0.95,
+    show_default=True,
+    metavar="P",
+    help="Match probability from which a row counts as a probable match.",
+)
 @column_options
 @input_options
 @connection_options
@@ -74,8 +88,11 @@ def exclude_command(
     match_on: tuple[str, ...],
     match_key: str,
     strategy: str,
+    fuzzy: bool,
+    fuzzy_threshold: float,
     encoding: str | None,
     delimiter: str | None,
+    skip_rows: int,
     as_json: bool,
     quiet: bool,
     **options: Any,
@@ -83,16 +100,31 @@ def exclude_command(
     """Hold back the rows of INPUT.csv whose email (or phone) already exists in the org.
 
     Rows found go to excluded.csv with the matched object(s) and Id(s), and to
-    excluded_updates.csv ready for an update (Id first); the others to kept.csv. Nothing is
-    written to the org.
+    excluded_updates.csv ready for an update (Id first); the others to kept.csv. With
+    --fuzzy, rows that probably are a person already in the org (other email, same names,
+    company, phone...) go to probable_matches.csv with the record's Id and the match
+    probability, for review. Nothing is written to the org.
     """
     from sfclean.io import write_result
     from sfclean.stages.exclude import exclude
+    from sfclean.stages.objects import check_object_names
 
+    if fuzzy:  # a missing extra is one Error: line before any login
+        from sfclean.scanning.fuzzy_model import splink_modules
+
+        splink_modules()
     bars = progress_bars(quiet)
-    df = read_input(input_csv, encoding=encoding, delimiter=delimiter, progress=bars.stage("read"))
+    df = read_input(
+        input_csv,
+        encoding=encoding,
+        delimiter=delimiter,
+        skip_rows=skip_rows,
+        progress=bars.stage("read"),
+    )
     columns = column_kwargs(df, **{k: options[k] for k in COLUMN_PARAMS})
     with open_connection(**{k: options[k] for k in CONNECTION_PARAMS}) as conn, bars:
+        if objects:  # named by the user: a typo gets the nearest name, not a SOQL error
+            check_object_names(conn, objects, option="objects=")
         result = exclude(
             df,
             conn,
@@ -101,6 +133,8 @@ def exclude_command(
             match_key=match_key,
             strategy=strategy,
             progress=bars.stage("exclude"),
+            fuzzy=fuzzy,
+            fuzzy_threshold=fuzzy_threshold,
             **columns,
         )
     paths = write_result(result, out_dir, source=df.attrs.get("sfclean"))

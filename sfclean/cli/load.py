@@ -1,8 +1,9 @@
 """``sfclean load``: insert the rows of a CSV file into an org; every row gets an outcome.
 
 A thin shell over the library: :func:`sfclean.read_csv` -> :func:`sfclean.load` ->
-:func:`sfclean.io.write_result`, writing ``loaded.csv`` (with the new Ids), ``failed.csv``
-(with Salesforce's code and message) and ``report.json`` (last). Rows go in with the
+:func:`sfclean.io.write_result`, writing ``loaded.csv`` (with the new Ids, ``Id`` first),
+``failed.csv`` (with Salesforce's code and message), ``rejected.csv`` (held back by the
+pre-flight against the object's describe, never sent) and ``report.json`` (last). Rows go in with the
 duplicate-rule header ``allowSave=false``. A ``sfclean_row`` column (as in ``kept.csv``)
 keeps the original file's row numbers. ``--mapping`` takes a Data Loader ``.sdl`` file for the
 columns to send. Exit 0 when the stage ran (failed rows are outcomes), 1 when it could not,
@@ -35,7 +36,7 @@ __all__ = ["load_command"]
     metavar="OBJECT",
     help="The object to insert into, by API name (Lead, Contact).",
 )
-@out_option("loaded.csv, failed.csv and report.json")
+@out_option("loaded.csv, failed.csv, rejected.csv and report.json")
 @click.option(
     "--api",
     type=click.Choice(["bulk", "bulk2", "rest"]),
@@ -62,7 +63,7 @@ __all__ = ["load_command"]
 @click.option(
     "--mapping",
     type=click.Path(path_type=Path),
-    help="A Data Loader .sdl mapping: the columns to send and their fields "
+    help="A Data Loader .sdl mapping: the columns to send, their fields and constants "
     "(default: every column named like a createable field).",
 )
 @input_options
@@ -81,26 +82,36 @@ def load_command(
     mapping: Path | None,
     encoding: str | None,
     delimiter: str | None,
+    skip_rows: int,
     as_json: bool,
     quiet: bool,
     **options: Any,
 ) -> None:
-    """Insert the rows of INPUT.csv into OBJECT; write loaded.csv and failed.csv into --out.
+    """Insert the rows of INPUT.csv into OBJECT; write loaded.csv, failed.csv and
+    rejected.csv into --out.
 
-    Every row ends in exactly one of them: loaded (with its new Id) or failed (with
-    sfclean_reason, Salesforce's code and message). Run sfclean normalize and sfclean
+    Every row ends in exactly one of them: loaded (with its new Id), failed (with
+    sfclean_reason, Salesforce's code and message) or rejected (the pre-flight against the
+    object's describe found a blank required field, a value too long, outside a restricted
+    picklist or not of the field's type; never sent). Run sfclean normalize and sfclean
     exclude first: Salesforce does not compare the rows of one batch with each other.
     """
     from sfclean.io import write_result
-    from sfclean.sdl import fields_for_columns, read_sdl_mapping
+    from sfclean.sdl import insert_mapping
     from sfclean.stages.load import check_load_options, load
 
     check_load_options(api, batch_size)
     bars = progress_bars(quiet)
-    df = read_input(input_csv, encoding=encoding, delimiter=delimiter, progress=bars.stage("read"))
-    fields = None
+    df = read_input(
+        input_csv,
+        encoding=encoding,
+        delimiter=delimiter,
+        skip_rows=skip_rows,
+        progress=bars.stage("read"),
+    )
+    fields, constants = None, None
     if mapping is not None:
-        fields = fields_for_columns(read_sdl_mapping(mapping), [str(c) for c in df.columns])
+        fields, constants = insert_mapping(mapping, [str(c) for c in df.columns])
     with open_connection(**{k: options[k] for k in CONNECTION_PARAMS}) as conn, bars:
         result = load(
             df,
@@ -111,6 +122,7 @@ def load_command(
             serial=serial,
             timeout=timeout,
             fields=fields,
+            constants=constants,
             progress=bars.stage("load"),
         )
     paths = write_result(result, out_dir, source=df.attrs.get("sfclean"))
@@ -122,10 +134,6 @@ def load_command(
         if summary.codes:
             shown = ", ".join(f"{code} {n}" for code, n in summary.codes.items())
             click.echo(f"  failed codes: {shown} (failed.csv has each row's message)", err=True)
-        if summary.not_loaded:
-            click.echo(
-                f"  not sent: {', '.join(summary.not_loaded)} "
-                f"(no such createable {object_name} field)",
-                err=True,
-            )
+        if summary.not_sent:
+            click.echo(f"  not sent: {result.plan.not_sent_text()}", err=True)
         click.echo(f"Wrote {', '.join(paths)} to {out_dir}", err=True)

@@ -40,6 +40,7 @@ def normalize_command(
     out_dir: Path,
     encoding: str | None,
     delimiter: str | None,
+    skip_rows: int,
     as_json: bool,
     quiet: bool,
     **options: Any,
@@ -55,7 +56,11 @@ def normalize_command(
 
     with progress_bars(quiet) as bars:
         df = read_input(
-            input_csv, encoding=encoding, delimiter=delimiter, progress=bars.stage("read")
+            input_csv,
+            encoding=encoding,
+            delimiter=delimiter,
+            skip_rows=skip_rows,
+            progress=bars.stage("read"),
         )
         result = normalize(df, **normalize_kwargs(df, **options), progress=bars.stage("normalize"))
     paths = write_result(result, out_dir)

@@ -68,6 +68,34 @@ __all__ = ["echo_result", "run_command"]
     help="How to look up existing records: cheapest, Email IN queries, or a Bulk extract.",
 )
 @click.option(
+    "--match-phone",
+    is_flag=True,
+    help="Also hold back rows whose phone (E.164) exists in the org (a Bulk extract).",
+)
+@click.option(
+    "--exclude-object",
+    "exclude_objects",
+    metavar="OBJECT",
+    multiple=True,
+    help="An object to search for existing records; repeat for several "
+    "(default: --object, then Lead and Contact).",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="Records per Bulk 1.0 batch (at most 10,000), or rows per Bulk 2.0 job.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=3600.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for Bulk batches in all.",
+)
+@click.option(
     "--api-reserve",
     type=click.FloatRange(0, 1, max_open=True),
     default=0.10,
@@ -95,6 +123,7 @@ __all__ = ["echo_result", "run_command"]
     help="Send again the rows whose whole batch failed (BATCH_FAILED) or never ran "
     "(NOT_PROCESSED) in the run journaled in --out; other failed rows keep their outcome.",
 )
+@click.option("--fuzzy", is_flag=True, help="Also hold back probable matches (sfclean[fuzzy]).")
 @normalize_options
 @connection_options
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
@@ -108,28 +137,45 @@ def run_command(
     api: str,
     serial: bool,
     strategy: str,
+    match_phone: bool,
+    exclude_objects: tuple[str, ...],
+    batch_size: int,
+    timeout: float,
     api_reserve: float,
     lock_timeout: float,
     overwrite: bool,
     retry_failed: bool,
+    fuzzy: bool,
     encoding: str | None,
     delimiter: str | None,
+    skip_rows: int,
     as_json: bool,
     quiet: bool,
     **options: Any,
 ) -> None:
     """Clean INPUT.csv, hold back rows that already exist in the org, insert the rest.
 
-    Every input row ends in exactly one of rejected.csv (normalize held it back),
-    excluded.csv (it exists in the org; excluded_updates.csv has the matched Ids),
-    loaded.csv (with its new Id) or failed.csv (with Salesforce's code and message), or in
-    clean.csv under --dry-run. Rows go in with the duplicate-rule header allowSave=false.
+    Every input row ends in exactly one of rejected.csv (normalize, or the pre-flight
+    against the object's describe, held it back), excluded.csv (it exists in the org;
+    excluded_updates.csv has the matched Ids), loaded.csv (with its new Id) or failed.csv
+    (with Salesforce's code and message), or in clean.csv under --dry-run. Rows go in with
+    the duplicate-rule header allowSave=false.
     """
     from sfclean.pipeline import run
+    from sfclean.sdl import insert_mapping
 
     bars = progress_bars(quiet)
-    df = read_input(input_csv, encoding=encoding, delimiter=delimiter, progress=bars.stage("read"))
+    df = read_input(
+        input_csv,
+        encoding=encoding,
+        delimiter=delimiter,
+        skip_rows=skip_rows,
+        progress=bars.stage("read"),
+    )
     normalize_options_ = normalize_kwargs(df, **{k: options[k] for k in NORMALIZE_PARAMS})
+    fields, constants = None, None
+    if options.get("mapping") is not None:  # the mapping decides what is loaded
+        fields, constants = insert_mapping(options["mapping"], [str(c) for c in df.columns])
     with open_connection(**{k: options[k] for k in CONNECTION_PARAMS}) as conn, bars:
         result = run(
             df,
@@ -140,11 +186,18 @@ def run_command(
             api=api,
             serial=serial,
             strategy=strategy,
+            match_on=("Email", "Phone") if match_phone else ("Email",),
+            exclude_objects=exclude_objects or None,
+            batch_size=batch_size,
+            timeout=timeout,
             api_reserve=api_reserve,
             lock_timeout=lock_timeout,
             overwrite=overwrite,
             retry_failed=retry_failed,
+            fuzzy=fuzzy,
             normalize_options=normalize_options_,
+            fields=fields,
+            constants=constants,
             progress=bars,
         )
     echo_result(result, out_dir, as_json=as_json)
@@ -162,10 +215,9 @@ def echo_result(result: RunResult, out_dir: Path, *, as_json: bool) -> None:
         if codes:
             shown = ", ".join(f"{code} {n}" for code, n in codes.items())
             click.echo(f"  failed codes: {shown} (failed.csv has each row's message)", err=True)
-        if load.get("not_loaded"):
-            click.echo(
-                f"  not sent: {', '.join(load['not_loaded'])} "
-                f"(no such createable {result.report.object_name} field)",
-                err=True,
-            )
+        not_sent = result.report.stages.preflight.get("not_sent") or {}
+        if not_sent:
+            from sfclean.stages.sendplan import SendPlan
+
+            click.echo(f"  not sent: {SendPlan({}, {}, not_sent).not_sent_text()}", err=True)
         click.echo(f"Wrote {', '.join(result.files)} to {out_dir}", err=True)

@@ -134,10 +134,11 @@ def _field(obj: SObjectType, f: Field) -> dict[str, Any]:
     defaulted = (
         f.default is not None
         or f.type == "boolean"
-        or f.name in ("Id", "OwnerId", "Name")
+        or f.name in ("Id", "OwnerId")
+        or (f.name == "Name" and not f.required)  # Lead/Contact Name; Account Name is required
         or (not f.createable and f.name != "Name")
     )
-    picklist = _PICKLISTS.get((obj.name, f.name), ())
+    picklist = f.values or _PICKLISTS.get((obj.name, f.name), ())
     return {
         "aggregatable": f.type not in ("textarea", "boolean"),
         "autoNumber": False,
@@ -196,7 +197,7 @@ def _field(obj: SObjectType, f: Field) -> dict[str, Any]:
         "relationshipName": f.relationship_name,
         "relationshipOrder": None,
         "restrictedDelete": False,
-        "restrictedPicklist": False,
+        "restrictedPicklist": f.restricted,
         "scale": 0,
         "searchPrefilterable": f.type == "reference",
         "soapType": _SOAP_TYPES.get(f.type, "xsd:string"),

@@ -8,12 +8,14 @@ Saving a record (``create``/``update``), in the order a real org applies it:
    ``Id`` on insert) -> ``INVALID_FIELD_FOR_INSERT_UPDATE``. Blank values for such fields are
    ignored, so Data Loader exports with an empty ``Id`` column load.
 2. Values are converted per field type by :func:`convert_value` (strings from Bulk CSV and
-   JSON values alike): ``true``/``false``/``1``/``0`` for booleans, numbers, ISO dates and
-   datetimes; failures give ``INVALID_TYPE_ON_FIELD_IN_RECORD``. Empty or whitespace-only
+   JSON values alike): ``true``/``false``/``1``/``0`` (and yes/no/on/off) for booleans,
+   numbers (``12``, ``-1.5``, ``1e3``; no grouping), dates ``YYYY-MM-DD`` and datetimes
+   ``YYYY-MM-DDThh:mm[:ss[.fff]]`` with ``Z`` or an offset; failures give ``INVALID_TYPE_ON_FIELD_IN_RECORD``. Empty or whitespace-only
    strings mean null. On Bulk (``bulk1``/``bulk2``) ``#N/A`` means null and, on update, an
    empty cell leaves the field unchanged, as the Bulk API documents.
 3. ``STRING_TOO_LONG`` ("Company: data value too large: ... (max length=255)"),
-   ``INVALID_EMAIL_ADDRESS`` ("Email: invalid email address: bad@"), references that are not
+   ``INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST`` ("Rating: bad value for restricted picklist
+   field: Tepid"), ``INVALID_EMAIL_ADDRESS`` ("Email: invalid email address: bad@"), references that are not
    Ids (``MALFORMED_ID``) or point at no record of the right object
    (``INVALID_CROSS_REFERENCE_KEY``), then ``REQUIRED_FIELD_MISSING`` ("Required fields are
    missing: [LastName, Company]").

@@ -60,6 +60,8 @@ class Field:
     relationship_name: str | None = None
     default: object = None  # value set on create when the caller gives none
     label: str = ""
+    values: tuple[str, ...] = ()  # picklist values (describe's picklistValues)
+    restricted: bool = False  # restricted picklist: other values are refused
 
     @property
     def nillable(self) -> bool:
@@ -166,6 +168,23 @@ _IS_DELETED = Field(
     "IsDeleted", "boolean", createable=False, updateable=False, default=False, label="Deleted"
 )
 _OWNER = _ref("OwnerId", "User", "Owner")
+
+
+def _converted() -> tuple[Field, ...]:
+    """Lead conversion results: set by convertLead (read-only to callers; a seed may set them)."""
+    return (
+        _ref("ConvertedContactId", "Contact", createable=False, updateable=False),
+        Field("ConvertedDate", "date", createable=False, updateable=False),
+    )
+
+
+def _master(name: str) -> Field:
+    """``MasterRecordId``: set on a merge victim (deleted by the merge) to the winning record."""
+    return _ref("MasterRecordId", name, createable=False, updateable=False)
+
+
+#: References with no child relationship name (a real org's describe gives none either).
+_UNNAMED_CHILDREN = frozenset({"OwnerId", "ConvertedContactId", "MasterRecordId"})
 _NAME_RO = Field("Name", "string", 121, createable=False, updateable=False)  # FirstName LastName
 
 
@@ -251,6 +270,10 @@ _SETUP_AUDIT_TRAIL = SObjectType(
     createable=False,
 )  # fmt: skip
 
+# Lead Rating is a restricted picklist here (an org admin can restrict a picklist to its value
+# set; whether a given org's Rating is restricted is that org's setting).
+_RATINGS = ("Hot", "Warm", "Cold")
+
 SCHEMA: dict[str, SObjectType] = {
     o.name: o
     for o in (
@@ -269,13 +292,15 @@ SCHEMA: dict[str, SObjectType] = {
                 Field("LeadSource", "picklist", 255),
                 Field("Status", "picklist", 255, default="Open - Not Contacted"),
                 Field("Industry", "picklist", 255),
-                Field("Rating", "picklist", 255),
+                Field("Rating", "picklist", 255, values=_RATINGS, restricted=True),
                 Field("NumberOfEmployees", "int"),
                 Field("AnnualRevenue", "double"),  # currency in Salesforce; no currency type here
                 *_address(""),
                 Field("Description", "textarea", 32000),
                 _bool("HasOptedOutOfEmail"),
                 _bool("IsConverted", updateable=False),
+                *_converted(),
+                _master("Lead"),
                 _OWNER,
             ),
             indexed=("Email", "Phone", "CreatedById"),
@@ -296,6 +321,7 @@ SCHEMA: dict[str, SObjectType] = {
                 *_address("Mailing"),
                 Field("Description", "textarea", 32000),
                 _bool("HasOptedOutOfEmail"),
+                _master("Contact"),
                 _OWNER,
             ),
             indexed=("Email", "Phone", "AccountId", "CreatedById"),
@@ -309,6 +335,7 @@ SCHEMA: dict[str, SObjectType] = {
                 Field("Website", "url", 255),
                 Field("Industry", "picklist", 255),
                 *_address("Billing"),
+                *_address("Shipping"),
                 _OWNER,
             ),
         ),
@@ -511,7 +538,7 @@ def child_relationships(parent: SObjectType) -> list[ChildRelationship]:
     for child in SCHEMA.values():
         for f in child.fields:
             if parent.name in f.reference_to and f.name not in ("CreatedById", "LastModifiedById"):
-                name = None if f.name == "OwnerId" else child.label_plural.replace(" ", "")
+                name = None if f.name in _UNNAMED_CHILDREN else child.label_plural.replace(" ", "")
                 out.append(ChildRelationship(name, child, f))
     return out
 

@@ -64,7 +64,11 @@ blank or missing Ids are minted. A reference cell (``AccountId``, ``OwnerId``, `
 seed can say who created which duplicates); otherwise the admin user (else the default user)
 and the fixed time ``SEED_TIME``. ``OwnerId`` defaults to the creator. Booleans accept
 true/false/1/0/yes/no; dates ``YYYY-MM-DD``; datetimes ISO 8601 (stored as Salesforce's
-``2024-01-31T09:30:00.000+0000``). Every problem raises SeedError naming the file and key.
+``2024-01-31T09:30:00.000+0000``). Fields the org sets, which no API caller can write, may
+be seeded too, for the states a scan must recognise: ``IsDeleted`` (hidden from query, seen
+by queryAll), Lead ``IsConverted`` / ``ConvertedContactId`` / ``ConvertedDate``, and
+``MasterRecordId`` (a merge victim: seed it with ``IsDeleted`` true, as a merge leaves it).
+Every problem raises SeedError naming the file and key.
 """
 
 from __future__ import annotations

@@ -37,6 +37,13 @@ BULK_APIS = frozenset({"bulk1", "bulk2"})
 _EMAIL = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", re.ASCII
 )
+# Text forms the org reads: numbers without grouping or underscores (``1e3`` allowed), dates
+# ``YYYY-MM-DD``, datetimes ``YYYY-MM-DDThh:mm[:ss[.fff]]`` with ``Z`` or an offset, or none.
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:?\d{2})?", re.ASCII
+)
 _TRUE = frozenset({"true", "1", "yes", "y", "on"})
 _FALSE = frozenset({"false", "0", "no", "n", "off"})
 
@@ -80,20 +87,25 @@ def convert_value(f: Field, value: Any) -> Any:
     if kind in ("int", "double"):
         if isinstance(value, bool):
             raise InvalidValue(value)
+        if isinstance(value, str) and not _NUMBER.fullmatch(value.strip()):
+            raise InvalidValue(value)
         try:
-            number = float(str(value).strip()) if isinstance(value, str) else float(value)
-        except ValueError:
+            number = float(value.strip()) if isinstance(value, str) else float(value)
+        except (TypeError, ValueError):
             raise InvalidValue(value) from None
         if number != number or number in (float("inf"), float("-inf")):
             raise InvalidValue(value)
-        if kind == "int":
-            if not number.is_integer():
+        if kind == "int":  # xsd:int, 32 bits
+            if not number.is_integer() or not -(2**31) <= number < 2**31:
                 raise InvalidValue(value)
             return int(number)
         return number
     if kind == "date":
+        text = str(value).strip()
+        if not _DATE.fullmatch(text):
+            return _parse_datetime(text).date().isoformat()  # a datetime gives its date
         try:
-            return date.fromisoformat(str(value).strip()[:10]).isoformat()
+            return date.fromisoformat(text).isoformat()
         except ValueError:
             raise InvalidValue(value) from None
     if kind == "datetime":
@@ -106,6 +118,8 @@ def convert_value(f: Field, value: Any) -> Any:
 
 
 def _parse_datetime(text: str) -> datetime:
+    if not _DATETIME.fullmatch(text):
+        raise InvalidValue(text)
     raw = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
     if re.search(r"[+-]\d{4}$", raw):
         raw = raw[:-2] + ":" + raw[-2:]
@@ -189,10 +203,16 @@ def prepare(
 def check_value(
     obj: SObjectType, f: Field, value: Any, exists: Callable[[str, str], bool]
 ) -> list[SfError]:
-    """Length, email, and reference checks for one converted, non-null value."""
+    """Length, restricted picklist, email and reference checks for one converted, non-null
+    value (a restricted picklist compares values exactly, case included)."""
     problem: tuple[str, str] | None = None
     if f.type in TEXT_TYPES and f.type != "reference" and f.length and len(value) > f.length:
         problem = ("STRING_TOO_LONG", f"data value too large: {value} (max length={f.length})")
+    elif f.restricted and value not in f.values:
+        problem = (
+            "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+            f"bad value for restricted picklist field: {value}",
+        )
     elif f.type == "email" and not is_valid_email(value):
         problem = ("INVALID_EMAIL_ADDRESS", f"invalid email address: {value}")
     elif f.type == "reference":

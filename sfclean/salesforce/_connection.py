@@ -162,9 +162,12 @@ class Connection:
         logger.info("connected to %s as %s (%s mode)", self.instance_url, self.username, self.mode)
         return dict(info)
 
-    def query_all_iter(self, soql: str) -> Iterator[dict[str, Any]]:
-        """Every record of ``soql``, page after page (``nextRecordsUrl``), lazily."""
-        page = self.call(lambda sf: sf.query(soql))
+    def query_all_iter(
+        self, soql: str, *, include_deleted: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        """Every record of ``soql``, page after page (``nextRecordsUrl``), lazily;
+        ``include_deleted``: through ``queryAll`` (deleted and merged records too)."""
+        page = self.call(lambda sf: sf.query(soql, include_deleted=include_deleted))
         while True:
             yield from page["records"]
             if page.get("done", True) or not page.get("nextRecordsUrl"):
@@ -259,6 +262,11 @@ class Connection:
         ``createable``, ...), one API call; ApiError (NOT_FOUND) for an unknown object."""
         path = f"sobjects/{object_name}/describe"
         return dict(self.call(lambda sf: sf.restful(path)) or {})
+
+    def object_names(self) -> list[str]:
+        """The API names of the org's objects (``GET sobjects/``, describe global), one call."""
+        answer = self.call(lambda sf: sf.describe()) or {}
+        return [str(o["name"]) for o in answer.get("sobjects", []) if o.get("name")]
 
     def limits(self) -> dict[str, Any]:
         """The org's ``limits/`` resource (DailyApiRequests, DailyBulkApiBatches, ...)."""

@@ -83,15 +83,17 @@ def bulk_query(
     first_delay: float = 0.0,
     max_delay: float = 10.0,
     progress: Callable[[int, int], None] | None = None,
+    include_deleted: bool = False,
 ) -> pd.DataFrame:
     """All records of ``soql`` through a Bulk API 2.0 query job, as a DataFrame of text.
 
     Polls after ``first_delay`` seconds, doubling up to ``max_delay``; raises ApiError when
     the job fails or is not complete after ``timeout`` seconds. ``progress(records read,
     records in the job)`` after each page (the total is the job's
-    ``numberRecordsProcessed``, 0 when the org does not say).
+    ``numberRecordsProcessed``, 0 when the org does not say). ``include_deleted``: a
+    ``queryAll`` job (deleted and merged records too).
     """
-    body = {"operation": "query", "query": soql}
+    body = {"operation": "queryAll" if include_deleted else "query", "query": soql}
     job = conn.request("POST", "jobs/query", json=body, headers=_JSON).json()
     job_id = str(job["id"])
     info = _wait(conn, job_id, timeout=timeout, first_delay=first_delay, max_delay=max_delay)

@@ -13,5 +13,10 @@ Pure pandas/numpy over extracted records, no network. One module per job:
 - :mod:`~sfclean.scanning.engine`: :func:`~sfclean.scanning.engine.cluster_records`, which runs
   them all and returns :class:`~sfclean.scanning.engine.ScanTables`.
 
+Fuzzy duplicates (the ``sfclean[fuzzy]`` extra, splink): :mod:`~sfclean.scanning.fuzzy`
+(pairs, ``match: fuzzy`` clusters, file-to-org matches), over
+:mod:`~sfclean.scanning.fuzzy_features` and :mod:`~sfclean.scanning.fuzzy_model`; imported
+only when asked for, never merged.
+
 The ``sfclean.scan(conn, ...)`` stage (extraction, the common result, the CLI) wraps this.
 """

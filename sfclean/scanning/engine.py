@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from sfclean.cleaners.junk import JunkPolicy
 from sfclean.errors import ConfigError
 from sfclean.scanning.attribution import by_creator
 from sfclean.scanning.cluster import find_clusters, label_members
@@ -44,6 +45,10 @@ CLUSTER_COLUMNS = [
 ]
 
 
+#: The junk policy scans use by default: normalize's (no-reply, role, disposable).
+DEFAULT_JUNK = JunkPolicy()
+
+
 @dataclass(frozen=True)
 class ScanTables:
     """What the scan engine found.
@@ -55,7 +60,8 @@ class ScanTables:
     - ``merge_plan`` / ``convert_plan``: :mod:`sfclean.scanning.plans`;
     - ``counts``: ``records``, ``by_object``, ``excluded`` (``deleted``, ``merged``,
       ``converted``), ``repeated_ids``, ``eligible``, ``clusters``, ``new_clusters``,
-      ``clustered_records``, ``duplicates`` (clustered records that are not the oldest of
+      ``clustered_records``, ``junk_emails`` (eligible records whose email is a junk mailbox,
+      linked by no email), ``duplicates`` (clustered records that are not the oldest of
       their cluster), ``merge_rows``, ``convert_rows``.
     """
 
@@ -64,6 +70,7 @@ class ScanTables:
     merge_plan: pd.DataFrame
     convert_plan: pd.DataFrame
     counts: dict[str, Any] = field(default_factory=dict)
+    members: pd.DataFrame | None = None
 
     def __repr__(self) -> str:
         c = self.counts
@@ -89,6 +96,7 @@ def cluster_records(
     audit_field_users: Collection[str] = frozenset(),
     new: str | Collection[str] | None = None,
     only_new: bool = False,
+    junk: JunkPolicy | None = DEFAULT_JUNK,
 ) -> ScanTables:
     """Cluster extracted Lead/Contact ``records`` (never modified) into duplicate sets.
 
@@ -104,7 +112,10 @@ def cluster_records(
     ``default_region``. ``burst_seconds``: see :mod:`sfclean.scanning.attribution`.
     ``audit_field_users``: User Ids holding "Set Audit Fields upon Record Creation" (their
     duplicates are attributed as ``claimed``). ``new`` / ``only_new``: incremental scans
-    (module docstring).
+    (module docstring). ``junk``: email keys this policy calls junk mailboxes (``info@``,
+    ``noreply@``, disposable domains; normalize's default policy) link no records, so a
+    shared role mailbox is not one giant cluster; ``None`` links them too
+    (:mod:`sfclean.scanning.keys`).
 
     Raises :class:`~sfclean.errors.ColumnNotFoundError` without the required columns and
     :class:`~sfclean.errors.ConfigError` for an unknown ``match_key`` or a negative
@@ -117,8 +128,13 @@ def cluster_records(
     eligible = prepare(records, new)
     frame = eligible.frame
     keys = record_keys(
-        frame, match_key=match_key, match_phone=match_phone, default_region=default_region
+        frame,
+        match_key=match_key,
+        match_phone=match_phone,
+        default_region=default_region,
+        junk=junk,
     )
+    junk_emails = keys.junk_emails
     rows, component, match = find_clusters(len(frame), keys)
     del keys
     source = frame["source"].to_numpy()[rows]
@@ -134,8 +150,9 @@ def cluster_records(
         clusters=int(clusters["cluster"].nunique()),
         new_clusters=int(clusters.loc[clusters["is_new"], "cluster"].nunique()),
         clustered_records=len(clusters),
+        junk_emails=junk_emails,
         duplicates=len(newer),
         merge_rows=len(merges),
         convert_rows=len(converts),
     )
-    return ScanTables(clusters, creators, merges, converts, counts)
+    return ScanTables(clusters, creators, merges, converts, counts, members)

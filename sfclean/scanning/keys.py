@@ -4,6 +4,11 @@
   angle brackets / ``mailto:`` unwrapped, lowercased, validated; "" when the cell holds no
   valid address. So `` Ann.Lee@Example.COM `` and ``"Ann Lee" <ann.lee@example.com>`` meet
   ``ann.lee@example.com``.
+- **junk mailboxes** never link records: an email key that the normalize stage's junk policy
+  (:mod:`sfclean.cleaners.junk`: no-reply, role mailboxes such as ``info@``, disposable
+  domains; :class:`~sfclean.cleaners.junk.JunkPolicy`, default on) would hold back is blanked,
+  so fifty Contacts sharing ``info@acme.com`` are not one giant cluster (they may still link
+  by phone). ``junk=None`` keeps them as keys.
 - **provider** (``match_key="provider"``): :func:`sfclean.cleaners.keys.provider_key` of the
   email key (Gmail dots and ``+tags``, Outlook/iCloud ``+tags``, ...).
 - **phone** (``Phone``, ``MobilePhone``): the E.164 key of
@@ -28,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from sfclean.cleaners.emails import clean_email_column
+from sfclean.cleaners.junk import JunkPolicy, classify_junk_batch
 from sfclean.cleaners.keys import provider_key
 from sfclean.cleaners.lines import CellColumn
 from sfclean.cleaners.phonecolumn import clean_phone_column
@@ -44,11 +50,13 @@ PHONE_COLUMNS = ("Phone", "MobilePhone")
 class RecordKeys:
     """Per record (parallel object arrays of str, "" for no key): the exact email key, the
     provider key (None unless ``match_key="provider"``) and one E.164 array per phone field
-    (empty tuple unless ``match_phone``)."""
+    (empty tuple unless ``match_phone``); ``junk_emails``: records whose valid email was
+    blanked as a junk mailbox."""
 
     email: np.ndarray
     provider: np.ndarray | None
     phones: tuple[np.ndarray, ...]
+    junk_emails: int = 0
 
 
 #: Distinct values cleaned per column-wise call: bounds the memory of the batch cleaners
@@ -66,10 +74,25 @@ def _chunked(uniques: np.ndarray, clean: Callable[[list[str]], CellColumn]) -> n
     return keys
 
 
-def email_keys(values: np.ndarray) -> np.ndarray:
-    """The email key of each cell of ``values`` (object array of str, no missing values)."""
+def email_keys(values: np.ndarray, junk: JunkPolicy | None = None) -> np.ndarray:
+    """The email key of each cell of ``values`` (object array of str, no missing values);
+    with a ``junk`` policy, "" for the addresses it calls junk (checked once per distinct
+    key)."""
+    return _email_keys(values, junk)[0]
+
+
+def _email_keys(values: np.ndarray, junk: JunkPolicy | None) -> tuple[np.ndarray, int]:
+    """(:func:`email_keys`, the number of cells blanked as junk)."""
     codes, uniques = pd.factorize(np.asarray(values, dtype=object))
-    return _chunked(np.asarray(uniques, dtype=object), clean_email_column)[codes]
+    keys = _chunked(np.asarray(uniques, dtype=object), clean_email_column)
+    if junk is None or not len(keys):
+        return keys[codes], 0
+    filled = np.flatnonzero(keys != "")
+    verdicts = classify_junk_batch([str(k) for k in keys[filled]], junk)
+    is_junk = np.zeros(len(keys), dtype=bool)
+    is_junk[filled[np.array([v is not None for v in verdicts], dtype=bool)]] = True
+    keys[is_junk] = ""
+    return keys[codes], int(is_junk[codes].sum())
 
 
 def phone_keys(values: np.ndarray, regions: np.ndarray) -> np.ndarray:
@@ -94,12 +117,14 @@ def record_keys(
     match_key: str = "email",
     match_phone: bool = False,
     default_region: str = "US",
+    junk: JunkPolicy | None = None,
 ) -> RecordKeys:
     """The keys of every record of ``frame`` (columns ``Email``, ``Phone``, ``MobilePhone``,
-    ``country`` as text, as :func:`sfclean.scanning.records.prepare` gives them)."""
+    ``country`` as text, as :func:`sfclean.scanning.records.prepare` gives them); junk
+    mailboxes under ``junk`` link nothing (module docstring)."""
     if match_key not in ("email", "provider"):
         raise ConfigError(f"match_key must be email or provider (got {match_key!r})")
-    email = email_keys(frame["Email"].to_numpy(dtype=object))
+    email, junk_emails = _email_keys(frame["Email"].to_numpy(dtype=object), junk)
     provider = None
     if match_key == "provider":
         provider = per_unique(email, lambda k: provider_key(k) if k else "")
@@ -109,4 +134,4 @@ def record_keys(
         phones = tuple(
             phone_keys(frame[name].to_numpy(dtype=object), regions) for name in PHONE_COLUMNS
         )
-    return RecordKeys(email, provider, phones)
+    return RecordKeys(email, provider, phones, junk_emails)

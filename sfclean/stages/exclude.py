@@ -14,6 +14,10 @@ Composite calls and relies on SOQL's case-insensitive comparison, so it cannot s
 stored with surrounding spaces or a display name; ``extract`` reads every record with Bulk
 API 2.0 and normalizes it, so it sees those too, and is the only way to match phones or the
 provider-aware key (Gmail dots, ``+tags``).
+
+``fuzzy=True`` (the ``sfclean[fuzzy]`` extra) also holds back the rows that probably are a
+person already in the org under another email (``probable-match-in-org``, see
+:mod:`sfclean.stages.probable`), in their own table ``probable`` (``probable_matches.csv``).
 """
 
 from __future__ import annotations
@@ -51,11 +55,19 @@ from sfclean.stages.lookup import (
     query_lookup,
     soql_literal,
 )
+from sfclean.stages.probable import hold_back_probable
 
 __all__ = ["STRATEGIES", "ExcludeResult", "ExcludeSummary", "exclude"]
 
 STRATEGIES = ("auto", "query", "extract")
-_OUTPUT = ("sfclean_reason", "sfclean_detail", "sfclean_matched_object", "sfclean_matched_id")
+_FUZZY_OUTPUT = ("sfclean_probability", "sfclean_agreed")
+_OUTPUT = (
+    "sfclean_reason",
+    "sfclean_detail",
+    "sfclean_matched_object",
+    "sfclean_matched_id",
+    *_FUZZY_OUTPUT,
+)
 
 
 @dataclass(frozen=True)
@@ -86,7 +98,8 @@ class ExcludeResult(StageResult):
     ``extract`` or ``none`` (no keys to look up). ``api_calls``: calls the lookup cost
     (record counts included). ``estimate``: the cost model's figures. ``matches``: org
     records matched. ``not_looked_up``: distinct keys too long for a SOQL literal (their rows
-    are kept).
+    are kept). ``probable``: with ``fuzzy=True``, the held-back rows that probably match an
+    org record (:mod:`sfclean.stages.probable`; also in ``held_back``), else None.
     """
 
     stage: ClassVar[str] = "exclude"
@@ -101,6 +114,7 @@ class ExcludeResult(StageResult):
     not_looked_up: int = 0
     keys: int = 0
     findings: pd.DataFrame = field(default_factory=empty_findings)
+    probable: pd.DataFrame | None = None
 
     def summary(self) -> ExcludeSummary:
         """Rows in / kept / held back, and what the lookup did and cost."""
@@ -123,12 +137,22 @@ class ExcludeResult(StageResult):
         )
 
     def outputs(self) -> dict[str, pd.DataFrame]:
-        """``excluded.csv`` (held back), ``excluded_updates.csv`` and ``kept.csv``."""
-        return {
-            "excluded.csv": self.held_back,
+        """``excluded.csv`` (held back), ``excluded_updates.csv`` and ``kept.csv``; with
+        ``fuzzy=True`` also ``probable_matches.csv`` (those rows are not in excluded.csv)."""
+        if self.probable is None:
+            excluded = self.held_back
+        else:
+            exact = self.held_back["sfclean_reason"] == EXISTS_IN_ORG
+            columns = [c for c in self.held_back.columns if c not in _FUZZY_OUTPUT]
+            excluded = self.held_back.loc[exact, columns].reset_index(drop=True)
+        tables = {
+            "excluded.csv": excluded,
             "excluded_updates.csv": self.updates,
             "kept.csv": self.kept,
         }
+        if self.probable is not None:
+            tables["probable_matches.csv"] = self.probable
+        return tables
 
 
 def _check(
@@ -193,6 +217,8 @@ def exclude(
     strategy: str = "auto",
     max_soql_chars: int = MAX_SOQL_CHARS,
     progress: StepProgress = None,
+    fuzzy: bool = False,
+    fuzzy_threshold: float = 0.95,
 ) -> ExcludeResult:
     """Hold back the rows of ``df`` whose email (or phone) already exists in the org.
 
@@ -207,13 +233,14 @@ def exclude(
     ``query`` or ``extract`` (see :mod:`sfclean.lookup`). Trade-off: ``query`` relies on
     SOQL's case-insensitive ``=``, so org emails stored with spaces or a display name are only
     caught by ``extract``. Phone and provider matching always use ``extract``.
-    ``progress(done, total)`` is called as the lookup's calls return (``query``: Composite
-    calls; ``extract``: records read).
+    ``progress(done, total)``: as the lookup's calls return (Composite calls, or records read).
+    ``fuzzy``: also hold back rows whose match probability with an org record reaches
+    ``fuzzy_threshold`` (``probable-match-in-org``; the org is read with ``extract``).
 
-    Raises InputError / ColumnNotFoundError (unusable table), ConfigError (bad option),
-    AuthError, ConnectionFailed or ApiError (the org).
-    """
+    Raises InputError / ColumnNotFoundError (unusable table), ConfigError (bad option), and
+    AuthError, ConnectionFailed or ApiError (the org)."""
     names, fields = _check(df, objects, match_on, match_key, strategy)
+    _check_fuzzy(fuzzy, fuzzy_threshold)  # before the org is used
     cmap = find_columns(
         [str(c) for c in df.columns if str(c) != ROW],
         email_column=email_column,
@@ -221,11 +248,9 @@ def exclude(
         country_column=country_column,
     )
     rows = row_numbers(df)
-    row_emails = per_unique(_text(df[cmap.email]), lambda raw: email_key(raw, match_key))
-    phone_keys = _row_phone_keys(df, cmap, default_region) if "Phone" in fields else []
-    email_set = sorted({k for k in row_emails if k}) if "Email" in fields else []
-    phone_set = sorted({k for col in phone_keys for k in col if k})
-
+    row_emails, phone_keys, email_set, phone_set = _row_keys(
+        df, cmap, fields, match_key, default_region
+    )
     conn = require_connection(conn, caller="exclude")
     start = conn.api_calls
     found = _lookup(
@@ -242,6 +267,9 @@ def exclude(
     )
     chosen, estimate, matches, skipped = found
     kept, excluded, updates = _frames(df, rows, names, row_emails, phone_keys, matches)
+    kept, excluded, probable = _fuzzy(
+        fuzzy, conn, kept, excluded, cmap, names, fuzzy_threshold, default_region
+    )
     return ExcludeResult(
         kept=kept,
         held_back=excluded,
@@ -253,7 +281,52 @@ def exclude(
         objects=names,
         not_looked_up=len(skipped),
         keys=estimate.keys,
+        probable=probable,
     )
+
+
+def _row_keys(
+    df: pd.DataFrame, cmap: ColumnMap, fields: tuple[str, ...], match_key: str, region: str
+) -> tuple[np.ndarray, list[np.ndarray], list[str], list[str]]:
+    """(each row's email key, each phone column's keys, the distinct emails and phones to look
+    up)."""
+    row_emails = per_unique(_text(df[cmap.email]), lambda raw: email_key(raw, match_key))
+    phone_keys = _row_phone_keys(df, cmap, region) if "Phone" in fields else []
+    email_set = sorted({k for k in row_emails if k}) if "Email" in fields else []
+    phone_set = sorted({k for col in phone_keys for k in col if k})
+    return row_emails, phone_keys, email_set, phone_set
+
+
+def _check_fuzzy(fuzzy: bool, threshold: float) -> None:
+    """ConfigError for a bad threshold or a missing fuzzy extra (only with ``fuzzy``)."""
+    from sfclean.scanning.fuzzy_model import splink_modules
+
+    if not fuzzy:
+        return
+    if not 0 < threshold <= 1:
+        raise ConfigError(f"fuzzy_threshold must be a probability in (0, 1] (got {threshold!r})")
+    splink_modules()
+
+
+def _fuzzy(
+    fuzzy: bool,
+    conn: Connection,
+    kept: pd.DataFrame,
+    excluded: pd.DataFrame,
+    cmap: ColumnMap,
+    names: tuple[str, ...],
+    threshold: float,
+    default_region: str,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """(kept, held back, probable): with ``fuzzy``, the probable matches moved from kept to
+    held back; else the tables unchanged and None."""
+    if not fuzzy:
+        return kept, excluded, None
+    kept, probable = hold_back_probable(
+        conn, kept, cmap, names, threshold=threshold, default_region=default_region
+    )
+    excluded = pd.concat([excluded, probable], ignore_index=True)
+    return kept, excluded.sort_values(ROW, kind="stable").reset_index(drop=True), probable
 
 
 def _lookup(
@@ -350,7 +423,7 @@ def _frames(
     ):
         excluded[out_name] = pd.Series(values, index=excluded.index, dtype="str")
     updates = source.loc[hit].reset_index(drop=True)
-    if "Id" in updates.columns:  # an input Id column (blank, or stale) gives way to the match
-        updates = updates.drop(columns="Id")
+    # an input Id column (blank, stale, or a Data Loader file's ID) gives way to the match
+    updates = updates.drop(columns=[c for c in updates.columns if str(c).lower() == "id"])
     updates.insert(0, "Id", pd.Series([f[0][1] for f in chosen], index=updates.index, dtype="str"))
     return kept, excluded, updates

@@ -28,10 +28,19 @@ import phonenumbers
 from sfclean.cleaners.countries import region_for_country
 from sfclean.cleaners.emails import dns_answers
 from sfclean.cleaners.junk import JunkPolicy
-from sfclean.codes import DUPLICATE_IN_FILE, FILLED_FROM_DUPLICATE
+from sfclean.codes import CODES, DUPLICATE_IN_FILE, FILLED_FROM_DUPLICATE, FORMULA_LIKE_CELL
 from sfclean.columns import ColumnMap, find_columns
 from sfclean.errors import ConfigError, InputError
-from sfclean.report import StageResult, StepProgress, Summary, progress_callback, with_row_column
+from sfclean.io import column_name_problem
+from sfclean.report import (
+    REASON,
+    ROW,
+    StageResult,
+    StepProgress,
+    Summary,
+    progress_callback,
+)
+from sfclean.spreadsheet import formula_like_rows
 from sfclean.stages.normalize_columns import (
     FINDING_CODES,
     NONE,
@@ -43,7 +52,6 @@ from sfclean.stages.normalize_columns import (
     clean_text_cells,
     row_regions,
 )
-from sfclean.stages.normalize_findings import FindingsTable, as_str_columns
 
 __all__ = [
     "FINDING_CODES",
@@ -74,8 +82,15 @@ class NormalizeResult(StageResult):
     and ``sfclean_detail``. ``findings``: one row per change or warning on a kept row: ``row,
     column, code, original, normalized, message``. ``columns``: the columns used.
     ``source``: what :func:`sfclean.read_csv` recorded about the input (``path``,
-    ``encoding``, ``delimiter``; copied from ``df.attrs["sfclean"]``, empty for other
-    frames), so :func:`sfclean.io.write_result` can name the input in the report.
+    ``encoding``, ``delimiter``, ``skip_rows``; copied from ``df.attrs["sfclean"]``, empty for
+    other frames), so :func:`sfclean.io.write_result` can name the input in the report.
+
+    Index and dtypes: ``kept`` and ``held_back`` keep the input's index labels (and index
+    name) of their rows, so ``df.loc[result.kept.index]`` finds the input rows; ``findings``
+    is indexed by the label of the row each finding is about (a label repeats when a row has
+    several findings). Every input column comes back as pandas' ``str`` dtype (numbers as
+    their text, ``NaN``/``None`` as ``""``); ``sfclean_row`` and ``findings.row`` are
+    ``int64``; ``sfclean_reason``, ``sfclean_detail`` and the other findings columns ``str``.
     """
 
     stage: ClassVar[str] = "normalize"
@@ -134,12 +149,9 @@ def _check_frame(df: pd.DataFrame) -> list[str]:
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"normalize needs a pandas DataFrame (got {type(df).__name__})")
     names = [str(c) for c in df.columns]
-    seen: set[str] = set()
-    repeated = [n for n in names if n in seen or seen.add(n)]  # type: ignore[func-returns-value]
-    if repeated:
-        raise InputError(
-            f"duplicate column names: {', '.join(sorted(set(repeated)))}; rename them first"
-        )
+    problem = column_name_problem(names)
+    if problem:
+        raise InputError(f"the table has {problem}; rename or remove them first")
     reserved = [n for n in names if n in _RESERVED]
     if reserved:
         raise InputError(
@@ -164,7 +176,10 @@ def normalize(
 ) -> NormalizeResult:
     """Clean a table of contacts/leads and hold back rows that must not go on.
 
-    ``df`` is not modified. Columns are found with :func:`sfclean.find_columns` unless named.
+    ``df`` is not modified; every table of the result keeps its index labels, and every
+    input column comes back as ``str`` (see :class:`NormalizeResult` for the dtypes). Rows are
+    numbered like the spreadsheet: 2, 3, ... (``N + 2`` on for a file read with
+    ``skip_rows=N``). Columns are found with :func:`sfclean.find_columns` unless named.
     ``default_region`` reads national phone numbers when the row has no usable country.
     ``invalid_phone``: ``keep`` (default) leaves an invalid phone cell, ``clear`` empties it,
     ``reject`` holds the row back. ``junk`` switches and extends the junk-mailbox checks.
@@ -214,12 +229,25 @@ def normalize(
         clean_phone_cells(work, name, regions, invalid_phone)
     if report is not None:
         report(steps - 1, steps)
+    _flag_formula_cells(work)
     dup_rows, first_of = _mark_duplicates(work, keys)
     if fill_blanks and len(dup_rows):
-        _fill_blanks(names, cmap, work.cleaned, dup_rows, first_of, work.findings)
+        _fill_blanks(work, cmap, dup_rows, first_of)
     if report is not None:
         report(steps, steps)
     return _result(work, cmap, dict(df.attrs.get("sfclean") or {}))
+
+
+def _flag_formula_cells(work: Work) -> None:
+    """A ``formula-like-cell`` finding on every cleaned cell a spreadsheet would run as a
+    formula (phones and signed numbers excepted); the cell itself is left as it is."""
+    message = CODES.message(FORMULA_LIKE_CELL)
+    for name in work.names:
+        values = work.cleaned[name]
+        pos = formula_like_rows(values)
+        work.findings.add(
+            pos, name, FORMULA_LIKE_CELL, work.original[name][pos], values[pos], message
+        )
 
 
 def _mark_duplicates(work: Work, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -237,44 +265,50 @@ def _mark_duplicates(work: Work, keys: np.ndarray) -> tuple[np.ndarray, np.ndarr
         first_of[eligible] = first_pos
         dup_rows = eligible[first_pos != eligible]
         work.reason[dup_rows] = REASON_INDEX[DUPLICATE_IN_FILE]
-        work.detail[dup_rows] = [f"duplicate of row {p}" for p in (first_of[dup_rows] + 2).tolist()]
+        first_rows = (first_of[dup_rows] + work.first_row).tolist()
+        work.detail[dup_rows] = [f"duplicate of row {p}" for p in first_rows]
     return dup_rows, first_of
 
 
 def _result(work: Work, cmap: ColumnMap, source: dict[str, Any]) -> NormalizeResult:
-    """The kept and held-back tables, the findings of kept rows, as a NormalizeResult."""
-    names = work.names
+    """The kept and held-back tables, the findings of kept rows, as a NormalizeResult.
+
+    Every frame keeps the caller's index labels of its rows; text columns are built with the
+    ``str`` dtype in one go (casting a wide frame column by column is quadratic).
+    """
     kept = work.reason == NONE
     kept_pos = np.flatnonzero(kept)
     held_pos = np.flatnonzero(~kept)
-    clean = pd.DataFrame({name: work.cleaned[name][kept_pos] for name in names}, columns=names)
-    held = pd.DataFrame({name: work.original[name][held_pos] for name in names}, columns=names)
-    clean, held = with_row_column(clean, kept_pos + 2), with_row_column(held, held_pos + 2)
+    clean = _frame(work, work.cleaned, kept_pos)
+    held = _frame(work, work.original, held_pos)
     reason_names = np.array(("", *REASON_CODES), dtype=object)
-    held["sfclean_reason"] = pd.Series(reason_names[work.reason[held_pos]], dtype="str")
-    held["sfclean_detail"] = pd.Series(work.detail[held_pos], dtype="str")
-    for frame in (clean, held):
-        as_str_columns(frame, names)
+    held[REASON] = pd.Series(reason_names[work.reason[held_pos]], index=held.index, dtype="str")
+    held["sfclean_detail"] = pd.Series(work.detail[held_pos], index=held.index, dtype="str")
     return NormalizeResult(
         kept=clean,
         held_back=held,
-        findings=work.findings.frame(kept),
+        findings=work.findings.frame(kept, index=work.index, first_row=work.first_row),
         columns=cmap,
         source=source,
     )
 
 
-def _fill_blanks(
-    names: list[str],
-    cmap: ColumnMap,
-    cleaned: dict[str, np.ndarray],
-    dup_rows: np.ndarray,
-    first_of: np.ndarray,
-    findings: FindingsTable,
-) -> None:
+def _frame(work: Work, cells: Mapping[str, np.ndarray], pos: np.ndarray) -> pd.DataFrame:
+    """The rows at positions ``pos``: every column as ``str``, then ``sfclean_row`` (int64),
+    indexed by the caller's labels of those rows."""
+    index = work.index[pos]
+    names = work.names
+    out = pd.DataFrame({n: cells[n][pos] for n in names}, columns=names, dtype="str")
+    out.index = index
+    out[ROW] = (pos + work.first_row).astype("int64")
+    return out
+
+
+def _fill_blanks(work: Work, cmap: ColumnMap, dup_rows: np.ndarray, first_of: np.ndarray) -> None:
     """Fill blank cells of each kept row from its duplicates, earliest duplicate first."""
+    cleaned, findings = work.cleaned, work.findings
     targets = first_of[dup_rows]
-    for name in names:
+    for name in work.names:
         if name == cmap.email:
             continue
         column = cleaned[name]
@@ -293,5 +327,5 @@ def _fill_blanks(
             FILLED_FROM_DUPLICATE,
             np.full(len(to_rows), "", dtype=object),
             column[to_rows],
-            np.array([f"filled from row {r + 2}" for r in from_rows], dtype=object),
+            np.array([f"filled from row {r + work.first_row}" for r in from_rows], dtype=object),
         )

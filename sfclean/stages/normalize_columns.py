@@ -27,6 +27,7 @@ from sfclean.codes import (
     MISSING_EMAIL,
     PHONE_DAMAGED,
 )
+from sfclean.report import first_data_row
 from sfclean.stages.normalize_findings import (
     Change,
     FindingsTable,
@@ -69,6 +70,9 @@ class Work:
     names: list[str]
     original: dict[str, np.ndarray]
     cleaned: dict[str, np.ndarray] = field(default_factory=dict)
+    #: the caller's index (kept on every output table) and the first row's spreadsheet number
+    index: pd.Index = field(default_factory=lambda: pd.RangeIndex(0))
+    first_row: int = 2
     findings: FindingsTable = field(init=False)
     reason: np.ndarray = field(init=False)
     detail: np.ndarray = field(init=False)
@@ -81,8 +85,12 @@ class Work:
 
     @classmethod
     def of(cls, df: pd.DataFrame, names: list[str]) -> Work:
-        """Every cell of ``df`` as text (``df`` itself is not changed)."""
-        return cls(names, {name: as_text(df.iloc[:, i]) for i, name in enumerate(names)})
+        """Every cell of ``df`` as text (``df`` itself is not changed), with its index and the
+        spreadsheet number of its first row (:func:`~sfclean.report.first_data_row`)."""
+        plain = df.copy(deep=False)  # no attrs: pandas deep-copies them into every column
+        plain.attrs = {}
+        original = {name: as_text(plain.iloc[:, i]) for i, name in enumerate(names)}
+        return cls(names, original, index=df.index, first_row=first_data_row(df))
 
     @property
     def n(self) -> int:

@@ -113,10 +113,17 @@ class FindingsTable:
             for code, message in change:
                 self.add(pos, column, code, original[pos], normalized[pos], message)
 
-    def frame(self, keep: np.ndarray) -> pd.DataFrame:
-        """The findings of rows where ``keep`` is true, sorted by row then column order."""
+    def frame(self, keep: np.ndarray, *, index: pd.Index, first_row: int = 2) -> pd.DataFrame:
+        """The findings of rows where ``keep`` is true, sorted by row then column order.
+
+        ``row`` is the spreadsheet row (row position + ``first_row``); the frame's index holds
+        each finding's row label from ``index`` (the caller's index; repeated when a row has
+        several findings).
+        """
         if not self.pos:
-            return empty_findings()
+            out = empty_findings()
+            out.index = index[:0]
+            return out
         pos = np.concatenate(self.pos)
         group = np.concatenate(self.group)
         keys = list(self.groups)
@@ -136,13 +143,14 @@ class FindingsTable:
             message = messages[group[order]]
         frame = pd.DataFrame(
             {
-                "row": (pos[order] + 2).astype("int64"),
+                "row": (pos[order] + first_row).astype("int64"),
                 "column": columns[group[order]],
                 "code": codes[group[order]],
                 "original": np.concatenate(self.original)[order],
                 "normalized": np.concatenate(self.normalized)[order],
                 "message": message,
-            }
+            },
+            index=index[pos[order]],
         )
         return as_str_columns(frame, FINDINGS_COLUMNS[1:])
 
