@@ -230,6 +230,32 @@ def test_retry_failed_sends_again_only_the_rows_of_a_failed_batch(
     assert invoke(org, source, out).exit_code == 1
 
 
+def test_retry_failed_keeps_the_outcome_of_rows_that_failed_for_their_own_reason() -> None:
+    from sfclean.runsteps import RunSteps
+
+    class Held:  # the outcomes a journal holds: (row, id, reason, code, message)
+        def outcomes(self) -> dict[int, tuple[int, str, str, str, str]]:
+            return {
+                2: (2, "", "load-failed", "BATCH_FAILED", "the batch failed"),
+                3: (3, "", "load-failed", "NOT_PROCESSED", "never processed"),
+                4: (4, "", "load-failed", "REQUIRED_FIELD_MISSING", "Company"),
+                5: (5, "", "rejected-by-duplicate-rule", "DUPLICATES_DETECTED", "dup"),
+                6: (6, "00Q000000000001AAA", "", "", ""),
+            }
+
+    def held(retry_failed: bool) -> list[int]:
+        options: dict[str, Any] = {"options": {}, "progress": None, "journal": Held()}
+        steps = RunSteps(
+            None,  # type: ignore[arg-type]  # not used: the journal is read, not the org
+            "Lead", "out", False, "bulk", "auto", 0.1, batch_size=2, serial=False,
+            timeout=60.0, objects=("Lead",), retry_failed=retry_failed, **options,
+        )  # fmt: skip
+        return sorted(steps._journal_outcomes())
+
+    assert held(False) == [2, 3, 4, 5, 6]
+    assert held(True) == [4, 5, 6]  # only the whole-batch failures are sent again
+
+
 # --- point 7: leftovers, dropped GETs, oversized cells ------------------------------------------
 
 
