@@ -9,6 +9,8 @@ or lists of emails.
      ├── InputError            the input file or DataFrame cannot be used
      │    └── ColumnNotFoundError   a required column is missing or ambiguous
      ├── ConfigError           an option, mapping file or seed/config file is invalid
+     ├── RunLocked             another run holds the --out directory or the org and object
+     ├── WriteError            the journal or an output could not be written (disk full, ...)
      └── OrgError              talking to a Salesforce org failed
           ├── AuthError             bad credentials, or a session that expired
           ├── ConnectionFailed      the org could not be reached
@@ -31,7 +33,9 @@ __all__ = [
     "InputError",
     "LoadTimeout",
     "OrgError",
+    "RunLocked",
     "SfcleanError",
+    "WriteError",
 ]
 
 
@@ -59,6 +63,27 @@ class ColumnNotFoundError(InputError):
 
 class ConfigError(SfcleanError):
     """An option, a mapping file or a configuration file is invalid."""
+
+
+class RunLocked(SfcleanError):
+    """Another ``sfclean run`` on this machine holds the lock of the same ``--out`` directory,
+    or of the same org and object; ``holder`` describes it (pid, host, start, ``--out``)."""
+
+    def __init__(self, message: str, *, holder: str = "") -> None:
+        super().__init__(message)
+        self.holder = holder
+
+
+class WriteError(SfcleanError):
+    """The journal or an output file could not be written (disk full, read-only, no access).
+
+    ``path`` is the file or directory. The message says what to do; the journal is left so
+    that a rerun of the same command resumes.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class OrgError(SfcleanError):

@@ -282,8 +282,13 @@ def _check_records(text: str, delimiter: str, name: str, at: _Offset) -> tuple[l
     bad: dict[int, list[int]] = {}
     run = _Run()
     line_before = 0
+    limit = csv.field_size_limit(2**31 - 1)  # long cells are reported by row and column below
     try:
         for record in reader:
+            if max(map(len, record), default=0) > MAX_CELL:
+                _refuse_long_cell(
+                    name, header, record, at.rows + (n_rows + n_blank + 2 if header else 1)
+                )
             line_before = reader.line_num
             if _is_blank(record):
                 n_blank += 1
@@ -305,6 +310,8 @@ def _check_records(text: str, delimiter: str, name: str, at: _Offset) -> tuple[l
             f"{_quote_problem(str(exc))}",
             path=name,
         ) from None
+    finally:
+        csv.field_size_limit(limit)
     if header is None:
         raise InputError(f"{name} is empty; expected a CSV file with a header row", path=name)
     _check_header(header, name, at.rows + 1)
@@ -314,6 +321,28 @@ def _check_records(text: str, delimiter: str, name: str, at: _Offset) -> tuple[l
             message += f"; {_skip_hint(at.rows + run.start - 1)}"
         raise InputError(message, path=name)
     return header, n_rows, n_blank
+
+
+MAX_CELL = 131_072
+"""The longest cell read: Salesforce's longest text field (Long Text Area) holds 131,072
+characters, so a longer cell can never be loaded."""
+
+
+def _refuse_long_cell(name: str, header: list[str] | None, record: list[str], row: int) -> None:
+    """InputError naming the row and column of the first cell longer than :data:`MAX_CELL`."""
+    index = next(i for i, value in enumerate(record) if len(value) > MAX_CELL)
+    column = header[index] if header is not None and index < len(header) else f"#{index + 1}"
+    lines = record[index].count("\n") + 1
+    hint = (
+        f" and spans {lines:,} lines: probably a quote opened in that cell and never closed"
+        if lines > 1
+        else "; shorten it or leave that column out"
+    )
+    raise InputError(
+        f"{name}: row {row}, column {column!r} holds {len(record[index]):,} characters, more "
+        f"than any Salesforce field takes ({MAX_CELL:,}){hint}",
+        path=name,
+    )
 
 
 @dataclass

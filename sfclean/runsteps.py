@@ -8,18 +8,21 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from sfclean.errors import ConfigError, InputError
+from sfclean.errors import ConfigError, InputError, WriteError
 from sfclean.io import read_csv, write_result
 from sfclean.journal import Journal, OrgRef
-from sfclean.report import ROW, StageResult, first_data_row
+from sfclean.locks import org_lock
+from sfclean.outdir import refuse_finished, remove_leftovers
+from sfclean.report import ROW, StageResult
 from sfclean.runreport import Conservation, InputInfo, RowCounts, RunReport, StageReports
+from sfclean.runtables import Loaded, blank_text, by_row, concat_rows, output_tables
 from sfclean.salesforce import Connection
 from sfclean.stages.budget import Budget, RunEstimate, check_budget, check_reserve, estimate_run
 from sfclean.stages.exclude import STRATEGIES, ExcludeResult, exclude
@@ -27,7 +30,7 @@ from sfclean.stages.load import check_load_options, estimate_load_calls, load, o
 from sfclean.stages.loaders import collect_journaled
 from sfclean.stages.loadjobs import Outcome
 from sfclean.stages.lookup import email_key
-from sfclean.stages.normalize import NormalizeResult
+from sfclean.stages.normalize import NormalizeResult, normalize
 from sfclean.stages.objects import check_object_names, describe_target
 from sfclean.stages.preflight import PreflightResult, preflight
 
@@ -36,7 +39,6 @@ __all__ = [
     "Loaded",
     "RunSteps",
     "check_run_options",
-    "output_tables",
     "read_source",
     "run_journal",
 ]
@@ -53,6 +55,11 @@ OUTPUT_FILES = (
     "failed.csv",
     "report.json",
 )
+RETRYABLE_CODES = frozenset({"BATCH_FAILED", "NOT_PROCESSED"})
+"""Outcome codes of rows that failed with their whole batch (a transient server error) or
+were never processed: ``retry_failed`` sends them again. Rows that failed for their own
+reasons (a Salesforce status code: ``REQUIRED_FIELD_MISSING``, ``DUPLICATES_DETECTED``) keep
+their outcome."""
 RESERVED_COLUMNS = ("Id", "sfclean_row", "sfclean_reason", "sfclean_detail")
 
 
@@ -73,43 +80,6 @@ def read_source(source: Any) -> tuple[pd.DataFrame, InputInfo]:
     return df, InputInfo(
         digest, info.get("path"), info.get("encoding"), info.get("delimiter"), info.get("skip_rows")
     )
-
-
-def _resolved_frames(
-    df: pd.DataFrame, clean: pd.DataFrame, outcomes: Mapping[int, Outcome]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(loaded, failed) of rows resolved by the journal, values from ``clean`` (else input)."""
-    rows = sorted(outcomes)
-    in_clean = [r for r in rows if r in clean.index]
-    first = first_data_row(df)
-    others = [r for r in rows if r not in clean.index and 0 <= r - first < len(df)]
-    frame = clean.loc[in_clean]
-    if others:
-        extra = df.iloc[[r - first for r in others]].copy()
-        extra.index = pd.Index(others, name=ROW, dtype="int64")
-        extra[ROW] = others
-        frame = pd.concat([frame, extra])
-    return outcome_frames(frame, {r: outcomes[r] for r in frame.index})
-
-
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The frames as one, in ``sfclean_row`` order, with a RangeIndex."""
-    out = pd.concat([f.reset_index(drop=True) for f in frames], ignore_index=True)
-    if len(out):
-        out = out.sort_values(ROW, kind="stable").reset_index(drop=True)
-    return out
-
-
-def _blank_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with the cells its text columns lack (a column of only some of the joined
-    tables) as ""; numeric columns (``sfclean_row``, a fuzzy match's probability) keep NaN."""
-    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-    return frame.fillna(dict.fromkeys(text, ""))
-
-
-def _by_row(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` indexed by its ``sfclean_row`` column (kept), to look rows up by number."""
-    return frame.set_index(ROW, drop=False)
 
 
 def check_run_options(
@@ -167,6 +137,14 @@ def _budget(conn: Connection, plan: RunEstimate, *, dry_run: bool, reserve: floa
     return budget
 
 
+def _sent_emails(kept: pd.DataFrame) -> dict[int, str]:
+    """``sfclean_row -> Email`` as the load sends it (the column named Email, any case)."""
+    column = next((c for c in kept.columns if str(c).strip().lower() == "email"), None)
+    if column is None:
+        return {}
+    return {int(r): str(v) for r, v in zip(kept[ROW], kept[column], strict=True)}
+
+
 def _forget_outputs(out_dir: str | os.PathLike[str]) -> None:
     """Remove the manifest (report.json) of the run that wrote ``out_dir`` before, and the
     report.html drawn from it."""
@@ -174,27 +152,11 @@ def _forget_outputs(out_dir: str | os.PathLike[str]) -> None:
         (Path(out_dir) / OUTPUT_FILES[-1]).unlink(missing_ok=True)
         (Path(out_dir) / "report.html").unlink(missing_ok=True)
     except OSError as exc:
-        raise InputError(
-            f"cannot write to {out_dir} ({exc.strerror}); choose another --out directory",
+        raise WriteError(
+            f"cannot write to {out_dir} ({exc.strerror}); make it writable or choose another "
+            "--out directory",
             path=str(out_dir),
         ) from None
-
-
-def _conservation(
-    nres: NormalizeResult, groups: Mapping[str, pd.Index | pd.Series], n_in: int
-) -> Conservation:
-    """Whether every row normalize saw is in exactly one output (by row number)."""
-    seen: dict[int, int] = {}
-    for rows in groups.values():
-        for row in rows:
-            seen[int(row)] = seen.get(int(row), 0) + 1
-    universe = {int(r) for r in nres.kept[ROW]} | {int(r) for r in nres.held_back[ROW]}
-    missing = len(universe - set(seen))
-    repeated = sum(1 for n in seen.values() if n > 1)
-    unknown = len(set(seen) - universe)
-    accounted = sum(seen.values())
-    ok = not (missing or repeated or unknown) and accounted == n_in
-    return Conservation(ok, accounted, missing, repeated, unknown)
 
 
 def run_journal(
@@ -211,16 +173,6 @@ def run_journal(
             "pass Journal(out_dir) or leave journal= out"
         )
     return journal
-
-
-@dataclass
-class Loaded:
-    """The load step's outcome: new rows loaded / failed, the stage's summary, the estimate."""
-
-    loaded: pd.DataFrame
-    failed: pd.DataFrame
-    summary: Mapping[str, Any]
-    estimate: int
 
 
 @dataclass
@@ -244,6 +196,9 @@ class RunSteps:
     timeout: float
     objects: tuple[str, ...]
     journal: Journal | None
+    lock_timeout: float = 0.0
+    overwrite: bool = False
+    retry_failed: bool = False
     match_on: tuple[str, ...] = ("Email",)
     check_objects: bool = False  # the caller chose the objects to search: check their names
     fields: dict[str, str | Sequence[str]] | None = None
@@ -289,9 +244,26 @@ class RunSteps:
         return None if progress is None else (lambda done, total: progress(stage, done, total))
 
     def _journal_outcomes(self) -> dict[int, Outcome]:
+        """Outcomes the journal holds; with ``retry_failed``, without those of rows whose
+        whole batch failed or never ran (they go through exclude and load again)."""
         if self.journal is None:
             return {}
-        return {r: Outcome.from_row(o) for r, o in self.journal.outcomes().items()}
+        found = {r: Outcome.from_row(o) for r, o in self.journal.outcomes().items()}
+        if self.retry_failed:
+            return {r: o for r, o in found.items() if o.code not in RETRYABLE_CODES}
+        return found
+
+    def org_window(self) -> AbstractContextManager[None]:
+        """The org lock (org and object) around collect, exclude and load; none when dry."""
+        if self.dry_run:
+            return nullcontext()
+        return org_lock(
+            self.conn.org_id,
+            self.conn.instance_url,
+            self.object_name,
+            out_dir=self.out_dir,
+            timeout=self.lock_timeout,
+        )
 
     # --- the steps -------------------------------------------------------------------------
 
@@ -317,6 +289,11 @@ class RunSteps:
 
             splink_modules()
 
+    def normalize_input(self, df: pd.DataFrame) -> NormalizeResult:
+        """Normalize the input with the run's normalize options (offline)."""
+        with self.timed("normalize"):
+            return normalize(df, **self.options, progress=self._progress("normalize"))
+
     def check_object(self) -> None:
         """Describe the object (the load's one describe call): ConfigError for an unknown
         object (with the nearest name) or one without an email field; with objects to search
@@ -325,6 +302,16 @@ class RunSteps:
             self.describe = describe_target(self.conn, self.object_name, need_email=True)
             if self.check_objects:
                 check_object_names(self.conn, self.objects)
+
+    def clean_leftovers(self) -> list[str]:
+        """Remove a killed run's temporary files from ``out_dir`` (see :mod:`sfclean.outdir`)."""
+        return remove_leftovers(self.out_dir)
+
+    def check_out(self) -> None:
+        """Refuse an ``out_dir`` holding a finished run, unless ``overwrite`` (or
+        ``retry_failed``, which asks to update that run)."""
+        if not (self.overwrite or self.retry_failed):
+            refuse_finished(self.out_dir)
 
     def open_journal(self, digest: str) -> None:
         """Open (or resume) the journal and read the outcomes it already holds."""
@@ -340,7 +327,7 @@ class RunSteps:
 
     def check_budget(self, nres: NormalizeResult) -> None:
         """Estimate every stage still to come and check it against the org's limits."""
-        clean = _by_row(nres.kept)
+        clean = by_row(nres.kept)
         maybe = clean.loc[[r for r in clean.index if r not in self.known]]
         with self.counted("budget"):
             self.plan = estimate_run(
@@ -358,7 +345,7 @@ class RunSteps:
                 self.conn, self.plan, dry_run=self.dry_run, reserve=self.api_reserve
             )
 
-    def collect(self) -> None:
+    def collect(self, nres: NormalizeResult) -> None:
         """Finish the jobs an interrupted run journaled; their rows are resolved."""
         journal = self.journal
         with self.timed("collect"):
@@ -368,6 +355,7 @@ class RunSteps:
                         self.conn,
                         journal,
                         object_name=self.object_name,
+                        emails=_sent_emails(nres.kept),
                         timeout=self.timeout,
                         progress=self._progress("collect"),
                     )
@@ -454,14 +442,27 @@ class RunSteps:
         )
         report = self.report(info, rows, conservation, tables["failed.csv"], stages, ex, new)
         kept = tables["clean.csv"] if self.dry_run else tables["loaded.csv"]
-        held_back = _blank_text(
-            _concat([tables["rejected.csv"], tables["excluded.csv"], tables["failed.csv"]])
+        held_back = blank_text(
+            concat_rows([tables["rejected.csv"], tables["excluded.csv"], tables["failed.csv"]])
         )
         return tables, report, kept, held_back
 
     def write(self, result: StageResult) -> dict[str, Path]:
-        """Write every output, ``report.json`` last, then mark the journal completed."""
-        files = write_result(result, self.out_dir)
+        """Write every output, ``report.json`` last, then mark the journal completed.
+
+        WriteError when a file cannot be written: the journal keeps every outcome, so the
+        same command run again writes them (nothing is sent to the org twice).
+        """
+        try:
+            files = write_result(result, self.out_dir)
+        except InputError as exc:
+            raise WriteError(
+                f"{str(exc).split('; choose')[0]}; the outputs are incomplete (no "
+                "report.json). Free space on that disk or make it writable, then rerun the "
+                "same command: the journal holds every row's outcome"
+                + ("" if self.journal is not None else " (a dry run keeps no journal)"),
+                path=str(self.out_dir),
+            ) from None
         if self.journal is not None:
             self.journal.completed()
         return files
@@ -500,54 +501,3 @@ class RunSteps:
             timings={k: round(v, 3) for k, v in self.timings.items()},
             files=OUTPUT_FILES,
         )
-
-
-def output_tables(
-    nres: NormalizeResult,
-    df: pd.DataFrame,
-    resolved: Mapping[int, Outcome],
-    ex: ExcludeResult,
-    pre: PreflightResult,
-    new: Loaded,
-    *,
-    dry_run: bool,
-) -> tuple[dict[str, pd.DataFrame], RowCounts, Conservation]:
-    """Every output table, the row counts, and the conservation check on them.
-
-    ``rejected.csv`` holds normalize's held-back rows (original values) and pre-flight's
-    (the values that would have been sent), each with its reason and detail.
-    """
-    held = nres.held_back
-    rejected = held[~held[ROW].isin(list(resolved))].reset_index(drop=True)
-    if len(pre.held_back):
-        rejected = _concat([rejected, pre.held_back])
-    old_loaded, old_failed = _resolved_frames(df, _by_row(nres.kept), resolved)
-    loaded = _concat([old_loaded, new.loaded])
-    failed = _concat([old_failed, new.failed])
-    clean_out = pre.kept if dry_run else nres.kept
-    groups: dict[str, pd.Index | pd.Series] = {
-        "rejected": rejected[ROW],
-        "excluded": ex.held_back[ROW],
-        "loaded": loaded[ROW],
-        "failed": failed[ROW],
-    }
-    if dry_run:
-        groups["clean"] = pre.kept[ROW]
-    rows = RowCounts(
-        input=int(nres.rows_in),
-        rejected=len(rejected),
-        excluded=len(ex.held_back),
-        loaded=len(loaded),
-        failed=len(failed),
-        clean=len(pre.kept) if dry_run else None,
-    )
-    tables = {
-        "rejected.csv": rejected,
-        "findings.csv": nres.findings,
-        "clean.csv": clean_out,
-        "excluded.csv": ex.held_back,
-        "excluded_updates.csv": ex.updates,
-        "loaded.csv": loaded,
-        "failed.csv": failed,
-    }
-    return tables, rows, _conservation(nres, groups, rows.input)

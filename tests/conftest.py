@@ -18,3 +18,12 @@ def _no_salesforce_env(monkeypatch: pytest.MonkeyPatch) -> None:
             "CURL_CA_BUNDLE",
         }:
             monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Run locks (sfclean.locks) live in a cache directory of the test session, not the
+    developer's: XDG_CACHE_HOME is what platformdirs reads on Linux."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))

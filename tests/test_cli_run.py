@@ -147,7 +147,7 @@ def test_dry_run_writes_nothing_to_the_org(org: LocalOrg, source: Path, tmp_path
     would_load = _read(out, "clean.csv")["Email"]  # rows 2 and 5 (8 lacks a Company)
     assert sorted(would_load) == ["new1@example.com", "new2@example.com"]
     assert "dry run: nothing was written to the org; loading would take about" in result.stderr
-    assert not (out / "run.json").exists()
+    assert not (out / "run.jsonl").exists()
 
 
 def test_no_load_is_the_same_as_dry_run(org: LocalOrg, source: Path, tmp_path: Path) -> None:
@@ -168,7 +168,13 @@ def test_json_prints_report_json_on_stdout(org: LocalOrg, source: Path, tmp_path
 def test_a_rerun_inserts_nothing_twice(org: LocalOrg, source: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     first = invoke(org, source, "--object", "Lead", "--out", out, "--json")
-    second = invoke(org, source, "--object", "Lead", "--out", out, "--json")
+    refused = invoke(org, source, "--object", "Lead", "--out", out, "--json")
+    assert refused.exit_code == 1
+    assert refused.stderr.strip() == (
+        f"Error: {out} holds a finished run (report.json); choose a new --out directory, or "
+        "pass --overwrite to replace its outputs"
+    )
+    second = invoke(org, source, "--object", "Lead", "--out", out, "--json", "--overwrite")
     assert first.exit_code == second.exit_code == 0, second.output
     assert _leads(org) == 2
     assert json.loads(second.stdout)["rows"] == json.loads(first.stdout)["rows"]

@@ -1,14 +1,23 @@
-"""run.json: events are written atomically, a rerun resumes, other runs are protected."""
+"""run.jsonl: events are appended whole, a rerun resumes, other runs are protected."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from sfclean.errors import ConfigError
-from sfclean.journal import JOURNAL_FILE, Journal, JournalState
+from sfclean.journal import JOURNAL_FILE, LEGACY_FILE, Journal, JournalState, replay
+
+
+def on_disk(out: Path) -> dict[str, Any]:
+    """The state the journal file in ``out`` holds, replayed as a rerun would."""
+    state = replay(out / JOURNAL_FILE)
+    assert state is not None
+    return state.to_dict()
+
 
 ORG_A = ("00D5g0000000001EAA", "https://a.my.salesforce.com")
 
@@ -32,8 +41,8 @@ def test_every_event_is_on_disk_at_once(tmp_path: Path) -> None:
     journal = _open(tmp_path)
     journal.job_started("750A", "bulk")
     journal.batch_posted("750A", "751A", [2, 3])
-    on_disk = json.loads((tmp_path / JOURNAL_FILE).read_text())
-    assert on_disk["jobs"] == [
+    found = on_disk(tmp_path)
+    assert found["jobs"] == [
         {
             "job_id": "750A",
             "api": "bulk",
@@ -45,7 +54,7 @@ def test_every_event_is_on_disk_at_once(tmp_path: Path) -> None:
         "750A", "751A", outcomes=[[2, "00Q1", "", "", ""], [3, None, "x", "C", "m"]]
     )
     journal.job_closed("750A")
-    assert json.loads((tmp_path / JOURNAL_FILE).read_text())["jobs"][0]["closed"] is True
+    assert on_disk(tmp_path)["jobs"][0]["closed"] is True
     assert [p.name for p in tmp_path.iterdir()] == [JOURNAL_FILE]  # no temporary file left
 
 
@@ -145,17 +154,17 @@ def test_a_journal_of_another_org_is_never_resumed(
         assert message.startswith(f"{tmp_path} holds an unfinished run against another org (")
         assert message.endswith("); use a new --out or finish that run")
         assert "\n" not in message
-        assert json.loads((tmp_path / JOURNAL_FILE).read_text()) == old.to_dict()  # untouched
+        assert on_disk(tmp_path) == old.to_dict()  # untouched
         return
     journal = _open(tmp_path, org=new_org)
     assert journal.resumed is (outcome == "resumed")
     assert journal.outcomes() == ({2: (2, "00Q1", "", "", "")} if outcome == "resumed" else {})
     if outcome == "fresh":
-        assert json.loads((tmp_path / JOURNAL_FILE).read_text()) == old.to_dict()  # until an event
+        assert on_disk(tmp_path) == old.to_dict()  # until an event
         journal.job_started("750B", "bulk")
-        on_disk = json.loads((tmp_path / JOURNAL_FILE).read_text())
-        assert on_disk["org"] == {"id": new_org[0], "instance_url": new_org[1]}
-        assert [j["job_id"] for j in on_disk["jobs"]] == ["750B"]
+        found = on_disk(tmp_path)
+        assert found["org"] == {"id": new_org[0], "instance_url": new_org[1]}
+        assert [j["job_id"] for j in found["jobs"]] == ["750B"]
 
 
 def test_the_refusal_names_the_journals_org(tmp_path: Path) -> None:
@@ -170,27 +179,28 @@ def test_a_resumed_completed_journal_is_running_until_completed_again(tmp_path: 
     first.job_started("750A", "bulk")
     first.completed()
     again = _open(tmp_path)
-    assert json.loads((tmp_path / JOURNAL_FILE).read_text()) == first.to_dict()  # until an event
+    assert on_disk(tmp_path) == first.to_dict()  # until an event
     again.job_started("750B", "bulk")  # a crash now must leave an unfinished journal
-    on_disk = json.loads((tmp_path / JOURNAL_FILE).read_text())
-    assert (on_disk["status"], "finished" in on_disk, on_disk["resumed"]) == ("running", False, 1)
+    found = on_disk(tmp_path)
+    assert (found["status"], "finished" in found, found["resumed"]) == ("running", False, 1)
     with pytest.raises(ConfigError, match="unfinished run of another input"):
         _open(tmp_path, "b" * 64)
     again.completed()
-    assert json.loads((tmp_path / JOURNAL_FILE).read_text())["status"] == "completed"
+    assert on_disk(tmp_path)["status"] == "completed"
 
 
 def test_an_unfinished_journal_of_another_version_is_not_overwritten(tmp_path: Path) -> None:
     old = _open(tmp_path)
     old.job_started("750A", "bulk")
-    data = json.loads((tmp_path / JOURNAL_FILE).read_text())
+    data = on_disk(tmp_path)
     data["version"] = 99
-    (tmp_path / JOURNAL_FILE).write_text(json.dumps(data))
+    (tmp_path / JOURNAL_FILE).unlink()
+    (tmp_path / LEGACY_FILE).write_text(json.dumps(data))
     with pytest.raises(ConfigError, match="unfinished journal of another sfclean version"):
         _open(tmp_path)
     data["status"] = "completed"
-    (tmp_path / JOURNAL_FILE).write_text(json.dumps(data))
-    assert _open(tmp_path).state.version == 1
+    (tmp_path / LEGACY_FILE).write_text(json.dumps(data))
+    assert _open(tmp_path).state.version == 2
 
 
 def test_the_file_round_trips_through_the_typed_state(tmp_path: Path) -> None:
@@ -200,8 +210,8 @@ def test_the_file_round_trips_through_the_typed_state(tmp_path: Path) -> None:
     journal.batch_collected("750A", "750A", outcomes=[(2, "00Q1", "", "", "")])
     journal.job_closed("750A")
     journal.completed()
-    on_disk = json.loads((tmp_path / JOURNAL_FILE).read_text())
-    assert on_disk["jobs"][0]["batches"][0] == {
+    found = on_disk(tmp_path)
+    assert found["jobs"][0]["batches"][0] == {
         "batch_id": "750A",
         "rows": [2, 5],
         "collected": True,
@@ -209,7 +219,7 @@ def test_the_file_round_trips_through_the_typed_state(tmp_path: Path) -> None:
         "columns": ["Email"],
         "keys": ["k1", "k2"],
     }
-    assert list(on_disk) == [
+    assert list(found) == [
         "version",
         "input_sha256",
         "object",
@@ -221,13 +231,67 @@ def test_the_file_round_trips_through_the_typed_state(tmp_path: Path) -> None:
         "jobs",
         "finished",
     ]
-    assert JournalState.from_dict(on_disk).to_dict() == on_disk
+    assert JournalState.from_dict(found).to_dict() == found
     assert [j.to_dict() for j in journal.jobs()] == [
         {"job_id": "750A", "api": "bulk2", "batches": 1, "rows": 2}
     ]
 
 
-def test_a_journal_of_the_wrong_shape_is_a_config_error(tmp_path: Path) -> None:
-    (tmp_path / JOURNAL_FILE).write_text(json.dumps({"version": 1, "jobs": [{"job_id": "x"}]}))
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (LEGACY_FILE, json.dumps({"version": 1, "jobs": [{"job_id": "x"}]})),
+        (JOURNAL_FILE, '{"e": "job", "job": "750A", "api": "bulk"}\n'),  # no state first
+        (JOURNAL_FILE, '{"e": "state", "state": {"version": 2}}\n'),
+    ],
+)
+def test_a_journal_of_the_wrong_shape_is_a_config_error(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    (tmp_path / name).write_text(text)
     with pytest.raises(ConfigError, match="not a valid sfclean journal"):
         _open(tmp_path)
+
+
+def test_the_journal_is_appended_to_never_rewritten(tmp_path: Path) -> None:
+    journal = _open(tmp_path)
+    journal.job_started("750A", "bulk")
+    before = (tmp_path / JOURNAL_FILE).read_bytes()
+    journal.batch_posting("750A", [2, 3])
+    journal.batch_posted("750A", "751A", [2, 3])
+    after = (tmp_path / JOURNAL_FILE).read_bytes()
+    assert after.startswith(before)
+    lines = [json.loads(line) for line in after.splitlines()]
+    assert [line["e"] for line in lines] == ["state", "job", "posting", "posted"]
+
+
+def test_a_torn_last_line_is_an_event_that_did_not_happen(tmp_path: Path) -> None:
+    journal = _open(tmp_path)
+    journal.job_started("750A", "bulk")
+    journal.batch_posted("750A", "751A", [2, 3])
+    whole = (tmp_path / JOURNAL_FILE).read_bytes()
+    with (tmp_path / JOURNAL_FILE).open("ab") as handle:  # the process died inside a write
+        handle.write(b'{"e":"collected","job":"750A","batch":"751A","outc')
+    again = _open(tmp_path)
+    assert again.resumed and again.pending_jobs()[0].open_batches[0].batch_id == "751A"
+    again.job_closed("750A")
+    text = (tmp_path / JOURNAL_FILE).read_bytes()
+    assert text.startswith(whole) and b"outc" not in text
+    assert [json.loads(line)["e"] for line in text.splitlines()][-2:] == ["resumed", "closed"]
+    assert on_disk(tmp_path)["jobs"][0]["closed"] is True
+
+
+def test_a_journal_of_the_earlier_format_is_resumed_then_replaced(tmp_path: Path) -> None:
+    old = _open(tmp_path)
+    old.job_started("750A", "bulk")
+    old.batch_posted("750A", "751A", [2, 3])
+    legacy = {**on_disk(tmp_path), "version": 1}
+    (tmp_path / JOURNAL_FILE).unlink()
+    (tmp_path / LEGACY_FILE).write_text(json.dumps(legacy))
+    again = _open(tmp_path)
+    assert again.resumed and [j.job_id for j in again.pending_jobs()] == ["750A"]
+    assert (tmp_path / LEGACY_FILE).exists()  # untouched until an event
+    again.job_closed("750A")
+    assert not (tmp_path / LEGACY_FILE).exists()
+    found = on_disk(tmp_path)
+    assert (found["version"], found["resumed"], found["jobs"][0]["closed"]) == (2, 1, True)

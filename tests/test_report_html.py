@@ -174,7 +174,7 @@ def test_a_new_run_removes_the_page_of_the_last_one(run_dir: Path, localorg: Loc
     )
     other = run_dir.parent / "other.csv"
     other.write_text("LastName,Company,Email\nNew,Acme,new.person@example.com\n", encoding="utf-8")
-    sfclean.run(other, conn, object_name="Lead", out_dir=run_dir, api="rest")
+    sfclean.run(other, conn, object_name="Lead", out_dir=run_dir, api="rest", overwrite=True)
     assert not (run_dir / "report.html").exists()
 
 

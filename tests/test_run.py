@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import sfclean
 from sfclean.errors import BudgetExceeded, ConfigError, InputError
-from sfclean.journal import Journal
+from sfclean.journal import Journal, replay
 from sfclean.localorg.ids import IdFactory
 from sfclean.localorg.server import LocalOrg
 from sfclean.localorg.testing import SMALL_SEED
@@ -53,6 +53,9 @@ class CrashingJournal(Journal):
     def job_started(self, job_id: str, api: str) -> None:
         self._at("job_started", lambda: Journal.job_started(self, job_id, api))
 
+    def batch_posting(self, job_id: str, rows: Any) -> None:
+        self._at("batch_posting", lambda: Journal.batch_posting(self, job_id, rows))
+
     def batch_posted(self, job_id: str, batch_id: str, rows: Any, **kwargs: Any) -> None:
         self._at(
             "batch_posted", lambda: Journal.batch_posted(self, job_id, batch_id, rows, **kwargs)
@@ -73,6 +76,17 @@ class CrashingJournal(Journal):
 def crashing(out: Path, event: str, nth: int = 1, *, after: bool = False) -> Journal:
     """A journal in ``out`` that dies at the ``nth`` ``event``, before or after writing it."""
     return CrashingJournal(out, event, nth, after=after)
+
+
+def rerun(source: Path, conn: sfclean.Connection, **options: Any) -> sfclean.RunResult:
+    """The rerun after a crash. When the crash came after report.json was written, the
+    outputs are complete and the rerun is refused; with overwrite it reports them again."""
+    if (Path(options["out_dir"]) / "report.json").exists():
+        assert_conserved(Path(options["out_dir"]), pd.read_csv(source).shape[0])
+        with pytest.raises(ConfigError, match="holds a finished run"):
+            run(source, conn, **options)
+        options = {**options, "overwrite": True}
+    return run(source, conn, **options)
 
 
 def connect(org: LocalOrg) -> sfclean.Connection:
@@ -167,8 +181,8 @@ def test_run_chains_the_stages_and_accounts_for_every_row(
         "missing-required-field": 1,
     }
     assert lead_emails(conn).count("person0@example.com") == 1
-    assert (out / "run.json").exists()
-    assert json.loads((out / "run.json").read_text())["status"] == "completed"
+    assert (out / "run.jsonl").exists()
+    assert replay(out / "run.jsonl").status == "completed"  # type: ignore[union-attr]
     report = result.report
     assert report.api_calls["load"] == report.stages.load["api_calls"] > 0
     assert set(report.timings) == {"collect", "normalize", "exclude", "preflight", "load"}
@@ -184,7 +198,7 @@ def test_dry_run_writes_nothing_to_the_org(localorg: LocalOrg, tmp_path: Path) -
     assert len(pd.read_csv(out / "clean.csv")) == 4
     assert result.report.rows.clean == 4
     assert result.report.load_estimate == 1 + 3 + 2
-    assert not (out / "run.json").exists()
+    assert not (out / "run.jsonl").exists()
     assert "person0@example.com" not in lead_emails(conn)
 
 
@@ -272,12 +286,31 @@ def test_a_budget_that_fits_only_the_lookup_still_allows_a_dry_run(
     assert result.report.rows.clean == 4
 
 
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_finished_runs_outputs_are_never_replaced_unasked(
+    localorg: LocalOrg, tmp_path: Path, dry_run: bool
+) -> None:
+    conn = connect(localorg)
+    source, out = write_input(tmp_path, 4), tmp_path / "out"
+    run(source, conn, object_name="Lead", out_dir=out)
+    files = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = len(localorg.requests)
+    with pytest.raises(ConfigError) as caught:
+        run(source, conn, object_name="Lead", out_dir=out, dry_run=dry_run)
+    assert str(caught.value) == (
+        f"{out} holds a finished run (report.json); choose a new --out directory, or pass "
+        "overwrite=True to replace its outputs"
+    )
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == files
+    assert len(localorg.requests) == before  # refused before the org is asked anything
+
+
 def test_a_completed_run_reruns_without_writing(localorg: LocalOrg, tmp_path: Path) -> None:
     conn = connect(localorg)
     source, out = write_input(tmp_path, 4), tmp_path / "out"
     first = run(source, conn, object_name="Lead", out_dir=out)
     before = len(localorg.requests)
-    second = run(source, conn, object_name="Lead", out_dir=out)
+    second = run(source, conn, object_name="Lead", out_dir=out, overwrite=True)
     assert not inserts(localorg.requests[before:])
     assert second.report.rows == first.report.rows
     assert second.kept["Id"].tolist() == first.kept["Id"].tolist()
@@ -320,14 +353,14 @@ def test_a_completed_run_against_another_org_starts_afresh(
     assert conn_a.org_id != conn_b.org_id
     source, out = write_input(tmp_path, 3), tmp_path / "out"
     run(source, conn_a, object_name="Lead", out_dir=out)
-    result = run(source, conn_b, object_name="Lead", out_dir=out)
+    result = run(source, conn_b, object_name="Lead", out_dir=out, overwrite=True)
     assert result.report.resumed is False
     assert result.report.rows.loaded == 3
     expected = [f"person{i}@example.com" for i in range(3)]
     assert [e for e in lead_emails(conn_b) if e.startswith("person")] == expected
     in_b = {str(r["Id"]) for r in conn_b.query_all_iter("SELECT Id FROM Lead")}
     assert set(pd.read_csv(out / "loaded.csv", dtype=str)["Id"]) <= in_b
-    journal = json.loads((out / "run.json").read_text())
+    journal = replay(out / "run.jsonl").to_dict()  # type: ignore[union-attr]
     assert journal["org"] == {"id": org_b.org_id, "instance_url": org_b.instance_url}
     assert journal["status"] == "completed"
 
@@ -381,7 +414,7 @@ def test_bad_options_stop_the_run_before_the_org_is_used(
     with pytest.raises(error, match=message):
         run(source, conn, object_name="Lead", out_dir=tmp_path / "out", **options)
     assert localorg.requests[before:] == []
-    assert not (tmp_path / "out" / "run.json").exists()
+    assert not (tmp_path / "out" / "run.jsonl").exists()
 
 
 def test_a_journal_kept_elsewhere_than_out_dir_is_refused(
@@ -413,7 +446,14 @@ def test_a_new_run_that_fails_leaves_no_report_of_the_previous_one(
         other, index=False
     )
     with pytest.raises(Crash):
-        run(other, conn, object_name="Lead", out_dir=out, journal=crashing(out, "job_started"))
+        run(
+            other,
+            conn,
+            object_name="Lead",
+            out_dir=out,
+            journal=crashing(out, "job_started"),
+            overwrite=True,
+        )
     assert not (out / "report.json").exists()  # the old report does not pass for this run
     result = run(other, conn, object_name="Lead", out_dir=out)
     report = json.loads((out / "report.json").read_text())
@@ -437,7 +477,14 @@ def test_a_refused_run_leaves_the_out_directory_as_it_was(
     )
     org.faults.set_api_limit(org.api_calls + 3)
     with pytest.raises(BudgetExceeded):
-        run(source if same_input else other, conn, object_name="Lead", out_dir=out, api_reserve=0.0)
+        run(
+            source if same_input else other,
+            conn,
+            object_name="Lead",
+            out_dir=out,
+            api_reserve=0.0,
+            overwrite=True,
+        )
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
@@ -489,33 +536,37 @@ def test_every_input_row_lands_in_exactly_one_output(
 
 # --- rerun after a crash -------------------------------------------------------------------------
 
-# (api, event, nth, after, rows excluded on the rerun): only rows of a batch the org received
-# but the journal never recorded may end excluded (exists-in-org); every other row is
-# collected from the journaled jobs or loaded again.
+# (api, event, nth, after): a crash before or after writing that journal event. Whatever the
+# org received, the rerun recognises the run's own records (issue 12 point 2): a Bulk 1.0
+# batch the journal never recorded is found in the job's batch list (its rows were journaled
+# as "posting"), an unanswered REST call's records by creator and time. None ends excluded.
 CRASHES = [
-    ("bulk", "job_started", 1, False, 0),
-    ("bulk", "job_started", 1, True, 0),
-    ("bulk", "batch_posted", 1, False, 2),
-    ("bulk", "batch_posted", 2, False, 2),
-    ("bulk", "batch_posted", 2, True, 0),
-    ("bulk", "job_closed", 1, False, 0),
-    ("bulk", "job_closed", 1, True, 0),
-    ("bulk", "batch_collected", 1, False, 0),
-    ("bulk", "batch_collected", 2, True, 0),
-    ("bulk", "completed", 1, False, 0),
-    ("bulk2", "job_started", 2, False, 0),
-    ("bulk2", "batch_posted", 1, False, 0),
-    ("bulk2", "batch_posted", 2, True, 0),
-    ("bulk2", "job_closed", 2, False, 0),
-    ("bulk2", "batch_collected", 1, False, 0),
-    ("rest", "job_started", 1, True, 0),
-    ("rest", "batch_posted", 1, True, 0),
-    ("rest", "batch_collected", 1, False, 5),
-    ("rest", "job_closed", 1, False, 0),
+    ("bulk", "job_started", 1, False),
+    ("bulk", "job_started", 1, True),
+    ("bulk", "batch_posting", 1, False),
+    ("bulk", "batch_posting", 2, False),
+    ("bulk", "batch_posting", 1, True),
+    ("bulk", "batch_posted", 1, False),
+    ("bulk", "batch_posted", 2, False),
+    ("bulk", "batch_posted", 2, True),
+    ("bulk", "job_closed", 1, False),
+    ("bulk", "job_closed", 1, True),
+    ("bulk", "batch_collected", 1, False),
+    ("bulk", "batch_collected", 2, True),
+    ("bulk", "completed", 1, False),
+    ("bulk2", "job_started", 2, False),
+    ("bulk2", "batch_posted", 1, False),
+    ("bulk2", "batch_posted", 2, True),
+    ("bulk2", "job_closed", 2, False),
+    ("bulk2", "batch_collected", 1, False),
+    ("rest", "job_started", 1, True),
+    ("rest", "batch_posted", 1, True),
+    ("rest", "batch_collected", 1, False),
+    ("rest", "job_closed", 1, False),
 ]
 
 
-@pytest.mark.parametrize(("api", "event", "nth", "after", "excluded"), CRASHES)
+@pytest.mark.parametrize(("api", "event", "nth", "after"), CRASHES)
 def test_rerun_after_a_crash_loses_no_row_and_creates_no_duplicate(
     localorg_factory: Callable[..., LocalOrg],
     tmp_path: Path,
@@ -523,29 +574,29 @@ def test_rerun_after_a_crash_loses_no_row_and_creates_no_duplicate(
     event: str,
     nth: int,
     after: bool,
-    excluded: int,
 ) -> None:
     org = localorg_factory(NO_RULES)  # no duplicate rule: only sfclean stands in the way
     conn = connect(org)
-    source, out = write_input(tmp_path, 5), tmp_path / "out"
+    source, out = write_input(tmp_path), tmp_path / "out"
     options: dict[str, Any] = {"object_name": "Lead", "out_dir": out, "api": api, "batch_size": 2}
     with pytest.raises(Crash):
         run(source, conn, journal=crashing(out, event, nth, after=after), **options)
-    result = run(source, conn, **options)
+    result = rerun(source, conn, **options)
     rows = assert_conserved(out, 5)
     assert sorted(rows) == [2, 3, 4, 5, 6]
     assert result.tables["failed.csv"].empty
-    assert (len(result.tables["loaded.csv"]), len(result.tables["excluded.csv"])) == (
-        5 - excluded,
-        excluded,
-    )
+    assert len(result.tables["loaded.csv"]) == 5
+    assert result.tables["excluded.csv"].empty  # no own record reported as exists-in-org
+    assert result.tables["loaded.csv"]["Id"].str.len().eq(18).all()
     nothing_journaled = (event, nth, after) == ("job_started", 1, False)
     assert result.report.resumed is not nothing_journaled
     expected = sorted(f"person{i}@example.com" for i in range(5))
     assert [e for e in lead_emails(conn) if e.startswith("person")] == expected
 
 
-EVENTS = st.sampled_from(["job_started", "batch_posted", "job_closed", "batch_collected"])
+EVENTS = st.sampled_from(
+    ["job_started", "batch_posting", "batch_posted", "job_closed", "batch_collected"]
+)
 
 
 @given(
@@ -577,7 +628,7 @@ def test_a_crash_anywhere_then_a_rerun_accounts_for_every_row_once(
         options["batch_size"] = 2
         with contextlib.suppress(Crash):
             run(source, conn, journal=crashing(out, event, nth, after=after), **options)
-        result = run(source, conn, **options)
+        result = rerun(source, conn, **options)
         found = assert_conserved(out, len(kinds))
         emails = [e for e in lead_emails(conn) if e.endswith("@example.com")]
     assert sorted(found) == list(range(2, len(kinds) + 2))
@@ -586,3 +637,24 @@ def test_a_crash_anywhere_then_a_rerun_accounts_for_every_row_once(
     assert len(result.tables["loaded.csv"]) + len(result.tables["failed.csv"]) + len(
         result.tables["excluded.csv"]
     ) + checked == len(result.tables["clean.csv"])
+
+
+def test_own_records_are_only_those_the_session_user_created_since_the_start(
+    localorg: LocalOrg, tmp_path: Path
+) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from sfclean.stages.loaders import own_records
+    from sfclean.stages.loadjobs import OwnRecords
+
+    conn = connect(localorg)
+    conn.identify()
+    created = conn.sf.Lead.create({"LastName": "Own", "Company": "Co", "Email": "own@example.com"})
+    now = datetime.now(timezone.utc)
+    emails = {2: "OWN@example.com", 3: "emmy@example.com", 4: "nobody@example.com"}
+    found = own_records(conn, "Lead", [2, 3, 4], OwnRecords(emails, conn.user_id, now.isoformat()))
+    assert {r: o.id for r, o in found.items()} == {2: created["id"]}  # emmy: seeded before
+    later = (now + timedelta(hours=1)).isoformat()
+    assert own_records(conn, "Lead", [2], OwnRecords(emails, conn.user_id, later)) == {}
+    other_user = "005000000000000AAA"
+    assert own_records(conn, "Lead", [2], OwnRecords(emails, other_user, now.isoformat())) == {}

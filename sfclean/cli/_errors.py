@@ -23,7 +23,7 @@ import click
 from sfclean.errors import SfcleanError
 from sfclean.localorg.errors import LocalOrgError
 
-__all__ = ["FLAGS", "cli_message", "reports_errors", "reports_errors_as"]
+__all__ = ["FLAGS", "SWITCHES", "cli_message", "reports_errors", "reports_errors_as"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -46,18 +46,25 @@ FLAGS = {
     "integration_users": "--integration-user",
     "invalid_phone": "--invalid-phone",
     "keep": "--keep",
+    "lock_timeout": "--lock-timeout",
     "mapping": "--mapping",
     "match_key": "--match-key",
     "match_on": "--match-on",
     "match_phone": "--match-phone",
     "object_name": "--object",
+    "overwrite": "--overwrite",
     "objects": "--object",
     "phone_columns": "--phone-column",
+    "retry_failed": "--retry-failed",
     "since": "--since",
     "sources": "--source",
     "strategy": "--strategy",
     "timeout": "--timeout",
 }
+
+#: keyword arguments that are on/off switches on the CLI: ``name=True`` is just the flag
+SWITCHES = ("overwrite", "retry_failed")
+_SWITCH = re.compile(r"\b(" + "|".join(SWITCHES) + r")=True\b")
 
 # ``name=`` followed by a value (quoted or not) or by the end of a word
 _KEYWORD = re.compile(r"\b(" + "|".join(map(re.escape, FLAGS)) + r")=(?=(\S?))")
@@ -71,7 +78,8 @@ def cli_message(message: str) -> str:
         value_follows = following not in ("", ",", ";", ")", ".")
         return FLAGS[name] + (" " if value_follows else "")
 
-    return _KEYWORD.sub(flag, " ".join(message.split()))
+    message = _SWITCH.sub(lambda m: FLAGS[m.group(1)], " ".join(message.split()))
+    return _KEYWORD.sub(flag, message)
 
 
 @functools.cache

@@ -61,7 +61,7 @@ def demo_command(out_dir: Path, keep_running: bool, as_json: bool, quiet: bool) 
     The demo org's own duplicate rules let existing people in again silently; sfclean holds
     them back (excluded.csv) and loads only the new ones. Needs no credentials and no network.
     """
-    from sfclean.journal import JOURNAL_FILE
+    from sfclean.journal import JOURNAL_FILE, LEGACY_FILE
     from sfclean.localorg.server import LocalOrg
     from sfclean.pipeline import run
     from sfclean.salesforce import connect
@@ -71,6 +71,7 @@ def demo_command(out_dir: Path, keep_running: bool, as_json: bool, quiet: bool) 
     # The demo org is new on every run, so an earlier demo's journal describes records that
     # no longer exist: start afresh rather than "resume" into an org that never saw them.
     (out_dir / JOURNAL_FILE).unlink(missing_ok=True)
+    (out_dir / LEGACY_FILE).unlink(missing_ok=True)
     with LocalOrg(seed=data / "org") as org:
         click.echo(f"demo: local org '{org.org_name}' at {org.instance_url}", err=True)
         with (
@@ -81,7 +82,14 @@ def demo_command(out_dir: Path, keep_running: bool, as_json: bool, quiet: bool) 
             ) as conn,
             progress_bars(quiet) as bars,
         ):
-            result = run(df, conn, object_name="Lead", out_dir=out_dir, progress=bars)
+            result = run(
+                df,
+                conn,
+                object_name="Lead",
+                out_dir=out_dir,
+                overwrite=True,  # the demo's own folder: each demo replaces the last
+                progress=bars,
+            )
         echo_result(result, out_dir, as_json=as_json)
         if not as_json:
             excluded = result.report.rows.excluded

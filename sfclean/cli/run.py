@@ -43,7 +43,7 @@ __all__ = ["echo_result", "run_command"]
     "out_dir",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Directory for the outputs, report.json and the run.json journal.",
+    help="Directory for the outputs, report.json and the run.jsonl journal.",
 )
 @click.option(
     "--dry-run",
@@ -103,6 +103,26 @@ __all__ = ["echo_result", "run_command"]
     metavar="FRACTION",
     help="Share of the org's daily API calls to leave for others; refuse runs that need it.",
 )
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Wait this long for another run on this machine into the same --out, or the same "
+    "org and object, to finish (0: refuse at once).",
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace the outputs of a finished run in --out (by default such an --out is refused).",
+)
+@click.option(
+    "--retry-failed",
+    is_flag=True,
+    help="Send again the rows whose whole batch failed (BATCH_FAILED) or never ran "
+    "(NOT_PROCESSED) in the run journaled in --out; other failed rows keep their outcome.",
+)
 @click.option("--fuzzy", is_flag=True, help="Also hold back probable matches (sfclean[fuzzy]).")
 @normalize_options
 @connection_options
@@ -122,6 +142,9 @@ def run_command(
     batch_size: int,
     timeout: float,
     api_reserve: float,
+    lock_timeout: float,
+    overwrite: bool,
+    retry_failed: bool,
     fuzzy: bool,
     encoding: str | None,
     delimiter: str | None,
@@ -168,6 +191,9 @@ def run_command(
             batch_size=batch_size,
             timeout=timeout,
             api_reserve=api_reserve,
+            lock_timeout=lock_timeout,
+            overwrite=overwrite,
+            retry_failed=retry_failed,
             fuzzy=fuzzy,
             normalize_options=normalize_options_,
             fields=fields,

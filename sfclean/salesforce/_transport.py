@@ -26,11 +26,13 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 from simple_salesforce import exceptions as sf_exceptions
+from urllib3.util.retry import Retry
 
 from sfclean.errors import ApiError, AuthError, ConfigError, ConnectionFailed
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "DROP_RETRIES",
     "SessionExpired",
     "build_session",
     "connection_failed",
@@ -56,11 +58,29 @@ class SessionExpired(AuthError):
     """
 
 
+DROP_RETRIES = Retry(
+    total=2,
+    connect=2,
+    read=2,
+    status=0,
+    other=0,
+    allowed_methods=frozenset({"GET", "HEAD"}),
+    backoff_factor=0.2,
+    raise_on_status=False,
+    respect_retry_after_header=False,
+)
+"""A request whose connection could not be made (any method: nothing was sent) or whose
+answer was cut off (GET and HEAD only: they change nothing) is sent again, twice at most,
+like a Bulk 1.0 GET (:mod:`sfclean.salesforce._bulk1`). A write whose answer was lost is never
+resent (it may have been saved). HTTP error statuses are left to the ApiMeter."""
+
+
 class _TimeoutAdapter(HTTPAdapter):
-    """An adapter that applies a default timeout; simple-salesforce never passes one."""
+    """An adapter that applies a default timeout (simple-salesforce never passes one) and
+    retries dropped connections of requests that change nothing (:data:`DROP_RETRIES`)."""
 
     def __init__(self, timeout: float) -> None:
-        super().__init__()
+        super().__init__(max_retries=DROP_RETRIES)
         self._timeout = timeout
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]

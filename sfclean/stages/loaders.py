@@ -12,22 +12,32 @@ Journal events, per API (see :mod:`sfclean.journal`):
 - ``rest``: job_started (a local id); batch_posted BEFORE each call (the call has no id of its
   own and its answer cannot be fetched again); batch_collected after it.
 
+Bulk 1.0 also journals ``batch_posting`` (the rows) BEFORE each batch POST, since the batch's
+id only comes with the answer.
+
 Collecting after a crash (:func:`collect_journaled`): a Bulk 1.0 job's every batch, journaled
-or not, is waited for (so records an unjournaled batch created exist before the exclude stage
-looks), the job is closed, and journaled batches are read. A Bulk 2.0 job still Open never
-ran: it is aborted and its rows are left unresolved (loaded again). A REST call journaled but
-never answered is left unresolved: the exclude stage finds whatever it created.
+or not, is waited for, the job is closed, and journaled batches are read; a batch in the
+job's batch list that the journal never recorded is the one being posted (``posting``): it
+is journaled with those rows and read too. A Bulk 2.0 job still Open never ran: it is aborted
+and its rows are left unresolved (loaded again); one past UploadComplete has its rows (and
+their hashes) journaled, and is read from its successful / failed results. A REST call
+journaled but never answered: records of its rows' emails created by the session user since
+the run started (:func:`own_records`) are its loaded rows; its other rows are unresolved.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import logging
 import math
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from sfclean.errors import ApiError, ConfigError, LoadTimeout
+from sfclean.errors import ApiError, ConfigError, LoadTimeout, SfcleanError, WriteError
 from sfclean.salesforce import (
     MAX_BATCH_BYTES,
     MAX_BATCH_RECORDS,
@@ -41,7 +51,16 @@ from sfclean.salesforce import (
     chunk_records,
     to_csv,
 )
-from sfclean.stages.loadjobs import Loader, LoadJob, Outcome, Progress, Recorder, row_key
+from sfclean.stages.loadjobs import (
+    Loader,
+    LoadJob,
+    Outcome,
+    OwnRecords,
+    Progress,
+    Recorder,
+    row_key,
+)
+from sfclean.stages.lookup import soql_literal
 
 if TYPE_CHECKING:
     from sfclean.journal import Journal, JournalJob
@@ -59,8 +78,27 @@ __all__ = [
     "post_rows",
 ]
 
+logger = logging.getLogger("sfclean.load")
+
+CLOCK_SKEW = timedelta(minutes=5)
+"""Allowance between this machine's clock (the journal's start) and the org's CreatedDate."""
+OWN_QUERY_CHUNK = 50
 MAX_BULK2_BYTES = 100_000_000  # Salesforce allows 150 MB of base64 per upload; stay below
 MAX_BULK2_ROWS = 150_000_000
+
+
+@contextlib.contextmanager
+def _on_write_error(cleanup: Callable[[], object]) -> Iterator[None]:
+    """Run ``cleanup`` (close or abort the job) when the journal cannot be written, then
+    let the WriteError go on; a failing cleanup is logged, never raised over it."""
+    try:
+        yield
+    except WriteError:
+        try:
+            cleanup()
+        except SfcleanError as exc:
+            logger.warning("could not close or abort the Bulk job after a journal error: %s", exc)
+        raise
 
 
 def _bulk1_outcomes(
@@ -117,15 +155,19 @@ class Bulk1Loader(Loader):
     ) -> None:
         client = Bulk1Client(self.conn)
         job_id = client.create_insert_job(self.object_name, serial=self.serial)
-        recorder.job_started(job_id, self.api)
+        with _on_write_error(lambda: client.abort_job(job_id)):  # not journaled: never used
+            recorder.job_started(job_id, self.api)
         posted: list[tuple[str, list[int]]] = []
         limits = {"max_records": self.batch_size, "max_bytes": MAX_BATCH_BYTES}
-        for start, stop in chunk_records(records, **limits):
-            batch_id = client.post_records(job_id, records[start:stop])
-            posted.append((batch_id, list(rows[start:stop])))
-            recorder.batch_posted(job_id, batch_id, rows[start:stop])
-        client.close_job(job_id)
-        recorder.job_closed(job_id)
+        # journaled batches still run; the rerun collects them (and adopts one posted unjournaled)
+        with _on_write_error(lambda: client.close_job(job_id)):
+            for start, stop in chunk_records(records, **limits):
+                recorder.batch_posting(job_id, rows[start:stop])
+                batch_id = client.post_records(job_id, records[start:stop])
+                posted.append((batch_id, list(rows[start:stop])))
+                recorder.batch_posted(job_id, batch_id, rows[start:stop])
+            client.close_job(job_id)
+            recorder.job_closed(job_id)
         statuses = client.wait(job_id, [b for b, _ in posted], deadline=self.deadline)
         for batch_id, batch_rows in posted:
             outcomes = _bulk1_outcomes(client, job_id, batch_id, batch_rows, statuses[batch_id])
@@ -133,16 +175,23 @@ class Bulk1Loader(Loader):
         batch_ids = tuple(b for b, _ in posted)
         recorder.jobs.append(LoadJob(job_id, self.api, batch_ids, serial=self.serial))
 
-    def collect(self, job: JournalJob, recorder: Recorder) -> None:
+    def collect(self, job: JournalJob, recorder: Recorder, own: OwnRecords) -> None:
         client = Bulk1Client(self.conn)
         statuses = client.wait(job.job_id, None, deadline=self.deadline)
         if not job.closed:
             client.close_job(job.job_id)
             recorder.job_closed(job.job_id)
-        for batch in job.open_batches:
-            status = statuses.get(batch.batch_id, BatchStatus(batch.batch_id, BatchState.MISSING))
-            outcomes = _bulk1_outcomes(client, job.job_id, batch.batch_id, batch.rows, status)
-            recorder.collected(job.job_id, batch.batch_id, outcomes)
+        batches = [(b.batch_id, b.rows) for b in job.open_batches]
+        known = {b.batch_id for b in job.batches}
+        unknown = [batch_id for batch_id in statuses if batch_id not in known]
+        if job.posting is not None and len(unknown) == 1:
+            # posted, answered, never journaled: the batch list holds it; the rows are these
+            recorder.batch_posted(job.job_id, unknown[0], job.posting)
+            batches.append((unknown[0], job.posting))
+        for batch_id, rows in batches:
+            status = statuses.get(batch_id, BatchStatus(batch_id, BatchState.MISSING))
+            outcomes = _bulk1_outcomes(client, job.job_id, batch_id, rows, status)
+            recorder.collected(job.job_id, batch_id, outcomes)
 
 
 class Bulk2Loader(Loader):
@@ -221,11 +270,12 @@ class Bulk2Loader(Loader):
         for start, stop in chunk_records(records, **limits):
             chunk = records[start:stop]
             job_id = client.create_job()
-            recorder.job_started(job_id, self.api)
-            client.upload(job_id, to_csv(columns, chunk))
             keys = [row_key(columns, record) for record in chunk]
             batch_rows = list(rows[start:stop])
-            recorder.batch_posted(job_id, job_id, batch_rows, columns=list(columns), keys=keys)
+            with _on_write_error(functools.partial(client.abort, job_id)):  # never runs
+                recorder.job_started(job_id, self.api)
+                client.upload(job_id, to_csv(columns, chunk))
+                recorder.batch_posted(job_id, job_id, batch_rows, columns=list(columns), keys=keys)
             client.close(job_id)
             recorder.job_closed(job_id)
             posted.append((job_id, batch_rows, keys))
@@ -236,7 +286,7 @@ class Bulk2Loader(Loader):
             recorder.collected(job_id, job_id, outcomes)
             recorder.jobs.append(LoadJob(job_id, self.api, (job_id,)))
 
-    def collect(self, job: JournalJob, recorder: Recorder) -> None:
+    def collect(self, job: JournalJob, recorder: Recorder, own: OwnRecords) -> None:
         client = Bulk2Client(self.conn, self.object_name)
         status = client.status(job.job_id)
         if status.state == BatchState.OPEN:  # never uploaded completely: it never ran
@@ -293,12 +343,49 @@ class RestLoader(Loader):
         recorder.job_closed(job_id)
         recorder.jobs.append(LoadJob(job_id, self.api, tuple(calls)))
 
-    def collect(self, job: JournalJob, recorder: Recorder) -> None:
-        # an unanswered call cannot be read again; the exclude stage finds what it saved
+    def collect(self, job: JournalJob, recorder: Recorder, own: OwnRecords) -> None:
+        # an unanswered call cannot be read again: what it saved is found by who created it
+        # and when; its other rows have no outcome (they are excluded or loaded again)
         for batch in job.open_batches:
-            recorder.collected(job.job_id, batch.batch_id, [])
+            found = own_records(self.conn, self.object_name, batch.rows, own)
+            recorder.collected(job.job_id, batch.batch_id, [found[r] for r in sorted(found)])
         if not job.closed:
             recorder.job_closed(job.job_id)
+
+
+def own_records(
+    conn: Connection, object_name: str, rows: Sequence[int], own: OwnRecords
+) -> dict[int, Outcome]:
+    """The rows of ``rows`` that a record created by ``own.user_id`` since ``own.started``
+    (less :data:`CLOCK_SKEW`) with the row's email stands for: ``row -> loaded Outcome``.
+
+    Used for a REST call whose answer was lost: the exclude stage checked before the call
+    that no record had these emails, so a record with one of them, created by this user
+    since the run started, is the call's.
+    """
+    by_email: dict[str, int] = {}
+    for row in rows:
+        email = own.emails.get(row, "").strip().lower()
+        if email:
+            by_email.setdefault(email, row)
+    if not by_email or not own.user_id or not own.started:
+        return {}
+    since = datetime.fromisoformat(own.started).astimezone(timezone.utc) - CLOCK_SKEW
+    found: dict[int, Outcome] = {}
+    emails = sorted(by_email)
+    for start in range(0, len(emails), OWN_QUERY_CHUNK):
+        chunk = ", ".join(soql_literal(e) for e in emails[start : start + OWN_QUERY_CHUNK])
+        soql = (
+            f"SELECT Id, {own.field} FROM {object_name} "
+            f"WHERE CreatedById = {soql_literal(own.user_id)} "
+            f"AND CreatedDate >= {since.strftime('%Y-%m-%dT%H:%M:%SZ')} "
+            f"AND {own.field} IN ({chunk})"
+        )
+        for record in conn.query_all_iter(soql):
+            match = by_email.get(str(record.get(own.field) or "").strip().lower())
+            if match is not None and match not in found:
+                found[match] = Outcome(match, id=str(record["Id"]))
+    return found
 
 
 LOADERS: tuple[type[Loader], ...] = (Bulk1Loader, Bulk2Loader, RestLoader)
@@ -353,17 +440,21 @@ def collect_journaled(
     journal: Journal,
     *,
     object_name: str,
+    emails: Mapping[int, str] | None = None,
     timeout: float = 3600.0,
     progress: Progress | None = None,
 ) -> int:
     """Finish every job an interrupted run journaled (see the module docstring).
 
-    Outcomes go into the journal (``journal.outcomes()``). Returns the number of jobs handled.
+    ``emails``: the Email sent per row (``sfclean_row -> value``), to recognise what an
+    unanswered REST call created. Outcomes go into the journal (``journal.outcomes()``).
+    Returns the number of jobs handled.
     """
     deadline = time.monotonic() + timeout
     pending = journal.pending_jobs()
     recorder = Recorder(journal, sum(job.rows for job in pending), progress)
+    own = OwnRecords(dict(emails or {}), conn.user_id, journal.state.started)
     for job in pending:
         loader = loader_class(job.api)(conn, object_name, batch_size=1, deadline=deadline)
-        loader.collect(job, recorder)
+        loader.collect(job, recorder, own)
     return len(pending)

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from sfclean.journal import Journal, JournalJob, OutcomeRow
     from sfclean.salesforce import Connection
 
-__all__ = ["LoadJob", "Loader", "Outcome", "Recorder", "row_key"]
+__all__ = ["LoadJob", "Loader", "Outcome", "OwnRecords", "Recorder", "row_key"]
 
 DUPLICATE_CODE = "DUPLICATES_DETECTED"
 
@@ -132,6 +132,10 @@ class Recorder:
         if self.journal is not None:
             self.journal.job_started(job_id, api)
 
+    def batch_posting(self, job_id: str, rows: Sequence[int]) -> None:
+        if self.journal is not None:
+            self.journal.batch_posting(job_id, rows)
+
     def batch_posted(
         self,
         job_id: str,
@@ -214,7 +218,19 @@ class Loader(ABC):
         batch's outcomes go to ``recorder.collected``, every job to ``recorder.jobs``."""
 
     @abstractmethod
-    def collect(self, job: JournalJob, recorder: Recorder) -> None:
+    def collect(self, job: JournalJob, recorder: Recorder, own: OwnRecords) -> None:
         """Finish ``job``, journaled by an interrupted run: outcomes of its uncollected
         batches to ``recorder.collected`` (empty for a batch that never ran), then close it
-        in the journal if it was open."""
+        in the journal if it was open. ``own`` finds the records the run created when no
+        answer says which (REST)."""
+
+
+@dataclass(frozen=True)
+class OwnRecords:
+    """What recognises a run's own records without an answer from the org: the value of
+    ``field`` sent per row (``emails``), the session user and the run's start (ISO, UTC)."""
+
+    emails: Mapping[int, str]
+    user_id: str | None
+    started: str
+    field: str = "Email"
