@@ -43,10 +43,16 @@ def require_fuzzy_extra(module: str) -> Any:
         ) from None
 
 
+def _unmarked(text: str) -> str:
+    """``text`` in NFKD form without its combining marks (accents)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def name_key(value: str) -> str:
     """``value`` folded for comparison (module docstring); "" for a blank cell."""
-    text = clean_text(str(value)).lower().translate(_FOLD)
-    folded = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    # compatibility forms first (a math-bold capital decomposes to a plain capital), then
+    # lowercase, then once more: lowercasing can itself produce decomposable letters
+    folded = _unmarked(_unmarked(clean_text(str(value))).lower().translate(_FOLD))
     kept = "".join(c if c.isalnum() or c in _KEEP else " " for c in folded)
     return " ".join(kept.split())
 
