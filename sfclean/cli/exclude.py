@@ -26,6 +26,12 @@ from sfclean.cli._options import (
 )
 from sfclean.cli._output import echo_json_report
 from sfclean.cli._progress import progress_bars, quiet_option
+from sfclean.cli._stage_options import (
+    fuzzy_options,
+    json_option,
+    match_key_option,
+    strategy_option,
+)
 from sfclean.cli.group import cli
 
 __all__ = ["exclude_command"]
@@ -47,38 +53,16 @@ __all__ = ["exclude_command"]
     multiple=True,
     help="Match on Email (default) and/or Phone; repeat for both.",
 )
-@click.option(
-    "--match-key",
-    type=click.Choice(["email", "provider"]),
-    default="email",
-    show_default=True,
-    help="Compare emails, or provider-aware keys (Gmail dots and +tags).",
-)
-@click.option(
-    "--strategy",
-    type=click.Choice(["auto", "query", "extract"]),
-    default="auto",
-    show_default=True,
-    help="How to look up existing records: cheapest, Email IN queries, or a Bulk extract.",
-)
-@click.option(
-    "--fuzzy",
-    is_flag=True,
-    help="Also hold back rows that probably are a person in the org under another email "
-    "(probable_matches.csv; needs sfclean[fuzzy]).",
-)
-@click.option(
-    "--fuzzy-threshold",
-    type=click.FloatRange(0, 1, min_open=True),
-    default=0.95,
-    show_default=True,
-    metavar="P",
-    help="Match probability from which a row counts as a probable match.",
+@match_key_option
+@strategy_option
+@fuzzy_options(
+    "Also hold back rows that probably are a person in the org under another email "
+    "(probable_matches.csv; needs sfclean[fuzzy])."
 )
 @column_options
 @input_options
 @connection_options
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
+@json_option
 @quiet_option
 @reports_errors
 def exclude_command(

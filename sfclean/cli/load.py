@@ -22,6 +22,7 @@ from sfclean.cli._errors import reports_errors
 from sfclean.cli._options import input_options, out_option, read_input
 from sfclean.cli._output import echo_json_report
 from sfclean.cli._progress import progress_bars, quiet_option
+from sfclean.cli._stage_options import insert_object_option, json_option, load_options
 from sfclean.cli.group import cli
 
 __all__ = ["load_command"]
@@ -29,37 +30,9 @@ __all__ = ["load_command"]
 
 @cli.command("load", short_help="Insert the rows of a CSV file into an org.")
 @click.argument("input_csv", metavar="INPUT.csv", type=click.Path(path_type=Path))
-@click.option(
-    "--object",
-    "object_name",
-    required=True,
-    metavar="OBJECT",
-    help="The object to insert into, by API name (Lead, Contact).",
-)
+@insert_object_option
 @out_option("loaded.csv, failed.csv, rejected.csv and report.json")
-@click.option(
-    "--api",
-    type=click.Choice(["bulk", "bulk2", "rest"]),
-    default="bulk",
-    show_default=True,
-    help="Bulk API 1.0, Bulk API 2.0, or REST sObject Collections (200 rows a call).",
-)
-@click.option(
-    "--batch-size",
-    type=int,
-    default=10_000,
-    show_default=True,
-    help="Records per Bulk 1.0 batch (at most 10,000), or rows per Bulk 2.0 job.",
-)
-@click.option("--serial", is_flag=True, help="Bulk API 1.0 serial mode (fewer record locks).")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=1),
-    default=3600.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="How long to wait for Bulk batches in all.",
-)
+@load_options
 @click.option(
     "--mapping",
     type=click.Path(path_type=Path),
@@ -68,7 +41,7 @@ __all__ = ["load_command"]
 )
 @input_options
 @connection_options
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
+@json_option
 @quiet_option
 @reports_errors
 def load_command(

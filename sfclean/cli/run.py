@@ -21,6 +21,12 @@ from sfclean.cli._errors import reports_errors
 from sfclean.cli._options import NORMALIZE_PARAMS, normalize_kwargs, normalize_options, read_input
 from sfclean.cli._output import echo_json_report
 from sfclean.cli._progress import progress_bars, quiet_option
+from sfclean.cli._stage_options import (
+    insert_object_option,
+    json_option,
+    load_options,
+    strategy_option,
+)
 from sfclean.cli.group import cli
 
 if TYPE_CHECKING:
@@ -31,13 +37,7 @@ __all__ = ["echo_result", "run_command"]
 
 @cli.command("run", short_help="Clean, check against the org and load a CSV file.")
 @click.argument("input_csv", metavar="INPUT.csv", type=click.Path(path_type=Path))
-@click.option(
-    "--object",
-    "object_name",
-    required=True,
-    metavar="OBJECT",
-    help="The object to insert into, by API name (Lead, Contact).",
-)
+@insert_object_option
 @click.option(
     "--out",
     "out_dir",
@@ -52,21 +52,8 @@ __all__ = ["echo_result", "run_command"]
     is_flag=True,
     help="Normalize and check against the org, but write nothing to it; print the estimate.",
 )
-@click.option(
-    "--api",
-    type=click.Choice(["bulk", "bulk2", "rest"]),
-    default="bulk",
-    show_default=True,
-    help="Bulk API 1.0, Bulk API 2.0, or REST sObject Collections (200 rows a call).",
-)
-@click.option("--serial", is_flag=True, help="Bulk API 1.0 serial mode (fewer record locks).")
-@click.option(
-    "--strategy",
-    type=click.Choice(["auto", "query", "extract"]),
-    default="auto",
-    show_default=True,
-    help="How to look up existing records: cheapest, Email IN queries, or a Bulk extract.",
-)
+@load_options
+@strategy_option
 @click.option(
     "--match-phone",
     is_flag=True,
@@ -79,21 +66,6 @@ __all__ = ["echo_result", "run_command"]
     multiple=True,
     help="An object to search for existing records; repeat for several "
     "(default: --object, then Lead and Contact).",
-)
-@click.option(
-    "--batch-size",
-    type=click.IntRange(min=1),
-    default=10_000,
-    show_default=True,
-    help="Records per Bulk 1.0 batch (at most 10,000), or rows per Bulk 2.0 job.",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=1),
-    default=3600.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="How long to wait for Bulk batches in all.",
 )
 @click.option(
     "--api-reserve",
@@ -126,7 +98,7 @@ __all__ = ["echo_result", "run_command"]
 @click.option("--fuzzy", is_flag=True, help="Also hold back probable matches (sfclean[fuzzy]).")
 @normalize_options
 @connection_options
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
+@json_option
 @quiet_option
 @reports_errors
 def run_command(

@@ -25,6 +25,7 @@ from sfclean.cli._errors import reports_errors_as
 from sfclean.cli._options import out_option
 from sfclean.cli._output import echo_json_report
 from sfclean.cli._progress import progress_bars, quiet_option
+from sfclean.cli._stage_options import fuzzy_options, json_option, match_key_option
 from sfclean.cli.group import cli
 
 __all__ = ["EXIT_COULD_NOT_SCAN", "EXIT_NEW_DUPLICATES", "scan_command"]
@@ -47,13 +48,7 @@ EXIT_COULD_NOT_SCAN = 3
     multiple=True,
     help="Lead or Contact; repeat for both (the default).",
 )
-@click.option(
-    "--match-key",
-    type=click.Choice(["email", "provider"]),
-    default="email",
-    show_default=True,
-    help="Compare emails, or provider-aware keys (Gmail dots and +tags).",
-)
+@match_key_option
 @click.option("--match-phone", is_flag=True, help="Also link records by E.164 Phone/MobilePhone.")
 @click.option(
     "--since",
@@ -87,27 +82,17 @@ EXIT_COULD_NOT_SCAN = 3
     is_flag=True,
     help="Create a DuplicateRecordSet per cluster in the org (never twice) for review.",
 )
-@click.option(
-    "--fuzzy",
-    is_flag=True,
-    help="Also list the people stored twice under different emails (names, company, phone, "
+@fuzzy_options(
+    "Also list the people stored twice under different emails (names, company, phone, "
     "city) as match fuzzy clusters in clusters.csv, for review, never merged "
-    "(needs sfclean[fuzzy]).",
-)
-@click.option(
-    "--fuzzy-threshold",
-    type=click.FloatRange(0, 1, min_open=True),
-    default=0.95,
-    show_default=True,
-    metavar="P",
-    help="Match probability from which two records form a fuzzy cluster.",
+    "(needs sfclean[fuzzy])."
 )
 @click.option(
     "--fail-on-duplicates", is_flag=True, help="Exit 1 when a new cluster appears (for CI)."
 )
 @connection_options
 @quiet_option
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON report on stdout.")
+@json_option
 @reports_errors_as(EXIT_COULD_NOT_SCAN)
 def scan_command(
     out_dir: Path,
