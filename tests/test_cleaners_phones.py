@@ -121,6 +121,13 @@ _BATCH_VALUES = (
             "+49 30 1234567",
             "+33 1 23 45 67 00",
             "0033 1 23 45 67 00",
+            "030 1234567",
+            "(089) 1234567",
+            "06 12 34 56 78",
+            "0161 496 0000",
+            "1-212-555-0123",
+            "1 (415) 555-0123",
+            "4420 7946 0958",
             "\u00a0415 555 0123",
             "415 555 0123\n",
             "+1 415 555 0120.0",
@@ -179,3 +186,22 @@ def test_column_agrees_with_single_in_every_region(region: str) -> None:
     ]
     assert got == [tuple(clean_phone(v, region)) for v in values]
     assert not values or _scan(join_lines(values), region) is not None  # one answer per cell
+
+
+@pytest.mark.parametrize(
+    ("region", "raw", "e164"),
+    [
+        ("GB", "020 7946 0958", "+442079460958"),
+        ("GB", "0161 496 0000", "+441614960000"),
+        ("DE", "030 1234567", "+49301234567"),
+        ("DE", "(089) 1234567", "+49891234567"),
+        ("FR", "06 12 34 56 78", "+33612345678"),
+        ("US", "1-212-555-0123", "+12125550123"),
+        ("US", "1 (415) 555-0123", "+14155550123"),
+    ],
+)
+def test_scan_takes_trunk_prefix_and_leading_country_code(region: str, raw: str, e164: str) -> None:
+    # these shapes are answered by the column scan, not one by one (issue 13)
+    text, accepted = _scan(join_lines([raw]), region)
+    assert (text[0], bool(accepted[0])) == (e164, True)
+    assert clean_phone(raw, region).value == e164

@@ -31,6 +31,7 @@ from sfclean.cleaners.phonefast import (
     country_code_prefix,
     international_table,
     national_direct,
+    national_prefixed,
 )
 from sfclean.cleaners.phones import clean_phone
 from sfclean.codes import PHONE_FORMATTED, WHITESPACE_TRIMMED
@@ -79,11 +80,16 @@ def _scanner(region: str, codes: frozenset[str], length: int) -> re.Pattern[str]
         body = _of_length(international_table(code), length - 1 - len(code))
         if body is not None:
             international.append(f"{code}(?:{body})")
-    if national_body is None and not international:
+    prefixed = []  # own country code or trunk prefix written in front: group 2, 3, ...
+    for lead, consumed, table in national_prefixed(region):
+        body, lead_line = _of_length(table.patterns, length - consumed), _line_pattern(lead)
+        if body is not None and lead_line is not None:
+            prefixed.append(f"{lead_line}({body})$|")
+    if national_body is None and not international and not prefixed:
         return None
     first = f"(?:{national_body})" if national_body else "(?!)"
     second = f"\\+(?:{'|'.join(international)})" if international else "(?!)"
-    return re.compile(f"(?m)^(?:({first}|{second})$|[^\\n]*$)")
+    return re.compile(f"(?m)^(?:({first}|{second})$|{''.join(prefixed)}[^\\n]*$)")
 
 
 _SPACE = byte_table(" ")
@@ -113,6 +119,8 @@ def _scan(lines: Lines, region: str) -> tuple[np.ndarray, np.ndarray] | None:
         if pattern is None:
             continue
         found = pattern.findall("\n".join(cells[group].tolist()))
+        if pattern.groups > 1:  # one non-empty group per accepted line
+            found = ["".join(parts) for parts in found]
         if len(found) != len(group):
             return None
         text[group] = found

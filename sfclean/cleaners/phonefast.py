@@ -30,6 +30,7 @@ __all__ = [
     "fast_phone",
     "international_table",
     "national_direct",
+    "national_prefixed",
 ]
 
 #: Shapes handled here: ASCII digits and ``space ( ) . -``, optionally one ``+`` before them.
@@ -328,6 +329,50 @@ def national_direct(region: str) -> tuple[str, _ByLength] | None:
     if route is None or route.direct is None:
         return None
     return f"+{route.country_code}", route.direct
+
+
+_LITERALS = re.compile(r"\d+(?:\|\d+)*")
+
+
+@cache
+def national_prefixed(region: str) -> tuple[tuple[str, int, _ByLength], ...]:
+    """(lead, prefix length, regex) triples for national digits that start with a prefix parse strips.
+
+    Each lead is a regular expression that consumes a prefix at the start of the digits; the
+    regex fullmatches the rest exactly when :func:`fast_phone` answers ``"+<code>" + rest``
+    through that prefix, by the same steps as ``_decide``:
+
+    - the region's own country code written in front (``1 415 555 0123`` in the US): the
+      whole digits must not fit the region's general pattern, the rest must not start with
+      the national prefix, and the rest must be valid in the code's first region;
+    - a national (trunk) prefix (``020 7946 0958``): only when the region's
+      national_prefix_for_parsing is a list of digit literals (``0``, ``0|180020``) and there
+      is no transform rule; re.match takes the first literal the digits start with, so each
+      lead excludes the earlier literals.
+
+    Every lead starts with the national route's guard (no ``00`` / ``011`` / own
+    international prefix) and consumes exactly the prefix length.
+    """
+    route = _national_route(region)
+    spec = _spec(region)
+    if route is None or spec is None or route.quick is None:
+        return ()
+    idd = f"(?!{spec.idd.pattern})" if spec.idd is not None else ""
+    guard = f"(?!00|011){idd}"
+    out: list[tuple[str, int, _ByLength]] = []
+    np_pattern = route.national_prefix.pattern if route.national_prefix is not None else None
+    if route.cc_prefix is not None and route.general is not None:
+        not_np = f"(?!{np_pattern})" if np_pattern else ""
+        lead = f"{guard}(?!(?:{route.general.pattern})\\Z){route.cc_prefix}"
+        out.append((lead, len(route.cc_prefix), route.quick.prefixed(not_np)))
+    if np_pattern and route.strip_ok and _LITERALS.fullmatch(np_pattern):
+        not_cc = f"(?!{route.cc_prefix})" if route.cc_prefix else ""
+        earlier: list[str] = []
+        for literal in np_pattern.split("|"):
+            not_earlier = f"(?!{'|'.join(earlier)})" if earlier else ""
+            out.append((f"{guard}{not_cc}{not_earlier}{literal}", len(literal), route.quick))
+            earlier.append(literal)
+    return tuple(out)
 
 
 def country_code_prefix(digits: str) -> str | None:
