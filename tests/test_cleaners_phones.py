@@ -134,8 +134,8 @@ _BATCH_VALUES = (
             "",
         ]
     )
-    | st.text(alphabet="0123456789 +-().", max_size=16)
-    | st.text(alphabet="0123456789 +-().\t\n'x\u00a0\u200b", max_size=16)
+    | st.text(alphabet="0123456789 +-()./", max_size=16)
+    | st.text(alphabet="0123456789 +-()./\t\n'x\u00a0\u200b", max_size=16)
 )
 
 

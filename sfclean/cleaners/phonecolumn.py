@@ -5,7 +5,7 @@ for every cell, as parallel arrays. Why: at a million rows the per-cell Python w
 fast path (:mod:`sfclean.cleaners.phonefast`) dominated the normalize stage. Here the common
 case costs a regular-expression scan over cells joined by newlines:
 
-1. separators (``space ( ) . -``) are deleted from all cells in one ``bytes.translate``;
+1. separators (``space ( ) . - /``) are deleted from all cells in one ``bytes.translate``;
 2. the cells are grouped by length; per length, one multi-line expression (built from the
    same per-length patterns the fast path uses: :func:`~sfclean.cleaners.phonefast.national_direct`
    and :func:`~sfclean.cleaners.phonefast.international_table`, for the country codes present)
@@ -39,7 +39,7 @@ from sfclean.codes import PHONE_FORMATTED, WHITESPACE_TRIMMED
 __all__ = ["clean_phone_column"]
 
 #: Separators deleted before matching (``+`` is kept: it marks the international form).
-_SEPARATORS = b" ().-"
+_SEPARATORS = b" ().-/"
 _INTL_START = re.compile(r"(?m)^\+(\d{1,3})")
 _UNSAFE = re.compile(r"\\[0-9]|\(\?P|\(\?<|\^")  # back-references, named groups, lookbehind, ^
 _CAPTURE = re.compile(r"\((?!\?)")
@@ -150,7 +150,7 @@ def clean_phone_column(values: Sequence[str], region: str) -> CellColumn:
         damaged = lines.last_in(buf, _ZERO) & lines.containing(np.flatnonzero(buf == 46))
         slow = np.flatnonzero(~accepted | damaged)
         col.value[:] = text
-        # Accepted cells hold only digits, "+" and " ().-", so a space is the only trim.
+        # Accepted cells hold only digits, "+" and " ().-/", so a space is the only trim.
         trimmed = lines.first_in(buf, _SPACE) | lines.last_in(buf, _SPACE)
         stripped = np.array(values, dtype=object)
         where = np.flatnonzero(trimmed)

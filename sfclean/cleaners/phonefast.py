@@ -33,8 +33,8 @@ __all__ = [
     "national_prefixed",
 ]
 
-#: Shapes handled here: ASCII digits and ``space ( ) . -``, optionally one ``+`` before them.
-SEPARATOR_BYTES = b" ().-+"
+#: Shapes handled here: ASCII digits and ``space ( ) . - /``, optionally one ``+`` before them.
+SEPARATOR_BYTES = b" ().-/+"
 
 _TYPE_DESCS = (
     "fixed_line",
@@ -405,7 +405,7 @@ def fast_phone(value: str, region: str) -> str | bool | None:
     if plus == 0:
         route = _national_route(region)
         nsn = digits
-    elif plus == 1 and value.lstrip(" ().-").startswith("+"):
+    elif plus == 1 and value.lstrip(" ().-/").startswith("+"):
         split = _split_country_code(digits)
         if split is None:
             return False if digits[0] != "0" else None
