@@ -27,7 +27,7 @@ What it does:
 
 3. prints wall time (``time.perf_counter``) and CPU time (``time.process_time``; every
    contender is single-threaded) around the work only (imports excluded), and the peak
-   resident memory of each subprocess (``getrusage(RUSAGE_SELF).ru_maxrss``: it includes the
+   resident memory of each subprocess (``VmHWM`` in ``/proc/self/status``: it includes the
    interpreter, the libraries and the input frame), beside the input frame's
    ``memory_usage(deep=True)``.
 
@@ -201,8 +201,18 @@ def _child(mode: str, path: str, profile: str | None) -> None:
     else:
         func(*args)
     seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"mode": mode, "seconds": seconds, "cpu": cpu, "peak_mib": peak_kib / 1024}))
+    print(json.dumps({"mode": mode, "seconds": seconds, "cpu": cpu, "peak_mib": _peak_mib()}))
+
+
+def _peak_mib() -> float:
+    """This process's peak resident memory: VmHWM, not ru_maxrss (on Linux ru_maxrss keeps
+    the parent's peak across fork + exec, so every child would report at least the
+    generating parent's size)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _run(mode: str, path: str, profile: str | None = None) -> dict[str, float]:
