@@ -128,6 +128,14 @@ _BATCH_VALUES = (
             "1-212-555-0123",
             "1 (415) 555-0123",
             "4420 7946 0958",
+            "+44 (0)20 7946 0958",
+            "+44 020 7946 0958",
+            "0044 20 7946 0958",
+            "0044 020 7946 0958",
+            "00 0 44 20 7946 0958",
+            "011 44 20 7946 0958",
+            "+49 (0)30 1234567",
+            "030/1234567",
             "\u00a0415 555 0123",
             "415 555 0123\n",
             "+1 415 555 0120.0",
@@ -169,6 +177,10 @@ def _region_samples(region: str) -> list[str]:
                 f"+{code} {digits}",
                 f"{code}{digits}",
                 f"00{code}{digits}",
+                f"00{code}0{digits}",
+                f"011{code}{digits}",
+                f"+{code} (0){digits}",
+                f"+{code}0{digits}",
             ]
     return out
 
@@ -198,9 +210,15 @@ def test_column_agrees_with_single_in_every_region(region: str) -> None:
         ("FR", "06 12 34 56 78", "+33612345678"),
         ("US", "1-212-555-0123", "+12125550123"),
         ("US", "1 (415) 555-0123", "+14155550123"),
+        ("DE", "030/1234567", "+49301234567"),
+        ("GB", "0044 20 7946 0958", "+442079460958"),
+        ("GB", "+44 (0)20 7946 0958", "+442079460958"),
+        ("DE", "+49 (0)30 1234567", "+49301234567"),
+        ("FR", "0033 1 23 45 67 89", "+33123456789"),
+        ("US", "011 44 20 7946 0958", "+442079460958"),
     ],
 )
-def test_scan_takes_trunk_prefix_and_leading_country_code(region: str, raw: str, e164: str) -> None:
+def test_scan_takes_prefixes_parse_strips(region: str, raw: str, e164: str) -> None:
     # these shapes are answered by the column scan, not one by one (issue 13)
     text, accepted = _scan(join_lines([raw]), region)
     assert (text[0], bool(accepted[0])) == (e164, True)

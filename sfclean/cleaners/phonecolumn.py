@@ -11,6 +11,10 @@ case costs a regular-expression scan over cells joined by newlines:
    and :func:`~sfclean.cleaners.phonefast.international_table`, for the country codes present)
    reads, per line, the national digits or ``+`` and the international digits the fast path
    accepts, or nothing; ``re.findall`` returns one answer per cell without a Python loop;
+   A region's own plain international prefix (``00``, ``011``) before a digit other than
+   ``0`` becomes ``+`` first (parse reads it so), and trunk prefixes (``020 ...``,
+   ``+44 (0)20 ...``) and a leading own country code (``1 212 ...``) are read as the fast
+   path's ``_decide`` reads them;
 3. every cell the expression does not accept, or that may be spreadsheet damage (a ``.`` and a
    trailing ``0``), goes through ``clean_phone`` one by one.
 
@@ -29,6 +33,8 @@ import numpy as np
 from sfclean.cleaners.lines import CellColumn, Lines, byte_table, join_lines
 from sfclean.cleaners.phonefast import (
     country_code_prefix,
+    idd_literal,
+    international_prefixed,
     international_table,
     national_direct,
     national_prefixed,
@@ -70,8 +76,11 @@ def _scanner(region: str, codes: frozenset[str], length: int) -> re.Pattern[str]
     """The expression for lines of ``length`` characters (separators removed), or None.
 
     Per line its group 1 is the line when it is national digits the direct route accepts or
-    ``+`` and digits the international route accepts, else empty. Lines are grouped by length
-    first, so each expression holds one length's patterns (no per-length branching per line).
+    ``+`` and digits the international route accepts; the later groups, joined, give the
+    number when a prefix parse strips stands in front (a trunk prefix after ``+<code>`` or in
+    national digits, or the region's own country code in national digits: the prefix is
+    outside the groups); else every group is empty. Lines are grouped by length first, so
+    each expression holds one length's patterns (no per-length branching per line).
     """
     national = national_direct(region)
     national_body = _of_length(national[1].patterns, length) if national is not None else None
@@ -80,7 +89,13 @@ def _scanner(region: str, codes: frozenset[str], length: int) -> re.Pattern[str]
         body = _of_length(international_table(code), length - 1 - len(code))
         if body is not None:
             international.append(f"{code}(?:{body})")
-    prefixed = []  # own country code or trunk prefix written in front: group 2, 3, ...
+    prefixed = []  # a prefix parse strips, outside the groups: groups 2, 3, ... (joined)
+    for code in sorted(codes):  # "+<code>" and a trunk prefix: "+44(0)20..."
+        for lead, consumed, table in international_prefixed(code):
+            rest = length - 1 - len(code) - consumed
+            body, lead_line = _of_length(table.patterns, rest), _line_pattern(lead)
+            if body is not None and lead_line is not None:
+                prefixed.append(f"(\\+{code}){lead_line}({body})$|")
     for lead, consumed, table in national_prefixed(region):
         body, lead_line = _of_length(table.patterns, length - consumed), _line_pattern(lead)
         if body is not None and lead_line is not None:
@@ -100,6 +115,9 @@ _ZERO = byte_table("0")
 def _scan(lines: Lines, region: str) -> tuple[np.ndarray, np.ndarray] | None:
     """Per line: (E.164 text or "", accepted?), or None when the lines cannot be scanned."""
     compact = lines.text.encode("ascii").translate(None, _SEPARATORS).decode("ascii")
+    idd = idd_literal(region)
+    if idd is not None:  # parse reads "0044..." as "+44..." (see idd_literal)
+        compact = re.sub(f"(?m)^{idd}(?=[1-9])", "+", compact)
     cells = np.array(compact.split("\n"), dtype=object)
     n = len(lines.start)
     if len(cells) != n:

@@ -28,6 +28,8 @@ __all__ = [
     "SEPARATOR_BYTES",
     "country_code_prefix",
     "fast_phone",
+    "idd_literal",
+    "international_prefixed",
     "international_table",
     "national_direct",
     "national_prefixed",
@@ -334,9 +336,26 @@ def national_direct(region: str) -> tuple[str, _ByLength] | None:
 _LITERALS = re.compile(r"\d+(?:\|\d+)*")
 
 
+def _trunk_leads(route: _Route, guard: str) -> list[tuple[str, int, _ByLength]]:
+    """Leads for a national prefix that parse strips (see :func:`national_prefixed`)."""
+    np_pattern = route.national_prefix.pattern if route.national_prefix is not None else None
+    if route.quick is None or not np_pattern or not route.strip_ok:
+        return []
+    if not _LITERALS.fullmatch(np_pattern):
+        return []
+    not_cc = f"(?!{route.cc_prefix})" if route.cc_prefix else ""
+    out, earlier = [], []
+    for literal in np_pattern.split("|"):
+        not_earlier = f"(?!{'|'.join(earlier)})" if earlier else ""
+        out.append((f"{guard}{not_cc}{not_earlier}{literal}", len(literal), route.quick))
+        earlier.append(literal)
+    return out
+
+
 @cache
 def national_prefixed(region: str) -> tuple[tuple[str, int, _ByLength], ...]:
-    """(lead, prefix length, regex) triples for national digits that start with a prefix parse strips.
+    """(lead, prefix length, regex) triples for national digits that start with a prefix
+    parse strips.
 
     Each lead is a regular expression that consumes a prefix at the start of the digits; the
     regex fullmatches the rest exactly when :func:`fast_phone` answers ``"+<code>" + rest``
@@ -351,7 +370,7 @@ def national_prefixed(region: str) -> tuple[tuple[str, int, _ByLength], ...]:
       lead excludes the earlier literals.
 
     Every lead starts with the national route's guard (no ``00`` / ``011`` / own
-    international prefix) and consumes exactly the prefix length.
+    international prefix) and consumes exactly the prefix length. Leads hold no groups.
     """
     route = _national_route(region)
     spec = _spec(region)
@@ -365,14 +384,27 @@ def national_prefixed(region: str) -> tuple[tuple[str, int, _ByLength], ...]:
         not_np = f"(?!{np_pattern})" if np_pattern else ""
         lead = f"{guard}(?!(?:{route.general.pattern})\\Z){route.cc_prefix}"
         out.append((lead, len(route.cc_prefix), route.quick.prefixed(not_np)))
-    if np_pattern and route.strip_ok and _LITERALS.fullmatch(np_pattern):
-        not_cc = f"(?!{route.cc_prefix})" if route.cc_prefix else ""
-        earlier: list[str] = []
-        for literal in np_pattern.split("|"):
-            not_earlier = f"(?!{'|'.join(earlier)})" if earlier else ""
-            out.append((f"{guard}{not_cc}{not_earlier}{literal}", len(literal), route.quick))
-            earlier.append(literal)
-    return tuple(out)
+    return tuple(out + _trunk_leads(route, guard))
+
+
+@cache
+def international_prefixed(code: str) -> tuple[tuple[str, int, _ByLength], ...]:
+    """Like :func:`national_prefixed`, for the national part after ``+<code>``: a trunk
+    prefix written after the country code (``+44 (0)20 7946 0958``), which parse strips."""
+    route = _international_route(int(code))
+    return tuple(_trunk_leads(route, "")) if route is not None else ()
+
+
+@cache
+def idd_literal(region: str) -> str | None:
+    """The region's international prefix when it is plain digits (``00``, ``011``), else None.
+
+    parse strips it when a digit other than ``0`` follows, and then reads the rest exactly as
+    after a ``+`` (phonenumbers' _parse_prefix_as_idd), so ``0044 20 ...`` is ``+44 20 ...``.
+    """
+    spec = _spec(region)
+    pattern = spec.idd.pattern if spec is not None and spec.idd is not None else ""
+    return pattern if pattern.isdigit() else None
 
 
 def country_code_prefix(digits: str) -> str | None:
