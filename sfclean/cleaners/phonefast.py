@@ -353,6 +353,45 @@ def _trunk_leads(route: _Route, guard: str) -> list[tuple[str, int, _ByLength]]:
 
 
 @cache
+def _shared_code_valid(country_code: int) -> _ByLength | None:
+    """Per length, ``_is_valid(country_code, nsn)`` as one expression, for a country code
+    shared by several regions (+1: the US, Canada and the Caribbean).
+
+    The claim loop, right to left: a region without leading digits accepts when its type is
+    known, else the rest decides; a region with leading digits that match decides alone
+    (its type known or not); if they do not match, the rest decides.
+    """
+    specs = _country_specs(country_code)
+    if specs is None or len(specs) < 2:
+        return None
+    patterns: dict[int, re.Pattern[str]] = {}
+    for length in range(2, 18):
+        rest = "(?!)"
+        for spec in reversed(specs):
+            valid = spec.valid.patterns.get(length) if spec.valid is not None else None
+            body = f"(?:{valid.pattern})\\Z" if valid is not None else "(?!)"
+            if spec.leading_digits is None:
+                rest = f"(?:{body}|{rest})" if valid is not None else rest
+            else:
+                ld = spec.leading_digits.pattern
+                rest = f"(?:(?={ld}){body}|(?!{ld}){rest})"
+        if rest != "(?!)":
+            patterns[length] = re.compile(rest)
+    return _ByLength(patterns) if patterns else None
+
+
+def _shared_lead(route: _Route, lead: str) -> list[tuple[str, int, _ByLength]]:
+    """The fallback to ``_is_valid`` for a shared country code (Canadian numbers: the first
+    region, the US, does not know them), behind the lookaheads that lead ``_decide`` there."""
+    shared = _shared_code_valid(route.country_code)
+    if shared is None or route.direct is None:
+        return []
+    np_pattern = route.national_prefix.pattern if route.national_prefix is not None else None
+    not_np = f"(?!{np_pattern})" if np_pattern else ""
+    return [(f"{lead}{not_np}", 0, shared)]
+
+
+@cache
 def national_prefixed(region: str) -> tuple[tuple[str, int, _ByLength], ...]:
     """(lead, prefix length, regex) triples for national digits that start with a prefix
     parse strips.
@@ -370,7 +409,9 @@ def national_prefixed(region: str) -> tuple[tuple[str, int, _ByLength], ...]:
       lead excludes the earlier literals.
 
     Every lead starts with the national route's guard (no ``00`` / ``011`` / own
-    international prefix) and consumes exactly the prefix length. Leads hold no groups.
+    international prefix) and consumes exactly the prefix length. Leads hold no groups. The
+    last triple (prefix length 0) covers the other regions of a shared country code: a
+    Canadian number in region CA, which the first region (US) does not know.
     """
     route = _national_route(region)
     spec = _spec(region)
@@ -384,15 +425,19 @@ def national_prefixed(region: str) -> tuple[tuple[str, int, _ByLength], ...]:
         not_np = f"(?!{np_pattern})" if np_pattern else ""
         lead = f"{guard}(?!(?:{route.general.pattern})\\Z){route.cc_prefix}"
         out.append((lead, len(route.cc_prefix), route.quick.prefixed(not_np)))
-    return tuple(out + _trunk_leads(route, guard))
+    not_cc = f"(?!{route.cc_prefix})" if route.cc_prefix else ""
+    return tuple(out + _trunk_leads(route, guard) + _shared_lead(route, f"{guard}{not_cc}"))
 
 
 @cache
 def international_prefixed(code: str) -> tuple[tuple[str, int, _ByLength], ...]:
     """Like :func:`national_prefixed`, for the national part after ``+<code>``: a trunk
-    prefix written after the country code (``+44 (0)20 7946 0958``), which parse strips."""
+    prefix written after the country code (``+44 (0)20 7946 0958``), which parse strips,
+    and numbers of a shared code's other regions (``+1 416 ...``)."""
     route = _international_route(int(code))
-    return tuple(_trunk_leads(route, "")) if route is not None else ()
+    if route is None:
+        return ()
+    return tuple(_trunk_leads(route, "") + _shared_lead(route, ""))
 
 
 @cache
