@@ -344,7 +344,8 @@ def _trunk_leads(route: _Route, guard: str) -> list[tuple[str, int, _ByLength]]:
     if not _LITERALS.fullmatch(np_pattern):
         return []
     not_cc = f"(?!{route.cc_prefix})" if route.cc_prefix else ""
-    out, earlier = [], []
+    out: list[tuple[str, int, _ByLength]] = []
+    earlier: list[str] = []
     for literal in np_pattern.split("|"):
         not_earlier = f"(?!{'|'.join(earlier)})" if earlier else ""
         out.append((f"{guard}{not_cc}{not_earlier}{literal}", len(literal), route.quick))
