@@ -366,9 +366,12 @@ def _shared_code_valid(country_code: int) -> _ByLength | None:
     if specs is None or len(specs) < 2:
         return None
     patterns: dict[int, re.Pattern[str]] = {}
+    # Only reached when the first region (no leading digits: the US) does not know the type
+    # (``_is_valid(first_failed=True)``), so its check is left out.
+    later = specs[1:] if specs[0].leading_digits is None else specs
     for length in range(2, 18):
         rest = "(?!)"
-        for spec in reversed(specs):
+        for spec in reversed(later):
             valid = spec.valid.patterns.get(length) if spec.valid is not None else None
             body = f"(?:{valid.pattern})\\Z" if valid is not None else "(?!)"
             if spec.leading_digits is None:
@@ -383,7 +386,9 @@ def _shared_code_valid(country_code: int) -> _ByLength | None:
 
 def _shared_lead(route: _Route, lead: str) -> list[tuple[str, int, _ByLength]]:
     """The fallback to ``_is_valid`` for a shared country code (Canadian numbers: the first
-    region, the US, does not know them), behind the lookaheads that lead ``_decide`` there."""
+    region, the US, does not know them), behind the lookaheads that lead ``_decide`` there.
+    Only for routes with a ``direct`` regex: then ``_decide`` reaches ``_is_valid`` with
+    ``first_failed``."""
     shared = _shared_code_valid(route.country_code)
     if shared is None or route.direct is None:
         return []
