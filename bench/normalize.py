@@ -1,27 +1,35 @@
-"""Benchmark: sfclean.normalize against a per-row baseline, in the same run.
+"""Benchmark: sfclean.normalize against per-row baselines, and end to end, in the same run.
 
 Usage::
 
-    .venv/bin/python bench/normalize.py 1000000            # full run, both measured fully
+    .venv/bin/python bench/normalize.py 1000000            # realistic rows (bench/realistic.py)
     .venv/bin/python bench/normalize.py 100000 --json      # machine-readable result
+    .venv/bin/python bench/normalize.py 1000000 --generator legacy   # the old, easy generator
+    .venv/bin/python bench/normalize.py 1000000 --profile prof.out   # cProfile of sfclean
 
 What it does:
 
-1. generates N synthetic rows (``Email``, ``Phone``, ``MobilePhone``, ``Country``) with about
-   30 % repeated values and some junk (see :func:`generate`), and pickles them to a temp file;
-2. runs, each in a fresh subprocess so peak memory is measured per contender:
+1. generates N rows (``--generator realistic``, the default: :mod:`realistic`, the formats
+   people type per country; ``legacy``: :func:`generate` below, kept only to compare with the
+   history in bench/README.md) and pickles them, and writes the same rows as a UTF-8 CSV;
+2. runs each contender in a fresh subprocess (so peak memory is per contender):
 
    - **baseline**: ``Series.map`` of ``email_validator.validate_email(check_deliverability=False)``
-     on every email cell, and ``phonenumbers.parse`` + ``format_number(E164)`` on every phone
-     cell (the obvious per-row approach; it does less than sfclean: no junk checks, no
-     validity check, no dedupe, no findings);
+     on every email cell, and ``phonenumbers.parse(value, region)`` + ``format_number(E164)``
+     on every phone cell, the region from the row's country cell (a dict of the generator's
+     spellings); it does less than sfclean: no junk checks, no validity check, no dedupe, no
+     findings;
+   - **dedupe-first**: what a competent pandas user writes: ``drop_duplicates`` on the
+     stripped, lowercased email, then the baseline's per-row cleaning on the rows left;
    - **sfclean**: ``sfclean.normalize(df)`` with default options;
+   - **e2e-pandas**: ``pd.read_csv(dtype=str, keep_default_na=False)`` + ``to_csv`` of the CSV;
+   - **e2e-sfclean**: ``sfclean normalize FILE --out DIR`` (the click command, in process);
 
-3. prints wall time (``time.perf_counter``) and CPU time (``time.process_time``; both
-   contenders are single-threaded, so CPU time is the fair measure on a shared, busy machine)
-   around the call only, the speed-ups, and peak resident memory of each subprocess
-   (``resource.getrusage(RUSAGE_SELF).ru_maxrss``, which includes the loaded input frame and
-   the Python interpreter).
+3. prints wall time (``time.perf_counter``) and CPU time (``time.process_time``; every
+   contender is single-threaded) around the work only (imports excluded), and the peak
+   resident memory of each subprocess (``VmHWM`` in ``/proc/self/status``: it includes the
+   interpreter, the libraries and the input frame), beside the input frame's
+   ``memory_usage(deep=True)``.
 
 Speed and memory targets are checked here, never in unit tests.
 """
@@ -41,6 +49,9 @@ import time
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import realistic
 
 FIRST = ["sara", "joe", "ana", "li", "omar", "eva", "raj", "mia", "tom", "zoe", "ines", "kofi"]
 LAST = ["lee", "smith", "garcia", "chen", "khan", "novak", "okafor", "rossi", "meyer", "silva"]
@@ -113,7 +124,11 @@ def generate(n: int, seed: int = 7) -> pd.DataFrame:
     return frame.iloc[order].reset_index(drop=True)
 
 
-def _baseline(df: pd.DataFrame) -> None:
+_REGION = {label: code for code, labels in realistic.COUNTRY_REGION.items() for label in labels}
+_REGION.update({label: code for label, code in COUNTRIES})
+
+
+def _per_row(df: pd.DataFrame) -> None:
     import email_validator
     import phonenumbers
 
@@ -123,16 +138,22 @@ def _baseline(df: pd.DataFrame) -> None:
         except email_validator.EmailNotValidError:
             return None
 
-    def phone(value: str) -> str | None:
+    def phone(value: str, region: str) -> str | None:
         try:
-            number = phonenumbers.parse(value, "US")
+            number = phonenumbers.parse(value, region)
         except phonenumbers.NumberParseException:
             return None
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
+    regions = [_REGION.get(c, "US") for c in df["Country"]]
     df["Email"].map(email)
-    df["Phone"].map(phone)
-    df["MobilePhone"].map(phone)
+    for name in ("Phone", "MobilePhone"):
+        [phone(v, r) for v, r in zip(df[name], regions, strict=True)]
+
+
+def _dedupe_first(df: pd.DataFrame) -> None:
+    key = df["Email"].str.strip().str.lower()
+    _per_row(df[~key.duplicated()])
 
 
 def _sfclean(df: pd.DataFrame) -> None:
@@ -141,23 +162,63 @@ def _sfclean(df: pd.DataFrame) -> None:
     sfclean.normalize(df)
 
 
-def _child(mode: str, path: str) -> None:
-    """Run one contender on the pickled frame; print JSON with seconds and peak RSS."""
-    import sfclean  # noqa: F401  (import cost is not part of the timing)
+def _e2e_pandas(csv: str, out: str) -> None:
+    frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    frame.to_csv(os.path.join(out, "copy.csv"), index=False)
 
-    with open(path, "rb") as handle:
-        df = pickle.load(handle)
-    func = _baseline if mode == "baseline" else _sfclean
+
+def _e2e_sfclean(csv: str, out: str) -> None:
+    from sfclean.cli.group import cli
+
+    cli.main(["normalize", csv, "--out", out], standalone_mode=False)
+
+
+MODES = {"baseline": _per_row, "dedupe-first": _dedupe_first, "sfclean": _sfclean}
+FILE_MODES = {"e2e-pandas": _e2e_pandas, "e2e-sfclean": _e2e_sfclean}
+
+
+def _child(mode: str, path: str, profile: str | None) -> None:
+    """Run one contender; print JSON with seconds, CPU seconds and peak RSS."""
+    import email_validator  # noqa: F401  (import cost is not part of the timing)
+    import phonenumbers  # noqa: F401
+
+    import sfclean
+    import sfclean.cli.group  # noqa: F401
+
+    if mode in FILE_MODES:
+        out = tempfile.mkdtemp(dir=os.path.dirname(path))
+        args: tuple[object, ...] = (path.replace(".pkl", ".csv"), out)
+        func = FILE_MODES[mode]
+    else:
+        with open(path, "rb") as handle:
+            args = (pickle.load(handle),)
+        func = MODES[mode]
     start, start_cpu = time.perf_counter(), time.process_time()
-    func(df)
+    if profile:
+        import cProfile
+
+        cProfile.runctx("func(*args)", globals(), {"func": func, "args": args}, profile)
+    else:
+        func(*args)
     seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"mode": mode, "seconds": seconds, "cpu": cpu, "peak_mib": peak_kib / 1024}))
+    print(json.dumps({"mode": mode, "seconds": seconds, "cpu": cpu, "peak_mib": _peak_mib()}))
 
 
-def _run(mode: str, path: str) -> dict[str, float]:
+def _peak_mib() -> float:
+    """This process's peak resident memory: VmHWM, not ru_maxrss (on Linux ru_maxrss keeps
+    the parent's peak across fork + exec, so every child would report at least the
+    generating parent's size)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _run(mode: str, path: str, profile: str | None = None) -> dict[str, float]:
+    command = [sys.executable, __file__, "--child", mode, path]
     out = subprocess.run(
-        [sys.executable, __file__, "--child", mode, path],
+        command + (["--profile", profile] if profile else []),
         check=True,
         capture_output=True,
         text=True,
@@ -165,54 +226,90 @@ def _run(mode: str, path: str) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("rows", type=int, nargs="?", default=100_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--generator", choices=("realistic", "legacy"), default="realistic")
+    parser.add_argument("--only", help="comma-separated contenders (default: all)")
+    parser.add_argument("--profile", help="write a cProfile of the sfclean contender here")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _child(*args.child)
+        _child(*args.child, args.profile)
         return
     started = time.perf_counter()
-    df = generate(args.rows, args.seed)
+    make = realistic.generate if args.generator == "realistic" else generate
+    df = make(args.rows, args.seed)
     generated = time.perf_counter() - started
-    repeated = 1 - df["Email"].nunique() / max(len(df), 1)
+    result: dict[str, object] = {
+        "rows": args.rows,
+        "generator": args.generator,
+        "distinct_email_share": round(df["Email"].nunique() / max(len(df), 1), 3),
+        "frame_mib": round(df.memory_usage(deep=True).sum() / 2**20),
+        "generate_seconds": round(generated, 1),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "load_before": _load(),
+    }
+    modes = args.only.split(",") if args.only else [*MODES, *FILE_MODES]
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "frame.pkl")
         with open(path, "wb") as handle:
             pickle.dump(df, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        if any(m in FILE_MODES for m in modes):
+            df.to_csv(path.replace(".pkl", ".csv"), index=False)
+            result["csv_mib"] = round(os.path.getsize(path.replace(".pkl", ".csv")) / 2**20)
         del df
-        sfc = _run("sfclean", path)
-        base = _run("baseline", path)
-    result = {
-        "rows": args.rows,
-        "repeated_email_share": round(repeated, 3),
-        "generate_seconds": round(generated, 1),
-        "sfclean_seconds": round(sfc["seconds"], 2),
-        "baseline_seconds": round(base["seconds"], 2),
-        "speedup": round(base["seconds"] / sfc["seconds"], 1),
-        "sfclean_cpu_seconds": round(sfc["cpu"], 2),
-        "baseline_cpu_seconds": round(base["cpu"], 2),
-        "speedup_cpu": round(base["cpu"] / sfc["cpu"], 1),
-        "sfclean_peak_mib": round(sfc["peak_mib"]),
-        "baseline_peak_mib": round(base["peak_mib"]),
-        "python": platform.python_version(),
-        "cpus": os.cpu_count(),
-    }
+        for mode in modes:
+            profile = args.profile if mode == "sfclean" else None
+            got = _run(mode, path, profile)
+            result[mode] = {k: round(got[k], 2) for k in ("seconds", "cpu", "peak_mib")}
+            result[mode]["load"] = _load()  # type: ignore[index]
+    _ratios(result)
     if args.json:
         print(json.dumps(result))
         return
+    _print(result)
+
+
+def _ratios(result: dict) -> None:
+    def ratio(a: str, b: str) -> None:
+        if a in result and b in result:
+            result[f"{a}/{b}_cpu"] = round(result[a]["cpu"] / result[b]["cpu"], 2)
+            result[f"{a}/{b}_wall"] = round(result[a]["seconds"] / result[b]["seconds"], 2)
+
+    ratio("baseline", "sfclean")
+    ratio("dedupe-first", "sfclean")
+    ratio("e2e-sfclean", "e2e-pandas")
+    if "sfclean" in result:
+        result["sfclean_peak_over_frame"] = round(
+            result["sfclean"]["peak_mib"] / result["frame_mib"], 2
+        )
+
+
+def _print(result: dict) -> None:
     print(
-        f"{result['rows']:,} rows ({result['repeated_email_share']:.0%} repeated emails)\n"
-        f"            wall        cpu         peak\n"
-        f"  baseline  {result['baseline_seconds']:8.2f} s  {result['baseline_cpu_seconds']:8.2f} s"
-        f"  {result['baseline_peak_mib']:6} MiB\n"
-        f"  sfclean   {result['sfclean_seconds']:8.2f} s  {result['sfclean_cpu_seconds']:8.2f} s"
-        f"  {result['sfclean_peak_mib']:6} MiB\n"
-        f"  speed-up  {result['speedup']:8.1f}x  {result['speedup_cpu']:8.1f}x"
+        f"{result['rows']:,} rows ({result['generator']}), "
+        f"{result['distinct_email_share']:.0%} distinct emails, "
+        f"input frame {result['frame_mib']} MiB, load before {result['load_before']}"
     )
+    print("                   wall        cpu       peak   load after")
+    for mode in [*MODES, *FILE_MODES]:
+        if mode in result:
+            got = result[mode]
+            print(
+                f"  {mode:14} {got['seconds']:8.2f} s {got['cpu']:8.2f} s "
+                f"{got['peak_mib']:6.0f} MiB  {got['load']}"
+            )
+    for key, value in result.items():
+        if key.endswith(("_cpu", "_wall", "_frame")):
+            print(f"  {key}: {value}")
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ def _example_numbers() -> list[str]:
 
 
 _EXAMPLES = _example_numbers()
-_separators = st.sampled_from(["", " ", "-", ".", "(", ")"])
+_separators = st.sampled_from(["", " ", "-", ".", "(", ")", "/"])
 
 
 def _decorate(digits: str, seps: list[str]) -> str:

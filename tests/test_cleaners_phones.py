@@ -121,14 +121,33 @@ _BATCH_VALUES = (
             "+49 30 1234567",
             "+33 1 23 45 67 00",
             "0033 1 23 45 67 00",
+            "030 1234567",
+            "(089) 1234567",
+            "06 12 34 56 78",
+            "0161 496 0000",
+            "1-212-555-0123",
+            "1 (415) 555-0123",
+            "4420 7946 0958",
+            "+44 (0)20 7946 0958",
+            "+44 020 7946 0958",
+            "0044 20 7946 0958",
+            "0044 020 7946 0958",
+            "00 0 44 20 7946 0958",
+            "011 44 20 7946 0958",
+            "+49 (0)30 1234567",
+            "030/1234567",
+            "(416) 555-0199",
+            "+1 604 555 0123",
+            "1-604-555-0123",
+            "+1 (268) 464 1234",
             "\u00a0415 555 0123",
             "415 555 0123\n",
             "+1 415 555 0120.0",
             "",
         ]
     )
-    | st.text(alphabet="0123456789 +-().", max_size=16)
-    | st.text(alphabet="0123456789 +-().\t\n'x\u00a0\u200b", max_size=16)
+    | st.text(alphabet="0123456789 +-()./", max_size=16)
+    | st.text(alphabet="0123456789 +-()./\t\n'x\u00a0\u200b", max_size=16)
 )
 
 
@@ -162,6 +181,10 @@ def _region_samples(region: str) -> list[str]:
                 f"+{code} {digits}",
                 f"{code}{digits}",
                 f"00{code}{digits}",
+                f"00{code}0{digits}",
+                f"011{code}{digits}",
+                f"+{code} (0){digits}",
+                f"+{code}0{digits}",
             ]
     return out
 
@@ -179,3 +202,31 @@ def test_column_agrees_with_single_in_every_region(region: str) -> None:
     ]
     assert got == [tuple(clean_phone(v, region)) for v in values]
     assert not values or _scan(join_lines(values), region) is not None  # one answer per cell
+
+
+@pytest.mark.parametrize(
+    ("region", "raw", "e164"),
+    [
+        ("GB", "020 7946 0958", "+442079460958"),
+        ("GB", "0161 496 0000", "+441614960000"),
+        ("DE", "030 1234567", "+49301234567"),
+        ("DE", "(089) 1234567", "+49891234567"),
+        ("FR", "06 12 34 56 78", "+33612345678"),
+        ("US", "1-212-555-0123", "+12125550123"),
+        ("US", "1 (415) 555-0123", "+14155550123"),
+        ("DE", "030/1234567", "+49301234567"),
+        ("GB", "0044 20 7946 0958", "+442079460958"),
+        ("GB", "+44 (0)20 7946 0958", "+442079460958"),
+        ("DE", "+49 (0)30 1234567", "+49301234567"),
+        ("FR", "0033 1 23 45 67 89", "+33123456789"),
+        ("US", "011 44 20 7946 0958", "+442079460958"),
+        ("CA", "(416) 555-0199", "+14165550199"),
+        ("CA", "+1 604 555 0123", "+16045550123"),
+        ("US", "+1 514 555 0123", "+15145550123"),
+    ],
+)
+def test_scan_takes_prefixes_parse_strips(region: str, raw: str, e164: str) -> None:
+    # these shapes are answered by the column scan, not one by one (issue 13)
+    text, accepted = _scan(join_lines([raw]), region)
+    assert (text[0], bool(accepted[0])) == (e164, True)
+    assert clean_phone(raw, region).value == e164

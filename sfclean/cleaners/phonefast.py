@@ -28,12 +28,15 @@ __all__ = [
     "SEPARATOR_BYTES",
     "country_code_prefix",
     "fast_phone",
+    "idd_literal",
+    "international_prefixed",
     "international_table",
     "national_direct",
+    "national_prefixed",
 ]
 
-#: Shapes handled here: ASCII digits and ``space ( ) . -``, optionally one ``+`` before them.
-SEPARATOR_BYTES = b" ().-+"
+#: Shapes handled here: ASCII digits and ``space ( ) . - /``, optionally one ``+`` before them.
+SEPARATOR_BYTES = b" ().-/+"
 
 _TYPE_DESCS = (
     "fixed_line",
@@ -330,6 +333,131 @@ def national_direct(region: str) -> tuple[str, _ByLength] | None:
     return f"+{route.country_code}", route.direct
 
 
+_LITERALS = re.compile(r"\d+(?:\|\d+)*")
+
+
+def _trunk_leads(route: _Route, guard: str) -> list[tuple[str, int, _ByLength]]:
+    """Leads for a national prefix that parse strips (see :func:`national_prefixed`)."""
+    np_pattern = route.national_prefix.pattern if route.national_prefix is not None else None
+    if route.quick is None or not np_pattern or not route.strip_ok:
+        return []
+    if not _LITERALS.fullmatch(np_pattern):
+        return []
+    not_cc = f"(?!{route.cc_prefix})" if route.cc_prefix else ""
+    out: list[tuple[str, int, _ByLength]] = []
+    earlier: list[str] = []
+    for literal in np_pattern.split("|"):
+        not_earlier = f"(?!{'|'.join(earlier)})" if earlier else ""
+        out.append((f"{guard}{not_cc}{not_earlier}{literal}", len(literal), route.quick))
+        earlier.append(literal)
+    return out
+
+
+@cache
+def _shared_code_valid(country_code: int) -> _ByLength | None:
+    """Per length, ``_is_valid(country_code, nsn)`` as one expression, for a country code
+    shared by several regions (+1: the US, Canada and the Caribbean).
+
+    The claim loop, right to left: a region without leading digits accepts when its type is
+    known, else the rest decides; a region with leading digits that match decides alone
+    (its type known or not); if they do not match, the rest decides.
+    """
+    specs = _country_specs(country_code)
+    if specs is None or len(specs) < 2:
+        return None
+    patterns: dict[int, re.Pattern[str]] = {}
+    # Only reached when the first region (no leading digits: the US) does not know the type
+    # (``_is_valid(first_failed=True)``), so its check is left out.
+    later = specs[1:] if specs[0].leading_digits is None else specs
+    for length in range(2, 18):
+        rest = "(?!)"
+        for spec in reversed(later):
+            valid = spec.valid.patterns.get(length) if spec.valid is not None else None
+            body = f"(?:{valid.pattern})\\Z" if valid is not None else "(?!)"
+            if spec.leading_digits is None:
+                rest = f"(?:{body}|{rest})" if valid is not None else rest
+            else:
+                ld = spec.leading_digits.pattern
+                rest = f"(?:(?={ld}){body}|(?!{ld}){rest})"
+        if rest != "(?!)":
+            patterns[length] = re.compile(rest)
+    return _ByLength(patterns) if patterns else None
+
+
+def _shared_lead(route: _Route, lead: str) -> list[tuple[str, int, _ByLength]]:
+    """The fallback to ``_is_valid`` for a shared country code (Canadian numbers: the first
+    region, the US, does not know them), behind the lookaheads that lead ``_decide`` there.
+    Only for routes with a ``direct`` regex: then ``_decide`` reaches ``_is_valid`` with
+    ``first_failed``."""
+    shared = _shared_code_valid(route.country_code)
+    if shared is None or route.direct is None:
+        return []
+    np_pattern = route.national_prefix.pattern if route.national_prefix is not None else None
+    not_np = f"(?!{np_pattern})" if np_pattern else ""
+    return [(f"{lead}{not_np}", 0, shared)]
+
+
+@cache
+def national_prefixed(region: str) -> tuple[tuple[str, int, _ByLength], ...]:
+    """(lead, prefix length, regex) triples for national digits that start with a prefix
+    parse strips.
+
+    Each lead is a regular expression that consumes a prefix at the start of the digits; the
+    regex fullmatches the rest exactly when :func:`fast_phone` answers ``"+<code>" + rest``
+    through that prefix, by the same steps as ``_decide``:
+
+    - the region's own country code written in front (``1 415 555 0123`` in the US): the
+      whole digits must not fit the region's general pattern, the rest must not start with
+      the national prefix, and the rest must be valid in the code's first region;
+    - a national (trunk) prefix (``020 7946 0958``): only when the region's
+      national_prefix_for_parsing is a list of digit literals (``0``, ``0|180020``) and there
+      is no transform rule; re.match takes the first literal the digits start with, so each
+      lead excludes the earlier literals.
+
+    Every lead starts with the national route's guard (no ``00`` / ``011`` / own
+    international prefix) and consumes exactly the prefix length. Leads hold no groups. The
+    last triple (prefix length 0) covers the other regions of a shared country code: a
+    Canadian number in region CA, which the first region (US) does not know.
+    """
+    route = _national_route(region)
+    spec = _spec(region)
+    if route is None or spec is None or route.quick is None:
+        return ()
+    idd = f"(?!{spec.idd.pattern})" if spec.idd is not None else ""
+    guard = f"(?!00|011){idd}"
+    out: list[tuple[str, int, _ByLength]] = []
+    np_pattern = route.national_prefix.pattern if route.national_prefix is not None else None
+    if route.cc_prefix is not None and route.general is not None:
+        not_np = f"(?!{np_pattern})" if np_pattern else ""
+        lead = f"{guard}(?!(?:{route.general.pattern})\\Z){route.cc_prefix}"
+        out.append((lead, len(route.cc_prefix), route.quick.prefixed(not_np)))
+    not_cc = f"(?!{route.cc_prefix})" if route.cc_prefix else ""
+    return tuple(out + _trunk_leads(route, guard) + _shared_lead(route, f"{guard}{not_cc}"))
+
+
+@cache
+def international_prefixed(code: str) -> tuple[tuple[str, int, _ByLength], ...]:
+    """Like :func:`national_prefixed`, for the national part after ``+<code>``: a trunk
+    prefix written after the country code (``+44 (0)20 7946 0958``), which parse strips,
+    and numbers of a shared code's other regions (``+1 416 ...``)."""
+    route = _international_route(int(code))
+    if route is None:
+        return ()
+    return tuple(_trunk_leads(route, "") + _shared_lead(route, ""))
+
+
+@cache
+def idd_literal(region: str) -> str | None:
+    """The region's international prefix when it is plain digits (``00``, ``011``), else None.
+
+    parse strips it when a digit other than ``0`` follows, and then reads the rest exactly as
+    after a ``+`` (phonenumbers' _parse_prefix_as_idd), so ``0044 20 ...`` is ``+44 20 ...``.
+    """
+    spec = _spec(region)
+    pattern = spec.idd.pattern if spec is not None and spec.idd is not None else ""
+    return pattern if pattern.isdigit() else None
+
+
 def country_code_prefix(digits: str) -> str | None:
     """The country code phonenumbers reads at the start of the digits after a ``+``."""
     return _CODE_BY_PREFIX.get(digits[:3])
@@ -360,7 +488,7 @@ def fast_phone(value: str, region: str) -> str | bool | None:
     if plus == 0:
         route = _national_route(region)
         nsn = digits
-    elif plus == 1 and value.lstrip(" ().-").startswith("+"):
+    elif plus == 1 and value.lstrip(" ().-/").startswith("+"):
         split = _split_country_code(digits)
         if split is None:
             return False if digits[0] != "0" else None
