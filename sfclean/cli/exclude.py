@@ -22,10 +22,9 @@ from sfclean.cli._options import (
     column_options,
     input_options,
     out_option,
-    read_input,
 )
 from sfclean.cli._output import echo_json_report
-from sfclean.cli._progress import progress_bars, quiet_option
+from sfclean.cli._progress import quiet_option, read_with_bars
 from sfclean.cli._stage_options import (
     fuzzy_options,
     json_option,
@@ -97,13 +96,8 @@ def exclude_command(
         from sfclean.scanning.fuzzy_model import splink_modules
 
         splink_modules()
-    bars = progress_bars(quiet)
-    df = read_input(
-        input_csv,
-        encoding=encoding,
-        delimiter=delimiter,
-        skip_rows=skip_rows,
-        progress=bars.stage("read"),
+    df, bars = read_with_bars(
+        input_csv, quiet=quiet, encoding=encoding, delimiter=delimiter, skip_rows=skip_rows
     )
     columns = column_kwargs(df, **{k: options[k] for k in COLUMN_PARAMS})
     with open_connection(**{k: options[k] for k in CONNECTION_PARAMS}) as conn, bars:

@@ -19,9 +19,9 @@ import click
 
 from sfclean.cli._connection import CONNECTION_PARAMS, connection_options, open_connection
 from sfclean.cli._errors import reports_errors
-from sfclean.cli._options import input_options, out_option, read_input
+from sfclean.cli._options import input_options, out_option
 from sfclean.cli._output import echo_json_report
-from sfclean.cli._progress import progress_bars, quiet_option
+from sfclean.cli._progress import quiet_option, read_with_bars
 from sfclean.cli._stage_options import insert_object_option, json_option, load_options
 from sfclean.cli.group import cli
 
@@ -74,13 +74,8 @@ def load_command(
     from sfclean.stages.load import check_load_options, load
 
     check_load_options(api, batch_size)
-    bars = progress_bars(quiet)
-    df = read_input(
-        input_csv,
-        encoding=encoding,
-        delimiter=delimiter,
-        skip_rows=skip_rows,
-        progress=bars.stage("read"),
+    df, bars = read_with_bars(
+        input_csv, quiet=quiet, encoding=encoding, delimiter=delimiter, skip_rows=skip_rows
     )
     fields, constants = None, None
     if mapping is not None:

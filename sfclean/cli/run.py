@@ -18,9 +18,9 @@ import click
 
 from sfclean.cli._connection import CONNECTION_PARAMS, connection_options, open_connection
 from sfclean.cli._errors import reports_errors
-from sfclean.cli._options import NORMALIZE_PARAMS, normalize_kwargs, normalize_options, read_input
+from sfclean.cli._options import NORMALIZE_PARAMS, normalize_kwargs, normalize_options
 from sfclean.cli._output import echo_json_report
-from sfclean.cli._progress import progress_bars, quiet_option
+from sfclean.cli._progress import quiet_option, read_with_bars
 from sfclean.cli._stage_options import (
     insert_object_option,
     json_option,
@@ -136,13 +136,8 @@ def run_command(
     from sfclean.pipeline import run
     from sfclean.sdl import insert_mapping
 
-    bars = progress_bars(quiet)
-    df = read_input(
-        input_csv,
-        encoding=encoding,
-        delimiter=delimiter,
-        skip_rows=skip_rows,
-        progress=bars.stage("read"),
+    df, bars = read_with_bars(
+        input_csv, quiet=quiet, encoding=encoding, delimiter=delimiter, skip_rows=skip_rows
     )
     normalize_options_ = normalize_kwargs(df, **{k: options[k] for k in NORMALIZE_PARAMS})
     fields, constants = None, None
