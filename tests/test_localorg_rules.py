@@ -498,9 +498,9 @@ def test_rule_rows_are_in_the_store_without_action_fields() -> None:
         ({"sobjectType": "Lead", "duplicateRuleMatchRules": [{"matchingRule": "Phone_Match"}]}, {"matchingRules": [CONTACT_EMAIL, {"developerName": "Phone_Match", "sobjectType": "Contact", "matchingRuleItems": [{"fieldName": "HomePhone"}]}]}, "Lead has no field 'HomePhone'"),
         ({"colour": "red"}, {}, "duplicateRules[0]: unknown key 'colour'"),
         ({}, {"matchingRules": [dict(CONTACT_EMAIL, matchingRuleItems=[{"fieldName": "Email", "matchingMethod": "FirstName"}])]}, "matchingMethod 'FirstName' is not supported"),
-        ({}, {"matchingRules": [dict(CONTACT_EMAIL, matchingRuleItems=[{"fieldName": "Email", "blankValueBehavior": "MatchBlanks"}])]}, "blanks never match"),
+        ({}, {"matchingRules": [dict(CONTACT_EMAIL, matchingRuleItems=[{"fieldName": "Email", "blankValueBehavior": "matchblanks"}])]}, "blankValueBehavior 'matchblanks' is not one of MatchBlanks, NullNotAllowed"),
         ({}, {"matchingRules": [dict(CONTACT_EMAIL, matchingRuleItems=[{"fieldName": "Emial"}])]}, "Contact has no field 'Emial'"),
-        ({}, {"matchingRules": [dict(CONTACT_EMAIL, ruleStatus="Inactive")]}, "matching rule Contact_Email is inactive"),
+        ({}, {"matchingRules": [dict(CONTACT_EMAIL, ruleStatus="Paused")]}, "ruleStatus 'Paused' is not one of Active, Inactive, Activating, Deactivating, ActivationFailed, DeactivationFailed"),
     ],
 )  # fmt: skip
 def test_invalid_rule_config_raises_a_one_line_config_error(
