@@ -200,6 +200,14 @@ def test_a_matching_rule_seeded_inactive_is_found_under_its_active_rule(
         "Inactive",
     )
     assert coverage.loc["Contact_Block", "status"] == "Active"
+    # the Block rule's own row says it may compare nothing, instead of a plain "ok"
+    block = result.findings[result.findings["code"] == "rule-block"].set_index("subject")
+    assert (
+        "none of its matching rules is Active (Lead_Email (Inactive))"
+        in (block.loc["Lead_Block", "message"])
+    )
+    assert "UNCONFIRMED" in block.loc["Lead_Block", "message"]
+    assert "matching rules" not in block.loc["Contact_Block", "message"]
     # what the finding warns about: the Block rule let the second Lead with that email in
     assert sf.query("SELECT COUNT() FROM Lead WHERE Email = 'ann@example.com'")["totalSize"] == 2
 
