@@ -609,9 +609,11 @@ CAUSE_RULE_OFF = CODES.add(
         "scan",
         _SCAN_FINDINGS,
         "no active duplicate rule on the newer record's object",
-        "A newer record of the cluster is of an object with no active duplicate rule (the "
-        "message names rules that exist but are switched off, and who changed them last). "
-        "Audit findings: rule-inactive, no-active-rule. Activate a Block rule.",
+        "A newer record of the cluster is of an object with no active duplicate rule, or "
+        "only active rules none of whose matching rules is Active (the org's behaviour then "
+        "is UNCONFIRMED). The message names rules that exist but are switched off, and who "
+        "changed them last. Audit findings: rule-inactive, no-active-rule, "
+        "matching-rule-inactive. Activate a Block rule and its matching rule.",
         "no active duplicate rule on this object",
         "high",
     )
