@@ -172,6 +172,7 @@ def normalize(
     match_key: Literal["email", "provider"] = "email",
     fill_blanks: bool = False,
     check_deliverability: bool = False,
+    internationalized: bool = False,
     progress: StepProgress = None,
 ) -> NormalizeResult:
     """Clean a table of contacts/leads and hold back rows that must not go on.
@@ -186,6 +187,10 @@ def normalize(
     ``match_key="provider"`` dedupes Gmail dots/+tags and other providers' tags (the stored
     address is unchanged). ``fill_blanks`` fills blank cells of a kept row from its
     duplicates. ``check_deliverability`` asks DNS whether each domain accepts mail (slow, online).
+    ``internationalized=True`` is for orgs with Email Address Internationalization turned on:
+    an address with a non-ASCII local part is kept (in NFC) instead of being held back as
+    ``email-not-ascii``, and a Unicode domain stays in Unicode instead of its ``xn--`` form
+    (an ASCII address gets the same result either way).
     ``progress(done, total)`` is called after each column step (text, email, each phone, the
     in-file duplicates); None or False for none.
 
@@ -221,6 +226,7 @@ def normalize(
         policy=junk if junk is not None else JunkPolicy(),
         match_key=match_key,
         check_deliverability=check_deliverability,
+        internationalized=internationalized,
     )
     regions = row_regions(country, work.n, region)
     for done, name in enumerate(cmap.phones, start=2):
