@@ -187,10 +187,7 @@ def normalize(
     ``match_key="provider"`` dedupes Gmail dots/+tags and other providers' tags (the stored
     address is unchanged). ``fill_blanks`` fills blank cells of a kept row from its
     duplicates. ``check_deliverability`` asks DNS whether each domain accepts mail (slow, online).
-    ``internationalized=True`` is for orgs with Email Address Internationalization turned on:
-    an address with a non-ASCII local part is kept (in NFC) instead of being held back as
-    ``email-not-ascii``, and a Unicode domain stays in Unicode instead of its ``xn--`` form
-    (an ASCII address gets the same result either way).
+    ``internationalized=True`` keeps non-ASCII emails, for Email Address Internationalization.
     ``progress(done, total)`` is called after each column step (text, email, each phone, the
     in-file duplicates); None or False for none.
 
