@@ -1,5 +1,5 @@
 """Reopening a stored org: a ``--db`` file seeded by an earlier run keeps its records; the
-config supplies the rules and limits, new rule rows are added, and the Id factory is moved past
+config supplies the rules, limits and settings, new rule rows are added, and the Id factory is moved past
 every stored Id so new records never collide.
 
 The config a store was last seeded or reopened with is kept in the store itself (table
@@ -15,6 +15,7 @@ from typing import Any
 
 from sfclean.localorg.errors import SeedError
 from sfclean.localorg.ids import IdFactory
+from sfclean.localorg.orgsettings import parse_settings
 from sfclean.localorg.ruleconfig import parse_rules
 from sfclean.localorg.rules import RuleSet
 from sfclean.localorg.seedconfig import ADMIN_USERNAME, SEED_TIME, SeedInfo
@@ -62,7 +63,10 @@ def reopen(config: dict[str, Any], source: str, store: Any, ids: IdFactory) -> S
         if fresh:
             store.insert(name, fresh)
     api_limit = int((config.get("org") or {}).get("dailyApiLimit", 15000))
-    return SeedInfo(org["Id"], org["Name"], default_id, users, rule_set, api_limit, admin_id)
+    settings = parse_settings(config, source)
+    return SeedInfo(
+        org["Id"], org["Name"], default_id, users, rule_set, api_limit, admin_id, {}, settings
+    )
 
 
 def advance_ids(store: Any, ids: IdFactory) -> None:
