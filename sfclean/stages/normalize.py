@@ -5,6 +5,12 @@ the order of :data:`REASON_CODES`) and findings (``findings["code"]``; changes a
 on the rows that go on, :data:`FINDING_CODES`) are declared in :mod:`sfclean.codes`, with
 their meaning; ``sfclean codes`` prints them.
 
+Emails are held to what a standard org accepts (:mod:`sfclean.cleaners.emails`). For an org
+with Email Address Internationalization turned on, ``internationalized=True`` keeps an
+address with a non-ASCII local part (in NFC) instead of holding it back as ``email-not-ascii``
+and keeps a Unicode domain in Unicode instead of its ``xn--`` form; an ASCII address gets the
+same result either way. :func:`sfclean.check_email_internationalization` asks the org.
+
 Row numbers are spreadsheet rows: the header is row 1, the first data row is row 2.
 Every cell is read as text (NaN/None become ""), so Ids, leading zeros, "NA" and "Null"
 survive; other text cells are only trimmed and NFC-normalised.
