@@ -152,7 +152,7 @@ def _duplicate_rule_xml(rule: DuplicateRule) -> str:
 def _matching_rule_xml(rule: MatchingRule) -> str:
     items = "".join(
         "<matchingRuleItems>"
-        + _el("blankValueBehavior", "NullNotAllowed")
+        + _el("blankValueBehavior", rule.blank_behavior(f))
         + _el("fieldName", f)
         + _el("matchingMethod", method)
         + "</matchingRuleItems>"
@@ -163,7 +163,7 @@ def _matching_rule_xml(rule: MatchingRule) -> str:
         + _el("fullName", f"{rule.object_name}.{rule.developer_name}")
         + _el("label", rule.label or rule.developer_name)
         + items
-        + _el("ruleStatus", "Active" if rule.active else "Inactive")
+        + _el("ruleStatus", rule.status)
         + "</records>"
     )
 

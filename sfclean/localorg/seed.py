@@ -24,8 +24,9 @@ Salesforce's Metadata API names; unknown keys are errors, so typos do not pass s
     matchingRules:
       - developerName: Email_Match
         sobjectType: Contact
-        ruleStatus: Active                    # Active | Inactive
-        matchingRuleItems: [{fieldName: Email, matchingMethod: Exact}]
+        ruleStatus: Active                    # | Inactive | Activating | ActivationFailed ...
+        matchingRuleItems:                    # blankValueBehavior: NullNotAllowed | MatchBlanks
+          - {fieldName: Email, matchingMethod: Exact, blankValueBehavior: NullNotAllowed}
     duplicateRules:
       - developerName: Lead_vs_Contacts
         sobjectType: Lead
