@@ -220,8 +220,9 @@ EMAIL_NOT_ASCII = CODES.add(
         "the part before the @ is not ASCII",
         "The local part has non-ASCII characters (jürgen@x.de). A standard org refuses it "
         "(INVALID_EMAIL_ADDRESS); orgs with Email Address Internationalization turned on accept "
-        "it: normalize with internationalized=True for such an org. Salesforce Help 000001145 "
-        "lists the characters a standard org takes.",
+        "it: normalize with internationalized=True (CLI: --internationalized-emails) for such "
+        "an org; sfclean run reads the org's setting and says when the two disagree. "
+        "Salesforce Help 000001145 lists the characters a standard org takes.",
     )
 )
 EMAIL_TOO_LONG = CODES.add(

@@ -27,7 +27,8 @@ the standard Email field). So:
 - a non-ASCII local part (``jürgen@x.de``) is refused by the org with INVALID_EMAIL_ADDRESS
   unless Email Address Internationalization (EAI, Setup, API 49.0+) is on: reason
   ``email-not-ascii`` (it is a real address: the row is held back, not "invalid"). With
-  ``internationalized=True`` (for orgs with EAI on) such addresses pass, in NFC;
+  ``internationalized=True`` (for orgs with EAI on) such addresses pass, in NFC; an ASCII
+  address gets the same result with or without the option;
 - an internationalized domain (``ann@bücher.de``) is CONVERTED, not held back: the domain part
   accepts letters, digits and dashes only, and the IDNA "xn--" form (``ann@xn--bcher-kva.de``,
   email-validator's ``ascii_email``) is the same domain in exactly those characters, the form
@@ -260,11 +261,14 @@ def clean_email(
     """Clean and validate one email cell (see the module docstring for the steps).
 
     ``internationalized=True`` is for orgs with Email Address Internationalization on: a
-    non-ASCII local part passes and a Unicode domain stays in Unicode.
+    non-ASCII local part passes and a Unicode domain stays in Unicode. An address that is
+    ASCII once prepared (``ann@xn--bcher-kva.de`` included) gets exactly the result it gets
+    without the option, since both kinds of org take it as it is.
     """
     value, changes, note = _prepare(raw)
     if not value:
         return EmailResult("", "missing", tuple(changes), note, MISSING_EMAIL)
+    internationalized = internationalized and not value.isascii()
     if not check_deliverability and value.isascii() and fast_email_ok(value):
         return EmailResult(value, "ok", tuple(changes), note)
     try:

@@ -1,11 +1,11 @@
 """Reopening a stored org: a ``--db`` file seeded by an earlier run keeps its records; the
-config supplies the rules and limits, new rule rows are added (stored ones take the config's
-IsActive, RuleStatus and BlankValueBehavior), and the Id factory is moved past every stored Id
-so new records never collide.
+config supplies the rules, limits and settings, new rule rows are added (stored ones take the
+config's IsActive, RuleStatus and BlankValueBehavior), and the Id factory is moved past every
+stored Id so new records never collide.
 
 The config a store was last seeded or reopened with is kept in the store itself (table
 ``_localorg_config``, outside SCHEMA so SOQL cannot see it), so reopening without a seed
-keeps the same duplicate rules, default user and limits.
+keeps the same duplicate rules, default user, limits and settings.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 
 from sfclean.localorg.errors import SeedError
 from sfclean.localorg.ids import IdFactory
+from sfclean.localorg.orgsettings import parse_settings
 from sfclean.localorg.ruleconfig import parse_rules
 from sfclean.localorg.rules import RuleSet
 from sfclean.localorg.seedconfig import ADMIN_USERNAME, SEED_TIME, SeedInfo
@@ -63,7 +64,10 @@ def reopen(config: dict[str, Any], source: str, store: Any, ids: IdFactory) -> S
             store.insert(name, fresh)
     _sync_states(store, rows_by_name, new_matching)
     api_limit = int((config.get("org") or {}).get("dailyApiLimit", 15000))
-    return SeedInfo(org["Id"], org["Name"], default_id, users, rule_set, api_limit, admin_id)
+    settings = parse_settings(config, source)
+    return SeedInfo(
+        org["Id"], org["Name"], default_id, users, rule_set, api_limit, admin_id, {}, settings
+    )
 
 
 def _sync_states(store: Any, rows: dict[str, list[dict[str, Any]]], new_matching: set[str]) -> None:

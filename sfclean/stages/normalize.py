@@ -5,6 +5,12 @@ the order of :data:`REASON_CODES`) and findings (``findings["code"]``; changes a
 on the rows that go on, :data:`FINDING_CODES`) are declared in :mod:`sfclean.codes`, with
 their meaning; ``sfclean codes`` prints them.
 
+Emails are held to what a standard org accepts (:mod:`sfclean.cleaners.emails`). For an org
+with Email Address Internationalization turned on, ``internationalized=True`` keeps an
+address with a non-ASCII local part (in NFC) instead of holding it back as ``email-not-ascii``
+and keeps a Unicode domain in Unicode instead of its ``xn--`` form; an ASCII address gets the
+same result either way. :func:`sfclean.check_email_internationalization` asks the org.
+
 Row numbers are spreadsheet rows: the header is row 1, the first data row is row 2.
 Every cell is read as text (NaN/None become ""), so Ids, leading zeros, "NA" and "Null"
 survive; other text cells are only trimmed and NFC-normalised.
@@ -172,6 +178,7 @@ def normalize(
     match_key: Literal["email", "provider"] = "email",
     fill_blanks: bool = False,
     check_deliverability: bool = False,
+    internationalized: bool = False,
     progress: StepProgress = None,
 ) -> NormalizeResult:
     """Clean a table of contacts/leads and hold back rows that must not go on.
@@ -186,6 +193,7 @@ def normalize(
     ``match_key="provider"`` dedupes Gmail dots/+tags and other providers' tags (the stored
     address is unchanged). ``fill_blanks`` fills blank cells of a kept row from its
     duplicates. ``check_deliverability`` asks DNS whether each domain accepts mail (slow, online).
+    ``internationalized=True`` keeps non-ASCII emails, for Email Address Internationalization.
     ``progress(done, total)`` is called after each column step (text, email, each phone, the
     in-file duplicates); None or False for none.
 
@@ -221,6 +229,7 @@ def normalize(
         policy=junk if junk is not None else JunkPolicy(),
         match_key=match_key,
         check_deliverability=check_deliverability,
+        internationalized=internationalized,
     )
     regions = row_regions(country, work.n, region)
     for done, name in enumerate(cmap.phones, start=2):

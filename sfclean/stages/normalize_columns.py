@@ -124,12 +124,20 @@ def clean_email_cells(
     policy: JunkPolicy,
     match_key: str,
     check_deliverability: bool,
+    internationalized: bool = False,
 ) -> np.ndarray:
-    """Clean and validate the email column, classify junk; returns each row's dedupe key id."""
+    """Clean and validate the email column, classify junk; returns each row's dedupe key id.
+
+    ``internationalized``: accept what an org with Email Address Internationalization takes.
+    """
     raw = work.original[name]
     inverse, uniques = pd.factorize(raw)
     inverse = inverse.astype(np.int64)
-    emails = clean_email_column(list(uniques), check_deliverability=check_deliverability)
+    emails = clean_email_column(
+        list(uniques),
+        check_deliverability=check_deliverability,
+        internationalized=internationalized,
+    )
     values = emails.value
     missing = emails.status == "missing"
     invalid = emails.status == "invalid"
