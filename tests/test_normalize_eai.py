@@ -52,7 +52,7 @@ def test_with_the_option_they_are_kept_and_normalised() -> None:
         2: "jürgen.müller@firma.de",
         3: "chloé@exemple.fr",
         4: "ann@example.com",
-        5: "eve@bücher.de",  # Unicode stays Unicode
+        5: "eve@xn--bcher-kva.de",  # an ASCII local part: as without the option
         6: "用户@例子.中国",
         7: "zo\u00eb@example.com",
     }
@@ -62,6 +62,14 @@ def test_with_the_option_they_are_kept_and_normalised() -> None:
     assert codes[2] == {"email-lowercased"}
     assert codes[3] == {"whitespace-trimmed"}
     assert codes[7] == {"email-normalized"}  # NFC
+
+
+@pytest.mark.parametrize("internationalized", [False, True])
+def test_both_spellings_of_a_unicode_domain_are_one_mailbox(internationalized: bool) -> None:
+    rows = [{"Email": "ann@bücher.de"}, {"Email": "Ann@xn--bcher-kva.de"}]
+    result = normalize(_frame(rows), internationalized=internationalized)
+    assert result.kept["Email"].tolist() == ["ann@xn--bcher-kva.de"]
+    assert _reasons(result) == {3: DUPLICATE_IN_FILE}
 
 
 @pytest.mark.parametrize("internationalized", [False, True])

@@ -33,8 +33,9 @@ the standard Email field). So:
   accepts letters, digits and dashes only, and the IDNA "xn--" form (``ann@xn--bcher-kva.de``,
   email-validator's ``ascii_email``) is the same domain in exactly those characters, the form
   DNS and mail servers use (finding ``email-domain-punycoded``). With ``internationalized=True``
-  the Unicode form is kept (EAI stores addresses in Unicode; Salesforce Help, "Prepare for
-  EAI");
+  the same happens when the local part is ASCII, so ``ann@bücher.de`` and
+  ``ann@xn--bcher-kva.de`` stay one person in the in-file dedupe and in exclude; only an
+  address with a non-ASCII local part (which has no ASCII form) is kept in Unicode, NFC;
 - longer than 80 characters (counted on the form that is stored): reason ``email-too-long``;
   whether an EAI org counts characters or bytes is UNCONFIRMED (no Salesforce page says), so
   the check counts characters;
@@ -261,9 +262,9 @@ def clean_email(
     """Clean and validate one email cell (see the module docstring for the steps).
 
     ``internationalized=True`` is for orgs with Email Address Internationalization on: a
-    non-ASCII local part passes and a Unicode domain stays in Unicode. An address that is
-    ASCII once prepared (``ann@xn--bcher-kva.de`` included) gets exactly the result it gets
-    without the option, since both kinds of org take it as it is.
+    non-ASCII local part passes (in Unicode, NFC). Any address with an ASCII local part gets
+    exactly the result it gets without the option (a Unicode domain becomes its "xn--" form),
+    so one mailbox has one form whichever way it was typed.
     """
     value, changes, note = _prepare(raw)
     if not value:
@@ -277,7 +278,7 @@ def clean_email(
         )
     except email_validator.EmailNotValidError as exc:
         return _refused(value, changes, str(exc), check_deliverability)
-    if internationalized or info.ascii_email is None:
+    if info.ascii_email is None:  # a non-ASCII local part (only with internationalized)
         normalized = unicodedata.normalize("NFC", info.normalized).lower()
     else:
         normalized = info.ascii_email.lower()
