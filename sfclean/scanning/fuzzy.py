@@ -35,7 +35,7 @@ import pandas as pd
 
 from sfclean.errors import ColumnNotFoundError, ConfigError, InputError
 from sfclean.scanning.fuzzy_features import FEATURES, features
-from sfclean.scanning.fuzzy_model import make_linker, quiet_splink, train
+from sfclean.scanning.fuzzy_model import make_linker, quiet_splink, to_pandas, train
 from sfclean.scanning.records import text_column
 
 __all__ = [
@@ -84,7 +84,7 @@ def _agreed(frame: pd.DataFrame) -> np.ndarray:
 def _scored(linker: Any, threshold: float) -> tuple[Any, pd.DataFrame]:
     """(splink's predictions table, it as pandas with ``agreed``) above ``threshold``."""
     predicted = linker.inference.predict(threshold_match_probability=threshold)
-    frame = predicted.as_pandas_dataframe()
+    frame = to_pandas(predicted)
     frame["agreed"] = _agreed(frame)
     return predicted, frame
 
@@ -165,9 +165,11 @@ def fuzzy_clusters(
         return _clusters_table(records, pd.DataFrame(), pd.DataFrame())
     linker, predicted, frame = _run(records, threshold, default_region, seed, db_api)
     with quiet_splink():
-        clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(
-            predicted, threshold_match_probability=threshold
-        ).as_pandas_dataframe()
+        clustered = to_pandas(
+            linker.clustering.cluster_pairwise_predictions_at_threshold(
+                predicted, threshold_match_probability=threshold
+            )
+        )
     return _clusters_table(records, clustered, frame)
 
 

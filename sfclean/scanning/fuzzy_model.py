@@ -46,6 +46,7 @@ __all__ = [
     "quiet_splink",
     "settings",
     "splink_modules",
+    "to_pandas",
     "train",
 ]
 
@@ -188,6 +189,24 @@ def train(linker: Any, n_records: int, *, seed: int = 16) -> None:
             logger.info("fuzzy: EM on %s skipped (%s)", rule, type(error).__name__)
 
 
+def _for_backend(table: pd.DataFrame, db: Any) -> Any:
+    """``table`` as ``db`` takes it: pandas for DuckDB; an Arrow table for Spark, whose own
+    pandas conversion pyspark 4 does not support with pandas 3 (docs/fuzzy.md)."""
+    if db.sql_dialect.sql_dialect_str != "spark":
+        return table
+    import pyarrow as pa  # a dependency of splink
+
+    return pa.Table.from_pandas(table, preserve_index=False)
+
+
+def to_pandas(frame: Any) -> pd.DataFrame:
+    """A splink table (predictions, clusters) as pandas: DuckDB's own conversion; on Spark
+    through Arrow (``toArrow``), never pyspark's ``toPandas`` (see :func:`_for_backend`)."""
+    if frame.db_api.sql_dialect.sql_dialect_str != "spark":
+        return frame.as_pandas_dataframe()
+    return frame.as_pyarrow_table().to_pandas()
+
+
 def make_linker(
     tables: list[pd.DataFrame], link_type: str, db_api: Any = None
 ) -> tuple[Any, list[str]]:
@@ -197,6 +216,8 @@ def make_linker(
     db = db_api if db_api is not None else s.DuckDBAPI()
     token = uuid.uuid4().hex[:8]
     names = [f"sfclean_{token}_{i}" for i in range(len(tables))]
-    frames = [db.register(t, table_name=n) for t, n in zip(tables, names, strict=True)]
+    frames = [
+        db.register(_for_backend(t, db), table_name=n) for t, n in zip(tables, names, strict=True)
+    ]
     data = frames if len(frames) > 1 else frames[0]
     return s.Linker(data, settings(link_type), log_level=None), names
