@@ -24,6 +24,7 @@ resident memory of the process (DuckDB runs in-process, so it is included).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -131,53 +132,84 @@ def febrl_link() -> dict[str, Any]:
     }
 
 
+def _status_mib(field: str) -> float:
+    """A memory line of /proc/self/status (VmRSS: now, VmHWM: peak since the last reset)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _reset_peak() -> bool:
+    """Reset the process's peak resident memory (VmHWM) to now; False if Linux refuses."""
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+    except OSError:
+        return False
+    return True
+
+
 def scale(n: int, seed: int) -> dict[str, Any]:
+    """Wall and CPU time of one fuzzy_pairs call on n generated records, and the peak
+    resident memory during the call alone (VmHWM reset once the records are generated, as
+    bench/scan.py does; DuckDB runs in-process, so it is included)."""
     records = fuzzy_data.generate(n, seed=seed)
-    generated_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    start = time.perf_counter()
+    gc.collect()
+    generating_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    reset = _reset_peak()
+    before = _status_mib("VmRSS")
+    load_before = os.getloadavg()
+    wall, cpu = time.perf_counter(), time.process_time()
     pairs = fuzzy_pairs(records, threshold=0.95)
-    seconds = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    peak = _status_mib("VmHWM") if reset else float("nan")
     truth = fuzzy_data.true_pairs(records)
     found = set(zip(pairs["Id_l"], pairs["Id_r"], strict=True))
     return {
         "records": n,
-        "seconds": round(seconds, 1),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "rss_after_generating_mb": round(generated_rss),
+        "wall_s": round(wall, 1),
+        "cpu_s": round(cpu, 1),
+        "rss_before_mib": round(before),
+        "peak_during_call_mib": round(peak),
+        "call_mib": round(peak - before),
+        "generating_peak_mib": round(generating_peak),
         "at_0.95": _scores(found, truth),
-        "load_average": os.getloadavg(),
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
     }
-
-
-#: The blocking rules of sfclean.scanning.fuzzy_model, as feature columns.
-RULES = (
-    ("phone",),
-    ("last_name", "company"),
-    ("email_domain", "last_name"),
-    ("email_local", "last_name"),
-    ("first_name", "last_name"),
-    ("first_name", "company"),
-    ("last_name", "city"),
-    ("email",),
-)
 
 
 def candidate_pairs(n: int, seed: int) -> dict[str, Any]:
     """Pairs each blocking rule proposes on n generated records (no model run): the sum of
-    k(k-1)/2 over the groups of records that share the rule's columns, all filled. An upper
-    bound of what splink scores (it drops a pair an earlier rule already proposed)."""
+    k(k-1)/2 over the groups of k records that share the rule's columns, all filled, with
+    every group (``all``) and without those over MAX_BLOCK records (``scored``: what the
+    engine blocks on). An upper bound of what splink scores (it drops a pair an earlier
+    rule already proposed)."""
     from sfclean.scanning.fuzzy_features import features
+    from sfclean.scanning.fuzzy_model import BLOCKING_RULES, MAX_BLOCK
 
     records = fuzzy_data.generate(n, seed=seed)
     start = time.perf_counter()
     table = features(records)
     seconds = round(time.perf_counter() - start, 1)
     out = {}
-    for rule in RULES:
+    for rule in BLOCKING_RULES:
         sizes = table.dropna(subset=list(rule)).groupby(list(rule)).size()
-        out["+".join(rule)] = int((sizes * (sizes - 1) // 2).sum())
-    total = sum(out.values())
-    return {"records": n, "features_seconds": seconds, "pairs_by_rule": out, "total": total}
+        pairs = sizes * (sizes - 1) // 2
+        out["+".join(rule)] = {
+            "all": int(pairs.sum()),
+            "scored": int(pairs[sizes <= MAX_BLOCK].sum()),
+        }
+    total = {kind: sum(v[kind] for v in out.values()) for kind in ("all", "scored")}
+    return {
+        "records": n,
+        "max_block": MAX_BLOCK,
+        "features_seconds": seconds,
+        "pairs_by_rule": out,
+        "total": total,
+    }
 
 
 def main() -> None:

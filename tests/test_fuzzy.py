@@ -28,6 +28,7 @@ from sfclean.scanning.fuzzy import (
     probable_matches,
 )
 from sfclean.scanning.fuzzy_features import features
+from sfclean.scanning.fuzzy_model import MAX_BLOCK, block_column, with_block_keys
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
@@ -219,3 +220,44 @@ def test_without_the_extra_sfclean_works_and_fuzzy_says_what_to_install(
     monkeypatch.setitem(sys.modules, "splink", None)  # import splink raises ImportError
     with pytest.raises(ConfigError, match=r"install sfclean\[fuzzy\]"):
         fuzzy_pairs(pd.DataFrame([JON, JONATHAN]))
+
+
+def _people(tag: str, n: int, **same: str | None) -> pd.DataFrame:
+    """n feature rows, every value distinct (``tag`` sets them apart from other calls')
+    except the ``same`` columns."""
+    columns = ("first_name", "last_name", "company", "phone", "city", "email")
+    columns += ("email_local", "email_domain")
+    rows = {c: [same.get(c, f"{tag}{c}{i}") for i in range(n)] for c in columns}
+    return pd.DataFrame(rows).assign(unique_id=range(n))
+
+
+def test_a_block_past_max_block_proposes_no_pairs_by_its_rule() -> None:
+    rule = block_column(("last_name", "company"))
+    small = _people("a", 2, last_name="smith", company="acme")
+    big = _people("b", MAX_BLOCK + 1, last_name="jones", company="acme")
+    blank = _people("c", 3, last_name="smith", company=None)
+    (keyed,), pairs = with_block_keys([pd.concat([small, big, blank], ignore_index=True)])
+    keys = keyed[rule]
+    assert keys.iloc[0] == keys.iloc[1] and keys.iloc[:2].notna().all()
+    assert keys.iloc[2 : 3 + MAX_BLOCK].isna().all()  # the big block: no pairs by this rule
+    assert keys.iloc[-3:].isna().all()  # a blank company: no key
+    for other in (("phone",), ("last_name", "city")):  # nothing shared: a key each
+        assert keyed[block_column(other)].is_unique
+    # the one pair proposed: the small block's; the big block's 1,275 are not counted
+    assert pairs == 1
+
+
+def test_at_max_block_a_block_still_proposes_its_pairs() -> None:
+    rule = block_column(("phone",))
+    (keyed,), pairs = with_block_keys([_people("a", MAX_BLOCK, phone="+14155550100")])
+    assert keyed[rule].notna().all() and keyed[rule].nunique() == 1
+    assert pairs == MAX_BLOCK * (MAX_BLOCK - 1) // 2
+
+
+def test_block_keys_are_shared_across_the_file_and_the_org() -> None:
+    rule = block_column(("phone",))
+    keyed, _ = with_block_keys(
+        [_people("a", 1, phone="+14155550100"), _people("b", 2, phone="+14155550100")]
+    )
+    assert len(keyed[0]) == 1 and len(keyed[1]) == 2
+    assert keyed[0][rule].iloc[0] == keyed[1][rule].iloc[0] == keyed[1][rule].iloc[1]

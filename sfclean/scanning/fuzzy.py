@@ -35,7 +35,14 @@ import pandas as pd
 
 from sfclean.errors import ColumnNotFoundError, ConfigError, InputError
 from sfclean.scanning.fuzzy_features import FEATURES, features
-from sfclean.scanning.fuzzy_model import make_linker, quiet_splink, train
+from sfclean.scanning.fuzzy_model import (
+    Linked,
+    make_linker,
+    predict,
+    quiet_splink,
+    to_pandas,
+    train,
+)
 from sfclean.scanning.records import text_column
 
 __all__ = [
@@ -81,10 +88,13 @@ def _agreed(frame: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def _scored(linker: Any, threshold: float) -> tuple[Any, pd.DataFrame]:
+def _scored(linked: Linked, threshold: float) -> tuple[Any, pd.DataFrame]:
     """(splink's predictions table, it as pandas with ``agreed``) above ``threshold``."""
-    predicted = linker.inference.predict(threshold_match_probability=threshold)
-    frame = predicted.as_pandas_dataframe()
+    predicted = predict(linked, threshold)
+    names = [column.unquote().name for column in predicted.columns]
+    wanted = ["unique_id_l", "unique_id_r", "source_dataset_l", "match_probability"]
+    wanted += [f"mw_{name}" for name in FEATURES]
+    frame = to_pandas(predicted, [name for name in wanted if name in names])
     frame["agreed"] = _agreed(frame)
     return predicted, frame
 
@@ -92,11 +102,13 @@ def _scored(linker: Any, threshold: float) -> tuple[Any, pd.DataFrame]:
 def _run(
     records: pd.DataFrame, threshold: float, default_region: str, seed: int, db_api: Any
 ) -> Any:
-    table = features(records, default_region=default_region)
     with quiet_splink():
-        linker, _ = make_linker([table], "dedupe_only", db_api)
-        train(linker, len(table), seed=seed)
-        return linker, *_scored(linker, threshold)
+        # no name holds the feature table: make_linker copies it to Arrow, then it is freed
+        linked = make_linker(
+            [features(records, default_region=default_region)], "dedupe_only", db_api
+        )
+        train(linked.linker, len(records), seed=seed)
+        return linked.linker, *_scored(linked, threshold)
 
 
 def _empty_pairs() -> pd.DataFrame:
@@ -165,9 +177,12 @@ def fuzzy_clusters(
         return _clusters_table(records, pd.DataFrame(), pd.DataFrame())
     linker, predicted, frame = _run(records, threshold, default_region, seed, db_api)
     with quiet_splink():
-        clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(
-            predicted, threshold_match_probability=threshold
-        ).as_pandas_dataframe()
+        clustered = to_pandas(
+            linker.clustering.cluster_pairwise_predictions_at_threshold(
+                predicted, threshold_match_probability=threshold
+            ),
+            ["unique_id", "cluster_id"],
+        )
     return _clusters_table(records, clustered, frame)
 
 
@@ -243,9 +258,11 @@ def probable_matches(
         features(org_records, default_region=default_region),
     ]
     with quiet_splink():
-        linker, names = make_linker(tables, "link_only", db_api)
-        train(linker, len(file_rows) + len(org_records), seed=seed)
-        _, frame = _scored(linker, threshold)
+        linked = make_linker(tables, "link_only", db_api)
+        del tables  # make_linker copied them to Arrow
+        train(linked.linker, len(file_rows) + len(org_records), seed=seed)
+        _, frame = _scored(linked, threshold)
+    names = linked.names
     if frame.empty:
         return _empty_matches()
     from_file = frame["source_dataset_l"].to_numpy(dtype=object) == names[0]

@@ -79,10 +79,21 @@ def _phones(records: pd.DataFrame, objects: np.ndarray, default_region: str) -> 
     return out
 
 
-def _nulls(values: np.ndarray) -> np.ndarray:
+def _nulls(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Blank as null, in an Arrow string column: no Python object per cell, so the table
+    stays small at millions of records and splink's backends take it without a copy."""
+    import pyarrow as pa  # a dependency of splink (the fuzzy extra)
+
     out = values.astype(object)
     out[out == ""] = None
-    return out
+    return pd.arrays.ArrowExtensionArray(pa.array(out, type=pa.string()))
+
+
+def _lists(forms: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    import pyarrow as pa
+
+    lists = pa.array([list(f) if f else None for f in forms], type=pa.list_(pa.string()))
+    return pd.arrays.ArrowExtensionArray(lists)
 
 
 def features(records: pd.DataFrame, *, default_region: str = "US") -> pd.DataFrame:
@@ -97,7 +108,7 @@ def features(records: pd.DataFrame, *, default_region: str = "US") -> pd.DataFra
         {
             "unique_id": np.arange(len(records), dtype=np.int64),
             "first_name": _nulls(per_unique(first, name_key)),
-            "first_names": [list(f) if f else None for f in forms],
+            "first_names": _lists(forms),
             "last_name": _nulls(per_unique(text_column(records, "LastName"), name_key)),
             "company": _nulls(per_unique(_first_filled(records, COMPANY_COLUMNS), company_key)),
             "phone": _nulls(_phones(records, objects, default_region)),
