@@ -200,8 +200,10 @@ class _Route:
     """Compiled checks for one way in: national digits of a region, or + and a country code.
 
     ``guard`` matches (empty) at the start of the digits unless phonenumbers' parse could
-    read an international prefix there (the region's own, or ``00``/``011``, which the caller
-    retries as ``+``); then the answer is "not sure". National digits that start with the
+    read the region's own international prefix there; then the answer is "not sure".
+    ``retry`` matches unless the digits start with ``00``/``011``, which the caller retries as
+    ``+`` when the first parse finds no valid number: such digits get no "invalid" answer (a
+    valid answer is the first parse's, so the retry never happens). National digits that start with the
     region's own country code (``cc_prefix``) are read as parse does: the code is split off
     only when the whole digits do not fit the region's general pattern and the rest is valid.
     ``national_prefix`` is the region's
@@ -212,16 +214,19 @@ class _Route:
 
     country_code: int
     guard: re.Pattern[str] | None
+    retry: re.Pattern[str] | None
     cc_prefix: str | None
     general: re.Pattern[str] | None
+    general_lengths: frozenset[int] | None  # None: any
     national_prefix: re.Pattern[str] | None
+    main_national_prefix: re.Pattern[str] | None  # of the code's first region (see _decide)
     strip_ok: bool
     quick: _ByLength | None
     direct: _ByLength | None  # guard, no cc prefix, no national prefix, and quick
 
 
 def _route(
-    country_code: int, guard: str, prefix_region: str, cc_prefix: str | None
+    country_code: int, guard: str, retry: str, prefix_region: str, cc_prefix: str | None
 ) -> _Route | None:
     specs = _country_specs(country_code)
     prefix_spec = _spec(prefix_region)
@@ -240,13 +245,22 @@ def _route(
     return _Route(
         country_code=country_code,
         guard=re.compile(guard) if guard else None,
+        retry=re.compile(retry) if retry else None,
         cc_prefix=cc_prefix,
         general=re.compile(general) if general else None,
+        general_lengths=_lengths(meta.general_desc if meta else None),
         national_prefix=prefix_spec.national_prefix,
+        main_national_prefix=first.national_prefix,
         strip_ok=not getattr(meta, "national_prefix_transform_rule", None),
         quick=quick,
         direct=direct,
     )
+
+
+def _lengths(desc: object) -> frozenset[int] | None:
+    """A desc's possible lengths (None when it declares none: any length)."""
+    declared = [n for n in getattr(desc, "possible_length", None) or () if n > 0]
+    return frozenset(declared) if declared else None
 
 
 @cache
@@ -254,14 +268,23 @@ def _national_route(region: str) -> _Route | None:
     spec = _spec(region)
     if spec is None:
         return None
-    idd = f"(?!{spec.idd.pattern})" if spec.idd is not None else ""
-    return _route(spec.country_code, f"(?!00|011){idd}", region, str(spec.country_code))
+    return _route(spec.country_code, _idd_guard(region), _RETRY, region, str(spec.country_code))
+
+
+#: Digits the caller retries as ``+`` and the rest when the first parse finds nothing valid.
+_RETRY = "(?!00|011)"
+
+
+def _idd_guard(region: str) -> str:
+    """A lookahead that fails where parse reads the region's own international prefix."""
+    spec = _spec(region)
+    return f"(?!{spec.idd.pattern})" if spec is not None and spec.idd is not None else ""
 
 
 @cache
 def _international_route(country_code: int) -> _Route | None:
     specs = _country_specs(country_code)
-    return _route(country_code, "", specs[0].region, None) if specs else None
+    return _route(country_code, "", "", specs[0].region, None) if specs else None
 
 
 _COUNTRY_CODES = frozenset(str(code) for code in COUNTRY_CODE_TO_REGION_CODE)
@@ -297,27 +320,63 @@ def _decide(route: _Route, nsn: str) -> str | bool | None:
     if route.guard is not None and not route.guard.match(nsn):
         return None
     if route.cc_prefix is not None and nsn.startswith(route.cc_prefix):
-        rest = nsn[len(route.cc_prefix) :]
-        if (
-            route.general is None
-            or route.general.fullmatch(nsn)
-            or (route.national_prefix is not None and route.national_prefix.match(rest))
-            or route.quick is None
-            or not route.quick.fullmatch(rest)
-        ):
-            return None
-        return f"+{code}{rest}"
+        return _decide_own_code(route, nsn)
+    # From here a "valid" answer is the first parse's; an "invalid" one needs no retry.
+    may_retry = route.retry is not None and not route.retry.match(nsn)
     if route.national_prefix is not None:
         match = route.national_prefix.match(nsn)
         if match:
+            if not route.strip_ok:
+                return None
             stripped = nsn[match.end() :]
-            if route.strip_ok and route.quick is not None and route.quick.fullmatch(stripped):
+            if route.quick is not None and (
+                route.quick.fullmatch(stripped) or _other_region_after_trunk(route, stripped)
+            ):
                 return f"+{code}{stripped}"
-            return None
+            # parse keeps one of the two readings; when neither is valid, the number is not
+            if may_retry or _is_valid(code, stripped) or _is_valid(code, nsn):
+                return None
+            return False
     # Here the guard passed and no prefix applies, so ``direct`` failing means ``quick`` failed.
     if 2 <= len(nsn) <= 17 and _is_valid(code, nsn, first_failed=route.direct is not None):
         return f"+{code}{nsn}"
-    return False
+    return None if may_retry else False
+
+
+def _other_region_after_trunk(route: _Route, stripped: str) -> bool:
+    """After a trunk prefix, digits the first region does not know (``quick`` failed) but
+    another region of a shared code does (``07509 ...``: Jersey, under +44). parse keeps the
+    stripped digits when they fit the general pattern and a possible length of the region."""
+    return (
+        route.general is not None
+        and route.general.fullmatch(stripped) is not None
+        and (route.general_lengths is None or len(stripped) in route.general_lengths)
+        and _is_valid(route.country_code, stripped, first_failed=True)
+    )
+
+
+def _decide_own_code(route: _Route, nsn: str) -> str | None:
+    """National digits that start with the region's own country code (``1 415 555 0123``).
+
+    parse splits the code off when the whole digits do not fit the region's general pattern
+    and the rest (after a national prefix, here required absent) does; then it reads the rest
+    with the metadata of the code's first region (its national prefix, also required absent).
+    """
+    cc, general, quick = route.cc_prefix or "", route.general, route.quick
+    rest = nsn[len(cc) :]
+    main_np = route.main_national_prefix
+    if (
+        general is None
+        or quick is None
+        or general.fullmatch(nsn)
+        or not general.fullmatch(rest)
+        or (route.national_prefix is not None and route.national_prefix.match(rest))
+        or (main_np is not None and main_np.match(rest))
+    ):
+        return None
+    if quick.fullmatch(rest) or _is_valid(route.country_code, rest, first_failed=True):
+        return f"+{route.country_code}{rest}"
+    return None
 
 
 @cache
@@ -346,11 +405,31 @@ def _trunk_leads(route: _Route, guard: str) -> list[tuple[str, int, _ByLength]]:
     not_cc = f"(?!{route.cc_prefix})" if route.cc_prefix else ""
     out: list[tuple[str, int, _ByLength]] = []
     earlier: list[str] = []
+    shared = _shared_after_trunk(route)
     for literal in np_pattern.split("|"):
         not_earlier = f"(?!{'|'.join(earlier)})" if earlier else ""
-        out.append((f"{guard}{not_cc}{not_earlier}{literal}", len(literal), route.quick))
+        lead = f"{guard}{not_cc}{not_earlier}{literal}"
+        out.append((lead, len(literal), route.quick))
+        if shared is not None:
+            out.append((lead, len(literal), shared))
         earlier.append(literal)
     return out
+
+
+def _shared_after_trunk(route: _Route) -> _ByLength | None:
+    """:func:`_other_region_after_trunk` as per-length expressions (None: no shared code)."""
+    shared = _shared_code_valid(route.country_code)
+    if shared is None or route.general is None:
+        return None
+    fits = f"(?=(?:{route.general.pattern})\\Z)"
+    lengths = route.general_lengths
+    return _ByLength(
+        {
+            n: re.compile(fits + p.pattern)
+            for n, p in shared.patterns.items()
+            if lengths is None or n in lengths
+        }
+    )
 
 
 @cache
@@ -407,32 +486,44 @@ def national_prefixed(region: str) -> tuple[tuple[str, int, _ByLength], ...]:
     through that prefix, by the same steps as ``_decide``:
 
     - the region's own country code written in front (``1 415 555 0123`` in the US): the
-      whole digits must not fit the region's general pattern, the rest must not start with
-      the national prefix, and the rest must be valid in the code's first region;
+      whole digits must not fit the region's general pattern and the rest must (then parse
+      splits the code off), the rest must not start with the region's national prefix nor
+      the code's first region's (parse reads the rest with that region's metadata), and the
+      rest must be valid in the code's first region or, for a shared code, in another of its
+      regions (``1 416 555 0199``: Canada);
     - a national (trunk) prefix (``020 7946 0958``): only when the region's
       national_prefix_for_parsing is a list of digit literals (``0``, ``0|180020``) and there
       is no transform rule; re.match takes the first literal the digits start with, so each
       lead excludes the earlier literals.
 
-    Every lead starts with the national route's guard (no ``00`` / ``011`` / own
-    international prefix) and consumes exactly the prefix length. Leads hold no groups. The
-    last triple (prefix length 0) covers the other regions of a shared country code: a
-    Canadian number in region CA, which the first region (US) does not know.
+    Every lead starts with the region's own international prefix excluded (parse would read
+    it as one) and consumes exactly the prefix length; ``00`` / ``011``, which the caller
+    retries as ``+``, need no exclusion: every answer here is a valid first parse, so the
+    retry never happens. Leads hold no groups. The last triple (prefix length 0) covers the
+    other regions of a shared country code: a Canadian number in region CA, which the first
+    region (US) does not know.
     """
     route = _national_route(region)
-    spec = _spec(region)
-    if route is None or spec is None or route.quick is None:
+    if route is None or route.quick is None:
         return ()
-    idd = f"(?!{spec.idd.pattern})" if spec.idd is not None else ""
-    guard = f"(?!00|011){idd}"
+    guard = _idd_guard(region)
     out: list[tuple[str, int, _ByLength]] = []
-    np_pattern = route.national_prefix.pattern if route.national_prefix is not None else None
+    not_np = _not(route.national_prefix)
     if route.cc_prefix is not None and route.general is not None:
-        not_np = f"(?!{np_pattern})" if np_pattern else ""
-        lead = f"{guard}(?!(?:{route.general.pattern})\\Z){route.cc_prefix}"
-        out.append((lead, len(route.cc_prefix), route.quick.prefixed(not_np)))
+        general = route.general.pattern
+        lead = f"{guard}(?!(?:{general})\\Z){route.cc_prefix}"
+        lead += f"(?=(?:{general})\\Z){not_np}{_not(route.main_national_prefix)}"
+        out.append((lead, len(route.cc_prefix), route.quick))
+        shared = _shared_code_valid(route.country_code)
+        if shared is not None:
+            out.append((lead, len(route.cc_prefix), shared))
     not_cc = f"(?!{route.cc_prefix})" if route.cc_prefix else ""
     return tuple(out + _trunk_leads(route, guard) + _shared_lead(route, f"{guard}{not_cc}"))
+
+
+def _not(pattern: re.Pattern[str] | None) -> str:
+    """A lookahead that fails where ``pattern`` matches (empty for no pattern)."""
+    return f"(?!{pattern.pattern})" if pattern is not None and pattern.pattern else ""
 
 
 @cache
@@ -486,14 +577,34 @@ def fast_phone(value: str, region: str) -> str | bool | None:
     digits = raw_digits.decode("ascii")
     plus = value.count("+")
     if plus == 0:
-        route = _national_route(region)
-        nsn = digits
-    elif plus == 1 and value.lstrip(" ().-/").startswith("+"):
-        split = _split_country_code(digits)
-        if split is None:
-            return False if digits[0] != "0" else None
-        route = _international_route(split[0])
-        nsn = split[1]
-    else:
+        after = _after_idd(digits, region)
+        if after is None:
+            route = _national_route(region)
+            return None if route is None else _decide(route, digits)
+        answer = _international(after)
+        # clean_phone retries an invalid "00..." / "011..." as "+" and the rest: the same
+        # number when that is the region's prefix, another one for "010" (JP) or "810" (RU)
+        if answer is False and idd_literal(region) not in ("00", "011"):
+            return None
+        return answer
+    if plus == 1 and value.lstrip(" ().-/").startswith("+"):
+        return _international(digits)
+    return None
+
+
+def _after_idd(digits: str, region: str) -> str | None:
+    """The digits after the region's own plain international prefix, when parse reads one
+    (a digit other than ``0`` follows; see :func:`idd_literal`), else None."""
+    idd = idd_literal(region)
+    if idd is None or not digits.startswith(idd) or digits[len(idd) : len(idd) + 1] in ("", "0"):
         return None
-    return None if route is None else _decide(route, nsn)
+    return digits[len(idd) :]
+
+
+def _international(digits: str) -> str | bool | None:
+    """The answer for ``+`` and ``digits``."""
+    split = _split_country_code(digits)
+    if split is None:
+        return False if digits[0] != "0" else None
+    route = _international_route(split[0])
+    return None if route is None else _decide(route, split[1])
