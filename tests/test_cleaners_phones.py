@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 import pytest
 from hypothesis import given, settings
@@ -89,6 +91,15 @@ def test_damaged_value_is_never_repaired() -> None:
 
 
 _REGIONS = st.sampled_from(["US", "GB", "DE", "FR", "IN", "AU", "BR", "JP", "CA", "IT"])
+
+
+@pytest.fixture(autouse=True)
+def _scan_every_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The column scan skips small groups of cells (cheaper one by one); the tests here
+    prove the scan itself, so it scans every group."""
+    from sfclean.cleaners import phonecolumn
+
+    monkeypatch.setattr(phonecolumn, "_SCAN_FROM", 1)
 
 
 @settings(max_examples=300, deadline=None)
@@ -343,3 +354,45 @@ def test_scan_takes_prefixes_parse_strips(region: str, raw: str, e164: str) -> N
     text, accepted = _scan(join_lines([raw]), region)
     assert (text[0], bool(accepted[0])) == (e164, True)
     assert clean_phone(raw, region).value == e164
+
+
+_TAILS = ("1", "12#", "xt1", "xt. 12", "XT:1", "nt 3", "nexo 4", ",12", "12", " 1#", "=1", "t1")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["", "415 555 0123", "+1 (415) 555-0123", "020/7946-0958", "x", "1 "]),
+    st.text(alphabet="".join(map(chr, range(32, 127))) + "\t\xa0", max_size=3),
+    st.sampled_from(_TAILS),
+)
+def test_extension_lookahead_changes_no_split(number: str, middle: str, tail: str) -> None:
+    # the lookahead of _EXTENSION_LINE only spares work: every split is the plain grammar's
+    from sfclean.cleaners.phonecolumn import _EXTENSION_LINE, _EXTN
+
+    assert _EXTENSION_LINE is not None and _EXTN is not None
+    plain = re.compile(rf"(?m)^(?:([0-9 ().\-/+]*?)(?:{_EXTN})$|[^\n]*+$)", re.IGNORECASE)
+    text = "\n".join([number + middle + tail, middle + tail, number + tail])
+    assert _EXTENSION_LINE.findall(text) == plain.findall(text)
+
+
+def test_extension_lookahead_admits_every_first_character() -> None:
+    from sfclean.cleaners.phonecolumn import _EXTENSION_LINE, _EXTN
+
+    assert _EXTENSION_LINE is not None and _EXTN is not None
+    plain = re.compile(rf"(?m)^(?:([0-9 ().\-/+]*?)(?:{_EXTN})$|[^\n]*+$)", re.IGNORECASE)
+    # ASCII (cells reach the scan as ASCII), Latin, Cyrillic, the full-width forms
+    for code in [*range(0x3000), *range(0xFF00, 0xFFF0)]:
+        for tail in _TAILS:
+            text = f"415 555 0123{chr(code)}{tail}"
+            assert _EXTENSION_LINE.findall(text) == plain.findall(text), text
+
+
+def test_small_groups_go_one_by_one_with_the_same_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sfclean.cleaners import phonecolumn
+
+    values = ["(415) 555-0123", "+44 20 7946 0958", "12345", "1-604-555-0123 x5"]
+    monkeypatch.setattr(phonecolumn, "_SCAN_FROM", 32)
+    scanned = phonecolumn._scan(join_lines(values), "US")
+    assert scanned is not None and not scanned[1].any()  # every group is too small
+    col = phonecolumn.clean_phone_column(values, "US")
+    assert list(col.value) == [clean_phone(v, "US").value for v in values]

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -68,24 +69,30 @@ _FAST_KINDS: tuple[tuple[str, ...], ...] = (
 #: None if a phonenumbers release renames it: then every extension goes through parse.
 _EXTN = getattr(phonenumberutil, "_EXTN_PATTERNS_FOR_PARSING", None)
 
+#: Every character an extension of the grammar can start with (a lookahead that spares
+#: trying the whole grammar at every place; a test checks it changes no answer).
+_EXTN_START = "[ \xa0\t,;\\-#~\uff03\uff5exeiaд\uff45\uff58\uff49]"
+
 #: Per line: the text before the extension and the extension's digits (in one of the
 #: grammar's groups), split where parse splits it, or (line, "", ...) for no extension.
 #: parse searches for the leftmost place where the grammar matches to the end; the lazy
-#: ``[^\n]*?`` finds the same place. Left to parse: lines longer than 100 characters (parse
-#: refuses over 250), and lines where ``/ x`` or ``\ x`` starts a second number, which parse
-#: cuts off first.
+#: prefix finds the same place when the text before it holds only digits, separators and
+#: ``+`` (the only number parts taken: a place further left would have such a prefix too).
 _EXTENSION_LINE = (
-    re.compile(
-        rf"(?m)^(?:(?![^\n]*[\\/] *x)(?=[^\n]{{0,100}}$)([^\n]*?)(?:{_EXTN})$|[^\n]*$)",
-        re.IGNORECASE,
-    )
+    re.compile(rf"(?m)^(?:([0-9 ().\-/+]*?)(?={_EXTN_START})(?:{_EXTN})$|[^\n]*+$)", re.I)
     if _EXTN
     else None
 )
+#: Where parse cuts off a second number before it looks for an extension (``/ x``).
+_SECOND_NUMBER = re.compile(r"[\\/] *x", re.IGNORECASE)
 
 #: Number parts taken with an extension: only digits, separators and one leading ``+``, with
 #: at least three digits, so parse finds it viable and sees no other extension in it.
 _NUMBER_PART = re.compile(r"[ ().\-/]*\+?(?:[ ().\-/]*[0-9]){3}[0-9 ().\-/]*")
+
+#: Groups of fewer cells go one by one: cheaper than compiling their expressions (about a
+#: millisecond each; junk and rare lengths make many small groups). Tests set it to 1.
+_SCAN_FROM = 32
 
 _NUMBER_CHARS = byte_table("0123456789 ().-/+\n")
 _SPACE = byte_table(" ")
@@ -115,39 +122,48 @@ def _leads(triples: Sequence[tuple[str, int, Any]], length: int, before: str) ->
     return out
 
 
-def _compile(direct: str | None, prefixed: list[str]) -> re.Pattern[str] | None:
-    if direct is None and not prefixed:
+def _compile(alternatives: Sequence[str]) -> re.Pattern[str] | None:
+    """One expression for lines: the alternatives (each ending in ``$|``), else nothing."""
+    if not alternatives:
         return None
-    first = f"(?:{direct})" if direct else "(?!)"
-    return re.compile(f"(?m)^(?:({first})$|{''.join(prefixed)}[^\\n]*$)")
+    return re.compile(f"(?m)^(?:{''.join(alternatives)}[^\n]*+$)")
+
+
+Scanners = tuple[re.Pattern[str] | None, re.Pattern[str] | None]
 
 
 @lru_cache(maxsize=512)
-def _national_scanner(region: str, length: int) -> re.Pattern[str] | None:
-    """The expression for national lines of ``length`` digits, or None.
+def _national_scanners(region: str, length: int) -> Scanners:
+    """(direct, prefixed) expressions for national lines of ``length`` digits.
 
-    Per line its group 1 is the line when the direct route accepts the digits; the later
-    groups, joined, give the national number when a prefix parse strips stands in front (a
-    trunk prefix or the region's own country code: the prefix is outside the groups); else
-    every group is empty. The answer is ``+<code>`` and that text.
+    Per line, the direct expression's group is the line when the direct route accepts the
+    digits; the prefixed one's groups, joined, give the national number when a prefix parse
+    strips stands in front (a trunk prefix or the region's own country code: the prefix is
+    outside the groups); else they are empty. The answer is ``+<code>`` and that text.
     """
     national = national_direct(region)
-    direct = _of_length(national[1].patterns, length) if national is not None else None
-    return _compile(direct, _leads(national_prefixed(region), length, ""))
+    if national is None:
+        return None, None
+    direct = _of_length(national[1].patterns, length)
+    return (
+        _compile([f"({direct})$|"] if direct is not None else []),
+        _compile(_leads(national_prefixed(region), length, "")),
+    )
 
 
 @lru_cache(maxsize=512)
-def _international_scanner(code: str, length: int) -> re.Pattern[str] | None:
-    """The expression for lines of ``length`` characters that are ``+<code>`` and digits.
-
-    Group 1 is the line when the direct route accepts it; else the groups ``(+<code>)`` and
-    the national number, joined, give the answer when a prefix parse strips follows the code
-    (``+44(0)20...``) or the number belongs to another region of a shared code.
-    """
+def _international_scanners(code: str, length: int) -> Scanners:
+    """(direct, prefixed) expressions for lines of ``length`` characters that are ``+<code>``
+    and digits: the direct one's group is the line when the direct route accepts it; the
+    prefixed one's groups ``(+<code>)`` and the national number, joined, give the answer when
+    a prefix parse strips follows the code (``+44(0)20...``) or the number belongs to another
+    region of a shared code."""
     rest = length - 1 - len(code)
     body = _of_length(international_table(code), rest)
-    direct = f"\\+{code}(?:{body})" if body is not None else None
-    return _compile(direct, _leads(international_prefixed(code), rest, f"(\\+{code})"))
+    return (
+        _compile([f"(\\+{code}(?:{body}))$|"] if body is not None else []),
+        _compile(_leads(international_prefixed(code), rest, f"(\\+{code})")),
+    )
 
 
 def _split_extensions(lines: Lines) -> tuple[list[str], np.ndarray | None]:
@@ -168,64 +184,153 @@ def _split_extensions(lines: Lines) -> tuple[list[str], np.ndarray | None]:
     extensions = np.full(len(cells), "", dtype=object)
     for i, (number, *digits) in zip(candidates, found, strict=True):
         extension = "".join(digits)
-        if extension and _NUMBER_PART.fullmatch(number):
+        if (
+            extension
+            and len(cells[i]) <= 100
+            and _NUMBER_PART.fullmatch(number)
+            and not _SECOND_NUMBER.search(cells[i])
+        ):
             cells[i] = number
             extensions[i] = extension
     return cells, extensions
 
 
-def _groups(cells: list[str]) -> list[tuple[str, np.ndarray]]:
-    """Cells grouped by start and length: (``""`` for national digits or the country code
-    after ``+``, positions), each group of one length."""
-    n = len(cells)
-    lengths = np.fromiter(map(len, cells), dtype=np.int64, count=n)
-    plus = np.flatnonzero(np.array([c[:1] == "+" for c in cells], dtype=bool))
-    codes: dict[str | None, int] = {"": 0}
-    kind = np.zeros(n, dtype=np.int64)
-    if len(plus):
-        found = [country_code_prefix(cells[i][1:4]) for i in plus.tolist()]
-        kind[plus] = [codes.setdefault(c, len(codes)) for c in found]
-    names = list(codes)
-    key = kind * (int(lengths.max(initial=0)) + 1) + lengths
-    order = np.argsort(key, kind="stable")
-    bounds = np.flatnonzero(np.diff(key[order])) + 1
-    return [
-        (names[int(kind[group[0]])] or "", group)
-        for group in np.split(order, bounds)
-        if len(group) and names[int(kind[group[0]])] is not None
-    ]
+@dataclass(frozen=True)
+class _Compact:
+    """The cells without separators, one per line of ``text`` (bytes), as an object array
+    ``cells``, with each one's ``length`` and the offset in ``text`` of its ``digits``
+    (after the ``+`` or the region's own international prefix; its start otherwise)."""
+
+    text: bytes
+    cells: np.ndarray
+    length: np.ndarray
+    digits: np.ndarray
+    plus: np.ndarray  # positions of the cells that start with "+"
+
+
+def _compact(cells: list[str], region: str) -> _Compact | None:
+    """The cells without separators; the region's own plain international prefix before a
+    digit other than 0 becomes ``+`` (parse reads ``0044...`` as ``+44...``, see
+    idd_literal). None if the cells do not stay one a line."""
+    text = "\n".join(cells).encode("ascii").translate(None, _SEPARATORS)
+    buf = np.frombuffer(text + b"\0\0\0\0", np.uint8)
+    breaks = np.flatnonzero(buf[: len(text)] == 10)
+    if len(breaks) != len(cells) - 1:
+        return None
+    start = np.concatenate(([0], breaks + 1))
+    length = np.concatenate((breaks, [len(text)])) - start
+    out = text.decode("ascii").split("\n")
+    digits = start + 1
+    plus = buf[start] == 43
+    idd = idd_literal(region)
+    if idd is not None:
+        k = len(idd)
+        hit = (length > k) & (buf[start + k] >= 49) & (buf[start + k] <= 57)
+        for j, char in enumerate(idd.encode("ascii")):
+            hit &= buf[start + j] == char
+        for i in np.flatnonzero(hit).tolist():
+            out[i] = "+" + out[i][k:]
+        length = np.where(hit, length - k + 1, length)
+        digits = np.where(hit, start + k, digits)
+        plus |= hit
+    return _Compact(text, np.array(out, dtype=object), length, digits, np.flatnonzero(plus))
+
+
+def _country_table(width: int) -> np.ndarray:
+    """Per ``width``-digit number, the country code phonenumbers reads at the start of those
+    digits after a ``+`` (0 for none; see country_code_prefix)."""
+    return np.array(
+        [int(country_code_prefix(f"{n:0{width}d}") or 0) for n in range(10**width)],
+        dtype=np.int64,
+    )
+
+
+_COUNTRY_TABLES = [np.zeros(1, dtype=np.int64), *(_country_table(w) for w in (1, 2, 3))]
+
+
+def _country_codes(compact: _Compact) -> np.ndarray:
+    """Per cell that starts with ``+``: the country code of its first 1-3 digits (0: none),
+    as country_code_prefix reads it (only 1-3 digits, all of them digits, make a code)."""
+    buf = np.frombuffer(compact.text + b"\0\0\0", np.uint8)
+    at = compact.digits[compact.plus]
+    width = np.minimum(compact.length[compact.plus] - 1, 3)
+    codes = np.zeros(len(at), dtype=np.int64)
+    number = np.zeros(len(at), dtype=np.int64)
+    digits_ok = np.ones(len(at), dtype=bool)
+    for j in range(3):
+        digit = buf[np.minimum(at + j, len(buf) - 1)].astype(np.int64) - 48
+        inside = width > j
+        digits_ok &= ~inside | ((digit >= 0) & (digit <= 9))
+        number = np.where(inside, number * 10 + np.clip(digit, 0, 9), number)
+    for w in (1, 2, 3):
+        take = digits_ok & (width == w)
+        codes[take] = _COUNTRY_TABLES[w][number[take]]
+    return codes
+
+
+def _group_keys(compact: _Compact) -> tuple[np.ndarray, list[str]]:
+    """Per cell a key for its group (start and length), and the start of each kind: ""
+    for national digits, else the country code after ``+`` ("-" for no known code)."""
+    codes = _country_codes(compact)
+    known, kind_of = np.unique(codes, return_inverse=True)
+    kind = np.zeros(len(compact.cells), dtype=np.int64)
+    kind[compact.plus] = kind_of.ravel() + 1
+    kinds = ["", *(str(c) if c else "-" for c in known.tolist())]
+    width = int(compact.length.max(initial=0)) + 1
+    return kind * width + compact.length, kinds
+
+
+def _answers(cells: np.ndarray, scanners: Scanners, national: str | None) -> np.ndarray | None:
+    """Per cell of one group, the E.164 text the scanners read ("" for none); None when an
+    expression did not give one answer per line."""
+    direct, prefixed = scanners
+    if direct is not None:  # (a group is never empty)
+        found = direct.findall("\n".join(cells.tolist()))
+        if len(found) != len(cells):
+            return None
+        answers = np.array(found, dtype=object)
+    else:
+        answers = np.full(len(cells), "", dtype=object)
+    left = np.flatnonzero(answers == "")
+    if prefixed is not None and len(left):
+        found = prefixed.findall("\n".join(cells[left].tolist()))
+        if len(found) != len(left):
+            return None
+        answers[left] = ["".join(parts) for parts in found] if prefixed.groups > 1 else found
+    if national is not None:  # national digits: the answer is +<code> and them
+        taken = answers != ""
+        answers[taken] = national + answers[taken]
+    return answers
 
 
 def _scan(lines: Lines, region: str) -> tuple[np.ndarray, np.ndarray] | None:
     """Per line: (E.164 text or "", accepted?), or None when the lines cannot be scanned."""
     cells, extensions = _split_extensions(lines)
-    n = len(lines.start)
-    compact = "\n".join(cells).encode("ascii").translate(None, _SEPARATORS).decode("ascii")
-    idd = idd_literal(region)
-    if idd is not None:  # parse reads "0044..." as "+44..." (see idd_literal)
-        compact = re.sub(f"(?m)^{idd}(?=[1-9])", "+", compact)
-    cells = compact.split("\n")
-    if len(cells) != n:
+    compact = _compact(cells, region)
+    if compact is None:
         return None
+    keys, kinds = _group_keys(compact)
+    width = int(compact.length.max(initial=0)) + 1
+    order = np.argsort(keys, kind="stable")
+    bounds = np.flatnonzero(np.diff(keys[order])) + 1
     national = national_direct(region)
-    text = np.full(n, "", dtype=object)
-    for code, group in _groups(cells):
-        length = len(cells[int(group[0])])
-        if code:
-            pattern = _international_scanner(code, length)
-        else:
-            pattern = _national_scanner(region, length) if national is not None else None
-        if pattern is None:
+    text = np.full(len(cells), "", dtype=object)
+    for group in np.split(order, bounds):
+        if len(group) < _SCAN_FROM:
             continue
-        found = pattern.findall("\n".join([cells[i] for i in group.tolist()]))
-        if len(found) != len(group):
+        key = int(keys[group[0]])
+        kind, length = kinds[key // width], key % width
+        if kind == "-":
+            continue
+        if kind:
+            answers = _answers(compact.cells[group], _international_scanners(kind, length), None)
+        elif national is not None:
+            scanners = _national_scanners(region, length)
+            answers = _answers(compact.cells[group], scanners, national[0])
+        else:
+            continue
+        if answers is None:
             return None
-        if pattern.groups > 1:  # one non-empty group (or run of groups) per accepted line
-            found = ["".join(parts) for parts in found]
-        answers = np.array(found, dtype=object)
-        if not code and national is not None:  # national digits: the answer is +<code> and them
-            taken = answers != ""
-            answers[taken] = national[0] + answers[taken]
         text[group] = answers
     accepted = text != ""
     if extensions is not None:

@@ -244,7 +244,13 @@ def _flag_formula_cells(work: Work) -> None:
     message = CODES.message(FORMULA_LIKE_CELL)
     for name in work.names:
         values = work.cleaned[name]
-        pos = formula_like_rows(values)
+        if name in work.distinct and work.n:  # once per distinct value
+            inverse, distinct = work.distinct[name]
+            flagged = np.zeros(len(distinct), dtype=bool)
+            flagged[formula_like_rows(distinct)] = True
+            pos = np.flatnonzero(flagged[inverse])
+        else:
+            pos = formula_like_rows(values)
         work.findings.add(
             pos, name, FORMULA_LIKE_CELL, work.original[name][pos], values[pos], message
         )

@@ -73,6 +73,9 @@ class Work:
     #: the caller's index (kept on every output table) and the first row's spreadsheet number
     index: pd.Index = field(default_factory=lambda: pd.RangeIndex(0))
     first_row: int = 2
+    #: per cleaned column: (each row's distinct value, the cleaned distinct values), so
+    #: per-value checks (formula-like cells) run once per distinct value
+    distinct: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     findings: FindingsTable = field(init=False)
     reason: np.ndarray = field(init=False)
     detail: np.ndarray = field(init=False)
@@ -110,8 +113,10 @@ def clean_text_cells(work: Work, names: list[str], country: str | None) -> Regio
         inverse, uniques, results = per_unique(raw, clean_text)
         if name == country:
             found = (inverse, results)
-        new = np.array(results, dtype=object)[inverse] if work.n else raw.copy()
+        cleaned = np.array(results, dtype=object)
+        new = cleaned[inverse] if work.n else raw.copy()
         work.cleaned[name] = new
+        work.distinct[name] = (inverse, cleaned)
         changes = [text_changes(u, r) for u, r in zip(uniques, results, strict=True)]
         work.findings.add_per_unique(name, inverse, changes, raw, new)
     return found
@@ -147,6 +152,7 @@ def clean_email_cells(
             detail[i] = hit[1]
     n = work.n
     work.cleaned[name] = values[inverse] if n else raw.copy()
+    work.distinct[name] = (inverse, values)
     if n:
         work.reason[:] = reason[inverse]
         work.detail[:] = detail[inverse]
@@ -223,6 +229,7 @@ def clean_phone_cells(work: Work, name: str, regions: Regions, invalid_phone: st
         change_id[i] = found
     new = values[inverse] if work.n else raw.copy()
     work.cleaned[name] = new
+    work.distinct[name] = (inverse, values)
     work.findings.add_grouped(name, inverse, change_id, changes, raw, new)
     if invalid_phone == "reject" and work.n:
         hit = np.flatnonzero(bad[inverse] & (work.reason == NONE))
