@@ -16,7 +16,7 @@ import pandas as pd
 
 from sfclean.cleaners.countries import region_for_country
 from sfclean.cleaners.emails import clean_email_column
-from sfclean.cleaners.junk import JunkPolicy, classify_junk_batch
+from sfclean.cleaners.junk import JunkPolicy, classify_junk_column
 from sfclean.cleaners.keys import provider_key
 from sfclean.cleaners.phonecolumn import clean_phone_column
 from sfclean.cleaners.text import clean_text
@@ -145,11 +145,10 @@ def clean_email_cells(
     detail = emails.message.copy()
     detail[missing] = [f"{name}: {m}" if m else f"{name} is blank" for m in detail[missing]]
     ok = np.flatnonzero(emails.status == "ok")
-    hits = classify_junk_batch(values[ok].tolist(), policy)
-    for i, hit in zip(ok.tolist(), hits, strict=True):
-        if hit is not None:
-            reason[i] = REASON_INDEX[hit[0]]
-            detail[i] = hit[1]
+    junk_at, hits = classify_junk_column(values[ok].tolist(), policy)
+    for i, (code, message) in zip(ok[junk_at].tolist(), hits, strict=True):
+        reason[i] = REASON_INDEX[code]
+        detail[i] = message
     n = work.n
     work.cleaned[name] = values[inverse] if n else raw.copy()
     work.distinct[name] = (inverse, values)
