@@ -39,14 +39,13 @@ import numpy as np
 from phonenumbers import phonenumberutil
 
 from sfclean.cleaners.lines import CellColumn, Lines, byte_table, join_lines
-from sfclean.cleaners.phonefast import (
-    country_code_prefix,
-    idd_literal,
+from sfclean.cleaners.phoneleads import (
     international_prefixed,
     international_table,
     national_direct,
     national_prefixed,
 )
+from sfclean.cleaners.phonemeta import country_code_prefix, idd_literal
 from sfclean.cleaners.phones import clean_phone
 from sfclean.codes import PHONE_FORMATTED, WHITESPACE_TRIMMED
 

@@ -52,6 +52,7 @@ from sfclean.stages.normalize_columns import (
     clean_text_cells,
     row_regions,
 )
+from sfclean.stages.normalize_findings import str_array
 
 __all__ = [
     "FINDING_CODES",
@@ -288,8 +289,11 @@ def _result(work: Work, cmap: ColumnMap, source: dict[str, Any]) -> NormalizeRes
     clean = _frame(work, work.cleaned, kept_pos)
     held = _frame(work, work.original, held_pos)
     reason_names = np.array(("", *REASON_CODES), dtype=object)
-    held[REASON] = pd.Series(reason_names[work.reason[held_pos]], index=held.index, dtype="str")
-    held["sfclean_detail"] = pd.Series(work.detail[held_pos], index=held.index, dtype="str")
+    reasons = str_array(reason_names[work.reason[held_pos]])
+    held[REASON] = pd.Series(reasons, index=held.index, dtype="str")
+    held["sfclean_detail"] = pd.Series(
+        str_array(work.detail[held_pos]), index=held.index, dtype="str"
+    )
     return NormalizeResult(
         kept=clean,
         held_back=held,
@@ -304,7 +308,7 @@ def _frame(work: Work, cells: Mapping[str, np.ndarray], pos: np.ndarray) -> pd.D
     indexed by the caller's labels of those rows."""
     index = work.index[pos]
     names = work.names
-    out = pd.DataFrame({n: cells[n][pos] for n in names}, columns=names, dtype="str")
+    out = pd.DataFrame({n: str_array(cells[n][pos]) for n in names}, columns=names, dtype="str")
     out.index = index
     out[ROW] = (pos + work.first_row).astype("int64")
     return out
