@@ -351,7 +351,7 @@ def test_column_agrees_with_single_in_every_region(region: str) -> None:
 )
 def test_scan_takes_prefixes_parse_strips(region: str, raw: str, e164: str) -> None:
     # these shapes are answered by the column scan, not one by one (issue 13)
-    text, accepted = _scan(join_lines([raw]), region)
+    text, accepted, _ = _scan(join_lines([raw]), region)
     assert (text[0], bool(accepted[0])) == (e164, True)
     assert clean_phone(raw, region).value == e164
 
@@ -396,3 +396,33 @@ def test_small_groups_go_one_by_one_with_the_same_answers(monkeypatch: pytest.Mo
     assert scanned is not None and not scanned[1].any()  # every group is too small
     col = phonecolumn.clean_phone_column(values, "US")
     assert list(col.value) == [clean_phone(v, "US").value for v in values]
+
+
+@pytest.mark.parametrize(
+    ("region", "raw", "proven"),
+    [
+        ("DE", "47143", True),  # too short for any German number
+        ("FR", "04 05 44 63 25", True),  # invalid with and without the trunk 0
+        ("ES", "38356", True),
+        ("GB", " 12345 ", True),
+        ("US", "555-0123", True),
+        ("US", "12345", False),  # starts with the own country code: parse may split it off
+        ("US", "011 44 20 7946 095", False),  # clean_phone retries 011 as +
+        ("GB", "00 44 20 7946 095", False),  # GB's own international prefix
+        ("DE", "47143 x12", False),  # an extension: left to parse
+        # the digits are invalid, but clean_phone_column sees the damage first
+        ("US", "4155550123.0", True),
+        ("US", "(415) 555-0123", False),  # valid
+    ],
+)
+def test_scan_proves_invalid_numbers(region: str, raw: str, proven: bool) -> None:
+    from sfclean.cleaners.phonecolumn import clean_phone_column
+
+    values = [raw, "030 1234567"]
+    scanned = _scan(join_lines(values), region)
+    assert scanned is not None and bool(scanned[2][0]) is proven
+    col = clean_phone_column(values, region)
+    expected = clean_phone(raw, region)
+    assert (col.value[0], col.status[0], col.kinds[col.change_id[0]], col.message[0]) == (
+        tuple(expected)
+    )

@@ -30,10 +30,10 @@ cell by cell (which ``tests/test_cleaners_phonefast.py`` proves equal to phonenu
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
+from functools import lru_cache, partial
+from typing import Any, Literal
 
 import numpy as np
 from phonenumbers import phonenumberutil
@@ -43,10 +43,11 @@ from sfclean.cleaners.phoneleads import (
     international_prefixed,
     international_table,
     national_direct,
+    national_invalid,
     national_prefixed,
 )
 from sfclean.cleaners.phonemeta import country_code_prefix, idd_literal
-from sfclean.cleaners.phones import clean_phone
+from sfclean.cleaners.phones import clean_phone, invalid_phone_message
 from sfclean.codes import PHONE_FORMATTED, WHITESPACE_TRIMMED
 
 __all__ = ["clean_phone_column"]
@@ -128,41 +129,65 @@ def _compile(alternatives: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile(f"(?m)^(?:{''.join(alternatives)}[^\n]*+$)")
 
 
-Scanners = tuple[re.Pattern[str] | None, re.Pattern[str] | None]
+#: The three expressions of a group of lines, compiled only when lines need them: "direct"
+#: (its group is the line when the direct route accepts it), "prefixed" (its groups, joined,
+#: give the number when a prefix parse strips stands in front: a trunk prefix, the region's
+#: own country code, ``+44(0)``; the prefix is outside the groups), "invalid" (its group is a
+#: line proven invalid; national lines only).
+Part = Literal["direct", "prefixed", "invalid"]
 
 
-@lru_cache(maxsize=512)
-def _national_scanners(region: str, length: int) -> Scanners:
-    """(direct, prefixed) expressions for national lines of ``length`` digits.
-
-    Per line, the direct expression's group is the line when the direct route accepts the
-    digits; the prefixed one's groups, joined, give the national number when a prefix parse
-    strips stands in front (a trunk prefix or the region's own country code: the prefix is
-    outside the groups); else they are empty. The answer is ``+<code>`` and that text.
-    """
+@lru_cache(maxsize=1024)
+def _national_scanner(region: str, length: int, part: Part) -> re.Pattern[str] | None:
+    """The ``part`` expression for national lines of ``length`` digits (the answer is
+    ``+<code>`` and the text it reads)."""
     national = national_direct(region)
     if national is None:
-        return None, None
-    direct = _of_length(national[1].patterns, length)
-    return (
-        _compile([f"({direct})$|"] if direct is not None else []),
-        _compile(_leads(national_prefixed(region), length, "")),
-    )
+        return None
+    if part == "direct":
+        direct = _of_length(national[1].patterns, length)
+        return _compile([f"({direct})$|"] if direct is not None else [])
+    if part == "prefixed":
+        return _compile(_leads(national_prefixed(region), length, ""))
+    return _invalid_scanner(region, length)
 
 
-@lru_cache(maxsize=512)
-def _international_scanners(code: str, length: int) -> Scanners:
-    """(direct, prefixed) expressions for lines of ``length`` characters that are ``+<code>``
-    and digits: the direct one's group is the line when the direct route accepts it; the
-    prefixed one's groups ``(+<code>)`` and the national number, joined, give the answer when
-    a prefix parse strips follows the code (``+44(0)20...``) or the number belongs to another
-    region of a shared code."""
+@lru_cache(maxsize=1024)
+def _international_scanner(code: str, length: int, part: Part) -> re.Pattern[str] | None:
+    """The ``part`` expression for lines of ``length`` characters that are ``+<code>`` and
+    digits (the prefixed one's groups are ``(+<code>)`` and the national number)."""
     rest = length - 1 - len(code)
-    body = _of_length(international_table(code), rest)
-    return (
-        _compile([f"(\\+{code}(?:{body}))$|"] if body is not None else []),
-        _compile(_leads(international_prefixed(code), rest, f"(\\+{code})")),
-    )
+    if part == "direct":
+        body = _of_length(international_table(code), rest)
+        return _compile([f"(\\+{code}(?:{body}))$|"] if body is not None else [])
+    if part == "prefixed":
+        return _compile(_leads(international_prefixed(code), rest, f"(\\+{code})"))
+    return None
+
+
+def _invalid_scanner(region: str, length: int) -> re.Pattern[str] | None:
+    """The expression whose group is a national line of ``length`` digits that
+    :func:`~sfclean.cleaners.phoneleads.national_invalid` proves invalid (else empty)."""
+    found = national_invalid(region)
+    if found is None or length < 1:
+        return None
+    head, leads, not_prefix, validity = found
+
+    def not_valid(digits: int) -> str | None:  # "" when no number of that length is valid
+        body = validity.get(digits)
+        return "" if body is None else _line_pattern(f"(?!{body})")
+
+    readings = [not_valid(length - consumed) for _, consumed in leads]
+    whole, head_line = not_valid(length), _line_pattern(head)
+    branches = [_line_pattern(lead) for lead, _ in leads]
+    if whole is None or head_line is None or None in readings or None in branches:
+        return None
+    alternatives = [f"{b}{r}" for b, r in zip(branches, readings, strict=True)]
+    prefix_line = _line_pattern(not_prefix)
+    if prefix_line is None:
+        return None
+    alternatives.append(prefix_line)
+    return _compile([f"({head_line}{whole}(?:{'|'.join(alternatives)})[0-9]*)$|"])
 
 
 def _split_extensions(lines: Lines) -> tuple[list[str], np.ndarray | None]:
@@ -279,31 +304,39 @@ def _group_keys(compact: _Compact) -> tuple[np.ndarray, list[str]]:
     return kind * width + compact.length, kinds
 
 
-def _answers(cells: np.ndarray, scanners: Scanners, national: str | None) -> np.ndarray | None:
-    """Per cell of one group, the E.164 text the scanners read ("" for none); None when an
-    expression did not give one answer per line."""
-    direct, prefixed = scanners
-    if direct is not None:  # (a group is never empty)
-        found = direct.findall("\n".join(cells.tolist()))
-        if len(found) != len(cells):
-            return None
-        answers = np.array(found, dtype=object)
-    else:
-        answers = np.full(len(cells), "", dtype=object)
-    left = np.flatnonzero(answers == "")
-    if prefixed is not None and len(left):
-        found = prefixed.findall("\n".join(cells[left].tolist()))
+def _answers(
+    cells: np.ndarray, scanner: Callable[[Part], re.Pattern[str] | None], national: str | None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per cell of one group: the E.164 text the scanners read ("" for none) and whether the
+    cell is proven invalid; None when an expression did not give one answer per line. The
+    prefixed and invalid expressions read what is left, when enough is (see _SCAN_FROM)."""
+    answers = np.full(len(cells), "", dtype=object)
+    proven = np.zeros(len(cells), dtype=bool)
+    left = np.arange(len(cells))
+    for part in ("direct", "prefixed", "invalid"):
+        pattern = scanner(part) if len(left) >= _SCAN_FROM else None
+        if pattern is None:
+            continue
+        found = pattern.findall("\n".join(cells[left].tolist()))
         if len(found) != len(left):
             return None
-        answers[left] = ["".join(parts) for parts in found] if prefixed.groups > 1 else found
+        if pattern.groups > 1:
+            found = ["".join(parts) for parts in found]
+        taken = np.array(found, dtype=object) != ""
+        if part == "invalid":
+            proven[left[taken]] = True
+        else:
+            answers[left] = found
+        left = left[~taken]
     if national is not None:  # national digits: the answer is +<code> and them
-        taken = answers != ""
-        answers[taken] = national + answers[taken]
-    return answers
+        read = answers != ""
+        answers[read] = national + answers[read]
+    return answers, proven
 
 
-def _scan(lines: Lines, region: str) -> tuple[np.ndarray, np.ndarray] | None:
-    """Per line: (E.164 text or "", accepted?), or None when the lines cannot be scanned."""
+def _scan(lines: Lines, region: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Per line: (E.164 text or "", accepted?, proven invalid?), or None when the lines
+    cannot be scanned. A cell with an extension is never "proven invalid" here."""
     cells, extensions = _split_extensions(lines)
     compact = _compact(cells, region)
     if compact is None:
@@ -314,6 +347,7 @@ def _scan(lines: Lines, region: str) -> tuple[np.ndarray, np.ndarray] | None:
     bounds = np.flatnonzero(np.diff(keys[order])) + 1
     national = national_direct(region)
     text = np.full(len(cells), "", dtype=object)
+    invalid = np.zeros(len(cells), dtype=bool)
     for group in np.split(order, bounds):
         if len(group) < _SCAN_FROM:
             continue
@@ -322,20 +356,23 @@ def _scan(lines: Lines, region: str) -> tuple[np.ndarray, np.ndarray] | None:
         if kind == "-":
             continue
         if kind:
-            answers = _answers(compact.cells[group], _international_scanners(kind, length), None)
+            scanner = partial(_international_scanner, kind, length)
+            found = _answers(compact.cells[group], scanner, None)
         elif national is not None:
-            scanners = _national_scanners(region, length)
-            answers = _answers(compact.cells[group], scanners, national[0])
+            scanner = partial(_national_scanner, region, length)
+            found = _answers(compact.cells[group], scanner, national[0])
         else:
             continue
-        if answers is None:
+        if found is None:
             return None
-        text[group] = answers
+        text[group], invalid[group] = found
     accepted = text != ""
     if extensions is not None:
-        with_extension = accepted & (extensions != "")
+        with_extension = extensions != ""
+        invalid &= ~with_extension
+        with_extension &= accepted
         text[with_extension] = text[with_extension] + ";ext=" + extensions[with_extension]
-    return text, accepted
+    return text, accepted, invalid
 
 
 def clean_phone_column(values: Sequence[str], region: str) -> CellColumn:
@@ -348,21 +385,24 @@ def clean_phone_column(values: Sequence[str], region: str) -> CellColumn:
     if lines is None or scanned is None:
         slow = np.arange(n)
     else:
-        text, accepted = scanned
+        text, accepted, invalid = scanned
         buf = lines.bytes_of()
         # a "." and a trailing "0" may be spreadsheet damage: clean_phone decides, unless the
         # cell has an extension (no damaged shape has the label of one)
         damaged = lines.last_in(buf, _ZERO) & lines.containing(np.flatnonzero(buf == 46))
         for i in np.flatnonzero(damaged & accepted).tolist():
             damaged[i] = ";ext=" not in text[i]
-        slow = np.flatnonzero(~accepted | damaged)
-        col.value[:] = text
-        # Accepted cells start with a digit, "+" or " ().-/" and end with a digit or "#", so
+        invalid &= ~damaged
+        slow = np.flatnonzero(~(accepted | invalid) | damaged)
+        # Scanned cells start with a digit, "+" or " ().-/" and end with a digit or "#", so
         # a space is the only trim.
         trimmed = lines.first_in(buf, _SPACE) | lines.last_in(buf, _SPACE)
         stripped = np.array(values, dtype=object)
         where = np.flatnonzero(trimmed)
         stripped[where] = [values[i].strip(" ") for i in where.tolist()]
-        col.change_id[:] = np.where(trimmed, 2, 0) + (text != stripped)
+        col.value[:] = np.where(invalid, stripped, text)
+        col.change_id[:] = np.where(trimmed, 2, 0) + (~invalid & (text != stripped))
+        col.status[invalid] = "invalid"
+        col.message[invalid] = invalid_phone_message(region)
     col.fill_slow(slow, lambda i: clean_phone(values[i], region))
     return col

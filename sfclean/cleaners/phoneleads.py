@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from sfclean.cleaners.phonefast import Route, idd_guard, international_route, national_route
-from sfclean.cleaners.phonemeta import ByLength, shared_code_valid
+from sfclean.cleaners.phonefast import RETRY, Route, idd_guard, international_route, national_route
+from sfclean.cleaners.phonemeta import ByLength, code_valid, shared_code_valid
 
 __all__ = [
     "international_prefixed",
     "international_table",
     "national_direct",
+    "national_invalid",
     "national_prefixed",
 ]
 
@@ -158,3 +159,37 @@ def international_table(code: str) -> dict[int, re.Pattern[str]]:
     if route is None or route.direct is None:
         return {}
     return route.direct.patterns
+
+
+@cache
+def national_invalid(
+    region: str,
+) -> tuple[str, tuple[tuple[str, int], ...], str, dict[int, str]] | None:
+    """What proves national digits invalid in ``region`` without parse: (head, leads,
+    no-prefix lookahead, validity by length), or None.
+
+    clean_phone finds digits invalid, as fast_phone's ``_decide`` does, when every reading
+    parse can make is invalid: the digits themselves and, after a trunk prefix parse strips
+    (each lead consumes one literal of the region's national prefix, as re.match picks it),
+    the rest. ``head`` holds the lookaheads that keep out what parse reads otherwise (the
+    region's own international prefix, its country code in front) and what clean_phone
+    retries as ``+`` (``00``, ``011``). Digits that start with a national prefix that is not
+    a list of literals, or that has a transform rule, are kept out too (the lookahead).
+    ``validity[n]`` matches exactly the valid national numbers of ``n`` digits
+    (:func:`~sfclean.cleaners.phonemeta.code_valid`).
+    """
+    route = national_route(region)
+    valid = code_valid(route.country_code) if route is not None else None
+    if route is None or valid is None:
+        return None
+    not_cc = f"(?!{route.cc_prefix})" if route.cc_prefix else ""
+    head = f"{idd_guard(region)}{RETRY}{not_cc}"
+    np_pattern = route.national_prefix.pattern if route.national_prefix is not None else ""
+    leads: list[tuple[str, int]] = []
+    if np_pattern and route.strip_ok and _LITERALS.fullmatch(np_pattern):
+        earlier: list[str] = []
+        for literal in np_pattern.split("|"):
+            not_earlier = f"(?!{'|'.join(earlier)})" if earlier else ""
+            leads.append((f"{not_earlier}{literal}", len(literal)))
+            earlier.append(literal)
+    return head, tuple(leads), _not(route.national_prefix), valid

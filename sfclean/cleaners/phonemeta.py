@@ -19,6 +19,7 @@ from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, SUPPORTED_REGIONS, PhoneMe
 __all__ = [
     "ByLength",
     "RegionSpec",
+    "code_valid",
     "country_code_prefix",
     "country_specs",
     "idd_literal",
@@ -253,6 +254,31 @@ def shared_code_valid(country_code: int) -> ByLength | None:
         if rest != "(?!)":
             patterns[length] = re.compile(rest)
     return ByLength(patterns) if patterns else None
+
+
+@cache
+def code_valid(country_code: int) -> dict[int, str] | None:
+    """Per length 2-17, an expression that matches (from the start, to the end) exactly the
+    national numbers :func:`is_valid` accepts for ``country_code``; a length without one has
+    no valid number (parse reads no number shorter than 2 or longer than 17 digits). None
+    for a code :func:`is_valid` does not know."""
+    specs = country_specs(country_code)
+    if specs is None:
+        return None
+    first = specs[0]
+    shared = shared_code_valid(country_code)
+    out: dict[int, str] = {}
+    for length in range(2, 18):
+        parts = []
+        if len(specs) == 1 or first.leading_digits is None:  # the first region's own check
+            own = first.valid.patterns.get(length) if first.valid is not None else None
+            if own is not None:
+                parts.append(f"(?:{own.pattern})\\Z")
+        if shared is not None and length in shared.patterns:  # the claim loop of the others
+            parts.append(f"(?:{shared.patterns[length].pattern})")
+        if parts:
+            out[length] = "|".join(parts)
+    return out
 
 
 @cache
