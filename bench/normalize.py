@@ -183,7 +183,11 @@ def _child(mode: str, path: str, profile: str | None) -> None:
     import phonenumbers  # noqa: F401
 
     import sfclean
-    import sfclean.cli.group  # noqa: F401
+    import sfclean.cli.group
+    import sfclean.cli.normalize
+
+    # sfclean imports its stages on first use; import them here, outside the timing
+    sfclean.normalize  # noqa: B018
 
     if mode in FILE_MODES:
         out = tempfile.mkdtemp(dir=os.path.dirname(path))

@@ -34,7 +34,11 @@ import realistic
 OPTIONS: dict[str, dict[str, Any]] = {
     "defaults": {},
     "clear": {"invalid_phone": "clear"},
-    "reject-provider-fill": {"invalid_phone": "reject", "match_key": "provider", "fill_blanks": True},
+    "reject-provider-fill": {
+        "invalid_phone": "reject",
+        "match_key": "provider",
+        "fill_blanks": True,
+    },
     "region-gb": {"default_region": "GB"},
 }
 
@@ -88,7 +92,9 @@ def _same(old: pd.DataFrame, new: pd.DataFrame) -> bool:
 
 def _show(old: pd.DataFrame, new: pd.DataFrame) -> None:
     if old.shape != new.shape or list(old.columns) != list(new.columns):
-        print(f"  shape {old.shape} -> {new.shape}; columns {list(old.columns)} -> {list(new.columns)}")
+        print(
+            f"  shape {old.shape} -> {new.shape}; columns {list(old.columns)} -> {list(new.columns)}"
+        )
         return
     if list(old.dtypes) != list(new.dtypes):
         print(f"  dtypes {list(old.dtypes)} -> {list(new.dtypes)}")

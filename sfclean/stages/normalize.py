@@ -286,8 +286,8 @@ def _result(work: Work, cmap: ColumnMap, source: dict[str, Any]) -> NormalizeRes
     kept = work.reason == NONE
     kept_pos = np.flatnonzero(kept)
     held_pos = np.flatnonzero(~kept)
-    clean = _frame(work, work.cleaned, kept_pos)
-    held = _frame(work, work.original, held_pos)
+    clean = _frame(work, work.cleaned, kept_pos, work.distinct)
+    held = _frame(work, work.original, held_pos, work.encoded)
     reason_names = np.array(("", *REASON_CODES), dtype=object)
     reasons = str_array(reason_names[work.reason[held_pos]])
     held[REASON] = pd.Series(reasons, index=held.index, dtype="str")
@@ -303,12 +303,25 @@ def _result(work: Work, cmap: ColumnMap, source: dict[str, Any]) -> NormalizeRes
     )
 
 
-def _frame(work: Work, cells: Mapping[str, np.ndarray], pos: np.ndarray) -> pd.DataFrame:
+def _frame(
+    work: Work,
+    cells: Mapping[str, np.ndarray],
+    pos: np.ndarray,
+    distinct: Mapping[str, tuple[np.ndarray, np.ndarray]],
+) -> pd.DataFrame:
     """The rows at positions ``pos``: every column as ``str``, then ``sfclean_row`` (int64),
-    indexed by the caller's labels of those rows."""
+    indexed by the caller's labels of those rows. A column with few distinct values (``distinct``:
+    each row's distinct value and the values) is built from them."""
     index = work.index[pos]
     names = work.names
-    out = pd.DataFrame({n: str_array(cells[n][pos]) for n in names}, columns=names, dtype="str")
+
+    def column(name: str) -> object:
+        codes, values = distinct.get(name, (None, None))
+        if codes is None or values is None or 2 * len(values) > len(pos):
+            return str_array(cells[name][pos])
+        return str_array(values, codes[pos])
+
+    out = pd.DataFrame({n: column(n) for n in names}, columns=names, dtype="str")
     out.index = index
     out[ROW] = (pos + work.first_row).astype("int64")
     return out
@@ -331,6 +344,7 @@ def _fill_blanks(work: Work, cmap: ColumnMap, dup_rows: np.ndarray, first_of: np
         to_rows = source.index.to_numpy()
         from_rows = source.to_numpy()
         column[to_rows] = column[from_rows]
+        work.distinct.pop(name, None)  # the rows no longer follow their distinct values
         findings.add(
             to_rows,
             name,

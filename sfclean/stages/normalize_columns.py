@@ -32,7 +32,7 @@ from sfclean.stages.normalize_findings import (
     Change,
     FindingsTable,
     as_text,
-    per_unique,
+    encoded_text,
     text_changes,
     with_messages,
 )
@@ -76,6 +76,8 @@ class Work:
     #: per cleaned column: (each row's distinct value, the cleaned distinct values), so
     #: per-value checks (formula-like cells) run once per distinct value
     distinct: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    #: per input column, (codes, distinct values) when reading it gave them (see factorize)
+    encoded: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     findings: FindingsTable = field(init=False)
     reason: np.ndarray = field(init=False)
     detail: np.ndarray = field(init=False)
@@ -92,8 +94,25 @@ class Work:
         spreadsheet number of its first row (:func:`~sfclean.report.first_data_row`)."""
         plain = df.copy(deep=False)  # no attrs: pandas deep-copies them into every column
         plain.attrs = {}
-        original = {name: as_text(plain.iloc[:, i]) for i, name in enumerate(names)}
-        return cls(names, original, index=df.index, first_row=first_data_row(df))
+        original, encoded = {}, {}
+        for i, name in enumerate(names):
+            found = encoded_text(plain.iloc[:, i])  # pyarrow's strings: one Python str each
+            if found is None:
+                original[name] = as_text(plain.iloc[:, i])
+            else:
+                encoded[name] = found
+                original[name] = found[1][found[0]]
+        work = cls(names, original, index=df.index, first_row=first_data_row(df))
+        work.encoded = encoded
+        return work
+
+    def factorize(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """``pd.factorize`` of a column's original cells (codes as int64), from reading it
+        when that gave them."""
+        if name in self.encoded:
+            return self.encoded[name]
+        codes, uniques = pd.factorize(self.original[name])
+        return codes.astype(np.int64), uniques
 
     @property
     def n(self) -> int:
@@ -110,7 +129,8 @@ def clean_text_cells(work: Work, names: list[str], country: str | None) -> Regio
     found = None
     for name in names:
         raw = work.original[name]
-        inverse, uniques, results = per_unique(raw, clean_text)
+        inverse, uniques = work.factorize(name)
+        results = [clean_text(u) for u in uniques]
         if name == country:
             found = (inverse, results)
         cleaned = np.array(results, dtype=object)
@@ -132,8 +152,7 @@ def clean_email_cells(
 ) -> np.ndarray:
     """Clean and validate the email column, classify junk; returns each row's dedupe key id."""
     raw = work.original[name]
-    inverse, uniques = pd.factorize(raw)
-    inverse = inverse.astype(np.int64)
+    inverse, uniques = work.factorize(name)
     emails = clean_email_column(list(uniques), check_deliverability=check_deliverability)
     values = emails.value
     missing = emails.status == "missing"
@@ -175,10 +194,13 @@ def row_regions(country: Regions | None, n: int, default: str) -> Regions:
     return of_country.astype(np.int64)[inverse], [str(r) for r in names]
 
 
-def _phone_answers(raw: np.ndarray, regions: Regions) -> tuple[np.ndarray, tuple]:
-    """(inverse, (values, statuses, messages, change_id, kinds)) per distinct (value, region)."""
+def _phone_answers(
+    encoded: tuple[np.ndarray, np.ndarray], regions: Regions
+) -> tuple[np.ndarray, tuple]:
+    """(inverse, (values, statuses, messages, change_id, kinds)) per distinct (value, region),
+    from the column's (codes, distinct values)."""
     region_codes, region_uniques = regions
-    value_codes, value_uniques = pd.factorize(raw)
+    value_codes, value_uniques = encoded
     if len(region_uniques) == 1:  # one region: the distinct values are the work list
         col = clean_phone_column(value_uniques.tolist(), region_uniques[0])
         answers = (col.value, col.status, col.message, col.change_id, col.kinds)
@@ -206,7 +228,9 @@ def clean_phone_cells(work: Work, name: str, regions: Regions, invalid_phone: st
     row back (``reject``); spreadsheet damage (``4.15555E+09``: the digits are lost) is
     cleared in keep mode too, since no reading of it is the number."""
     raw = work.original[name]
-    inverse, (values, statuses, messages, change_id, kinds) = _phone_answers(raw, regions)
+    inverse, (values, statuses, messages, change_id, kinds) = _phone_answers(
+        work.factorize(name), regions
+    )
     count = len(values)
     bad = (statuses != "ok") & (statuses != "blank") if count else np.zeros(0, dtype=bool)
     bad_detail = np.full(count, "", dtype=object)
