@@ -53,6 +53,7 @@ from sfclean.stages.normalize_columns import (
     row_regions,
 )
 from sfclean.stages.normalize_findings import str_array
+from sfclean.stages.normalize_workers import ValuePool, resolve_workers
 
 __all__ = [
     "FINDING_CODES",
@@ -174,6 +175,7 @@ def normalize(
     fill_blanks: bool = False,
     check_deliverability: bool = False,
     progress: StepProgress = None,
+    workers: int | None = 1,
 ) -> NormalizeResult:
     """Clean a table of contacts/leads and hold back rows that must not go on.
 
@@ -188,7 +190,9 @@ def normalize(
     address is unchanged). ``fill_blanks`` fills blank cells of a kept row from its
     duplicates. ``check_deliverability`` asks DNS whether each domain accepts mail (slow, online).
     ``progress(done, total)`` is called after each column step (text, email, each phone, the
-    in-file duplicates); None or False for none.
+    in-file duplicates); None or False for none. ``workers`` cleans the distinct emails and
+    phones on that many processes (0 or None: one per CPU; the default 1: none), with the
+    same result whatever the number (:mod:`sfclean.stages.normalize_workers`).
 
     Raises :class:`~sfclean.errors.ColumnNotFoundError` when there is no email column,
     :class:`~sfclean.errors.InputError` for an unusable table and
@@ -198,6 +202,7 @@ def normalize(
     region = check_normalize_options(
         invalid_phone=invalid_phone, match_key=match_key, default_region=default_region
     )
+    processes = resolve_workers(workers)
     if check_deliverability and not dns_answers():
         raise ConfigError(
             "the deliverability check needs working DNS, and DNS lookups fail here "
@@ -216,18 +221,17 @@ def normalize(
     country = clean_text_cells(work, text, cmap.country)
     if report is not None:
         report(1, steps)
-    keys = clean_email_cells(
-        work,
-        cmap.email,
-        policy=junk if junk is not None else JunkPolicy(),
-        match_key=match_key,
-        check_deliverability=check_deliverability,
-    )
-    regions = row_regions(country, work.n, region)
-    for done, name in enumerate(cmap.phones, start=2):
-        if report is not None:
-            report(done, steps)
-        clean_phone_cells(work, name, regions, invalid_phone)
+    with ValuePool(processes) as pool:
+        policy = junk if junk is not None else JunkPolicy()
+        keys = clean_email_cells(
+            work, cmap.email, policy=policy, match_key=match_key, pool=pool,
+            check_deliverability=check_deliverability,
+        )  # fmt: skip
+        regions = row_regions(country, work.n, region)
+        for done, name in enumerate(cmap.phones, start=2):
+            if report is not None:
+                report(done, steps)
+            clean_phone_cells(work, name, regions, invalid_phone, pool)
     if report is not None:
         report(steps - 1, steps)
     _flag_formula_cells(work)

@@ -36,6 +36,7 @@ from sfclean.stages.normalize_findings import (
     text_changes,
     with_messages,
 )
+from sfclean.stages.normalize_workers import ValuePool
 
 __all__ = [
     "FINDING_CODES",
@@ -149,11 +150,15 @@ def clean_email_cells(
     policy: JunkPolicy,
     match_key: str,
     check_deliverability: bool,
+    pool: ValuePool | None = None,
 ) -> np.ndarray:
-    """Clean and validate the email column, classify junk; returns each row's dedupe key id."""
+    """Clean and validate the email column, classify junk; returns each row's dedupe key id.
+    ``pool`` cleans the distinct addresses on several processes."""
     raw = work.original[name]
     inverse, uniques = work.factorize(name)
-    emails = clean_email_column(list(uniques), check_deliverability=check_deliverability)
+    emails = (pool or ValuePool(1)).map_column(
+        clean_email_column, list(uniques), check_deliverability=check_deliverability
+    )
     values = emails.value
     missing = emails.status == "missing"
     invalid = emails.status == "invalid"
@@ -195,14 +200,14 @@ def row_regions(country: Regions | None, n: int, default: str) -> Regions:
 
 
 def _phone_answers(
-    encoded: tuple[np.ndarray, np.ndarray], regions: Regions
+    encoded: tuple[np.ndarray, np.ndarray], regions: Regions, pool: ValuePool
 ) -> tuple[np.ndarray, tuple]:
     """(inverse, (values, statuses, messages, change_id, kinds)) per distinct (value, region),
     from the column's (codes, distinct values)."""
     region_codes, region_uniques = regions
     value_codes, value_uniques = encoded
     if len(region_uniques) == 1:  # one region: the distinct values are the work list
-        col = clean_phone_column(value_uniques.tolist(), region_uniques[0])
+        col = pool.map_column(clean_phone_column, value_uniques.tolist(), region_uniques[0])
         answers = (col.value, col.status, col.message, col.change_id, col.kinds)
         return value_codes.astype(np.int64), answers
     width = len(region_uniques)
@@ -213,23 +218,28 @@ def _phone_answers(
     values, statuses, messages = (np.empty(len(pairs), dtype=object) for _ in range(3))
     change_id = np.zeros(len(pairs), dtype=np.int64)
     kind_index: dict[tuple[str, ...], int] = {}
-    for r, region in enumerate(region_uniques):
-        where = np.flatnonzero(region_index == r)
-        col = clean_phone_column(value_uniques[value_index[where]].tolist(), region)
+    places = [np.flatnonzero(region_index == r) for r in range(width)]
+    jobs = [
+        (value_uniques[value_index[where]].tolist(), (region,))
+        for where, region in zip(places, region_uniques, strict=True)
+    ]
+    for where, col in zip(places, pool.map_columns(clean_phone_column, jobs), strict=True):
         values[where], statuses[where], messages[where] = col.value, col.status, col.message
         local = np.array([kind_index.setdefault(k, len(kind_index)) for k in col.kinds])
         change_id[where] = local[col.change_id] if len(where) else 0
     return inverse.ravel(), (values, statuses, messages, change_id, list(kind_index))
 
 
-def clean_phone_cells(work: Work, name: str, regions: Regions, invalid_phone: str) -> None:
+def clean_phone_cells(
+    work: Work, name: str, regions: Regions, invalid_phone: str, pool: ValuePool | None = None
+) -> None:
     """Clean one phone column to E.164. An invalid phone is kept as typed (``keep``, the
     default: it may be a real number sfclean cannot place), cleared (``clear``) or holds the
     row back (``reject``); spreadsheet damage (``4.15555E+09``: the digits are lost) is
     cleared in keep mode too, since no reading of it is the number."""
     raw = work.original[name]
     inverse, (values, statuses, messages, change_id, kinds) = _phone_answers(
-        work.factorize(name), regions
+        work.factorize(name), regions, pool or ValuePool(1)
     )
     count = len(values)
     bad = (statuses != "ok") & (statuses != "blank") if count else np.zeros(0, dtype=bool)
