@@ -40,6 +40,7 @@ from phonenumbers import phonenumberutil
 
 from sfclean.cleaners.lines import CellColumn, Lines, byte_table, join_lines
 from sfclean.cleaners.phoneleads import (
+    international_invalid,
     international_prefixed,
     international_table,
     national_direct,
@@ -96,7 +97,6 @@ _SCAN_FROM = 32
 
 _NUMBER_CHARS = byte_table("0123456789 ().-/+\n")
 _SPACE = byte_table(" ")
-_ZERO = byte_table("0")
 
 
 def _line_pattern(pattern: str) -> str | None:
@@ -162,7 +162,11 @@ def _international_scanner(code: str, length: int, part: Part) -> re.Pattern[str
         return _compile([f"(\\+{code}(?:{body}))$|"] if body is not None else [])
     if part == "prefixed":
         return _compile(_leads(international_prefixed(code), rest, f"(\\+{code})"))
-    return None
+    found = international_invalid(code)
+    if found is None or rest < 0:
+        return None
+    leads, not_prefix, validity = found
+    return _invalid_expression(f"\\+{code}", leads, not_prefix, validity, rest)
 
 
 def _invalid_scanner(region: str, length: int) -> re.Pattern[str] | None:
@@ -172,6 +176,18 @@ def _invalid_scanner(region: str, length: int) -> re.Pattern[str] | None:
     if found is None or length < 1:
         return None
     head, leads, not_prefix, validity = found
+    return _invalid_expression(head, leads, not_prefix, validity, length)
+
+
+def _invalid_expression(
+    head: str,
+    leads: Sequence[tuple[str, int]],
+    not_prefix: str,
+    validity: dict[int, str],
+    length: int,
+) -> re.Pattern[str] | None:
+    """One group: ``head`` (lookaheads, or a prefix it consumes) and ``length`` digits that
+    no reading makes valid: not the digits, not what follows a trunk prefix lead."""
 
     def not_valid(digits: int) -> str | None:  # "" when no number of that length is valid
         body = validity.get(digits)
@@ -230,6 +246,7 @@ class _Compact:
     length: np.ndarray
     digits: np.ndarray
     plus: np.ndarray  # positions of the cells that start with "+"
+    idd_read: np.ndarray  # which cells started with the international prefix read as "+"
 
 
 def _compact(cells: list[str], region: str) -> _Compact | None:
@@ -247,6 +264,7 @@ def _compact(cells: list[str], region: str) -> _Compact | None:
     digits = start + 1
     plus = buf[start] == 43
     idd = idd_literal(region)
+    hit = np.zeros(len(cells), dtype=bool)
     if idd is not None:
         k = len(idd)
         hit = (length > k) & (buf[start + k] >= 49) & (buf[start + k] <= 57)
@@ -257,7 +275,8 @@ def _compact(cells: list[str], region: str) -> _Compact | None:
         length = np.where(hit, length - k + 1, length)
         digits = np.where(hit, start + k, digits)
         plus |= hit
-    return _Compact(text, np.array(out, dtype=object), length, digits, np.flatnonzero(plus))
+    cells_out = np.array(out, dtype=object)
+    return _Compact(text, cells_out, length, digits, np.flatnonzero(plus), hit)
 
 
 def _country_table(width: int) -> np.ndarray:
@@ -366,6 +385,10 @@ def _scan(lines: Lines, region: str) -> tuple[np.ndarray, np.ndarray, np.ndarray
         if found is None:
             return None
         text[group], invalid[group] = found
+    if idd_literal(region) not in ("00", "011"):
+        # clean_phone retries an invalid 00.../011... as "+" and the rest: after another
+        # prefix ("010" in JP) that is another number, so no "invalid" answer here
+        invalid &= ~compact.idd_read
     accepted = text != ""
     if extensions is not None:
         with_extension = extensions != ""
@@ -373,6 +396,16 @@ def _scan(lines: Lines, region: str) -> tuple[np.ndarray, np.ndarray, np.ndarray
         with_extension &= accepted
         text[with_extension] = text[with_extension] + ";ext=" + extensions[with_extension]
     return text, accepted, invalid
+
+
+def _ends_in_zero(lines: Lines, buf: np.ndarray) -> np.ndarray:
+    """Per line: is its last character other than a space a "0"? (The lines a scan answers
+    hold no other padding than spaces.)"""
+    solid = np.flatnonzero(buf != 32)
+    if not len(solid):
+        return np.zeros(len(lines.start), dtype=bool)
+    last = solid[np.maximum(np.searchsorted(solid, lines.end) - 1, 0)]
+    return (last >= lines.start) & (last < lines.end) & (buf[last] == 48)
 
 
 def clean_phone_column(values: Sequence[str], region: str) -> CellColumn:
@@ -387,9 +420,9 @@ def clean_phone_column(values: Sequence[str], region: str) -> CellColumn:
     else:
         text, accepted, invalid = scanned
         buf = lines.bytes_of()
-        # a "." and a trailing "0" may be spreadsheet damage: clean_phone decides, unless the
-        # cell has an extension (no damaged shape has the label of one)
-        damaged = lines.last_in(buf, _ZERO) & lines.containing(np.flatnonzero(buf == 46))
+        # a "." and a last "0" (before any padding) may be spreadsheet damage: clean_phone
+        # decides, unless the cell has an extension (no damaged shape has the label of one)
+        damaged = _ends_in_zero(lines, buf) & lines.containing(np.flatnonzero(buf == 46))
         for i in np.flatnonzero(damaged & accepted).tolist():
             damaged[i] = ";ext=" not in text[i]
         invalid &= ~damaged

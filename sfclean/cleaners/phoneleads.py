@@ -14,6 +14,7 @@ from sfclean.cleaners.phonefast import RETRY, Route, idd_guard, international_ro
 from sfclean.cleaners.phonemeta import ByLength, code_valid, shared_code_valid
 
 __all__ = [
+    "international_invalid",
     "international_prefixed",
     "international_table",
     "national_direct",
@@ -161,6 +162,36 @@ def international_table(code: str) -> dict[int, re.Pattern[str]]:
     return route.direct.patterns
 
 
+def _trunk_literals(route: Route) -> tuple[tuple[str, int], ...]:
+    """(lead, length) per literal of a national prefix parse strips (each lead excludes the
+    earlier literals, as re.match picks the first); none when the prefix is not a list of
+    digit literals or has a transform rule."""
+    np_pattern = route.national_prefix.pattern if route.national_prefix is not None else ""
+    if not (np_pattern and route.strip_ok and _LITERALS.fullmatch(np_pattern)):
+        return ()
+    leads: list[tuple[str, int]] = []
+    earlier: list[str] = []
+    for literal in np_pattern.split("|"):
+        not_earlier = f"(?!{'|'.join(earlier)})" if earlier else ""
+        leads.append((f"{not_earlier}{literal}", len(literal)))
+        earlier.append(literal)
+    return tuple(leads)
+
+
+@cache
+def international_invalid(
+    code: str,
+) -> tuple[tuple[tuple[str, int], ...], str, dict[int, str]] | None:
+    """Like :func:`national_invalid` for the national part after ``+<code>`` (no head:
+    parse reads the code, and clean_phone retries nothing after a ``+``): (leads,
+    no-prefix lookahead, validity by length), or None."""
+    route = international_route(int(code))
+    valid = code_valid(route.country_code) if route is not None else None
+    if route is None or valid is None:
+        return None
+    return _trunk_literals(route), _not(route.national_prefix), valid
+
+
 @cache
 def national_invalid(
     region: str,
@@ -184,12 +215,4 @@ def national_invalid(
         return None
     not_cc = f"(?!{route.cc_prefix})" if route.cc_prefix else ""
     head = f"{idd_guard(region)}{RETRY}{not_cc}"
-    np_pattern = route.national_prefix.pattern if route.national_prefix is not None else ""
-    leads: list[tuple[str, int]] = []
-    if np_pattern and route.strip_ok and _LITERALS.fullmatch(np_pattern):
-        earlier: list[str] = []
-        for literal in np_pattern.split("|"):
-            not_earlier = f"(?!{'|'.join(earlier)})" if earlier else ""
-            leads.append((f"{not_earlier}{literal}", len(literal)))
-            earlier.append(literal)
-    return head, tuple(leads), _not(route.national_prefix), valid
+    return head, _trunk_literals(route), _not(route.national_prefix), valid
