@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from sfclean.salesforce import Connection, connect
     from sfclean.stages.audit import AuditResult, audit
     from sfclean.stages.budget import check_budget
+    from sfclean.stages.eai import EaiCheck, check_email_internationalization
     from sfclean.stages.exclude import ExcludeResult, exclude
     from sfclean.stages.load import LoadResult, estimate_load_calls, load
     from sfclean.stages.normalize import NormalizeResult, normalize
@@ -55,6 +56,7 @@ __all__ = [
     "ConfigError",
     "Connection",
     "ConnectionFailed",
+    "EaiCheck",
     "ExcludeResult",
     "InputError",
     "JunkPolicy",
@@ -73,6 +75,7 @@ __all__ = [
     "WriteError",
     "audit",
     "check_budget",
+    "check_email_internationalization",
     "code_registry",
     "connect",
     "estimate_load_calls",
@@ -101,6 +104,7 @@ _EXPORTS = {
     "ConfigError": "sfclean.errors",
     "Connection": "sfclean.salesforce",
     "ConnectionFailed": "sfclean.errors",
+    "EaiCheck": "sfclean.stages.eai",
     "ExcludeResult": "sfclean.stages.exclude",
     "InputError": "sfclean.errors",
     "JunkPolicy": "sfclean.cleaners.junk",
@@ -119,6 +123,7 @@ _EXPORTS = {
     "WriteError": "sfclean.errors",
     "audit": "sfclean.stages.audit",
     "check_budget": "sfclean.stages.budget",
+    "check_email_internationalization": "sfclean.stages.eai",
     "code_registry": "sfclean.codes",
     "connect": "sfclean.salesforce",
     "estimate_load_calls": "sfclean.stages.load",

@@ -220,8 +220,9 @@ EMAIL_NOT_ASCII = CODES.add(
         "the part before the @ is not ASCII",
         "The local part has non-ASCII characters (jürgen@x.de). A standard org refuses it "
         "(INVALID_EMAIL_ADDRESS); orgs with Email Address Internationalization turned on accept "
-        "it: normalize with internationalized=True for such an org. Salesforce Help 000001145 "
-        "lists the characters a standard org takes.",
+        "it: normalize with internationalized=True (CLI: --internationalized-emails) for such "
+        "an org; sfclean run reads the org's setting and says when the two disagree. "
+        "Salesforce Help 000001145 lists the characters a standard org takes.",
     )
 )
 EMAIL_TOO_LONG = CODES.add(
@@ -609,9 +610,11 @@ CAUSE_RULE_OFF = CODES.add(
         "scan",
         _SCAN_FINDINGS,
         "no active duplicate rule on the newer record's object",
-        "A newer record of the cluster is of an object with no active duplicate rule (the "
-        "message names rules that exist but are switched off, and who changed them last). "
-        "Audit findings: rule-inactive, no-active-rule. Activate a Block rule.",
+        "A newer record of the cluster is of an object with no active duplicate rule, or "
+        "only active rules none of whose matching rules is Active (the org's behaviour then "
+        "is UNCONFIRMED). The message names rules that exist but are switched off, and who "
+        "changed them last. Audit findings: rule-inactive, no-active-rule, "
+        "matching-rule-inactive. Activate a Block rule and its matching rule.",
         "no active duplicate rule on this object",
         "high",
     )

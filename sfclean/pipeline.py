@@ -10,7 +10,11 @@ Order on every start (the order is what makes a rerun after a crash safe):
    An ``out_dir`` holding a finished run (``report.json``) is refused unless ``overwrite``.
 3. describe the object (the one describe call the load needs): an object the org does not
    have stops the run with the nearest name ("did you mean Lead?", from the org's object
-   list, asked for only then), as does an object without an email field.
+   list, asked for only then), as does an object without an email field. Then, when an
+   address with non-ASCII characters depends on it, the org's Email Address
+   Internationalization setting is read (:mod:`sfclean.stages.eai`): ``internationalized``
+   on while the org has it off stops the run (ConfigError); the org having it on without the
+   option, or a setting that cannot be read, is a notice in the report.
 4. open ``out_dir/run.jsonl`` (not under ``dry_run``): it is resumed when it belongs to the same
    input (sha256), object and org (Id from ``userinfo``, and instance URL); an unfinished one
    of another input, object or org stops the run (ConfigError). A new journal replaces the
@@ -158,6 +162,9 @@ class RunResult(StageResult):
             lines.append(
                 "  failed: " + ", ".join(f"{k} {v}" for k, v in report.failed_reasons.items())
             )
+        notice = report.email_internationalization.get("notice")
+        if notice:
+            lines.append(f"  notice: {notice}")
         if report.resumed:
             lines.append(
                 f"  resumed: {report.rows_resolved_by_journal} rows taken from the journal "
@@ -254,6 +261,7 @@ def _locked_run(
     steps.clean_leftovers()  # temporary files of a killed run
     steps.check_out()  # a finished run's outputs are never replaced unasked
     steps.check_object()  # 3. the load's describe: a wrong --object stops here
+    steps.check_eai(nres)  # 3. the org's Email Address Internationalization against the option
     steps.open_journal(info.sha256)  # 4.
     steps.check_budget(nres)  # 5. before the org is searched or written to
     with steps.org_window():  # no other run of this machine into the org and object

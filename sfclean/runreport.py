@@ -7,6 +7,7 @@ RunReport
  ├── conservation: Conservation   every row in exactly one output (checked on row numbers)
  ├── jobs: JobSummary...       the journal's jobs
  ├── stages: StageReports      each stage's summary, and the Budget check
+ ├── email_internationalization   the org's EAI setting against normalize's option
  └── estimate: RunEstimate     API calls estimated per stage, beside ``api_calls`` spent
 """
 
@@ -117,7 +118,9 @@ class RunReport:
 
     ``api_calls``: calls spent per stage and ``total``; ``load_estimate``: calls the load
     would take (a dry run's answer to "would it fit"); ``failed_reasons``: failed rows per
-    reason; ``timings``: seconds per stage; ``files``: the outputs, ``report.json`` last.
+    reason; ``timings``: seconds per stage; ``files``: the outputs, ``report.json`` last;
+    ``email_internationalization``: :meth:`sfclean.stages.eai.EaiCheck.to_dict` (the org's
+    Email Address Internationalization against normalize's ``internationalized`` option).
     """
 
     input: InputInfo
@@ -139,6 +142,7 @@ class RunReport:
     load_estimate: int
     timings: Mapping[str, float]
     files: tuple[str, ...]
+    email_internationalization: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape written to ``report.json``."""
@@ -156,6 +160,7 @@ class RunReport:
             "jobs": [job.to_dict() for job in self.jobs],
             "rows_resolved_by_journal": self.rows_resolved_by_journal,
             "stages": self.stages.to_dict(),
+            "email_internationalization": dict(self.email_internationalization),
             "strategy": self.strategy,
             "estimate": self.estimate.to_dict(),
             "api_calls": dict(self.api_calls),

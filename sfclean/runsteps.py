@@ -25,6 +25,7 @@ from sfclean.runreport import Conservation, InputInfo, RowCounts, RunReport, Sta
 from sfclean.runtables import Loaded, blank_text, by_row, concat_rows, output_tables
 from sfclean.salesforce import Connection
 from sfclean.stages.budget import Budget, RunEstimate, check_budget, check_reserve, estimate_run
+from sfclean.stages.eai import EaiCheck, check_for_run, not_checked
 from sfclean.stages.exclude import STRATEGIES, ExcludeResult, exclude
 from sfclean.stages.load import check_load_options, estimate_load_calls, load, outcome_frames
 from sfclean.stages.loaders import collect_journaled
@@ -212,6 +213,7 @@ class RunSteps:
     resolved: dict[int, Outcome] = field(default_factory=dict)
     collected_jobs: int = 0
     describe: dict[str, Any] = field(default_factory=dict)
+    eai: EaiCheck | None = None
 
     @property
     def match_key(self) -> str:
@@ -302,6 +304,12 @@ class RunSteps:
             self.describe = describe_target(self.conn, self.object_name, need_email=True)
             if self.check_objects:
                 check_object_names(self.conn, self.objects)
+
+    def check_eai(self, nres: NormalizeResult) -> None:
+        """The org's Email Address Internationalization against ``internationalized``
+        (:mod:`sfclean.stages.eai`): ConfigError when the option is on and the org has it off."""
+        option = bool(self.options.get("internationalized"))
+        self.eai = check_for_run(self.conn, internationalized=option, normalized=nres)
 
     def clean_leftovers(self) -> list[str]:
         """Remove a killed run's temporary files from ``out_dir`` (see :mod:`sfclean.outdir`)."""
@@ -500,4 +508,7 @@ class RunSteps:
             load_estimate=new.estimate,
             timings={k: round(v, 3) for k, v in self.timings.items()},
             files=OUTPUT_FILES,
+            email_internationalization=(
+                self.eai or not_checked(bool(self.options.get("internationalized")))
+            ).to_dict(),
         )

@@ -1,6 +1,6 @@
 """sfclean.audit() against local orgs: every finding code from a seed (tests/data/audit/),
-a well-configured org with nothing above ok, least privilege (cannot-read), baselines, and
-the checks that localorg cannot seed (inactive matching rules, MatchBlanks) on the check."""
+a well-configured org with nothing above ok, least privilege (cannot-read) and baselines;
+matching rules that are not Active and MatchBlanks items both from seeds and on the check."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from typing import Any
 
 import pandas as pd
 import pytest
+import yaml
 
 import sfclean
 from sfclean.auditing.matching import check_matching
 from sfclean.auditing.rulesread import MatchRule, Rule
 from sfclean.errors import ConfigError, InputError
 from sfclean.localorg import LocalOrg
+from sfclean.localorg.testing import salesforce_client
 from sfclean.salesforce import Connection, connect
 from sfclean.stages.audit import AuditResult
 
@@ -151,6 +153,124 @@ def test_coverage_matrix(leaky: AuditResult) -> None:
     assert got.loc["Lead_Silent", "email_alone"] == "yes"
     assert got.loc["Lead_Alert", "email_field"] == "none"
     assert got.loc["Lead_Off", "matches"] == "Contact" and got.loc["Lead_Off", "active"] == "false"
+    assert set(got["status"]) == {"Active"}
+
+
+def _seed(name: str, **changes: Any) -> dict[str, Any]:
+    """tests/data/audit/``name``.yaml with matching rule ``changes`` applied:
+    ``{developer name: {key: value}}``, an item key applying to every item."""
+    seed = yaml.safe_load((DATA / f"{name}.yaml").read_text(encoding="utf-8"))
+    for rule in seed["matchingRules"]:
+        for key, value in changes.get(rule["developerName"], {}).items():
+            if key == "blankValueBehavior":
+                for item in rule["matchingRuleItems"]:
+                    item[key] = value
+            else:
+                rule[key] = value
+    return seed
+
+
+def _audit(localorg_factory: Callable[..., LocalOrg], seed: Path | dict[str, Any]) -> AuditResult:
+    with _connect(localorg_factory(seed)) as conn:
+        return sfclean.audit(conn)
+
+
+def test_a_matching_rule_seeded_inactive_is_found_under_its_active_rule(
+    localorg_factory: Callable[..., LocalOrg],
+) -> None:
+    org = localorg_factory(DATA / "matching_inactive.yaml")
+    with _connect(org) as conn:
+        result = sfclean.audit(conn)
+    sf = salesforce_client(org)
+    for name in ("A", "B"):
+        sf.Lead.create({"LastName": name, "Company": "C", "Email": "ann@example.com"})
+    row = _one(result, "matching-rule-inactive")
+    assert (row["severity"], row["check"], row["object"], row["subject"], row["where"]) == (
+        "high",
+        "matching",
+        "Lead",
+        "Lead_Block",
+        "Lead.Lead_Block → Lead_Email",
+    )
+    assert row["message"].endswith("; Lead_Email is Inactive")
+    assert result.verdict == "high"
+    coverage = result.coverage.set_index("rule")
+    assert tuple(coverage.loc["Lead_Block", ["matching_rule", "status"]]) == (
+        "Lead_Email",
+        "Inactive",
+    )
+    assert coverage.loc["Contact_Block", "status"] == "Active"
+    # the Block rule's own row says it may compare nothing, instead of a plain "ok"
+    block = result.findings[result.findings["code"] == "rule-block"].set_index("subject")
+    assert (
+        "none of its matching rules is Active (Lead_Email (Inactive))"
+        in (block.loc["Lead_Block", "message"])
+    )
+    assert "UNCONFIRMED" in block.loc["Lead_Block", "message"]
+    assert "matching rules" not in block.loc["Contact_Block", "message"]
+    # what the finding warns about: the Block rule let the second Lead with that email in
+    assert sf.query("SELECT COUNT() FROM Lead WHERE Email = 'ann@example.com'")["totalSize"] == 2
+
+
+@pytest.mark.parametrize("status", ["ActivationFailed", "Deactivating"])
+def test_every_status_that_is_not_active_is_named(
+    localorg_factory: Callable[..., LocalOrg], status: str
+) -> None:
+    result = _audit(localorg_factory, _seed("matching_inactive", Lead_Email={"ruleStatus": status}))
+    assert _one(result, "matching-rule-inactive")["message"].endswith(f"; Lead_Email is {status}")
+
+
+def test_an_active_matching_rule_gives_no_inactive_finding(
+    localorg_factory: Callable[..., LocalOrg],
+) -> None:
+    result = _audit(
+        localorg_factory, _seed("matching_inactive", Lead_Email={"ruleStatus": "Active"})
+    )
+    assert _rows(result, "matching-rule-inactive").empty
+    assert result.verdict == "ok", result.to_text()
+
+
+def test_an_inactive_matching_rule_under_an_inactive_rule_is_no_finding(
+    localorg_factory: Callable[..., LocalOrg],
+) -> None:
+    seed = _seed("matching_inactive")
+    next(r for r in seed["duplicateRules"] if r["developerName"] == "Lead_Block")["isActive"] = (
+        False
+    )
+    result = _audit(localorg_factory, seed)
+    assert _rows(result, "matching-rule-inactive").empty
+    assert _one(result, "rule-inactive")["subject"] == "Lead_Block"
+
+
+def test_match_blanks_seeded_on_an_email_item_is_found_per_rule(
+    localorg_factory: Callable[..., LocalOrg],
+) -> None:
+    org = localorg_factory(DATA / "matching_blanks.yaml")
+    with _connect(org) as conn:
+        result = sfclean.audit(conn)
+    rows = _rows(result, "matching-rule-matches-blanks")
+    assert sorted(zip(rows["object"], rows["subject"], rows["where"], strict=True)) == [
+        ("Contact", "Contact_Block", "Contact_Email.Email"),
+        ("Lead", "Lead_vs_Contacts", "Contact_Email.Email"),
+    ]
+    assert set(rows["severity"]) == {"low"} and set(rows["check"]) == {"matching"}
+    assert result.verdict == "low"
+    blanks = result.coverage.set_index("rule")["blanks"].to_dict()
+    assert blanks == {
+        "Lead_Block": "NullNotAllowed",
+        "Lead_vs_Contacts": "MatchBlanks",
+        "Contact_Block": "MatchBlanks",
+    }
+
+
+def test_null_not_allowed_gives_no_blanks_finding(
+    localorg_factory: Callable[..., LocalOrg],
+) -> None:
+    seed = _seed("matching_blanks", Contact_Email={"blankValueBehavior": "NullNotAllowed"})
+    result = _audit(localorg_factory, seed)
+    assert _rows(result, "matching-rule-matches-blanks").empty
+    assert set(result.coverage["blanks"]) == {"NullNotAllowed"}
+    assert result.verdict == "ok", result.to_text()
 
 
 @pytest.mark.parametrize(
@@ -161,7 +281,7 @@ def test_coverage_matrix(leaky: AuditResult) -> None:
         ("Active", "NullNotAllowed", []),
     ],
 )
-def test_matching_checks_localorg_cannot_seed(status: str, blanks: str, codes: list[str]) -> None:
+def test_matching_checks_on_the_check_itself(status: str, blanks: str, codes: list[str]) -> None:
     rule = Rule(name="Lead_R", object="Lead", active=True, match_rules=[("M", "Lead")])
     matching = {"m": MatchRule("M", "Lead", status, (("Email", "Exact", blanks),))}
     assert [r["code"] for r in check_matching([rule], matching)] == codes

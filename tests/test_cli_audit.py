@@ -75,6 +75,35 @@ def test_well_configured_org_exits_0_even_at_review(
     assert result.stdout.startswith("audit verdict: ok (3 ok)")
 
 
+@pytest.mark.parametrize(
+    ("seed", "exit_code", "first", "line"),
+    [
+        (
+            "matching_inactive",
+            1,
+            "audit verdict: high (1 high, 3 ok)",
+            "  high    matching-rule-inactive  Lead.Lead_Block → Lead_Email: uses a matching rule "
+            "that is not active: it matches nothing; Lead_Email is Inactive",
+        ),
+        (
+            "matching_blanks",
+            0,
+            "audit verdict: low (2 low, 3 ok)",
+            "  low     matching-rule-matches-blanks  Contact_Block (Contact_Email.Email): blank "
+            "values match (MatchBlanks): records without an email match each other",
+        ),
+    ],
+)
+def test_matching_rule_states_seeded_in_localorg_reach_the_cli(
+    localorg_factory: Callable[..., LocalOrg], seed: str, exit_code: int, first: str, line: str
+) -> None:
+    result = invoke(org=localorg_factory(DATA / f"{seed}.yaml"))
+    assert result.exit_code == exit_code, result.output  # --fail-on high by default
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(first)
+    assert line in lines
+
+
 def test_out_writes_audit_md_and_report_json(leaky: LocalOrg, tmp_path: Path) -> None:
     result = invoke("--out", tmp_path, "--fail-on", "never", org=leaky)
     assert result.exit_code == 0

@@ -457,3 +457,57 @@ def test_matching_rule_items_join_as_the_facts_query_writes_it(org: LocalOrg) ->
     assert [(d["DeveloperName"], d["LastModifiedBy"]["Username"]) for d in dup] == [
         ("Lead_Email_Rule", ADMIN)
     ]
+
+
+def test_rule_status_and_blank_behaviour_read_through_every_api(
+    localorg_factory: Callable[..., LocalOrg], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed = dict(
+        SEED,
+        matchingRules=[
+            dict(SEED["matchingRules"][0], ruleStatus="ActivationFailed"),
+            {
+                "developerName": "Contact_Email",
+                "sobjectType": "Contact",
+                "matchingRuleItems": [
+                    {
+                        "fieldName": "Email",
+                        "matchingMethod": "Exact",
+                        "blankValueBehavior": "MatchBlanks",
+                    }
+                ],
+            },
+        ],
+    )
+    org = localorg_factory(seed)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(org.ca_bundle))
+    sf = salesforce_client(org)
+    rows = sf.query(
+        "SELECT MatchingRule.DeveloperName, MatchingRule.RuleStatus, Field, BlankValueBehavior "
+        "FROM MatchingRuleItem ORDER BY MatchingRule.DeveloperName"
+    )["records"]
+    assert [
+        (
+            r["MatchingRule"]["DeveloperName"],
+            r["MatchingRule"]["RuleStatus"],
+            r["BlankValueBehavior"],
+        )
+        for r in rows
+    ] == [
+        ("Contact_Email", "Active", "MatchBlanks"),
+        ("Lead_Email", "ActivationFailed", "NullNotAllowed"),
+    ]
+    lead, contact = sf.mdapi.MatchingRule.read(["Lead.Lead_Email", "Contact.Contact_Email"])
+    assert (lead.ruleStatus, contact.ruleStatus) == ("ActivationFailed", "Active")
+    assert contact.matchingRuleItems[0].blankValueBehavior == "MatchBlanks"
+    (rule,) = sf.restful("ui-api/duplicates/Lead")["duplicateRules"]
+    assert [m["name"] for m in rule["matchRules"]] == ["Lead_Email", "Contact_Email"]
+    # the saves follow: a Lead with the email of a Lead is not stopped (that matching rule is
+    # not Active); a Lead without email matches the Contact without email (MatchBlanks)
+    sf.Lead.create({"LastName": "A", "Company": "C", "Email": "ann@example.com"})
+    sf.Contact.create({"LastName": "Nomail"})
+    sf.Lead.create({"LastName": "B", "Company": "C", "Email": "ann@example.com"})
+    with pytest.raises(SalesforceMalformedRequest) as info:
+        sf.Lead.create({"LastName": "C", "Company": "C"})
+    assert info.value.content[0]["errorCode"] == "DUPLICATES_DETECTED"
+    assert info.value.content[0]["duplicateResut"]["matchResults"][0]["rule"] == "Contact_Email"

@@ -313,6 +313,25 @@ def test_a_switched_off_rule_is_named_as_the_cause(
     assert "Lead_Silent (off; last changed by admin@localorg.example.com" in ann["message"].iloc[0]
 
 
+def test_a_rule_whose_matching_rule_is_not_active_is_named_as_the_cause(
+    localorg_factory: Callable[..., LocalOrg],
+) -> None:
+    seed = {
+        **SEED,
+        "matchingRules": [
+            {**rule, "ruleStatus": "Inactive"} if rule["sobjectType"] == "Lead" else rule
+            for rule in SEED["matchingRules"]
+        ],
+    }
+    with _connect(localorg_factory(seed)) as conn:
+        result = sfclean.scan(conn)
+    ann = result.findings[result.findings["original"] == lid(1)]
+    assert list(ann["code"]) == ["cause-rule-off"]
+    message = ann["message"].iloc[0]
+    assert "active, but its matching rules are not Active: Lead_Email Inactive" in message
+    assert "UNCONFIRMED" in message
+
+
 CREATOR = {
     "created_by": "etl@acme.example.com",
     "profile": "Integration User",

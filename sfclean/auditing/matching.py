@@ -4,8 +4,9 @@
 whose name holds "Email"; the message lists what they compare), ``matching-rule-inactive``
 (an active duplicate rule uses a matching rule whose RuleStatus is not Active),
 ``matching-rule-matches-blanks`` (an email item with BlankValueBehavior MatchBlanks). The
-coverage matrix says, per object and rule, which email field is compared, how, what blanks
-do, and whether the email alone is enough (the only item) (audit-scan-facts.md section 3.4).
+coverage matrix says, per object and rule, which matching rule in which RuleStatus compares
+which email field, how, what blanks do, and whether the email alone is enough (the only item)
+(audit-scan-facts.md section 3.4 and (e) audit 3).
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from sfclean.codes import (
 __all__ = ["COVERAGE_COLUMNS", "check_matching", "coverage"]
 
 COVERAGE_COLUMNS = (
-    "object", "rule", "active", "matching_rule", "matches", "email_field", "method", "blanks",
-    "email_alone",
+    "object", "rule", "active", "matching_rule", "status", "matches", "email_field", "method",
+    "blanks", "email_alone",
 )  # fmt: skip
 
 
@@ -95,7 +96,8 @@ def coverage(rules: Sequence[Rule], matching: dict[str, MatchRule]) -> pd.DataFr
             emails = [i for i in items if _is_email(i[0])]
             base = {
                 "object": rule.object, "rule": rule.name, "active": str(bool(rule.active)).lower(),
-                "matching_rule": name, "matches": obj or (mrule.object if mrule else ""),
+                "matching_rule": name, "status": (mrule.status or "") if mrule else "",
+                "matches": obj or (mrule.object if mrule else ""),
             }  # fmt: skip
             if not emails:
                 state = "not read" if mrule is None else "none"

@@ -54,7 +54,20 @@ def match_objects(rule: Rule, matching: dict[str, MatchRule]) -> set[str]:
     return out
 
 
-def _rule_rows(rule: Rule) -> list[dict[str, str]]:
+def _idle_matching(rule: Rule, matching: dict[str, MatchRule]) -> str:
+    """When every matching rule of ``rule`` is read and none is Active: the words saying so
+    (what the org then does is UNCONFIRMED), else ""."""
+    known = [matching.get(name.lower()) for name, _ in rule.match_rules]
+    if not known or any(m is None or (m.status or "").lower() == "active" for m in known):
+        return ""
+    said = ", ".join(f"{m.name} ({m.status or 'status not read'})" for m in known if m)
+    return (
+        f"; but none of its matching rules is Active ({said}): it may compare nothing"
+        " (UNCONFIRMED), see matching-rule-inactive"
+    )
+
+
+def _rule_rows(rule: Rule, matching: dict[str, MatchRule]) -> list[dict[str, str]]:
     where = f"{rule.object}.{rule.name}"
     if rule.active is False:
         return [
@@ -73,10 +86,12 @@ def _rule_rows(rule: Rule) -> list[dict[str, str]]:
         if code:
             by_code.setdefault(code, []).append(op)
     rows = []
+    idle = _idle_matching(rule, matching)
     for code, ops in by_code.items():
         detail = "on " + " and ".join(ops)
         if code == RULE_ALLOW_ALERT and rule.alert_text:
             detail += f"; the error message is the alert text {rule.alert_text!r}"
+        detail += idle
         rows.append(
             finding(
                 code, "rules", object=rule.object, subject=rule.name, where=where, detail=detail
@@ -94,7 +109,7 @@ def check_rules(
 ) -> list[dict[str, str]]:
     """Check 1 over ``rules`` of ``objects``; ``read`` False when no rule source could be read
     (then no-active-rule is not claimed)."""
-    rows = [row for rule in rules for row in _rule_rows(rule)]
+    rows = [row for rule in rules for row in _rule_rows(rule, matching)]
     active = [r for r in rules if r.active]
     if read:
         for obj in objects:

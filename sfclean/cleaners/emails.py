@@ -27,13 +27,15 @@ the standard Email field). So:
 - a non-ASCII local part (``jürgen@x.de``) is refused by the org with INVALID_EMAIL_ADDRESS
   unless Email Address Internationalization (EAI, Setup, API 49.0+) is on: reason
   ``email-not-ascii`` (it is a real address: the row is held back, not "invalid"). With
-  ``internationalized=True`` (for orgs with EAI on) such addresses pass, in NFC;
+  ``internationalized=True`` (for orgs with EAI on) such addresses pass, in NFC; an ASCII
+  address gets the same result with or without the option;
 - an internationalized domain (``ann@bücher.de``) is CONVERTED, not held back: the domain part
   accepts letters, digits and dashes only, and the IDNA "xn--" form (``ann@xn--bcher-kva.de``,
   email-validator's ``ascii_email``) is the same domain in exactly those characters, the form
   DNS and mail servers use (finding ``email-domain-punycoded``). With ``internationalized=True``
-  the Unicode form is kept (EAI stores addresses in Unicode; Salesforce Help, "Prepare for
-  EAI");
+  the same happens when the local part is ASCII, so ``ann@bücher.de`` and
+  ``ann@xn--bcher-kva.de`` stay one person in the in-file dedupe and in exclude; only an
+  address with a non-ASCII local part (which has no ASCII form) is kept in Unicode, NFC;
 - longer than 80 characters (counted on the form that is stored): reason ``email-too-long``;
   whether an EAI org counts characters or bytes is UNCONFIRMED (no Salesforce page says), so
   the check counts characters;
@@ -260,11 +262,14 @@ def clean_email(
     """Clean and validate one email cell (see the module docstring for the steps).
 
     ``internationalized=True`` is for orgs with Email Address Internationalization on: a
-    non-ASCII local part passes and a Unicode domain stays in Unicode.
+    non-ASCII local part passes (in Unicode, NFC). Any address with an ASCII local part gets
+    exactly the result it gets without the option (a Unicode domain becomes its "xn--" form),
+    so one mailbox has one form whichever way it was typed.
     """
     value, changes, note = _prepare(raw)
     if not value:
         return EmailResult("", "missing", tuple(changes), note, MISSING_EMAIL)
+    internationalized = internationalized and not value.isascii()
     if not check_deliverability and value.isascii() and fast_email_ok(value):
         return EmailResult(value, "ok", tuple(changes), note)
     try:
@@ -273,7 +278,7 @@ def clean_email(
         )
     except email_validator.EmailNotValidError as exc:
         return _refused(value, changes, str(exc), check_deliverability)
-    if internationalized or info.ascii_email is None:
+    if info.ascii_email is None:  # a non-ASCII local part (only with internationalized)
         normalized = unicodedata.normalize("NFC", info.normalized).lower()
     else:
         normalized = info.ascii_email.lower()

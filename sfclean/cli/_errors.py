@@ -44,6 +44,7 @@ FLAGS = {
     "fail_on": "--fail-on",
     "fill_blanks": "--fill-blanks",
     "integration_users": "--integration-user",
+    "internationalized": "--internationalized-emails",
     "invalid_phone": "--invalid-phone",
     "keep": "--keep",
     "lock_timeout": "--lock-timeout",
@@ -63,7 +64,7 @@ FLAGS = {
 }
 
 #: keyword arguments that are on/off switches on the CLI: ``name=True`` is just the flag
-SWITCHES = ("overwrite", "retry_failed")
+SWITCHES = ("internationalized", "overwrite", "retry_failed")
 _SWITCH = re.compile(r"\b(" + "|".join(SWITCHES) + r")=True\b")
 
 # ``name=`` followed by a value (quoted or not) or by the end of a word

@@ -52,6 +52,7 @@ NORMALIZE_PARAMS = (
     "match_key",
     "fill_blanks",
     "check_deliverability",
+    "internationalized",
     "keep_reasons",
     "allowed",
     "added",
@@ -123,6 +124,13 @@ _POLICY_OPTIONS = [
         "--check-deliverability",
         is_flag=True,
         help="Look up each email domain in DNS (slow, needs a network).",
+    ),
+    click.option(
+        "--internationalized-emails",
+        "internationalized",
+        is_flag=True,
+        help="Keep emails with non-ASCII characters (jürgen@x.de), for an org with Email "
+        "Address Internationalization turned on.",
     ),
     click.option(
         "--keep",
@@ -263,6 +271,7 @@ def normalize_kwargs(df: pd.DataFrame, **options: Any) -> dict[str, Any]:
         **kwargs,
         "fill_blanks": bool(options.get("fill_blanks")),
         "check_deliverability": bool(options.get("check_deliverability")),
+        "internationalized": bool(options.get("internationalized")),
         "workers": 1 if options.get("workers") is None else int(options["workers"]),
         "junk": junk_policy(
             keep=options.get("keep_reasons") or (),

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from sfclean.cli._connection import CONNECTION_PARAMS, connection_options, open_connection
-from sfclean.cli._errors import reports_errors
+from sfclean.cli._errors import cli_message, reports_errors
 from sfclean.cli._options import NORMALIZE_PARAMS, normalize_kwargs, normalize_options
 from sfclean.cli._output import echo_json_report
 from sfclean.cli._progress import quiet_option, read_with_bars
@@ -176,7 +176,8 @@ def echo_result(result: RunResult, out_dir: Path, *, as_json: bool) -> None:
         echo_json_report(out_dir)
     else:
         click.echo(result.normalized.to_text(), err=True)
-        click.echo(result.to_text(), err=True)
+        text, notice = result.to_text(), result.report.email_internationalization.get("notice")
+        click.echo(text.replace(notice, cli_message(notice)) if notice else text, err=True)
         load = result.report.stages.load
         codes = load.get("codes") or {}
         if codes:

@@ -25,7 +25,8 @@ Saving a record (``create``/``update``), in the order a real org applies it:
    the records already stored (never against each other); survivors are inserted and
    reporting rules write DuplicateRecordSets. Everything runs in one store transaction.
 
-Steps 1-3 live in :mod:`sfclean.localorg.validate` (value conversion and the email check);
+Steps 1-3 live in :mod:`sfclean.localorg.validate` (value conversion and the email check, which
+takes non-ASCII addresses when the org's settings turn Email Address Internationalization on);
 describe bodies in :mod:`sfclean.localorg.describe`.
 """
 
@@ -38,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from .describe import describe_global, describe_object
 from .ids import IdFactory, is_valid_id, to_18
+from .orgsettings import OrgSettings
 from .schema import SCHEMA, SObjectType, object_for_id, object_type
 from .store import Store
 from .types import ROLLED_BACK, DuplicateHeader, SaveResult, SfError, SfFault
@@ -72,15 +74,22 @@ class Engine:
         ids: IdFactory,
         rules: RuleSet | None = None,
         clock: Callable[[], datetime] | None = None,
+        settings: OrgSettings | None = None,
     ) -> None:
         self.store = store
         self.org_id = org_id
         self.org_name = org_name
         self.ids = ids
         self.rules = rules
+        self.settings = settings if settings is not None else OrgSettings()
         self.clock = clock or (lambda: datetime.now(timezone.utc))
 
     # --- helpers ---------------------------------------------------------------------------
+
+    @property
+    def eai(self) -> bool:
+        """Whether Email Address Internationalization is on (the seed's ``settings``)."""
+        return self.settings.international_email_addresses
 
     def now(self) -> str:
         """The current time in Salesforce's datetime format."""
@@ -218,7 +227,9 @@ class Engine:
         exists = self._exists_cached()
         with self.store.transaction():
             for i, record in enumerate(records):
-                values, errors = prepare(obj, record, operation="insert", api=api, exists=exists)
+                values, errors = prepare(
+                    obj, record, operation="insert", api=api, exists=exists, eai=self.eai
+                )
                 if not errors:
                     row = self._complete_new(obj, values, user_id=user_id, now=now)
                     missing = required_missing(obj, row)
@@ -276,7 +287,9 @@ class Engine:
         exists = self._exists_cached()
         with self.store.transaction():
             for i, record in enumerate(records):
-                values, errors = prepare(obj, record, operation="update", api=api, exists=exists)
+                values, errors = prepare(
+                    obj, record, operation="update", api=api, exists=exists, eai=self.eai
+                )
                 rid = values.pop("Id", None)
                 rid_text = rid.strip() if isinstance(rid, str) else ""
                 current = None

@@ -1,7 +1,8 @@
 """The Metadata API's ``readMetadata`` over SOAP at ``/services/Soap/m/{version}`` (with or
 without the trailing org Id that ``login()``'s ``metadataServerUrl`` carries), for the types
 DuplicateRule and MatchingRule, as simple-salesforce's ``sf.mdapi.DuplicateRule.read`` and
-jsforce's ``conn.metadata.read`` call it.
+jsforce's ``conn.metadata.read`` call it, and EmailAdministrationSettings (the seed's
+``settings``: Email Address Internationalization, :mod:`sfclean.localorg.orgsettings`).
 
 Documented behaviour followed here (audit-scan-facts.md section 3.3; Metadata API Developer
 Guide, readMetadata and DuplicateRule):
@@ -41,6 +42,7 @@ from xml.sax.saxutils import escape
 
 from werkzeug.wrappers import Response
 
+from sfclean.localorg.orgsettings import SETTINGS_TYPE, settings_records
 from sfclean.localorg.rulemodel import DuplicateRule, MatchingRule
 from sfclean.localorg.wire import Ctx, Route
 
@@ -150,7 +152,7 @@ def _duplicate_rule_xml(rule: DuplicateRule) -> str:
 def _matching_rule_xml(rule: MatchingRule) -> str:
     items = "".join(
         "<matchingRuleItems>"
-        + _el("blankValueBehavior", "NullNotAllowed")
+        + _el("blankValueBehavior", rule.blank_behavior(f))
         + _el("fieldName", f)
         + _el("matchingMethod", method)
         + "</matchingRuleItems>"
@@ -161,7 +163,7 @@ def _matching_rule_xml(rule: MatchingRule) -> str:
         + _el("fullName", f"{rule.object_name}.{rule.developer_name}")
         + _el("label", rule.label or rule.developer_name)
         + items
-        + _el("ruleStatus", "Active" if rule.active else "Inactive")
+        + _el("ruleStatus", rule.status)
         + "</records>"
     )
 
@@ -229,17 +231,21 @@ def read_metadata(ctx: Ctx, **_: str) -> Response:
             "INSUFFICIENT_ACCESS",
             "use of the Metadata API requires a user with the ModifyAllData or ModifyMetadata permission",
         )
-    if kind.lower() not in ("duplicaterule", "matchingrule"):
+    if kind.lower() not in ("duplicaterule", "matchingrule", SETTINGS_TYPE.lower()):
         return _fault(
             "INVALID_TYPE",
-            f"localorg's readMetadata serves DuplicateRule and MatchingRule, not {kind!r}",
+            "localorg's readMetadata serves DuplicateRule, MatchingRule and "
+            f"{SETTINGS_TYPE}, not {kind!r}",
         )
     if len(names) > MAX_FULL_NAMES:
         return _fault(
             "EXCEEDED_ID_LIMIT",
             f"record limit reached. cannot submit more than {MAX_FULL_NAMES} records in this operation",
         )
-    records = _records(ctx, kind.lower(), names)
+    if kind.lower() == SETTINGS_TYPE.lower():
+        records = settings_records(ctx.org.engine.settings, names, ctx.api_version)
+    else:
+        records = _records(ctx, kind.lower(), names)
     xml = f"{_OPEN}<readMetadataResponse><result>{records}</result></readMetadataResponse>{_CLOSE}"
     return Response(xml, content_type=_XML)
 

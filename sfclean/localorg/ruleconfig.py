@@ -11,7 +11,9 @@ from typing import Any
 
 from sfclean.localorg.errors import SeedError
 from sfclean.localorg.rulemodel import (
+    BLANK_BEHAVIORS,
     DEFAULT_ALERT_TEXT,
+    RULE_STATUSES,
     DuplicateRule,
     FilterItem,
     MatchingRule,
@@ -111,27 +113,40 @@ def _matching_rules(value: Any, source: str) -> dict[str, MatchingRule]:
                 f"{where}.booleanFilter is not supported by localorg; its items are AND-ed"
             )
         status = str(item.get("ruleStatus") or "Active")
-        if status not in ("Active", "Inactive"):
-            raise SeedError(f"{where}.ruleStatus {status!r} is not Active or Inactive")
-        fields = []
-        for j, it in enumerate(
-            mapping_list(item.get("matchingRuleItems") or [], f"{where}.matchingRuleItems")
-        ):
-            iwhere = f"{where}.matchingRuleItems[{j}]"
-            check_keys(it, _ITEM_KEYS, iwhere)
-            blank = str(it.get("blankValueBehavior") or "NullNotAllowed")
-            if blank != "NullNotAllowed":
-                raise SeedError(
-                    f"{iwhere}.blankValueBehavior {blank!r} is not supported; blanks never match (NullNotAllowed)"
-                )
-            if not it.get("fieldName"):
-                raise SeedError(f"{iwhere}.fieldName is required")
-            fields.append((str(it["fieldName"]).strip(), str(it.get("matchingMethod") or "Exact")))
+        if status not in RULE_STATUSES:
+            raise SeedError(
+                f"{where}.ruleStatus {status!r} is not one of {', '.join(RULE_STATUSES)}"
+            )
+        fields, blanks = _matching_items(item.get("matchingRuleItems"), where)
         if name.lower() in out:
             raise SeedError(f"{where}.developerName: {name!r} is declared twice")
         label = str(item.get("label") or item.get("masterLabel") or name)
-        out[name.lower()] = MatchingRule(name, obj, tuple(fields), label, status == "Active")
+        out[name.lower()] = MatchingRule(
+            name, obj, tuple(fields), label, status, match_blanks=frozenset(blanks)
+        )
     return out
+
+
+def _matching_items(value: Any, where: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """(field, method) per ``matchingRuleItems`` entry, and the fields whose
+    blankValueBehavior is MatchBlanks (NullNotAllowed when absent, as in Salesforce)."""
+    fields: list[tuple[str, str]] = []
+    blanks: list[str] = []
+    for j, it in enumerate(mapping_list(value or [], f"{where}.matchingRuleItems")):
+        iwhere = f"{where}.matchingRuleItems[{j}]"
+        check_keys(it, _ITEM_KEYS, iwhere)
+        if not it.get("fieldName"):
+            raise SeedError(f"{iwhere}.fieldName is required")
+        field_name = str(it["fieldName"]).strip()
+        blank = str(it.get("blankValueBehavior") or "NullNotAllowed")
+        if blank not in BLANK_BEHAVIORS:
+            raise SeedError(
+                f"{iwhere}.blankValueBehavior {blank!r} is not one of {', '.join(BLANK_BEHAVIORS)}"
+            )
+        if blank == "MatchBlanks":
+            blanks.append(field_name)
+        fields.append((field_name, str(it.get("matchingMethod") or "Exact")))
+    return fields, blanks
 
 
 def _duplicate_rule(

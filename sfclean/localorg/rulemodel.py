@@ -2,8 +2,8 @@
 
 Pure data and checks, no store access; :mod:`sfclean.localorg.rules` evaluates them (its
 docstring states the semantics). ``validate_rules`` enforces Salesforce's limits (5 active
-rules per object, 3 matching rules per duplicate rule) and localorg's supported subset (Exact
-matching, NullNotAllowed blanks) with one-line SeedErrors.
+rules per object, 3 matching rules per duplicate rule), the documented picklists (RuleStatus,
+BlankValueBehavior) and localorg's supported subset (Exact matching) with one-line SeedErrors.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sfclean.localorg.types import SfError
 __all__ = [
     "ACTIONS",
     "API_KINDS",
+    "BLANK_BEHAVIORS",
     "DEFAULT_ALERT_TEXT",
     "FILTER_OPERATIONS",
     "MATCH_OBJECTS",
@@ -28,6 +29,7 @@ __all__ = [
     "MAX_CANDIDATES",
     "MAX_MATCHING_RULES",
     "OPERATIONS",
+    "RULE_STATUSES",
     "SECURITY_OPTIONS",
     "DuplicateRule",
     "FilterItem",
@@ -53,6 +55,12 @@ OPERATIONS = ("Alert", "Report")
 SECURITY_OPTIONS = ("EnforceSharingRules", "BypassSharingRules")
 FILTER_OPERATIONS = ("equals", "notEqual", "contains", "notContain", "startsWith")
 MATCH_OBJECTS = ("Lead", "Contact", "Account")
+# MatchingRule.ruleStatus (Metadata API MatchingRuleStatus); only Active finds matches here
+RULE_STATUSES = (
+    "Active", "Inactive", "Activating", "Deactivating", "ActivationFailed", "DeactivationFailed",
+)  # fmt: skip
+# MatchingRuleItem.blankValueBehavior; NullNotAllowed is the default
+BLANK_BEHAVIORS = ("MatchBlanks", "NullNotAllowed")
 
 
 def match_key(value: object) -> str | None:
@@ -70,18 +78,38 @@ def match_key(value: object) -> str | None:
 
 @dataclass(frozen=True)
 class MatchingRule:
-    """A matching rule: all ``fields`` (field, method) must match (AND)."""
+    """A matching rule: all ``fields`` (field, method) must match (AND).
+
+    ``status`` is its RuleStatus (one of ``RULE_STATUSES``; only ``Active`` finds matches);
+    ``match_blanks`` names the fields (any case) whose item has BlankValueBehavior
+    ``MatchBlanks``: the others are ``NullNotAllowed``."""
 
     developer_name: str
     object_name: str
     fields: tuple[tuple[str, str], ...]
     label: str = ""
-    active: bool = True
+    status: str = "Active"
     record_id: str | None = None
+    match_blanks: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "match_blanks", frozenset(f.lower() for f in self.match_blanks))
+
+    @property
+    def active(self) -> bool:
+        return self.status == "Active"
 
     @property
     def field_names(self) -> list[str]:
         return [f for f, _ in self.fields]
+
+    def matches_blanks(self, field_name: str) -> bool:
+        """Whether two blank values of ``field_name`` count as a match (MatchBlanks)."""
+        return field_name.lower() in self.match_blanks
+
+    def blank_behavior(self, field_name: str) -> str:
+        """The item's BlankValueBehavior: ``MatchBlanks`` or ``NullNotAllowed``."""
+        return "MatchBlanks" if self.matches_blanks(field_name) else "NullNotAllowed"
 
 
 @dataclass(frozen=True)
@@ -191,10 +219,6 @@ def validate_rules(rules: Sequence[DuplicateRule]) -> None:
             )
         for mrule in rule.matching_rules:
             _validate_matching_rule(mrule)
-            if rule.active and not mrule.active:
-                raise SeedError(
-                    f"{where}: matching rule {mrule.developer_name} is inactive; activate it or deactivate the duplicate rule"
-                )
             for fname in mrule.field_names:
                 src = rule.input_field(mrule, fname)
                 if obj.field(src) is None:
@@ -227,8 +251,15 @@ def _validate_matching_rule(mrule: MatchingRule) -> None:
         raise SeedError(
             f"{where}: object {mrule.object_name!r} cannot have matching rules; use one of {', '.join(MATCH_OBJECTS)}"
         )
+    if mrule.status not in RULE_STATUSES:
+        raise SeedError(
+            f"{where}: ruleStatus {mrule.status!r} is not one of {', '.join(RULE_STATUSES)}"
+        )
     if not mrule.fields:
         raise SeedError(f"{where}: needs at least one matchingRuleItems entry")
+    stray = sorted(mrule.match_blanks - {f.lower() for f in mrule.field_names})
+    if stray:
+        raise SeedError(f"{where}: MatchBlanks names {stray[0]!r}, which is not one of its fields")
     for fname, method in mrule.fields:
         if obj.field(fname) is None:
             raise SeedError(f"{where}: {obj.name} has no field {fname!r}")

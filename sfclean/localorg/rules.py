@@ -13,10 +13,16 @@ summarised in shared/reference/salesforce-facts.md):
 - Records of one call are never compared with each other, only with the store as it was before
   the call (for updates, the other records of the same call are skipped as matches too).
 
-Matching (``Exact`` method only, blank value behaviour ``NullNotAllowed`` only): a record
-matches a candidate when every field of the matching rule is non-blank on both and equal
-case-insensitively on its first 99 characters (fields AND-ed). A duplicate rule fires when any
-of its (at most 3) matching rules finds a match. A matching rule may belong to another object
+Matching (``Exact`` method only): a record matches a candidate when every field of the
+matching rule matches (fields AND-ed). A field matches when both values are non-blank and
+equal case-insensitively on their first 99 characters; under BlankValueBehavior
+``MatchBlanks`` it also matches when both are blank (one blank value never matches:
+Salesforce Help, "Matching Criteria in Matching Rules"); under ``NullNotAllowed`` (the
+default) a blank value matches nothing. A duplicate rule fires when any of its (at most 3)
+matching rules finds a match; a matching rule whose RuleStatus is not ``Active`` (Inactive,
+Activating, Deactivating, ActivationFailed, DeactivationFailed) finds nothing, so an active
+duplicate rule over only such matching rules never fires (localorg's choice: what a real org
+does in that state is UNCONFIRMED). A matching rule may belong to another object
 (a Lead rule matching Contacts); ``objectMapping`` says which field of the saved record feeds
 which field of the other object (same field name when absent). At most the first 100
 candidates per match key are considered (``MAX_CANDIDATES``).
@@ -45,7 +51,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -151,6 +157,58 @@ def _find_candidates(
             if len(group) < MAX_CANDIDATES:
                 group.append(r)
     return out
+
+
+_ALL_BLANK = ""  # the pool key of records blank in every field (a match key is never "")
+
+
+def _record_keys(
+    rule: DuplicateRule, mrule: MatchingRule, record: dict[str, Any]
+) -> list[str | None] | None:
+    """The record's match key per field of ``mrule`` (None: blank in a MatchBlanks field), or
+    None when a NullNotAllowed field is blank: then the record matches nothing."""
+    keys: list[str | None] = []
+    for f in mrule.field_names:
+        key = match_key(lookup_ci(record, rule.input_field(mrule, f)))
+        if key is None and not mrule.matches_blanks(f):
+            return None
+        keys.append(key)
+    return keys
+
+
+def _lead(keys: list[str | None]) -> int | None:
+    """The field a record's candidates are looked up by: its first non-blank one."""
+    return next((i for i, k in enumerate(keys) if k is not None), None)
+
+
+def _candidate_pools(
+    store: Any,
+    rule: DuplicateRule,
+    mrule: MatchingRule,
+    records: list[dict[str, Any]],
+    keys: list[list[str | None] | None],
+) -> dict[int | None, dict[str, list[dict[str, Any]]]]:
+    """Candidates per lead field (:func:`_lead`), keyed by the lead field's match key; records
+    blank in every (MatchBlanks) field share the pool ``None`` -> ``_ALL_BLANK``: the rows
+    blank in all of them."""
+    names = mrule.field_names
+    wanted: dict[int | None, set[str]] = {}
+    for rec, ks in zip(records, keys, strict=True):
+        if ks is None:
+            continue
+        lead = _lead(ks)
+        values = wanted.setdefault(lead, set())
+        if lead is not None:
+            values.add(str(lookup_ci(rec, rule.input_field(mrule, names[lead]))))
+    pools: dict[int | None, dict[str, list[dict[str, Any]]]] = {}
+    for lead, values in wanted.items():
+        if lead is None:
+            rows = store.find_blank(mrule.object_name, names, limit=MAX_CANDIDATES)
+            pools[None] = {_ALL_BLANK: rows}
+        else:
+            order = [names[lead], *(n for i, n in enumerate(names) if i != lead)]
+            pools[lead] = _find_candidates(store, mrule.object_name, order, sorted(values))
+    return pools
 
 
 # --- the rule set ----------------------------------------------------------------------------
@@ -259,34 +317,26 @@ class RuleSet:
     ) -> dict[int, dict[str, list[dict[str, Any]]]]:
         found: dict[int, dict[str, list[dict[str, Any]]]] = {}
         for mrule in rule.matching_rules:
+            if not mrule.active:
+                continue  # a matching rule whose RuleStatus is not Active finds nothing
             names = mrule.field_names
-            keys: list[list[str] | None] = []
-            for rec, ok in zip(records, applies, strict=True):
-                raw = [match_key(lookup_ci(rec, rule.input_field(mrule, f))) for f in names]
-                present = [k for k in raw if k is not None]
-                keys.append(present if ok and len(present) == len(raw) else None)
-            wanted = sorted(
-                {
-                    str(lookup_ci(rec, rule.input_field(mrule, names[0])))
-                    for rec, ks in zip(records, keys, strict=True)
-                    if ks
-                }
-            )
-            if not wanted:
-                continue
-            candidates = _find_candidates(store, mrule.object_name, names, wanted)
+            keys = [
+                _record_keys(rule, mrule, rec) if ok else None
+                for rec, ok in zip(records, applies, strict=True)
+            ]
+            pools = _candidate_pools(store, rule, mrule, records, keys)
             for idx, ks in enumerate(keys):
-                if not ks:
+                if ks is None:
                     continue
+                lead = _lead(ks)
+                pool = pools.get(lead, {}).get(_ALL_BLANK if lead is None else str(ks[lead]), [])
                 own = records[idx].get("Id")
                 hits = [
                     c
-                    for c in candidates.get(ks[0], [])
+                    for c in pool
                     if c["Id"] != own
                     and c["Id"] not in same_call
-                    and all(
-                        match_key(c.get(f)) == k for f, k in zip(names[1:], ks[1:], strict=True)
-                    )
+                    and all(match_key(lookup_ci(c, f)) == k for f, k in zip(names, ks, strict=True))
                     and (rule.security_option == "BypassSharingRules" or _visible(c, ctx))
                 ]
                 if hits:
@@ -392,7 +442,7 @@ class RuleSet:
 
 
 def _with_id(m: MatchingRule, record_id: str) -> MatchingRule:
-    return MatchingRule(m.developer_name, m.object_name, m.fields, m.label, m.active, record_id)
+    return replace(m, record_id=record_id)
 
 
 def _visible(row: dict[str, Any], ctx: _UserContext) -> bool:

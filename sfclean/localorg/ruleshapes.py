@@ -165,7 +165,7 @@ def rule_sobject_rows(
                 "DeveloperName": m.developer_name,
                 "MasterLabel": m.label or m.developer_name,
                 "SobjectType": m.object_name,
-                "RuleStatus": "Active" if m.active else "Inactive",
+                "RuleStatus": m.status,
                 "MatchEngine": "ExactMatchEngine",
                 "BooleanFilter": None,
                 "NamespacePrefix": None,
@@ -179,7 +179,7 @@ def rule_sobject_rows(
                     "MatchingRuleId": m.record_id,
                     "Field": fname,
                     "MatchingMethod": method,
-                    "BlankValueBehavior": "NullNotAllowed",
+                    "BlankValueBehavior": m.blank_behavior(fname),
                     "SortOrder": i,
                     **audit,
                 }

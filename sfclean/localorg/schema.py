@@ -270,6 +270,11 @@ _SETUP_AUDIT_TRAIL = SObjectType(
     createable=False,
 )  # fmt: skip
 
+# MatchingRule.RuleStatus (Metadata API MatchingRuleStatus) and MatchingRuleItem.BlankValueBehavior
+_RULE_STATUSES = (
+    "Active", "Inactive", "Activating", "Deactivating", "ActivationFailed", "DeactivationFailed",
+)  # fmt: skip
+_BLANKS = ("MatchBlanks", "NullNotAllowed")
 # Lead Rating is a restricted picklist here (an org admin can restrict a picklist to its value
 # set; whether a given org's Rating is restricted is that org's setting).
 _RATINGS = ("Hot", "Warm", "Cold")
@@ -427,7 +432,7 @@ SCHEMA: dict[str, SObjectType] = {
                 _s("DeveloperName", 80, required=True),
                 _s("MasterLabel", 80),
                 _s("SobjectType", 40),
-                Field("RuleStatus", "picklist", 40, default="Active"),
+                Field("RuleStatus", "picklist", 40, default="Active", values=_RULE_STATUSES),
                 _s("MatchEngine", 40),
                 Field("BooleanFilter", "string", 255),
                 _s("NamespacePrefix", 15),
@@ -440,7 +445,9 @@ SCHEMA: dict[str, SObjectType] = {
                 _ref("MatchingRuleId", "MatchingRule", required=True),
                 _s("Field", 255),
                 Field("MatchingMethod", "picklist", 40),
-                Field("BlankValueBehavior", "picklist", 40),
+                Field(
+                    "BlankValueBehavior", "picklist", 40, default="NullNotAllowed", values=_BLANKS
+                ),
                 Field("SortOrder", "int"),
             ),
         ),

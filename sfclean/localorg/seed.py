@@ -24,8 +24,9 @@ Salesforce's Metadata API names; unknown keys are errors, so typos do not pass s
     matchingRules:
       - developerName: Email_Match
         sobjectType: Contact
-        ruleStatus: Active                    # Active | Inactive
-        matchingRuleItems: [{fieldName: Email, matchingMethod: Exact}]
+        ruleStatus: Active                    # | Inactive | Activating | ActivationFailed ...
+        matchingRuleItems:                    # blankValueBehavior: NullNotAllowed | MatchBlanks
+          - {fieldName: Email, matchingMethod: Exact, blankValueBehavior: NullNotAllowed}
     duplicateRules:
       - developerName: Lead_vs_Contacts
         sobjectType: Lead
@@ -50,7 +51,9 @@ Salesforce's Metadata API names; unknown keys are errors, so typos do not pass s
 
 Keys for what an audit reads (user permissions such as ``apiUserOnly``, ``userRoles``,
 ``loginHistory``, ``setupAuditTrail``, Apex ``namespacePrefix`` / ``manageableState``) are
-documented in :mod:`sfclean.localorg.seedaudit`.
+documented in :mod:`sfclean.localorg.seedaudit`; org settings (``settings:
+{EmailAdministration: {enableInternationalEmailAddresses: true}}``, Email Address
+Internationalization) in :mod:`sfclean.localorg.orgsettings`.
 
 Every profile gets a profile-owned PermissionSet (``IsOwnedByProfile``) carrying its
 permissions, and each user an assignment to it, as in a real org.
@@ -80,6 +83,7 @@ from typing import Any
 
 from sfclean.localorg.errors import SeedError
 from sfclean.localorg.ids import IdFactory, random_id
+from sfclean.localorg.orgsettings import parse_settings
 from sfclean.localorg.ruleconfig import parse_rules
 from sfclean.localorg.rules import RuleSet
 from sfclean.localorg.schema import SCHEMA, SObjectType, object_type
@@ -111,7 +115,7 @@ _LOAD_ORDER = ["User", "Account", "Contact", "Lead"]  # then the rest in SCHEMA 
 _TOP_KEYS = {
     "org", "defaultUser", "customPermissions", "profiles", "permissionSets", "users",
     "permissionSetAssignments", "apexClasses", "apexTriggers", "matchingRules",
-    "duplicateRules", "records", "userRoles", "loginHistory", "setupAuditTrail",
+    "duplicateRules", "records", "userRoles", "loginHistory", "setupAuditTrail", "settings",
 }  # fmt: skip
 # The keys a profile or permission set shares, read by _Seeder._permission_set.
 _PERMISSION_KEYS = {*PERMISSION_KEYS, "customPermissions"}
@@ -165,6 +169,7 @@ class _Seeder:
         if not isinstance(org, dict):
             raise SeedError(f"{self.source}: org must be a mapping with name and dailyApiLimit")
         check_keys(org, {"name", "dailyApiLimit", "isSandbox"}, f"{self.source}: org")
+        settings = parse_settings(self.config, self.source)
         org_name = str(org.get("name") or "localorg")
         try:
             api_limit = int(org.get("dailyApiLimit", 15000))
@@ -212,9 +217,9 @@ class _Seeder:
                 name, make(self.config, self.source, self.users, self.ids)
             )
         advance_ids(self.store, self.ids)  # past Ids the CSV files brought along
-        return SeedInfo(
-            org_id, org_name, default_id, dict(self.users), rules, api_limit, admin_id, counts
-        )
+        info = SeedInfo(org_id, org_name, default_id, dict(self.users), rules, api_limit, admin_id)
+        info.record_counts, info.settings = counts, settings
+        return info
 
     def _add(self, object_name: str, row: dict[str, Any]) -> dict[str, Any]:
         self.rows.setdefault(object_name, []).append(row)

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from sfclean.localorg.errors import SeedError
+from sfclean.localorg.orgsettings import OrgSettings
 from sfclean.localorg.ruleconfig import check_keys, mapping_list
 from sfclean.localorg.rules import RuleSet
 
@@ -36,7 +37,8 @@ CONFIG_NAMES = ("org.yaml", "org.yml", "org.json")
 
 @dataclass
 class SeedInfo:
-    """What seeding produced; ``users`` maps usernames to User Ids."""
+    """What seeding produced; ``users`` maps usernames to User Ids; ``settings`` the org
+    settings of the config (:mod:`sfclean.localorg.orgsettings`)."""
 
     org_id: str
     org_name: str
@@ -46,6 +48,7 @@ class SeedInfo:
     api_limit: int
     admin_user_id: str | None = None
     record_counts: dict[str, int] = field(default_factory=dict)
+    settings: OrgSettings = field(default_factory=OrgSettings)
 
 
 def read_config(

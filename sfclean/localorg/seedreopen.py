@@ -1,10 +1,11 @@
 """Reopening a stored org: a ``--db`` file seeded by an earlier run keeps its records; the
-config supplies the rules and limits, new rule rows are added, and the Id factory is moved past
-every stored Id so new records never collide.
+config supplies the rules, limits and settings, new rule rows are added (stored ones take the
+config's IsActive, RuleStatus and BlankValueBehavior), and the Id factory is moved past every
+stored Id so new records never collide.
 
 The config a store was last seeded or reopened with is kept in the store itself (table
 ``_localorg_config``, outside SCHEMA so SOQL cannot see it), so reopening without a seed
-keeps the same duplicate rules, default user and limits.
+keeps the same duplicate rules, default user, limits and settings.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from sfclean.localorg.errors import SeedError
 from sfclean.localorg.ids import IdFactory
+from sfclean.localorg.orgsettings import parse_settings
 from sfclean.localorg.ruleconfig import parse_rules
 from sfclean.localorg.rules import RuleSet
 from sfclean.localorg.seedconfig import ADMIN_USERNAME, SEED_TIME, SeedInfo
@@ -49,9 +51,8 @@ def reopen(config: dict[str, Any], source: str, store: Any, ids: IdFactory) -> S
     rule_set = RuleSet(rules, ids=ids)
     admin_id = by_lower.get(ADMIN_USERNAME)
     new_matching: set[str] = set()
-    for name, rows in rule_set.sobject_rows(
-        created_by=admin_id or default_id, created_date=SEED_TIME
-    ).items():
+    rows_by_name = rule_set.sobject_rows(created_by=admin_id or default_id, created_date=SEED_TIME)
+    for name, rows in rows_by_name.items():
         if name == "MatchingRuleItem":  # items of matching rules new in this config
             fresh = [r for r in rows if r["MatchingRuleId"] in new_matching]
         else:
@@ -61,8 +62,38 @@ def reopen(config: dict[str, Any], source: str, store: Any, ids: IdFactory) -> S
                 new_matching = {r["Id"] for r in fresh}
         if fresh:
             store.insert(name, fresh)
+    _sync_states(store, rows_by_name, new_matching)
     api_limit = int((config.get("org") or {}).get("dailyApiLimit", 15000))
-    return SeedInfo(org["Id"], org["Name"], default_id, users, rule_set, api_limit, admin_id)
+    settings = parse_settings(config, source)
+    return SeedInfo(
+        org["Id"], org["Name"], default_id, users, rule_set, api_limit, admin_id, {}, settings
+    )
+
+
+def _sync_states(store: Any, rows: dict[str, list[dict[str, Any]]], new_matching: set[str]) -> None:
+    """Give stored rule rows the config's IsActive, RuleStatus and BlankValueBehavior, so that
+    SOQL answers what the rules enforce (an item is known by its matching rule and field)."""
+    store.update(
+        "DuplicateRule", [{"Id": r["Id"], "IsActive": r["IsActive"]} for r in rows["DuplicateRule"]]
+    )
+    store.update(
+        "MatchingRule",
+        [{"Id": r["Id"], "RuleStatus": r["RuleStatus"]} for r in rows["MatchingRule"]],
+    )
+    wanted = {
+        (r["MatchingRuleId"], str(r["Field"]).lower()): r["BlankValueBehavior"]
+        for r in rows["MatchingRuleItem"]
+        if r["MatchingRuleId"] not in new_matching
+    }
+    stored = store.select("MatchingRuleItem", ["Id", "MatchingRuleId", "Field"])
+    store.update(
+        "MatchingRuleItem",
+        [
+            {"Id": i["Id"], "BlankValueBehavior": wanted[key]}
+            for i in stored
+            if (key := (i["MatchingRuleId"], str(i["Field"]).lower())) in wanted
+        ],
+    )
 
 
 def advance_ids(store: Any, ids: IdFactory) -> None:

@@ -145,7 +145,12 @@ class LocalOrg:
         ids = IdFactory()
         info = load_seed(self.seed, store, ids)
         self.engine = Engine(
-            store, org_id=info.org_id, org_name=info.org_name, ids=ids, rules=info.rules
+            store,
+            org_id=info.org_id,
+            org_name=info.org_name,
+            ids=ids,
+            rules=info.rules,
+            settings=info.settings,
         )
         self.org_id = info.org_id
         self.org_name = info.org_name

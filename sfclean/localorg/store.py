@@ -403,6 +403,24 @@ class Store:
                     out.setdefault(key[:prefix_len] if prefix_len else key, []).append(rec)
         return out
 
+    def find_blank(
+        self, object_name: str, fields: Sequence[str], *, limit: int
+    ) -> list[dict[str, Any]]:
+        """Records whose every one of ``fields`` is blank (NULL, empty or spaces), in Id
+        order, at most ``limit``: the candidates of a MatchBlanks matching rule for a record
+        blank in all its fields. Each row holds ``Id``, ``CreatedById``, ``OwnerId`` (when
+        the object has it) and ``fields``."""
+        obj = self._object(object_name)
+        blank_cols = [_q(self._field(obj, n).name) for n in fields]
+        names = ["Id", "CreatedById"] + (["OwnerId"] if obj.field("OwnerId") is not None else [])
+        names += [f for f in (self._field(obj, n).name for n in fields) if f not in names]
+        flds = [self._field(obj, n) for n in names]
+        blank = " AND ".join(f"({c} IS NULL OR trim({c}) = '')" for c in blank_cols)
+        cols = ", ".join(_q(n) for n in names)
+        sql = f'SELECT {cols} FROM {_q(obj.name)} WHERE {blank} AND {_LIVE} ORDER BY "Id" LIMIT ?'
+        with self.lock:
+            return [self._row_dict(flds, r) for r in self.conn.execute(sql, (int(limit),))]
+
     def _ensure_prefix_index(self, obj: SObjectType, f: Field, n: int) -> None:
         key = (obj.name, f.name, n)
         if key in self._prefix_indexes:

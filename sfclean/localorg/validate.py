@@ -8,11 +8,18 @@ Email check (an approximation of the org's, which is looser than RFC 5322 valida
 ``local@domain`` with exactly one ``@``, no whitespace, a local part of 1-64 characters from
 letters, digits and ``!#$%&'*+/=?^_`{|}~.-``, and a domain of dot-separated labels of letters,
 digits and hyphens with at least one dot. Length is checked first (``STRING_TOO_LONG``).
+Letters and digits are ASCII, unless the org has Email Address Internationalization on
+(``eai``): then every non-ASCII character counts as a letter, in both parts, except controls,
+format characters and separators (Unicode categories C* and Z*), as RFC 6531's
+``UTF8-non-ascii`` allows. Salesforce does not publish its EAI email rules; this one is
+UNCONFIRMED beyond "non-Latin characters are allowed" (Salesforce Help, "Email Address
+Internationalization").
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 from typing import Any
@@ -58,9 +65,16 @@ def sf_datetime(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
 
 
-def is_valid_email(value: str) -> bool:
-    """The email approximation described in the module docstring."""
-    return _EMAIL.fullmatch(value) is not None
+def is_valid_email(value: str, *, eai: bool = False) -> bool:
+    """The email approximation described in the module docstring (``eai``: the org has Email
+    Address Internationalization on)."""
+    if not eai or value.isascii():
+        return _EMAIL.fullmatch(value) is not None
+    # a non-ASCII character stands in for an ASCII letter, unless a control or a space
+    ascii_form = "".join(
+        c if c.isascii() else (" " if unicodedata.category(c)[0] in "CZ" else "a") for c in value
+    )
+    return _EMAIL.fullmatch(ascii_form) is not None
 
 
 def convert_value(f: Field, value: Any) -> Any:
@@ -141,10 +155,12 @@ def prepare(
     operation: str,
     api: str,
     exists: Callable[[str, str], bool],
+    eai: bool = False,
 ) -> tuple[dict[str, Any], list[SfError]]:
     """Convert and validate one record's caller-supplied fields (steps 1-3 of the engine).
 
-    Returns (values by canonical name, errors). The Id key is kept on updates."""
+    Returns (values by canonical name, errors). The Id key is kept on updates. ``eai``: the
+    org has Email Address Internationalization on (the email check takes non-ASCII letters)."""
     values: dict[str, Any] = {}
     errors: list[SfError] = []
     readonly: list[str] = []
@@ -196,15 +212,16 @@ def prepare(
         errors.insert(0, SfError("INVALID_FIELD_FOR_INSERT_UPDATE", msg, readonly))
     for name, value in values.items():
         if name != "Id" and value is not None:
-            errors.extend(check_value(obj, obj.field(name), value, exists))  # type: ignore[arg-type]
+            errors.extend(check_value(obj, obj.field(name), value, exists, eai=eai))  # type: ignore[arg-type]
     return values, errors
 
 
 def check_value(
-    obj: SObjectType, f: Field, value: Any, exists: Callable[[str, str], bool]
+    obj: SObjectType, f: Field, value: Any, exists: Callable[[str, str], bool], *, eai: bool = False
 ) -> list[SfError]:
     """Length, restricted picklist, email and reference checks for one converted, non-null
-    value (a restricted picklist compares values exactly, case included)."""
+    value (a restricted picklist compares values exactly, case included; ``eai``: as
+    :func:`is_valid_email`)."""
     problem: tuple[str, str] | None = None
     if f.type in TEXT_TYPES and f.type != "reference" and f.length and len(value) > f.length:
         problem = ("STRING_TOO_LONG", f"data value too large: {value} (max length={f.length})")
@@ -213,7 +230,7 @@ def check_value(
             "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
             f"bad value for restricted picklist field: {value}",
         )
-    elif f.type == "email" and not is_valid_email(value):
+    elif f.type == "email" and not is_valid_email(value, eai=eai):
         problem = ("INVALID_EMAIL_ADDRESS", f"invalid email address: {value}")
     elif f.type == "reference":
         target = object_for_id(value) if is_valid_id(value) else None

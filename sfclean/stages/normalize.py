@@ -5,6 +5,12 @@ the order of :data:`REASON_CODES`) and findings (``findings["code"]``; changes a
 on the rows that go on, :data:`FINDING_CODES`) are declared in :mod:`sfclean.codes`, with
 their meaning; ``sfclean codes`` prints them.
 
+Emails are held to what a standard org accepts (:mod:`sfclean.cleaners.emails`). For an org
+with Email Address Internationalization turned on, ``internationalized=True`` keeps an
+address with a non-ASCII local part (in NFC) instead of holding it back as ``email-not-ascii``
+and keeps a Unicode domain in Unicode instead of its ``xn--`` form; an ASCII address gets the
+same result either way. :func:`sfclean.check_email_internationalization` asks the org.
+
 Row numbers are spreadsheet rows: the header is row 1, the first data row is row 2.
 Every cell is read as text (NaN/None become ""), so Ids, leading zeros, "NA" and "Null"
 survive; other text cells are only trimmed and NFC-normalised.
@@ -174,6 +180,7 @@ def normalize(
     match_key: Literal["email", "provider"] = "email",
     fill_blanks: bool = False,
     check_deliverability: bool = False,
+    internationalized: bool = False,
     progress: StepProgress = None,
     workers: int | None = 1,
 ) -> NormalizeResult:
@@ -189,10 +196,10 @@ def normalize(
     ``match_key="provider"`` dedupes Gmail dots/+tags and other providers' tags (the stored
     address is unchanged). ``fill_blanks`` fills blank cells of a kept row from its
     duplicates. ``check_deliverability`` asks DNS whether each domain accepts mail (slow, online).
+    ``internationalized=True`` keeps non-ASCII emails, for Email Address Internationalization.
     ``progress(done, total)`` is called after each column step (text, email, each phone, the
-    in-file duplicates); None or False for none. ``workers`` cleans the distinct emails and
-    phones on that many processes (0 or None: one per CPU; the default 1: none), with the
-    same result whatever the number (:mod:`sfclean.stages.normalize_workers`).
+    in-file duplicates); None or False for none. ``workers``: processes for the distinct emails
+    and phones (0/None: one per CPU; default 1), the same result (see normalize_workers).
 
     Raises :class:`~sfclean.errors.ColumnNotFoundError` when there is no email column,
     :class:`~sfclean.errors.InputError` for an unusable table and
@@ -225,7 +232,7 @@ def normalize(
         policy = junk if junk is not None else JunkPolicy()
         keys = clean_email_cells(
             work, cmap.email, policy=policy, match_key=match_key, pool=pool,
-            check_deliverability=check_deliverability,
+            check_deliverability=check_deliverability, internationalized=internationalized,
         )  # fmt: skip
         regions = row_regions(country, work.n, region)
         for done, name in enumerate(cmap.phones, start=2):

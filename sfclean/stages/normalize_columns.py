@@ -150,14 +150,21 @@ def clean_email_cells(
     policy: JunkPolicy,
     match_key: str,
     check_deliverability: bool,
+    internationalized: bool = False,
     pool: ValuePool | None = None,
 ) -> np.ndarray:
     """Clean and validate the email column, classify junk; returns each row's dedupe key id.
-    ``pool`` cleans the distinct addresses on several processes."""
+
+    ``internationalized``: accept what an org with Email Address Internationalization takes.
+    ``pool`` cleans the distinct addresses on several processes.
+    """
     raw = work.original[name]
     inverse, uniques = work.factorize(name)
     emails = (pool or ValuePool(1)).map_column(
-        clean_email_column, list(uniques), check_deliverability=check_deliverability
+        clean_email_column,
+        list(uniques),
+        check_deliverability=check_deliverability,
+        internationalized=internationalized,
     )
     values = emails.value
     missing = emails.status == "missing"

@@ -6,13 +6,17 @@ Read once per scan (:func:`read_rules`):
   or not, with ``LastModifiedBy.Username`` and ``LastModifiedDate`` (who switched it off);
 - one UI API call per object, ``GET ui-api/duplicates/{object}`` (§3.2): the active rules'
   actions, operations, conditions and matching rules' objects. Its permission is UNCONFIRMED;
-  when the org refuses it, only the SOQL's facts are used and the report says why.
+  when the org refuses it, only the SOQL's facts are used and the report says why;
+- one SOQL over ``MatchingRule`` (§3.4): each matching rule's ``RuleStatus``. An active
+  duplicate rule none of whose matching rules is Active is taken as off (what the org does
+  then is UNCONFIRMED, and the message says so).
 
 Then per cluster (:func:`cluster_causes`), for each **newer** record (not the cluster's
 oldest) of object *o*, as the rules stand at scan time (they may have changed since the
 record was saved):
 
-- ``cause-rule-off``: *o* has no active rule;
+- ``cause-rule-off``: *o* has no active rule (or only active rules whose matching rules are
+  none of them Active);
 - ``cause-silent-rule``: every active rule on *o* Allows inserts without Alert;
 - ``cause-excluded-creator``: the record's creator fails the user conditions (``Username``,
   ``Profile.Name``, ``UserType``, ``Alias``, ``Id``) of every active rule on *o* that blocks
@@ -44,6 +48,7 @@ from sfclean.codes import (
     CAUSE_RULE_OFF,
     CAUSE_SILENT_RULE,
     CODES,
+    MATCHING_RULE_INACTIVE,
     NO_ACTIVE_RULE,
     NO_CROSS_OBJECT_RULE,
     RULE_ALLOW_SILENT,
@@ -60,7 +65,7 @@ __all__ = ["AUDIT_CODES", "Rule", "RuleState", "cluster_causes", "read_rules"]
 
 #: The audit findings (``sfclean audit``) that report the state each cause stems from.
 AUDIT_CODES: dict[str, tuple[str, ...]] = {
-    CAUSE_RULE_OFF: (RULE_INACTIVE, NO_ACTIVE_RULE),
+    CAUSE_RULE_OFF: (RULE_INACTIVE, NO_ACTIVE_RULE, MATCHING_RULE_INACTIVE),
     CAUSE_SILENT_RULE: (RULE_ALLOW_SILENT,),
     CAUSE_EXCLUDED_CREATOR: (RULE_EXCLUDES_USERS,),
     CAUSE_NO_CROSS_OBJECT_RULE: (NO_CROSS_OBJECT_RULE,),
@@ -94,6 +99,14 @@ class Rule:
     filters: tuple[tuple[str, str, str], ...] = ()
     boolean_filter: str | None = None
     match_objects: frozenset[str] = frozenset()
+    match_status: tuple[tuple[str, str], ...] = ()  # (matching rule, RuleStatus) when read
+
+    @property
+    def compares_nothing(self) -> bool:
+        """Its matching rules were read and none of them is Active."""
+        return bool(self.match_status) and all(
+            status.lower() != "active" for _, status in self.match_status
+        )
 
     @property
     def stops(self) -> bool:
@@ -111,6 +124,7 @@ class Rule:
             "operations_on_insert": sorted(self.operations),
             "conditions": [" ".join(f) for f in self.filters],
             "compares_with": sorted(self.match_objects),
+            "matching_rules": [f"{name} ({status})" for name, status in self.match_status],
             "last_modified_by": self.last_modified_by,
             "last_modified": self.last_modified,
         }
@@ -167,8 +181,29 @@ def _details(body: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
             "match_objects": frozenset(
                 str(m.get("objectApiName")) for m in rule.get("matchRules") or []
             ),
+            "match_names": tuple(str(m.get("name")) for m in rule.get("matchRules") or []),
         }
     return out
+
+
+def _match_status(conn: Connection, problems: list[str]) -> dict[str, str]:
+    """``RuleStatus`` by matching rule DeveloperName (lowercased); {} when refused."""
+    soql = "SELECT DeveloperName, RuleStatus FROM MatchingRule"
+    try:
+        rows = conn.query_all_iter(soql)
+        return {str(r["DeveloperName"]).lower(): str(r.get("RuleStatus") or "") for r in rows}
+    except ApiError as exc:
+        problems.append(f"MatchingRule could not be read ({exc.error_code})")
+        return {}
+
+
+def _with_details(rule: Rule, found: dict[str, Any] | None, status: dict[str, str]) -> Rule:
+    if found is None:
+        return rule
+    found = dict(found)
+    names = found.pop("match_names")
+    known = tuple((n, status[n.lower()]) for n in names if n.lower() in status)
+    return replace(rule, **found, match_status=known if len(known) == len(names) else ())
 
 
 def read_rules(conn: Connection, objects: Sequence[str]) -> RuleState:
@@ -189,6 +224,7 @@ def read_rules(conn: Connection, objects: Sequence[str]) -> RuleState:
             continue
         details.update({(name, k): v for k, v in _details(body).items()})
         read.add(name)
+    status = _match_status(conn, problems) if details else {}
     rules = []
     for row in rows:
         obj, dev = str(row.get("SobjectType")), str(row.get("DeveloperName"))
@@ -201,7 +237,7 @@ def read_rules(conn: Connection, objects: Sequence[str]) -> RuleState:
             str(modifier.get("Username") or "") if isinstance(modifier, dict) else "",
             str(row.get("LastModifiedDate") or ""),
         )
-        rules.append(replace(rule, **details[(obj, dev)]) if (obj, dev) in details else rule)
+        rules.append(_with_details(rule, details.get((obj, dev)), status))
     return RuleState(tuple(rules), tuple(problems), frozenset(read))
 
 
@@ -241,15 +277,24 @@ def _record_causes(
     of the cluster's records created before it."""
     if obj not in state.details_read and not state.on(obj):
         return []
-    active = state.on(obj, active=True)
+    active = [r for r in state.on(obj, active=True) if not r.compares_nothing]
     if not active:
         off = state.on(obj, active=False)
         named = ", ".join(
             f"{r.name} (off; last changed by {r.last_modified_by or '?'} {r.last_modified[:10]})"
             for r in off
         )
+        idle = [r for r in state.on(obj, active=True) if r.compares_nothing]
+        if idle:
+            said = "; ".join(
+                f"{r.name} (active, but its matching rules are not Active: "
+                + ", ".join(f"{n} {s}" for n, s in r.match_status)
+                + "; UNCONFIRMED whether it then compares anything)"
+                for r in idle
+            )
+            named = f"{named}; {said}" if named else said
         return [
-            (CAUSE_RULE_OFF, f"no active duplicate rule on {obj}" + (f": {named}" if off else ""))
+            (CAUSE_RULE_OFF, f"no active duplicate rule on {obj}" + (f": {named}" if named else ""))
         ]
     if obj not in state.details_read:
         return []
