@@ -38,10 +38,6 @@ _NUMBER_LIKE = re.compile(
 )
 _PLACEHOLDER = re.compile(r"[+\-\s]+")
 _STARTS = np.array(FORMULA_START)
-_SIGNS = np.array(("+", "-"))
-_SHORT = 32  # cells up to this long are checked as a numpy character matrix
-_NUMBER_TABLE = np.zeros(128, dtype=bool)  # ASCII code -> may follow the sign of a number
-_NUMBER_TABLE[[0, *(ord(c) for c in "0123456789 ().-/")]] = True
 
 
 def starts_like_formula(value: object) -> bool:
@@ -67,29 +63,49 @@ def formula_start_rows(values: np.ndarray) -> np.ndarray:
 
 def formula_like_rows(values: np.ndarray) -> np.ndarray:
     """Positions of the cells of ``values`` (an object array of str) that are
-    :func:`formula_like`, without a Python call per cell for the common cases: most cells
-    do not start like a formula, and a short ``+``/``-`` cell made of digits and the usual
-    separators (an E.164 phone) is checked with numpy; the rest once per distinct value."""
-    first = values.astype("U1")
-    starts = np.flatnonzero(np.isin(first, _STARTS))
-    if not len(starts):
-        return starts
-    candidates = values[starts]
-    plain = np.zeros(len(candidates), dtype=bool)
-    signed = np.flatnonzero(np.isin(first[starts], _SIGNS))
-    lengths = np.fromiter(map(len, candidates[signed]), dtype=np.int64, count=len(signed))
-    short = signed[lengths <= _SHORT]
-    if len(short):
-        width = int(lengths.max(initial=1)) if len(short) == len(signed) else _SHORT
-        codes = candidates[short].astype(f"U{width}").view(np.uint32).reshape(len(short), -1)
-        tail = codes[:, 1:]
-        allowed = _NUMBER_TABLE[np.minimum(tail, 127)] & (tail < 128)  # 0 pads: allowed
-        digit = ((tail >= ord("0")) & (tail <= ord("9"))).any(axis=1)
-        plain[short] = allowed.all(axis=1) & digit
-    rest = np.flatnonzero(~plain)
-    inverse, uniques = pd.factorize(candidates[rest])
+    :func:`formula_like`, without a Python call per cell for the common cases.
+
+    The cells are joined into one UTF-8 text, one cell a line, and read with numpy: most
+    cells do not start like a formula (their first byte says so), and a ``+``/``-`` cell made
+    only of digits and the usual separators (an E.164 phone) is a number (``bytes.translate``
+    deletes those characters, and what is left of the line is the sign alone); the rest, and
+    the cells holding a newline, are checked once per distinct value."""
+    cells = values.tolist()
+    text = "\n".join(cells)
+    split = np.zeros(0, dtype=np.int64)
+    if text.count("\n") != max(len(cells) - 1, 0):
+        split = np.flatnonzero(np.fromiter(("\n" in c for c in cells), bool, len(cells)))
+        text = "\n".join(c if "\n" not in c else "" for c in cells)
+    raw = text.encode("utf-8", "surrogatepass")
+    lengths = _line_lengths(raw, len(cells))
+    start = np.cumsum(lengths + 1) - lengths - 1
+    buf = np.frombuffer(raw, np.uint8)
+    first = buf[np.minimum(start, max(len(buf) - 1, 0))] if len(buf) else start
+    starts = np.flatnonzero((lengths > 0) & _START_BYTES[first])
+    if len(starts):
+        left = _line_lengths(raw.translate(None, _NUMBER_CHARS), len(cells))[starts]
+        digits = _line_lengths(raw.translate(None, _NOT_DIGITS), len(cells))[starts]
+        sign = first[starts]
+        number = (digits > 0) & (((sign == 43) & (left == 1)) | ((sign == 45) & (left == 0)))
+        starts = starts[~number]
+    rest = np.union1d(starts, split)
+    inverse, uniques = pd.factorize(values[rest])
     flagged = np.fromiter((formula_like(u) for u in uniques), dtype=bool, count=len(uniques))
-    return starts[rest[flagged[inverse]]]
+    return rest[flagged[inverse]]
+
+
+def _line_lengths(raw: bytes, lines: int) -> np.ndarray:
+    """The length of each of the ``lines`` newline-separated lines of ``raw``."""
+    breaks = np.flatnonzero(np.frombuffer(raw, np.uint8) == 10)
+    ends = np.concatenate((breaks, [len(raw)]))[:lines]
+    return ends - np.concatenate(([-1], breaks))[:lines] - 1
+
+
+_START_BYTES = np.zeros(256, dtype=bool)
+_START_BYTES[[ord(c) for c in FORMULA_START]] = True
+#: What may follow the sign of a number (``-`` included: deleted with the rest).
+_NUMBER_CHARS = b"0123456789 ().-/"
+_NOT_DIGITS = bytes(b for b in range(256) if b not in b"0123456789\n")
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:

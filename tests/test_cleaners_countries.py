@@ -9,6 +9,8 @@ alpha-3 codes and the usual abbreviations.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -156,3 +158,53 @@ def test_case_and_padding_do_not_matter(case: tuple[str, str], pad: str) -> None
     value, region = case
     assert region_for_country(pad + value.upper() + pad) == region
     assert region_for_country(value.lower()) == region
+
+
+def test_names_of_every_language_come_back_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # tier 2 (babel's names in every language, about a second to build) is kept on disk;
+    # the table read back is the one babel gives, and a damaged file is built again
+    from sfclean.cleaners import countries
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    countries._tier2.cache_clear()
+    path = countries._tier2_cache()
+    assert str(path).startswith(str(tmp_path)) and not path.exists()
+    built = countries._tier2()
+    assert path.exists()
+    assert built == countries._build_tier2()
+    countries._tier2.cache_clear()
+    assert countries._tier2() == built  # read from the file
+    assert built["allemagne"] == "DE" and built["kanada"] == "CA"
+    path.write_text('{"allemagne": 3', encoding="utf-8")  # cut short
+    countries._tier2.cache_clear()
+    assert countries._tier2() == built
+    assert countries._read_table(path) == built  # and written again
+    path.write_text('{"allemagne": ["DE"]}', encoding="utf-8")  # not a table of codes
+    assert countries._read_table(path) is None
+    countries._tier2.cache_clear()
+
+
+def test_the_cache_key_follows_babel_and_this_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sfclean.cleaners import countries
+
+    before = countries._tier2_cache()
+    real = countries.metadata.version
+    monkeypatch.setattr(
+        countries.metadata, "version", lambda name: "0" if name == "babel" else real(name)
+    )
+    assert countries._tier2_cache() != before
+
+
+def test_an_unwritable_cache_still_answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sfclean.cleaners import countries
+
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    countries._tier2.cache_clear()
+    countries.region_for_country.cache_clear()
+    assert countries.region_for_country("Allemagne") == "DE"
+    countries._tier2.cache_clear()
+    countries.region_for_country.cache_clear()

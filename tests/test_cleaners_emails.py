@@ -318,17 +318,28 @@ def test_clean_email_is_idempotent(raw: str) -> None:
 
 _padded = st.builds(
     lambda left, address, upper, right: left + (address.upper() if upper else address) + right,
-    st.sampled_from(["", " ", "\t", "\u00a0", "\x1f", "\n"]),
+    st.sampled_from(["", " ", "\t", "\u00a0", "\x1f", "\n", " \u00a0\ufeff", "\u3000"]),
     _shaped,
     st.booleans(),
-    st.sampled_from(["", " ", "\r", "  \x0b", "\u200b"]),
+    st.sampled_from(["", " ", "\r", "  \x0b", "\u200b", "\u00a0", "\u00a0 \u2060", "\u00a0é"]),
+)
+#: A zero-width character inside the address (trim_cell deletes those anywhere).
+_split_by_zero_width = st.builds(
+    lambda address, at, mark: address[:at] + mark + address[at:],
+    _shaped,
+    st.integers(0, 30),
+    st.sampled_from(["\u200b", "\u200c", "\u2060", "\ufeff", "\u00a0"]),
 )
 
 
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(
-        _shaped | _padded | _anything | st.sampled_from([" A@B.COM ", "Sara <s@x.io>", ""]),
+        _shaped
+        | _padded
+        | _split_by_zero_width
+        | _anything
+        | st.sampled_from([" A@B.COM ", "Sara <s@x.io>", "", " a@b.com\u00a0", "\u200b'a@b.com"]),
         max_size=12,
     )
 )

@@ -128,7 +128,7 @@ _DOMAIN = st.sampled_from(
     ["acme.com", "mailinator.com", "eu.mailinator.com", "trash.io", "a+b.com", "é.com", ""]
 )
 _JUNKISH = st.builds(lambda a, t, d: f"{a}{t}@{d}", _LOCAL, _TAG, _DOMAIN) | st.text(
-    alphabet="ab+@.-_n\u00e9", max_size=12
+    alphabet="ab+@.-_n\u00e9\ndoreply", max_size=14
 )
 
 

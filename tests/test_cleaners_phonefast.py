@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 import pytest
 from hypothesis import example, given, settings
@@ -20,6 +22,17 @@ def _library(value: str, region: str) -> str | None:
     if not phonenumbers.is_valid_number(number) or number.extension:
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _with_retry(value: str, region: str) -> str | None:
+    """What clean_phone's slow path makes of ``value``: :func:`_library`, then (when that
+    finds no valid number and the digits start with ``00`` or ``011`` before a digit other
+    than 0) the same with ``+`` in place of that prefix."""
+    first = _library(value, region)
+    compact = re.sub(r"[\s().\-/]+", "", value)
+    if first is None and re.match(r"(?:00|011)(?=[1-9])", compact):
+        return _library("+" + re.sub(r"^(?:00|011)", "", compact), region)
+    return first
 
 
 def _example_numbers() -> list[str]:
@@ -96,6 +109,50 @@ def test_fast_path_agrees_with_phonenumbers(text: str, region: str) -> None:
     fast = fast_phone(text, region)
     if fast is not None:
         assert (fast or None) == _library(text, region)
+    if fast is False:  # and clean_phone's retry as "+" finds nothing either
+        assert _with_retry(text, region) is None
+
+
+def _same_code_forms(region: str) -> list[str]:
+    """Example numbers of every region that shares ``region``'s country code, written as
+    people in ``region`` type them: with a trunk 0, after the code without ``+``, after the
+    region's own international prefix, after a 1, after ``+code (0)``; and near misses."""
+    code = phonenumbers.country_code_for_region(region)
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    idd = meta.international_prefix if meta and (meta.international_prefix or "").isdigit() else ""
+    out = []
+    for other in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code, ()):
+        for kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE):
+            number = phonenumbers.example_number_for_type(other, kind)
+            if number is None:
+                continue
+            nsn = phonenumbers.national_significant_number(number)
+            for digits in (nsn, nsn[:-1], nsn + "0", "9" + nsn[1:]):
+                out += [
+                    digits,
+                    f"0{digits}",
+                    f"{code}{digits}",
+                    f"{code} 0{digits}",
+                    f"1 {digits}",
+                    f"{idd} {code} {digits}",
+                    f"{idd}{code}0{digits}",
+                    f"+{code} (0){digits}",
+                    f"00 {code} {digits}",
+                    f"011 {code} {digits}",
+                ]
+    return out
+
+
+@pytest.mark.parametrize("region", _REGIONS)
+def test_same_code_examples_agree(region: str) -> None:
+    # regions that share a country code (AU / CC / CX, GB / JE, US / CA) read each other's
+    # numbers through branches of parse that random examples seldom reach
+    for text in dict.fromkeys(_same_code_forms(region)):
+        fast = fast_phone(text, region)
+        if fast is not None:
+            assert (fast or None) == _library(text, region), (text, region)
+        if fast is False:
+            assert _with_retry(text, region) is None, (text, region)
 
 
 def test_fast_path_covers_the_common_shapes() -> None:
@@ -105,3 +162,13 @@ def test_fast_path_covers_the_common_shapes() -> None:
     assert fast_phone("+14155550123", "GB") == "+14155550123"
     assert fast_phone("555", "US") is False
     assert fast_phone("0044 20 7946 0958", "US") is None  # retried as + by the caller
+    # issue 13, second round: answered here, no longer by phonenumbers
+    assert fast_phone("0044 20 7946 0958", "GB") == "+442079460958"  # GB's own prefix
+    assert fast_phone("0117 496 0000", "GB") == "+441174960000"  # 011 is not GB's prefix
+    assert fast_phone("1-902-702-2858", "CA") == "+19027022858"  # leading 1, Canadian
+    assert fast_phone("07509 742694", "GB") == "+447509742694"  # Jersey, under +44
+    assert fast_phone("04 05 44 63 25", "FR") is False  # trunk 0, invalid either way
+    assert fast_phone("+33 (0)4 04 97 78 69", "FR") is False
+    assert fast_phone("0033 4 05 56 11 55", "FR") is False
+    assert fast_phone("010 44 20 7946 0958", "JP") == "+442079460958"  # JP: 010
+    assert fast_phone("61212345678", "CC") is None  # parse keeps the 61: invalid in CC

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 import pytest
 from hypothesis import given, settings
@@ -91,6 +93,15 @@ def test_damaged_value_is_never_repaired() -> None:
 _REGIONS = st.sampled_from(["US", "GB", "DE", "FR", "IN", "AU", "BR", "JP", "CA", "IT"])
 
 
+@pytest.fixture(autouse=True)
+def _scan_every_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The column scan skips small groups of cells (cheaper one by one); the tests here
+    prove the scan itself, so it scans every group."""
+    from sfclean.cleaners import phonecolumn
+
+    monkeypatch.setattr(phonecolumn, "_SCAN_FROM", 1)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="0123456789 +-().x#'eE", max_size=22), _REGIONS)
 def test_clean_phone_is_idempotent(raw: str, region: str) -> None:
@@ -101,6 +112,68 @@ def test_clean_phone_is_idempotent(raw: str, region: str) -> None:
         # and the E.164 part means the same number to phonenumbers in any region
         assert phonenumbers.is_valid_number(phonenumbers.parse(first.value, "ZZ"))
 
+
+#: Numbers the column scan takes, to put extensions behind.
+_NUMBERS = st.sampled_from(
+    [
+        "(415) 555-0123",
+        "+1 415 555 0123",
+        "1-604-555-0123",
+        "020 7946 0958",
+        "0044 20 7946 0958",
+        "+44 (0)20 7946 0958",
+        "030/1234567",
+        "+33 1 23 45 67 89",
+        "12",
+        "+1",
+        "",
+    ]
+)
+#: Extensions in every alternative of phonenumbers' grammar, near misses, and what parse
+#: cuts first (a second number after "/ x", trailing punctuation).
+_EXTENSIONS = st.sampled_from(
+    [
+        " x12",
+        "x12",
+        " X 12",
+        " ext. 204",
+        " Ext.80",
+        " ext 5",
+        " extension 7",
+        " extn: 33",
+        " EXT- 9",
+        " #3",
+        "#3",
+        " x12#",
+        " ~4",
+        " int 3",
+        " anexo 11",
+        ";ext=5",
+        ";ext=012345678901234567890",
+        " x1234567890",
+        " - 503#",
+        " 503#",
+        "-1234567#",
+        ",,12",
+        ";12",
+        " ; 7",
+        ",12",
+        ",,,9",
+        "\tx12",
+        ", x12",
+        " / x12",
+        "/x12",
+        "\\x12",
+        " x12 x34",
+        " x12.",
+        " x12 ",
+        " x",
+        " ext",
+        " x.0",
+        " x 00",
+        " ext. 10",
+    ]
+)
 
 _BATCH_VALUES = (
     st.sampled_from(
@@ -144,10 +217,32 @@ _BATCH_VALUES = (
             "415 555 0123\n",
             "+1 415 555 0120.0",
             "",
+            # shapes the column scan answers since issue 13's second round
+            "1-902-702-2858",
+            "1 (416) 555-0199",
+            "1 416 123 4567",
+            "0117 496 0000",
+            "01 16 59 45 70",
+            "+44 (0)7509 808027",
+            "07509 742694",
+            "+44 07937 140382",
+            "04 05 44 63 25",
+            "+33 (0)4 04 97 78 69",
+            "0033 4 05 56 11 55",
+            "0034 752468052",
+            "(415) 555-0123 x12",
+            "+14155550123;ext=12",
+            "+1.702.251.1598 Ext.80",
+            "415 555 0123 / x12",
+            "415 555 0123 - 503#",
+            "1.0 ",  # damage behind padding (hypothesis found it)
+            " 30123456.0  ",
         ]
     )
+    | st.builds(lambda number, ext: number + ext, _NUMBERS, _EXTENSIONS)
     | st.text(alphabet="0123456789 +-()./", max_size=16)
     | st.text(alphabet="0123456789 +-()./\t\n'x\u00a0\u200b", max_size=16)
+    | st.text(alphabet="0123456789 +-()./x#;,:eEtT\t", max_size=22)
 )
 
 
@@ -166,7 +261,8 @@ def test_column_agrees_with_single(values: list[str], region: str) -> None:
 
 
 def _region_samples(region: str) -> list[str]:
-    """Example numbers of a region, nationally and with +code, plus near misses."""
+    """Example numbers of a region, nationally and with +code, plus near misses, with and
+    without an extension."""
     out = []
     for kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE):
         number = phonenumbers.example_number_for_type(region, kind)
@@ -185,8 +281,24 @@ def _region_samples(region: str) -> list[str]:
                 f"011{code}{digits}",
                 f"+{code} (0){digits}",
                 f"+{code}0{digits}",
+                f"1 {digits}",
             ]
+        out += [
+            f"{nsn} x12",
+            f"0{nsn} ext. 204",
+            f"+{code} {nsn} #3",
+            f"+{code} (0){nsn};ext=5",
+            f"00{code} {nsn} Ext.80",
+            f"{code}{nsn} x7",
+        ]
     return out
+
+
+def _same_code_regions(region: str) -> list[str]:
+    """The region and up to four other regions that share its country code."""
+    code = phonenumbers.country_code_for_region(region)
+    others = [r for r in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code, ()) if r != region]
+    return [region, *others[:4]]
 
 
 @pytest.mark.parametrize("region", sorted(phonenumbers.SUPPORTED_REGIONS))
@@ -194,7 +306,8 @@ def test_column_agrees_with_single_in_every_region(region: str) -> None:
     # the column scanner rewrites every region's patterns for multi-line matching
     from sfclean.cleaners.phonecolumn import clean_phone_column
 
-    values = list(dict.fromkeys(_region_samples(region) + _region_samples("US")))
+    samples = [s for r in [*_same_code_regions(region), "US"] for s in _region_samples(r)]
+    values = list(dict.fromkeys(samples))
     col = clean_phone_column(values, region)
     got = [
         (col.value[i], col.status[i], col.kinds[col.change_id[i]], col.message[i])
@@ -223,10 +336,99 @@ def test_column_agrees_with_single_in_every_region(region: str) -> None:
         ("CA", "(416) 555-0199", "+14165550199"),
         ("CA", "+1 604 555 0123", "+16045550123"),
         ("US", "+1 514 555 0123", "+15145550123"),
+        ("CA", "1-902-702-2858", "+19027022858"),
+        ("US", "1 (416) 555-0199", "+14165550199"),
+        ("GB", "0117 496 0000", "+441174960000"),
+        ("FR", "01 16 59 45 70", "+33116594570"),
+        ("GB", "+44 (0)7509 808027", "+447509808027"),
+        ("GB", "07509 742694", "+447509742694"),
+        ("US", "(415) 555-0123 x12", "+14155550123;ext=12"),
+        ("US", "+1.702.251.1598 Ext.80", "+17022511598;ext=80"),
+        ("CA", "1 (905) 876-9467 #570", "+19058769467;ext=570"),
+        ("GB", "0044 20 3123 6927 Ext.187", "+442031236927;ext=187"),
+        ("GB", "020 7946 7139 ext. 75", "+442079467139;ext=75"),
+        ("DE", "030 1234567 x12", "+49301234567;ext=12"),
+        ("US", "+14155550123;ext=12", "+14155550123;ext=12"),
     ],
 )
 def test_scan_takes_prefixes_parse_strips(region: str, raw: str, e164: str) -> None:
     # these shapes are answered by the column scan, not one by one (issue 13)
-    text, accepted = _scan(join_lines([raw]), region)
+    text, accepted, _ = _scan(join_lines([raw]), region)
     assert (text[0], bool(accepted[0])) == (e164, True)
     assert clean_phone(raw, region).value == e164
+
+
+_TAILS = ("1", "12#", "xt1", "xt. 12", "XT:1", "nt 3", "nexo 4", ",12", "12", " 1#", "=1", "t1")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["", "415 555 0123", "+1 (415) 555-0123", "020/7946-0958", "x", "1 "]),
+    st.text(alphabet="".join(map(chr, range(32, 127))) + "\t\xa0", max_size=3),
+    st.sampled_from(_TAILS),
+)
+def test_extension_lookahead_changes_no_split(number: str, middle: str, tail: str) -> None:
+    # the lookahead of _EXTENSION_LINE only spares work: every split is the plain grammar's
+    from sfclean.cleaners.phonecolumn import _EXTENSION_LINE, _EXTN
+
+    assert _EXTENSION_LINE is not None and _EXTN is not None
+    plain = re.compile(rf"(?m)^(?:([0-9 ().\-/+]*?)(?:{_EXTN})$|[^\n]*+$)", re.IGNORECASE)
+    text = "\n".join([number + middle + tail, middle + tail, number + tail])
+    assert _EXTENSION_LINE.findall(text) == plain.findall(text)
+
+
+def test_extension_lookahead_admits_every_first_character() -> None:
+    from sfclean.cleaners.phonecolumn import _EXTENSION_LINE, _EXTN
+
+    assert _EXTENSION_LINE is not None and _EXTN is not None
+    plain = re.compile(rf"(?m)^(?:([0-9 ().\-/+]*?)(?:{_EXTN})$|[^\n]*+$)", re.IGNORECASE)
+    # ASCII (cells reach the scan as ASCII), Latin, Cyrillic, the full-width forms
+    for code in [*range(0x3000), *range(0xFF00, 0xFFF0)]:
+        for tail in _TAILS:
+            text = f"415 555 0123{chr(code)}{tail}"
+            assert _EXTENSION_LINE.findall(text) == plain.findall(text), text
+
+
+def test_small_groups_go_one_by_one_with_the_same_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sfclean.cleaners import phonecolumn
+
+    values = ["(415) 555-0123", "+44 20 7946 0958", "12345", "1-604-555-0123 x5"]
+    monkeypatch.setattr(phonecolumn, "_SCAN_FROM", 32)
+    scanned = phonecolumn._scan(join_lines(values), "US")
+    assert scanned is not None and not scanned[1].any()  # every group is too small
+    col = phonecolumn.clean_phone_column(values, "US")
+    assert list(col.value) == [clean_phone(v, "US").value for v in values]
+
+
+@pytest.mark.parametrize(
+    ("region", "raw", "proven"),
+    [
+        ("DE", "47143", True),  # too short for any German number
+        ("FR", "04 05 44 63 25", True),  # invalid with and without the trunk 0
+        ("ES", "38356", True),
+        ("GB", " 12345 ", True),
+        ("US", "555-0123", True),
+        ("US", "12345", False),  # starts with the own country code: parse may split it off
+        # the region's own 011 / 00 is read as "+" (clean_phone's retry reads it the same)
+        ("US", "011 44 20 7946 095", True),
+        ("GB", "00 44 20 7946 095", True),
+        ("GB", "+44 (0)20 7946 095", True),  # invalid with and without the trunk 0
+        ("JP", "010 44 20 7946 095", False),  # the retry would read "+1044...": another number
+        ("GB", "011 44 20 7946 095", False),  # not GB's prefix, retried as "+44..."
+        ("DE", "47143 x12", False),  # an extension: left to parse
+        # the digits are invalid, but clean_phone_column sees the damage first
+        ("US", "4155550123.0", True),
+        ("US", "(415) 555-0123", False),  # valid
+    ],
+)
+def test_scan_proves_invalid_numbers(region: str, raw: str, proven: bool) -> None:
+    from sfclean.cleaners.phonecolumn import clean_phone_column
+
+    values = [raw, "030 1234567"]
+    scanned = _scan(join_lines(values), region)
+    assert scanned is not None and bool(scanned[2][0]) is proven
+    col = clean_phone_column(values, region)
+    expected = clean_phone(raw, region)
+    assert (col.value[0], col.status[0], col.kinds[col.change_id[0]], col.message[0]) == (
+        tuple(expected)
+    )

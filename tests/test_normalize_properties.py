@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -128,3 +129,32 @@ def test_a_duplicate_always_names_a_row_that_went_on(
     assert named <= set(result.kept["sfclean_row"])
     if options["match_key"] == "email":
         assert result.kept["Email"].is_unique
+
+
+_cells = st.one_of(
+    st.none(), st.just(float("nan")), st.text(alphabet="ab é\u00a0\ud7ff", max_size=3)
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_cells, max_size=30), st.integers(1, 4))
+def test_pyarrow_columns_are_read_as_pandas_would(cells: list, chunks: int) -> None:
+    # Work.of reads pyarrow-backed text through its dictionary encoding; the codes and the
+    # distinct values are pd.factorize's of the cells as text
+    import numpy as np
+
+    pa = pytest.importorskip("pyarrow")  # installed with the test extra (splink)
+    from sfclean.stages.normalize_findings import as_text, encoded_text
+
+    dtype = pd.StringDtype("pyarrow", na_value=np.nan)
+    size = max(1, len(cells) // chunks)
+    parts = [cells[i : i + size] for i in range(0, len(cells), size)] or [[]]
+    arrow = pa.chunked_array([pa.array(p, type=pa.large_string(), from_pandas=True) for p in parts])
+    series = pd.Series(pd.array(arrow, dtype=dtype))
+    found = encoded_text(series)
+    assert found is not None
+    codes, uniques = pd.factorize(as_text(series))
+    assert found[0].dtype == np.int64
+    assert found[0].tolist() == codes.tolist()
+    assert found[1].tolist() == uniques.tolist()
+    assert as_text(series).tolist() == found[1][found[0]].tolist()

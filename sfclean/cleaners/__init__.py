@@ -5,7 +5,9 @@
 - :mod:`~sfclean.cleaners.junk`: no-reply, role and disposable mailboxes (:class:`JunkPolicy`)
 - :mod:`~sfclean.cleaners.keys`: provider-aware dedupe keys (Gmail dots, +tags, ...)
 - :mod:`~sfclean.cleaners.phones` / :mod:`~sfclean.cleaners.phonefast`: E.164 via phonenumbers
+  (:mod:`~sfclean.cleaners.phonemeta`: its metadata as compiled expressions)
 - :mod:`~sfclean.cleaners.phonecolumn`: many distinct phone cells of one region at once
+  (:mod:`~sfclean.cleaners.phoneleads`: the expressions it reads)
 - :mod:`~sfclean.cleaners.lines`: cells as lines of one ASCII text, for whole-column scans
 - :mod:`~sfclean.cleaners.countries`: country cell -> phone region
 """

@@ -10,7 +10,12 @@ Every name comes from a maintained source, in two tiers:
    Republic of"), so they are in this tier too.
 2. The territory names of every language CLDR has, through babel (``Schweiz``, ``Suisse``,
    ``Svizzera``, ``Österreich``, ``España``, ``Polska``, ``Česko``...). Only consulted for a
-   name tier 1 does not know, and loaded on first use (about a second, once per process).
+   name tier 1 does not know. Building it reads every babel locale (about a second), so the
+   table built is kept as JSON in the user's cache directory
+   (``platformdirs.user_cache_dir("sfclean")/country-names-<key>.json``), keyed by the
+   versions of babel and pycountry and by this module's source: later processes read it in
+   a few milliseconds, and a new babel, pycountry or sfclean builds it afresh. A cache that
+   cannot be read or written is ignored (the table is built in memory).
 
 Derived keys: a name with a parenthesis also answers to each part ("Myanmar (Burma)" ->
 "burma"), and an inverted ISO name to its head ("Palestine, State of" -> "palestine").
@@ -24,12 +29,19 @@ guess. Lookups are cached per distinct cell.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
 
 import phonenumbers
+import platformdirs
 import pycountry
 
 __all__ = ["ALIASES", "region_for_country"]
@@ -139,6 +151,57 @@ def _tier1() -> dict[str, str | None]:
 
 @lru_cache(maxsize=1)
 def _tier2() -> dict[str, str | None]:
+    path = _tier2_cache()
+    table = _read_table(path)
+    if table is None:
+        table = _build_tier2()
+        _write_table(path, table)
+    return table
+
+
+def _tier2_cache() -> Path:
+    """The cache file of tier 2 for the installed babel and pycountry and this module."""
+    source = Path(__file__).read_bytes()
+    key = "\0".join(
+        [
+            metadata.version("babel"),
+            metadata.version("pycountry"),
+            hashlib.sha256(source).hexdigest(),
+        ]
+    )
+    name = f"country-names-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
+    return Path(platformdirs.user_cache_dir("sfclean")) / name
+
+
+def _read_table(path: Path) -> dict[str, str | None] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in data.items()
+    ):
+        return None
+    return data
+
+
+def _write_table(path: Path, table: dict[str, str | None]) -> None:
+    """Write ``table`` to ``path`` atomically (a temporary file renamed into place); any
+    failure leaves no file and is ignored."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".country-names-")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(table, handle, ensure_ascii=False)
+        os.replace(temporary, path)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def _build_tier2() -> dict[str, str | None]:
     from babel.localedata import locale_identifiers
 
     current = {c.alpha_2 for c in pycountry.countries} | {"XK"}

@@ -346,7 +346,8 @@ def clean_email_column(
     col = CellColumn.start(n, _FAST_KINDS)
     found = None
     if n and not check_deliverability:
-        lines = join_lines(values)
+        scanned, padded = _trim_to_ascii(values)
+        lines = join_lines(scanned)
         lowered = lines.text.lower()
         found = FAST_EMAIL_LINE_RE.findall(lowered)
     if found is None or len(found) != n:
@@ -355,7 +356,7 @@ def clean_email_column(
         col.value[:] = found
         _drop_unknown_tlds(col.value, found)
         buf, lower_buf = lines.bytes_of(), lines.bytes_of(lowered)
-        trimmed = lines.first_in(buf, _TRIM_TABLE) | lines.last_in(buf, _TRIM_TABLE)
+        trimmed = lines.first_in(buf, _TRIM_TABLE) | lines.last_in(buf, _TRIM_TABLE) | padded
         cased = lines.containing(np.flatnonzero(buf != lower_buf))
         col.change_id[:] = np.where(trimmed, 2, 0) + cased
         slow = np.flatnonzero(col.value == "")
@@ -368,6 +369,25 @@ def clean_email_column(
         ),
     )
     return col
+
+
+def _trim_to_ascii(values: Sequence[str]) -> tuple[Sequence[str], np.ndarray]:
+    """``values`` with every cell that is ASCII once trimmed (``trim_cell``: a non-breaking
+    space or a zero-width character around or in it) replaced by its trimmed form, so the
+    ASCII scan reads it, and which cells were (their finding: ``whitespace-trimmed``)."""
+    padded = np.zeros(len(values), dtype=bool)
+    text = "\n".join(values)
+    if text.isascii() or text.count("\n") != len(values) - 1:
+        return values, padded
+    buf = np.frombuffer(text.encode("utf-8", "surrogatepass"), np.uint8)
+    lines = np.unique(np.searchsorted(np.flatnonzero(buf == 10), np.flatnonzero(buf >= 128)))
+    out = list(values)
+    for i in lines.tolist():
+        trimmed = trim_cell(out[i])
+        if trimmed.isascii():
+            out[i] = trimmed
+            padded[i] = True
+    return out, padded
 
 
 def _drop_unknown_tlds(value: np.ndarray, found: list[str]) -> None:

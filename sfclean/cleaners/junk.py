@@ -29,13 +29,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from operator import itemgetter
 
 import disposable_email_domains
 import numpy as np
-import pandas as pd
 
-from sfclean.cleaners.lines import join_lines
 from sfclean.codes import DISPOSABLE_DOMAIN, JUNK_REASONS, NOREPLY_MAILBOX, ROLE_MAILBOX
 from sfclean.errors import ConfigError
 
@@ -45,6 +42,7 @@ __all__ = [
     "JunkPolicy",
     "classify_junk",
     "classify_junk_batch",
+    "classify_junk_column",
     "junk_policy",
     "parse_junk_entry",
     "role_mailboxes",
@@ -218,65 +216,120 @@ _ROLES = role_mailboxes()
 _DISPOSABLE = _disposable_domains()
 
 
-#: Per line with exactly one "@": group 1 the local part before any "+", group 2 the domain.
-#: Other lines give two empty groups. Possessive, so linear: no backtracking to the "@".
-_BASE_DOMAIN_RE = re.compile(r"(?m)^(?:([^+@\n]*+)(?:\+[^@\n]*+)?@([^@\n]*+)|[^\n]*)$")
-#: Per line: group 1 non-empty when the local part, separators removed, starts with a stem.
+#: Per line: non-empty when the local part, separators removed, starts with a stem.
 _NOREPLY_LINE_RE = re.compile(
     "(?m)^([-_.]*(?:"
     + "|".join("[-_.]*".join(re.escape(c) for c in stem) for stem in NOREPLY_STEMS)
     + "))?[^\n]*$"
 )
+#: Bytes a local part can start with when it may hold a stem (``[-_.]*`` and a stem).
+_NOREPLY_FIRST = np.zeros(256, dtype=bool)
+_NOREPLY_FIRST[list({ord(c) for c in "-_." + "".join(s[0] for s in NOREPLY_STEMS)})] = True
 
 
 def classify_junk_batch(
     addresses: Sequence[str], policy: JunkPolicy
 ) -> list[tuple[str, str] | None]:
-    """:func:`classify_junk` for many addresses; the same results, computed faster.
+    """:func:`classify_junk` for many addresses; the same results, computed faster
+    (:func:`classify_junk_column`)."""
+    out: list[tuple[str, str] | None] = [None] * len(addresses)
+    positions, hits = classify_junk_column(addresses, policy)
+    for i, hit in zip(positions.tolist(), hits, strict=True):
+        out[i] = hit
+    return out
+
+
+def classify_junk_column(
+    addresses: Sequence[str], policy: JunkPolicy
+) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """The positions of the junk addresses among ``addresses`` (ascending) and what
+    :func:`classify_junk` says of each, computed column-wise.
 
     With no extra or allow-list entries for no-reply and role mailboxes and no address-level
     disposable entries, the no-reply and role answers depend only on the local part before
     ``+`` and the disposable answer only on the domain (worked out once per distinct domain).
-    The local parts and domains of all addresses come from one multi-line scan
-    (:mod:`sfclean.cleaners.lines`); non-ASCII addresses are classified one by one.
-    Otherwise each address goes through :func:`classify_junk`.
+    The addresses are joined into one text, split at every ``@`` and newline (local parts and
+    domains alternate); addresses without exactly one ``@`` go through :func:`classify_junk`.
     """
     lists = (policy.extra_noreply, policy.extra_roles, policy.allow_noreply, policy.allow_roles)
     if any(lists) or any("@" in e for e in policy.allow_disposable | policy.extra_disposable):
-        return [classify_junk(a, policy) for a in addresses]
-    n = len(addresses)
-    lines = join_lines(addresses)
-    parts = _BASE_DOMAIN_RE.findall(lines.text) if n else []
-    stems = _NOREPLY_LINE_RE.findall(lines.text) if n else []
-    if len(parts) != n or len(stems) != n:
-        return [classify_junk(a, policy) for a in addresses]
-    bases = list(map(itemgetter(0), parts))
-    domains = list(map(itemgetter(1), parts))
-    out: list[tuple[str, str] | None] = [None] * n
-    found = np.zeros(n, dtype=bool)
+        every = [classify_junk(a, policy) for a in addresses]
+        where = [i for i, hit in enumerate(every) if hit is not None]
+        return np.array(where, dtype=np.int64), [h for h in every if h is not None]
+    cells = list(addresses)
+    odd = _one_at_sign(cells)
+    for i in odd.tolist():
+        cells[i] = "x@x"  # kept in line; classified one by one below
+    n = len(cells)
+    parts = "\n".join(cells).replace("@", "\n").split("\n") if n else []
+    locals_, domains = parts[0::2], parts[1::2]
+    bases = [b.split("+", 1)[0] if "+" in b else b for b in locals_]
+    code = np.zeros(n, dtype=np.int8)  # 1 no-reply, 2 role, 3 disposable
     if policy.noreply:
-        found = np.array(stems, dtype=object) != ""
-        for i in np.flatnonzero(found).tolist():
-            out[i] = (NOREPLY_MAILBOX, f"no-reply mailbox '{bases[i]}'")
+        code[_noreply_positions(bases)] = 1
     if policy.role:
-        role = np.fromiter(map(_ROLES.__contains__, bases), dtype=bool, count=n) & ~found
-        for i in np.flatnonzero(role).tolist():
-            out[i] = (ROLE_MAILBOX, f"role mailbox '{bases[i]}'")
-        found |= role
+        role = np.fromiter(map(_ROLES.__contains__, bases), dtype=bool, count=n)
+        code[role & (code == 0)] = 2
+    disposable: dict[str, tuple[str, str] | None] = {}  # per distinct domain
     if policy.disposable and n:
         domain_policy = _domain_only(policy)
-        codes, uniques = pd.factorize(np.array(domains, dtype=object))
-        hits = [classify_junk("x@" + d, domain_policy) for d in uniques]
-        flagged = np.array([h is not None for h in hits], dtype=bool)
-        for i in np.flatnonzero(flagged[codes] & ~found).tolist():
-            out[i] = hits[codes[i]]
-    buf = lines.bytes_of()
-    # non-ASCII (escaped with a backslash), no domain or several "@": one by one
-    odd = lines.containing(np.flatnonzero(buf == 92))
-    odd |= np.array(domains, dtype=object) == "" if n else odd
-    for i in np.flatnonzero(odd).tolist():
-        out[i] = classify_junk(addresses[i], policy)
-    return out
+        disposable = {d: classify_junk("x@" + d, domain_policy) for d in set(domains)}
+        is_hit = {d: hit is not None for d, hit in disposable.items()}
+        flagged = np.fromiter(map(is_hit.__getitem__, domains), bool, count=n)
+        code[flagged & (code == 0)] = 3
+    code[odd] = 0
+    found = np.flatnonzero(code)
+    hits: list[tuple[str, str]] = []
+    for i in found.tolist():
+        if code[i] == 1:
+            hits.append((NOREPLY_MAILBOX, f"no-reply mailbox '{bases[i]}'"))
+        elif code[i] == 2:
+            hits.append((ROLE_MAILBOX, f"role mailbox '{bases[i]}'"))
+        else:
+            hit = disposable[domains[i]]
+            assert hit is not None  # code 3 means the domain's answer was a hit
+            hits.append(hit)
+    return _with_one_by_one(found, hits, odd, addresses, policy)
+
+
+def _one_at_sign(cells: list[str]) -> np.ndarray:
+    """Positions of the cells without exactly one ``@`` (or with a newline)."""
+    text = "\n".join(cells)
+    if text.count("\n") != max(len(cells) - 1, 0):
+        return np.flatnonzero([c.count("@") != 1 or "\n" in c for c in cells])
+    buf = np.frombuffer(text.encode("utf-8", "surrogatepass"), np.uint8)
+    line_of_at = np.searchsorted(np.flatnonzero(buf == 10), np.flatnonzero(buf == 64))
+    return np.flatnonzero(np.bincount(line_of_at, minlength=len(cells)) != 1)
+
+
+def _noreply_positions(bases: list[str]) -> np.ndarray:
+    """Positions of the local parts that, separators removed, start with a no-reply stem
+    (only those whose first character can begin one are read by the expression)."""
+    first = np.frombuffer(
+        "".join([b[:1] or "\0" for b in bases]).encode("utf-32-le", "surrogatepass"), np.uint32
+    )
+    maybe = np.flatnonzero(_NOREPLY_FIRST[np.minimum(first, 255)] & (first < 256))
+    if not len(maybe):
+        return maybe
+    stems = _NOREPLY_LINE_RE.findall("\n".join([bases[i] for i in maybe.tolist()]))
+    if len(stems) != len(maybe):  # a newline inside a local part: one by one
+        stems = [_NOREPLY_LINE_RE.findall(bases[i])[0] for i in maybe.tolist()]
+    return maybe[np.array(stems, dtype=object) != ""]
+
+
+def _with_one_by_one(
+    found: np.ndarray,
+    hits: list[tuple[str, str]],
+    odd: np.ndarray,
+    addresses: Sequence[str],
+    policy: JunkPolicy,
+) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """``found``/``hits`` with the ``odd`` addresses classified one by one, merged in order."""
+    if not len(odd):
+        return found, hits
+    extra = [(i, classify_junk(addresses[i], policy)) for i in odd.tolist()]
+    merged = sorted([*zip(found.tolist(), hits, strict=True), *((i, h) for i, h in extra if h)])
+    return np.array([i for i, _ in merged], dtype=np.int64), [h for _, h in merged]
 
 
 def _domain_only(policy: JunkPolicy) -> JunkPolicy:

@@ -106,6 +106,28 @@ class CellColumn:
             reason=np.full(n, "", dtype=object),
         )
 
+    @classmethod
+    def concat(cls, parts: Sequence[CellColumn]) -> CellColumn:
+        """The cells of ``parts``, one after the other, with one list of change tuples (each
+        part's ``change_id`` pointed at it)."""
+        kinds: list[tuple[str, ...]] = []
+        index: dict[tuple[str, ...], int] = {}
+        ids = []
+        for part in parts:
+            local = [index.setdefault(k, len(index)) for k in part.kinds]
+            kinds = list(index)
+            ids.append(
+                np.array(local, dtype=np.int64)[part.change_id] if len(local) else part.change_id
+            )
+        return cls(
+            value=np.concatenate([p.value for p in parts]),
+            status=np.concatenate([p.status for p in parts]),
+            change_id=np.concatenate(ids).astype(np.int64),
+            kinds=kinds,
+            message=np.concatenate([p.message for p in parts]),
+            reason=np.concatenate([p.reason for p in parts]),
+        )
+
     def fill_slow(self, slow: np.ndarray, clean_one: Callable[[int], Any]) -> None:
         """Clean the cells a column scan did not accept, one by one, into these arrays.
 

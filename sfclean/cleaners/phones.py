@@ -34,7 +34,7 @@ from sfclean.cleaners.phonefast import fast_phone
 from sfclean.cleaners.text import TRIM_CHARS, trim_cell
 from sfclean.codes import APOSTROPHE_REMOVED, PHONE_FORMATTED, WHITESPACE_TRIMMED
 
-__all__ = ["PhoneResult", "clean_phone", "format_e164"]
+__all__ = ["PhoneResult", "clean_phone", "format_e164", "invalid_phone_message"]
 
 PhoneStatus = Literal["blank", "ok", "invalid", "damaged"]
 
@@ -64,6 +64,11 @@ def format_e164(number: phonenumbers.PhoneNumber) -> str:
     if number.extension:
         text += f";ext={number.extension}"
     return text
+
+
+def invalid_phone_message(region: str) -> str:
+    """The message of an invalid phone cell read in ``region``."""
+    return f"not a valid phone number (region {region})"
 
 
 def _parse_valid(text: str, region: str) -> phonenumbers.PhoneNumber | None:
@@ -99,9 +104,7 @@ def clean_phone(raw: str, region: str) -> PhoneResult:
         )
     fast = fast_phone(value, region)
     if fast is False:
-        return PhoneResult(
-            value, "invalid", tuple(changes), f"not a valid phone number (region {region})"
-        )
+        return PhoneResult(value, "invalid", tuple(changes), invalid_phone_message(region))
     if isinstance(fast, str):
         number_text = fast
     else:
@@ -111,9 +114,7 @@ def clean_phone(raw: str, region: str) -> PhoneResult:
             if _INTL_PREFIX_RE.match(compact):
                 number = _parse_valid("+" + _INTL_PREFIX_RE.sub("", compact, count=1), region)
         if number is None:
-            return PhoneResult(
-                value, "invalid", tuple(changes), f"not a valid phone number (region {region})"
-            )
+            return PhoneResult(value, "invalid", tuple(changes), invalid_phone_message(region))
         number_text = format_e164(number)
     if number_text != value:
         changes.append(PHONE_FORMATTED)

@@ -56,6 +56,7 @@ NORMALIZE_PARAMS = (
     "keep_reasons",
     "allowed",
     "added",
+    "workers",
 )
 
 _COLUMN_OPTIONS = [
@@ -153,6 +154,14 @@ _POLICY_OPTIONS = [
         callback=lambda _ctx, _param, value: _parse_added(value),
         help="Also treat as junk, e.g. role-mailbox=accounts, noreply-mailbox=bounce, "
         "disposable-domain=temp.example (or a full address); repeatable.",
+    ),
+    click.option(
+        "--workers",
+        type=click.IntRange(min=0),
+        default=1,
+        show_default=True,
+        help="Processes that clean the distinct emails and phones (0: one per CPU); "
+        "the result is the same for any number.",
     ),
 ]
 
@@ -263,6 +272,7 @@ def normalize_kwargs(df: pd.DataFrame, **options: Any) -> dict[str, Any]:
         "fill_blanks": bool(options.get("fill_blanks")),
         "check_deliverability": bool(options.get("check_deliverability")),
         "internationalized": bool(options.get("internationalized")),
+        "workers": 1 if options.get("workers") is None else int(options["workers"]),
         "junk": junk_policy(
             keep=options.get("keep_reasons") or (),
             allow=options.get("allowed") or (),

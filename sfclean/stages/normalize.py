@@ -58,6 +58,8 @@ from sfclean.stages.normalize_columns import (
     clean_text_cells,
     row_regions,
 )
+from sfclean.stages.normalize_findings import str_array
+from sfclean.stages.normalize_workers import ValuePool, resolve_workers
 
 __all__ = [
     "FINDING_CODES",
@@ -180,6 +182,7 @@ def normalize(
     check_deliverability: bool = False,
     internationalized: bool = False,
     progress: StepProgress = None,
+    workers: int | None = 1,
 ) -> NormalizeResult:
     """Clean a table of contacts/leads and hold back rows that must not go on.
 
@@ -195,7 +198,8 @@ def normalize(
     duplicates. ``check_deliverability`` asks DNS whether each domain accepts mail (slow, online).
     ``internationalized=True`` keeps non-ASCII emails, for Email Address Internationalization.
     ``progress(done, total)`` is called after each column step (text, email, each phone, the
-    in-file duplicates); None or False for none.
+    in-file duplicates); None or False for none. ``workers``: processes for the distinct emails
+    and phones (0/None: one per CPU; default 1), the same result (see normalize_workers).
 
     Raises :class:`~sfclean.errors.ColumnNotFoundError` when there is no email column,
     :class:`~sfclean.errors.InputError` for an unusable table and
@@ -205,6 +209,7 @@ def normalize(
     region = check_normalize_options(
         invalid_phone=invalid_phone, match_key=match_key, default_region=default_region
     )
+    processes = resolve_workers(workers)
     if check_deliverability and not dns_answers():
         raise ConfigError(
             "the deliverability check needs working DNS, and DNS lookups fail here "
@@ -223,19 +228,17 @@ def normalize(
     country = clean_text_cells(work, text, cmap.country)
     if report is not None:
         report(1, steps)
-    keys = clean_email_cells(
-        work,
-        cmap.email,
-        policy=junk if junk is not None else JunkPolicy(),
-        match_key=match_key,
-        check_deliverability=check_deliverability,
-        internationalized=internationalized,
-    )
-    regions = row_regions(country, work.n, region)
-    for done, name in enumerate(cmap.phones, start=2):
-        if report is not None:
-            report(done, steps)
-        clean_phone_cells(work, name, regions, invalid_phone)
+    with ValuePool(processes) as pool:
+        policy = junk if junk is not None else JunkPolicy()
+        keys = clean_email_cells(
+            work, cmap.email, policy=policy, match_key=match_key, pool=pool,
+            check_deliverability=check_deliverability, internationalized=internationalized,
+        )  # fmt: skip
+        regions = row_regions(country, work.n, region)
+        for done, name in enumerate(cmap.phones, start=2):
+            if report is not None:
+                report(done, steps)
+            clean_phone_cells(work, name, regions, invalid_phone, pool)
     if report is not None:
         report(steps - 1, steps)
     _flag_formula_cells(work)
@@ -253,7 +256,13 @@ def _flag_formula_cells(work: Work) -> None:
     message = CODES.message(FORMULA_LIKE_CELL)
     for name in work.names:
         values = work.cleaned[name]
-        pos = formula_like_rows(values)
+        if name in work.distinct and work.n:  # once per distinct value
+            inverse, distinct = work.distinct[name]
+            flagged = np.zeros(len(distinct), dtype=bool)
+            flagged[formula_like_rows(distinct)] = True
+            pos = np.flatnonzero(flagged[inverse])
+        else:
+            pos = formula_like_rows(values)
         work.findings.add(
             pos, name, FORMULA_LIKE_CELL, work.original[name][pos], values[pos], message
         )
@@ -288,11 +297,14 @@ def _result(work: Work, cmap: ColumnMap, source: dict[str, Any]) -> NormalizeRes
     kept = work.reason == NONE
     kept_pos = np.flatnonzero(kept)
     held_pos = np.flatnonzero(~kept)
-    clean = _frame(work, work.cleaned, kept_pos)
-    held = _frame(work, work.original, held_pos)
+    clean = _frame(work, work.cleaned, kept_pos, work.distinct)
+    held = _frame(work, work.original, held_pos, work.encoded)
     reason_names = np.array(("", *REASON_CODES), dtype=object)
-    held[REASON] = pd.Series(reason_names[work.reason[held_pos]], index=held.index, dtype="str")
-    held["sfclean_detail"] = pd.Series(work.detail[held_pos], index=held.index, dtype="str")
+    reasons = str_array(reason_names[work.reason[held_pos]])
+    held[REASON] = pd.Series(reasons, index=held.index, dtype="str")
+    held["sfclean_detail"] = pd.Series(
+        str_array(work.detail[held_pos]), index=held.index, dtype="str"
+    )
     return NormalizeResult(
         kept=clean,
         held_back=held,
@@ -302,12 +314,25 @@ def _result(work: Work, cmap: ColumnMap, source: dict[str, Any]) -> NormalizeRes
     )
 
 
-def _frame(work: Work, cells: Mapping[str, np.ndarray], pos: np.ndarray) -> pd.DataFrame:
+def _frame(
+    work: Work,
+    cells: Mapping[str, np.ndarray],
+    pos: np.ndarray,
+    distinct: Mapping[str, tuple[np.ndarray, np.ndarray]],
+) -> pd.DataFrame:
     """The rows at positions ``pos``: every column as ``str``, then ``sfclean_row`` (int64),
-    indexed by the caller's labels of those rows."""
+    indexed by the caller's labels of those rows. A column with few distinct values (``distinct``:
+    each row's distinct value and the values) is built from them."""
     index = work.index[pos]
     names = work.names
-    out = pd.DataFrame({n: cells[n][pos] for n in names}, columns=names, dtype="str")
+
+    def column(name: str) -> object:
+        codes, values = distinct.get(name, (None, None))
+        if codes is None or values is None or 2 * len(values) > len(pos):
+            return str_array(cells[name][pos])
+        return str_array(values, codes[pos])
+
+    out = pd.DataFrame({n: column(n) for n in names}, columns=names, dtype="str")
     out.index = index
     out[ROW] = (pos + work.first_row).astype("int64")
     return out
@@ -330,6 +355,7 @@ def _fill_blanks(work: Work, cmap: ColumnMap, dup_rows: np.ndarray, first_of: np
         to_rows = source.index.to_numpy()
         from_rows = source.to_numpy()
         column[to_rows] = column[from_rows]
+        work.distinct.pop(name, None)  # the rows no longer follow their distinct values
         findings.add(
             to_rows,
             name,

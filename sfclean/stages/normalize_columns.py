@@ -16,7 +16,7 @@ import pandas as pd
 
 from sfclean.cleaners.countries import region_for_country
 from sfclean.cleaners.emails import clean_email_column
-from sfclean.cleaners.junk import JunkPolicy, classify_junk_batch
+from sfclean.cleaners.junk import JunkPolicy, classify_junk_column
 from sfclean.cleaners.keys import provider_key
 from sfclean.cleaners.phonecolumn import clean_phone_column
 from sfclean.cleaners.text import clean_text
@@ -32,10 +32,11 @@ from sfclean.stages.normalize_findings import (
     Change,
     FindingsTable,
     as_text,
-    per_unique,
+    encoded_text,
     text_changes,
     with_messages,
 )
+from sfclean.stages.normalize_workers import ValuePool
 
 __all__ = [
     "FINDING_CODES",
@@ -73,6 +74,11 @@ class Work:
     #: the caller's index (kept on every output table) and the first row's spreadsheet number
     index: pd.Index = field(default_factory=lambda: pd.RangeIndex(0))
     first_row: int = 2
+    #: per cleaned column: (each row's distinct value, the cleaned distinct values), so
+    #: per-value checks (formula-like cells) run once per distinct value
+    distinct: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    #: per input column, (codes, distinct values) when reading it gave them (see factorize)
+    encoded: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     findings: FindingsTable = field(init=False)
     reason: np.ndarray = field(init=False)
     detail: np.ndarray = field(init=False)
@@ -89,8 +95,25 @@ class Work:
         spreadsheet number of its first row (:func:`~sfclean.report.first_data_row`)."""
         plain = df.copy(deep=False)  # no attrs: pandas deep-copies them into every column
         plain.attrs = {}
-        original = {name: as_text(plain.iloc[:, i]) for i, name in enumerate(names)}
-        return cls(names, original, index=df.index, first_row=first_data_row(df))
+        original, encoded = {}, {}
+        for i, name in enumerate(names):
+            found = encoded_text(plain.iloc[:, i])  # pyarrow's strings: one Python str each
+            if found is None:
+                original[name] = as_text(plain.iloc[:, i])
+            else:
+                encoded[name] = found
+                original[name] = found[1][found[0]]
+        work = cls(names, original, index=df.index, first_row=first_data_row(df))
+        work.encoded = encoded
+        return work
+
+    def factorize(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """``pd.factorize`` of a column's original cells (codes as int64), from reading it
+        when that gave them."""
+        if name in self.encoded:
+            return self.encoded[name]
+        codes, uniques = pd.factorize(self.original[name])
+        return codes.astype(np.int64), uniques
 
     @property
     def n(self) -> int:
@@ -107,11 +130,14 @@ def clean_text_cells(work: Work, names: list[str], country: str | None) -> Regio
     found = None
     for name in names:
         raw = work.original[name]
-        inverse, uniques, results = per_unique(raw, clean_text)
+        inverse, uniques = work.factorize(name)
+        results = [clean_text(u) for u in uniques]
         if name == country:
             found = (inverse, results)
-        new = np.array(results, dtype=object)[inverse] if work.n else raw.copy()
+        cleaned = np.array(results, dtype=object)
+        new = cleaned[inverse] if work.n else raw.copy()
         work.cleaned[name] = new
+        work.distinct[name] = (inverse, cleaned)
         changes = [text_changes(u, r) for u, r in zip(uniques, results, strict=True)]
         work.findings.add_per_unique(name, inverse, changes, raw, new)
     return found
@@ -125,15 +151,17 @@ def clean_email_cells(
     match_key: str,
     check_deliverability: bool,
     internationalized: bool = False,
+    pool: ValuePool | None = None,
 ) -> np.ndarray:
     """Clean and validate the email column, classify junk; returns each row's dedupe key id.
 
     ``internationalized``: accept what an org with Email Address Internationalization takes.
+    ``pool`` cleans the distinct addresses on several processes.
     """
     raw = work.original[name]
-    inverse, uniques = pd.factorize(raw)
-    inverse = inverse.astype(np.int64)
-    emails = clean_email_column(
+    inverse, uniques = work.factorize(name)
+    emails = (pool or ValuePool(1)).map_column(
+        clean_email_column,
         list(uniques),
         check_deliverability=check_deliverability,
         internationalized=internationalized,
@@ -148,13 +176,13 @@ def clean_email_cells(
     detail = emails.message.copy()
     detail[missing] = [f"{name}: {m}" if m else f"{name} is blank" for m in detail[missing]]
     ok = np.flatnonzero(emails.status == "ok")
-    hits = classify_junk_batch(values[ok].tolist(), policy)
-    for i, hit in zip(ok.tolist(), hits, strict=True):
-        if hit is not None:
-            reason[i] = REASON_INDEX[hit[0]]
-            detail[i] = hit[1]
+    junk_at, hits = classify_junk_column(values[ok].tolist(), policy)
+    for i, (code, message) in zip(ok[junk_at].tolist(), hits, strict=True):
+        reason[i] = REASON_INDEX[code]
+        detail[i] = message
     n = work.n
     work.cleaned[name] = values[inverse] if n else raw.copy()
+    work.distinct[name] = (inverse, values)
     if n:
         work.reason[:] = reason[inverse]
         work.detail[:] = detail[inverse]
@@ -178,12 +206,15 @@ def row_regions(country: Regions | None, n: int, default: str) -> Regions:
     return of_country.astype(np.int64)[inverse], [str(r) for r in names]
 
 
-def _phone_answers(raw: np.ndarray, regions: Regions) -> tuple[np.ndarray, tuple]:
-    """(inverse, (values, statuses, messages, change_id, kinds)) per distinct (value, region)."""
+def _phone_answers(
+    encoded: tuple[np.ndarray, np.ndarray], regions: Regions, pool: ValuePool
+) -> tuple[np.ndarray, tuple]:
+    """(inverse, (values, statuses, messages, change_id, kinds)) per distinct (value, region),
+    from the column's (codes, distinct values)."""
     region_codes, region_uniques = regions
-    value_codes, value_uniques = pd.factorize(raw)
+    value_codes, value_uniques = encoded
     if len(region_uniques) == 1:  # one region: the distinct values are the work list
-        col = clean_phone_column(value_uniques.tolist(), region_uniques[0])
+        col = pool.map_column(clean_phone_column, value_uniques.tolist(), region_uniques[0])
         answers = (col.value, col.status, col.message, col.change_id, col.kinds)
         return value_codes.astype(np.int64), answers
     width = len(region_uniques)
@@ -194,22 +225,29 @@ def _phone_answers(raw: np.ndarray, regions: Regions) -> tuple[np.ndarray, tuple
     values, statuses, messages = (np.empty(len(pairs), dtype=object) for _ in range(3))
     change_id = np.zeros(len(pairs), dtype=np.int64)
     kind_index: dict[tuple[str, ...], int] = {}
-    for r, region in enumerate(region_uniques):
-        where = np.flatnonzero(region_index == r)
-        col = clean_phone_column(value_uniques[value_index[where]].tolist(), region)
+    places = [np.flatnonzero(region_index == r) for r in range(width)]
+    jobs = [
+        (value_uniques[value_index[where]].tolist(), (region,))
+        for where, region in zip(places, region_uniques, strict=True)
+    ]
+    for where, col in zip(places, pool.map_columns(clean_phone_column, jobs), strict=True):
         values[where], statuses[where], messages[where] = col.value, col.status, col.message
         local = np.array([kind_index.setdefault(k, len(kind_index)) for k in col.kinds])
         change_id[where] = local[col.change_id] if len(where) else 0
     return inverse.ravel(), (values, statuses, messages, change_id, list(kind_index))
 
 
-def clean_phone_cells(work: Work, name: str, regions: Regions, invalid_phone: str) -> None:
+def clean_phone_cells(
+    work: Work, name: str, regions: Regions, invalid_phone: str, pool: ValuePool | None = None
+) -> None:
     """Clean one phone column to E.164. An invalid phone is kept as typed (``keep``, the
     default: it may be a real number sfclean cannot place), cleared (``clear``) or holds the
     row back (``reject``); spreadsheet damage (``4.15555E+09``: the digits are lost) is
     cleared in keep mode too, since no reading of it is the number."""
     raw = work.original[name]
-    inverse, (values, statuses, messages, change_id, kinds) = _phone_answers(raw, regions)
+    inverse, (values, statuses, messages, change_id, kinds) = _phone_answers(
+        work.factorize(name), regions, pool or ValuePool(1)
+    )
     count = len(values)
     bad = (statuses != "ok") & (statuses != "blank") if count else np.zeros(0, dtype=bool)
     bad_detail = np.full(count, "", dtype=object)
@@ -231,6 +269,7 @@ def clean_phone_cells(work: Work, name: str, regions: Regions, invalid_phone: st
         change_id[i] = found
     new = values[inverse] if work.n else raw.copy()
     work.cleaned[name] = new
+    work.distinct[name] = (inverse, values)
     work.findings.add_grouped(name, inverse, change_id, changes, raw, new)
     if invalid_phone == "reject" and work.n:
         hit = np.flatnonzero(bad[inverse] & (work.reason == NONE))
