@@ -103,6 +103,20 @@ def test_every_row_is_in_exactly_one_table(rows: list[dict[str, str]], options: 
     ],
     options={"invalid_phone": "keep", "match_key": "email", "fill_blanks": False},
 )
+@example(  # a GB row's damaged phone must not be filled with a US row's invalid one
+    rows=[
+        {"Email": "a@b.co", "Phone": "4.15555E+09", "Mobile": "", "Country": "GB", "Note": ""},
+        {"Email": "a@b.co", "Phone": "020 7946 0958", "Mobile": "", "Country": "US", "Note": ""},
+    ],
+    options={"invalid_phone": "keep", "match_key": "email", "fill_blanks": True},
+)
+@example(  # nor a row whose invalid phone was read under the default region get a country
+    rows=[
+        {"Email": "a@b.co", "Phone": "030 1234567", "Mobile": "", "Country": "", "Note": ""},
+        {"Email": "a@b.co", "Phone": "", "Mobile": "", "Country": "DE", "Note": ""},
+    ],
+    options={"invalid_phone": "keep", "match_key": "email", "fill_blanks": True},
+)
 def test_normalizing_clean_output_changes_nothing(
     rows: list[dict[str, str]], options: dict
 ) -> None:

@@ -339,15 +339,27 @@ def _frame(
 
 
 def _fill_blanks(work: Work, cmap: ColumnMap, dup_rows: np.ndarray, first_of: np.ndarray) -> None:
-    """Fill blank cells of each kept row from its duplicates, earliest duplicate first."""
+    """Fill blank cells of each kept row from its duplicates, earliest duplicate first.
+
+    So that normalizing the output again changes nothing, a phone cell is filled only with a
+    number in E.164 (an invalid phone kept as typed was read under the duplicate's country),
+    and the country only into a row whose phones hold no such invalid number."""
     cleaned, findings = work.cleaned, work.findings
     targets = first_of[dup_rows]
+    as_typed = np.zeros(len(targets), dtype=bool)  # the kept row holds an invalid phone
+    for name in cmap.phones:
+        phones = cleaned[name][targets]
+        as_typed |= (phones != "") & ~np.char.startswith(phones.astype(str), "+")
     for name in work.names:
         if name == cmap.email:
             continue
         column = cleaned[name]
         values = column[dup_rows]
         usable = (values != "") & (column[targets] == "")
+        if name in cmap.phones:
+            usable &= np.char.startswith(values.astype(str), "+")
+        elif name == cmap.country:
+            usable &= ~as_typed
         if not usable.any():
             continue
         source = pd.Series(dup_rows[usable], index=targets[usable])
