@@ -25,6 +25,7 @@ __all__ = [
     "formula_like",
     "formula_like_rows",
     "formula_start_rows",
+    "neutralise_cells",
     "neutralise_formulas",
     "starts_like_formula",
 ]
@@ -90,6 +91,18 @@ def formula_like_rows(values: np.ndarray) -> np.ndarray:
     inverse, uniques = pd.factorize(candidates[rest])
     flagged = np.fromiter((formula_like(u) for u in uniques), dtype=bool, count=len(uniques))
     return starts[rest[flagged[inverse]]]
+
+
+def neutralise_cells(values: np.ndarray) -> np.ndarray:
+    """``values`` (an object array of str) with every cell that starts like a formula
+    prefixed with ``'`` (OWASP), as :func:`neutralise_formulas` does to a text column;
+    ``values`` itself when no cell does, else a copy."""
+    hit = formula_start_rows(values)
+    if not len(hit):
+        return values
+    out = values.copy()
+    out[hit] = "'" + values[hit]
+    return out
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:

@@ -35,12 +35,13 @@ from __future__ import annotations
 
 from sfclean.io._read import CsvFile, check_csv, read_csv
 from sfclean.io._records import column_name_problem
-from sfclean.io._write import FOR_PEOPLE, write_outputs, write_result
+from sfclean.io._write import FOR_PEOPLE, OutputDir, write_outputs, write_result
 from sfclean.sdl import columns_for_fields, read_sdl_mapping
 
 __all__ = [
     "FOR_PEOPLE",
     "CsvFile",
+    "OutputDir",
     "check_csv",
     "column_name_problem",
     "columns_for_fields",
