@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,7 @@ from sfclean.columns import ColumnMap, find_columns
 from sfclean.errors import ConfigError, InputError
 from sfclean.io import column_name_problem
 from sfclean.report import (
+    FINDINGS_COLUMNS,
     REASON,
     ROW,
     StageResult,
@@ -46,20 +47,26 @@ from sfclean.stages.normalize_columns import (
     NONE,
     REASON_CODES,
     REASON_INDEX,
+    Keys,
     Work,
     clean_email_cells,
     clean_phone_cells,
     clean_text_cells,
     row_regions,
 )
+from sfclean.stages.normalize_findings import as_str_columns
 
 __all__ = [
     "FINDING_CODES",
     "REASON_CODES",
+    "Cleaned",
     "NormalizeResult",
     "NormalizeSummary",
+    "Table",
     "check_normalize_options",
+    "clean_work",
     "normalize",
+    "tables",
 ]
 
 _RESERVED = ("sfclean_row", "sfclean_reason", "sfclean_detail")
@@ -194,6 +201,51 @@ def normalize(
     :class:`~sfclean.errors.ConfigError` for a bad option. Reason and finding codes are in
     :mod:`sfclean.codes`.
     """
+    work, cmap, keys = clean_work(
+        df,
+        email_column=email_column,
+        phone_columns=phone_columns,
+        country_column=country_column,
+        default_region=default_region,
+        invalid_phone=invalid_phone,
+        junk=junk,
+        match_key=match_key,
+        check_deliverability=check_deliverability,
+        progress=progress,
+    )
+    dup_rows, first_of = _mark_duplicates(work, keys.row)
+    if fill_blanks and len(dup_rows):
+        _fill_blanks(work, cmap, dup_rows, first_of)
+    report = progress_callback(progress)
+    if report is not None:
+        report(3 + len(cmap.phones), 3 + len(cmap.phones))
+    return _result(work, cmap, dict(df.attrs.get("sfclean") or {}))
+
+
+class Cleaned(NamedTuple):
+    """:func:`clean_work`'s answer: the table being normalized, its columns, its keys."""
+
+    work: Work
+    cmap: ColumnMap
+    keys: Keys
+
+
+def clean_work(
+    df: pd.DataFrame,
+    *,
+    email_column: str | None = None,
+    phone_columns: Sequence[str] | None = None,
+    country_column: str | None = None,
+    default_region: str = "US",
+    invalid_phone: Literal["keep", "clear", "reject"] = "keep",
+    junk: JunkPolicy | None = None,
+    match_key: Literal["email", "provider"] = "email",
+    check_deliverability: bool = False,
+    progress: StepProgress = None,
+) -> Cleaned:
+    """:func:`normalize` up to the in-file duplicates: every cell cleaned, findings added,
+    rows held back for their email or phone (:func:`sfclean.normalize_file` marks the
+    duplicates across chunks itself). The options are :func:`normalize`'s."""
     region = check_normalize_options(
         invalid_phone=invalid_phone, match_key=match_key, default_region=default_region
     )
@@ -230,12 +282,7 @@ def normalize(
     if report is not None:
         report(steps - 1, steps)
     _flag_formula_cells(work)
-    dup_rows, first_of = _mark_duplicates(work, keys)
-    if fill_blanks and len(dup_rows):
-        _fill_blanks(work, cmap, dup_rows, first_of)
-    if report is not None:
-        report(steps, steps)
-    return _result(work, cmap, dict(df.attrs.get("sfclean") or {}))
+    return Cleaned(work, cmap, keys)
 
 
 def _flag_formula_cells(work: Work) -> None:
@@ -270,37 +317,70 @@ def _mark_duplicates(work: Work, keys: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return dup_rows, first_of
 
 
+@dataclass(frozen=True)
+class Table:
+    """One output table as arrays: column ``names``, their ``columns`` (object arrays of str,
+    ``sfclean_row`` int64) and each row's position in the :class:`Work`."""
+
+    names: list[str]
+    columns: list[np.ndarray]
+    pos: np.ndarray
+
+
+def tables(work: Work) -> tuple[Table, Table, Table]:
+    """The kept rows (cleaned values), the held-back rows (original values, reason and
+    detail) and the findings of kept rows, as :class:`Table` arrays."""
+    kept = work.reason == NONE
+    kept_pos = np.flatnonzero(kept)
+    held_pos = np.flatnonzero(~kept)
+    names = work.names
+    reason_names = np.array(("", *REASON_CODES), dtype=object)
+    clean = Table(
+        [*names, ROW],
+        [*(work.cleaned[n][kept_pos] for n in names), (kept_pos + work.first_row).astype("int64")],
+        kept_pos,
+    )
+    held = Table(
+        [*names, ROW, REASON, "sfclean_detail"],
+        [
+            *(work.original[n][held_pos] for n in names),
+            (held_pos + work.first_row).astype("int64"),
+            reason_names[work.reason[held_pos]],
+            work.detail[held_pos],
+        ],
+        held_pos,
+    )
+    pos, found = work.findings.columns(kept, first_row=work.first_row)
+    return clean, held, Table(list(FINDINGS_COLUMNS), [found[c] for c in FINDINGS_COLUMNS], pos)
+
+
 def _result(work: Work, cmap: ColumnMap, source: dict[str, Any]) -> NormalizeResult:
     """The kept and held-back tables, the findings of kept rows, as a NormalizeResult.
 
     Every frame keeps the caller's index labels of its rows; text columns are built with the
     ``str`` dtype in one go (casting a wide frame column by column is quadratic).
     """
-    kept = work.reason == NONE
-    kept_pos = np.flatnonzero(kept)
-    held_pos = np.flatnonzero(~kept)
-    clean = _frame(work, work.cleaned, kept_pos)
-    held = _frame(work, work.original, held_pos)
-    reason_names = np.array(("", *REASON_CODES), dtype=object)
-    held[REASON] = pd.Series(reason_names[work.reason[held_pos]], index=held.index, dtype="str")
-    held["sfclean_detail"] = pd.Series(work.detail[held_pos], index=held.index, dtype="str")
+    clean, held, found = tables(work)
+    findings = pd.DataFrame(
+        dict(zip(found.names, found.columns, strict=True)), index=work.index[found.pos]
+    )
     return NormalizeResult(
-        kept=clean,
-        held_back=held,
-        findings=work.findings.frame(kept, index=work.index, first_row=work.first_row),
+        kept=_frame(clean, work.index, texts=len(work.names)),
+        held_back=_frame(held, work.index, texts=len(work.names)),
+        findings=as_str_columns(findings, FINDINGS_COLUMNS[1:]),
         columns=cmap,
         source=source,
     )
 
 
-def _frame(work: Work, cells: Mapping[str, np.ndarray], pos: np.ndarray) -> pd.DataFrame:
-    """The rows at positions ``pos``: every column as ``str``, then ``sfclean_row`` (int64),
-    indexed by the caller's labels of those rows."""
-    index = work.index[pos]
-    names = work.names
-    out = pd.DataFrame({n: cells[n][pos] for n in names}, columns=names, dtype="str")
-    out.index = index
-    out[ROW] = (pos + work.first_row).astype("int64")
+def _frame(table: Table, index: pd.Index, *, texts: int) -> pd.DataFrame:
+    """``table`` as a frame indexed by the caller's labels of its rows: its first ``texts``
+    columns as ``str`` in one go, then ``sfclean_row`` (int64), then any other text column."""
+    names = table.names
+    out = pd.DataFrame(dict(zip(names[:texts], table.columns[:texts], strict=True)), dtype="str")
+    out.index = index[table.pos]
+    for name, values in zip(names[texts:], table.columns[texts:], strict=True):
+        out[name] = pd.Series(values, index=out.index, dtype="int64" if name == ROW else "str")
     return out
 
 

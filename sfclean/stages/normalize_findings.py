@@ -16,10 +16,11 @@ import pandas as pd
 
 from sfclean.cleaners.text import TRIM_CHARS
 from sfclean.codes import CODES, UNICODE_NORMALIZED, WHITESPACE_TRIMMED
-from sfclean.report import FINDINGS_COLUMNS, empty_findings
+from sfclean.report import FINDINGS_COLUMNS
 
 __all__ = [
     "Change",
+    "Columns",
     "FindingsTable",
     "as_str_columns",
     "as_text",
@@ -29,6 +30,7 @@ __all__ = [
 ]
 
 Change = tuple[str, str]  # (finding code, message)
+Columns = dict[str, np.ndarray]  # a table as {column name: values}
 
 
 @dataclass
@@ -37,7 +39,7 @@ class FindingsTable:
 
     Column, code and (usually) message repeat over many rows, so each chunk stores one small
     group id per row (``groups`` holds the (column, code, message) triples); per-row messages
-    are kept as overrides. The text columns are materialised once, in :meth:`frame`.
+    are kept as overrides. The text columns are materialised once, in :meth:`columns`.
     """
 
     order: dict[str, int]
@@ -113,17 +115,14 @@ class FindingsTable:
             for code, message in change:
                 self.add(pos, column, code, original[pos], normalized[pos], message)
 
-    def frame(self, keep: np.ndarray, *, index: pd.Index, first_row: int = 2) -> pd.DataFrame:
-        """The findings of rows where ``keep`` is true, sorted by row then column order.
-
-        ``row`` is the spreadsheet row (row position + ``first_row``); the frame's index holds
-        each finding's row label from ``index`` (the caller's index; repeated when a row has
-        several findings).
-        """
+    def columns(self, keep: np.ndarray, *, first_row: int = 2) -> tuple[np.ndarray, Columns]:
+        """The findings of rows where ``keep`` is true, sorted by row then column order, as
+        (each finding's row position, {findings column: values}): ``row`` is the spreadsheet
+        row (row position + ``first_row``, int64), the others object arrays of str."""
         if not self.pos:
-            out = empty_findings()
-            out.index = index[:0]
-            return out
+            empty = np.zeros(0, dtype=np.int64)
+            text = np.zeros(0, dtype=object)
+            return empty, {c: empty if c == "row" else text for c in FINDINGS_COLUMNS}
         pos = np.concatenate(self.pos)
         group = np.concatenate(self.group)
         keys = list(self.groups)
@@ -141,18 +140,14 @@ class FindingsTable:
             message = messages[order]
         else:
             message = messages[group[order]]
-        frame = pd.DataFrame(
-            {
-                "row": (pos[order] + first_row).astype("int64"),
-                "column": columns[group[order]],
-                "code": codes[group[order]],
-                "original": np.concatenate(self.original)[order],
-                "normalized": np.concatenate(self.normalized)[order],
-                "message": message,
-            },
-            index=index[pos[order]],
-        )
-        return as_str_columns(frame, FINDINGS_COLUMNS[1:])
+        return pos[order], {
+            "row": (pos[order] + first_row).astype("int64"),
+            "column": columns[group[order]],
+            "code": codes[group[order]],
+            "original": np.concatenate(self.original)[order],
+            "normalized": np.concatenate(self.normalized)[order],
+            "message": message,
+        }
 
 
 def as_str_columns(frame: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
