@@ -1,4 +1,4 @@
-"""CSV rows out with the csv module, byte for byte what pandas' ``to_csv`` writes
+"""CSV rows out, byte for byte what pandas' ``to_csv`` (the csv module) writes
 (``index=False``, ``lineterminator="\\r\\n"``, minimal quoting), several times faster, and
 a chunk at a time: :class:`CsvOut` takes columns of text (and whole numbers), appends them
 as rows, and neutralises formulas in a file for people as
@@ -8,7 +8,7 @@ objects: their text is pandas' own)."""
 
 from __future__ import annotations
 
-import csv
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sfclean.spreadsheet import neutralise_cells, starts_like_formula
+from sfclean.spreadsheet import neutralise_cells
 
 __all__ = ["LINE_END", "CsvOut", "frame_columns"]
 
@@ -63,25 +63,50 @@ class CsvOut:
         self.path = path
         self.for_people = for_people
         self.rows = 0
-        # UTF-8 and the BOM by hand: Python encodes "utf-8-sig" text in Python, row by row
+        # UTF-8 and the BOM by hand: Python encodes "utf-8-sig" text in Python, write by write
         self._handle = path.open("w", encoding="utf-8", newline="")
         if for_people:
             self._handle.write("\ufeff")
-        self._writer = csv.writer(self._handle, lineterminator=LINE_END)
-        names = [str(name) for name in header]
-        if for_people:
-            names = ["'" + n if starts_like_formula(n) else n for n in names]
-        self._writer.writerow(names)
+        names = np.array([str(name) for name in header], dtype=object)
+        self._single = len(names) == 1
+        self.write([names[i : i + 1] for i in range(len(names))], count=False)
 
-    def write(self, columns: Sequence[np.ndarray]) -> None:
+    def write(self, columns: Sequence[np.ndarray], *, count: bool = True) -> None:
         """Append rows: ``columns`` are equally long arrays, one per header name, of str
         (object arrays) or whole numbers."""
-        cells = [
-            neutralise_cells(c) if self.for_people and c.dtype == object else c for c in columns
-        ]
-        self._writer.writerows(zip(*(c.tolist() for c in cells), strict=True))
-        self.rows += len(cells[0]) if cells else 0
+        n = len(columns[0]) if columns else 0
+        for start in range(0, n, _BATCH):
+            cells = [_cells(c[start : start + _BATCH], self.for_people) for c in columns]
+            if self._single:  # the csv module's rule: a record of one empty field is ""
+                cells[0] = ['""' if c == "" else c for c in cells[0]]
+            self._handle.write(LINE_END.join(map(",".join, zip(*cells, strict=True))))
+            self._handle.write(LINE_END)
+        if count:
+            self.rows += n
 
     def close(self) -> None:
         """Close the file (flushing what is written)."""
         self._handle.close()
+
+
+_BATCH = 1 << 16  # rows joined into one string at a time
+# What the csv module quotes (minimal quoting, "," delimiter, CRLF line end): a cell holding
+# the delimiter, the quote or a line-end character; quotes inside are doubled.
+_SPECIAL = re.compile(r'[,"\r\n]')
+
+
+def _cells(values: np.ndarray, for_people: bool) -> list[str]:
+    """``values`` as CSV cells: numbers as ``str``, text (formulas neutralised for people)
+    quoted where the csv module quotes it. The cells to quote are found on the column joined
+    into one string, so a column without any (most are) costs no work per cell."""
+    if values.dtype.kind in "iu":
+        return list(map(str, values.tolist()))
+    cells: list[str] = (neutralise_cells(values) if for_people else values).tolist()
+    joined = "".join(cells)
+    if _SPECIAL.search(joined) is None:
+        return cells
+    ends = np.cumsum(np.fromiter(map(len, cells), dtype=np.int64, count=len(cells)))
+    hits = np.fromiter((m.start() for m in _SPECIAL.finditer(joined)), dtype=np.int64)
+    for i in np.unique(np.searchsorted(ends, hits, side="right")).tolist():
+        cells[i] = '"' + cells[i].replace('"', '""') + '"'
+    return cells
