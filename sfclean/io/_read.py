@@ -13,6 +13,7 @@ import codecs
 import csv
 import io
 import itertools
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from sfclean.report import StepProgress, progress_callback
 
 __all__ = ["CsvFile", "check_csv", "read_csv"]
 
-PathLike = str | Path
+PathLike = str | os.PathLike[str]
 
 _SEP_LINE = re.compile(r"sep=([^\r\n\"])(?:\r\n|\r|\n)")
 _SAMPLE = 65536  # characters the delimiter is detected from
@@ -168,8 +169,8 @@ def check_csv(
 ) -> CsvFile:
     """Check the CSV file at ``path`` as :func:`read_csv` does, without parsing it into a
     frame or holding it in memory: the encoding (every byte), the delimiter, the header and
-    every record. ``progress(done, 4)`` after the encoding (steps 1 and 2) and the records
-    (step 3); parsing is step 4. Raises what :func:`read_csv` raises."""
+    every record. ``progress(done, 3)`` after reading, decoding (both the encoding pass)
+    and checking the records. Raises what :func:`read_csv` raises."""
     name = str(path)
     if isinstance(skip_rows, bool) or not isinstance(skip_rows, int) or skip_rows < 0:
         raise ConfigError(f"skip_rows must be a whole number, 0 or more (got {skip_rows!r})")
@@ -177,8 +178,8 @@ def check_csv(
     with _open(name) as binary:
         codec = detect_encoding(binary, name, encoding)
     if report is not None:
-        report(1, 4)
-        report(2, 4)
+        report(1, 3)
+        report(2, 3)
     with _open_text(name, codec) as handle:
         start = _start(handle, name, delimiter, skip_rows)
         counted = count_records(start.lines, start.delimiter)
@@ -192,7 +193,7 @@ def check_csv(
     if n_rows == 0:
         raise InputError(f"{name} has a header but no rows", path=name)
     if report is not None:
-        report(3, 4)
+        report(3, 3)
     return CsvFile(
         name, codec, start.delimiter, skip_rows, tuple(header), n_rows, n_trailing, start.prefix
     )
@@ -315,11 +316,15 @@ def read_csv(
     :func:`check_csv` does the checks alone; its :meth:`CsvFile.chunks` reads a file larger
     than memory in chunks.
     """
+    report = progress_callback(progress)
     checked = check_csv(
-        path, encoding=encoding, delimiter=delimiter, skip_rows=skip_rows, progress=progress
+        path,
+        encoding=encoding,
+        delimiter=delimiter,
+        skip_rows=skip_rows,
+        progress=None if report is None else lambda done, _: report(done, 4),
     )
     [df] = checked.chunks()
-    report = progress_callback(progress)
     if report is not None:
         report(4, 4)
     return df

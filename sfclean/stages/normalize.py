@@ -65,6 +65,8 @@ __all__ = [
     "Table",
     "check_normalize_options",
     "clean_work",
+    "fill_blank_cells",
+    "mark_duplicates",
     "normalize",
     "tables",
 ]
@@ -77,6 +79,14 @@ class NormalizeSummary(Summary):
     """:class:`~sfclean.report.Summary` plus ``columns``: the columns used."""
 
     columns: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_text(self) -> str:
+        """A short human summary (a few lines), as the CLI prints it to stderr."""
+        phones = ", ".join(self.columns.get("phones") or ()) or "none"
+        return (
+            f"{super().to_text()}\n  columns:   email={self.columns.get('email')}; "
+            f"phones={phones}; country={self.columns.get('country') or 'none'}"
+        )
 
 
 @dataclass(repr=False, eq=False)
@@ -110,14 +120,6 @@ class NormalizeResult(StageResult):
     def summary(self) -> NormalizeSummary:
         """Rows in / kept / held back, per reason, per finding code, and the columns used."""
         return NormalizeSummary(**self._base_counts(), columns=self.columns.to_dict())
-
-    def to_text(self) -> str:
-        """A short human summary (a few lines), as the CLI prints it to stderr."""
-        phones = ", ".join(self.columns.phones) or "none"
-        return (
-            f"{super().to_text()}\n  columns:   email={self.columns.email}; phones={phones}; "
-            f"country={self.columns.country or 'none'}"
-        )
 
     def outputs(self) -> dict[str, pd.DataFrame]:
         """``clean.csv`` (the kept rows), ``rejected.csv`` (held back), ``findings.csv``."""
@@ -213,9 +215,9 @@ def normalize(
         check_deliverability=check_deliverability,
         progress=progress,
     )
-    dup_rows, first_of = _mark_duplicates(work, keys.row)
+    dup_rows, first_of = mark_duplicates(work, keys.row)
     if fill_blanks and len(dup_rows):
-        _fill_blanks(work, cmap, dup_rows, first_of)
+        fill_blank_cells(work, cmap, dup_rows, first_of)
     report = progress_callback(progress)
     if report is not None:
         report(3 + len(cmap.phones), 3 + len(cmap.phones))
@@ -297,7 +299,7 @@ def _flag_formula_cells(work: Work) -> None:
         )
 
 
-def _mark_duplicates(work: Work, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def mark_duplicates(work: Work, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Hold back in-file duplicates among the rows that passed every check so far (phones
     included in reject mode, so the first VALID copy of an address is the one kept).
 
@@ -384,7 +386,9 @@ def _frame(table: Table, index: pd.Index, *, texts: int) -> pd.DataFrame:
     return out
 
 
-def _fill_blanks(work: Work, cmap: ColumnMap, dup_rows: np.ndarray, first_of: np.ndarray) -> None:
+def fill_blank_cells(
+    work: Work, cmap: ColumnMap, dup_rows: np.ndarray, first_of: np.ndarray
+) -> None:
     """Fill blank cells of each kept row from its duplicates, earliest duplicate first."""
     cleaned, findings = work.cleaned, work.findings
     targets = first_of[dup_rows]
