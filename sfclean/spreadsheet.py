@@ -41,6 +41,7 @@ _PLACEHOLDER = re.compile(r"[+\-\s]+")
 _STARTS = np.array(FORMULA_START)
 _SIGNS = np.array(("+", "-"))
 _SHORT = 32  # cells up to this long are checked as a numpy character matrix
+_BLOCK = 1 << 16  # rows of that matrix at a time (8 MiB)
 _NUMBER_TABLE = np.zeros(128, dtype=bool)  # ASCII code -> may follow the sign of a number
 _NUMBER_TABLE[[0, *(ord(c) for c in "0123456789 ().-/")]] = True
 
@@ -80,13 +81,14 @@ def formula_like_rows(values: np.ndarray) -> np.ndarray:
     signed = np.flatnonzero(np.isin(first[starts], _SIGNS))
     lengths = np.fromiter(map(len, candidates[signed]), dtype=np.int64, count=len(signed))
     short = signed[lengths <= _SHORT]
-    if len(short):
-        width = int(lengths.max(initial=1)) if len(short) == len(signed) else _SHORT
-        codes = candidates[short].astype(f"U{width}").view(np.uint32).reshape(len(short), -1)
+    width = int(lengths.max(initial=1)) if len(short) == len(signed) else _SHORT
+    for block in range(0, len(short), _BLOCK):  # a block's matrix: at most _BLOCK x _SHORT
+        at = short[block : block + _BLOCK]
+        codes = candidates[at].astype(f"U{width}").view(np.uint32).reshape(len(at), -1)
         tail = codes[:, 1:]
         allowed = _NUMBER_TABLE[np.minimum(tail, 127)] & (tail < 128)  # 0 pads: allowed
         digit = ((tail >= ord("0")) & (tail <= ord("9"))).any(axis=1)
-        plain[short] = allowed.all(axis=1) & digit
+        plain[at] = allowed.all(axis=1) & digit
     rest = np.flatnonzero(~plain)
     inverse, uniques = pd.factorize(candidates[rest])
     flagged = np.fromiter((formula_like(u) for u in uniques), dtype=bool, count=len(uniques))

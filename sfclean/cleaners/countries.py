@@ -139,7 +139,7 @@ def _tier1() -> dict[str, str | None]:
 
 @lru_cache(maxsize=1)
 def _tier2() -> dict[str, str | None]:
-    from babel.localedata import locale_identifiers
+    from babel.localedata import clear_caches, locale_identifiers
 
     current = {c.alpha_2 for c in pycountry.countries} | {"XK"}
     pairs = (
@@ -149,7 +149,11 @@ def _tier2() -> dict[str, str | None]:
         for code, name in _babel_names(locale)
         if code in current
     )
-    return _build(pairs)
+    table = _build(pairs)
+    # babel keeps every locale it loaded (~100 MiB for all of them); only the names are
+    # needed, and babel loads a locale again if anything asks for it
+    clear_caches()
+    return table
 
 
 @lru_cache(maxsize=4096)

@@ -332,43 +332,53 @@ class Table:
 def tables(work: Work) -> tuple[Table, Table, Table]:
     """The kept rows (cleaned values), the held-back rows (original values, reason and
     detail) and the findings of kept rows, as :class:`Table` arrays."""
-    kept = work.reason == NONE
-    kept_pos = np.flatnonzero(kept)
-    held_pos = np.flatnonzero(~kept)
-    names = work.names
+    return _kept_table(work), _held_table(work), _findings_table(work)
+
+
+def _kept_table(work: Work) -> Table:
+    pos = np.flatnonzero(work.reason == NONE)
+    rows = (pos + work.first_row).astype("int64")
+    return Table([*work.names, ROW], [*(work.cleaned[n][pos] for n in work.names), rows], pos)
+
+
+def _held_table(work: Work) -> Table:
+    pos = np.flatnonzero(work.reason != NONE)
     reason_names = np.array(("", *REASON_CODES), dtype=object)
-    clean = Table(
-        [*names, ROW],
-        [*(work.cleaned[n][kept_pos] for n in names), (kept_pos + work.first_row).astype("int64")],
-        kept_pos,
-    )
-    held = Table(
-        [*names, ROW, REASON, "sfclean_detail"],
+    return Table(
+        [*work.names, ROW, REASON, "sfclean_detail"],
         [
-            *(work.original[n][held_pos] for n in names),
-            (held_pos + work.first_row).astype("int64"),
-            reason_names[work.reason[held_pos]],
-            work.detail[held_pos],
+            *(work.original[n][pos] for n in work.names),
+            (pos + work.first_row).astype("int64"),
+            reason_names[work.reason[pos]],
+            work.detail[pos],
         ],
-        held_pos,
+        pos,
     )
-    pos, found = work.findings.columns(kept, first_row=work.first_row)
-    return clean, held, Table(list(FINDINGS_COLUMNS), [found[c] for c in FINDINGS_COLUMNS], pos)
+
+
+def _findings_table(work: Work) -> Table:
+    pos, found = work.findings.columns(work.reason == NONE, first_row=work.first_row)
+    return Table(list(FINDINGS_COLUMNS), [found[c] for c in FINDINGS_COLUMNS], pos)
 
 
 def _result(work: Work, cmap: ColumnMap, source: dict[str, Any]) -> NormalizeResult:
     """The kept and held-back tables, the findings of kept rows, as a NormalizeResult.
 
     Every frame keeps the caller's index labels of its rows; text columns are built with the
-    ``str`` dtype in one go (casting a wide frame column by column is quadratic).
+    ``str`` dtype in one go (casting a wide frame column by column is quadratic). One table
+    at a time, so the arrays of one are gone before the next is built.
     """
-    clean, held, found = tables(work)
+    texts = len(work.names)
+    kept = _frame(_kept_table(work), work.index, texts=texts)
+    held_back = _frame(_held_table(work), work.index, texts=texts)
+    found = _findings_table(work)
     findings = pd.DataFrame(
         dict(zip(found.names, found.columns, strict=True)), index=work.index[found.pos]
     )
+    del found
     return NormalizeResult(
-        kept=_frame(clean, work.index, texts=len(work.names)),
-        held_back=_frame(held, work.index, texts=len(work.names)),
+        kept=kept,
+        held_back=held_back,
         findings=as_str_columns(findings, FINDINGS_COLUMNS[1:]),
         columns=cmap,
         source=source,
