@@ -209,3 +209,33 @@ def test_seen_keys_answer_the_first_row_of_each_key() -> None:
     again = seen.digests(np.array(["b@x.example", "c@x.example", "a@x.example"], dtype=object))
     assert seen.first_rows(again).tolist() == [3, -1, 7]
     assert len(seen) == 2
+
+
+TRICKY_FILE = (
+    "FirstName,LastName,Email,Phone,Notes\r\n"
+    '"Jos\u00e9","O\'Brien, Jr.",jose@acme.com,"+44 (0)20 7946 0958","two\r\nlines"\r\n'
+    '=HYPERLINK("x"),,EVE@ACME.COM ,@SUM(1),"say ""hi"""\r\n'
+    "\r\n"
+    'Zo\u00eb,M\u00fcller,eve@acme.com,030/1234567,"lf\nonly"\r\n'
+    ",,,,\r\n"
+    "Ana,Pe\u00f1a,ana@empresa.es,-,+cmd\r\n"
+    "\r\n"
+)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "utf-16"])
+@pytest.mark.parametrize("chunk", ["0", "1", "2"])
+def test_the_cli_writes_what_it_wrote_before_on_a_tricky_file(
+    tmp_path: Path, encoding: str, chunk: str
+) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(TRICKY_FILE.encode(encoding))
+    _one_shot(path, tmp_path / "before", 0)
+    args = ["normalize", str(path), "--out", str(tmp_path / "now"), "--chunk-rows", chunk]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    _same_files(tmp_path / "before", tmp_path / "now")
+    now = {name: (tmp_path / "now" / name).read_bytes() for name in FILES}
+    assert now["rejected.csv"].startswith(b"\xef\xbb\xbfFirstName,")  # for people: a BOM
+    assert b'"\'=HYPERLINK(""x"")"' in now["findings.csv"]  # ... and formulas neutralised
+    assert now["clean.csv"].startswith(b"FirstName,")  # for the org: no BOM, cells as they are
+    assert b'\r\n"=HYPERLINK(""x"")",' in now["clean.csv"]
