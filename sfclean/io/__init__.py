@@ -18,6 +18,11 @@ before the header are refused: the header must be row 1, or every number would b
 unless ``skip_rows=N`` says the header is row N+1 (a "Notes:" preamble, as in LinkedIn's
 Connections.csv); then the first data row is N+2.
 
+The file is never held in memory as bytes or text: :func:`check_csv` decides the encoding
+block by block and walks every record once, then pandas parses the file from its header on,
+whole (:func:`read_csv`) or ``rows`` at a time (:meth:`CsvFile.chunks`, for a file larger
+than memory).
+
 Writing (:func:`write_result` for a stage's result, :func:`write_outputs` for any set of
 tables) puts a set of files into a directory atomically: everything is
 written to a temporary directory first, then moved into place with the manifest (the JSON
@@ -25,7 +30,9 @@ report) last, so a failed run never leaves a set of files that looks complete. T
 people (:data:`FOR_PEOPLE`: rejected, findings, excluded, failed) are UTF-8 with a BOM, so
 Excel opens them right, and their cells that start like a formula get a leading ``'``
 (:mod:`sfclean.spreadsheet`); the files for the org (clean, kept, excluded_updates, loaded)
-are UTF-8 without a BOM, every cell exactly as in the table.
+are UTF-8 without a BOM, every cell exactly as in the table. The CSV text is what pandas'
+``to_csv`` writes (minimal quoting, CRLF), written by :class:`OutputDir`, which also takes
+rows a chunk at a time and publishes the set only when it is complete.
 
 :func:`read_sdl_mapping` reads a Data Loader ``.sdl`` mapping file (``csvColumn=Field``); it
 lives in :mod:`sfclean.sdl` and is re-exported here.
