@@ -239,3 +239,13 @@ def test_the_cli_writes_what_it_wrote_before_on_a_tricky_file(
     assert b'"\'=HYPERLINK(""x"")"' in now["findings.csv"]  # ... and formulas neutralised
     assert now["clean.csv"].startswith(b"FirstName,")  # for the org: no BOM, cells as they are
     assert b'\r\n"=HYPERLINK(""x"")",' in now["clean.csv"]
+
+
+def test_progress_reports_the_checks_then_each_chunk(tmp_path: Path) -> None:
+    calls: list[tuple[str, int, int]] = []
+    sfclean.normalize_file(
+        _sample(tmp_path), tmp_path / "out", chunk_rows=80, progress=lambda *a: calls.append(a)
+    )
+    assert calls == [("read", 1, 3), ("read", 2, 3), ("read", 3, 3)] + [
+        ("normalize", n, 3) for n in (1, 2, 3)
+    ]

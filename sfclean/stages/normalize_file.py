@@ -118,8 +118,9 @@ def normalize_file(
     once and refuses ``chunk_rows`` > 0). The outputs are the same either way.
 
     ``progress(stage, done, total)``: ``read`` (:func:`sfclean.io.check_csv`'s steps), then
-    ``normalize`` after each chunk. Raises what :func:`sfclean.read_csv` and :func:`sfclean.normalize` raise; nothing
-    is written into ``out_dir`` unless every chunk was normalized.
+    ``normalize`` after each chunk. Raises what :func:`sfclean.read_csv` and
+    :func:`sfclean.normalize` raise; nothing is written into ``out_dir`` unless every chunk
+    was normalized.
     """
     options = _checked_options(options)
     fill_blanks = bool(options.pop("fill_blanks", False))
@@ -135,8 +136,6 @@ def normalize_file(
             skip_rows=skip_rows,
             progress=read_progress,
         )
-        if read_progress is not None:
-            read_progress(4, 4)
     rows = _rows_per_chunk(chunk_rows, fill_blanks, checked)
     n_chunks = math.ceil(checked.rows / rows)
     totals = _Totals()
