@@ -161,6 +161,12 @@ def as_str_columns(frame: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
 def as_text(series: pd.Series) -> np.ndarray:
     """Every cell as a Python str in an object array; NaN/None become ""."""
     dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        # Arrow holds the text outside Python: make one str per distinct value, not per cell
+        # (a column of names or countries repeats a few hundred values)
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        texts = np.append(uniques.to_numpy(dtype=object, na_value=""), "")
+        return texts[codes]  # code -1 (NaN) picks the "" at the end
     if isinstance(dtype, pd.StringDtype) and isinstance(dtype.na_value, float):
         # pandas' "str" dtype: every cell is a str or NaN, and only NaN differs from itself
         # (cheaper than isna on a million strings); copied, so the caller's frame is untouched
