@@ -5,12 +5,14 @@ midway leaves no output that looks complete; fill_blanks refuses chunks."""
 from __future__ import annotations
 
 import csv
+import errno
 import importlib.util
 import io
 import math
 import tempfile
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -249,3 +251,36 @@ def test_progress_reports_the_checks_then_each_chunk(tmp_path: Path) -> None:
     assert calls == [("read", 1, 3), ("read", 2, 3), ("read", 3, 3)] + [
         ("normalize", n, 3) for n in (1, 2, 3)
     ]
+
+
+def test_a_full_disk_midway_is_one_error_line_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, out = _sample(tmp_path), tmp_path / "out"
+    real = Path.open
+
+    class FillsUp:  # clean.csv's file: the disk is full from its sixth write (chunk 2)
+        def __init__(self, handle: Any) -> None:
+            self.handle, self.writes = handle, 0
+
+        def write(self, text: str) -> int:
+            self.writes += 1
+            if self.writes > 5:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return int(self.handle.write(text))
+
+        def close(self) -> None:
+            self.handle.close()
+
+    def opening(self: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        handle = real(self, mode, *args, **kwargs)
+        return FillsUp(handle) if self.name == "clean.csv" and str(out) in str(self) else handle
+
+    monkeypatch.setattr(Path, "open", opening)
+    args = ["normalize", str(path), "--out", str(out), "--chunk-rows", "20"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: cannot write to {out} (No space left on device); choose another --out directory\n"
+    )
+    assert list(out.iterdir()) == []

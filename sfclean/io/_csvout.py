@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sfclean.errors import InputError
 from sfclean.spreadsheet import neutralise_cells
 
-__all__ = ["LINE_END", "CsvOut", "frame_columns"]
+__all__ = ["LINE_END", "CsvOut", "frame_columns", "output_error"]
 
 #: The line end of every CSV written (RFC 4180; it also makes the csv writer quote a cell
 #: holding a lone CR).
@@ -59,34 +60,54 @@ class CsvOut:
     (:meth:`write`). ``for_people``: UTF-8 with a BOM and formulas neutralised in the header
     and in every text cell; else plain UTF-8, every cell as given."""
 
-    def __init__(self, path: Path, header: Sequence[Any], *, for_people: bool) -> None:
+    def __init__(
+        self, path: Path, header: Sequence[Any], *, for_people: bool, out_dir: Path | None = None
+    ) -> None:
         self.path = path
         self.for_people = for_people
+        self.out_dir = out_dir or path.parent
         self.rows = 0
-        # UTF-8 and the BOM by hand: Python encodes "utf-8-sig" text in Python, write by write
-        self._handle = path.open("w", encoding="utf-8", newline="")
-        if for_people:
-            self._handle.write("\ufeff")
         names = np.array([str(name) for name in header], dtype=object)
         self._single = len(names) == 1
+        try:
+            # UTF-8 and the BOM by hand: Python encodes "utf-8-sig" in Python, write by write
+            self._handle = path.open("w", encoding="utf-8", newline="")
+            if for_people:
+                self._handle.write("\ufeff")
+        except OSError as exc:
+            raise output_error(self.out_dir, exc) from None
         self.write([names[i : i + 1] for i in range(len(names))], count=False)
 
     def write(self, columns: Sequence[np.ndarray], *, count: bool = True) -> None:
         """Append rows: ``columns`` are equally long arrays, one per header name, of str
-        (object arrays) or whole numbers."""
+        (object arrays) or whole numbers. InputError naming ``out_dir`` if the disk refuses."""
         n = len(columns[0]) if columns else 0
-        for start in range(0, n, _BATCH):
-            cells = [_cells(c[start : start + _BATCH], self.for_people) for c in columns]
-            if self._single:  # the csv module's rule: a record of one empty field is ""
-                cells[0] = ['""' if c == "" else c for c in cells[0]]
-            self._handle.write(LINE_END.join(map(",".join, zip(*cells, strict=True))))
-            self._handle.write(LINE_END)
+        try:
+            for start in range(0, n, _BATCH):
+                cells = [_cells(c[start : start + _BATCH], self.for_people) for c in columns]
+                if self._single:  # the csv module's rule: a record of one empty field is ""
+                    cells[0] = ['""' if c == "" else c for c in cells[0]]
+                self._handle.write(LINE_END.join(map(",".join, zip(*cells, strict=True))))
+                self._handle.write(LINE_END)
+        except OSError as exc:
+            raise output_error(self.out_dir, exc) from None
         if count:
             self.rows += n
 
     def close(self) -> None:
         """Close the file (flushing what is written)."""
-        self._handle.close()
+        try:
+            self._handle.close()
+        except OSError as exc:
+            raise output_error(self.out_dir, exc) from None
+
+
+def output_error(out_dir: Path, exc: OSError) -> InputError:
+    """The InputError for an output directory the disk refuses (full, read-only...)."""
+    reason = exc.strerror or type(exc).__name__
+    return InputError(
+        f"cannot write to {out_dir} ({reason}); choose another --out directory", path=str(out_dir)
+    )
 
 
 _BATCH = 1 << 16  # rows joined into one string at a time

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from sfclean.errors import InputError
-from sfclean.io._csvout import LINE_END, CsvOut, frame_columns
+from sfclean.io._csvout import LINE_END, CsvOut, frame_columns, output_error
 from sfclean.spreadsheet import neutralise_formulas
 
 if TYPE_CHECKING:
@@ -58,7 +57,7 @@ class OutputDir:
             self.target.mkdir(parents=True, exist_ok=True)
             self._tmp = Path(tempfile.mkdtemp(prefix=".sfclean-tmp-", dir=self.target))
         except OSError as exc:
-            raise _output_error(self.target, exc) from None
+            raise output_error(self.target, exc) from None
         self._staged: dict[str, Path] = {}
         self._open: list[CsvOut] = []
 
@@ -79,9 +78,9 @@ class OutputDir:
         neutralised when ``file_name`` is for people)."""
         path = self._stage(file_name)
         try:
-            out = CsvOut(path, header, for_people=file_name in self.for_people)
+            out = CsvOut(path, header, for_people=file_name in self.for_people, out_dir=self.target)
         except OSError as exc:
-            raise _output_error(self.target, exc) from None
+            raise output_error(self.target, exc) from None
         self._open.append(out)
         return out
 
@@ -96,7 +95,7 @@ class OutputDir:
             out.write(columns)
             out.close()
         except OSError as exc:
-            raise _output_error(self.target, exc) from None
+            raise output_error(self.target, exc) from None
 
     def json(self, file_name: str, content: Mapping[str, Any]) -> None:
         """A JSON-ready dict as indented JSON."""
@@ -106,7 +105,7 @@ class OutputDir:
                 encoding="utf-8",
             )
         except OSError as exc:
-            raise _output_error(self.target, exc) from None
+            raise output_error(self.target, exc) from None
 
     def publish(self) -> dict[str, Path]:
         """Move every staged file into ``out_dir``, the last one added last, after removing
@@ -126,7 +125,7 @@ class OutputDir:
             for name, src in self._staged.items():
                 os.replace(src, final[name])
         except OSError as exc:
-            raise _output_error(self.target, exc) from None
+            raise output_error(self.target, exc) from None
         return final
 
     def close(self) -> None:
@@ -172,13 +171,6 @@ def _write_with_pandas(frame: pd.DataFrame, path: Path, for_people: bool) -> Non
         frame = neutralise_formulas(frame)
     encoding = "utf-8-sig" if for_people else "utf-8"
     frame.to_csv(path, index=False, encoding=encoding, lineterminator=LINE_END)
-
-
-def _output_error(target: Path, exc: OSError) -> InputError:
-    reason = exc.strerror or type(exc).__name__
-    return InputError(
-        f"cannot write to {target} ({reason}); choose another --out directory", path=str(target)
-    )
 
 
 def write_result(
