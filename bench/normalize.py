@@ -44,6 +44,7 @@ import os
 import pickle
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -165,19 +166,56 @@ def _sfclean(df: pd.DataFrame) -> None:
     sfclean.normalize(df, **({"workers": workers} if workers != 1 else {}))  # older versions
 
 
-def _e2e_pandas(csv: str, out: str) -> None:
+def _e2e_pandas(csv: str, out: str) -> dict[str, float]:
+    start = time.process_time()
     frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    read = time.process_time() - start
     frame.to_csv(os.path.join(out, "copy.csv"), index=False)
+    return {"read": read, "write": time.process_time() - start - read}
 
 
-def _e2e_sfclean(csv: str, out: str) -> None:
+def _e2e_sfclean(csv: str, out: str) -> dict[str, float]:
     from sfclean.cli.group import cli
 
-    cli.main(["normalize", csv, "--out", out], standalone_mode=False)
+    chunks = os.environ.get("SFCLEAN_BENCH_CHUNK_ROWS")
+    extra = ["--chunk-rows", chunks] if chunks else []
+    cli.main(["normalize", csv, "--out", out, "--quiet", *extra], standalone_mode=False)
+    return {}
+
+
+def _e2e_phases(csv: str, out: str) -> dict[str, float]:
+    """What ``sfclean normalize`` does for a file read as one chunk, phase by phase (CPU):
+    the checks, pandas' parse, normalize (clean_work, in-file duplicates, tables), writing."""
+    from sfclean.io import OutputDir, check_csv
+    from sfclean.stages.normalize import clean_work, tables
+    from sfclean.stages.normalize_file import FILES, SeenKeys
+
+    phases, last = {}, time.process_time()
+
+    def lap(name: str) -> None:
+        nonlocal last
+        now = time.process_time()
+        phases[name], last = now - last, now
+
+    checked = check_csv(csv)
+    lap("check")
+    [frame] = checked.chunks(None, dtype=object)
+    lap("parse")
+    work, _, keys = clean_work(frame)
+    SeenKeys().mark(work, keys)
+    found = tables(work)
+    lap("normalize")
+    with OutputDir(out) as files:
+        for name, table in zip(FILES, found, strict=True):
+            files.csv(name, table.names).write(table.columns)
+        files.json("report.json", {})
+        files.publish()
+    lap("write")
+    return phases
 
 
 MODES = {"baseline": _per_row, "dedupe-first": _dedupe_first, "sfclean": _sfclean}
-FILE_MODES = {"e2e-pandas": _e2e_pandas, "e2e-sfclean": _e2e_sfclean}
+FILE_MODES = {"e2e-pandas": _e2e_pandas, "e2e-sfclean": _e2e_sfclean, "e2e-phases": _e2e_phases}
 
 
 def _child(mode: str, path: str, profile: str | None) -> None:
@@ -192,8 +230,9 @@ def _child(mode: str, path: str, profile: str | None) -> None:
     # sfclean imports its stages on first use; import them here, outside the timing
     sfclean.normalize  # noqa: B018
 
+    _set_storage()
     if mode in FILE_MODES:
-        out = tempfile.mkdtemp(dir=os.path.dirname(path))
+        out = tempfile.mkdtemp(dir=os.environ.get("SFCLEAN_BENCH_OUT") or os.path.dirname(path))
         args: tuple[object, ...] = (path.replace(".pkl", ".csv"), out)
         func = FILE_MODES[mode]
     else:
@@ -205,13 +244,23 @@ def _child(mode: str, path: str, profile: str | None) -> None:
         import cProfile
 
         cProfile.runctx("func(*args)", globals(), {"func": func, "args": args}, profile)
+        phases = None
     else:
-        func(*args)
+        phases = func(*args)
     seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    if mode in FILE_MODES:
+        shutil.rmtree(args[1], ignore_errors=True)  # type: ignore[arg-type]
     children = resource.getrusage(resource.RUSAGE_CHILDREN)  # workers= processes, ended
-    report = {"mode": mode, "seconds": seconds, "cpu": cpu, "peak_mib": _peak_mib()}
-    report["cpu_children"] = children.ru_utime + children.ru_stime
-    print(json.dumps(report))
+    got = {"mode": mode, "seconds": seconds, "cpu": cpu, "peak_mib": _peak_mib()}
+    got["cpu_children"] = children.ru_utime + children.ru_stime
+    print(json.dumps({**got, **({"phases": phases} if phases else {})}))
+
+
+def _set_storage() -> None:
+    """pandas' ``str`` storage for this process (``--string-storage``; default: pandas')."""
+    storage = os.environ.get("SFCLEAN_BENCH_STORAGE")
+    if storage:
+        pd.set_option("mode.string_storage", storage)
 
 
 def _peak_mib() -> float:
@@ -246,10 +295,23 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--generator", choices=("realistic", "legacy"), default="realistic")
     parser.add_argument("--only", help="comma-separated contenders (default: all)")
-    parser.add_argument("--profile", help="write a cProfile of the sfclean contender here")
+    parser.add_argument(
+        "--profile", help="write a cProfile of the sfclean (or e2e-sfclean) contender here"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
         "--workers", type=int, default=1, help="sfclean's workers= (0: one per CPU; default 1)"
+    )
+    parser.add_argument(
+        "--csv", help="an existing CSV for the e2e contenders (no rows are generated for them)"
+    )
+    parser.add_argument(
+        "--chunk-rows", help="pass --chunk-rows N to sfclean normalize (e2e-sfclean)"
+    )
+    parser.add_argument(
+        "--string-storage",
+        choices=("python", "pyarrow"),
+        help="pandas' str storage in every process (default: pandas' own: pyarrow if installed)",
     )
     parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -257,6 +319,15 @@ def main() -> None:
         _child(*args.child, args.profile)
         return
     os.environ["BENCH_WORKERS"] = str(args.workers)  # read by the sfclean child
+    if args.string_storage:
+        os.environ["SFCLEAN_BENCH_STORAGE"] = args.string_storage
+        _set_storage()
+    if args.chunk_rows:
+        os.environ["SFCLEAN_BENCH_CHUNK_ROWS"] = args.chunk_rows
+    modes = args.only.split(",") if args.only else [*MODES, *FILE_MODES]
+    if args.csv:
+        _file_only(args, modes)
+        return
     started = time.perf_counter()
     make = realistic.generate if args.generator == "realistic" else generate
     df = make(args.rows, args.seed)
@@ -270,9 +341,10 @@ def main() -> None:
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "workers": args.workers,
+        "string_storage": pd.options.mode.string_storage,
+        "frame_storage": getattr(df.dtypes.iloc[0], "storage", None),
         "load_before": _load(),
     }
-    modes = args.only.split(",") if args.only else [*MODES, *FILE_MODES]
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "frame.pkl")
         with open(path, "wb") as handle:
@@ -281,15 +353,42 @@ def main() -> None:
             df.to_csv(path.replace(".pkl", ".csv"), index=False)
             result["csv_mib"] = round(os.path.getsize(path.replace(".pkl", ".csv")) / 2**20)
         del df
-        for mode in modes:
-            profile = args.profile if mode == "sfclean" else None
-            got = _run(mode, path, profile)
-            result[mode] = {
-                k: round(got[k], 2) for k in ("seconds", "cpu", "cpu_children", "peak_mib")
-            }
-            result[mode]["load"] = _load()  # type: ignore[index]
+        _run_modes(result, modes, path, args.profile)
+    _report(result, args.json)
+
+
+def _run_modes(result: dict, modes: list[str], path: str, profile: str | None) -> None:
+    for mode in modes:
+        got = _run(mode, path, profile if mode in ("sfclean", "e2e-sfclean") else None)
+        keys = ("seconds", "cpu", "cpu_children", "peak_mib")
+        result[mode] = {k: round(got[k], 2) for k in keys if k in got}
+        if "phases" in got:
+            result[mode]["phases"] = {k: round(v, 2) for k, v in got["phases"].items()}
+        result[mode]["load"] = _load()
+
+
+def _file_only(args: argparse.Namespace, modes: list[str]) -> None:
+    """The e2e contenders on an existing CSV (``--csv``): a 2 GB file is not generated here."""
+    unknown = [m for m in modes if m not in FILE_MODES]
+    if unknown:
+        raise SystemExit(f"--csv runs only the e2e contenders, not {', '.join(unknown)}")
+    result: dict[str, object] = {
+        "csv": args.csv,
+        "csv_mib": round(os.path.getsize(args.csv) / 2**20),
+        "chunk_rows": args.chunk_rows,
+        "python": platform.python_version(),
+        "string_storage": pd.options.mode.string_storage,
+        "load_before": _load(),
+    }
+    with tempfile.TemporaryDirectory(dir=os.path.dirname(os.path.abspath(args.csv))) as tmp:
+        os.environ["SFCLEAN_BENCH_OUT"] = tmp
+        _run_modes(result, modes, args.csv.removesuffix(".csv") + ".pkl", args.profile)
+    _report(result, args.json)
+
+
+def _report(result: dict, as_json: bool) -> None:
     _ratios(result)
-    if args.json:
+    if as_json:
         print(json.dumps(result))
         return
     _print(result)
@@ -304,18 +403,26 @@ def _ratios(result: dict) -> None:
     ratio("baseline", "sfclean")
     ratio("dedupe-first", "sfclean")
     ratio("e2e-sfclean", "e2e-pandas")
-    if "sfclean" in result:
+    if "e2e-phases" in result and "e2e-pandas" in result:
+        phases = result["e2e-phases"]["phases"]
+        mine = sum(v for k, v in phases.items() if k != "normalize")
+        result["e2e-phases_io/e2e-pandas_cpu"] = round(mine / result["e2e-pandas"]["cpu"], 2)
+    if "sfclean" in result and "frame_mib" in result:
         result["sfclean_peak_over_frame"] = round(
             result["sfclean"]["peak_mib"] / result["frame_mib"], 2
         )
 
 
 def _print(result: dict) -> None:
-    print(
-        f"{result['rows']:,} rows ({result['generator']}), "
-        f"{result['distinct_email_share']:.0%} distinct emails, "
-        f"input frame {result['frame_mib']} MiB, load before {result['load_before']}"
-    )
+    if "rows" in result:
+        print(
+            f"{result['rows']:,} rows ({result['generator']}), "
+            f"{result['distinct_email_share']:.0%} distinct emails, "
+            f"input frame {result['frame_mib']} MiB ({result['frame_storage']} str), "
+            f"load before {result['load_before']}"
+        )
+    else:
+        print(f"{result['csv']} ({result['csv_mib']} MiB), load before {result['load_before']}")
     print("                   wall        cpu  (workers' cpu)    peak   load after")
     for mode in [*MODES, *FILE_MODES]:
         if mode in result:
@@ -324,6 +431,8 @@ def _print(result: dict) -> None:
                 f"  {mode:14} {got['seconds']:8.2f} s {got['cpu']:8.2f} s "
                 f"{got['cpu_children']:8.2f} s {got['peak_mib']:8.0f} MiB  {got['load']}"
             )
+            if "phases" in got:
+                print("      cpu: " + ", ".join(f"{k} {v:.2f} s" for k, v in got["phases"].items()))
     for key, value in result.items():
         if key.endswith(("_cpu", "_wall", "_frame")):
             print(f"  {key}: {value}")

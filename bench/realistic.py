@@ -21,12 +21,15 @@ take about a minute.
 
 from __future__ import annotations
 
+import argparse
+import csv
 import random
 import unicodedata
+from collections.abc import Iterator
 
 import pandas as pd
 
-__all__ = ["COUNTRY_REGION", "generate"]
+__all__ = ["COLUMNS", "COUNTRY_REGION", "generate", "rows", "write_csv"]
 
 FIRST = {
     "US": ["Sarah", "James", "Mary", "John", "Ana", "Li", "Omar", "Mia", "Tom", "Zoe"],
@@ -211,12 +214,16 @@ def _retype_email(r: random.Random, email: str) -> str:
     return r.choice([email.upper(), email.title(), f"  {email}", f"{email} "])
 
 
-def generate(n: int, seed: int = 7) -> pd.DataFrame:
-    """N rows: ~70 % new people, ~30 % repeats of an earlier person (some retyped)."""
+COLUMNS = ("FirstName", "LastName", "Email", "Phone", "MobilePhone", "Country")
+
+
+def rows(n: int, seed: int = 7, *, pool: int | None = None) -> Iterator[tuple[str, ...]]:
+    """N rows (:data:`COLUMNS`): ~70 % new people, ~30 % repeats of an earlier person (some
+    retyped). ``pool``: remember at most this many people for the repeats (each new one
+    then replaces one at random), so a file larger than memory can be written; None
+    remembers everyone (what :func:`generate` does)."""
     r = random.Random(seed)
     regions = [code for code, w in WEIGHTS.items() for _ in range(w)]
-    cols: dict[str, list[str]] = {k: [] for k in ("FirstName", "LastName", "Email")}
-    cols.update({"Phone": [], "MobilePhone": [], "Country": []})
     people: list[tuple[str, ...]] = []  # region, first, last, email, phone, mobile
     for i in range(n):
         if people and r.random() < 0.30:
@@ -229,11 +236,37 @@ def generate(n: int, seed: int = 7) -> pd.DataFrame:
             email = _email(r, region, first, last, i)
             phone = _phone(r, region, mobile=False)
             mobile = _phone(r, region, mobile=True) if r.random() < 0.6 else ""
-            people.append((region, first, last, email, phone, mobile))
-        cols["FirstName"].append(first)
-        cols["LastName"].append(last)
-        cols["Email"].append(email)
-        cols["Phone"].append(phone)
-        cols["MobilePhone"].append(mobile)
-        cols["Country"].append(r.choice(COUNTRY_REGION[region]))
-    return pd.DataFrame(cols, dtype="str")
+            person = (region, first, last, email, phone, mobile)
+            if pool is None or len(people) < pool:
+                people.append(person)
+            else:
+                people[r.randrange(pool)] = person
+        yield first, last, email, phone, mobile, r.choice(COUNTRY_REGION[region])
+
+
+def generate(n: int, seed: int = 7) -> pd.DataFrame:
+    """N rows (:func:`rows`) as a frame of text."""
+    return pd.DataFrame(list(rows(n, seed)), columns=list(COLUMNS), dtype="str")
+
+
+def write_csv(path: str, n: int, seed: int = 7, *, pool: int | None = 1_000_000) -> None:
+    """N rows (:func:`rows`, remembering at most ``pool`` people) written to ``path`` as
+    UTF-8 CSV, row by row (as pandas' ``to_csv`` would write them)."""
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        writer.writerows(rows(n, seed, pool=pool))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Write a realistic contact export as CSV.")
+    parser.add_argument("path")
+    parser.add_argument("rows", type=int)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--pool", type=int, default=1_000_000, help="people remembered")
+    args = parser.parse_args()
+    write_csv(args.path, args.rows, args.seed, pool=args.pool)
+
+
+if __name__ == "__main__":
+    main()

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from sfclean.stages.exclude import ExcludeResult, exclude
     from sfclean.stages.load import LoadResult, estimate_load_calls, load
     from sfclean.stages.normalize import NormalizeResult, normalize
+    from sfclean.stages.normalize_file import NormalizeFileResult, normalize_file
     from sfclean.stages.preflight import PreflightResult, preflight
     from sfclean.stages.scan import ScanResult, scan
 
@@ -62,6 +63,7 @@ __all__ = [
     "JunkPolicy",
     "LoadResult",
     "LoadTimeout",
+    "NormalizeFileResult",
     "NormalizeResult",
     "OrgError",
     "PreflightResult",
@@ -83,6 +85,7 @@ __all__ = [
     "find_columns",
     "load",
     "normalize",
+    "normalize_file",
     "preflight",
     "read_csv",
     "read_sdl_mapping",
@@ -110,6 +113,7 @@ _EXPORTS = {
     "JunkPolicy": "sfclean.cleaners.junk",
     "LoadResult": "sfclean.stages.load",
     "LoadTimeout": "sfclean.errors",
+    "NormalizeFileResult": "sfclean.stages.normalize_file",
     "NormalizeResult": "sfclean.stages.normalize",
     "OrgError": "sfclean.errors",
     "PreflightResult": "sfclean.stages.preflight",
@@ -131,6 +135,7 @@ _EXPORTS = {
     "find_columns": "sfclean.columns",
     "load": "sfclean.stages.load",
     "normalize": "sfclean.stages.normalize",
+    "normalize_file": "sfclean.stages.normalize_file",
     "preflight": "sfclean.stages.preflight",
     "read_csv": "sfclean.io",
     "read_sdl_mapping": "sfclean.io",

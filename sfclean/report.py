@@ -33,7 +33,7 @@ To add a stage: subclass :class:`StageResult` as a ``@dataclass(repr=False, eq=F
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -51,6 +51,8 @@ __all__ = [
     "empty_findings",
     "first_data_row",
     "progress_callback",
+    "ranked_counts",
+    "report_content",
     "row_numbers",
     "with_row_column",
 ]
@@ -95,8 +97,13 @@ def empty_findings() -> pd.DataFrame:
 
 def code_counts(series: pd.Series) -> dict[str, int]:
     """``{code: rows}``, most frequent first, ties by code."""
-    counts = series.value_counts(sort=False)
-    pairs = sorted(((str(k), int(v)) for k, v in counts.items()), key=lambda kv: (-kv[1], kv[0]))
+    return ranked_counts(series.value_counts(sort=False).items())
+
+
+def ranked_counts(counts: Iterable[tuple[Any, Any]]) -> dict[str, int]:
+    """``(code, count)`` pairs as ``{code: count}``, most frequent first, ties by code (the
+    order of every count in a summary)."""
+    pairs = sorted(((str(k), int(v)) for k, v in counts), key=lambda kv: (-kv[1], kv[0]))
     return dict(pairs)
 
 
@@ -172,6 +179,32 @@ class Summary:
         """JSON-ready: every field, in declaration order (tuples become lists)."""
         return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
+    def to_text(self) -> str:
+        """A short human summary (a few lines), as the CLI prints it to stderr."""
+        lines = [
+            f"{self.stage}: {self.rows_in} rows in, {self.rows_kept} kept, "
+            f"{self.rows_held_back} held back"
+        ]
+        if self.reasons:
+            lines.append("  held back: " + ", ".join(f"{k} {v}" for k, v in self.reasons.items()))
+        if self.findings:
+            lines.append("  findings:  " + ", ".join(f"{k} {v}" for k, v in self.findings.items()))
+        return "\n".join(lines)
+
+
+def report_content(
+    summary: Summary, source: Mapping[str, Any] | None, files: Iterable[str]
+) -> dict[str, Any]:
+    """The content of ``report.json``: the summary, the input described by ``source``
+    (``path``, ``encoding``, ``delimiter``, ``skip_rows``) and the files written (report.json
+    last)."""
+    info = dict(source or {})
+    return {
+        **summary.to_dict(),
+        "input": {k: info.get(k) for k in ("path", "encoding", "delimiter", "skip_rows")},
+        "files": [*files, "report.json"],
+    }
+
 
 class StageResult:
     """Base class of every stage's result: ``kept``, ``held_back``, ``findings`` (see the
@@ -217,15 +250,7 @@ class StageResult:
 
     def to_text(self) -> str:
         """A short human summary (a few lines), as the CLI prints it to stderr."""
-        s = self.summary()
-        lines = [
-            f"{self.stage}: {s.rows_in} rows in, {s.rows_kept} kept, {s.rows_held_back} held back"
-        ]
-        if s.reasons:
-            lines.append("  held back: " + ", ".join(f"{k} {v}" for k, v in s.reasons.items()))
-        if s.findings:
-            lines.append("  findings:  " + ", ".join(f"{k} {v}" for k, v in s.findings.items()))
-        return "\n".join(lines)
+        return self.summary().to_text()
 
     def outputs(self) -> dict[str, pd.DataFrame]:
         """``{file name: table}`` of the files the stage writes (report.json excepted)."""
@@ -234,13 +259,8 @@ class StageResult:
     def to_report(self, *, source: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The content of ``report.json``: the summary, the input described by ``source``
         (``path``, ``encoding``, ``delimiter``, ``skip_rows``) and the files written
-        (report.json last)."""
-        info = dict(source or {})
-        return {
-            **self.summary().to_dict(),
-            "input": {k: info.get(k) for k in ("path", "encoding", "delimiter", "skip_rows")},
-            "files": [*self.outputs(), "report.json"],
-        }
+        (report.json last); see :func:`report_content`."""
+        return report_content(self.summary(), source, self.outputs())
 
     def _repr_html_(self) -> str:
         """Compact HTML for Jupyter (:func:`sfclean.render.result_html`); a stage adds its own

@@ -25,6 +25,7 @@ __all__ = [
     "formula_like",
     "formula_like_rows",
     "formula_start_rows",
+    "neutralise_cells",
     "neutralise_formulas",
     "starts_like_formula",
 ]
@@ -106,6 +107,18 @@ _START_BYTES[[ord(c) for c in FORMULA_START]] = True
 #: What may follow the sign of a number (``-`` included: deleted with the rest).
 _NUMBER_CHARS = b"0123456789 ().-/"
 _NOT_DIGITS = bytes(b for b in range(256) if b not in b"0123456789\n")
+
+
+def neutralise_cells(values: np.ndarray) -> np.ndarray:
+    """``values`` (an object array of str) with every cell that starts like a formula
+    prefixed with ``'`` (OWASP), as :func:`neutralise_formulas` does to a text column;
+    ``values`` itself when no cell does, else a copy."""
+    hit = formula_start_rows(values)
+    if not len(hit):
+        return values
+    out = values.copy()
+    out[hit] = "'" + values[hit]
+    return out
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:

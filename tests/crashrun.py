@@ -15,12 +15,11 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from typing import Any
-
-import pandas as pd
+from pathlib import Path
 
 import sfclean
 import sfclean.journal
+from sfclean.io import OutputDir
 
 
 def _die() -> None:
@@ -46,17 +45,20 @@ def _kill_in_journal(n: int, mode: str) -> None:
 
 
 def _kill_in_outputs(n: int, out: str) -> None:
-    real = pd.DataFrame.to_csv
+    """Die as the Nth output CSV under ``out`` is about to be written: every file of a set
+    is staged by ``OutputDir._stage``, whichever writer (sfclean's or pandas') writes it."""
+    real = OutputDir._stage
     count = [0]
 
-    def to_csv(self: pd.DataFrame, path: Any = None, *args: Any, **kwargs: Any) -> Any:
-        if path is not None and str(path).startswith(out):
+    def stage(self: OutputDir, file_name: str) -> Path:
+        path = real(self, file_name)
+        if str(path).startswith(out) and file_name.endswith(".csv"):
             count[0] += 1
             if count[0] == n:
                 _die()
-        return real(self, path, *args, **kwargs)
+        return path
 
-    pd.DataFrame.to_csv = to_csv  # type: ignore[method-assign]
+    OutputDir._stage = stage  # type: ignore[method-assign]
 
 
 def main() -> int:

@@ -123,6 +123,23 @@ def test_non_string_cells_are_cast_to_text() -> None:
     assert result.kept["F"].tolist() == ["1.5", ""]
 
 
+@pytest.mark.parametrize("storage", ["python", "pyarrow"])
+def test_every_str_storage_normalizes_alike(storage: str) -> None:
+    if storage == "pyarrow":
+        pytest.importorskip("pyarrow")
+    cells = {
+        "Email": [" A@X.com ", "a@x.com", None, "b@x.com", "b@x.com"],
+        "Country": ["UK", np.nan, "UK", "Deutschland", "UK"],
+        "Phone": ["020 7946 0958", "", np.nan, "030 1234567", "020 7946 0958"],
+    }
+    typed = normalize(pd.DataFrame(cells, dtype=pd.StringDtype(storage, na_value=np.nan)))
+    plain = normalize(pd.DataFrame(cells, dtype=object))
+    for name in ("kept", "held_back", "findings"):
+        got, expected = getattr(typed, name), getattr(plain, name)
+        assert got.to_numpy().tolist() == expected.to_numpy().tolist(), name
+    assert typed.summary() == plain.summary()
+
+
 @pytest.mark.parametrize(
     ("country", "phone", "expected"),
     [

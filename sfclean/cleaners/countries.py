@@ -202,7 +202,7 @@ def _write_table(path: Path, table: dict[str, str | None]) -> None:
 
 
 def _build_tier2() -> dict[str, str | None]:
-    from babel.localedata import locale_identifiers
+    from babel.localedata import clear_caches, locale_identifiers
 
     current = {c.alpha_2 for c in pycountry.countries} | {"XK"}
     pairs = (
@@ -212,7 +212,11 @@ def _build_tier2() -> dict[str, str | None]:
         for code, name in _babel_names(locale)
         if code in current
     )
-    return _build(pairs)
+    table = _build(pairs)
+    # babel keeps every locale it loaded (~100 MiB for all of them); only the names are
+    # needed, and babel loads a locale again if anything asks for it
+    clear_caches()
+    return table
 
 
 @lru_cache(maxsize=4096)

@@ -26,9 +26,12 @@ from sfclean.errors import ConfigError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from sfclean.io import CsvFile
+
 __all__ = [
     "COLUMN_PARAMS",
     "NORMALIZE_PARAMS",
+    "check_input",
     "column_kwargs",
     "column_options",
     "input_options",
@@ -236,11 +239,31 @@ def read_input(
     )
 
 
-def normalize_kwargs(df: pd.DataFrame, **options: Any) -> dict[str, Any]:
+def check_input(
+    path: Path,
+    *,
+    encoding: str | None,
+    delimiter: str | None,
+    skip_rows: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> CsvFile:
+    """Check INPUT.csv with :func:`sfclean.io.check_csv`, without reading it into memory."""
+    from sfclean.io import check_csv
+
+    return check_csv(
+        path,
+        encoding=encoding,
+        delimiter=_unescape_delimiter(delimiter),
+        skip_rows=skip_rows,
+        progress=progress,
+    )
+
+
+def normalize_kwargs(df: pd.DataFrame | Sequence[str], **options: Any) -> dict[str, Any]:
     """Keyword arguments for :func:`sfclean.normalize` from the :data:`NORMALIZE_PARAMS` values.
 
-    A ``mapping`` file fills the column options the user did not give. The options are
-    checked here, before any org is contacted.
+    ``df``: the table, or its column names. A ``mapping`` file fills the column options the
+    user did not give. The options are checked here, before any org is contacted.
     """
     from sfclean.cleaners.junk import junk_policy
     from sfclean.sdl import normalize_columns_from_mapping
@@ -253,7 +276,7 @@ def normalize_kwargs(df: pd.DataFrame, **options: Any) -> dict[str, Any]:
     if mapping is not None:
         email_column, phone_columns, country_column = normalize_columns_from_mapping(
             Path(mapping),
-            [str(c) for c in df.columns],
+            [str(c) for c in (df if isinstance(df, Sequence) else df.columns)],
             email_column=email_column,
             phone_columns=phone_columns,
             country_column=country_column,

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,7 @@ from sfclean.columns import ColumnMap, find_columns
 from sfclean.errors import ConfigError, InputError
 from sfclean.io import column_name_problem
 from sfclean.report import (
+    FINDINGS_COLUMNS,
     REASON,
     ROW,
     StageResult,
@@ -52,22 +53,29 @@ from sfclean.stages.normalize_columns import (
     NONE,
     REASON_CODES,
     REASON_INDEX,
+    Keys,
     Work,
     clean_email_cells,
     clean_phone_cells,
     clean_text_cells,
     row_regions,
 )
-from sfclean.stages.normalize_findings import str_array
+from sfclean.stages.normalize_findings import as_str_columns, str_array
 from sfclean.stages.normalize_workers import ValuePool, resolve_workers
 
 __all__ = [
     "FINDING_CODES",
     "REASON_CODES",
+    "Cleaned",
     "NormalizeResult",
     "NormalizeSummary",
+    "Table",
     "check_normalize_options",
+    "clean_work",
+    "fill_blank_cells",
+    "mark_duplicates",
     "normalize",
+    "tables",
 ]
 
 _RESERVED = ("sfclean_row", "sfclean_reason", "sfclean_detail")
@@ -78,6 +86,14 @@ class NormalizeSummary(Summary):
     """:class:`~sfclean.report.Summary` plus ``columns``: the columns used."""
 
     columns: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_text(self) -> str:
+        """A short human summary (a few lines), as the CLI prints it to stderr."""
+        phones = ", ".join(self.columns.get("phones") or ()) or "none"
+        return (
+            f"{super().to_text()}\n  columns:   email={self.columns.get('email')}; "
+            f"phones={phones}; country={self.columns.get('country') or 'none'}"
+        )
 
 
 @dataclass(repr=False, eq=False)
@@ -111,14 +127,6 @@ class NormalizeResult(StageResult):
     def summary(self) -> NormalizeSummary:
         """Rows in / kept / held back, per reason, per finding code, and the columns used."""
         return NormalizeSummary(**self._base_counts(), columns=self.columns.to_dict())
-
-    def to_text(self) -> str:
-        """A short human summary (a few lines), as the CLI prints it to stderr."""
-        phones = ", ".join(self.columns.phones) or "none"
-        return (
-            f"{super().to_text()}\n  columns:   email={self.columns.email}; phones={phones}; "
-            f"country={self.columns.country or 'none'}"
-        )
 
     def outputs(self) -> dict[str, pd.DataFrame]:
         """``clean.csv`` (the kept rows), ``rejected.csv`` (held back), ``findings.csv``."""
@@ -206,6 +214,55 @@ def normalize(
     :class:`~sfclean.errors.ConfigError` for a bad option. Reason and finding codes are in
     :mod:`sfclean.codes`.
     """
+    work, cmap, keys = clean_work(
+        df,
+        email_column=email_column,
+        phone_columns=phone_columns,
+        country_column=country_column,
+        default_region=default_region,
+        invalid_phone=invalid_phone,
+        junk=junk,
+        match_key=match_key,
+        check_deliverability=check_deliverability,
+        internationalized=internationalized,
+        progress=progress,
+        workers=workers,
+    )
+    dup_rows, first_of = mark_duplicates(work, keys.row)
+    if fill_blanks and len(dup_rows):
+        fill_blank_cells(work, cmap, dup_rows, first_of)
+    report = progress_callback(progress)
+    if report is not None:
+        report(3 + len(cmap.phones), 3 + len(cmap.phones))
+    return _result(work, cmap, dict(df.attrs.get("sfclean") or {}))
+
+
+class Cleaned(NamedTuple):
+    """:func:`clean_work`'s answer: the table being normalized, its columns, its keys."""
+
+    work: Work
+    cmap: ColumnMap
+    keys: Keys
+
+
+def clean_work(
+    df: pd.DataFrame,
+    *,
+    email_column: str | None = None,
+    phone_columns: Sequence[str] | None = None,
+    country_column: str | None = None,
+    default_region: str = "US",
+    invalid_phone: Literal["keep", "clear", "reject"] = "keep",
+    junk: JunkPolicy | None = None,
+    match_key: Literal["email", "provider"] = "email",
+    check_deliverability: bool = False,
+    internationalized: bool = False,
+    progress: StepProgress = None,
+    workers: int | None = 1,
+) -> Cleaned:
+    """:func:`normalize` up to the in-file duplicates: every cell cleaned, findings added,
+    rows held back for their email or phone (:func:`sfclean.normalize_file` marks the
+    duplicates across chunks itself). The options are :func:`normalize`'s."""
     region = check_normalize_options(
         invalid_phone=invalid_phone, match_key=match_key, default_region=default_region
     )
@@ -242,12 +299,7 @@ def normalize(
     if report is not None:
         report(steps - 1, steps)
     _flag_formula_cells(work)
-    dup_rows, first_of = _mark_duplicates(work, keys)
-    if fill_blanks and len(dup_rows):
-        _fill_blanks(work, cmap, dup_rows, first_of)
-    if report is not None:
-        report(steps, steps)
-    return _result(work, cmap, dict(df.attrs.get("sfclean") or {}))
+    return Cleaned(work, cmap, keys)
 
 
 def _flag_formula_cells(work: Work) -> None:
@@ -268,7 +320,7 @@ def _flag_formula_cells(work: Work) -> None:
         )
 
 
-def _mark_duplicates(work: Work, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def mark_duplicates(work: Work, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Hold back in-file duplicates among the rows that passed every check so far (phones
     included in reject mode, so the first VALID copy of an address is the one kept).
 
@@ -288,27 +340,80 @@ def _mark_duplicates(work: Work, keys: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return dup_rows, first_of
 
 
+@dataclass(frozen=True)
+class Table:
+    """One output table as arrays: column ``names``, their ``columns`` (object arrays of str,
+    ``sfclean_row`` int64) and each row's position in the :class:`Work`."""
+
+    names: list[str]
+    columns: list[np.ndarray]
+    pos: np.ndarray
+
+
+def tables(work: Work) -> tuple[Table, Table, Table]:
+    """The kept rows (cleaned values), the held-back rows (original values, reason and
+    detail) and the findings of kept rows, as :class:`Table` arrays."""
+    return _kept_table(work), _held_table(work), _findings_table(work)
+
+
+def _kept_table(work: Work) -> Table:
+    pos = np.flatnonzero(work.reason == NONE)
+    rows = (pos + work.first_row).astype("int64")
+    return Table([*work.names, ROW], [*(work.cleaned[n][pos] for n in work.names), rows], pos)
+
+
+def _held_table(work: Work) -> Table:
+    pos = np.flatnonzero(work.reason != NONE)
+    reason_names = np.array(("", *REASON_CODES), dtype=object)
+    return Table(
+        [*work.names, ROW, REASON, "sfclean_detail"],
+        [
+            *(work.original[n][pos] for n in work.names),
+            (pos + work.first_row).astype("int64"),
+            reason_names[work.reason[pos]],
+            work.detail[pos],
+        ],
+        pos,
+    )
+
+
+def _findings_table(work: Work) -> Table:
+    pos, found = work.findings.columns(work.reason == NONE, first_row=work.first_row)
+    return Table(list(FINDINGS_COLUMNS), [found[c] for c in FINDINGS_COLUMNS], pos)
+
+
 def _result(work: Work, cmap: ColumnMap, source: dict[str, Any]) -> NormalizeResult:
     """The kept and held-back tables, the findings of kept rows, as a NormalizeResult.
 
     Every frame keeps the caller's index labels of its rows; text columns are built with the
-    ``str`` dtype in one go (casting a wide frame column by column is quadratic).
+    ``str`` dtype in one go (casting a wide frame column by column is quadratic). One table
+    at a time, so the arrays of one are gone before the next is built.
     """
-    kept = work.reason == NONE
-    kept_pos = np.flatnonzero(kept)
-    held_pos = np.flatnonzero(~kept)
-    clean = _frame(work, work.cleaned, kept_pos, work.distinct)
-    held = _frame(work, work.original, held_pos, work.encoded)
+    kept_pos = np.flatnonzero(work.reason == NONE)
+    kept = _frame(work, work.cleaned, kept_pos, work.distinct)
+    del kept_pos
+    held_pos = np.flatnonzero(work.reason != NONE)
+    held_back = _frame(work, work.original, held_pos, work.encoded)
     reason_names = np.array(("", *REASON_CODES), dtype=object)
     reasons = str_array(reason_names[work.reason[held_pos]])
-    held[REASON] = pd.Series(reasons, index=held.index, dtype="str")
-    held["sfclean_detail"] = pd.Series(
-        str_array(work.detail[held_pos]), index=held.index, dtype="str"
+    held_back[REASON] = pd.Series(reasons, index=held_back.index, dtype="str")
+    held_back["sfclean_detail"] = pd.Series(
+        str_array(work.detail[held_pos]), index=held_back.index, dtype="str"
     )
+    del held_pos, reasons
+    found = _findings_table(work)
+    findings = pd.DataFrame(
+        {
+            name: values if name == "row" else str_array(values)
+            for name, values in zip(found.names, found.columns, strict=True)
+        },
+        index=work.index[found.pos],
+    )
+    del found
     return NormalizeResult(
-        kept=clean,
-        held_back=held,
-        findings=work.findings.frame(kept, index=work.index, first_row=work.first_row),
+        kept=kept,
+        held_back=held_back,
+        findings=as_str_columns(findings, FINDINGS_COLUMNS[1:]),
         columns=cmap,
         source=source,
     )
@@ -338,7 +443,9 @@ def _frame(
     return out
 
 
-def _fill_blanks(work: Work, cmap: ColumnMap, dup_rows: np.ndarray, first_of: np.ndarray) -> None:
+def fill_blank_cells(
+    work: Work, cmap: ColumnMap, dup_rows: np.ndarray, first_of: np.ndarray
+) -> None:
     """Fill blank cells of each kept row from its duplicates, earliest duplicate first.
 
     So that normalizing the output again changes nothing, a phone cell is filled only with a

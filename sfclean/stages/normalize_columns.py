@@ -43,6 +43,7 @@ __all__ = [
     "NONE",
     "REASON_CODES",
     "REASON_INDEX",
+    "Keys",
     "Regions",
     "Work",
     "clean_email_cells",
@@ -61,6 +62,15 @@ REASON_INDEX = {code: i + 1 for i, code in enumerate(REASON_CODES)}
 
 #: (region index per row, region codes)
 Regions = tuple[np.ndarray, list[str]]
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The in-file dedupe key of every row: ``row[i]`` is row i's key id, ``values[id]`` the
+    key (the cleaned email, or its provider key with ``match_key="provider"``)."""
+
+    row: np.ndarray
+    values: np.ndarray
 
 
 @dataclass
@@ -152,8 +162,8 @@ def clean_email_cells(
     check_deliverability: bool,
     internationalized: bool = False,
     pool: ValuePool | None = None,
-) -> np.ndarray:
-    """Clean and validate the email column, classify junk; returns each row's dedupe key id.
+) -> Keys:
+    """Clean and validate the email column, classify junk; returns the rows' dedupe keys.
 
     ``internationalized``: accept what an org with Email Address Internationalization takes.
     ``pool`` cleans the distinct addresses on several processes.
@@ -190,8 +200,9 @@ def clean_email_cells(
         name, inverse, emails.change_id, with_messages(emails.kinds), raw, work.cleaned[name]
     )
     keys = [provider_key(v) for v in values] if match_key == "provider" else list(values)
-    key_id_by_unique, _ = pd.factorize(np.array(keys, dtype=object))
-    return key_id_by_unique[inverse] if n else np.zeros(0, dtype=np.int64)
+    key_id_by_unique, key_values = pd.factorize(np.array(keys, dtype=object))
+    row_keys = key_id_by_unique[inverse] if n else np.zeros(0, dtype=np.int64)
+    return Keys(row_keys, np.asarray(key_values, dtype=object))
 
 
 def row_regions(country: Regions | None, n: int, default: str) -> Regions:

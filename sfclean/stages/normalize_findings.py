@@ -17,10 +17,11 @@ import pandas as pd
 
 from sfclean.cleaners.text import TRIM_CHARS
 from sfclean.codes import CODES, UNICODE_NORMALIZED, WHITESPACE_TRIMMED
-from sfclean.report import FINDINGS_COLUMNS, empty_findings
+from sfclean.report import FINDINGS_COLUMNS
 
 __all__ = [
     "Change",
+    "Columns",
     "FindingsTable",
     "as_str_columns",
     "as_text",
@@ -32,6 +33,7 @@ __all__ = [
 ]
 
 Change = tuple[str, str]  # (finding code, message)
+Columns = dict[str, np.ndarray]  # a table as {column name: values}
 
 
 @dataclass
@@ -40,7 +42,7 @@ class FindingsTable:
 
     Column, code and (usually) message repeat over many rows, so each chunk stores one small
     group id per row (``groups`` holds the (column, code, message) triples); per-row messages
-    are kept as overrides. The text columns are materialised once, in :meth:`frame`.
+    are kept as overrides. The text columns are materialised once, in :meth:`columns`.
     """
 
     order: dict[str, int]
@@ -116,17 +118,14 @@ class FindingsTable:
             for code, message in change:
                 self.add(pos, column, code, original[pos], normalized[pos], message)
 
-    def frame(self, keep: np.ndarray, *, index: pd.Index, first_row: int = 2) -> pd.DataFrame:
-        """The findings of rows where ``keep`` is true, sorted by row then column order.
-
-        ``row`` is the spreadsheet row (row position + ``first_row``); the frame's index holds
-        each finding's row label from ``index`` (the caller's index; repeated when a row has
-        several findings).
-        """
+    def columns(self, keep: np.ndarray, *, first_row: int = 2) -> tuple[np.ndarray, Columns]:
+        """The findings of rows where ``keep`` is true, sorted by row then column order, as
+        (each finding's row position, {findings column: values}): ``row`` is the spreadsheet
+        row (row position + ``first_row``, int64), the others object arrays of str."""
         if not self.pos:
-            out = empty_findings()
-            out.index = index[:0]
-            return out
+            empty = np.zeros(0, dtype=np.int64)
+            text = np.zeros(0, dtype=object)
+            return empty, {c: empty if c == "row" else text for c in FINDINGS_COLUMNS}
         pos = np.concatenate(self.pos)
         group = np.concatenate(self.group)
         keys = list(self.groups)
@@ -141,21 +140,17 @@ class FindingsTable:
             messages = messages[group]
             for offset, values in self.overrides:
                 messages[offset : offset + len(values)] = values
-            message = str_array(messages[order])
+            message = messages[order]
         else:
-            message = str_array(messages, group[order])
-        frame = pd.DataFrame(
-            {
-                "row": (pos[order] + first_row).astype("int64"),
-                "column": str_array(columns, group[order]),
-                "code": str_array(codes, group[order]),
-                "original": str_array(np.concatenate(self.original)[order]),
-                "normalized": str_array(np.concatenate(self.normalized)[order]),
-                "message": message,
-            },
-            index=index[pos[order]],
-        )
-        return as_str_columns(frame, FINDINGS_COLUMNS[1:])
+            message = messages[group[order]]
+        return pos[order], {
+            "row": (pos[order] + first_row).astype("int64"),
+            "column": columns[group[order]],
+            "code": codes[group[order]],
+            "original": np.concatenate(self.original)[order],
+            "normalized": np.concatenate(self.normalized)[order],
+            "message": message,
+        }
 
 
 def str_array(values: np.ndarray, take: np.ndarray | None = None) -> Any:
@@ -193,6 +188,12 @@ def as_str_columns(frame: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
 def as_text(series: pd.Series) -> np.ndarray:
     """Every cell as a Python str in an object array; NaN/None become ""."""
     dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        # Arrow holds the text outside Python: make one str per distinct value, not per cell
+        # (a column of names or countries repeats a few hundred values)
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        texts = np.append(uniques.to_numpy(dtype=object, na_value=""), "")
+        return texts[codes]  # code -1 (NaN) picks the "" at the end
     if isinstance(dtype, pd.StringDtype) and isinstance(dtype.na_value, float):
         # pandas' "str" dtype: every cell is a str or NaN, and only NaN differs from itself
         # (cheaper than isna on a million strings); copied, so the caller's frame is untouched
