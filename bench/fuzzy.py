@@ -38,6 +38,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fuzzy_data
+from memory import reset_peak, status_mib
 
 from sfclean.scanning.fuzzy import fuzzy_pairs, probable_matches
 
@@ -132,25 +133,6 @@ def febrl_link() -> dict[str, Any]:
     }
 
 
-def _status_mib(field: str) -> float:
-    """A memory line of /proc/self/status (VmRSS: now, VmHWM: peak since the last reset)."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def _reset_peak() -> bool:
-    """Reset the process's peak resident memory (VmHWM) to now; False if Linux refuses."""
-    try:
-        with open("/proc/self/clear_refs", "w") as handle:
-            handle.write("5")
-    except OSError:
-        return False
-    return True
-
-
 def scale(n: int, seed: int) -> dict[str, Any]:
     """Wall and CPU time of one fuzzy_pairs call on n generated records, and the peak
     resident memory during the call alone (VmHWM reset once the records are generated, as
@@ -158,13 +140,13 @@ def scale(n: int, seed: int) -> dict[str, Any]:
     records = fuzzy_data.generate(n, seed=seed)
     gc.collect()
     generating_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    reset = _reset_peak()
-    before = _status_mib("VmRSS")
+    reset = reset_peak()
+    before = status_mib("VmRSS")
     load_before = os.getloadavg()
     wall, cpu = time.perf_counter(), time.process_time()
     pairs = fuzzy_pairs(records, threshold=0.95)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    peak = _status_mib("VmHWM") if reset else float("nan")
+    peak = status_mib("VmHWM") if reset else float("nan")
     truth = fuzzy_data.true_pairs(records)
     found = set(zip(pairs["Id_l"], pairs["Id_r"], strict=True))
     return {

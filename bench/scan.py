@@ -41,31 +41,13 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from memory import reset_peak, status_mib
 from scan_generator import MIGRATION_USER, generate
 
 CONFIGS = {
     "email": {"match_key": "email", "match_phone": False},
     "provider+phone": {"match_key": "provider", "match_phone": True},
 }
-
-
-def _status_mib(field: str) -> float:
-    """A memory line of /proc/self/status (VmRSS: now, VmHWM: peak since the last reset)."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def _reset_peak() -> bool:
-    """Reset the process's peak resident memory (VmHWM) to now; False if Linux refuses."""
-    try:
-        with open("/proc/self/clear_refs", "w") as handle:
-            handle.write("5")
-    except OSError:
-        return False
-    return True
 
 
 def _child(config: str, path: str) -> None:
@@ -78,12 +60,12 @@ def _child(config: str, path: str) -> None:
         records = pickle.load(handle)
     gc.collect()
     load_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    reset = _reset_peak()
-    before = _status_mib("VmRSS")
+    reset = reset_peak()
+    before = status_mib("VmRSS")
     wall, cpu = time.perf_counter(), time.process_time()
     tables = cluster_records(records, audit_field_users={MIGRATION_USER}, **CONFIGS[config])
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    peak = _status_mib("VmHWM") if reset else float("nan")
+    peak = status_mib("VmHWM") if reset else float("nan")
     clustered = set(tables.clusters["Id"])
     left_out = records.loc[records["link"] == "left-out", "Id"]
     planted = records[records["planted"] >= 0]
