@@ -443,6 +443,11 @@ def _frame(
     return out
 
 
+def _e164(phones: np.ndarray) -> np.ndarray:
+    """Which cleaned phone cells hold a number in E.164 (read the same in every country)."""
+    return np.char.startswith(phones.astype(str), "+")
+
+
 def fill_blank_cells(
     work: Work, cmap: ColumnMap, dup_rows: np.ndarray, first_of: np.ndarray
 ) -> None:
@@ -456,7 +461,7 @@ def fill_blank_cells(
     as_typed = np.zeros(len(targets), dtype=bool)  # the kept row holds an invalid phone
     for name in cmap.phones:
         phones = cleaned[name][targets]
-        as_typed |= (phones != "") & ~np.char.startswith(phones.astype(str), "+")
+        as_typed |= (phones != "") & ~_e164(phones)
     for name in work.names:
         if name == cmap.email:
             continue
@@ -464,7 +469,7 @@ def fill_blank_cells(
         values = column[dup_rows]
         usable = (values != "") & (column[targets] == "")
         if name in cmap.phones:
-            usable &= np.char.startswith(values.astype(str), "+")
+            usable &= _e164(values)
         elif name == cmap.country:
             usable &= ~as_typed
         if not usable.any():
