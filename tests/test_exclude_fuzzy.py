@@ -3,7 +3,6 @@ a local org: the same person under another email is held back as probable-match-
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,28 +11,15 @@ from typing import Any
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from fuzzy_background import background
 
 import sfclean
 from sfclean.cli import cli
 from sfclean.localorg import LocalOrg
 
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "fuzzy_data.py"
-
-
-def _background() -> pd.DataFrame:
-    spec = importlib.util.spec_from_file_location("fuzzy_data", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.generate(400, seed=5, duplicate_share=0.0, hard_share=0.2)
-
 
 def _seed() -> dict[str, Any]:
-    people = _background()
-    contacts = people[people["object"] == "Contact"]
-    leads = people[people["object"] == "Lead"]
-    contact_fields = ["FirstName", "LastName", "Email", "Phone", "MobilePhone", "MailingCity"]
-    lead_fields = ["FirstName", "LastName", "Company", "Email", "Phone", "City", "Country"]
+    contacts, leads = background()
     return {
         "org": {"name": "Fuzzy Exclude Test"},
         "records": {
@@ -48,11 +34,9 @@ def _seed() -> dict[str, Any]:
                     "MailingCity": "San Francisco",
                     "MailingCountry": "United States",
                 },
-                *contacts[contact_fields].to_dict("records"),
+                *contacts,
             ],
-            "Lead": leads[lead_fields]
-            .assign(Company=leads["Company"].replace("", "Unknown"))
-            .to_dict("records"),
+            "Lead": leads,
         },
     }
 

@@ -4,7 +4,6 @@ clusters.csv, for review, never in a plan."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from collections.abc import Iterator
@@ -14,23 +13,12 @@ from typing import Any
 import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
+from fuzzy_background import background
 
 import sfclean
 from sfclean.cli import cli
 from sfclean.errors import ConfigError
 from sfclean.localorg import LocalOrg
-
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "fuzzy_data.py"
-
-
-def _background() -> pd.DataFrame:
-    """400 generated people, no duplicates: enough for splink's training."""
-    spec = importlib.util.spec_from_file_location("fuzzy_data", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.generate(400, seed=5, duplicate_share=0.0, hard_share=0.2)
-
 
 JON = {
     "FirstName": "Jon",
@@ -61,11 +49,7 @@ MARY = {
 
 
 def _seed() -> dict[str, Any]:
-    people = _background()
-    contacts = people[people["object"] == "Contact"]
-    leads = people[people["object"] == "Lead"]
-    contact_fields = ["FirstName", "LastName", "Email", "Phone", "MobilePhone", "MailingCity"]
-    lead_fields = ["FirstName", "LastName", "Company", "Email", "Phone", "City", "Country"]
+    contacts, leads = background()
     return {
         "org": {"name": "Fuzzy Scan Test"},
         "records": {
@@ -74,13 +58,11 @@ def _seed() -> dict[str, Any]:
                 JON,
                 MARY,
                 {**MARY, "Email": "Mary.Q@acme.com"},
-                *contacts[contact_fields].to_dict("records"),
+                *contacts,
             ],
             "Lead": [
                 JONATHAN,
-                *leads[lead_fields]
-                .assign(Company=leads["Company"].replace("", "Unknown"))
-                .to_dict("records"),
+                *leads,
             ],
         },
     }
