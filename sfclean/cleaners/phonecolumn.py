@@ -106,16 +106,16 @@ def _line_pattern(pattern: str) -> str | None:
     return _CAPTURE.sub("(?:", pattern).replace(r"\Z", "$")
 
 
-def _of_length(patterns: dict[int, re.Pattern[str]], length: int) -> str | None:
-    compiled = patterns.get(length)
-    return _line_pattern(compiled.pattern) if compiled is not None else None
+def _of_length(sources: dict[int, str], length: int) -> str | None:
+    source = sources.get(length)
+    return _line_pattern(source) if source is not None else None
 
 
 def _leads(triples: Sequence[tuple[str, int, Any]], length: int, before: str) -> list[str]:
     """Alternatives ``before`` + lead + ``(rest)$|`` for the prefixes parse strips."""
     out = []
     for lead, consumed, table in triples:
-        body = _of_length(table.patterns, length - consumed)
+        body = _of_length(table.sources, length - consumed)
         lead_line = _line_pattern(lead)
         if body is not None and lead_line is not None:
             out.append(f"{before}{lead_line}({body})$|")
@@ -145,7 +145,7 @@ def _national_scanner(region: str, length: int, part: Part) -> re.Pattern[str] |
     if national is None:
         return None
     if part == "direct":
-        direct = _of_length(national[1].patterns, length)
+        direct = _of_length(national[1].sources, length)
         return _compile([f"({direct})$|"] if direct is not None else [])
     if part == "prefixed":
         return _compile(_leads(national_prefixed(region), length, ""))
