@@ -237,6 +237,13 @@ _BATCH_VALUES = (
             "415 555 0123 - 503#",
             "1.0 ",  # damage behind padding (hypothesis found it)
             " 30123456.0  ",
+            # a "." and a last "0" that are not damage: the scan answers them itself
+            "415.555.0120",
+            " +1.415.555.0120 ",
+            "01.23.45.67.80",
+            "+4155550120.0",
+            "4155550120.00 ",
+            "(415) 555.0120",
         ]
     )
     | st.builds(lambda number, ext: number + ext, _NUMBERS, _EXTENSIONS)

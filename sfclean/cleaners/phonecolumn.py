@@ -20,8 +20,8 @@ case costs a regular-expression scan over cells joined by newlines:
    the fast path accepts, or nothing; ``re.findall`` returns one answer per cell without a
    Python loop. The expressions depend only on (region, length) or (country code, length),
    so each is compiled once per process, whatever the column holds;
-4. every cell the expression does not accept, or that may be spreadsheet damage (a ``.`` and a
-   trailing ``0``), goes through ``clean_phone`` one by one.
+4. every cell the expression does not accept, or that is spreadsheet damage (``4155550123.0``:
+   :func:`~sfclean.cleaners.phones.float_damaged`), goes through ``clean_phone`` one by one.
 
 ``tests/test_cleaners_phones.py`` proves with hypothesis that the result equals ``clean_phone``
 cell by cell (which ``tests/test_cleaners_phonefast.py`` proves equal to phonenumbers).
@@ -48,7 +48,7 @@ from sfclean.cleaners.phoneleads import (
     national_prefixed,
 )
 from sfclean.cleaners.phonemeta import country_code_prefix, idd_literal
-from sfclean.cleaners.phones import clean_phone, invalid_phone_message
+from sfclean.cleaners.phones import clean_phone, float_damaged, invalid_phone_message
 from sfclean.codes import PHONE_FORMATTED, WHITESPACE_TRIMMED
 
 __all__ = ["clean_phone_column"]
@@ -420,11 +420,14 @@ def clean_phone_column(values: Sequence[str], region: str) -> CellColumn:
     else:
         text, accepted, invalid = scanned
         buf = lines.bytes_of()
-        # a "." and a last "0" (before any padding) may be spreadsheet damage: clean_phone
-        # decides, unless the cell has an extension (no damaged shape has the label of one)
-        damaged = _ends_in_zero(lines, buf) & lines.containing(np.flatnonzero(buf == 46))
-        for i in np.flatnonzero(damaged & accepted).tolist():
-            damaged[i] = ";ext=" not in text[i]
+        # a "." and a last "0" (before any padding) may be spreadsheet damage. A cell the
+        # scan answers holds only digits, separators and "+", and maybe an extension (no
+        # damaged shape has the label of one): clean_phone's check is then float_damaged
+        # of the cell without its spaces, and only the damaged cells go to clean_phone.
+        maybe = _ends_in_zero(lines, buf) & lines.containing(np.flatnonzero(buf == 46))
+        damaged = np.zeros(n, dtype=bool)
+        for i in np.flatnonzero(maybe & (accepted | invalid)).tolist():
+            damaged[i] = ";ext=" not in text[i] and float_damaged(values[i].strip(" "))
         invalid &= ~damaged
         slow = np.flatnonzero(~(accepted | invalid) | damaged)
         # Scanned cells start with a digit, "+" or " ().-/" and end with a digit or "#", so
