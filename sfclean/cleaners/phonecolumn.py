@@ -340,7 +340,7 @@ def _answers(
         if len(found) != len(left):
             return None
         if pattern.groups > 1:
-            found = ["".join(parts) for parts in found]
+            found = list(map("".join, found))
         taken = np.array(found, dtype=object) != ""
         if part == "invalid":
             proven[left[taken]] = True
@@ -401,11 +401,17 @@ def _scan(lines: Lines, region: str) -> tuple[np.ndarray, np.ndarray, np.ndarray
 def _ends_in_zero(lines: Lines, buf: np.ndarray) -> np.ndarray:
     """Per line: is its last character other than a space a "0"? (The lines a scan answers
     hold no other padding than spaces.)"""
-    solid = np.flatnonzero(buf != 32)
-    if not len(solid):
-        return np.zeros(len(lines.start), dtype=bool)
-    last = solid[np.maximum(np.searchsorted(solid, lines.end) - 1, 0)]
-    return (last >= lines.start) & (last < lines.end) & (buf[last] == 48)
+    start = lines.start
+    at = np.maximum(lines.end - 1, start)  # the last character (the start of an empty line)
+    inside = lines.end > start
+    if len(buf):
+        padded = np.flatnonzero(inside & (buf[np.minimum(at, len(buf) - 1)] == 32))
+        while len(padded):  # step back over trailing spaces: few lines have any
+            at[padded] -= 1
+            inside[padded] = at[padded] >= start[padded]
+            padded = padded[inside[padded]]
+            padded = padded[buf[at[padded]] == 32]
+    return inside & (buf[np.minimum(at, len(buf) - 1)] == 48) if len(buf) else inside
 
 
 def clean_phone_column(values: Sequence[str], region: str) -> CellColumn:
