@@ -60,7 +60,12 @@ from sfclean.stages.normalize_columns import (
     clean_text_cells,
     row_regions,
 )
-from sfclean.stages.normalize_findings import as_str_columns, str_array
+from sfclean.stages.normalize_findings import (
+    FindingsTable,
+    arrow_take,
+    as_str_columns,
+    str_array,
+)
 from sfclean.stages.normalize_workers import ValuePool, resolve_workers
 
 __all__ = [
@@ -387,27 +392,33 @@ def _result(work: Work, cmap: ColumnMap, source: dict[str, Any]) -> NormalizeRes
 
     Every frame keeps the caller's index labels of its rows; text columns are built with the
     ``str`` dtype in one go (casting a wide frame column by column is quadratic). One table
-    at a time, so the arrays of one are gone before the next is built.
+    at a time, and ``work`` lets go of each table's arrays once it is built (it is used up).
     """
     kept_pos = np.flatnonzero(work.reason == NONE)
     kept = _frame(work, work.cleaned, kept_pos, work.distinct)
+    work.cleaned.clear()
+    work.distinct.clear()
     del kept_pos
     held_pos = np.flatnonzero(work.reason != NONE)
-    held_back = _frame(work, work.original, held_pos, work.encoded)
+    held_back = _frame(work, work.original, held_pos, work.encoded, work.arrow)
+    work.original.clear()
+    work.encoded.clear()
+    work.arrow.clear()
     reason_names = np.array(("", *REASON_CODES), dtype=object)
-    reasons = str_array(reason_names[work.reason[held_pos]])
+    reasons = str_array(reason_names, work.reason[held_pos])
     held_back[REASON] = pd.Series(reasons, index=held_back.index, dtype="str")
     held_back["sfclean_detail"] = pd.Series(
         str_array(work.detail[held_pos]), index=held_back.index, dtype="str"
     )
     del held_pos, reasons
-    found = _findings_table(work)
+    pos, found = work.findings.coded_columns(work.reason == NONE, first_row=work.first_row)
+    work.findings = FindingsTable(order={})
     findings = pd.DataFrame(
         {
-            name: values if name == "row" else str_array(values)
-            for name, values in zip(found.names, found.columns, strict=True)
+            name: values if name == "row" else str_array(values, take)
+            for name, (values, take) in found.items()
         },
-        index=work.index[found.pos],
+        index=work.index[pos],
     )
     del found
     return NormalizeResult(
@@ -424,16 +435,22 @@ def _frame(
     cells: Mapping[str, np.ndarray],
     pos: np.ndarray,
     distinct: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    arrows: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """The rows at positions ``pos``: every column as ``str``, then ``sfclean_row`` (int64),
-    indexed by the caller's labels of those rows. A column with few distinct values (``distinct``:
-    each row's distinct value and the values) is built from them."""
+    indexed by the caller's labels of those rows. A column pyarrow holds (``arrows``) is
+    taken from it; one with fewer distinct values than rows (``distinct``: each row's
+    distinct value and the values) is built from them, each converted once."""
     index = work.index[pos]
     names = work.names
 
     def column(name: str) -> object:
+        if arrows and name in arrows:
+            taken = arrow_take(arrows[name], pos)
+            if taken is not None:
+                return taken
         codes, values = distinct.get(name, (None, None))
-        if codes is None or values is None or 2 * len(values) > len(pos):
+        if codes is None or values is None or len(values) >= len(pos):
             return str_array(cells[name][pos])
         return str_array(values, codes[pos])
 
