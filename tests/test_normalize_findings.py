@@ -76,3 +76,36 @@ def test_str_columns_from_distinct_values_or_arrow_equal_cell_by_cell(
             assert taken is None  # the caller builds Python strings then
         else:
             pd.testing.assert_series_equal(pd.Series(taken), cells, check_exact=True)
+
+
+def _unique_reference(reason: np.ndarray, keys: np.ndarray) -> tuple[list, list]:
+    """mark_duplicates as it was written with np.unique (first occurrence per key)."""
+    eligible = np.flatnonzero(reason == 0)
+    first_of = np.arange(len(reason))
+    dup_rows = np.zeros(0, dtype=np.int64)
+    if len(eligible):
+        _, first_index, back = np.unique(keys[eligible], return_index=True, return_inverse=True)
+        first_pos = eligible[first_index][back.ravel()]
+        first_of[eligible] = first_pos
+        dup_rows = eligible[first_pos != eligible]
+    return dup_rows.tolist(), first_of.tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(-3, 6), st.booleans()), max_size=20),
+    st.sampled_from([1, 1000, 10**12]),
+)
+def test_duplicates_are_marked_as_with_unique(rows: list, scale: int) -> None:
+    from sfclean.stages.normalize import mark_duplicates
+    from sfclean.stages.normalize_columns import Work
+
+    keys = np.array([k * scale for k, _ in rows], dtype=np.int64)
+    work = Work(["Email"], {"Email": np.full(len(rows), "", dtype=object)})
+    work.reason[:] = [3 if held else 0 for _, held in rows]
+    expected = _unique_reference(work.reason.copy(), keys)
+    dup_rows, first_of = mark_duplicates(work, keys)
+    assert (dup_rows.tolist(), first_of.tolist()) == expected
+    assert work.detail[dup_rows].tolist() == [
+        f"duplicate of row {first_of[r] + 2}" for r in dup_rows
+    ]

@@ -335,8 +335,13 @@ def mark_duplicates(work: Work, keys: np.ndarray) -> tuple[np.ndarray, np.ndarra
     first_of = np.arange(work.n)
     dup_rows = np.zeros(0, dtype=np.int64)
     if len(eligible):
-        _, first_index, back = np.unique(keys[eligible], return_index=True, return_inverse=True)
-        first_pos = eligible[first_index][back.ravel()]
+        # each key's first eligible row: the least position among the rows with that key
+        row_keys = keys[eligible]
+        if row_keys.min() < 0 or row_keys.max() > 2 * work.n:  # not ids 0..K: make them so
+            row_keys = np.unique(row_keys, return_inverse=True)[1].ravel()
+        first = np.full(int(row_keys.max()) + 1, work.n, dtype=np.int64)
+        np.minimum.at(first, row_keys, eligible)
+        first_pos = first[row_keys]
         first_of[eligible] = first_pos
         dup_rows = eligible[first_pos != eligible]
         work.reason[dup_rows] = REASON_INDEX[DUPLICATE_IN_FILE]

@@ -114,6 +114,8 @@ class FindingsTable:
         if not len(unique_ids) or not any(distinct):
             return
         row_ids = unique_ids[inverse]
+        if len(distinct) <= 1 << 16:  # numpy sorts 8- and 16-bit keys by radix: ~5x faster
+            row_ids = row_ids.astype(np.uint8 if len(distinct) <= 1 << 8 else np.uint16)
         order = np.argsort(row_ids, kind="stable")
         bounds = np.searchsorted(row_ids[order], np.arange(len(distinct) + 1))
         for i, change in enumerate(distinct):
