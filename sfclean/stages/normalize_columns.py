@@ -201,12 +201,18 @@ def clean_email_cells(
     work.distinct[name] = (inverse, values)
     if n:
         work.reason[:] = reason[inverse]
-        work.detail[:] = detail[inverse]
+        work.detail.fill("")  # then only the rows with a detail: a few in a hundred
+        rows = np.flatnonzero((detail != "")[inverse])
+        work.detail[rows] = detail[inverse[rows]]
     work.findings.add_grouped(
         name, inverse, emails.change_id, with_messages(emails.kinds), raw, work.cleaned[name]
     )
-    keys = [provider_key(v) for v in values] if match_key == "provider" else list(values)
-    key_id_by_unique, key_values = pd.factorize(np.array(keys, dtype=object))
+    keys = (
+        np.array([provider_key(v) for v in values], dtype=object)
+        if match_key == "provider"
+        else values
+    )
+    key_id_by_unique, key_values = pd.factorize(keys)
     row_keys = key_id_by_unique[inverse] if n else np.zeros(0, dtype=np.int64)
     return Keys(row_keys, np.asarray(key_values, dtype=object))
 

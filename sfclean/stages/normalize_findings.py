@@ -239,12 +239,18 @@ def as_text(series: pd.Series) -> np.ndarray:
         return texts[codes]  # code -1 (NaN) picks the "" at the end
     if isinstance(dtype, pd.StringDtype) and isinstance(dtype.na_value, float):
         # pandas' "str" dtype: every cell is a str or NaN, and only NaN differs from itself
-        # (cheaper than isna on a million strings); copied, so the caller's frame is untouched
-        values = np.array(series.to_numpy(dtype=object), dtype=object, copy=True)
+        # (cheaper than isna on a million strings). Without NaN the frame's own cells, as a
+        # read-only view (no copy of a pointer per cell; a write would raise, not change the
+        # caller's frame); with NaN a copy
+        values = series.to_numpy(dtype=object)
         missing = values != values
         if missing.any():
+            values = np.array(values, dtype=object, copy=True)
             values[missing] = ""
-        return values
+            return values
+        view = values.view()
+        view.flags.writeable = False
+        return view
     values = series.to_numpy(dtype=object, na_value="")
     if isinstance(dtype, pd.StringDtype):
         return values
