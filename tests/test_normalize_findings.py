@@ -109,3 +109,20 @@ def test_duplicates_are_marked_as_with_unique(rows: list, scale: int) -> None:
     assert work.detail[dup_rows].tolist() == [
         f"duplicate of row {first_of[r] + 2}" for r in dup_rows
     ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from("=+-@\t\r1 a\n().é"), max_size=6)
+        | st.sampled_from(["+14155550123", "a@x.com", "=SUM(A1)", "-", "+44 20 7946 0958"]),
+        max_size=30,
+    )
+)
+def test_formula_cells_are_found_as_one_by_one(values: list[str]) -> None:
+    # normalize reads only the cells that start like a formula when they are few
+    from sfclean.spreadsheet import formula_like
+    from sfclean.stages.normalize import _formula_rows
+
+    cells = np.array(values, dtype=object)
+    assert _formula_rows(cells).tolist() == [i for i, v in enumerate(values) if formula_like(v)]
