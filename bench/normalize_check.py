@@ -10,6 +10,8 @@ directory that holds no ``sfclean`` package, so the current directory does not s
     python /path/to/bench/normalize_check.py save 200000 after.pkl
     python /path/to/bench/normalize_check.py compare before.pkl after.pkl
 
+``--string-storage python|pyarrow`` (on ``save``) sets pandas' ``str`` storage first.
+
 ``save`` normalizes N rows with each option set of :data:`OPTIONS` (the defaults, the other
 ``invalid_phone`` modes, provider keys with filled blanks, another default region) and
 pickles the ``kept``, ``held_back`` and ``findings`` frames; ``compare`` says which frames
@@ -110,11 +112,16 @@ def main() -> None:
     saving.add_argument("rows", type=int)
     saving.add_argument("path")
     saving.add_argument("--seed", type=int, default=7)
+    saving.add_argument(
+        "--string-storage", choices=("python", "pyarrow"), help="pandas' str storage"
+    )
     comparing = sub.add_parser("compare")
     comparing.add_argument("before")
     comparing.add_argument("after")
     args = parser.parse_args()
     if args.command == "save":
+        if args.string_storage:
+            pd.set_option("mode.string_storage", args.string_storage)
         save(args.rows, args.path, args.seed)
         return
     sys.exit(compare(args.before, args.after))

@@ -385,3 +385,59 @@ def test_batch_agrees_with_single_at_the_limits(pad: str) -> None:
 
     values = [pad + v + pad for v in _LIMITS] + [pad + v.upper() for v in _LIMITS]
     assert clean_email_batch(values) == [clean_email(v) for v in values]
+
+
+def _two_calls(value: str) -> tuple[str, str] | None:
+    """What a non-ASCII local part used to cost: email-validator without SMTPUTF8, then,
+    refused, with it; (reason, message), None when the first call accepts it."""
+    try:
+        email_validator.validate_email(value, check_deliverability=False, allow_smtputf8=False)
+    except email_validator.EmailNotValidError as exc:
+        try:
+            email_validator.validate_email(value, check_deliverability=False, allow_smtputf8=True)
+        except email_validator.EmailNotValidError:
+            return "invalid-email", str(exc)
+        return "email-not-ascii", clean_email("jürgen@x.de").message
+    return None
+
+
+_non_ascii_local = st.builds(
+    lambda left, local, right, domain: f"{left}{local}{right}@{domain}",
+    st.sampled_from(["", "a", "a.", ".", '"', "a b"]),
+    st.sampled_from(["jürgen", "ü", "\u00a0", "é.é", "\u200bü", "日本"]),
+    st.sampled_from(["", "b", ".", "..", '"', "@x"]),
+    _domain | st.sampled_from(["bücher.de", "x.con", "[1.2.3.4]", "-x.com", "x..com"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_non_ascii_local | _anything)
+@example("jürgen@x.de")
+@example("jürgen@x.con")
+@example("jür gen@x.de")
+def test_a_non_ascii_local_part_is_read_as_with_two_calls(raw: str) -> None:
+    """clean_email asks email-validator with SMTPUTF8 first (one call for the usual
+    email-not-ascii address): the same reason and message as the call without it followed
+    by the one with it."""
+    from sfclean.cleaners.emails import _prepare
+
+    value = _prepare(raw)[0]
+    if not value or value.rpartition("@")[0].isascii():
+        return
+    expected = _two_calls(value)
+    result = clean_email(raw)
+    if expected is None:
+        assert result.status == "ok"
+    else:
+        assert (result.status, result.reason, result.message) == ("invalid", *expected)
+
+
+def test_an_address_the_scan_keeps_as_it_is_is_the_same_object() -> None:
+    # no new string per clean address: the column shares the caller's (and the frame's)
+    from sfclean.cleaners.emails import clean_email_column
+
+    values = ["".join(["ann", "@x.com"]), "Bob@x.com", " c@x.com", "jürgen@x.de", "d@x.con"]
+    col = clean_email_column(values)
+    assert col.value[0] is values[0]
+    assert col.value.tolist()[1:3] == ["bob@x.com", "c@x.com"]
+    assert col.reason.tolist() == ["", "", "", "email-not-ascii", "unknown-tld"]

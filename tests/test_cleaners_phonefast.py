@@ -172,3 +172,16 @@ def test_fast_path_covers_the_common_shapes() -> None:
     assert fast_phone("0033 4 05 56 11 55", "FR") is False
     assert fast_phone("010 44 20 7946 0958", "JP") == "+442079460958"  # JP: 010
     assert fast_phone("61212345678", "CC") is None  # parse keeps the 61: invalid in CC
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="0123456789", max_size=12))
+def test_by_length_compiles_on_first_use_and_matches_like_re(digits: str) -> None:
+    from sfclean.cleaners.phonemeta import ByLength
+
+    sources = {3: "[2-9][0-9]{2}", 10: "(?=1)[0-9]+|4[0-9]*"}
+    table = ByLength(sources).prefixed("(?!99)")
+    source = table.sources.get(len(digits))
+    expected = source is not None and re.fullmatch(source, digits) is not None
+    assert (table.fullmatch(digits) is not None) == expected
+    assert (table.fullmatch(digits) is not None) == expected  # and again, compiled

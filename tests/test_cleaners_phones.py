@@ -237,6 +237,13 @@ _BATCH_VALUES = (
             "415 555 0123 - 503#",
             "1.0 ",  # damage behind padding (hypothesis found it)
             " 30123456.0  ",
+            # a "." and a last "0" that are not damage: the scan answers them itself
+            "415.555.0120",
+            " +1.415.555.0120 ",
+            "01.23.45.67.80",
+            "+4155550120.0",
+            "4155550120.00 ",
+            "(415) 555.0120",
         ]
     )
     | st.builds(lambda number, ext: number + ext, _NUMBERS, _EXTENSIONS)
@@ -432,3 +439,14 @@ def test_scan_proves_invalid_numbers(region: str, raw: str, proven: bool) -> Non
     assert (col.value[0], col.status[0], col.kinds[col.change_id[0]], col.message[0]) == (
         tuple(expected)
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="0 1.\t\n\u00a0", max_size=6), max_size=10))
+def test_ends_in_zero_reads_the_last_character_before_spaces(values: list[str]) -> None:
+    from sfclean.cleaners.phonecolumn import _ends_in_zero
+
+    lines = join_lines(values)
+    cells = lines.text.split("\n") if values else []
+    got = _ends_in_zero(lines, lines.bytes_of()).tolist()
+    assert got == [cell.rstrip(" ").endswith("0") for cell in cells]

@@ -137,6 +137,8 @@ def test_every_str_storage_normalizes_alike(storage: str) -> None:
     for name in ("kept", "held_back", "findings"):
         got, expected = getattr(typed, name), getattr(plain, name)
         assert got.to_numpy().tolist() == expected.to_numpy().tolist(), name
+        assert got.dtypes.tolist() == expected.dtypes.tolist(), name
+        assert got.index.tolist() == expected.index.tolist(), name
     assert typed.summary() == plain.summary()
 
 

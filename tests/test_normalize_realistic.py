@@ -50,8 +50,8 @@ def _one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(normalize_columns, "clean_phone_column", phone_column)
     monkeypatch.setattr(normalize_columns, "clean_email_column", email_column)
     monkeypatch.setattr(normalize_columns, "classify_junk_column", junk_column)
-    monkeypatch.setattr(normalize_columns, "encoded_text", lambda series: None)
-    monkeypatch.setattr(normalize, "formula_like_rows", formula_rows)
+    monkeypatch.setattr(normalize_columns, "arrow_text", lambda series: None)
+    monkeypatch.setattr(normalize, "_formula_rows", formula_rows)
     monkeypatch.setattr(
         normalize, "str_array", lambda values, take=None: values if take is None else values[take]
     )

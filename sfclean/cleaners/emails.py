@@ -76,7 +76,7 @@ import email_validator
 import numpy as np
 
 from sfclean.cleaners.domains import known_tld, tld_hint
-from sfclean.cleaners.lines import CellColumn, byte_table, join_lines
+from sfclean.cleaners.lines import CellColumn, Lines, byte_table
 from sfclean.cleaners.text import TRIM_CHARS, trim_cell
 from sfclean.codes import (
     APOSTROPHE_REMOVED,
@@ -135,12 +135,15 @@ FAST_EMAIL_RE = re.compile(
 _LINE_TRIM = re.escape("".join(c for c in TRIM_CHARS if c.isascii() and c != "\n"))
 
 #: :data:`FAST_EMAIL_RE` for each line of a multi-line text, around ASCII trim characters:
-#: group 1 is the trimmed address when the line is one (else the line matches, group empty).
+#: group 1 is the address's TLD when the line is one (else the line matches, group empty);
+#: the address is the line without the trim characters around it.
 FAST_EMAIL_LINE_RE = re.compile(
-    rf"(?m)^(?:[{_LINE_TRIM}]*+((?=[^\n]{{1,{EMAIL_FIELD_LENGTH}}}+[{_LINE_TRIM}]*+$)"
+    rf"(?m)^(?:[{_LINE_TRIM}]*+(?=[^\n]{{1,{EMAIL_FIELD_LENGTH}}}+[{_LINE_TRIM}]*+$)"
     rf"(?=[^@\n]{{1,64}}+@)(?!'){_ATOM}(?:\.{_ATOM})*+@(?:{_LABEL}\.)++"
-    rf"(?!(?:{_SPECIAL})[{_LINE_TRIM}]*+$)[a-z]{{2,63}}+)[{_LINE_TRIM}]*+$|[^\n]*$)"
+    rf"(?!(?:{_SPECIAL})[{_LINE_TRIM}]*+$)([a-z]{{2,63}}+)[{_LINE_TRIM}]*+$|[^\n]*$)"
 )
+#: The ASCII trim characters the line expression allows around an address.
+_LINE_TRIM_CHARS = "".join(c for c in TRIM_CHARS if c.isascii() and c != "\n")
 
 _WRAPPED_RE = re.compile(r"(?s)^(?P<name>[^<>]*)<(?P<addr>[^<>]*)>$")
 #: Where a cell may hold several addresses: ``;`` ``,`` `` / `` or spaces between them.
@@ -272,12 +275,21 @@ def clean_email(
     internationalized = internationalized and not value.isascii()
     if not check_deliverability and value.isascii() and fast_email_ok(value):
         return EmailResult(value, "ok", tuple(changes), note)
+    utf8_refused = False
+    if not internationalized and not value.rpartition("@")[0].isascii():
+        # ask with SMTPUTF8 first: an address valid only with it is refused without (its
+        # local part needs it), so one call answers what the call without it and
+        # _refused's call with it would (the usual non-ASCII local part: email-not-ascii)
+        answer = _utf8_only(value, check_deliverability)
+        if answer is None:
+            return EmailResult(value, "invalid", tuple(changes), _NOT_ASCII, EMAIL_NOT_ASCII)
+        utf8_refused = answer
     try:
         info = email_validator.validate_email(
             value, check_deliverability=check_deliverability, allow_smtputf8=internationalized
         )
     except email_validator.EmailNotValidError as exc:
-        return _refused(value, changes, str(exc), check_deliverability)
+        return _refused(value, changes, str(exc), check_deliverability, utf8_refused)
     if info.ascii_email is None:  # a non-ASCII local part (only with internationalized)
         normalized = unicodedata.normalize("NFC", info.normalized).lower()
     else:
@@ -301,11 +313,32 @@ def clean_email(
     return EmailResult(normalized, "ok", tuple(changes), note)
 
 
-def _refused(value: str, changes: list[str], message: str, deliverability: bool) -> EmailResult:
+_NOT_ASCII = (
+    "the part before the @ has non-ASCII characters, which a standard org refuses "
+    "(INVALID_EMAIL_ADDRESS); orgs with Email Address Internationalization accept it"
+)
+
+
+def _utf8_only(value: str, deliverability: bool) -> bool | None:
+    """None when email-validator accepts ``value`` only with SMTPUTF8 (its local part needs
+    it); True when it refuses it even so; False otherwise (valid with an ASCII local part)."""
+    try:
+        info = email_validator.validate_email(
+            value, check_deliverability=deliverability, allow_smtputf8=True
+        )
+    except email_validator.EmailNotValidError:
+        return True
+    return None if info.ascii_email is None else False
+
+
+def _refused(
+    value: str, changes: list[str], message: str, deliverability: bool, utf8_refused: bool = False
+) -> EmailResult:
     """The result for an address email-validator refused: ``email-not-ascii`` when the only
-    trouble is a non-ASCII local part, else ``invalid-email``."""
+    trouble is a non-ASCII local part, else ``invalid-email`` (``utf8_refused``: it is
+    known to be refused with SMTPUTF8 too)."""
     local = value.rpartition("@")[0]
-    if local and not local.isascii():
+    if local and not local.isascii() and not utf8_refused:
         try:
             email_validator.validate_email(
                 value, check_deliverability=deliverability, allow_smtputf8=True
@@ -313,11 +346,7 @@ def _refused(value: str, changes: list[str], message: str, deliverability: bool)
         except email_validator.EmailNotValidError:
             pass
         else:
-            message = (
-                "the part before the @ has non-ASCII characters, which a standard org refuses "
-                "(INVALID_EMAIL_ADDRESS); orgs with Email Address Internationalization accept it"
-            )
-            return EmailResult(value, "invalid", tuple(changes), message, EMAIL_NOT_ASCII)
+            return EmailResult(value, "invalid", tuple(changes), _NOT_ASCII, EMAIL_NOT_ASCII)
     return EmailResult(value, "invalid", tuple(changes), message, INVALID_EMAIL)
 
 
@@ -339,27 +368,33 @@ def clean_email_column(
 
     Computed column-wise: the common case (ASCII, maybe padded or in capitals, plain shape)
     is found by one :data:`FAST_EMAIL_LINE_RE` scan over all cells joined by newlines
-    (lowercased in one call) and a TLD check per distinct TLD; every other cell goes through
-    :func:`clean_email`. A test checks the two agree.
+    (lowercased in one call), which gives each such line's TLD, checked once per distinct
+    TLD; every other cell goes through :func:`clean_email`. A cell the scan accepts as it
+    is (no padding, no capitals) is its own value, the same str object, so a column of
+    clean addresses costs no new strings. A test checks the two agree.
     """
     n = len(values)
     col = CellColumn.start(n, _FAST_KINDS)
-    found = None
+    tlds = None
     if n and not check_deliverability:
-        scanned, padded = _trim_to_ascii(values)
-        lines = join_lines(scanned)
+        scanned, padded, lines = _ascii_lines(values)
         lowered = lines.text.lower()
-        found = FAST_EMAIL_LINE_RE.findall(lowered)
-    if found is None or len(found) != n:
+        tlds = FAST_EMAIL_LINE_RE.findall(lowered)
+    if tlds is None or len(tlds) != n:
         slow = np.arange(n)
     else:
-        col.value[:] = found
-        _drop_unknown_tlds(col.value, found)
+        fast = _known_tlds(tlds)
+        del tlds
         buf, lower_buf = lines.bytes_of(), lines.bytes_of(lowered)
         trimmed = lines.first_in(buf, _TRIM_TABLE) | lines.last_in(buf, _TRIM_TABLE) | padded
         cased = lines.containing(np.flatnonzero(buf != lower_buf))
+        del buf, lower_buf, lowered
         col.change_id[:] = np.where(trimmed, 2, 0) + cased
-        slow = np.flatnonzero(col.value == "")
+        same = fast & ~(trimmed | cased)
+        col.value[same] = np.asarray(values, dtype=object)[same]
+        changed = np.flatnonzero(fast & (trimmed | cased))
+        col.value[changed] = [scanned[i].strip(_LINE_TRIM_CHARS).lower() for i in changed.tolist()]
+        slow = np.flatnonzero(~fast)
     col.fill_slow(
         slow,
         lambda i: clean_email(
@@ -371,31 +406,42 @@ def clean_email_column(
     return col
 
 
-def _trim_to_ascii(values: Sequence[str]) -> tuple[Sequence[str], np.ndarray]:
-    """``values`` with every cell that is ASCII once trimmed (``trim_cell``: a non-breaking
-    space or a zero-width character around or in it) replaced by its trimmed form, so the
-    ASCII scan reads it, and which cells were (their finding: ``whitespace-trimmed``)."""
+def _ascii_lines(values: Sequence[str]) -> tuple[Sequence[str], np.ndarray, Lines]:
+    """The cells as the lines of one ASCII text, for the scan: a cell that is ASCII once
+    trimmed (``trim_cell``: a non-breaking space or a zero-width character around or in it)
+    as its trimmed form, and which cells were (their finding: ``whitespace-trimmed``); a
+    cell that is not ASCII even so, or holds a newline, as a line the scan does not accept
+    (``\\``). Returns (each line's cell text, padded, the lines)."""
     padded = np.zeros(len(values), dtype=bool)
     text = "\n".join(values)
-    if text.isascii() or text.count("\n") != len(values) - 1:
-        return values, padded
-    buf = np.frombuffer(text.encode("utf-8", "surrogatepass"), np.uint8)
-    lines = np.unique(np.searchsorted(np.flatnonzero(buf == 10), np.flatnonzero(buf >= 128)))
-    out = list(values)
-    for i in lines.tolist():
-        trimmed = trim_cell(out[i])
-        if trimmed.isascii():
-            out[i] = trimmed
-            padded[i] = True
-    return out, padded
+    if text.count("\n") != len(values) - 1:
+        values = ["\\" if "\n" in v else v for v in values]
+        text = "\n".join(values)
+    if not text.isascii():
+        buf = np.frombuffer(text.encode("utf-8", "surrogatepass"), np.uint8)
+        odd = np.unique(np.searchsorted(np.flatnonzero(buf == 10), np.flatnonzero(buf >= 128)))
+        del buf
+        values = list(values)
+        for i in odd.tolist():
+            trimmed = trim_cell(values[i])
+            padded[i] = trimmed.isascii()
+            values[i] = trimmed if padded[i] else "\\"
+        text = "\n".join(values)
+    buf = np.frombuffer(text.encode("ascii"), np.uint8)
+    newlines = np.flatnonzero(buf == 10)
+    start = np.concatenate(([0], newlines + 1)).astype(np.int64)
+    end = np.concatenate((newlines, [len(buf)])).astype(np.int64)
+    return values, padded, Lines(text, start, end)
 
 
-def _drop_unknown_tlds(value: np.ndarray, found: list[str]) -> None:
-    """Empty the fast-path answers whose TLD is not known, so the slow path explains them."""
-    tlds = [address[address.rfind(".") + 1 :] for address in found]
-    unknown = {t for t in set(tlds) if t and not tld_ok(t)}
-    if unknown:
-        value[np.fromiter((t in unknown for t in tlds), dtype=bool, count=len(tlds))] = ""
+def _known_tlds(tlds: list[str]) -> np.ndarray:
+    """Per line of the scan: did it find an address (a TLD) whose TLD is known? The others
+    go to the slow path, which explains them."""
+    found = np.array(tlds, dtype=object)
+    known = {t: bool(t) and tld_ok(t) for t in set(tlds)}
+    if all(known.values()):
+        return found != ""
+    return np.fromiter(map(known.__getitem__, tlds), dtype=bool, count=len(tlds))
 
 
 def clean_email_batch(

@@ -257,11 +257,15 @@ def classify_junk_column(
         where = [i for i, hit in enumerate(every) if hit is not None]
         return np.array(where, dtype=np.int64), [h for h in every if h is not None]
     cells = list(addresses)
-    odd = _one_at_sign(cells)
+    text = "\n".join(cells)
+    odd = _one_at_sign(cells, text)
     for i in odd.tolist():
         cells[i] = "x@x"  # kept in line; classified one by one below
     n = len(cells)
-    parts = "\n".join(cells).replace("@", "\n").split("\n") if n else []
+    if len(odd):
+        text = "\n".join(cells)
+    parts = text.replace("@", "\n").split("\n") if n else []
+    del text
     locals_, domains = parts[0::2], parts[1::2]
     bases = [b.split("+", 1)[0] if "+" in b else b for b in locals_]
     code = np.zeros(n, dtype=np.int8)  # 1 no-reply, 2 role, 3 disposable
@@ -292,9 +296,9 @@ def classify_junk_column(
     return _with_one_by_one(found, hits, odd, addresses, policy)
 
 
-def _one_at_sign(cells: list[str]) -> np.ndarray:
-    """Positions of the cells without exactly one ``@`` (or with a newline)."""
-    text = "\n".join(cells)
+def _one_at_sign(cells: list[str], text: str) -> np.ndarray:
+    """Positions of the cells without exactly one ``@`` (or with a newline); ``text`` is
+    the cells joined by newlines."""
     if text.count("\n") != max(len(cells) - 1, 0):
         return np.flatnonzero([c.count("@") != 1 or "\n" in c for c in cells])
     buf = np.frombuffer(text.encode("utf-8", "surrogatepass"), np.uint8)

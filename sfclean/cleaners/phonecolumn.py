@@ -20,8 +20,8 @@ case costs a regular-expression scan over cells joined by newlines:
    the fast path accepts, or nothing; ``re.findall`` returns one answer per cell without a
    Python loop. The expressions depend only on (region, length) or (country code, length),
    so each is compiled once per process, whatever the column holds;
-4. every cell the expression does not accept, or that may be spreadsheet damage (a ``.`` and a
-   trailing ``0``), goes through ``clean_phone`` one by one.
+4. every cell the expression does not accept, or that is spreadsheet damage (``4155550123.0``:
+   :func:`~sfclean.cleaners.phones.float_damaged`), goes through ``clean_phone`` one by one.
 
 ``tests/test_cleaners_phones.py`` proves with hypothesis that the result equals ``clean_phone``
 cell by cell (which ``tests/test_cleaners_phonefast.py`` proves equal to phonenumbers).
@@ -48,7 +48,7 @@ from sfclean.cleaners.phoneleads import (
     national_prefixed,
 )
 from sfclean.cleaners.phonemeta import country_code_prefix, idd_literal
-from sfclean.cleaners.phones import clean_phone, invalid_phone_message
+from sfclean.cleaners.phones import clean_phone, float_damaged, invalid_phone_message
 from sfclean.codes import PHONE_FORMATTED, WHITESPACE_TRIMMED
 
 __all__ = ["clean_phone_column"]
@@ -106,16 +106,16 @@ def _line_pattern(pattern: str) -> str | None:
     return _CAPTURE.sub("(?:", pattern).replace(r"\Z", "$")
 
 
-def _of_length(patterns: dict[int, re.Pattern[str]], length: int) -> str | None:
-    compiled = patterns.get(length)
-    return _line_pattern(compiled.pattern) if compiled is not None else None
+def _of_length(sources: dict[int, str], length: int) -> str | None:
+    source = sources.get(length)
+    return _line_pattern(source) if source is not None else None
 
 
 def _leads(triples: Sequence[tuple[str, int, Any]], length: int, before: str) -> list[str]:
     """Alternatives ``before`` + lead + ``(rest)$|`` for the prefixes parse strips."""
     out = []
     for lead, consumed, table in triples:
-        body = _of_length(table.patterns, length - consumed)
+        body = _of_length(table.sources, length - consumed)
         lead_line = _line_pattern(lead)
         if body is not None and lead_line is not None:
             out.append(f"{before}{lead_line}({body})$|")
@@ -145,7 +145,7 @@ def _national_scanner(region: str, length: int, part: Part) -> re.Pattern[str] |
     if national is None:
         return None
     if part == "direct":
-        direct = _of_length(national[1].patterns, length)
+        direct = _of_length(national[1].sources, length)
         return _compile([f"({direct})$|"] if direct is not None else [])
     if part == "prefixed":
         return _compile(_leads(national_prefixed(region), length, ""))
@@ -340,7 +340,7 @@ def _answers(
         if len(found) != len(left):
             return None
         if pattern.groups > 1:
-            found = ["".join(parts) for parts in found]
+            found = list(map("".join, found))
         taken = np.array(found, dtype=object) != ""
         if part == "invalid":
             proven[left[taken]] = True
@@ -401,11 +401,17 @@ def _scan(lines: Lines, region: str) -> tuple[np.ndarray, np.ndarray, np.ndarray
 def _ends_in_zero(lines: Lines, buf: np.ndarray) -> np.ndarray:
     """Per line: is its last character other than a space a "0"? (The lines a scan answers
     hold no other padding than spaces.)"""
-    solid = np.flatnonzero(buf != 32)
-    if not len(solid):
-        return np.zeros(len(lines.start), dtype=bool)
-    last = solid[np.maximum(np.searchsorted(solid, lines.end) - 1, 0)]
-    return (last >= lines.start) & (last < lines.end) & (buf[last] == 48)
+    start = lines.start
+    at = np.maximum(lines.end - 1, start)  # the last character (the start of an empty line)
+    inside = lines.end > start
+    if len(buf):
+        padded = np.flatnonzero(inside & (buf[np.minimum(at, len(buf) - 1)] == 32))
+        while len(padded):  # step back over trailing spaces: few lines have any
+            at[padded] -= 1
+            inside[padded] = at[padded] >= start[padded]
+            padded = padded[inside[padded]]
+            padded = padded[buf[at[padded]] == 32]
+    return inside & (buf[np.minimum(at, len(buf) - 1)] == 48) if len(buf) else inside
 
 
 def clean_phone_column(values: Sequence[str], region: str) -> CellColumn:
@@ -420,11 +426,14 @@ def clean_phone_column(values: Sequence[str], region: str) -> CellColumn:
     else:
         text, accepted, invalid = scanned
         buf = lines.bytes_of()
-        # a "." and a last "0" (before any padding) may be spreadsheet damage: clean_phone
-        # decides, unless the cell has an extension (no damaged shape has the label of one)
-        damaged = _ends_in_zero(lines, buf) & lines.containing(np.flatnonzero(buf == 46))
-        for i in np.flatnonzero(damaged & accepted).tolist():
-            damaged[i] = ";ext=" not in text[i]
+        # a "." and a last "0" (before any padding) may be spreadsheet damage. A cell the
+        # scan answers holds only digits, separators and "+", and maybe an extension (no
+        # damaged shape has the label of one): clean_phone's check is then float_damaged
+        # of the cell without its spaces, and only the damaged cells go to clean_phone.
+        maybe = _ends_in_zero(lines, buf) & lines.containing(np.flatnonzero(buf == 46))
+        damaged = np.zeros(n, dtype=bool)
+        for i in np.flatnonzero(maybe & (accepted | invalid)).tolist():
+            damaged[i] = ";ext=" not in text[i] and float_damaged(values[i].strip(" "))
         invalid &= ~damaged
         slow = np.flatnonzero(~(accepted | invalid) | damaged)
         # Scanned cells start with a digit, "+" or " ().-/" and end with a digit or "#", so

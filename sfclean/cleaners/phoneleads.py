@@ -69,11 +69,7 @@ def _shared_after_trunk(route: Route) -> ByLength | None:
     fits = f"(?=(?:{route.general.pattern})\\Z)"
     lengths = route.general_lengths
     return ByLength(
-        {
-            n: re.compile(fits + p.pattern)
-            for n, p in shared.patterns.items()
-            if lengths is None or n in lengths
-        }
+        {n: fits + p for n, p in shared.sources.items() if lengths is None or n in lengths}
     )
 
 
@@ -153,13 +149,13 @@ def international_prefixed(code: str) -> tuple[tuple[str, int, ByLength], ...]:
 
 
 @cache
-def international_table(code: str) -> dict[int, re.Pattern[str]]:
+def international_table(code: str) -> dict[int, str]:
     """Per-length expressions that fullmatch the national part after ``+<code>`` exactly when
     the direct route accepts it (empty when there is no direct route for the code)."""
     route = international_route(int(code))
     if route is None or route.direct is None:
         return {}
-    return route.direct.patterns
+    return route.direct.sources
 
 
 def _trunk_literals(route: Route) -> tuple[tuple[str, int], ...]:

@@ -61,20 +61,33 @@ def _desc_pattern(desc: object) -> tuple[str, frozenset[int] | None] | None:
 
 class ByLength:
     """A regex per string length: phonenumbers checks each desc's possible lengths before its
-    pattern, so splitting by length keeps each compiled expression small and fast."""
+    pattern, so splitting by length keeps each compiled expression small and fast.
 
-    __slots__ = ("patterns",)
+    ``sources`` holds each length's expression as text; it is compiled the first time a
+    string of that length is matched. Why: most are only ever read as text, to build the
+    column scan's expressions (:mod:`sfclean.cleaners.phonecolumn`), and Python's regex
+    compiler costs milliseconds for the large ones (+1 has 25 regions, 17 lengths each).
+    """
 
-    def __init__(self, patterns: dict[int, re.Pattern[str]]) -> None:
-        self.patterns = patterns
+    __slots__ = ("_compiled", "sources")
+
+    def __init__(self, sources: dict[int, str]) -> None:
+        self.sources = sources
+        self._compiled: dict[int, re.Pattern[str]] = {}
 
     def fullmatch(self, text: str) -> re.Match[str] | None:
-        pattern = self.patterns.get(len(text))
-        return pattern.fullmatch(text) if pattern is not None else None
+        length = len(text)
+        pattern = self._compiled.get(length)
+        if pattern is None:
+            source = self.sources.get(length)
+            if source is None:
+                return None
+            pattern = self._compiled[length] = re.compile(source)
+        return pattern.fullmatch(text)
 
     def prefixed(self, prefix: str) -> ByLength:
         """The same per-length expressions behind a prefix of lookaheads."""
-        return ByLength({n: re.compile(prefix + p.pattern) for n, p in self.patterns.items()})
+        return ByLength({n: prefix + p for n, p in self.sources.items()})
 
 
 @dataclass(frozen=True)
@@ -92,7 +105,7 @@ def _valid_by_length(meta: object) -> ByLength | None:
     if general is None:
         return None
     types = [d for d in (_desc_pattern(getattr(meta, name)) for name in _TYPE_DESCS) if d]
-    patterns: dict[int, re.Pattern[str]] = {}
+    patterns: dict[int, str] = {}
     for length in range(1, 18):
         if general[1] is not None and length not in general[1]:
             continue
@@ -100,7 +113,7 @@ def _valid_by_length(meta: object) -> ByLength | None:
         alternatives = list(dict.fromkeys(p for p, ls in types if ls is None or length in ls))
         if alternatives:
             body = "|".join(f"(?:{p})" for p in alternatives)
-            patterns[length] = re.compile(rf"(?=(?:{general[0]})\Z)(?:{body})")
+            patterns[length] = rf"(?=(?:{general[0]})\Z)(?:{body})"
     return ByLength(patterns) if patterns else None
 
 
@@ -237,22 +250,22 @@ def shared_code_valid(country_code: int) -> ByLength | None:
     specs = country_specs(country_code)
     if specs is None or len(specs) < 2:
         return None
-    patterns: dict[int, re.Pattern[str]] = {}
+    patterns: dict[int, str] = {}
     # Only reached when the first region (no leading digits: the US) does not know the type
     # (``is_valid(first_failed=True)``), so its check is left out.
     later = specs[1:] if specs[0].leading_digits is None else specs
     for length in range(2, 18):
         rest = "(?!)"
         for spec in reversed(later):
-            valid = spec.valid.patterns.get(length) if spec.valid is not None else None
-            body = f"(?:{valid.pattern})\\Z" if valid is not None else "(?!)"
+            valid = spec.valid.sources.get(length) if spec.valid is not None else None
+            body = f"(?:{valid})\\Z" if valid is not None else "(?!)"
             if spec.leading_digits is None:
                 rest = f"(?:{body}|{rest})" if valid is not None else rest
             else:
                 ld = spec.leading_digits.pattern
                 rest = f"(?:(?={ld}){body}|(?!{ld}){rest})"
         if rest != "(?!)":
-            patterns[length] = re.compile(rest)
+            patterns[length] = rest
     return ByLength(patterns) if patterns else None
 
 
@@ -271,11 +284,11 @@ def code_valid(country_code: int) -> dict[int, str] | None:
     for length in range(2, 18):
         parts = []
         if len(specs) == 1 or first.leading_digits is None:  # the first region's own check
-            own = first.valid.patterns.get(length) if first.valid is not None else None
+            own = first.valid.sources.get(length) if first.valid is not None else None
             if own is not None:
-                parts.append(f"(?:{own.pattern})\\Z")
-        if shared is not None and length in shared.patterns:  # the claim loop of the others
-            parts.append(f"(?:{shared.patterns[length].pattern})")
+                parts.append(f"(?:{own})\\Z")
+        if shared is not None and length in shared.sources:  # the claim loop of the others
+            parts.append(f"(?:{shared.sources[length]})")
         if parts:
             out[length] = "|".join(parts)
     return out

@@ -34,7 +34,7 @@ from sfclean.cleaners.phonefast import fast_phone
 from sfclean.cleaners.text import TRIM_CHARS, trim_cell
 from sfclean.codes import APOSTROPHE_REMOVED, PHONE_FORMATTED, WHITESPACE_TRIMMED
 
-__all__ = ["PhoneResult", "clean_phone", "format_e164", "invalid_phone_message"]
+__all__ = ["PhoneResult", "clean_phone", "float_damaged", "format_e164", "invalid_phone_message"]
 
 PhoneStatus = Literal["blank", "ok", "invalid", "damaged"]
 
@@ -71,6 +71,14 @@ def invalid_phone_message(region: str) -> str:
     return f"not a valid phone number (region {region})"
 
 
+def float_damaged(value: str) -> bool:
+    """Is the trimmed cell ``value`` how a spreadsheet writes a number it stored as a float
+    (``4.15555E+09``, ``4155550123.0``)? Its digits may be lost (step 3 above)."""
+    return ("." in value or "e" in value or "E" in value) and bool(
+        _SCIENTIFIC_RE.fullmatch(value) or _FLOAT_TAIL_RE.fullmatch(value)
+    )
+
+
 def _parse_valid(text: str, region: str) -> phonenumbers.PhoneNumber | None:
     try:
         number = phonenumbers.parse(text, region)
@@ -92,9 +100,7 @@ def clean_phone(raw: str, region: str) -> PhoneResult:
         changes.append(APOSTROPHE_REMOVED)
         if not value:
             return PhoneResult("", "blank", tuple(changes))
-    if ("." in value or "e" in value or "E" in value) and (
-        _SCIENTIFIC_RE.fullmatch(value) or _FLOAT_TAIL_RE.fullmatch(value)
-    ):
+    if float_damaged(value):
         return PhoneResult(
             value,
             "damaged",

@@ -47,7 +47,7 @@ from sfclean.report import (
     Summary,
     progress_callback,
 )
-from sfclean.spreadsheet import formula_like_rows
+from sfclean.spreadsheet import formula_like_rows, formula_start_rows
 from sfclean.stages.normalize_columns import (
     FINDING_CODES,
     NONE,
@@ -60,7 +60,12 @@ from sfclean.stages.normalize_columns import (
     clean_text_cells,
     row_regions,
 )
-from sfclean.stages.normalize_findings import as_str_columns, str_array
+from sfclean.stages.normalize_findings import (
+    FindingsTable,
+    arrow_take,
+    as_str_columns,
+    str_array,
+)
 from sfclean.stages.normalize_workers import ValuePool, resolve_workers
 
 __all__ = [
@@ -311,13 +316,23 @@ def _flag_formula_cells(work: Work) -> None:
         if name in work.distinct and work.n:  # once per distinct value
             inverse, distinct = work.distinct[name]
             flagged = np.zeros(len(distinct), dtype=bool)
-            flagged[formula_like_rows(distinct)] = True
+            flagged[_formula_rows(distinct)] = True
             pos = np.flatnonzero(flagged[inverse])
         else:
-            pos = formula_like_rows(values)
+            pos = _formula_rows(values)
         work.findings.add(
             pos, name, FORMULA_LIKE_CELL, work.original[name][pos], values[pos], message
         )
+
+
+def _formula_rows(values: np.ndarray) -> np.ndarray:
+    """:func:`~sfclean.spreadsheet.formula_like_rows`, read only on the cells that start
+    like a formula when they are fewer than half (an email column: almost none; a column of
+    E.164 phones: almost all, read whole)."""
+    starts = formula_start_rows(values)
+    if 2 * len(starts) >= len(values):
+        return formula_like_rows(values)
+    return starts[formula_like_rows(values[starts])]
 
 
 def mark_duplicates(work: Work, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -330,8 +345,13 @@ def mark_duplicates(work: Work, keys: np.ndarray) -> tuple[np.ndarray, np.ndarra
     first_of = np.arange(work.n)
     dup_rows = np.zeros(0, dtype=np.int64)
     if len(eligible):
-        _, first_index, back = np.unique(keys[eligible], return_index=True, return_inverse=True)
-        first_pos = eligible[first_index][back.ravel()]
+        # each key's first eligible row: the least position among the rows with that key
+        row_keys = keys[eligible]
+        if row_keys.min() < 0 or row_keys.max() > 2 * work.n:  # not ids 0..K: make them so
+            row_keys = np.unique(row_keys, return_inverse=True)[1].ravel()
+        first = np.full(int(row_keys.max()) + 1, work.n, dtype=np.int64)
+        np.minimum.at(first, row_keys, eligible)
+        first_pos = first[row_keys]
         first_of[eligible] = first_pos
         dup_rows = eligible[first_pos != eligible]
         work.reason[dup_rows] = REASON_INDEX[DUPLICATE_IN_FILE]
@@ -387,27 +407,33 @@ def _result(work: Work, cmap: ColumnMap, source: dict[str, Any]) -> NormalizeRes
 
     Every frame keeps the caller's index labels of its rows; text columns are built with the
     ``str`` dtype in one go (casting a wide frame column by column is quadratic). One table
-    at a time, so the arrays of one are gone before the next is built.
+    at a time, and ``work`` lets go of each table's arrays once it is built (it is used up).
     """
     kept_pos = np.flatnonzero(work.reason == NONE)
     kept = _frame(work, work.cleaned, kept_pos, work.distinct)
+    work.cleaned.clear()
+    work.distinct.clear()
     del kept_pos
     held_pos = np.flatnonzero(work.reason != NONE)
-    held_back = _frame(work, work.original, held_pos, work.encoded)
+    held_back = _frame(work, work.original, held_pos, work.encoded, work.arrow)
+    work.original.clear()
+    work.encoded.clear()
+    work.arrow.clear()
     reason_names = np.array(("", *REASON_CODES), dtype=object)
-    reasons = str_array(reason_names[work.reason[held_pos]])
+    reasons = str_array(reason_names, work.reason[held_pos])
     held_back[REASON] = pd.Series(reasons, index=held_back.index, dtype="str")
     held_back["sfclean_detail"] = pd.Series(
         str_array(work.detail[held_pos]), index=held_back.index, dtype="str"
     )
     del held_pos, reasons
-    found = _findings_table(work)
+    pos, found = work.findings.coded_columns(work.reason == NONE, first_row=work.first_row)
+    work.findings = FindingsTable(order={})
     findings = pd.DataFrame(
         {
-            name: values if name == "row" else str_array(values)
-            for name, values in zip(found.names, found.columns, strict=True)
+            name: values if name == "row" else str_array(values, take)
+            for name, (values, take) in found.items()
         },
-        index=work.index[found.pos],
+        index=work.index[pos],
     )
     del found
     return NormalizeResult(
@@ -424,16 +450,22 @@ def _frame(
     cells: Mapping[str, np.ndarray],
     pos: np.ndarray,
     distinct: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    arrows: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """The rows at positions ``pos``: every column as ``str``, then ``sfclean_row`` (int64),
-    indexed by the caller's labels of those rows. A column with few distinct values (``distinct``:
-    each row's distinct value and the values) is built from them."""
+    indexed by the caller's labels of those rows. A column pyarrow holds (``arrows``) is
+    taken from it; one with fewer distinct values than rows (``distinct``: each row's
+    distinct value and the values) is built from them, each converted once."""
     index = work.index[pos]
     names = work.names
 
     def column(name: str) -> object:
+        if arrows and name in arrows:
+            taken = arrow_take(arrows[name], pos)
+            if taken is not None:
+                return taken
         codes, values = distinct.get(name, (None, None))
-        if codes is None or values is None or 2 * len(values) > len(pos):
+        if codes is None or values is None or len(values) >= len(pos):
             return str_array(cells[name][pos])
         return str_array(values, codes[pos])
 

@@ -10,6 +10,7 @@ are spread back to rows with numpy indexing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,8 +32,9 @@ from sfclean.report import first_data_row
 from sfclean.stages.normalize_findings import (
     Change,
     FindingsTable,
+    arrow_text,
     as_text,
-    encoded_text,
+    encode_arrow,
     text_changes,
     with_messages,
 )
@@ -89,6 +91,9 @@ class Work:
     distinct: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     #: per input column, (codes, distinct values) when reading it gave them (see factorize)
     encoded: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    #: per input column that pyarrow stores: its cells as one pyarrow array ("" for NaN),
+    #: the input's own buffers, from which the held-back rows' original cells are taken
+    arrow: dict[str, Any] = field(default_factory=dict)
     findings: FindingsTable = field(init=False)
     reason: np.ndarray = field(init=False)
     detail: np.ndarray = field(init=False)
@@ -105,16 +110,17 @@ class Work:
         spreadsheet number of its first row (:func:`~sfclean.report.first_data_row`)."""
         plain = df.copy(deep=False)  # no attrs: pandas deep-copies them into every column
         plain.attrs = {}
-        original, encoded = {}, {}
+        original, encoded, arrows = {}, {}, {}
         for i, name in enumerate(names):
-            found = encoded_text(plain.iloc[:, i])  # pyarrow's strings: one Python str each
+            arrow = arrow_text(plain.iloc[:, i])  # pyarrow's strings: one Python str each
+            found = None if arrow is None else encode_arrow(arrow)
             if found is None:
                 original[name] = as_text(plain.iloc[:, i])
             else:
-                encoded[name] = found
+                encoded[name], arrows[name] = found, arrow
                 original[name] = found[1][found[0]]
         work = cls(names, original, index=df.index, first_row=first_data_row(df))
-        work.encoded = encoded
+        work.encoded, work.arrow = encoded, arrows
         return work
 
     def factorize(self, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -195,12 +201,18 @@ def clean_email_cells(
     work.distinct[name] = (inverse, values)
     if n:
         work.reason[:] = reason[inverse]
-        work.detail[:] = detail[inverse]
+        work.detail.fill("")  # then only the rows with a detail: a few in a hundred
+        rows = np.flatnonzero((detail != "")[inverse])
+        work.detail[rows] = detail[inverse[rows]]
     work.findings.add_grouped(
         name, inverse, emails.change_id, with_messages(emails.kinds), raw, work.cleaned[name]
     )
-    keys = [provider_key(v) for v in values] if match_key == "provider" else list(values)
-    key_id_by_unique, key_values = pd.factorize(np.array(keys, dtype=object))
+    keys = (
+        np.array([provider_key(v) for v in values], dtype=object)
+        if match_key == "provider"
+        else values
+    )
+    key_id_by_unique, key_values = pd.factorize(keys)
     row_keys = key_id_by_unique[inverse] if n else np.zeros(0, dtype=np.int64)
     return Keys(row_keys, np.asarray(key_values, dtype=object))
 

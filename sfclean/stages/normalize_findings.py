@@ -21,10 +21,14 @@ from sfclean.report import FINDINGS_COLUMNS
 
 __all__ = [
     "Change",
+    "Coded",
     "Columns",
     "FindingsTable",
+    "arrow_take",
+    "arrow_text",
     "as_str_columns",
     "as_text",
+    "encode_arrow",
     "encoded_text",
     "per_unique",
     "str_array",
@@ -34,6 +38,7 @@ __all__ = [
 
 Change = tuple[str, str]  # (finding code, message)
 Columns = dict[str, np.ndarray]  # a table as {column name: values}
+Coded = tuple[np.ndarray, np.ndarray | None]  # (values, take): the column values[take]
 
 
 @dataclass
@@ -109,6 +114,8 @@ class FindingsTable:
         if not len(unique_ids) or not any(distinct):
             return
         row_ids = unique_ids[inverse]
+        if len(distinct) <= 1 << 16:  # numpy sorts 8- and 16-bit keys by radix: ~5x faster
+            row_ids = row_ids.astype(np.uint8 if len(distinct) <= 1 << 8 else np.uint16)
         order = np.argsort(row_ids, kind="stable")
         bounds = np.searchsorted(row_ids[order], np.arange(len(distinct) + 1))
         for i, change in enumerate(distinct):
@@ -122,10 +129,22 @@ class FindingsTable:
         """The findings of rows where ``keep`` is true, sorted by row then column order, as
         (each finding's row position, {findings column: values}): ``row`` is the spreadsheet
         row (row position + ``first_row``, int64), the others object arrays of str."""
+        pos, coded = self.coded_columns(keep, first_row=first_row)
+        return pos, {
+            name: values if take is None else values[take] for name, (values, take) in coded.items()
+        }
+
+    def coded_columns(
+        self, keep: np.ndarray, *, first_row: int = 2
+    ) -> tuple[np.ndarray, dict[str, Coded]]:
+        """:meth:`columns` with each column as (values, take): the column is ``values[take]``
+        (``take`` None: ``values`` itself). ``column``, ``code`` and ``message`` come as
+        their few distinct values and each finding's index into them, so a text column is
+        built from the distinct values (:func:`str_array`), not from a str per finding."""
         if not self.pos:
             empty = np.zeros(0, dtype=np.int64)
             text = np.zeros(0, dtype=object)
-            return empty, {c: empty if c == "row" else text for c in FINDINGS_COLUMNS}
+            return empty, {c: (empty if c == "row" else text, None) for c in FINDINGS_COLUMNS}
         pos = np.concatenate(self.pos)
         group = np.concatenate(self.group)
         keys = list(self.groups)
@@ -135,20 +154,24 @@ class FindingsTable:
         order = selected[
             np.argsort(pos[selected] * (len(self.order) + 1) + rank[selected], kind="stable")
         ]
+        del rank, selected
         columns, codes, messages = (np.array(t, dtype=object) for t in zip(*keys, strict=True))
-        if self.overrides:
-            messages = messages[group]
+        ids = group[order]
+        message: Coded = (messages, ids)
+        if self.overrides:  # per-row messages: after the groups' own, in finding order
+            message_id = group.astype(np.int64)
+            start = len(messages)
             for offset, values in self.overrides:
-                messages[offset : offset + len(values)] = values
-            message = messages[order]
-        else:
-            message = messages[group[order]]
+                message_id[offset : offset + len(values)] = np.arange(start, start + len(values))
+                start += len(values)
+            extra = [values for _, values in self.overrides]
+            message = (np.concatenate([messages, *extra]), message_id[order])
         return pos[order], {
-            "row": (pos[order] + first_row).astype("int64"),
-            "column": columns[group[order]],
-            "code": codes[group[order]],
-            "original": np.concatenate(self.original)[order],
-            "normalized": np.concatenate(self.normalized)[order],
+            "row": ((pos[order] + first_row).astype("int64"), None),
+            "column": (columns, ids),
+            "code": (codes, ids),
+            "original": (np.concatenate(self.original)[order], None),
+            "normalized": (np.concatenate(self.normalized)[order], None),
             "message": message,
         }
 
@@ -177,6 +200,26 @@ def str_array(values: np.ndarray, take: np.ndarray | None = None) -> Any:
         return values if take is None else values[take]  # pandas' conversion says what is wrong
 
 
+def arrow_take(arrow: Any, take: np.ndarray) -> Any:
+    """The cells of a pyarrow string array at positions ``take``, as an array of pandas'
+    ``str`` dtype, taken by pyarrow (no Python string); None unless pyarrow stores that
+    dtype (then the caller builds the cells from Python strings)."""
+    dtype = pd.api.types.pandas_dtype("str")
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    pool = pa.system_memory_pool()
+    try:
+        built = pc.take(arrow, pa.array(take, type=pa.int64()), memory_pool=pool)
+        if built.type != pa.large_string():
+            built = built.cast(pa.large_string(), memory_pool=pool)
+        return pd.array(built, dtype=dtype)
+    except (pa.ArrowException, TypeError):
+        return None
+
+
 def as_str_columns(frame: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
     """Make sure the named columns have pandas' ``str`` dtype (construction usually did)."""
     for name in names:
@@ -196,12 +239,18 @@ def as_text(series: pd.Series) -> np.ndarray:
         return texts[codes]  # code -1 (NaN) picks the "" at the end
     if isinstance(dtype, pd.StringDtype) and isinstance(dtype.na_value, float):
         # pandas' "str" dtype: every cell is a str or NaN, and only NaN differs from itself
-        # (cheaper than isna on a million strings); copied, so the caller's frame is untouched
-        values = np.array(series.to_numpy(dtype=object), dtype=object, copy=True)
+        # (cheaper than isna on a million strings). Without NaN the frame's own cells, as a
+        # read-only view (no copy of a pointer per cell; a write would raise, not change the
+        # caller's frame); with NaN a copy
+        values = series.to_numpy(dtype=object)
         missing = values != values
         if missing.any():
+            values = np.array(values, dtype=object, copy=True)
             values[missing] = ""
-        return values
+            return values
+        view = values.view()
+        view.flags.writeable = False
+        return view
     values = series.to_numpy(dtype=object, na_value="")
     if isinstance(dtype, pd.StringDtype):
         return values
@@ -213,11 +262,10 @@ def as_text(series: pd.Series) -> np.ndarray:
     return values
 
 
-def encoded_text(series: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
-    """(codes, distinct values) of a column of pandas' ``str`` dtype that pyarrow stores,
-    from pyarrow's dictionary encoding: what ``pd.factorize(as_text(series))`` gives (codes
-    in order of first appearance, int64; NaN read as ""), without a Python string per row.
-    None for other columns."""
+def arrow_text(series: pd.Series) -> Any:
+    """A column of pandas' ``str`` dtype that pyarrow stores, as one pyarrow array with NaN
+    read as "" (the input's own buffers when it is one chunk without missing cells); None
+    for other columns."""
     dtype = series.dtype
     if not (
         isinstance(dtype, pd.StringDtype)
@@ -231,12 +279,33 @@ def encoded_text(series: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     try:
         arrow = series.array.__arrow_array__()
         if isinstance(arrow, pa.ChunkedArray):
-            arrow = arrow.combine_chunks()
-        encoded = pc.dictionary_encode(pc.fill_null(arrow, ""))
+            arrow = arrow.chunk(0) if arrow.num_chunks == 1 else arrow.combine_chunks()
+        return pc.fill_null(arrow, "") if arrow.null_count else arrow
     except (pa.ArrowException, AttributeError, TypeError):
         return None
+
+
+def encoded_text(series: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """(codes, distinct values) of a column of pandas' ``str`` dtype that pyarrow stores,
+    from pyarrow's dictionary encoding: what ``pd.factorize(as_text(series))`` gives (codes
+    in order of first appearance, int64; NaN read as ""), without a Python string per row.
+    None for other columns."""
+    arrow = arrow_text(series)
+    return None if arrow is None else encode_arrow(arrow)
+
+
+def encode_arrow(arrow: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`encoded_text` of the pyarrow array :func:`arrow_text` gave (None when pyarrow
+    cannot encode it)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        encoded = pc.dictionary_encode(arrow, memory_pool=pa.system_memory_pool())
+    except (pa.ArrowException, TypeError):
+        return None
     codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    return codes, encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
+    return codes, encoded.dictionary.to_numpy(zero_copy_only=False).astype(object, copy=False)
 
 
 def per_unique(
