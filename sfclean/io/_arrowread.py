@@ -89,7 +89,7 @@ def _converter(dtype: Any) -> Callable[[Any], pd.DataFrame] | None:
         return None
     if isinstance(resolved, pd.StringDtype) and resolved.storage == "pyarrow":
         mapping = {pa.string(): resolved, pa.large_string(): resolved}
-        return lambda table: table.to_pandas(types_mapper=mapping.get)
+        return lambda table: table.combine_chunks().to_pandas(types_mapper=mapping.get)
     if resolved == np.dtype(object):
         return lambda table: pd.DataFrame(
             {
