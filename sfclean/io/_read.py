@@ -231,7 +231,7 @@ def check_csv(
         raise InputError(f"{name} has a header but no rows", path=name)
     if report is not None:
         report(3, 3)
-    offset = None if scanned is None else scanned.header_bytes  # the first data row's byte
+    offset = None if scanned is None else _arrow_offset(name, scanned.header_bytes)
     return CsvFile(
         name,
         codec,
@@ -257,6 +257,14 @@ def _scan(name: str, codec: str, start: _Start) -> Scanned | None:
     if scanned is not None:
         scanned.header_bytes += at
     return scanned
+
+
+def _arrow_offset(name: str, offset: int) -> int | None:
+    """``offset`` (the first data row's byte) unless the row starts with a UTF-8 byte-order
+    mark, which pyarrow's reader would drop from its first cell (pandas keeps it)."""
+    with _open(name) as binary:
+        binary.seek(offset)
+        return None if binary.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8 else offset
 
 
 @dataclass
