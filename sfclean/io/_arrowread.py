@@ -57,7 +57,7 @@ def arrow_frames(
             ignore_empty_lines=True,  # the scan allows blank lines only after the last row
         ),
         convert_options=pcsv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()),
+            column_types=dict.fromkeys(names, pa.large_string()),  # pandas' own
             null_values=[],
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
@@ -73,9 +73,12 @@ def arrow_frames(
         count += batch.num_rows
         while count >= rows:
             table = pa.Table.from_batches(pending, schema=reader.schema)
-            yield to_frame(table.slice(0, rows))
-            rest = table.slice(rows)
+            frame, rest = to_frame(table.slice(0, rows)), table.slice(rows)
+            del table
             pending, count = rest.to_batches(), rest.num_rows
+            del rest
+            yield frame
+            del frame
     if count:
         yield to_frame(pa.Table.from_batches(pending, schema=reader.schema))
 
