@@ -2,9 +2,12 @@
 :meth:`CsvFile.chunks` parses it with pandas, whole or in chunks; :func:`read_csv` does both.
 
 Three passes over the file, none of which holds the whole file in memory: the encoding is
-decided on every byte (:func:`sfclean.encodings.detect_encoding`), the records are walked
-once with the csv module (:mod:`sfclean.io._records`), then pandas parses the text from the
-header on, from the file itself (at the header's byte offset, for UTF-8, cp1252 and latin-1).
+decided on every byte (:func:`sfclean.encodings.detect_encoding`), the records are counted
+(on the bytes with numpy when the file is plain, :mod:`sfclean.io._bytescan`, else walked
+with the csv module, :mod:`sfclean.io._records`), then the text is parsed from the file
+itself: by pyarrow from the first data row for a plain UTF-8 file
+(:mod:`sfclean.io._arrowread`), else by pandas from the header's byte offset (UTF-8, cp1252,
+latin-1) or through the codec.
 """
 
 from __future__ import annotations
