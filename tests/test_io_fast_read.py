@@ -234,3 +234,17 @@ def test_a_file_gone_after_the_check_is_an_input_error_on_the_fast_path(tmp_path
     path.unlink()
     with pytest.raises(InputError, match="does not exist; check the path"):
         list(checked.chunks())
+
+
+def test_without_pyarrow_pandas_parses_what_the_scan_proved(tmp_path: Path) -> None:
+    from sfclean.io import _arrowread
+
+    path = tmp_path / "in.csv"
+    path.write_bytes(b"Email,Name\r\na@x.example,A\r\n\r\n")
+    fast = read_csv(path)
+    with mock.patch.object(_arrowread, "pa", None):
+        checked = check_csv(path)
+        assert checked.data_offset is not None and not checked.arrow_reads()
+        [old] = checked.chunks()
+    pd.testing.assert_frame_equal(fast, old)
+    assert (checked.rows, checked.trailing) == (1, 1)
