@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 
 from sfclean.errors import InputError
 from sfclean.io import OutputDir, write_outputs
+from sfclean.io._csvarrow import arrow_rows
+from sfclean.io._csvout import LINE_END, CsvOut, text_rows
 from sfclean.spreadsheet import neutralise_formulas
 
 TRICKY = [
@@ -139,3 +141,73 @@ def test_an_unwritable_directory_is_an_input_error(tmp_path: Path) -> None:
     blocker.write_text("x", encoding="utf-8")
     with pytest.raises(InputError, match="cannot write to"):
         OutputDir(blocker / "out")
+
+
+# --- the pyarrow fast path (sfclean.io._csvarrow) against the csv-module writer ---------
+
+cell_text = st.one_of(
+    st.sampled_from(TRICKY),
+    st.text(alphabet=st.sampled_from("ab,\"\r\n=+-@\t' é€😀\x85\u2028"), max_size=6),
+    st.text(max_size=4),
+)
+
+
+@st.composite
+def batches(draw: st.DrawFn) -> list[np.ndarray]:
+    n_rows = draw(st.integers(min_value=0, max_value=8))
+    n_columns = draw(st.integers(min_value=1, max_value=4))
+    columns = []
+    for _ in range(n_columns):
+        if draw(st.integers(0, 4)) == 0:
+            ints = st.integers(-(2**63), 2**63 - 1)
+            numbers = draw(st.lists(ints, min_size=n_rows, max_size=n_rows))
+            columns.append(np.array(numbers, dtype=np.int64))
+            continue
+        cells = draw(st.lists(cell_text, min_size=n_rows, max_size=n_rows))
+        column = np.empty(n_rows, dtype=object)
+        column[:] = cells
+        if n_rows and draw(st.integers(0, 5)) == 0:  # a slice, as CsvOut.write takes
+            column = np.concatenate([column, column])[n_rows:]
+        columns.append(column)
+    return columns
+
+
+@settings(max_examples=400, deadline=None)
+@given(batches(), st.booleans())
+def test_the_arrow_writer_writes_what_the_csv_module_writer_writes(
+    columns: list[np.ndarray], for_people: bool
+) -> None:
+    fast = arrow_rows(columns, for_people, LINE_END)
+    assert fast is not None
+    assert fast.tobytes() == text_rows(columns, for_people).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        np.array(["a", None], dtype=object),
+        np.array(["a", np.nan], dtype=object),
+        np.array(["a", 3], dtype=object),
+        np.array(["a", "\ud800"], dtype=object),
+        np.array([1.5, 2.0]),
+    ],
+    ids=["None", "NaN", "int-object", "lone-surrogate", "float"],
+)
+def test_the_arrow_writer_leaves_what_it_cannot_prove_to_the_csv_module_writer(
+    odd: np.ndarray, tmp_path: Path
+) -> None:
+    assert arrow_rows([odd], False, LINE_END) is None
+    # and CsvOut then fails (or writes) exactly as the csv-module writer does
+    try:
+        expected: bytes | type[BaseException] = text_rows([odd], False).encode("utf-8")
+    except Exception as exc:
+        expected = type(exc)
+    out = CsvOut(tmp_path / "x.csv", ["x"], for_people=False)
+    if isinstance(expected, bytes):
+        out.write([odd])
+        out.close()
+        assert (tmp_path / "x.csv").read_bytes() == b"x\r\n" + expected
+    else:
+        with pytest.raises(expected):
+            out.write([odd])
+        out.close()

@@ -2,9 +2,12 @@
 :meth:`CsvFile.chunks` parses it with pandas, whole or in chunks; :func:`read_csv` does both.
 
 Three passes over the file, none of which holds the whole file in memory: the encoding is
-decided on every byte (:func:`sfclean.encodings.detect_encoding`), the records are walked
-once with the csv module (:mod:`sfclean.io._records`), then pandas parses the text from the
-header on, from the file itself (at the header's byte offset, for UTF-8, cp1252 and latin-1).
+decided on every byte (:func:`sfclean.encodings.detect_encoding`), the records are counted
+(on the bytes with numpy when the file is plain, :mod:`sfclean.io._bytescan`, else walked
+with the csv module, :mod:`sfclean.io._records`), then the text is parsed from the file
+itself: by pyarrow from the first data row for a plain UTF-8 file
+(:mod:`sfclean.io._arrowread`), else by pandas from the header's byte offset (UTF-8, cp1252,
+latin-1) or through the codec.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import pandas as pd
 
 from sfclean.encodings import detect_encoding
 from sfclean.errors import ConfigError, InputError
+from sfclean.io._arrowread import arrow_frames, arrow_reads, pa
+from sfclean.io._bytescan import Scanned, scan_records
 from sfclean.io._records import (
     Offset,
     check_header,
@@ -60,6 +65,9 @@ class CsvFile:
     rows: int
     trailing: int
     prefix: str
+    #: The byte offset of the first data row when :func:`sfclean.io._bytescan.scan_records`
+    #: proved the file plain (pyarrow may then parse it), else None.
+    data_offset: int | None = None
 
     @property
     def source(self) -> dict[str, Any]:
@@ -72,13 +80,29 @@ class CsvFile:
             "skip_rows": self.skip_rows,
         }
 
+    def arrow_reads(self, dtype: Any = str) -> bool:
+        """True when :meth:`chunks` reads this file with pyarrow into ``dtype`` columns (a
+        plain UTF-8 file, pyarrow installed, Arrow-backed ``str`` or ``object``): then
+        Arrow-backed ``str`` columns cost no Python string per cell."""
+        return self.data_offset is not None and arrow_reads(self.encoding, dtype)
+
     def chunks(self, rows: int | None = None, *, dtype: Any = str) -> Iterator[pd.DataFrame]:
         """The data rows as DataFrames of at most ``rows`` rows each (one frame when None),
         every cell as text (``dtype``: pandas' ``str`` by default), the header as written,
         indexed by each row's position among the data rows (0 = the first), with
         ``attrs["sfclean"]`` = :attr:`source`. InputError if pandas reads the file
         differently from the check (a file changed meanwhile, or a quoting pandas reads
-        otherwise)."""
+        otherwise). A plain UTF-8 file is parsed by pyarrow (:meth:`arrow_reads`), whose
+        cells are pandas' (proven by hypothesis in ``tests/test_io_fast_read.py``)."""
+        if self.data_offset is not None and self.arrow_reads(dtype):
+            with _open(self.path) as binary:
+                binary.seek(self.data_offset)
+                frames = arrow_frames(binary, len(self.header), self.delimiter, rows, dtype)
+                try:
+                    yield from self._checked(frames)
+                except pa.ArrowException as exc:
+                    raise self._parse_error(exc) from None
+            return
         handle, encoding = self._open_at_header()
         with handle:
             try:
@@ -96,11 +120,12 @@ class CsvFile:
                 frames = iter([parsed]) if rows is None else parsed
                 yield from self._checked(frames)
             except (pd.errors.ParserError, ValueError) as exc:
-                text = str(exc).strip()
-                first_line = text.splitlines()[0] if text else type(exc).__name__
-                raise InputError(
-                    f"{self.path} could not be parsed as CSV: {first_line}", path=self.path
-                ) from None
+                raise self._parse_error(exc) from None
+
+    def _parse_error(self, exc: Exception) -> InputError:
+        text = str(exc).strip()
+        first_line = text.splitlines()[0] if text else type(exc).__name__
+        return InputError(f"{self.path} could not be parsed as CSV: {first_line}", path=self.path)
 
     def _checked(self, frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         done = parsed = 0
@@ -127,15 +152,23 @@ class CsvFile:
         """The file open at its header: binary at the byte offset for the codecs of
         :data:`_BYTE_EXACT` (pandas decodes), else as text (the codec decodes)."""
         if self.encoding in _BYTE_EXACT:
-            binary = _open(self.path)
-            codec = "utf-8" if self.encoding == "utf-8-sig" else self.encoding
-            bom = codecs.BOM_UTF8 if self.encoding == "utf-8-sig" else b""
-            skip = len(bom) if bom and binary.read(len(bom)) == bom else 0
-            binary.seek(skip + len(self.prefix.encode(codec)))
-            return binary, codec
+            return _binary_at_header(self.path, self.encoding, self.prefix), _codec(self.encoding)
         text = _open_text(self.path, self.encoding)
         text.read(len(self.prefix))
         return text, None
+
+
+def _codec(encoding: str) -> str:
+    return "utf-8" if encoding == "utf-8-sig" else encoding
+
+
+def _binary_at_header(name: str, encoding: str, prefix: str) -> BinaryIO:
+    """The file open as bytes at its header (an encoding of :data:`_BYTE_EXACT`)."""
+    binary = _open(name)
+    bom = codecs.BOM_UTF8 if encoding == "utf-8-sig" else b""
+    skip = len(bom) if bom and binary.read(len(bom)) == bom else 0
+    binary.seek(skip + len(prefix.encode(_codec(encoding))))
+    return binary
 
 
 def _open(name: str) -> BinaryIO:
@@ -182,7 +215,14 @@ def check_csv(
         report(2, 3)
     with _open_text(name, codec) as handle:
         start = _start(handle, name, delimiter, skip_rows)
-        counted = count_records(start.lines, start.delimiter)
+        scanned = _scan(name, codec, start)
+        if scanned is None:
+            counted = count_records(start.lines, start.delimiter)
+        else:
+            header = next(csv.reader(start.lines, delimiter=start.delimiter, strict=True))
+            counted = header, scanned.rows, scanned.trailing
+            if len(header) != scanned.width:  # never seen; the csv module's walk decides
+                counted = scanned = None
     if counted is None:  # something is odd: the careful walk says what, or counts
         with _open_text(name, codec) as handle:
             start = _start(handle, name, delimiter, skip_rows)
@@ -194,9 +234,40 @@ def check_csv(
         raise InputError(f"{name} has a header but no rows", path=name)
     if report is not None:
         report(3, 3)
+    offset = None if scanned is None else _arrow_offset(name, scanned.header_bytes)
     return CsvFile(
-        name, codec, start.delimiter, skip_rows, tuple(header), n_rows, n_trailing, start.prefix
+        name,
+        codec,
+        start.delimiter,
+        skip_rows,
+        tuple(header),
+        n_rows,
+        n_trailing,
+        start.prefix,
+        offset,
     )
+
+
+def _scan(name: str, codec: str, start: _Start) -> Scanned | None:
+    """The records counted on the bytes (:func:`scan_records`), or None when the file is
+    in another encoding or not plain enough to count that way; its ``header_bytes`` counts
+    from the file's first byte (the first data row's offset)."""
+    if codec not in _BYTE_EXACT:
+        return None
+    with _binary_at_header(name, codec, start.prefix) as binary:
+        at = binary.tell()
+        scanned = scan_records(binary, start.delimiter)
+    if scanned is not None:
+        scanned.header_bytes += at
+    return scanned
+
+
+def _arrow_offset(name: str, offset: int) -> int | None:
+    """``offset`` (the first data row's byte) unless the row starts with a UTF-8 byte-order
+    mark, which pyarrow's reader would drop from its first cell (pandas keeps it)."""
+    with _open(name) as binary:
+        binary.seek(offset)
+        return None if binary.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8 else offset
 
 
 @dataclass

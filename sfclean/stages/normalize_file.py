@@ -142,7 +142,10 @@ def normalize_file(
     seen = SeenKeys()
     with OutputDir(out_dir) as out:
         outs = None
-        for number, chunk in enumerate(checked.chunks(rows, dtype=object), start=1):
+        # Arrow-backed str when pyarrow parses the file (no Python str per cell until normalize
+        # needs one), else object: pandas' C parser makes the Python strings either way
+        dtype = str if checked.arrow_reads(str) else object
+        for number, chunk in enumerate(checked.chunks(rows, dtype=dtype), start=1):
             work, columns = _normalize_chunk(chunk, options, seen, fill_blanks=fill_blanks)
             found = tables(work)
             if outs is None:

@@ -1,0 +1,116 @@
+"""The fast path of :class:`sfclean.io._csvout.CsvOut`: a batch of rows as CSV bytes, built
+column by column with pyarrow's compute functions instead of a Python join per row, byte for
+byte what the csv-module writer (:func:`sfclean.io._csvout.text_rows`) writes
+(``tests/test_io_writing.py`` proves it with hypothesis).
+
+Each column becomes an Arrow string array (whole numbers cast, as ``str`` writes them); for
+a file for people, a cell whose first byte is one of :data:`sfclean.spreadsheet.FORMULA_START`
+(all ASCII, so the first byte is the first character) gets a leading ``'``; a cell holding
+``,`` ``"`` CR or LF is quoted with its quotes doubled; a one-column file writes an empty
+cell as ``""``; the columns are joined with ``,`` and each row ends with CRLF, and the
+joined array's data buffer is the batch's bytes. :func:`arrow_rows` returns None (the caller
+then writes the batch the csv module's way) when pyarrow is missing or a column is not all
+text or whole numbers (a missing value, a non-str object, text Arrow cannot encode).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from sfclean.spreadsheet import FORMULA_START
+
+__all__ = ["arrow_rows"]
+
+try:  # pyarrow is optional (pandas uses it when it is installed)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+except ImportError:  # pragma: no cover - the test environment has pyarrow
+    pa = None
+    pc = None
+
+_STARTS = np.zeros(256, dtype=bool)
+_STARTS[[ord(c) for c in FORMULA_START]] = True
+# the bytes that make the csv module quote a cell (minimal quoting, "," delimiter)
+_QUOTED = np.zeros(256, dtype=bool)
+_QUOTED[[ord(c) for c in ',"\r\n']] = True
+
+
+def arrow_rows(columns: Sequence[np.ndarray], for_people: bool, line_end: str) -> np.ndarray | None:
+    """The rows of ``columns`` (equally long arrays: object arrays of str, or whole numbers)
+    as UTF-8 CSV bytes (a uint8 array), each row ended by ``line_end``; None when this path
+    cannot say."""
+    if pa is None or not columns:
+        return None
+    cells = []
+    for values in columns:
+        column = _column(values, for_people)
+        if column is None:
+            return None
+        cells.append(column)
+    end, comma = _text(line_end), _text(",")
+    if len(cells) == 1:  # the csv module's rule: a record of one empty field is ""
+        offsets, _ = _parts(cells[0])
+        empty = pa.array(np.diff(offsets) == 0)
+        cells[0] = pc.if_else(empty, _text('""'), cells[0])
+        rows = pc.binary_join_element_wise(cells[0], end, _text(""))
+    else:
+        joined = pc.binary_join_element_wise(*cells, comma)
+        rows = pc.binary_join_element_wise(joined, end, _text(""))
+    offsets, data = _parts(rows)
+    return data[offsets[0] : offsets[-1]]
+
+
+def _column(values: np.ndarray, for_people: bool) -> Any:
+    """``values`` as an Arrow large_string array of CSV cells, or None."""
+    kind = values.dtype.kind
+    if kind in "iu":
+        return pc.cast(pa.array(values), pa.large_string())
+    if kind != "O":
+        return None
+    try:
+        column = pa.array(values, type=pa.large_string(), from_pandas=False)
+    except (pa.ArrowException, TypeError, ValueError, UnicodeError):
+        return None
+    if column.null_count:  # None: the csv-module path says what is wrong
+        return None
+    if for_people:
+        offsets, data = _parts(column)
+        starts = offsets[:-1][np.diff(offsets) > 0]
+        hit = np.zeros(len(column), dtype=bool)
+        hit[np.flatnonzero(np.diff(offsets) > 0)] = _STARTS[data[starts]]
+        if hit.any():
+            prefixed = pc.binary_join_element_wise(_text("'"), column, _text(""))
+            column = pc.if_else(pa.array(hit), prefixed, column)
+    return _quoted(column)
+
+
+def _quoted(column: Any) -> Any:
+    """``column`` with the cells that hold a special byte quoted, their quotes doubled."""
+    offsets, data = _parts(column)
+    special = np.flatnonzero(_QUOTED[data[offsets[0] : offsets[-1]]])
+    if not len(special):
+        return column
+    rows = np.searchsorted(offsets, special + offsets[0], side="right") - 1
+    hit = np.zeros(len(column), dtype=bool)
+    hit[rows] = True
+    doubled = pc.replace_substring(column, '"', '""')
+    quoted = pc.binary_join_element_wise(_text('"'), doubled, _text('"'), _text(""))
+    return pc.if_else(pa.array(hit), quoted, column)
+
+
+def _text(value: str) -> Any:
+    return pa.scalar(value, pa.large_string())
+
+
+def _parts(column: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The offsets (int64, one more than the cells) and data bytes of a large_string array."""
+    _, offsets_buffer, data_buffer = column.buffers()
+    offsets = np.frombuffer(
+        offsets_buffer, dtype=np.int64, count=len(column) + 1, offset=column.offset * 8
+    )
+    if data_buffer is None:
+        return offsets, np.zeros(0, dtype=np.uint8)
+    return offsets, np.frombuffer(data_buffer, dtype=np.uint8)
