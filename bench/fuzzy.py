@@ -19,12 +19,20 @@ resident memory of the process (DuckDB runs in-process, so it is included).
     .venv/bin/python bench/fuzzy.py                 # quality, generated + FEBRL
     .venv/bin/python bench/fuzzy.py --scale 200000  # speed and memory
     .venv/bin/python bench/fuzzy.py --pairs 20000   # candidate pairs per blocking rule
+    .venv/bin/python bench/fuzzy.py --scale 2000000 --cache /tmp/sfclean-fuzzy
+
+``--cache DIR`` keeps the generated records in ``DIR`` as Parquet, named by N, the seed and
+a hash of bench/fuzzy_data.py (a changed generator never reuses an old file), and reads
+them back as the generator makes them (every column Python ``object`` strings, checked
+equal to a fresh generation in ``tests/test_fuzzy_bench.py``): it only saves the
+generating time, the call measured is the same.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import json
 import os
 import resource
@@ -38,11 +46,34 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fuzzy_data
-from memory import reset_peak, status_mib
+from memory import release_free_memory, reset_peak, status_mib
 
 from sfclean.scanning.fuzzy import fuzzy_pairs, probable_matches
 
 THRESHOLDS = (0.5, 0.9, 0.95, 0.99)
+#: The thresholds ``--scale`` reports (0.95 is the default).
+SCALE_THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.99)
+
+
+def records_for(n: int, seed: int, cache: Path | None = None) -> pd.DataFrame:
+    """``fuzzy_data.generate(n, seed=seed)``, from ``cache`` when it holds them (module
+    docstring), else generated (and written there when ``cache`` is given)."""
+    if cache is None:
+        return fuzzy_data.generate(n, seed=seed)
+    source = Path(fuzzy_data.__file__).read_bytes()
+    digest = hashlib.sha1(source).hexdigest()[:10]
+    path = Path(cache) / f"fuzzy_records_{n}_{seed}_{digest}.parquet"
+    if path.exists():
+        frame = pd.read_parquet(path)
+        return pd.DataFrame(
+            {c: frame[c].to_numpy(dtype=object) for c in frame.columns}, dtype=object
+        )
+    records = fuzzy_data.generate(n, seed=seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    records.to_parquet(partial, index=False)
+    partial.replace(path)
+    return records
 
 
 def _scores(found: set[tuple[str, str]], truth: set[tuple[str, str]]) -> dict[str, Any]:
@@ -55,9 +86,11 @@ def _scores(found: set[tuple[str, str]], truth: set[tuple[str, str]]) -> dict[st
     }
 
 
-def _by_threshold(pairs: pd.DataFrame, truth: set[tuple[str, str]]) -> dict[str, Any]:
+def _by_threshold(
+    pairs: pd.DataFrame, truth: set[tuple[str, str]], thresholds: tuple[float, ...] = THRESHOLDS
+) -> dict[str, Any]:
     out = {}
-    for threshold in THRESHOLDS:
+    for threshold in thresholds:
         chosen = pairs[pairs["probability"] >= threshold]
         found = set(zip(chosen["Id_l"], chosen["Id_r"], strict=True))
         out[str(threshold)] = _scores(found, truth)
@@ -133,37 +166,83 @@ def febrl_link() -> dict[str, Any]:
     }
 
 
-def scale(n: int, seed: int) -> dict[str, Any]:
-    """Wall and CPU time of one fuzzy_pairs call on n generated records, and the peak
-    resident memory during the call alone (VmHWM reset once the records are generated, as
-    bench/scan.py does; DuckDB runs in-process, so it is included)."""
-    records = fuzzy_data.generate(n, seed=seed)
+def reachable(records: pd.DataFrame, truth: set[tuple[str, str]]) -> dict[str, Any]:
+    """Share of the true pairs that some blocking rule proposes: with the block cap
+    (``MAX_BLOCK``, what the engine scores) and without it; the rest are never scored."""
+    import numpy as np
+
+    from sfclean.scanning.fuzzy_features import features
+    from sfclean.scanning.fuzzy_model import BLOCKING_RULES, block_column, with_block_keys
+
+    table = features(records)
+    position = pd.Series(np.arange(len(records)), index=records["Id"].to_numpy())
+    left = position[[a for a, _ in truth]].to_numpy()
+    right = position[[b for _, b in truth]].to_numpy()
+    (keyed,), _ = with_block_keys([table])
+    capped = np.zeros(len(left), dtype=bool)
+    uncapped = np.zeros(len(left), dtype=bool)
+    for rule in BLOCKING_RULES:
+        key = keyed[block_column(rule)]
+        filled = key.notna().to_numpy()
+        codes = key.fillna(-1).to_numpy(dtype=np.int64)
+        capped |= filled[left] & filled[right] & (codes[left] == codes[right])
+        values = table[list(rule)]
+        full = values.notna().all(axis=1).to_numpy()
+        groups = values.groupby(list(rule), sort=False, dropna=True).ngroup().to_numpy()
+        uncapped |= full[left] & full[right] & (groups[left] == groups[right])
+    return {
+        "with_cap": round(float(capped.mean()), 4),
+        "without_cap": round(float(uncapped.mean()), 4),
+    }
+
+
+def scale(n: int, seed: int, cache: Path | None = None, thresholds: bool = False) -> dict[str, Any]:
+    """Wall and CPU time of one fuzzy_pairs call (default threshold 0.95) on n generated
+    records, and the peak resident memory during the call alone (VmHWM reset once the
+    records are generated, as bench/scan.py does, after the C heap's free pages are given
+    back to Linux, :func:`memory.release_free_memory`; DuckDB runs in-process, so it is
+    included). ``thresholds``: afterwards, outside the measurement, one more call at 0.5
+    for precision / recall at SCALE_THRESHOLDS, and the share of true pairs the blocking
+    rules propose (:func:`reachable`)."""
+    records = records_for(n, seed, cache)
     gc.collect()
     generating_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    untrimmed = status_mib("VmRSS")
+    trimmed = release_free_memory()
     reset = reset_peak()
     before = status_mib("VmRSS")
     load_before = os.getloadavg()
     wall, cpu = time.perf_counter(), time.process_time()
-    pairs = fuzzy_pairs(records, threshold=0.95)
+    pairs = fuzzy_pairs(records)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     peak = status_mib("VmHWM") if reset else float("nan")
+    load_after = os.getloadavg()
     truth = fuzzy_data.true_pairs(records)
     found = set(zip(pairs["Id_l"], pairs["Id_r"], strict=True))
-    return {
+    out: dict[str, Any] = {
         "records": n,
+        "pandas": pd.__version__,
         "wall_s": round(wall, 1),
         "cpu_s": round(cpu, 1),
+        "rss_before_trim_mib": round(untrimmed) if trimmed else None,
         "rss_before_mib": round(before),
         "peak_during_call_mib": round(peak),
         "call_mib": round(peak - before),
         "generating_peak_mib": round(generating_peak),
         "at_0.95": _scores(found, truth),
         "load_average_before": load_before,
-        "load_average_after": os.getloadavg(),
+        "load_average_after": load_after,
     }
+    if thresholds:
+        del pairs, found
+        low = fuzzy_pairs(records, threshold=min(SCALE_THRESHOLDS))
+        out["thresholds"] = _by_threshold(low, truth, SCALE_THRESHOLDS)
+        del low
+        out["true_pairs_proposed"] = reachable(records, truth)
+    return out
 
 
-def candidate_pairs(n: int, seed: int) -> dict[str, Any]:
+def candidate_pairs(n: int, seed: int, cache: Path | None = None) -> dict[str, Any]:
     """Pairs each blocking rule proposes on n generated records (no model run): the sum of
     k(k-1)/2 over the groups of k records that share the rule's columns, all filled, with
     every group (``all``) and without those over MAX_BLOCK records (``scored``: what the
@@ -172,7 +251,7 @@ def candidate_pairs(n: int, seed: int) -> dict[str, Any]:
     from sfclean.scanning.fuzzy_features import features
     from sfclean.scanning.fuzzy_model import BLOCKING_RULES, MAX_BLOCK
 
-    records = fuzzy_data.generate(n, seed=seed)
+    records = records_for(n, seed, cache)
     start = time.perf_counter()
     table = features(records)
     seconds = round(time.perf_counter() - start, 1)
@@ -200,13 +279,17 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=20_000, help="generated records for quality")
     parser.add_argument("--pairs", type=int, default=0, help="count candidate pairs of N")
     parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument("--cache", type=Path, help="keep generated records here (Parquet)")
+    parser.add_argument(
+        "--thresholds", action="store_true", help="--scale: also P/R at 0.5-0.99, reach"
+    )
     parser.add_argument("--no-febrl", action="store_true")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.pairs:
-        results: dict[str, Any] = {"pairs": candidate_pairs(args.pairs, args.seed)}
+        results: dict[str, Any] = {"pairs": candidate_pairs(args.pairs, args.seed, args.cache)}
     elif args.scale:
-        results = {"scale": scale(args.scale, args.seed)}
+        results = {"scale": scale(args.scale, args.seed, args.cache, args.thresholds)}
     else:
         results = {"generated": generated(args.n, args.seed), "load_average": os.getloadavg()}
         if not args.no_febrl:

@@ -20,3 +20,17 @@ def reset_peak() -> bool:
     except OSError:
         return False
     return True
+
+
+def release_free_memory() -> bool:
+    """Hand the C heap's free pages back to Linux (glibc ``malloc_trim(0)``), so that the
+    RSS read next holds no freed memory that a later call could reuse unseen (its peak
+    would then look smaller than it is); False where there is no glibc."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    libc.malloc_trim(0)
+    return True

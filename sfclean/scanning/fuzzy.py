@@ -28,12 +28,15 @@ docs/fuzzy.md.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sfclean.errors import ColumnNotFoundError, ConfigError, InputError
+from sfclean.scanning.fuzzy_db import fuzzy_database
 from sfclean.scanning.fuzzy_features import FEATURES, features
 from sfclean.scanning.fuzzy_model import (
     Linked,
@@ -99,16 +102,17 @@ def _scored(linked: Linked, threshold: float) -> tuple[Any, pd.DataFrame]:
     return predicted, frame
 
 
+@contextmanager
 def _run(
     records: pd.DataFrame, threshold: float, default_region: str, seed: int, db_api: Any
-) -> Any:
-    with quiet_splink():
+) -> Iterator[tuple[Any, Any, pd.DataFrame]]:
+    """(the trained linker, its predictions, them as pandas), inside the database, which
+    is removed on leaving when sfclean opened it (:mod:`sfclean.scanning.fuzzy_db`)."""
+    with quiet_splink(), fuzzy_database(db_api) as db:
         # no name holds the feature table: make_linker copies it to Arrow, then it is freed
-        linked = make_linker(
-            [features(records, default_region=default_region)], "dedupe_only", db_api
-        )
+        linked = make_linker([features(records, default_region=default_region)], "dedupe_only", db)
         train(linked.linker, len(records), seed=seed)
-        return linked.linker, *_scored(linked, threshold)
+        yield linked.linker, *_scored(linked, threshold)
 
 
 def _empty_pairs() -> pd.DataFrame:
@@ -128,14 +132,14 @@ def fuzzy_pairs(
     """Pairs of ``records`` (never modified) whose match probability is at least
     ``threshold`` (:data:`PAIR_COLUMNS`), highest first, then by Id. Phones are read in
     the record's country, else ``default_region``; ``seed`` fixes the random sampling of
-    the training, so a run is repeatable. ``db_api``: the splink backend (default an
-    in-memory DuckDB; ``splink.SparkAPI(spark_session=...)`` beyond one machine, see
-    docs/fuzzy.md)."""
+    the training, so a run is repeatable. ``db_api``: the splink backend (default a
+    DuckDB of sfclean's own, :mod:`sfclean.scanning.fuzzy_db`;
+    ``splink.SparkAPI(spark_session=...)`` beyond one machine, see docs/fuzzy.md)."""
     _check(records, threshold)
     if len(records) < 2:
         return _empty_pairs()
-    _, _, frame = _run(records, threshold, default_region, seed, db_api)
-    return _pairs_table(records, frame)
+    with _run(records, threshold, default_region, seed, db_api) as (_, _, frame):
+        return _pairs_table(records, frame)
 
 
 def _pairs_table(records: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
@@ -175,15 +179,14 @@ def fuzzy_clusters(
     _check(records, threshold)
     if len(records) < 2:
         return _clusters_table(records, pd.DataFrame(), pd.DataFrame())
-    linker, predicted, frame = _run(records, threshold, default_region, seed, db_api)
-    with quiet_splink():
+    with _run(records, threshold, default_region, seed, db_api) as (linker, predicted, frame):
         clustered = to_pandas(
             linker.clustering.cluster_pairwise_predictions_at_threshold(
                 predicted, threshold_match_probability=threshold
             ),
             ["unique_id", "cluster_id"],
         )
-    return _clusters_table(records, clustered, frame)
+        return _clusters_table(records, clustered, frame)
 
 
 def _best_pair(frame: pd.DataFrame) -> pd.DataFrame:
@@ -257,9 +260,8 @@ def probable_matches(
         features(file_rows, default_region=default_region),
         features(org_records, default_region=default_region),
     ]
-    with quiet_splink():
-        linked = make_linker(tables, "link_only", db_api)
-        del tables  # make_linker copied them to Arrow
+    with quiet_splink(), fuzzy_database(db_api) as db:
+        linked = make_linker(tables, "link_only", db)  # empties tables: frees them
         train(linked.linker, len(file_rows) + len(org_records), seed=seed)
         _, frame = _scored(linked, threshold)
     names = linked.names

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from sfclean.cleaners.names import require_fuzzy_extra
+from sfclean.scanning.fuzzy_db import Database, load_table
 
 __all__ = [
     "BLOCKING_RULES",
@@ -280,17 +281,17 @@ class Linked(NamedTuple):
     chunks: int
 
 
-def make_linker(tables: list[pd.DataFrame], link_type: str, db_api: Any = None) -> Linked:
-    """A splink Linker over the feature ``tables`` (:class:`Linked`). ``db_api``: a splink
-    database API (``SparkAPI(spark_session=...)``...), default a fresh in-memory DuckDB.
-    The tables are copied to Arrow: a caller that keeps no reference to them frees them."""
+def make_linker(tables: list[pd.DataFrame], link_type: str, db: Database) -> Linked:
+    """A splink Linker over the feature ``tables`` (:class:`Linked`) in the database ``db``
+    (:func:`sfclean.scanning.fuzzy_db.fuzzy_database`). The tables are copied to Arrow one
+    by one (and in sfclean's own DuckDB on into DuckDB): a caller that keeps no reference
+    to them frees them."""
     s = splink_modules()
-    db = db_api if db_api is not None else s.DuckDBAPI()
     token = uuid.uuid4().hex[:8]
     names = [f"sfclean_{token}_{i}" for i in range(len(tables))]
     keyed, pairs = with_block_keys(tables)
-    arrow = [_as_arrow(keyed.pop(0)) for _ in names]
-    frames = [db.register(t, table_name=n) for t, n in zip(arrow, names, strict=True)]
+    del tables[:]  # the caller's list: its feature tables are not needed any more
+    frames = [load_table(db, _as_arrow(keyed.pop(0)), name) for name in names]
     data = frames if len(frames) > 1 else frames[0]
     chunks = max(1, math.ceil(math.sqrt(pairs / PAIRS_PER_CHUNK)))
     return Linked(s.Linker(data, settings(link_type), log_level=None), names, chunks)
