@@ -49,9 +49,10 @@ import fuzzy_data
 from memory import release_free_memory, reset_peak, status_mib
 
 from sfclean.scanning.fuzzy import fuzzy_pairs, probable_matches
+from sfclean.scanning.fuzzy_model import DEFAULT_THRESHOLD
 
 THRESHOLDS = (0.5, 0.9, 0.95, 0.99)
-#: The thresholds ``--scale`` reports (0.95 is the default).
+#: The thresholds ``--scale`` reports (0.9 is the default, DEFAULT_THRESHOLD).
 SCALE_THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.99)
 
 
@@ -197,7 +198,7 @@ def reachable(records: pd.DataFrame, truth: set[tuple[str, str]]) -> dict[str, A
 
 
 def scale(n: int, seed: int, cache: Path | None = None, thresholds: bool = False) -> dict[str, Any]:
-    """Wall and CPU time of one fuzzy_pairs call (default threshold 0.95) on n generated
+    """Wall and CPU time of one fuzzy_pairs call (the default threshold) on n generated
     records, and the peak resident memory during the call alone (VmHWM reset once the
     records are generated, as bench/scan.py does, after the C heap's free pages are given
     back to Linux, :func:`memory.release_free_memory`; DuckDB runs in-process, so it is
@@ -229,7 +230,7 @@ def scale(n: int, seed: int, cache: Path | None = None, thresholds: bool = False
         "peak_during_call_mib": round(peak),
         "call_mib": round(peak - before),
         "generating_peak_mib": round(generating_peak),
-        "at_0.95": _scores(found, truth),
+        f"at_{DEFAULT_THRESHOLD}": _scores(found, truth),
         "load_average_before": load_before,
         "load_average_after": load_after,
     }

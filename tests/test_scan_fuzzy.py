@@ -19,6 +19,7 @@ import sfclean
 from sfclean.cli import cli
 from sfclean.errors import ConfigError
 from sfclean.localorg import LocalOrg
+from sfclean.scanning.fuzzy_model import DEFAULT_THRESHOLD
 
 JON = {
     "FirstName": "Jon",
@@ -156,7 +157,7 @@ def test_the_report_counts_fuzzy_clusters_apart(fuzzy: sfclean.ScanResult) -> No
     summary = fuzzy.summary()
     table = fuzzy.kept
     rows = table[table["match"] == "fuzzy"]
-    assert summary.fuzzy_threshold == 0.95
+    assert summary.fuzzy_threshold == DEFAULT_THRESHOLD
     assert summary.fuzzy_clusters == rows["cluster"].nunique() >= 1
     assert summary.fuzzy_records == len(rows)
     assert summary.clusters == table.loc[table["match"] != "fuzzy", "cluster"].nunique()

@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 
 import click
 
+from sfclean.scanning.fuzzy_model import DEFAULT_THRESHOLD
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = [
@@ -96,7 +98,7 @@ def fuzzy_options(help_text: str) -> Callable[[F], F]:
         command = click.option(
             "--fuzzy-threshold",
             type=click.FloatRange(0, 1, min_open=True),
-            default=0.95,
+            default=DEFAULT_THRESHOLD,
             show_default=True,
             metavar="P",
             help="Match probability from which a record counts as a probable match.",

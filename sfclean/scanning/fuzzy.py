@@ -39,6 +39,7 @@ from sfclean.errors import ColumnNotFoundError, ConfigError, InputError
 from sfclean.scanning.fuzzy_db import fuzzy_database
 from sfclean.scanning.fuzzy_features import FEATURES, features
 from sfclean.scanning.fuzzy_model import (
+    DEFAULT_THRESHOLD,
     Linked,
     make_linker,
     predict,
@@ -124,7 +125,7 @@ def _empty_pairs() -> pd.DataFrame:
 def fuzzy_pairs(
     records: pd.DataFrame,
     *,
-    threshold: float = 0.95,
+    threshold: float = DEFAULT_THRESHOLD,
     default_region: str = "US",
     seed: int = 16,
     db_api: Any = None,
@@ -169,7 +170,7 @@ def _cluster_id(smallest_id: str) -> str:
 def fuzzy_clusters(
     records: pd.DataFrame,
     *,
-    threshold: float = 0.95,
+    threshold: float = DEFAULT_THRESHOLD,
     default_region: str = "US",
     seed: int = 16,
     db_api: Any = None,
@@ -238,7 +239,7 @@ def probable_matches(
     file_rows: pd.DataFrame,
     org_records: pd.DataFrame,
     *,
-    threshold: float = 0.95,
+    threshold: float = DEFAULT_THRESHOLD,
     default_region: str = "US",
     seed: int = 16,
     db_api: Any = None,

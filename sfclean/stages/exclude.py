@@ -42,6 +42,7 @@ from sfclean.report import (
     row_numbers,
 )
 from sfclean.salesforce import Connection, require_connection
+from sfclean.scanning.fuzzy_model import DEFAULT_THRESHOLD
 from sfclean.stages.lookup import (
     MAX_SOQL_CHARS,
     LookupEstimate,
@@ -218,7 +219,7 @@ def exclude(
     max_soql_chars: int = MAX_SOQL_CHARS,
     progress: StepProgress = None,
     fuzzy: bool = False,
-    fuzzy_threshold: float = 0.95,
+    fuzzy_threshold: float = DEFAULT_THRESHOLD,
 ) -> ExcludeResult:
     """Hold back the rows of ``df`` whose email (or phone) already exists in the org.
 

@@ -59,6 +59,7 @@ from sfclean.report import (
 )
 from sfclean.salesforce import Connection, require_connection
 from sfclean.scanning.engine import CLUSTER_COLUMNS, ScanTables, cluster_records
+from sfclean.scanning.fuzzy_model import DEFAULT_THRESHOLD
 from sfclean.stages.scan_causes import AUDIT_CODES, RuleState, cluster_causes, read_rules
 from sfclean.stages.scan_extract import (
     FUZZY_FIELDS,
@@ -353,7 +354,7 @@ def scan(
     default_region: str = "US",
     write_record_sets: bool = False,
     fuzzy: bool = False,
-    fuzzy_threshold: float = 0.95,
+    fuzzy_threshold: float = DEFAULT_THRESHOLD,
     progress: StepProgress = None,
 ) -> ScanResult:
     """Find the duplicates already in the org across ``objects`` (module docstring).
