@@ -48,8 +48,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fuzzy_data
 from memory import release_free_memory, reset_peak, status_mib
 
+from sfclean.scanning import DEFAULT_THRESHOLD
 from sfclean.scanning.fuzzy import fuzzy_pairs, probable_matches
-from sfclean.scanning.fuzzy_model import DEFAULT_THRESHOLD
 
 THRESHOLDS = (0.5, 0.9, 0.95, 0.99)
 #: The thresholds ``--scale`` reports (0.9 is the default, DEFAULT_THRESHOLD).

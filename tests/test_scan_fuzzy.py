@@ -4,6 +4,7 @@ clusters.csv, for review, never in a plan."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ import sfclean
 from sfclean.cli import cli
 from sfclean.errors import ConfigError
 from sfclean.localorg import LocalOrg
-from sfclean.scanning.fuzzy_model import DEFAULT_THRESHOLD
+from sfclean.scanning import DEFAULT_THRESHOLD
 
 JON = {
     "FirstName": "Jon",
@@ -249,3 +250,20 @@ def test_an_incremental_fuzzy_scan_reports_a_fuzzy_cluster_only_while_it_is_new(
     assert first.index is not None
     assert {"City", "MailingCity", "Account.Name"} <= set(first.index.columns)
     assert again.counts["fuzzy_clusters"] == 0 and "fuzzy" not in set(again.kept["match"])
+
+
+def test_every_fuzzy_threshold_default_is_the_one_constant() -> None:
+    from sfclean.scanning.fuzzy import fuzzy_clusters, fuzzy_pairs, probable_matches
+
+    defaults = {
+        "fuzzy_pairs": inspect.signature(fuzzy_pairs).parameters["threshold"].default,
+        "fuzzy_clusters": inspect.signature(fuzzy_clusters).parameters["threshold"].default,
+        "probable_matches": inspect.signature(probable_matches).parameters["threshold"].default,
+        "scan": inspect.signature(sfclean.scan).parameters["fuzzy_threshold"].default,
+        "exclude": inspect.signature(sfclean.exclude).parameters["fuzzy_threshold"].default,
+    }
+    for name in ("scan", "exclude"):  # run --fuzzy uses exclude's default
+        (option,) = [p for p in cli.commands[name].params if p.name == "fuzzy_threshold"]
+        defaults[f"sfclean {name}"] = option.default
+    assert defaults == dict.fromkeys(defaults, DEFAULT_THRESHOLD)
+    assert DEFAULT_THRESHOLD == 0.9

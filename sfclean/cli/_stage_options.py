@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from sfclean.scanning.fuzzy_model import DEFAULT_THRESHOLD
+from sfclean.scanning import DEFAULT_THRESHOLD
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -36,10 +36,10 @@ import numpy as np
 import pandas as pd
 
 from sfclean.errors import ColumnNotFoundError, ConfigError, InputError
+from sfclean.scanning import DEFAULT_THRESHOLD
 from sfclean.scanning.fuzzy_db import fuzzy_database
 from sfclean.scanning.fuzzy_features import FEATURES, features
 from sfclean.scanning.fuzzy_model import (
-    DEFAULT_THRESHOLD,
     Linked,
     make_linker,
     predict,

@@ -51,7 +51,6 @@ from sfclean.scanning.fuzzy_db import Database, load_table
 
 __all__ = [
     "BLOCKING_RULES",
-    "DEFAULT_THRESHOLD",
     "MAX_BLOCK",
     "MIN_TRAINING_RECORDS",
     "PAIRS_PER_CHUNK",
@@ -70,10 +69,6 @@ __all__ = [
 
 logger = logging.getLogger("sfclean.scanning.fuzzy")
 
-#: The match probability from which a pair counts, unless the caller gives another: 0.9,
-#: where the measurements of bench/README.md ("## fuzzy") keep precision at 0.95's and
-#: find more of the true pairs (2,000,000 records: recall 0.866 against 0.848).
-DEFAULT_THRESHOLD = 0.9
 #: Fewer input records than this: no EM, the default m probabilities are used.
 MIN_TRAINING_RECORDS = 1_000
 #: The prior when two near-exact rules find no pair to estimate it from.

@@ -42,7 +42,7 @@ from sfclean.report import (
     row_numbers,
 )
 from sfclean.salesforce import Connection, require_connection
-from sfclean.scanning.fuzzy_model import DEFAULT_THRESHOLD
+from sfclean.scanning import DEFAULT_THRESHOLD
 from sfclean.stages.lookup import (
     MAX_SOQL_CHARS,
     LookupEstimate,

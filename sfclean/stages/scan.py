@@ -58,8 +58,8 @@ from sfclean.report import (
     progress_callback,
 )
 from sfclean.salesforce import Connection, require_connection
+from sfclean.scanning import DEFAULT_THRESHOLD
 from sfclean.scanning.engine import CLUSTER_COLUMNS, ScanTables, cluster_records
-from sfclean.scanning.fuzzy_model import DEFAULT_THRESHOLD
 from sfclean.stages.scan_causes import AUDIT_CODES, RuleState, cluster_causes, read_rules
 from sfclean.stages.scan_extract import (
     FUZZY_FIELDS,
