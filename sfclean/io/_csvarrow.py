@@ -22,7 +22,7 @@ import numpy as np
 
 from sfclean.spreadsheet import FORMULA_START
 
-__all__ = ["arrow_rows"]
+__all__ = ["QUOTED_CHARS", "arrow_rows"]
 
 try:  # pyarrow is optional (pandas uses it when it is installed)
     import pyarrow as pa
@@ -33,9 +33,11 @@ except ImportError:  # pragma: no cover - the test environment has pyarrow
 
 _STARTS = np.zeros(256, dtype=bool)
 _STARTS[[ord(c) for c in FORMULA_START]] = True
-# the bytes that make the csv module quote a cell (minimal quoting, "," delimiter)
+#: What makes the csv module quote a cell (minimal quoting, "," delimiter, CRLF line end):
+#: the delimiter, the quote or a line-end character; quotes inside are doubled.
+QUOTED_CHARS = ',"\r\n'
 _QUOTED = np.zeros(256, dtype=bool)
-_QUOTED[[ord(c) for c in ',"\r\n']] = True
+_QUOTED[[ord(c) for c in QUOTED_CHARS]] = True
 
 
 def arrow_rows(columns: Sequence[np.ndarray], for_people: bool, line_end: str) -> np.ndarray | None:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sfclean.errors import InputError
-from sfclean.io._csvarrow import arrow_rows
+from sfclean.io._csvarrow import QUOTED_CHARS, arrow_rows
 from sfclean.spreadsheet import neutralise_cells
 
 __all__ = ["LINE_END", "CsvOut", "frame_columns", "output_error", "text_rows"]
@@ -113,10 +113,7 @@ def output_error(out_dir: Path, exc: OSError) -> InputError:
 
 
 _BATCH = 1 << 16  # rows joined into one string at a time
-# What the csv module quotes (minimal quoting, "," delimiter, CRLF line end): a cell holding
-# the delimiter, the quote or a line-end character; quotes inside are doubled.
-_SPECIAL_CHARS = ',"\r\n'
-_SPECIAL = re.compile(f"[{_SPECIAL_CHARS}]")
+_SPECIAL = re.compile(f"[{QUOTED_CHARS}]")  # the cells the csv module quotes
 
 
 def text_rows(columns: Sequence[np.ndarray], for_people: bool) -> str:
@@ -139,7 +136,7 @@ def _cells(values: np.ndarray, for_people: bool) -> list[str]:
         return list(map(str, values.tolist()))
     cells: list[str] = (neutralise_cells(values) if for_people else values).tolist()
     joined = "".join(cells)
-    if not any(char in joined for char in _SPECIAL_CHARS):  # one fast search each, no regex
+    if not any(char in joined for char in QUOTED_CHARS):  # one fast search each, no regex
         return cells
     ends = np.cumsum(np.fromiter(map(len, cells), dtype=np.int64, count=len(cells)))
     hits = np.fromiter((m.start() for m in _SPECIAL.finditer(joined)), dtype=np.int64)
