@@ -26,6 +26,7 @@ common case for many cells at once; tests prove both agree with phonenumbers and
 from __future__ import annotations
 
 import re
+import traceback
 from typing import Literal, NamedTuple
 
 import phonenumbers
@@ -82,7 +83,10 @@ def float_damaged(value: str) -> bool:
 def _parse_valid(text: str, region: str) -> phonenumbers.PhoneNumber | None:
     try:
         number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
+    except phonenumbers.NumberParseException as exc:
+        # parse keeps the exception it retries after in a local (sys.exc_info()), a cycle
+        # through its frame that would hold every caller's frame until the collector runs
+        traceback.clear_frames(exc.__traceback__)
         return None
     return number if phonenumbers.is_valid_number(number) else None
 
