@@ -37,6 +37,7 @@ from sfclean.cleaners.junk import JunkPolicy
 from sfclean.codes import CODES, DUPLICATE_IN_FILE, FILLED_FROM_DUPLICATE, FORMULA_LIKE_CELL
 from sfclean.columns import ColumnMap, find_columns
 from sfclean.errors import ConfigError, InputError
+from sfclean.gcpause import with_gc_paused
 from sfclean.io import column_name_problem
 from sfclean.report import (
     FINDINGS_COLUMNS,
@@ -181,6 +182,7 @@ def _check_frame(df: pd.DataFrame) -> list[str]:
     return names
 
 
+@with_gc_paused
 def normalize(
     df: pd.DataFrame,
     *,

@@ -35,6 +35,7 @@ import pandas as pd
 
 from sfclean.codes import DUPLICATE_IN_FILE
 from sfclean.errors import ConfigError
+from sfclean.gcpause import gc_paused
 from sfclean.io import CsvFile, OutputDir, check_csv
 from sfclean.report import ranked_counts, report_content
 from sfclean.stages.normalize import (
@@ -146,15 +147,16 @@ def normalize_file(
         # needs one), else object: pandas' C parser makes the Python strings either way
         dtype = str if checked.arrow_reads(str) else object
         for number, chunk in enumerate(checked.chunks(rows, dtype=dtype), start=1):
-            work, columns = _normalize_chunk(chunk, options, seen, fill_blanks=fill_blanks)
-            found = tables(work)
-            if outs is None:
-                outs = [
-                    out.csv(name, table.names) for name, table in zip(FILES, found, strict=True)
-                ]
-            for file, table in zip(outs, found, strict=True):
-                file.write(table.columns)
-            totals.add(found, columns)
+            with gc_paused():  # per chunk: cycles made while reading the next are collected
+                work, columns = _normalize_chunk(chunk, options, seen, fill_blanks=fill_blanks)
+                found = tables(work)
+                if outs is None:
+                    outs = [
+                        out.csv(name, table.names) for name, table in zip(FILES, found, strict=True)
+                    ]
+                for file, table in zip(outs, found, strict=True):
+                    file.write(table.columns)
+                totals.add(found, columns)
             if progress is not None:
                 progress("normalize", number, n_chunks)
         summary = totals.summary()
