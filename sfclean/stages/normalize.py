@@ -318,7 +318,11 @@ def _flag_formula_cells(work: Work) -> None:
         if name in work.distinct and work.n:  # once per distinct value
             inverse, distinct = work.distinct[name]
             flagged = np.zeros(len(distinct), dtype=bool)
-            flagged[_formula_rows(distinct)] = True
+            if name in work.not_formulas:  # the phones formatted in E.164 are numbers
+                unknown = np.flatnonzero(~work.not_formulas[name])
+                flagged[unknown[_formula_rows(distinct[unknown])]] = True
+            else:
+                flagged[_formula_rows(distinct)] = True
             pos = np.flatnonzero(flagged[inverse])
         else:
             pos = _formula_rows(values)

@@ -89,6 +89,9 @@ class Work:
     #: per cleaned column: (each row's distinct value, the cleaned distinct values), so
     #: per-value checks (formula-like cells) run once per distinct value
     distinct: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    #: per cleaned column in ``distinct``: which of its distinct values are known not to be
+    #: formula-like (a phone in E.164), so that check reads only the others
+    not_formulas: dict[str, np.ndarray] = field(default_factory=dict)
     #: per input column, (codes, distinct values) when reading it gave them (see factorize)
     encoded: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     #: per input column that pyarrow stores: its cells as one pyarrow array ("" for NaN),
@@ -292,6 +295,7 @@ def clean_phone_cells(
     new = values[inverse] if work.n else raw.copy()
     work.cleaned[name] = new
     work.distinct[name] = (inverse, values)
+    work.not_formulas[name] = statuses == "ok"  # E.164, maybe ;ext=N: a number, not a formula
     work.findings.add_grouped(name, inverse, change_id, changes, raw, new)
     if invalid_phone == "reject" and work.n:
         hit = np.flatnonzero(bad[inverse] & (work.reason == NONE))
