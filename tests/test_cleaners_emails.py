@@ -387,6 +387,36 @@ def test_batch_agrees_with_single_at_the_limits(pad: str) -> None:
     assert clean_email_batch(values) == [clean_email(v) for v in values]
 
 
+_at_the_limits = st.builds(
+    lambda pad, value, upper: pad + (value.upper() if upper else value) + pad,
+    st.sampled_from(["", " ", "\t", " \r"]),
+    st.sampled_from(_LIMITS),
+    st.booleans(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_shaped | _padded | _anything | _at_the_limits, max_size=12))
+def test_the_line_scan_accepts_what_fast_email_ok_accepts(values: list[str]) -> None:
+    """The multi-line scan leaves the length limits and special-use names to numpy and a
+    per-TLD check: together they accept exactly the trimmed ASCII cells fast_email_ok does."""
+    from sfclean.cleaners.emails import (
+        _LINE_TRIM_CHARS,
+        FAST_EMAIL_LINE_RE,
+        _ascii_lines,
+        _known_tlds,
+        _within_limits,
+    )
+
+    values = [v for v in values if v.isascii() and "\n" not in v]
+    if not values:
+        return
+    scanned, _, lines = _ascii_lines(values)
+    tlds = FAST_EMAIL_LINE_RE.findall(lines.text.lower())
+    accepted = _known_tlds(tlds) & _within_limits(lines, scanned)
+    assert accepted.tolist() == [fast_email_ok(v.strip(_LINE_TRIM_CHARS).lower()) for v in values]
+
+
 def _two_calls(value: str) -> tuple[str, str] | None:
     """What a non-ASCII local part used to cost: email-validator without SMTPUTF8, then,
     refused, with it; (reason, message), None when the first call accepts it."""
