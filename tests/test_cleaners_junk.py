@@ -176,3 +176,13 @@ def test_european_list_says_where_it_comes_from() -> None:
     assert all(w.isascii() and w == w.lower() and " " not in w for w in words)
     assert set(words) <= role_mailboxes()
     assert "#" not in "".join(role_mailboxes())
+
+
+def test_a_lone_surrogate_is_classified_one_by_one() -> None:
+    # Arrow holds UTF-8 only: such a column takes classify_junk for every address
+    from sfclean.cleaners.junk import classify_junk_batch
+
+    addresses = ["a\ud800@x.com", "info@x.com", "noreply@mailinator.com", "a@@b", "b\ud800@x"]
+    expected = [classify_junk(a, DEFAULT) for a in addresses]
+    assert classify_junk_batch(addresses, DEFAULT) == expected
+    assert expected[1] is not None and expected[2] is not None
