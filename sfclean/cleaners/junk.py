@@ -218,7 +218,9 @@ _ROLES = role_mailboxes()
 _DISPOSABLE = _disposable_domains()
 
 
-#: Matches a local part (before ``+``) that, separators removed, starts with a no-reply stem.
+#: Matches an address whose local part (before ``+``), separators removed, starts with a
+#: no-reply stem: the match is a prefix of letters and ``-_.``, so it never reaches the
+#: ``+`` or ``@`` that ends the local part, and matching it on the whole address is the same.
 _NOREPLY_BASE_RE = (
     "^[-_.]*(?:"
     + "|".join("[-_.]*".join(re.escape(c) for c in stem) for stem in NOREPLY_STEMS)
@@ -260,17 +262,17 @@ def classify_junk_column(
         cells = pa.array(addresses, pa.string())
     except UnicodeEncodeError:  # a lone surrogate, which UTF-8 cannot hold
         return _one_by_one(addresses, policy)
-    odd, bases, domains = _address_parts(cells)
     n = len(cells)
+    odd = _true(pc.not_equal(pc.count_substring(cells, "@"), 1))
     code = np.zeros(n, dtype=np.int8)  # 1 no-reply, 2 role, 3 disposable
     if policy.noreply:
-        code[_true(pc.match_substring_regex(bases, _NOREPLY_BASE_RE))] = 1
+        code[_true(pc.match_substring_regex(cells, _NOREPLY_BASE_RE))] = 1
     if policy.role:
-        code[_true(pc.is_in(bases, value_set=_role_array())) & (code == 0)] = 2
+        code[_true(pc.match_substring_regex(cells, _role_start())) & (code == 0)] = 2
     disposable: list[tuple[str, str] | None] = []  # per distinct domain
     domain_id = np.zeros(n, dtype=np.int64)
     if policy.disposable and n:
-        encoded = pc.dictionary_encode(domains)
+        encoded = pc.dictionary_encode(_domains(cells, odd))
         domain_id = encoded.indices.to_numpy().astype(np.int64)
         domain_policy = _domain_only(policy)
         disposable = [
@@ -281,7 +283,8 @@ def classify_junk_column(
     code[odd] = 0
     found = np.flatnonzero(code)
     hits: list[tuple[str, str]] = []
-    for i, base in zip(found.tolist(), bases.take(found).to_pylist(), strict=True):
+    for i in found.tolist():
+        base = addresses[i].partition("@")[0].partition("+")[0]
         if code[i] == 1:
             hits.append((NOREPLY_MAILBOX, f"no-reply mailbox '{base}'"))
         elif code[i] == 2:
@@ -302,17 +305,12 @@ def _one_by_one(
     return np.array(where, dtype=np.int64), [h for h in every if h is not None]
 
 
-def _address_parts(cells: pa.Array) -> tuple[np.ndarray, pa.Array, pa.Array]:
-    """(which addresses do not have exactly one ``@``, each local part before any ``+``,
-    each domain), computed by Arrow over the whole column; the parts of those addresses
-    are meaningless (classified one by one)."""
-    parts = pc.split_pattern(cells, "@")
-    odd = pc.not_equal(pc.list_value_length(parts), 2).to_numpy(zero_copy_only=False)
+def _domains(cells: pa.Array, odd: np.ndarray) -> pa.Array:
+    """Each address's domain (after its one ``@``; meaningless where ``odd``: those have
+    none or several and are classified one by one)."""
     if odd.any():
-        parts = pc.split_pattern(pc.if_else(odd, "x@x", cells), "@")
-    local = pc.list_element(parts, 0)
-    bases = pc.list_element(pc.split_pattern(local, "+", max_splits=1), 0)
-    return odd, bases, pc.list_element(parts, 1)
+        cells = pc.if_else(odd, "x@x", cells)
+    return pc.list_element(pc.split_pattern(cells, "@", max_splits=1), 1)
 
 
 def _true(mask: pa.Array) -> np.ndarray:
@@ -321,8 +319,17 @@ def _true(mask: pa.Array) -> np.ndarray:
 
 
 @lru_cache(maxsize=1)
-def _role_array() -> pa.Array:
-    return pa.array(sorted(_ROLES), pa.string())
+def _role_start() -> str:
+    """The RE2 expression for an address (with one ``@``) whose local part before any ``+``
+    is a role word: the word at the start, then ``+`` or ``@``. Matching it on the whole
+    address spares a string per local part (a role word has neither character)."""
+    words = sorted(w for w in _ROLES if "+" not in w and "@" not in w)
+    return "^(?:" + "|".join(map(_re2_literal, words)) + ")[+@]"
+
+
+def _re2_literal(text: str) -> str:
+    """``text`` as an RE2 literal: every character but letters and digits as ``\\x{...}``."""
+    return "".join(c if c.isascii() and c.isalnum() else f"\\x{{{ord(c):x}}}" for c in text)
 
 
 def _with_one_by_one(
