@@ -121,8 +121,10 @@ def test_batch_agrees_with_single(policy: JunkPolicy) -> None:
 
 
 _LOCAL = st.sampled_from(
-    ["sara", "info", "Info", "no-reply", "_no.reply", "do_not-reply", "noreplies", "sales", "x"]
-    + ["all.staff", "allXstaff", "all-staff", "co-op", "in", "infos", "customer.service"]
+    [
+        *("sara", "info", "Info", "no-reply", "_no.reply", "do_not-reply", "noreplies", "sales"),
+        *("x", "all.staff", "allXstaff", "all-staff", "co-op", "in", "infos", "customer.service"),
+    ]
 )
 _TAG = st.sampled_from(["", "+x", "+no+reply", "+a@b"])
 _DOMAIN = st.sampled_from(
