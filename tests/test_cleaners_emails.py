@@ -345,7 +345,8 @@ _split_by_zero_width = st.builds(
 )
 def test_batch_agrees_with_single(values: list[str]) -> None:
     # clean_email_batch is clean_email_column's results as EmailResults
-    from sfclean.cleaners.emails import FAST_EMAIL_LINE_RE, clean_email_batch
+    from sfclean.cleaners.emailfast import FAST_EMAIL_LINE_RE
+    from sfclean.cleaners.emails import clean_email_batch
     from sfclean.cleaners.lines import join_lines
 
     assert clean_email_batch(values) == [clean_email(v) for v in values]
@@ -384,6 +385,75 @@ def test_batch_agrees_with_single_at_the_limits(pad: str) -> None:
     from sfclean.cleaners.emails import clean_email_batch
 
     values = [pad + v + pad for v in _LIMITS] + [pad + v.upper() for v in _LIMITS]
+    assert clean_email_batch(values) == [clean_email(v) for v in values]
+
+
+#: Shaped addresses with the TLDs the Arrow scan knows (others take the multi-line scan).
+_common = st.builds(
+    lambda local, labels, tld: "@".join([local, ".".join([*labels, tld])]),
+    _local,
+    st.lists(_label, min_size=1, max_size=3),
+    st.sampled_from(["com", "org", "de", "co", "uk", "se", "za"]),
+)
+_at_the_limits = st.builds(
+    lambda pad, value, upper: pad + (value.upper() if upper else value) + pad,
+    st.sampled_from(["", " ", "\t", " \r"]),
+    st.sampled_from(_LIMITS),
+    st.booleans(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        _shaped | _padded | _split_by_zero_width | _anything | _at_the_limits | _common,
+        max_size=12,
+    )
+)
+@example(["ann@x.com", " Ann@X.Org", "ann@x.test", "ann@x.con", "'ann@x.com", "a\n@x.com"])
+def test_the_scan_accepts_what_fast_email_ok_accepts(values: list[str]) -> None:
+    """The column scan (Arrow's RE2 over the cells with a common TLD, the multi-line scan for
+    the rest) accepts exactly the cells fast_email_ok accepts once trimmed and lowercased,
+    and says which of them were padded or in capitals."""
+    from sfclean.cleaners.emailfast import scan_emails
+    from sfclean.cleaners.text import trim_cell
+
+    scan = scan_emails(values)
+    assert scan is not None
+    for i, value in enumerate(values):
+        trimmed = trim_cell(value)
+        ok = "\n" not in value and trimmed.isascii() and fast_email_ok(trimmed.lower())
+        assert scan.fast[i] == ok
+        if ok:
+            assert scan.address[i].as_py() == trimmed.lower()
+            assert (scan.trimmed[i], scan.cased[i]) == (
+                trimmed != value,
+                trimmed.lower() != trimmed,
+            )
+
+
+def test_the_common_tlds_take_the_arrow_scan() -> None:
+    # the RE2 expression really accepts the usual address (else everything takes the slower
+    # multi-line scan, silently), and refuses what fast_email_ok refuses around it
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from sfclean.cleaners.emailfast import _common_shape
+
+    cells = pa.array([" ann.lee@mail.example-corp.com\t", "'ann@x.com", "ann@x.test", "a@-x.com"])
+    assert pc.match_substring_regex(cells, _common_shape()).to_pylist() == [
+        True,
+        False,
+        False,
+        False,
+    ]
+
+
+def test_a_lone_surrogate_takes_the_slow_path() -> None:
+    # Arrow holds UTF-8 only: such a column goes through clean_email cell by cell
+    from sfclean.cleaners.emails import clean_email_batch
+
+    values = ["ann@x.com", "a\ud800@x.com", " Bob@X.com"]
     assert clean_email_batch(values) == [clean_email(v) for v in values]
 
 

@@ -56,11 +56,10 @@ email-validator refuses both, so such rows are held back as ``invalid-email``.
 Speed: most real addresses have the plain ASCII shape ``local@label.label.tld``. For those a
 strict regular expression (:data:`FAST_EMAIL_RE`, :func:`fast_email_ok`) decides "valid"
 without calling email-validator; every address it does not accept goes to email-validator.
-:func:`clean_email_column` finds that common case for many cells in one multi-line scan
-(:data:`FAST_EMAIL_LINE_RE`), then checks the TLD once per distinct TLD.
-``tests/test_cleaners_emails.py`` proves with hypothesis that every address the fast path
-accepts is accepted by :func:`clean_email` unchanged, and that the column-wise results equal
-:func:`clean_email` cell by cell.
+:func:`clean_email_column` finds that common case for a whole column at once
+(:func:`~sfclean.cleaners.emailfast.scan_emails`). :mod:`sfclean.cleaners.emailfast` holds
+that fast path and says how ``tests/test_cleaners_emails.py`` proves it equal to this
+module's results.
 
 Its reason and finding codes are declared in :mod:`sfclean.codes`.
 """
@@ -75,8 +74,16 @@ from typing import Literal, NamedTuple
 import email_validator
 import numpy as np
 
-from sfclean.cleaners.domains import known_tld, tld_hint
-from sfclean.cleaners.lines import CellColumn, Lines, byte_table
+from sfclean.cleaners.domains import tld_hint
+from sfclean.cleaners.emailfast import (
+    DOCUMENTATION_TLDS,
+    EMAIL_FIELD_LENGTH,
+    FAST_EMAIL_RE,
+    fast_email_ok,
+    scan_emails,
+    tld_ok,
+)
+from sfclean.cleaners.lines import CellColumn
 from sfclean.cleaners.text import TRIM_CHARS, trim_cell
 from sfclean.codes import (
     APOSTROPHE_REMOVED,
@@ -110,40 +117,10 @@ __all__ = [
 
 EmailStatus = Literal["ok", "missing", "invalid"]
 
-#: The length of the standard Email field (Lead.Email, Contact.Email).
-EMAIL_FIELD_LENGTH = 80
-
-#: TLDs reserved for documentation (RFC 2606) that pass the TLD check although no one owns them.
-DOCUMENTATION_TLDS: frozenset[str] = frozenset({"example"})
-
 #: Cells that mean "no address" (compared case-insensitively, after trimming).
 MISSING_PLACEHOLDERS: frozenset[str] = frozenset(
     {"n/a", "na", "n.a.", "#n/a", "-", "--", "none", "null", "nil", "(none)", "(blank)"}
 )
-
-_ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]++"
-_LABEL = r"(?=[a-z0-9-]{1,63}+\.)[a-z0-9]++(?:-[a-z0-9]++)*+"
-_SPECIAL = "|".join(sorted(email_validator.SPECIAL_USE_DOMAIN_NAMES))
-
-#: The plain ASCII shape accepted without calling email-validator (input already lowercased):
-#: at most 80 characters, no leading apostrophe (Excel's marker, removed by the slow path).
-FAST_EMAIL_RE = re.compile(
-    rf"(?=.{{1,{EMAIL_FIELD_LENGTH}}}\Z)(?=[^@]{{1,64}}+@)(?!'){_ATOM}(?:\.{_ATOM})*+@"
-    rf"(?:{_LABEL}\.)++(?!(?:{_SPECIAL})\Z)[a-z]{{2,63}}+"
-)
-
-_LINE_TRIM = re.escape("".join(c for c in TRIM_CHARS if c.isascii() and c != "\n"))
-
-#: :data:`FAST_EMAIL_RE` for each line of a multi-line text, around ASCII trim characters:
-#: group 1 is the address's TLD when the line is one (else the line matches, group empty);
-#: the address is the line without the trim characters around it.
-FAST_EMAIL_LINE_RE = re.compile(
-    rf"(?m)^(?:[{_LINE_TRIM}]*+(?=[^\n]{{1,{EMAIL_FIELD_LENGTH}}}+[{_LINE_TRIM}]*+$)"
-    rf"(?=[^@\n]{{1,64}}+@)(?!'){_ATOM}(?:\.{_ATOM})*+@(?:{_LABEL}\.)++"
-    rf"(?!(?:{_SPECIAL})[{_LINE_TRIM}]*+$)([a-z]{{2,63}}+)[{_LINE_TRIM}]*+$|[^\n]*$)"
-)
-#: The ASCII trim characters the line expression allows around an address.
-_LINE_TRIM_CHARS = "".join(c for c in TRIM_CHARS if c.isascii() and c != "\n")
 
 _WRAPPED_RE = re.compile(r"(?s)^(?P<name>[^<>]*)<(?P<addr>[^<>]*)>$")
 #: Where a cell may hold several addresses: ``;`` ``,`` `` / `` or spaces between them.
@@ -166,24 +143,6 @@ class EmailResult(NamedTuple):
     changes: tuple[str, ...] = ()
     message: str = ""
     reason: str = ""
-
-
-def fast_email_ok(address: str) -> bool:
-    """True when ``address`` (lowercase) has the plain shape that is always accepted.
-
-    The shape (:data:`FAST_EMAIL_RE`): ``local@label.label.tld`` where the local part is
-    dot-separated RFC 5322 atoms of at most 64 characters in all, not starting with an
-    apostrophe, each domain label is 1-63 letters/digits with single inner hyphens (so no
-    IDNA-looking ``--``), the TLD is 2-63 letters, not a special-use name (``test``,
-    ``localhost``, ...) and on the Public Suffix List, and the whole address is at most 80
-    characters. Possessive quantifiers keep the match linear.
-    """
-    return FAST_EMAIL_RE.fullmatch(address) is not None and tld_ok(address.rsplit(".", 1)[1])
-
-
-def tld_ok(tld: str) -> bool:
-    """True when ``tld`` is on the Public Suffix List or in :data:`DOCUMENTATION_TLDS`."""
-    return tld in DOCUMENTATION_TLDS or known_tld(tld)
 
 
 def _unwrap(value: str) -> str:
@@ -350,14 +309,12 @@ def _refused(
     return EmailResult(value, "invalid", tuple(changes), message, INVALID_EMAIL)
 
 
-_ASCII_TRIM = "".join(c for c in TRIM_CHARS if c.isascii())
 _TRIMMED = (WHITESPACE_TRIMMED,)
 _LOWERED = (EMAIL_LOWERCASED,)
 _TRIMMED_LOWERED = (WHITESPACE_TRIMMED, EMAIL_LOWERCASED)
 
 
 _FAST_KINDS: tuple[tuple[str, ...], ...] = ((), _LOWERED, _TRIMMED, _TRIMMED_LOWERED)
-_TRIM_TABLE = byte_table(_ASCII_TRIM)
 
 
 def clean_email_column(
@@ -367,34 +324,24 @@ def clean_email_column(
     (its ``reason`` array holds each held-back cell's reason code).
 
     Computed column-wise: the common case (ASCII, maybe padded or in capitals, plain shape)
-    is found by one :data:`FAST_EMAIL_LINE_RE` scan over all cells joined by newlines
-    (lowercased in one call), which gives each such line's TLD, checked once per distinct
-    TLD; every other cell goes through :func:`clean_email`. A cell the scan accepts as it
-    is (no padding, no capitals) is its own value, the same str object, so a column of
-    clean addresses costs no new strings. A test checks the two agree.
+    is found by :func:`~sfclean.cleaners.emailfast.scan_emails` over all cells at once; every other cell goes through
+    :func:`clean_email`. A cell the scan accepts as it is (no padding, no capitals) is its
+    own value, the same str object, so a column of clean addresses costs no new strings. A
+    test checks the two agree.
     """
     n = len(values)
     col = CellColumn.start(n, _FAST_KINDS)
-    tlds = None
-    if n and not check_deliverability:
-        scanned, padded, lines = _ascii_lines(values)
-        lowered = lines.text.lower()
-        tlds = FAST_EMAIL_LINE_RE.findall(lowered)
-    if tlds is None or len(tlds) != n:
+    scan = scan_emails(values) if n and not check_deliverability else None
+    if scan is None:
         slow = np.arange(n)
     else:
-        fast = _known_tlds(tlds)
-        del tlds
-        buf, lower_buf = lines.bytes_of(), lines.bytes_of(lowered)
-        trimmed = lines.first_in(buf, _TRIM_TABLE) | lines.last_in(buf, _TRIM_TABLE) | padded
-        cased = lines.containing(np.flatnonzero(buf != lower_buf))
-        del buf, lower_buf, lowered
-        col.change_id[:] = np.where(trimmed, 2, 0) + cased
-        same = fast & ~(trimmed | cased)
+        changed = scan.trimmed | scan.cased
+        col.change_id[:] = np.where(scan.trimmed, 2, 0) + scan.cased
+        same = scan.fast & ~changed
         col.value[same] = np.asarray(values, dtype=object)[same]
-        changed = np.flatnonzero(fast & (trimmed | cased))
-        col.value[changed] = [scanned[i].strip(_LINE_TRIM_CHARS).lower() for i in changed.tolist()]
-        slow = np.flatnonzero(~fast)
+        changed = np.flatnonzero(scan.fast & changed)
+        col.value[changed] = scan.address.take(changed).to_pylist()
+        slow = np.flatnonzero(~scan.fast)
     col.fill_slow(
         slow,
         lambda i: clean_email(
@@ -404,44 +351,6 @@ def clean_email_column(
         ),
     )
     return col
-
-
-def _ascii_lines(values: Sequence[str]) -> tuple[Sequence[str], np.ndarray, Lines]:
-    """The cells as the lines of one ASCII text, for the scan: a cell that is ASCII once
-    trimmed (``trim_cell``: a non-breaking space or a zero-width character around or in it)
-    as its trimmed form, and which cells were (their finding: ``whitespace-trimmed``); a
-    cell that is not ASCII even so, or holds a newline, as a line the scan does not accept
-    (``\\``). Returns (each line's cell text, padded, the lines)."""
-    padded = np.zeros(len(values), dtype=bool)
-    text = "\n".join(values)
-    if text.count("\n") != len(values) - 1:
-        values = ["\\" if "\n" in v else v for v in values]
-        text = "\n".join(values)
-    if not text.isascii():
-        buf = np.frombuffer(text.encode("utf-8", "surrogatepass"), np.uint8)
-        odd = np.unique(np.searchsorted(np.flatnonzero(buf == 10), np.flatnonzero(buf >= 128)))
-        del buf
-        values = list(values)
-        for i in odd.tolist():
-            trimmed = trim_cell(values[i])
-            padded[i] = trimmed.isascii()
-            values[i] = trimmed if padded[i] else "\\"
-        text = "\n".join(values)
-    buf = np.frombuffer(text.encode("ascii"), np.uint8)
-    newlines = np.flatnonzero(buf == 10)
-    start = np.concatenate(([0], newlines + 1)).astype(np.int64)
-    end = np.concatenate((newlines, [len(buf)])).astype(np.int64)
-    return values, padded, Lines(text, start, end)
-
-
-def _known_tlds(tlds: list[str]) -> np.ndarray:
-    """Per line of the scan: did it find an address (a TLD) whose TLD is known? The others
-    go to the slow path, which explains them."""
-    found = np.array(tlds, dtype=object)
-    known = {t: bool(t) and tld_ok(t) for t in set(tlds)}
-    if all(known.values()):
-        return found != ""
-    return np.fromiter(map(known.__getitem__, tlds), dtype=bool, count=len(tlds))
 
 
 def clean_email_batch(
