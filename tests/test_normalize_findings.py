@@ -16,43 +16,60 @@ from sfclean.stages.normalize_findings import FindingsTable, arrow_take, str_arr
 _NAMES = ["Email", "Phone", "Country"]
 _WORDS = st.sampled_from(["", "a", "b", "é", "x y", "+1"])
 
-# one add(): (row positions, column, code, per-row message or one message)
+# one add(): (row positions, column, code, per-row message or one message, original given?)
 _add = st.tuples(
     st.lists(st.integers(0, 9), max_size=6),
     st.sampled_from(_NAMES),
     st.sampled_from(["c1", "c2"]),
     st.booleans(),
     _WORDS,
+    st.booleans(),
 )
+
+# each column's input cells (the originals of the adds that leave them out)
+_INPUTS = {name: np.array([f"{name}.i{r}" for r in range(10)], dtype=object) for name in _NAMES}
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(_add, max_size=8), st.lists(st.booleans(), min_size=10, max_size=10))
+@given(
+    st.lists(_add, max_size=8),
+    st.lists(st.booleans(), min_size=10, max_size=10),
+    st.sampled_from(["objects", "pyarrow", "mixed"]),
+)
 def test_findings_columns_are_the_findings_sorted_by_row_then_column(
-    adds: list, keep: list[bool]
+    adds: list, keep: list[bool], inputs_as: str
 ) -> None:
+    import pyarrow as pa
+
     table = FindingsTable(order={name: i for i, name in enumerate(_NAMES)})
     expected = []
-    for seq, (rows, column, code, per_row, message) in enumerate(adds):
+    for seq, (rows, column, code, per_row, message, given_original) in enumerate(adds):
         pos = np.array(rows, dtype=np.int64)
         original = np.array([f"o{seq}.{r}" for r in rows], dtype=object)
         normalized = np.array([f"n{seq}.{r}" for r in rows], dtype=object)
         messages = np.array([f"m{seq}.{r}" for r in rows], dtype=object) if per_row else message
-        table.add(pos, column, code, original, normalized, messages)
+        table.add(pos, column, code, original if given_original else None, normalized, messages)
         for i, row in enumerate(rows):
             text = messages[i] if per_row else message
-            found = (row, column, code, original[i], normalized[i], text)
+            cell = original[i] if given_original else _INPUTS[column][row]
+            found = (row, column, code, cell, normalized[i], text)
             expected.append((row, _NAMES.index(column), len(expected), found))
     expected.sort()
     wanted = [found for row, _, _, found in expected if keep[row]]
-    pos, columns = table.columns(np.array(keep), first_row=2)
+    inputs: dict = dict(_INPUTS)
+    if inputs_as != "objects":  # pyarrow's string types, as pandas or a CSV reader give them
+        kinds = [pa.large_string(), pa.string(), pa.large_string()]
+        for name, kind in zip(_NAMES, kinds, strict=True):
+            if inputs_as == "pyarrow" or name != "Phone":
+                inputs[name] = pa.array(_INPUTS[name].tolist(), type=kind)
+    pos, columns = table.columns(np.array(keep), inputs, first_row=2)
     got = list(zip(*(columns[c].tolist() for c in FINDINGS_COLUMNS), strict=True))
     assert got == [(row + 2, *rest) for row, *rest in wanted]
     assert pos.tolist() == [row for row, *_ in wanted]
-    _, coded = table.coded_columns(np.array(keep), first_row=2)
+    _, coded = table.coded_columns(np.array(keep), inputs, first_row=2)
     for name, (values, take) in coded.items():  # what the result frames are built from
-        column = values if take is None else values[take]
-        assert column.tolist() == columns[name].tolist()
+        column = str_array(values, take)
+        assert list(column) == columns[name].tolist()
 
 
 @pytest.mark.parametrize("storage", ["python", "pyarrow"])

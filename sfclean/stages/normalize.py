@@ -326,9 +326,7 @@ def _flag_formula_cells(work: Work) -> None:
             pos = np.flatnonzero(flagged[inverse])
         else:
             pos = _formula_rows(values)
-        work.findings.add(
-            pos, name, FORMULA_LIKE_CELL, work.original[name][pos], values[pos], message
-        )
+        work.findings.add(pos, name, FORMULA_LIKE_CELL, None, values[pos], message)
 
 
 def _formula_rows(values: np.ndarray) -> np.ndarray:
@@ -404,7 +402,7 @@ def _held_table(work: Work) -> Table:
 
 
 def _findings_table(work: Work) -> Table:
-    pos, found = work.findings.columns(work.reason == NONE, first_row=work.first_row)
+    pos, found = work.findings.columns(work.reason == NONE, work.original, first_row=work.first_row)
     return Table(list(FINDINGS_COLUMNS), [found[c] for c in FINDINGS_COLUMNS], pos)
 
 
@@ -422,6 +420,8 @@ def _result(work: Work, cmap: ColumnMap, source: dict[str, Any]) -> NormalizeRes
     del kept_pos
     held_pos = np.flatnonzero(work.reason != NONE)
     held_back = _frame(work, work.original, held_pos, work.encoded, work.arrow)
+    # the findings' original cells: from pyarrow's copy of a column when there is one
+    inputs = {n: work.arrow[n] if n in work.arrow else work.original[n] for n in work.names}
     work.original.clear()
     work.encoded.clear()
     work.arrow.clear()
@@ -432,7 +432,8 @@ def _result(work: Work, cmap: ColumnMap, source: dict[str, Any]) -> NormalizeRes
         str_array(work.detail[held_pos]), index=held_back.index, dtype="str"
     )
     del held_pos, reasons
-    pos, found = work.findings.coded_columns(work.reason == NONE, first_row=work.first_row)
+    pos, found = work.findings.coded_columns(work.reason == NONE, inputs, first_row=work.first_row)
+    del inputs
     work.findings = FindingsTable(order={})
     findings = pd.DataFrame(
         {
