@@ -177,7 +177,7 @@ def clean_text_cells(work: Work, names: list[str], country: str | None) -> Regio
         work.cleaned[name] = new
         work.distinct[name] = (inverse, cleaned)
         changes = [text_changes(u, r) for u, r in zip(uniques, results, strict=True)]
-        work.findings.add_per_unique(name, inverse, changes, None, new)
+        work.findings.add_per_unique(name, inverse, changes, None, None)
     return found
 
 
@@ -226,7 +226,7 @@ def clean_email_cells(
         rows = np.flatnonzero((detail != "")[inverse])
         work.detail[rows] = detail[inverse[rows]]
     work.findings.add_grouped(
-        name, inverse, emails.change_id, with_messages(emails.kinds), None, work.cleaned[name]
+        name, inverse, emails.change_id, with_messages(emails.kinds), None, None
     )
     keys = (
         np.array([provider_key(v) for v in values], dtype=object)
@@ -313,7 +313,7 @@ def clean_phone_cells(
     work.cleaned[name] = new
     work.distinct[name] = (inverse, values)
     work.not_formulas[name] = statuses == "ok"  # E.164, maybe ;ext=N: a number, not a formula
-    work.findings.add_grouped(name, inverse, change_id, changes, None, new)
+    work.findings.add_grouped(name, inverse, change_id, changes, None, None)
     if invalid_phone == "reject" and work.n:
         hit = np.flatnonzero(bad[inverse] & (work.reason == NONE))
         work.reason[hit] = REASON_INDEX[INVALID_PHONE]

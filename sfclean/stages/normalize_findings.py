@@ -41,6 +41,9 @@ Columns = dict[str, np.ndarray]  # a table as {column name: values}
 #: (values, take): the column is values[take]; values an object array of str, or a pyarrow
 #: string array when take is None (the findings' original cells, taken from the input)
 Coded = tuple[Any, np.ndarray | None]
+#: A column's cells by row position: an object array of str or a pyarrow string array, or
+#: (cells, rank): the row at position p is ``cells[rank[p]]`` (a table of some rows only)
+Source = Any
 
 
 @dataclass
@@ -49,9 +52,10 @@ class FindingsTable:
 
     Column, code and (usually) message repeat over many rows, so each chunk stores one small
     group id per row (``groups`` holds the (column, code, message) triples); per-row messages
-    are kept as overrides. A chunk's original cells may be left out (None): they are the
-    input's cells of its column at its rows, taken from the input when the table is built
-    (:meth:`coded_columns`' ``inputs``), so no Python string is made per finding for them.
+    are kept as overrides. A chunk's original and normalized cells may be left out (None):
+    they are the input's and the cleaned cells of its column at its rows, taken when the
+    table is built (:meth:`coded_columns`' ``inputs`` and ``cleaned``: from pyarrow's arrays,
+    no Python string per finding); :meth:`pin` keeps them before a cleaned column changes.
     The text columns are materialised once, in :meth:`columns`.
     """
 
@@ -59,7 +63,7 @@ class FindingsTable:
     pos: list[np.ndarray] = field(default_factory=list)
     group: list[np.ndarray] = field(default_factory=list)
     original: list[np.ndarray | None] = field(default_factory=list)
-    normalized: list[np.ndarray] = field(default_factory=list)
+    normalized: list[np.ndarray | None] = field(default_factory=list)
     column: list[str] = field(default_factory=list)  # each chunk's column
     groups: dict[tuple[str, str, str], int] = field(default_factory=dict)
     overrides: list[tuple[int, np.ndarray]] = field(default_factory=list)
@@ -71,11 +75,12 @@ class FindingsTable:
         column: str,
         code: str,
         original: np.ndarray | None,
-        normalized: np.ndarray,
+        normalized: np.ndarray | None,
         message: str | np.ndarray,
     ) -> None:
         """Findings ``code`` on ``column`` at row positions ``pos``; ``message`` per row or one;
-        ``original`` None: the input's cells of ``column`` at ``pos``."""
+        ``original`` / ``normalized`` None: the input's / the cleaned cells of ``column`` at
+        ``pos``."""
         if len(pos) == 0:
             return
         key = (column, code, message if isinstance(message, str) else "")
@@ -95,10 +100,10 @@ class FindingsTable:
         inverse: np.ndarray,
         changes: Sequence[tuple[Change, ...]],
         original: np.ndarray | None,
-        normalized: np.ndarray,
+        normalized: np.ndarray | None,
     ) -> None:
         """Emit one finding per (row, change), where each row's changes come from its unique
-        (``original`` None: the input's cells, see :meth:`add`).
+        (``original`` / ``normalized`` None: the input's / the cleaned cells, see :meth:`add`).
 
         Rows are grouped by their (few) distinct change tuples, so the work is vectorised.
         """
@@ -117,7 +122,7 @@ class FindingsTable:
         unique_ids: np.ndarray,
         distinct: Sequence[tuple[Change, ...]],
         original: np.ndarray | None,
-        normalized: np.ndarray,
+        normalized: np.ndarray | None,
     ) -> None:
         """:meth:`add_per_unique` where unique ``u`` has the changes ``distinct[unique_ids[u]]``."""
         if not len(unique_ids) or not any(distinct):
@@ -132,31 +137,50 @@ class FindingsTable:
                 continue
             pos = order[bounds[i] : bounds[i + 1]]
             for code, message in change:
-                cells = None if original is None else original[pos]
-                self.add(pos, column, code, cells, normalized[pos], message)
+                old = None if original is None else original[pos]
+                new = None if normalized is None else normalized[pos]
+                self.add(pos, column, code, old, new, message)
+
+    def pin(self, column: str, cells: np.ndarray) -> None:
+        """Keep the normalized cells of ``column``'s findings that left them out, from
+        ``cells`` (the column's cleaned cells), before the caller changes them."""
+        for i, (name, pos) in enumerate(zip(self.column, self.pos, strict=True)):
+            if name == column and self.normalized[i] is None:
+                self.normalized[i] = cells[pos]
 
     def columns(
-        self, keep: np.ndarray, inputs: Mapping[str, np.ndarray], *, first_row: int = 2
+        self,
+        keep: np.ndarray,
+        inputs: Mapping[str, Source],
+        cleaned: Mapping[str, Source],
+        *,
+        first_row: int = 2,
     ) -> tuple[np.ndarray, Columns]:
         """The findings of rows where ``keep`` is true, sorted by row then column order, as
         (each finding's row position, {findings column: values}): ``row`` is the spreadsheet
         row (row position + ``first_row``, int64), the others object arrays of str.
-        ``inputs``: each column's input cells (for the originals :meth:`add` left out)."""
-        pos, coded = self.coded_columns(keep, inputs, first_row=first_row)
+        ``inputs`` / ``cleaned``: each column's input / cleaned cells (for the cells
+        :meth:`add` left out)."""
+        pos, coded = self.coded_columns(keep, inputs, cleaned, first_row=first_row)
         return pos, {name: _objects(values, take) for name, (values, take) in coded.items()}
 
     def coded_columns(
-        self, keep: np.ndarray, inputs: Mapping[str, Any], *, first_row: int = 2
+        self,
+        keep: np.ndarray,
+        inputs: Mapping[str, Source],
+        cleaned: Mapping[str, Source],
+        *,
+        first_row: int = 2,
     ) -> tuple[np.ndarray, dict[str, Coded]]:
         """:meth:`columns` with each column as (values, take): the column is ``values[take]``
         (``take`` None: ``values`` itself). ``column``, ``code`` and ``message`` come as
         their few distinct values and each finding's index into them, so a text column is
         built from the distinct values (:func:`str_array`), not from a str per finding.
 
-        ``inputs`` gives each column's input cells, an object array or a pyarrow string
-        array. When every column whose original cells :meth:`add` left out is a pyarrow
-        array, ``original`` is a pyarrow array taken from them (no Python string per
-        finding); else an object array."""
+        ``inputs`` and ``cleaned`` give each column's input and cleaned cells (a
+        :data:`Source`). ``original`` and ``normalized`` are pyarrow arrays when pyarrow
+        stores pandas' ``str`` (taken from the sources' pyarrow arrays: no Python string per
+        finding), else object arrays."""
         if not self.pos:
             empty = np.zeros(0, dtype=np.int64)
             text = np.zeros(0, dtype=object)
@@ -186,40 +210,42 @@ class FindingsTable:
             "row": ((pos[order] + first_row).astype("int64"), None),
             "column": (columns, ids),
             "code": (codes, ids),
-            "original": (self._originals(order, inputs), None),
-            "normalized": (np.concatenate(self.normalized)[order], None),
+            "original": (self._cells(order, self.original, inputs), None),
+            "normalized": (self._cells(order, self.normalized, cleaned), None),
             "message": message,
         }
 
-    def _originals(self, order: np.ndarray, inputs: Mapping[str, Any]) -> Any:
-        """Each finding's original cell, findings in ``order`` (indices in add order): a
-        pyarrow array when pyarrow stores pandas' ``str``, else an object array.
+    def _cells(
+        self, order: np.ndarray, stored: list[np.ndarray | None], sources: Mapping[str, Source]
+    ) -> Any:
+        """Each finding's cell (``stored`` per chunk, or for None its column's cells in
+        ``sources`` at its rows), findings in ``order`` (indices in add order).
 
-        Per finding, its source (an input column, or the cells :meth:`add` was given, all
-        in one) and its index there; each source gives its cells in one take (pyarrow's
-        from a pyarrow input, no Python string), then one take puts them in order."""
-        names = sorted({c for c, o in zip(self.column, self.original, strict=True) if o is None})
+        Per finding, its source (a column of ``sources``, or the cells :meth:`add` was
+        given, all in one) and its index there; each source gives its cells in one take
+        (pyarrow's from a pyarrow array), then one take puts them in order."""
+        names = sorted({c for c, cells in zip(self.column, stored, strict=True) if cells is None})
         source = np.empty(self.size, dtype=np.int64)
         local = np.empty(self.size, dtype=np.int64)
         given, at, given_at = [], 0, 0
-        for c, p, o in zip(self.column, self.pos, self.original, strict=True):
-            if o is None:
+        for c, p, cells in zip(self.column, self.pos, stored, strict=True):
+            if cells is None:
                 source[at : at + len(p)] = names.index(c)
                 local[at : at + len(p)] = p
             else:
                 source[at : at + len(p)] = len(names)
                 local[at : at + len(p)] = np.arange(given_at, given_at + len(p))
-                given.append(o)
+                given.append(cells)
                 given_at += len(p)
             at += len(p)
         source, local = source[order], local[order]
         by_source = np.argsort(source, kind="stable")
         bounds = np.searchsorted(source[by_source], np.arange(len(names) + 2))
-        cells = [inputs[c] for c in names]
-        cells.append(np.concatenate(given) if given else np.zeros(0, dtype=object))
+        columns = [sources[c] for c in names]
+        columns.append(np.concatenate(given) if given else np.zeros(0, dtype=object))
         pieces = [
             _take_text(values, local[by_source[lo:hi]])
-            for values, lo, hi in zip(cells, bounds[:-1], bounds[1:], strict=True)
+            for values, lo, hi in zip(columns, bounds[:-1], bounds[1:], strict=True)
         ]
         back = np.argsort(by_source, kind="stable")  # from source order back to ``order``
         if not _arrow_str():
@@ -233,8 +259,12 @@ class FindingsTable:
         return pc.take(joined, back, memory_pool=pool).combine_chunks(pool)
 
 
-def _take_text(values: Any, take: np.ndarray) -> Any:
-    """``values[take]`` of an object array, or pyarrow's take of a pyarrow array."""
+def _take_text(values: Source, take: np.ndarray) -> Any:
+    """The cells of a :data:`Source` at row positions ``take``: ``values[take]`` of an object
+    array, or pyarrow's take of a pyarrow array."""
+    if isinstance(values, tuple):
+        values, rank = values
+        take = rank[take]
     if not _is_arrow(values):
         return values[take]
     import pyarrow as pa
