@@ -16,43 +16,101 @@ from sfclean.stages.normalize_findings import FindingsTable, arrow_take, str_arr
 _NAMES = ["Email", "Phone", "Country"]
 _WORDS = st.sampled_from(["", "a", "b", "é", "x y", "+1"])
 
-# one add(): (row positions, column, code, per-row message or one message)
+# one add(): (row positions, column, code, per-row message or one message, original given?,
+# normalized given?, then pin the column's findings and change its cleaned cells?)
 _add = st.tuples(
     st.lists(st.integers(0, 9), max_size=6),
     st.sampled_from(_NAMES),
     st.sampled_from(["c1", "c2"]),
     st.booleans(),
     _WORDS,
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
 )
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(_add, max_size=8), st.lists(st.booleans(), min_size=10, max_size=10))
+def _cells(prefix: str) -> np.ndarray:
+    return np.array([f"{prefix}{r}" for r in range(10)], dtype=object)
+
+
+def _as_source(cells: np.ndarray, form: str, kind: object) -> object:
+    """The cells as an object array or a pyarrow array, maybe as (the rows in reverse, rank)."""
+    import pyarrow as pa
+
+    ranked = form.startswith("ranked ")
+    values = cells[::-1] if ranked else cells
+    if form.endswith("pyarrow"):
+        values = pa.array(values.tolist(), type=kind)
+    return (values, np.arange(len(cells))[::-1].copy()) if ranked else values
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(_add, max_size=8),
+    st.lists(st.booleans(), min_size=10, max_size=10),
+    st.lists(
+        st.sampled_from(["objects", "pyarrow", "ranked objects", "ranked pyarrow"]),
+        min_size=6,
+        max_size=6,
+    ),
+)
 def test_findings_columns_are_the_findings_sorted_by_row_then_column(
-    adds: list, keep: list[bool]
+    adds: list, keep: list[bool], forms: list[str]
 ) -> None:
+    import pyarrow as pa
+
+    inputs = {name: _cells(f"{name}.i") for name in _NAMES}  # the originals left out
+    cleaned = {name: _cells(f"{name}.c") for name in _NAMES}  # the normalized left out
     table = FindingsTable(order={name: i for i, name in enumerate(_NAMES)})
     expected = []
-    for seq, (rows, column, code, per_row, message) in enumerate(adds):
+    open_: dict[str, list[list]] = {name: [] for name in _NAMES}  # normalized not yet known
+    for seq, (rows, column, code, per_row, message, old_given, new_given, pin) in enumerate(adds):
         pos = np.array(rows, dtype=np.int64)
         original = np.array([f"o{seq}.{r}" for r in rows], dtype=object)
         normalized = np.array([f"n{seq}.{r}" for r in rows], dtype=object)
         messages = np.array([f"m{seq}.{r}" for r in rows], dtype=object) if per_row else message
-        table.add(pos, column, code, original, normalized, messages)
+        table.add(
+            pos,
+            column,
+            code,
+            original if old_given else None,
+            normalized if new_given else None,
+            messages,
+        )
         for i, row in enumerate(rows):
             text = messages[i] if per_row else message
-            found = (row, column, code, original[i], normalized[i], text)
+            old = original[i] if old_given else inputs[column][row]
+            found = [row, column, code, old, normalized[i] if new_given else None, text]
             expected.append((row, _NAMES.index(column), len(expected), found))
+            if not new_given:
+                open_[column].append(found)
+        if pin:  # the findings so far keep the cells; then the cleaned column changes
+            table.pin(column, cleaned[column])
+            for found in open_.pop(column):
+                found[4] = cleaned[column][found[0]]
+            open_[column] = []
+            cleaned[column] = _cells(f"{column}.p{seq}.")
+    for column, still in open_.items():  # the cleaned cells as they are at the end
+        for found in still:
+            found[4] = cleaned[column][found[0]]
     expected.sort()
-    wanted = [found for row, _, _, found in expected if keep[row]]
-    pos, columns = table.columns(np.array(keep), first_row=2)
+    wanted = [tuple(found) for row, _, _, found in expected if keep[row]]
+    kinds = [pa.large_string(), pa.string(), pa.large_string()]
+    sources = [
+        {
+            n: _as_source(cells[n], form, kind)
+            for n, kind, form in zip(_NAMES, kinds, half, strict=True)
+        }
+        for cells, half in ((inputs, forms[:3]), (cleaned, forms[3:]))
+    ]
+    pos, columns = table.columns(np.array(keep), *sources, first_row=2)
     got = list(zip(*(columns[c].tolist() for c in FINDINGS_COLUMNS), strict=True))
     assert got == [(row + 2, *rest) for row, *rest in wanted]
     assert pos.tolist() == [row for row, *_ in wanted]
-    _, coded = table.coded_columns(np.array(keep), first_row=2)
+    _, coded = table.coded_columns(np.array(keep), *sources, first_row=2)
     for name, (values, take) in coded.items():  # what the result frames are built from
-        column = values if take is None else values[take]
-        assert column.tolist() == columns[name].tolist()
+        assert list(str_array(values, take)) == columns[name].tolist()
 
 
 @pytest.mark.parametrize("storage", ["python", "pyarrow"])

@@ -326,9 +326,7 @@ def _flag_formula_cells(work: Work) -> None:
             pos = np.flatnonzero(flagged[inverse])
         else:
             pos = _formula_rows(values)
-        work.findings.add(
-            pos, name, FORMULA_LIKE_CELL, work.original[name][pos], values[pos], message
-        )
+        work.findings.add(pos, name, FORMULA_LIKE_CELL, None, None, message)
 
 
 def _formula_rows(values: np.ndarray) -> np.ndarray:
@@ -404,7 +402,9 @@ def _held_table(work: Work) -> Table:
 
 
 def _findings_table(work: Work) -> Table:
-    pos, found = work.findings.columns(work.reason == NONE, first_row=work.first_row)
+    pos, found = work.findings.columns(
+        work.reason == NONE, work.original, work.cleaned, first_row=work.first_row
+    )
     return Table(list(FINDINGS_COLUMNS), [found[c] for c in FINDINGS_COLUMNS], pos)
 
 
@@ -415,13 +415,20 @@ def _result(work: Work, cmap: ColumnMap, source: dict[str, Any]) -> NormalizeRes
     ``str`` dtype in one go (casting a wide frame column by column is quadratic). One table
     at a time, and ``work`` lets go of each table's arrays once it is built (it is used up).
     """
-    kept_pos = np.flatnonzero(work.reason == NONE)
+    kept_rows = work.reason == NONE
+    kept_pos = np.flatnonzero(kept_rows)
     kept = _frame(work, work.cleaned, kept_pos, work.distinct)
+    # the findings' normalized cells (of kept rows only): from the kept table's columns
+    rank = np.cumsum(kept_rows) - 1
+    cleaned = {n: (_cells_of(kept[n]), rank) for n in work.names}
+    del kept_rows
     work.cleaned.clear()
     work.distinct.clear()
     del kept_pos
     held_pos = np.flatnonzero(work.reason != NONE)
     held_back = _frame(work, work.original, held_pos, work.encoded, work.arrow)
+    # the findings' original cells: from pyarrow's copy of a column when there is one
+    inputs = {n: work.arrow[n] if n in work.arrow else work.original[n] for n in work.names}
     work.original.clear()
     work.encoded.clear()
     work.arrow.clear()
@@ -432,7 +439,10 @@ def _result(work: Work, cmap: ColumnMap, source: dict[str, Any]) -> NormalizeRes
         str_array(work.detail[held_pos]), index=held_back.index, dtype="str"
     )
     del held_pos, reasons
-    pos, found = work.findings.coded_columns(work.reason == NONE, first_row=work.first_row)
+    pos, found = work.findings.coded_columns(
+        work.reason == NONE, inputs, cleaned, first_row=work.first_row
+    )
+    del inputs, cleaned, rank
     work.findings = FindingsTable(order={})
     findings = pd.DataFrame(
         {
@@ -449,6 +459,17 @@ def _result(work: Work, cmap: ColumnMap, source: dict[str, Any]) -> NormalizeRes
         columns=cmap,
         source=source,
     )
+
+
+def _cells_of(column: pd.Series) -> Any:
+    """A ``str`` column's cells as its pyarrow array (no copy) when pyarrow stores it, else
+    as an object array."""
+    array = column.array
+    if isinstance(array.dtype, pd.StringDtype) and array.dtype.storage == "pyarrow":
+        import pyarrow as pa
+
+        return pa.array(array)
+    return column.to_numpy(dtype=object)
 
 
 def _frame(
@@ -516,6 +537,7 @@ def fill_blank_cells(
         source = source[~source.index.duplicated(keep="first")]
         to_rows = source.index.to_numpy()
         from_rows = source.to_numpy()
+        findings.pin(name, column)  # the findings so far keep the cells as they were
         column[to_rows] = column[from_rows]
         work.distinct.pop(name, None)  # the rows no longer follow their distinct values
         findings.add(

@@ -75,6 +75,24 @@ class Keys:
     values: np.ndarray
 
 
+class Cells(dict[str, np.ndarray]):
+    """Each input column's cells as an object array of str. A column read as (codes,
+    distinct values) is built from them only when it is asked for: the findings and the
+    held-back rows take the input's pyarrow cells instead, so most runs never ask."""
+
+    def __init__(self, built: dict[str, np.ndarray], encoded: dict[str, tuple], rows: int):
+        super().__init__(built)
+        self.encoded = encoded
+        self.rows = rows
+
+    def __missing__(self, name: str) -> np.ndarray:
+        if name not in self.encoded:
+            raise KeyError(name)
+        codes, uniques = self.encoded[name]
+        cells = self[name] = uniques[codes]
+        return cells
+
+
 @dataclass
 class Work:
     """The table being normalized: original and cleaned cells per column, findings, and the
@@ -121,8 +139,8 @@ class Work:
                 original[name] = as_text(plain.iloc[:, i])
             else:
                 encoded[name], arrows[name] = found, arrow
-                original[name] = found[1][found[0]]
-        work = cls(names, original, index=df.index, first_row=first_data_row(df))
+        cells = Cells(original, encoded, len(df))
+        work = cls(names, cells, index=df.index, first_row=first_data_row(df))
         work.encoded, work.arrow = encoded, arrows
         return work
 
@@ -137,6 +155,8 @@ class Work:
     @property
     def n(self) -> int:
         """Rows."""
+        if isinstance(self.original, Cells):
+            return self.original.rows
         return len(next(iter(self.original.values()))) if self.original else 0
 
 
@@ -148,17 +168,16 @@ def clean_text_cells(work: Work, names: list[str], country: str | None) -> Regio
     """
     found = None
     for name in names:
-        raw = work.original[name]
         inverse, uniques = work.factorize(name)
         results = [clean_text(u) for u in uniques]
         if name == country:
             found = (inverse, results)
         cleaned = np.array(results, dtype=object)
-        new = cleaned[inverse] if work.n else raw.copy()
+        new = cleaned[inverse] if work.n else work.original[name].copy()
         work.cleaned[name] = new
         work.distinct[name] = (inverse, cleaned)
         changes = [text_changes(u, r) for u, r in zip(uniques, results, strict=True)]
-        work.findings.add_per_unique(name, inverse, changes, raw, new)
+        work.findings.add_per_unique(name, inverse, changes, None, None)
     return found
 
 
@@ -177,7 +196,6 @@ def clean_email_cells(
     ``internationalized``: accept what an org with Email Address Internationalization takes.
     ``pool`` cleans the distinct addresses on several processes.
     """
-    raw = work.original[name]
     inverse, uniques = work.factorize(name)
     emails = (pool or ValuePool(1)).map_column(
         clean_email_column,
@@ -200,7 +218,7 @@ def clean_email_cells(
         reason[i] = REASON_INDEX[code]
         detail[i] = message
     n = work.n
-    work.cleaned[name] = values[inverse] if n else raw.copy()
+    work.cleaned[name] = values[inverse] if n else work.original[name].copy()
     work.distinct[name] = (inverse, values)
     if n:
         work.reason[:] = reason[inverse]
@@ -208,7 +226,7 @@ def clean_email_cells(
         rows = np.flatnonzero((detail != "")[inverse])
         work.detail[rows] = detail[inverse[rows]]
     work.findings.add_grouped(
-        name, inverse, emails.change_id, with_messages(emails.kinds), raw, work.cleaned[name]
+        name, inverse, emails.change_id, with_messages(emails.kinds), None, None
     )
     keys = (
         np.array([provider_key(v) for v in values], dtype=object)
@@ -269,7 +287,6 @@ def clean_phone_cells(
     default: it may be a real number sfclean cannot place), cleared (``clear``) or holds the
     row back (``reject``); spreadsheet damage (``4.15555E+09``: the digits are lost) is
     cleared in keep mode too, since no reading of it is the number."""
-    raw = work.original[name]
     inverse, (values, statuses, messages, change_id, kinds) = _phone_answers(
         work.factorize(name), regions, pool or ValuePool(1)
     )
@@ -292,11 +309,11 @@ def clean_phone_cells(
             found = change_index[change] = len(changes)
             changes.append(change)
         change_id[i] = found
-    new = values[inverse] if work.n else raw.copy()
+    new = values[inverse] if work.n else work.original[name].copy()
     work.cleaned[name] = new
     work.distinct[name] = (inverse, values)
     work.not_formulas[name] = statuses == "ok"  # E.164, maybe ;ext=N: a number, not a formula
-    work.findings.add_grouped(name, inverse, change_id, changes, raw, new)
+    work.findings.add_grouped(name, inverse, change_id, changes, None, None)
     if invalid_phone == "reject" and work.n:
         hit = np.flatnonzero(bad[inverse] & (work.reason == NONE))
         work.reason[hit] = REASON_INDEX[INVALID_PHONE]

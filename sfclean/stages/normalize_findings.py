@@ -8,7 +8,7 @@ cells into text and apply a rule once per distinct value. Used only by
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +38,12 @@ __all__ = [
 
 Change = tuple[str, str]  # (finding code, message)
 Columns = dict[str, np.ndarray]  # a table as {column name: values}
-Coded = tuple[np.ndarray, np.ndarray | None]  # (values, take): the column values[take]
+#: (values, take): the column is values[take]; values an object array of str, or a pyarrow
+#: string array when take is None (the findings' original cells, taken from the input)
+Coded = tuple[Any, np.ndarray | None]
+#: A column's cells by row position: an object array of str or a pyarrow string array, or
+#: (cells, rank): the row at position p is ``cells[rank[p]]`` (a table of some rows only)
+Source = Any
 
 
 @dataclass
@@ -47,14 +52,19 @@ class FindingsTable:
 
     Column, code and (usually) message repeat over many rows, so each chunk stores one small
     group id per row (``groups`` holds the (column, code, message) triples); per-row messages
-    are kept as overrides. The text columns are materialised once, in :meth:`columns`.
+    are kept as overrides. A chunk's original and normalized cells may be left out (None):
+    they are the input's and the cleaned cells of its column at its rows, taken when the
+    table is built (:meth:`coded_columns`' ``inputs`` and ``cleaned``: from pyarrow's arrays,
+    no Python string per finding); :meth:`pin` keeps them before a cleaned column changes.
+    The text columns are materialised once, in :meth:`columns`.
     """
 
     order: dict[str, int]
     pos: list[np.ndarray] = field(default_factory=list)
     group: list[np.ndarray] = field(default_factory=list)
-    original: list[np.ndarray] = field(default_factory=list)
-    normalized: list[np.ndarray] = field(default_factory=list)
+    original: list[np.ndarray | None] = field(default_factory=list)
+    normalized: list[np.ndarray | None] = field(default_factory=list)
+    column: list[str] = field(default_factory=list)  # each chunk's column
     groups: dict[tuple[str, str, str], int] = field(default_factory=dict)
     overrides: list[tuple[int, np.ndarray]] = field(default_factory=list)
     size: int = 0
@@ -64,11 +74,13 @@ class FindingsTable:
         pos: np.ndarray,
         column: str,
         code: str,
-        original: np.ndarray,
-        normalized: np.ndarray,
+        original: np.ndarray | None,
+        normalized: np.ndarray | None,
         message: str | np.ndarray,
     ) -> None:
-        """Findings ``code`` on ``column`` at row positions ``pos``; ``message`` per row or one."""
+        """Findings ``code`` on ``column`` at row positions ``pos``; ``message`` per row or one;
+        ``original`` / ``normalized`` None: the input's / the cleaned cells of ``column`` at
+        ``pos``."""
         if len(pos) == 0:
             return
         key = (column, code, message if isinstance(message, str) else "")
@@ -79,6 +91,7 @@ class FindingsTable:
         self.group.append(np.full(len(pos), gid, dtype=np.int32))
         self.original.append(original)
         self.normalized.append(normalized)
+        self.column.append(column)
         self.size += len(pos)
 
     def add_per_unique(
@@ -86,10 +99,11 @@ class FindingsTable:
         column: str,
         inverse: np.ndarray,
         changes: Sequence[tuple[Change, ...]],
-        original: np.ndarray,
-        normalized: np.ndarray,
+        original: np.ndarray | None,
+        normalized: np.ndarray | None,
     ) -> None:
-        """Emit one finding per (row, change), where each row's changes come from its unique.
+        """Emit one finding per (row, change), where each row's changes come from its unique
+        (``original`` / ``normalized`` None: the input's / the cleaned cells, see :meth:`add`).
 
         Rows are grouped by their (few) distinct change tuples, so the work is vectorised.
         """
@@ -107,8 +121,8 @@ class FindingsTable:
         inverse: np.ndarray,
         unique_ids: np.ndarray,
         distinct: Sequence[tuple[Change, ...]],
-        original: np.ndarray,
-        normalized: np.ndarray,
+        original: np.ndarray | None,
+        normalized: np.ndarray | None,
     ) -> None:
         """:meth:`add_per_unique` where unique ``u`` has the changes ``distinct[unique_ids[u]]``."""
         if not len(unique_ids) or not any(distinct):
@@ -123,24 +137,50 @@ class FindingsTable:
                 continue
             pos = order[bounds[i] : bounds[i + 1]]
             for code, message in change:
-                self.add(pos, column, code, original[pos], normalized[pos], message)
+                old = None if original is None else original[pos]
+                new = None if normalized is None else normalized[pos]
+                self.add(pos, column, code, old, new, message)
 
-    def columns(self, keep: np.ndarray, *, first_row: int = 2) -> tuple[np.ndarray, Columns]:
+    def pin(self, column: str, cells: np.ndarray) -> None:
+        """Keep the normalized cells of ``column``'s findings that left them out, from
+        ``cells`` (the column's cleaned cells), before the caller changes them."""
+        for i, (name, pos) in enumerate(zip(self.column, self.pos, strict=True)):
+            if name == column and self.normalized[i] is None:
+                self.normalized[i] = cells[pos]
+
+    def columns(
+        self,
+        keep: np.ndarray,
+        inputs: Mapping[str, Source],
+        cleaned: Mapping[str, Source],
+        *,
+        first_row: int = 2,
+    ) -> tuple[np.ndarray, Columns]:
         """The findings of rows where ``keep`` is true, sorted by row then column order, as
         (each finding's row position, {findings column: values}): ``row`` is the spreadsheet
-        row (row position + ``first_row``, int64), the others object arrays of str."""
-        pos, coded = self.coded_columns(keep, first_row=first_row)
-        return pos, {
-            name: values if take is None else values[take] for name, (values, take) in coded.items()
-        }
+        row (row position + ``first_row``, int64), the others object arrays of str.
+        ``inputs`` / ``cleaned``: each column's input / cleaned cells (for the cells
+        :meth:`add` left out)."""
+        pos, coded = self.coded_columns(keep, inputs, cleaned, first_row=first_row)
+        return pos, {name: _objects(values, take) for name, (values, take) in coded.items()}
 
     def coded_columns(
-        self, keep: np.ndarray, *, first_row: int = 2
+        self,
+        keep: np.ndarray,
+        inputs: Mapping[str, Source],
+        cleaned: Mapping[str, Source],
+        *,
+        first_row: int = 2,
     ) -> tuple[np.ndarray, dict[str, Coded]]:
         """:meth:`columns` with each column as (values, take): the column is ``values[take]``
         (``take`` None: ``values`` itself). ``column``, ``code`` and ``message`` come as
         their few distinct values and each finding's index into them, so a text column is
-        built from the distinct values (:func:`str_array`), not from a str per finding."""
+        built from the distinct values (:func:`str_array`), not from a str per finding.
+
+        ``inputs`` and ``cleaned`` give each column's input and cleaned cells (a
+        :data:`Source`). ``original`` and ``normalized`` are pyarrow arrays when pyarrow
+        stores pandas' ``str`` (taken from the sources' pyarrow arrays: no Python string per
+        finding), else object arrays."""
         if not self.pos:
             empty = np.zeros(0, dtype=np.int64)
             text = np.zeros(0, dtype=object)
@@ -170,22 +210,109 @@ class FindingsTable:
             "row": ((pos[order] + first_row).astype("int64"), None),
             "column": (columns, ids),
             "code": (codes, ids),
-            "original": (np.concatenate(self.original)[order], None),
-            "normalized": (np.concatenate(self.normalized)[order], None),
+            "original": (self._cells(order, self.original, inputs), None),
+            "normalized": (self._cells(order, self.normalized, cleaned), None),
             "message": message,
         }
 
+    def _cells(
+        self, order: np.ndarray, stored: list[np.ndarray | None], sources: Mapping[str, Source]
+    ) -> Any:
+        """Each finding's cell (``stored`` per chunk, or for None its column's cells in
+        ``sources`` at its rows), findings in ``order`` (indices in add order).
 
-def str_array(values: np.ndarray, take: np.ndarray | None = None) -> Any:
+        Per finding, its source (a column of ``sources``, or the cells :meth:`add` was
+        given, all in one) and its index there; each source gives its cells in one take
+        (pyarrow's from a pyarrow array), then one take puts them in order."""
+        names = sorted({c for c, cells in zip(self.column, stored, strict=True) if cells is None})
+        source = np.empty(self.size, dtype=np.int64)
+        local = np.empty(self.size, dtype=np.int64)
+        given, at, given_at = [], 0, 0
+        for c, p, cells in zip(self.column, self.pos, stored, strict=True):
+            if cells is None:
+                source[at : at + len(p)] = names.index(c)
+                local[at : at + len(p)] = p
+            else:
+                source[at : at + len(p)] = len(names)
+                local[at : at + len(p)] = np.arange(given_at, given_at + len(p))
+                given.append(cells)
+                given_at += len(p)
+            at += len(p)
+        source, local = source[order], local[order]
+        by_source = np.argsort(source, kind="stable")
+        bounds = np.searchsorted(source[by_source], np.arange(len(names) + 2))
+        columns = [sources[c] for c in names]
+        columns.append(np.concatenate(given) if given else np.zeros(0, dtype=object))
+        pieces = [
+            _take_text(values, local[by_source[lo:hi]])
+            for values, lo, hi in zip(columns, bounds[:-1], bounds[1:], strict=True)
+        ]
+        back = np.argsort(by_source, kind="stable")  # from source order back to ``order``
+        if not _arrow_str():
+            return np.concatenate([_objects(p, None) for p in pieces])[back]
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        pool = pa.system_memory_pool()
+        arrays = [p if _is_arrow(p) else pa.array(p, type=pa.large_string()) for p in pieces]
+        joined = pa.chunked_array([_large(a, pool) for a in arrays], type=pa.large_string())
+        return pc.take(joined, back, memory_pool=pool).combine_chunks(pool)
+
+
+def _take_text(values: Source, take: np.ndarray) -> Any:
+    """The cells of a :data:`Source` at row positions ``take``: ``values[take]`` of an object
+    array, or pyarrow's take of a pyarrow array."""
+    if isinstance(values, tuple):
+        values, rank = values
+        take = rank[take]
+    if not _is_arrow(values):
+        return values[take]
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.take(values, take, memory_pool=pa.system_memory_pool())
+
+
+def _objects(values: Any, take: np.ndarray | None) -> np.ndarray:
+    """A :data:`Coded` column as an object array."""
+    if _is_arrow(values):
+        return values.to_numpy(zero_copy_only=False).astype(object, copy=False)
+    return values if take is None else values[take]
+
+
+def _arrow_str() -> bool:
+    """Does pyarrow store pandas' ``str`` dtype?"""
+    dtype = pd.api.types.pandas_dtype("str")
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+
+
+def _is_arrow(values: Any) -> bool:
+    return type(values).__module__.startswith("pyarrow")
+
+
+def _large(array: Any, pool: Any) -> Any:
+    """A pyarrow string array as ``large_string`` (the type of pandas' ``str`` arrays)."""
+    import pyarrow as pa
+
+    return (
+        array
+        if array.type == pa.large_string()
+        else array.cast(pa.large_string(), memory_pool=pool)
+    )
+
+
+def str_array(values: Any, take: np.ndarray | None = None) -> Any:
     """``values`` (an object array of str), or ``values[take]``, as an array of pandas'
     ``str`` dtype when pyarrow stores that dtype (pyarrow builds it directly; pandas' own
     path checks every cell first, about twice the time; ``take`` converts each distinct
-    value once), else as the object array (a ``dtype="str"`` frame converts it).
+    value once), else as the object array (a ``dtype="str"`` frame converts it). A pyarrow
+    string array (``take`` None) is used as it is.
 
     The buffers come from the system allocator: pyarrow's default pool (mimalloc) spent
     about 0.8 s of system time at 1,000,000 rows committing fresh pages (bench/README.md)."""
-    dtype = pd.api.types.pandas_dtype("str")
-    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+    if _is_arrow(values):
+        return pd.array(values, dtype="str")
+    if not _arrow_str():
         return values if take is None else values[take]
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -195,7 +322,7 @@ def str_array(values: np.ndarray, take: np.ndarray | None = None) -> Any:
         built = pa.array(values, type=pa.large_string(), memory_pool=pool)
         if take is not None:
             built = pc.take(built, pa.array(take, type=pa.int64()), memory_pool=pool)
-        return pd.array(built, dtype=dtype)
+        return pd.array(built, dtype="str")
     except (pa.ArrowException, UnicodeError, TypeError):
         return values if take is None else values[take]  # pandas' conversion says what is wrong
 
@@ -204,18 +331,15 @@ def arrow_take(arrow: Any, take: np.ndarray) -> Any:
     """The cells of a pyarrow string array at positions ``take``, as an array of pandas'
     ``str`` dtype, taken by pyarrow (no Python string); None unless pyarrow stores that
     dtype (then the caller builds the cells from Python strings)."""
-    dtype = pd.api.types.pandas_dtype("str")
-    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+    if not _arrow_str():
         return None
     import pyarrow as pa
     import pyarrow.compute as pc
 
     pool = pa.system_memory_pool()
     try:
-        built = pc.take(arrow, pa.array(take, type=pa.int64()), memory_pool=pool)
-        if built.type != pa.large_string():
-            built = built.cast(pa.large_string(), memory_pool=pool)
-        return pd.array(built, dtype=dtype)
+        built = _large(pc.take(arrow, pa.array(take, type=pa.int64()), memory_pool=pool), pool)
+        return pd.array(built, dtype="str")
     except (pa.ArrowException, TypeError):
         return None
 
