@@ -341,9 +341,10 @@ def _group_keys(compact: _Compact) -> tuple[np.ndarray, list[str]]:
 def _answers(
     rows: np.ndarray, scanner: Callable[[Part], re.Pattern[str] | None], national: str | None
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """Per cell of one group (the ``rows`` of _Compact.rows): the E.164 text the scanners read ("" for none) and whether the
-    cell is proven invalid; None when an expression did not give one answer per line. The
-    prefixed and invalid expressions read what is left, when enough is (see _SCAN_FROM)."""
+    """Per cell of one group (its ``rows``, see _Compact.rows): the E.164 text the scanners
+    read ("" for none) and whether the cell is proven invalid; None when an expression did
+    not give one answer per line. The prefixed and invalid expressions read what is left,
+    when enough is (see _SCAN_FROM)."""
     answers = np.full(len(rows), "", dtype=object)
     proven = np.zeros(len(rows), dtype=bool)
     left = np.arange(len(rows))
