@@ -450,3 +450,49 @@ def test_ends_in_zero_reads_the_last_character_before_spaces(values: list[str]) 
     cells = lines.text.split("\n") if values else []
     got = _ends_in_zero(lines, lines.bytes_of()).tolist()
     assert got == [cell.rstrip(" ").endswith("0") for cell in cells]
+
+
+_EXTENDED = [
+    "(415) 555-0123 x12",
+    "+1 604 555 0123 ext. 204",
+    "415.555.0199;ext=5",
+    "0114420794609 #3",
+]
+_PLAIN = [
+    "(415) 555-0124",
+    "+1 604 555 0125",
+    "011 44 20 7946 0958",
+    "4155550126.0",
+    " 415 555 0127 ",
+]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [""],
+        ["", "", ""],
+        ["(415) 555-0123"],
+        ["(415) 555-0123 x12"],
+        _EXTENDED,  # every cell has an extension
+        [v for pair in zip(_EXTENDED, _PLAIN, strict=False) for v in pair] + _PLAIN[4:],
+        ["", *_EXTENDED, "", *_PLAIN, ""],  # empty cells between and around
+        ["415 555 0123\u00a0x12", "(415) 555-0124", "+1 415 555 0125 é", "415 555 0126"],
+        ["415\u00a0555\u00a00123", "", "415 555 0124 x5", "0044 20 7946 0958"],
+        ["x12", "ext. 5", "#3", "415 555 0123 x", "12 x3", "+ x4"],  # extensions of nothing
+    ],
+)
+@pytest.mark.parametrize("region", ["US", "GB", "DE"])
+def test_column_agrees_with_single_on_mixed_cells(values: list[str], region: str) -> None:
+    # cells with an extension next to cells without, empty, non-ASCII and single cells: the
+    # compact byte buffer must keep every cell on its own line with its own extension
+    from sfclean.cleaners.phonecolumn import clean_phone_column
+
+    for cells in (values, values * 40):  # and in groups large enough to be scanned
+        col = clean_phone_column(cells, region)
+        got = [
+            (col.value[i], col.status[i], col.kinds[col.change_id[i]], col.message[i])
+            for i in range(len(cells))
+        ]
+        assert got == [tuple(clean_phone(v, region)) for v in cells]
+        assert _scan(join_lines(cells), region) is not None

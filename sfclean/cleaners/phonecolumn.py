@@ -8,7 +8,7 @@ case costs a regular-expression scan over cells joined by newlines:
 1. an extension (``x12``, ``ext. 204``, ``#3``, ``;ext=5``) is split off with phonenumbers'
    own extension grammar, exactly where parse splits it (:func:`_split_extensions`), and put
    back after the number as ``;ext=N``;
-2. separators (``space ( ) . - /``) are deleted from all cells in one ``bytes.translate``;
+2. separators (``space ( ) . - /``) are deleted from all cells by one numpy byte mask;
    a region's own plain international prefix (``00``, ``011``) before a digit other than
    ``0`` becomes ``+`` (parse reads it so);
 3. the cells are grouped by their start (national digits, or ``+`` and one country code) and
@@ -97,6 +97,7 @@ _SCAN_FROM = 32
 
 _NUMBER_CHARS = byte_table("0123456789 ().-/+\n")
 _SPACE = byte_table(" ")
+_SEPARATOR_BYTES = byte_table(_SEPARATORS.decode("ascii"))
 
 
 def _line_pattern(pattern: str) -> str | None:
@@ -206,77 +207,91 @@ def _invalid_expression(
     return _compile([f"({head_line}{whole}(?:{'|'.join(alternatives)})[0-9]*)$|"])
 
 
-def _split_extensions(lines: Lines) -> tuple[list[str], np.ndarray | None]:
-    """The lines with an extension cut off where parse cuts it, and each line's extension
-    digits ("" for none); None for the digits when no line has one.
+def _split_extensions(lines: Lines, buf: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Per line, where its number ends (the line's end, or where parse cuts off an
+    extension), and each line's extension digits ("" for none); None for the digits when no
+    line has one. ``buf`` is the lines' bytes.
 
-    Only lines with a character other than digits, separators and ``+`` are looked at.
+    Only lines with a character other than digits, separators and ``+`` are looked at (and
+    only they are taken out of the text as strings).
     """
-    cells = lines.text.split("\n")
-    buf = lines.bytes_of()
+    ends = lines.end
     other = np.flatnonzero(~_NUMBER_CHARS[buf])
-    if _EXTENSION_LINE is None or not len(other) or len(cells) != len(lines.start):
-        return cells, None
+    if _EXTENSION_LINE is None or not len(other):
+        return ends, None
     candidates = np.flatnonzero(lines.containing(other)).tolist()
-    found = _EXTENSION_LINE.findall("\n".join([cells[i] for i in candidates]))
+    text, start = lines.text, lines.start
+    spans = zip(start[candidates].tolist(), ends[candidates].tolist(), strict=True)
+    cells = [text[a:b] for a, b in spans]
+    found = _EXTENSION_LINE.findall("\n".join(cells))
     if len(found) != len(candidates):
-        return cells, None
-    extensions = np.full(len(cells), "", dtype=object)
-    for i, (number, *digits) in zip(candidates, found, strict=True):
+        return ends, None
+    ends = ends.copy()
+    extensions = np.full(len(ends), "", dtype=object)
+    for i, cell, (number, *digits) in zip(candidates, cells, found, strict=True):
         extension = "".join(digits)
         if (
             extension
-            and len(cells[i]) <= 100
+            and len(cell) <= 100
             and _NUMBER_PART.fullmatch(number)
-            and not _SECOND_NUMBER.search(cells[i])
+            and not _SECOND_NUMBER.search(cell)
         ):
-            cells[i] = number
+            ends[i] = start[i] + len(number)  # the number is the start of the line
             extensions[i] = extension
-    return cells, extensions
+    return ends, extensions
 
 
 @dataclass(frozen=True)
 class _Compact:
-    """The cells without separators, one per line of ``text`` (bytes), as an object array
-    ``cells``, with each one's ``length`` and the offset in ``text`` of its ``digits``
-    (after the ``+`` or the region's own international prefix; its start otherwise)."""
+    """The cells without separators, as the bytes ``buf`` (one padding byte at the end):
+    cell ``i`` is ``buf[begin[i] : begin[i] + length[i]]``; ``plus``: the positions of the
+    cells that start with "+" (their digits start at ``begin + 1``)."""
 
-    text: bytes
-    cells: np.ndarray
+    buf: np.ndarray
+    begin: np.ndarray
     length: np.ndarray
-    digits: np.ndarray
-    plus: np.ndarray  # positions of the cells that start with "+"
+    plus: np.ndarray
     idd_read: np.ndarray  # which cells started with the international prefix read as "+"
 
+    def rows(self, cells: np.ndarray, length: int) -> np.ndarray:
+        """The ``cells`` (all of ``length`` bytes) as rows of a uint8 array, each ending in a
+        newline: the rows' bytes are the cells joined by newlines, and one more."""
+        rows = self.buf[self.begin[cells][:, None] + np.arange(length + 1)]
+        rows[:, length] = 10
+        return rows
 
-def _compact(cells: list[str], region: str) -> _Compact | None:
-    """The cells without separators; the region's own plain international prefix before a
-    digit other than 0 becomes ``+`` (parse reads ``0044...`` as ``+44...``, see
-    idd_literal). None if the cells do not stay one a line."""
-    text = "\n".join(cells).encode("ascii").translate(None, _SEPARATORS)
-    buf = np.frombuffer(text + b"\0\0\0\0", np.uint8)
-    breaks = np.flatnonzero(buf[: len(text)] == 10)
-    if len(breaks) != len(cells) - 1:
+
+def _compact(lines: Lines, buf: np.ndarray, ends: np.ndarray, region: str) -> _Compact | None:
+    """The cells without separators and after ``ends`` (the extensions); the region's own
+    plain international prefix before a digit other than 0 becomes ``+`` (parse reads
+    ``0044...`` as ``+44...``, see idd_literal). None if the cells do not stay one a line."""
+    keep = ~_SEPARATOR_BYTES[buf]
+    cut = np.flatnonzero(ends != lines.end)
+    if len(cut):  # drop [ends, end) of the lines with an extension
+        step = np.zeros(len(buf) + 1, dtype=np.int8)
+        np.add.at(step, ends[cut], 1)
+        np.subtract.at(step, lines.end[cut], 1)
+        keep &= np.cumsum(step[:-1]) == 0
+    out = np.concatenate((buf[keep], np.zeros(4, np.uint8)))
+    size = len(out) - 4
+    breaks = np.flatnonzero(out[:size] == 10)
+    if len(breaks) != len(lines.start) - 1:
         return None
     start = np.concatenate(([0], breaks + 1))
-    length = np.concatenate((breaks, [len(text)])) - start
-    out = text.decode("ascii").split("\n")
-    digits = start + 1
-    plus = buf[start] == 43
+    length = np.concatenate((breaks, [size])) - start
+    plus = out[start] == 43
     idd = idd_literal(region)
-    hit = np.zeros(len(cells), dtype=bool)
+    hit = np.zeros(len(start), dtype=bool)
     if idd is not None:
         k = len(idd)
-        hit = (length > k) & (buf[start + k] >= 49) & (buf[start + k] <= 57)
+        hit = (length > k) & (out[start + k] >= 49) & (out[start + k] <= 57)
         for j, char in enumerate(idd.encode("ascii")):
-            hit &= buf[start + j] == char
-        for i in np.flatnonzero(hit).tolist():
-            out[i] = "+" + out[i][k:]
+            hit &= out[start + j] == char
+        start = np.where(hit, start + k - 1, start)
+        out[start[hit]] = 43  # "+" in the prefix's last place
         length = np.where(hit, length - k + 1, length)
-        digits = np.where(hit, start + k, digits)
         plus |= hit
-    cells_out = np.array(out, dtype=object)
-    return _Compact(text, cells_out, length, digits, np.flatnonzero(plus), hit)
+    return _Compact(out[: size + 1], start, length, np.flatnonzero(plus), hit)
 
 
 def _country_table(width: int) -> np.ndarray:
@@ -294,8 +309,8 @@ _COUNTRY_TABLES = [np.zeros(1, dtype=np.int64), *(_country_table(w) for w in (1,
 def _country_codes(compact: _Compact) -> np.ndarray:
     """Per cell that starts with ``+``: the country code of its first 1-3 digits (0: none),
     as country_code_prefix reads it (only 1-3 digits, all of them digits, make a code)."""
-    buf = np.frombuffer(compact.text + b"\0\0\0", np.uint8)
-    at = compact.digits[compact.plus]
+    buf = np.concatenate((compact.buf, np.zeros(3, np.uint8)))
+    at = compact.begin[compact.plus] + 1
     width = np.minimum(compact.length[compact.plus] - 1, 3)
     codes = np.zeros(len(at), dtype=np.int64)
     number = np.zeros(len(at), dtype=np.int64)
@@ -316,7 +331,7 @@ def _group_keys(compact: _Compact) -> tuple[np.ndarray, list[str]]:
     for national digits, else the country code after ``+`` ("-" for no known code)."""
     codes = _country_codes(compact)
     known, kind_of = np.unique(codes, return_inverse=True)
-    kind = np.zeros(len(compact.cells), dtype=np.int64)
+    kind = np.zeros(len(compact.begin), dtype=np.int64)
     kind[compact.plus] = kind_of.ravel() + 1
     kinds = ["", *(str(c) if c else "-" for c in known.tolist())]
     width = int(compact.length.max(initial=0)) + 1
@@ -324,19 +339,21 @@ def _group_keys(compact: _Compact) -> tuple[np.ndarray, list[str]]:
 
 
 def _answers(
-    cells: np.ndarray, scanner: Callable[[Part], re.Pattern[str] | None], national: str | None
+    rows: np.ndarray, scanner: Callable[[Part], re.Pattern[str] | None], national: str | None
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """Per cell of one group: the E.164 text the scanners read ("" for none) and whether the
-    cell is proven invalid; None when an expression did not give one answer per line. The
-    prefixed and invalid expressions read what is left, when enough is (see _SCAN_FROM)."""
-    answers = np.full(len(cells), "", dtype=object)
-    proven = np.zeros(len(cells), dtype=bool)
-    left = np.arange(len(cells))
+    """Per cell of one group (its ``rows``, see _Compact.rows): the E.164 text the scanners
+    read ("" for none) and whether the cell is proven invalid; None when an expression did
+    not give one answer per line. The prefixed and invalid expressions read what is left,
+    when enough is (see _SCAN_FROM)."""
+    answers = np.full(len(rows), "", dtype=object)
+    proven = np.zeros(len(rows), dtype=bool)
+    left = np.arange(len(rows))
     for part in ("direct", "prefixed", "invalid"):
         pattern = scanner(part) if len(left) >= _SCAN_FROM else None
         if pattern is None:
             continue
-        found = pattern.findall("\n".join(cells[left].tolist()))
+        text = (rows if len(left) == len(rows) else rows[left]).tobytes().decode("ascii")
+        found = pattern.findall(text, 0, len(text) - 1)  # not the last newline
         if len(found) != len(left):
             return None
         if pattern.groups > 1:
@@ -356,8 +373,9 @@ def _answers(
 def _scan(lines: Lines, region: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Per line: (E.164 text or "", accepted?, proven invalid?), or None when the lines
     cannot be scanned. A cell with an extension is never "proven invalid" here."""
-    cells, extensions = _split_extensions(lines)
-    compact = _compact(cells, region)
+    buf = lines.bytes_of()
+    ends, extensions = _split_extensions(lines, buf)
+    compact = _compact(lines, buf, ends, region)
     if compact is None:
         return None
     keys, kinds = _group_keys(compact)
@@ -365,8 +383,9 @@ def _scan(lines: Lines, region: str) -> tuple[np.ndarray, np.ndarray, np.ndarray
     order = np.argsort(keys, kind="stable")
     bounds = np.flatnonzero(np.diff(keys[order])) + 1
     national = national_direct(region)
-    text = np.full(len(cells), "", dtype=object)
-    invalid = np.zeros(len(cells), dtype=bool)
+    n = len(lines.start)
+    text = np.full(n, "", dtype=object)
+    invalid = np.zeros(n, dtype=bool)
     for group in np.split(order, bounds):
         if len(group) < _SCAN_FROM:
             continue
@@ -376,10 +395,10 @@ def _scan(lines: Lines, region: str) -> tuple[np.ndarray, np.ndarray, np.ndarray
             continue
         if kind:
             scanner = partial(_international_scanner, kind, length)
-            found = _answers(compact.cells[group], scanner, None)
+            found = _answers(compact.rows(group, length), scanner, None)
         elif national is not None:
             scanner = partial(_national_scanner, region, length)
-            found = _answers(compact.cells[group], scanner, national[0])
+            found = _answers(compact.rows(group, length), scanner, national[0])
         else:
             continue
         if found is None:
