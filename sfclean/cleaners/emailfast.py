@@ -8,7 +8,9 @@ that shape; every address it does not accept goes to email-validator
 (:mod:`sfclean.cleaners.emails`). For a column, even one Python regex call per cell is the
 larger part of the cost at a million cells, so :func:`scan_emails` runs one expression over
 the whole column in Arrow's kernels and reads the few cells it leaves with one multi-line
-scan (:data:`FAST_EMAIL_LINE_RE`).
+scan (:data:`FAST_EMAIL_LINE_RE`). Its Arrow buffers come from the system allocator, as
+every Arrow buffer sfclean makes: pyarrow's default pool keeps what is freed for itself, which
+raised normalize's peak by ~110 MiB at 1,000,000 rows (bench/README.md, fourth round).
 
 ``tests/test_cleaners_emails.py`` proves with hypothesis that every address the fast path
 accepts is accepted by ``clean_email`` unchanged, that the column scan accepts exactly what
@@ -120,19 +122,21 @@ def scan_emails(values: Sequence[str]) -> EmailScan | None:
     no plain shape) are read by :func:`_line_scan`. None when Arrow cannot hold the column
     (a lone surrogate): every cell then goes through ``clean_email``.
     """
+    pool = pa.system_memory_pool()  # see the module docstring
     try:
-        cells = pa.array(values, pa.string())
+        cells = pa.array(values, pa.string(), memory_pool=pool)
     except UnicodeEncodeError:
         return None
     cells, padded = _ascii_cells(values, cells)
-    lowered = pc.ascii_lower(cells)
-    address = pc.ascii_trim(lowered, _LINE_TRIM_CHARS)
-    common = _numpy(pc.match_substring_regex(lowered, _common_shape()))
-    fast = common & (_numpy(pc.binary_length(cells)) <= _SHORT_LINE)
+    lowered = pc.ascii_lower(cells, memory_pool=pool)
+    address = pc.ascii_trim(lowered, _LINE_TRIM_CHARS, memory_pool=pool)
+    common = _numpy(pc.match_substring_regex(lowered, _common_shape(), memory_pool=pool))
+    fast = common & (_numpy(pc.binary_length(cells, memory_pool=pool)) <= _SHORT_LINE)
     rest = np.flatnonzero(~fast)
-    fast[rest] = _line_scan(address.take(rest).to_pylist())
-    trimmed = _numpy(pc.not_equal(address, lowered)) | padded
-    return EmailScan(fast, trimmed, _numpy(pc.not_equal(cells, lowered)), address)
+    fast[rest] = _line_scan(pc.take(address, rest, memory_pool=pool).to_pylist())
+    trimmed = _numpy(pc.not_equal(address, lowered, memory_pool=pool)) | padded
+    cased = _numpy(pc.not_equal(cells, lowered, memory_pool=pool))
+    return EmailScan(fast, trimmed, cased, address)
 
 
 def _ascii_cells(values: Sequence[str], cells: pa.Array) -> tuple[pa.Array, np.ndarray]:
@@ -142,7 +146,8 @@ def _ascii_cells(values: Sequence[str], cells: pa.Array) -> tuple[pa.Array, np.n
     so, or holds a newline, as a line the scan does not accept (``\\``). Returns (the
     lines, padded)."""
     padded = np.zeros(len(values), dtype=bool)
-    odd = ~_numpy(pc.string_is_ascii(cells))
+    pool = pa.system_memory_pool()
+    odd = ~_numpy(pc.string_is_ascii(cells, memory_pool=pool))
     if not odd.any():
         return cells, padded
     lines = []
@@ -150,7 +155,10 @@ def _ascii_cells(values: Sequence[str], cells: pa.Array) -> tuple[pa.Array, np.n
         line = "\\" if "\n" in values[i] else _trim_cell(values[i])
         padded[i] = line.isascii() and line != "\\"
         lines.append(line if padded[i] else "\\")
-    return pc.replace_with_mask(cells, pa.array(odd), pa.array(lines, pa.string())), padded
+    replaced = pc.replace_with_mask(
+        cells, pa.array(odd), pa.array(lines, pa.string(), memory_pool=pool), memory_pool=pool
+    )
+    return replaced, padded
 
 
 def _trim_cell(value: str) -> str:

@@ -258,21 +258,25 @@ def classify_junk_column(
     lists = (policy.extra_noreply, policy.extra_roles, policy.allow_noreply, policy.allow_roles)
     if any(lists) or any("@" in e for e in policy.allow_disposable | policy.extra_disposable):
         return _one_by_one(addresses, policy)
+    pool = pa.system_memory_pool()  # pyarrow's default pool keeps what is freed
     try:
-        cells = pa.array(addresses, pa.string())
+        cells = pa.array(addresses, pa.string(), memory_pool=pool)
     except UnicodeEncodeError:  # a lone surrogate, which UTF-8 cannot hold
         return _one_by_one(addresses, policy)
     n = len(cells)
-    odd = _true(pc.not_equal(pc.count_substring(cells, "@"), 1))
+    ats = pc.count_substring(cells, "@", memory_pool=pool)
+    odd = _true(pc.not_equal(ats, 1, memory_pool=pool))
     code = np.zeros(n, dtype=np.int8)  # 1 no-reply, 2 role, 3 disposable
     if policy.noreply:
-        code[_true(pc.match_substring_regex(cells, _NOREPLY_BASE_RE))] = 1
+        noreply = pc.match_substring_regex(cells, _NOREPLY_BASE_RE, memory_pool=pool)
+        code[_true(noreply)] = 1
     if policy.role:
-        code[_true(pc.match_substring_regex(cells, _role_start())) & (code == 0)] = 2
+        role = pc.match_substring_regex(cells, _role_start(), memory_pool=pool)
+        code[_true(role) & (code == 0)] = 2
     disposable: list[tuple[str, str] | None] = []  # per distinct domain
     domain_id = np.zeros(n, dtype=np.int64)
     if policy.disposable and n:
-        encoded = pc.dictionary_encode(_domains(cells, odd))
+        encoded = pc.dictionary_encode(_domains(cells, odd, pool), memory_pool=pool)
         domain_id = encoded.indices.to_numpy().astype(np.int64)
         domain_policy = _domain_only(policy)
         disposable = [
@@ -305,12 +309,13 @@ def _one_by_one(
     return np.array(where, dtype=np.int64), [h for h in every if h is not None]
 
 
-def _domains(cells: pa.Array, odd: np.ndarray) -> pa.Array:
+def _domains(cells: pa.Array, odd: np.ndarray, pool: pa.MemoryPool) -> pa.Array:
     """Each address's domain (after its one ``@``; meaningless where ``odd``: those have
     none or several and are classified one by one)."""
     if odd.any():
-        cells = pc.if_else(odd, "x@x", cells)
-    return pc.list_element(pc.split_pattern(cells, "@", max_splits=1), 1)
+        cells = pc.if_else(odd, "x@x", cells, memory_pool=pool)
+    parts = pc.split_pattern(cells, "@", max_splits=1, memory_pool=pool)
+    return pc.list_element(parts, 1, memory_pool=pool)
 
 
 def _true(mask: pa.Array) -> np.ndarray:

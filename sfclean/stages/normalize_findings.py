@@ -254,7 +254,10 @@ class FindingsTable:
         import pyarrow.compute as pc
 
         pool = pa.system_memory_pool()
-        arrays = [p if _is_arrow(p) else pa.array(p, type=pa.large_string()) for p in pieces]
+        arrays = [
+            p if _is_arrow(p) else pa.array(p, type=pa.large_string(), memory_pool=pool)
+            for p in pieces
+        ]
         joined = pa.chunked_array([_large(a, pool) for a in arrays], type=pa.large_string())
         return pc.take(joined, back, memory_pool=pool).combine_chunks(pool)
 
