@@ -184,3 +184,19 @@ def test_formula_cells_are_found_as_one_by_one(values: list[str]) -> None:
 
     cells = np.array(values, dtype=object)
     assert _formula_rows(cells).tolist() == [i for i, v in enumerate(values) if formula_like(v)]
+
+
+@given(st.lists(_WORDS, max_size=12))
+@settings(max_examples=100, deadline=None)
+def test_work_builds_a_read_columns_cells_only_when_asked_and_as_read(cells: list[str]) -> None:
+    from sfclean.stages.normalize_columns import Cells, Work
+
+    frame = pd.DataFrame({"Email": pd.array(cells, dtype="str")})
+    work = Work.of(frame, ["Email"])
+    assert work.n == len(cells)
+    if isinstance(work.original, Cells):  # read as (codes, distinct values): built lazily
+        assert "Email" not in dict.keys(work.original)
+    assert work.original["Email"].tolist() == cells
+    assert "Email" in dict.keys(work.original)
+    with pytest.raises(KeyError):
+        work.original["Phone"]
