@@ -64,6 +64,7 @@ from sfclean.stages.normalize_columns import (
 from sfclean.stages.normalize_findings import (
     FindingsTable,
     arrow_take,
+    arrow_text,
     as_str_columns,
     str_array,
 )
@@ -462,14 +463,9 @@ def _result(work: Work, cmap: ColumnMap, source: dict[str, Any]) -> NormalizeRes
 
 
 def _cells_of(column: pd.Series) -> Any:
-    """A ``str`` column's cells as its pyarrow array (no copy) when pyarrow stores it, else
-    as an object array."""
-    array = column.array
-    if isinstance(array.dtype, pd.StringDtype) and array.dtype.storage == "pyarrow":
-        import pyarrow as pa
-
-        return pa.array(array)
-    return column.to_numpy(dtype=object)
+    """A ``str`` column's cells as its pyarrow array when pyarrow stores it, else objects."""
+    arrow = arrow_text(column)
+    return arrow if arrow is not None else column.to_numpy(dtype=object)
 
 
 def _frame(

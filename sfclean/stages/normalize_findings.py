@@ -39,7 +39,7 @@ __all__ = [
 Change = tuple[str, str]  # (finding code, message)
 Columns = dict[str, np.ndarray]  # a table as {column name: values}
 #: (values, take): the column is values[take]; values an object array of str, or a pyarrow
-#: string array when take is None (the findings' original cells, taken from the input)
+#: string array when take is None (the findings' original and normalized cells)
 Coded = tuple[Any, np.ndarray | None]
 #: A column's cells by row position: an object array of str or a pyarrow string array, or
 #: (cells, rank): the row at position p is ``cells[rank[p]]`` (a table of some rows only)
