@@ -3,7 +3,8 @@ column by column with pyarrow's compute functions instead of a Python join per r
 byte what the csv-module writer (:func:`sfclean.io._csvout.text_rows`) writes
 (``tests/test_io_writing.py`` proves it with hypothesis).
 
-Each column becomes an Arrow string array (whole numbers cast, as ``str`` writes them); for
+Each column becomes an Arrow string array (whole numbers cast, as ``str`` writes them; a
+pyarrow string array is used as it is); for
 a file for people, a cell whose first byte is one of :data:`sfclean.spreadsheet.FORMULA_START`
 (all ASCII, so the first byte is the first character) gets a leading ``'``; a cell holding
 ``,`` ``"`` CR or LF is quoted with its quotes doubled; a one-column file writes an empty
@@ -40,9 +41,9 @@ _QUOTED = np.zeros(256, dtype=bool)
 _QUOTED[[ord(c) for c in QUOTED_CHARS]] = True
 
 
-def arrow_rows(columns: Sequence[np.ndarray], for_people: bool, line_end: str) -> np.ndarray | None:
-    """The rows of ``columns`` (equally long arrays: object arrays of str, or whole numbers)
-    as UTF-8 CSV bytes (a uint8 array), each row ended by ``line_end``; None when this path
+def arrow_rows(columns: Sequence[Any], for_people: bool, line_end: str) -> np.ndarray | None:
+    """The rows of ``columns`` (equally long arrays: object arrays of str, pyarrow string
+    arrays, or whole numbers) as UTF-8 CSV bytes (a uint8 array), each row ended by ``line_end``; None when this path
     cannot say."""
     if pa is None or not columns:
         return None
@@ -65,17 +66,21 @@ def arrow_rows(columns: Sequence[np.ndarray], for_people: bool, line_end: str) -
     return data[offsets[0] : offsets[-1]]
 
 
-def _column(values: np.ndarray, for_people: bool) -> Any:
+def _column(values: Any, for_people: bool) -> Any:
     """``values`` as an Arrow large_string array of CSV cells, or None."""
-    kind = values.dtype.kind
-    if kind in "iu":
+    if isinstance(values, pa.Array):
+        if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+            return None
+        column = values.cast(pa.large_string())
+    elif values.dtype.kind in "iu":
         return pc.cast(pa.array(values), pa.large_string())
-    if kind != "O":
+    elif values.dtype.kind != "O":
         return None
-    try:
-        column = pa.array(values, type=pa.large_string(), from_pandas=False)
-    except (pa.ArrowException, TypeError, ValueError, UnicodeError):
-        return None
+    else:
+        try:
+            column = pa.array(values, type=pa.large_string(), from_pandas=False)
+        except (pa.ArrowException, TypeError, ValueError, UnicodeError):
+            return None
     if column.null_count:  # None: the csv-module path says what is wrong
         return None
     if for_people:

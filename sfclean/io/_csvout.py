@@ -79,15 +79,17 @@ class CsvOut:
             raise output_error(self.out_dir, exc) from None
         self.write([names[i : i + 1] for i in range(len(names))], count=False)
 
-    def write(self, columns: Sequence[np.ndarray], *, count: bool = True) -> None:
+    def write(self, columns: Sequence[Any], *, count: bool = True) -> None:
         """Append rows: ``columns`` are equally long arrays, one per header name, of str
-        (object arrays) or whole numbers. InputError naming ``out_dir`` if the disk refuses."""
+        (object arrays or pyarrow string arrays) or whole numbers. InputError naming
+        ``out_dir`` if the disk refuses."""
         n = len(columns[0]) if columns else 0
         try:
             for start in range(0, n, _BATCH):
                 batch = [c[start : start + _BATCH] for c in columns]
                 fast = arrow_rows(batch, self.for_people, LINE_END)
                 if fast is None:
+                    batch = [_objects(c) for c in batch]
                     self._handle.write(text_rows(batch, self.for_people).encode("utf-8"))
                 else:
                     self._handle.write(fast.data)
@@ -102,6 +104,13 @@ class CsvOut:
             self._handle.close()
         except OSError as exc:
             raise output_error(self.out_dir, exc) from None
+
+
+def _objects(values: Any) -> np.ndarray:
+    """A column as numpy holds it: a pyarrow array's cells as an object array."""
+    if isinstance(values, np.ndarray):
+        return values
+    return np.array(values.to_pylist(), dtype=object)
 
 
 def output_error(out_dir: Path, exc: OSError) -> InputError:

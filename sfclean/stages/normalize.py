@@ -63,10 +63,12 @@ from sfclean.stages.normalize_columns import (
 )
 from sfclean.stages.normalize_findings import (
     FindingsTable,
+    arrow_cells,
     arrow_take,
     arrow_text,
     as_str_columns,
     str_array,
+    take_text,
 )
 from sfclean.stages.normalize_workers import ValuePool, resolve_workers
 
@@ -367,46 +369,68 @@ def mark_duplicates(work: Work, keys: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 @dataclass(frozen=True)
 class Table:
-    """One output table as arrays: column ``names``, their ``columns`` (object arrays of str,
-    ``sfclean_row`` int64) and each row's position in the :class:`Work`."""
+    """One output table as arrays: column ``names``, their ``columns`` and each row's
+    position in the :class:`Work`. A text column is a pyarrow string array when pyarrow
+    could build it (what :class:`sfclean.io.CsvOut` writes without a Python string per
+    cell), else an object array of str; ``sfclean_row`` is int64."""
 
     names: list[str]
-    columns: list[np.ndarray]
+    columns: list[Any]
     pos: np.ndarray
 
 
 def tables(work: Work) -> tuple[Table, Table, Table]:
     """The kept rows (cleaned values), the held-back rows (original values, reason and
-    detail) and the findings of kept rows, as :class:`Table` arrays."""
-    return _kept_table(work), _held_table(work), _findings_table(work)
+    detail) and the findings of kept rows, as :class:`Table` arrays (for the CSV files of
+    :func:`sfclean.normalize_file`; :func:`normalize` builds frames from the same work)."""
+    keep = work.reason == NONE
+    kept = _kept_table(work, np.flatnonzero(keep))
+    held = _held_table(work, np.flatnonzero(~keep))
+    # the findings' cells: the input's pyarrow arrays and the kept table's columns
+    rank = np.cumsum(keep) - 1
+    cleaned = {n: (kept.columns[i], rank) for i, n in enumerate(work.names)}
+    inputs = {n: work.arrow.get(n, work.original[n]) for n in work.names}
+    pos, found = work.findings.coded_columns(keep, inputs, cleaned, first_row=work.first_row)
+    columns = [_text_column(*found[c]) if c != "row" else found[c][0] for c in FINDINGS_COLUMNS]
+    return kept, held, Table(list(FINDINGS_COLUMNS), columns, pos)
 
 
-def _kept_table(work: Work) -> Table:
-    pos = np.flatnonzero(work.reason == NONE)
+def _kept_table(work: Work, pos: np.ndarray) -> Table:
+    def column(name: str) -> Any:
+        codes, values = work.distinct.get(name, (None, None))
+        if codes is None or values is None or len(values) >= len(pos):
+            return _text_column(work.cleaned[name], pos)
+        return _text_column(values, codes[pos])
+
     rows = (pos + work.first_row).astype("int64")
-    return Table([*work.names, ROW], [*(work.cleaned[n][pos] for n in work.names), rows], pos)
+    return Table([*work.names, ROW], [*map(column, work.names), rows], pos)
 
 
-def _held_table(work: Work) -> Table:
-    pos = np.flatnonzero(work.reason != NONE)
+def _held_table(work: Work, pos: np.ndarray) -> Table:
+    def column(name: str) -> Any:
+        if name in work.arrow:
+            return take_text(work.arrow[name], pos)
+        return _text_column(work.original[name], pos)
+
     reason_names = np.array(("", *REASON_CODES), dtype=object)
     return Table(
         [*work.names, ROW, REASON, "sfclean_detail"],
         [
-            *(work.original[n][pos] for n in work.names),
+            *map(column, work.names),
             (pos + work.first_row).astype("int64"),
-            reason_names[work.reason[pos]],
+            _text_column(reason_names, work.reason[pos]),
             work.detail[pos],
         ],
         pos,
     )
 
 
-def _findings_table(work: Work) -> Table:
-    pos, found = work.findings.columns(
-        work.reason == NONE, work.original, work.cleaned, first_row=work.first_row
-    )
-    return Table(list(FINDINGS_COLUMNS), [found[c] for c in FINDINGS_COLUMNS], pos)
+def _text_column(values: Any, take: np.ndarray | None) -> Any:
+    """``values[take]`` (``values`` itself for None) as pyarrow builds it, else objects."""
+    if take is None or not isinstance(values, np.ndarray):
+        return values
+    built = arrow_cells(values, take)
+    return values[take] if built is None else built
 
 
 def _result(work: Work, cmap: ColumnMap, source: dict[str, Any]) -> NormalizeResult:

@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sfclean.codes import DUPLICATE_IN_FILE
 from sfclean.errors import ConfigError
@@ -266,7 +268,18 @@ class _Totals:
         )
 
 
-def _counts(values: np.ndarray) -> dict[str, int]:
+def _counts(values: Any) -> dict[str, int]:
+    """How many times each value of a text column (object or pyarrow array) occurs, in order
+    of first appearance."""
+    if isinstance(values, pa.Array):
+        counted = pc.value_counts(values)
+        return dict(
+            zip(
+                counted.field("values").to_pylist(),
+                counted.field("counts").to_pylist(),
+                strict=True,
+            )
+        )
     codes, counts = pd.factorize(values, use_na_sentinel=False)
     return dict(zip(map(str, counts), np.bincount(codes).tolist(), strict=True))
 

@@ -24,6 +24,7 @@ __all__ = [
     "Coded",
     "Columns",
     "FindingsTable",
+    "arrow_cells",
     "arrow_take",
     "arrow_text",
     "as_str_columns",
@@ -32,6 +33,7 @@ __all__ = [
     "encoded_text",
     "per_unique",
     "str_array",
+    "take_text",
     "text_changes",
     "with_messages",
 ]
@@ -244,7 +246,7 @@ class FindingsTable:
         columns = [sources[c] for c in names]
         columns.append(np.concatenate(given) if given else np.zeros(0, dtype=object))
         pieces = [
-            _take_text(values, local[by_source[lo:hi]])
+            take_text(values, local[by_source[lo:hi]])
             for values, lo, hi in zip(columns, bounds[:-1], bounds[1:], strict=True)
         ]
         back = np.argsort(by_source, kind="stable")  # from source order back to ``order``
@@ -262,7 +264,7 @@ class FindingsTable:
         return pc.take(joined, back, memory_pool=pool).combine_chunks(pool)
 
 
-def _take_text(values: Source, take: np.ndarray) -> Any:
+def take_text(values: Source, take: np.ndarray) -> Any:
     """The cells of a :data:`Source` at row positions ``take``: ``values[take]`` of an object
     array, or pyarrow's take of a pyarrow array."""
     if isinstance(values, tuple):
@@ -309,25 +311,39 @@ def str_array(values: Any, take: np.ndarray | None = None) -> Any:
     ``str`` dtype when pyarrow stores that dtype (pyarrow builds it directly; pandas' own
     path checks every cell first, about twice the time; ``take`` converts each distinct
     value once), else as the object array (a ``dtype="str"`` frame converts it). A pyarrow
-    string array (``take`` None) is used as it is.
-
-    The buffers come from the system allocator: pyarrow's default pool (mimalloc) spent
-    about 0.8 s of system time at 1,000,000 rows committing fresh pages (bench/README.md)."""
+    string array (``take`` None) is used as it is."""
     if _is_arrow(values):
         return pd.array(values, dtype="str")
     if not _arrow_str():
         return values if take is None else values[take]
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    built = arrow_cells(values, take)
+    if built is None:
+        return values if take is None else values[take]  # pandas' conversion says what is wrong
+    return pd.array(built, dtype="str")
 
+
+def arrow_cells(values: np.ndarray, take: np.ndarray | None = None) -> Any:
+    """``values`` (an object array of str), or ``values[take]``, as a pyarrow
+    ``large_string`` array (each value converted once, then taken), or None when pyarrow is
+    missing or cannot convert a value (not a str, a lone surrogate).
+
+    The buffers come from the system allocator: pyarrow's default pool (mimalloc) spent
+    about 0.8 s of system time at 1,000,000 rows committing fresh pages (bench/README.md)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pragma: no cover - the test environment has pyarrow
+        return None
     pool = pa.system_memory_pool()
     try:
         built = pa.array(values, type=pa.large_string(), memory_pool=pool)
+        if built.null_count:
+            return None
         if take is not None:
             built = pc.take(built, pa.array(take, type=pa.int64()), memory_pool=pool)
-        return pd.array(built, dtype="str")
+        return built
     except (pa.ArrowException, UnicodeError, TypeError):
-        return values if take is None else values[take]  # pandas' conversion says what is wrong
+        return None
 
 
 def arrow_take(arrow: Any, take: np.ndarray) -> Any:
