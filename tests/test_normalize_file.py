@@ -207,12 +207,38 @@ def test_seen_keys_answer_the_first_row_of_each_key() -> None:
     import numpy as np
 
     seen = nf.SeenKeys()
-    first = seen.digests(np.array(["a@x.example", "b@x.example"], dtype=object))
-    assert len(set(first.tolist())) == 2
-    seen.add(first, np.array([7, 3]))
+    high, low = seen.digests(np.array(["a@x.example", "b@x.example"], dtype=object))
+    assert len(set(zip(high.tolist(), low.tolist(), strict=True))) == 2
+    seen.add(high, low, np.array([7, 3]))
     again = seen.digests(np.array(["b@x.example", "c@x.example", "a@x.example"], dtype=object))
-    assert seen.first_rows(again).tolist() == [3, -1, 7]
+    assert seen.first_rows(*again).tolist() == [3, -1, 7]
     assert len(seen) == 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3)), max_size=12, unique=True),
+        max_size=5,
+    )
+)
+def test_seen_keys_tell_digests_apart_that_share_a_first_half(
+    batches: list[list[tuple[int, int]]],
+) -> None:
+    # digests drawn from a few values, so first halves are shared: against a dict
+    import numpy as np
+
+    seen, model, row = nf.SeenKeys(), {}, 0
+    for batch in batches:
+        high = np.array([h for h, _ in batch], dtype=np.uint64)
+        low = np.array([lo for _, lo in batch], dtype=np.uint64)
+        assert seen.first_rows(high, low).tolist() == [model.get(d, -1) for d in batch]
+        new = np.array([d not in model for d in batch], dtype=bool)
+        rows = np.arange(row, row + len(batch), dtype=np.int64)
+        seen.add(high[new], low[new], rows[new])
+        model.update({d: r for d, r, n in zip(batch, rows.tolist(), new, strict=True) if n})
+        row += len(batch)
+    assert len(seen) == len(model)
 
 
 TRICKY_FILE = (

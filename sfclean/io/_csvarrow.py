@@ -103,9 +103,10 @@ def _quoted(column: Any) -> Any:
     rows = np.searchsorted(offsets, special + offsets[0], side="right") - 1
     hit = np.zeros(len(column), dtype=bool)
     hit[rows] = True
-    doubled = pc.replace_substring(column, '"', '""')
+    mask = pa.array(hit)
+    doubled = pc.replace_substring(column.filter(mask), '"', '""')  # only the cells to quote
     quoted = pc.binary_join_element_wise(_text('"'), doubled, _text('"'), _text(""))
-    return pc.if_else(pa.array(hit), quoted, column)
+    return pc.replace_with_mask(column, mask, quoted)
 
 
 def _text(value: str) -> Any:

@@ -389,7 +389,7 @@ def tables(work: Work) -> tuple[Table, Table, Table]:
     # the findings' cells: the input's pyarrow arrays and the kept table's columns
     rank = np.cumsum(keep) - 1
     cleaned = {n: (kept.columns[i], rank) for i, n in enumerate(work.names)}
-    inputs = {n: work.arrow.get(n, work.original[n]) for n in work.names}
+    inputs = {n: work.arrow[n] if n in work.arrow else work.original[n] for n in work.names}
     pos, found = work.findings.coded_columns(keep, inputs, cleaned, first_row=work.first_row)
     columns = [_text_column(*found[c]) if c != "row" else found[c][0] for c in FINDINGS_COLUMNS]
     return kept, held, Table(list(FINDINGS_COLUMNS), columns, pos)

@@ -298,32 +298,44 @@ class SeenKeys:
 
     def __init__(self) -> None:
         self._salts = (secrets.token_hex(8), secrets.token_hex(8))
-        self._digests = np.zeros(0, dtype="S16")
+        # sorted by the first half; the second half and the row at the same positions
+        self._high = np.zeros(0, dtype=np.uint64)
+        self._low = np.zeros(0, dtype=np.uint64)
         self._rows = np.zeros(0, dtype=np.int64)
 
     def __len__(self) -> int:
-        return len(self._digests)
+        return len(self._high)
 
-    def digests(self, keys: np.ndarray) -> np.ndarray:
-        """The 128-bit digest of each key (an object array of str), as ``S16`` bytes."""
-        halves = [pd.util.hash_array(keys, hash_key=salt, categorize=False) for salt in self._salts]
-        return np.ascontiguousarray(np.stack(halves, axis=1)).view("S16").ravel()
+    def digests(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The 128-bit digest of each key (an object array of str), as its two halves."""
+        high, low = (pd.util.hash_array(keys, hash_key=s, categorize=False) for s in self._salts)
+        return high, low
 
-    def first_rows(self, digests: np.ndarray) -> np.ndarray:
-        """The row of the first copy of each digest seen so far, or -1."""
-        at = np.searchsorted(self._digests, digests)
-        rows = np.full(len(digests), -1, dtype=np.int64)
-        inside = at < len(self._digests)
-        hit = np.flatnonzero(inside)[self._digests[at[inside]] == digests[inside]]
-        rows[hit] = self._rows[at[hit]]
+    def first_rows(self, high: np.ndarray, low: np.ndarray) -> np.ndarray:
+        """The row of the first copy of each digest (its two halves) seen so far, or -1."""
+        order = np.argsort(high)  # numpy searches sorted queries several times faster
+        start, stop = np.empty((2, len(high)), dtype=np.int64)
+        start[order] = np.searchsorted(self._high, high[order], side="left")
+        stop[order] = np.searchsorted(self._high, high[order], side="right")
+        rows = np.full(len(high), -1, dtype=np.int64)
+        one = np.flatnonzero(stop - start == 1)
+        hit = one[self._low[start[one]] == low[one]]
+        rows[hit] = self._rows[start[hit]]
+        # two keys seen share a first half (about once in 10**7 files of a million keys):
+        # the second halves of all of them are compared
+        for i in np.flatnonzero(stop - start > 1).tolist():
+            same = np.flatnonzero(self._low[start[i] : stop[i]] == low[i])
+            if len(same):
+                rows[i] = self._rows[start[i] + same[0]]
         return rows
 
-    def add(self, digests: np.ndarray, rows: np.ndarray) -> None:
+    def add(self, high: np.ndarray, low: np.ndarray, rows: np.ndarray) -> None:
         """Remember new digests (not seen before), each with the row of its first copy."""
-        order = np.argsort(digests, kind="stable")
-        digests, rows = digests[order], rows[order]
-        at = np.searchsorted(self._digests, digests)
-        self._digests = np.insert(self._digests, at, digests)
+        order = np.argsort(high)
+        high, low, rows = high[order], low[order], rows[order]
+        at = np.searchsorted(self._high, high)
+        self._high = np.insert(self._high, at, high)
+        self._low = np.insert(self._low, at, low)
         self._rows = np.insert(self._rows, at, rows)
 
     def mark(self, work: Work, keys: Keys) -> None:
@@ -337,10 +349,10 @@ class SeenKeys:
             keys.row[eligible], return_index=True, return_inverse=True
         )
         first_row = eligible[first_index] + work.first_row  # each key's first row here
-        digests = self.digests(keys.values[ids])
-        earlier = self.first_rows(digests)
+        high, low = self.digests(keys.values[ids])
+        earlier = self.first_rows(high, low)
         new = earlier < 0
-        self.add(digests[new], first_row[new])
+        self.add(high[new], low[new], first_row[new])
         first_row = np.where(new, first_row, earlier)[back.ravel()]
         dup = first_row != eligible + work.first_row
         dup_rows = eligible[dup]
