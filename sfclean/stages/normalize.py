@@ -23,7 +23,7 @@ for phones) and results are spread back to rows with numpy indexing; see bench/R
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, NamedTuple
 
@@ -237,10 +237,12 @@ def normalize(
         internationalized=internationalized,
         progress=progress,
         workers=workers,
+        dedupe=None if fill_blanks else _mark_duplicates,
     )
-    dup_rows, first_of = mark_duplicates(work, keys.row)
-    if fill_blanks and len(dup_rows):
-        fill_blank_cells(work, cmap, dup_rows, first_of)
+    if fill_blanks:  # after every phone is cleaned: a duplicate's phones fill the kept row
+        dup_rows, first_of = mark_duplicates(work, keys.row)
+        if len(dup_rows):
+            fill_blank_cells(work, cmap, dup_rows, first_of)
     report = progress_callback(progress)
     if report is not None:
         report(3 + len(cmap.phones), 3 + len(cmap.phones))
@@ -269,10 +271,17 @@ def clean_work(
     internationalized: bool = False,
     progress: StepProgress = None,
     workers: int | None = 1,
+    dedupe: Callable[[Work, Keys], object] | None = None,
 ) -> Cleaned:
     """:func:`normalize` up to the in-file duplicates: every cell cleaned, findings added,
-    rows held back for their email or phone (:func:`sfclean.normalize_file` marks the
-    duplicates across chunks itself). The options are :func:`normalize`'s."""
+    rows held back for their email or phone. The options are :func:`normalize`'s.
+
+    ``dedupe(work, keys)`` holds back the in-file duplicates (:func:`mark_duplicates`;
+    :func:`sfclean.normalize_file` marks them across chunks itself): called before the
+    phones when a phone cannot hold a row back (``invalid_phone`` keep or clear), else
+    after them. Only the phones of rows still going on are cleaned (a held-back row's
+    cleaned phone is "": it writes its original cells); None: the caller marks the
+    duplicates after this, and every row the emails kept has its phones cleaned."""
     region = check_normalize_options(
         invalid_phone=invalid_phone, match_key=match_key, default_region=default_region
     )
@@ -301,11 +310,17 @@ def clean_work(
             work, cmap.email, policy=policy, match_key=match_key, pool=pool,
             check_deliverability=check_deliverability, internationalized=internationalized,
         )  # fmt: skip
+        # a row the duplicates hold back shows its original cells: its phones need no work
+        early = invalid_phone != "reject"
+        if early and dedupe is not None:
+            dedupe(work, keys)
         regions = row_regions(country, work.n, region)
         for done, name in enumerate(cmap.phones, start=2):
             if report is not None:
                 report(done, steps)
             clean_phone_cells(work, name, regions, invalid_phone, pool)
+    if dedupe is not None and not early:
+        dedupe(work, keys)
     if report is not None:
         report(steps - 1, steps)
     _flag_formula_cells(work)
@@ -340,6 +355,10 @@ def _formula_rows(values: np.ndarray) -> np.ndarray:
     if 2 * len(starts) >= len(values):
         return formula_like_rows(values)
     return starts[formula_like_rows(values[starts])]
+
+
+def _mark_duplicates(work: Work, keys: Keys) -> None:
+    mark_duplicates(work, keys.row)
 
 
 def mark_duplicates(work: Work, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -287,13 +287,28 @@ def clean_phone_cells(
     default: it may be a real number sfclean cannot place), cleared (``clear``) or holds the
     row back (``reject``); spreadsheet damage (``4.15555E+09``: the digits are lost) is
     cleared in keep mode too, since no reading of it is the number."""
+    going = np.flatnonzero(work.reason == NONE)  # a held-back row writes its original cells
+    encoded, going_regions = work.factorize(name), regions
+    if len(going) < work.n:  # the distinct values of the rows going on only
+        local, used = pd.factorize(encoded[0][going])
+        encoded = (local.astype(np.int64), encoded[1][used])
+        going_regions = (regions[0][going], regions[1])
     inverse, (values, statuses, messages, change_id, kinds) = _phone_answers(
-        work.factorize(name), regions, pool or ValuePool(1)
+        encoded, going_regions, pool or ValuePool(1)
     )
+    changes = with_messages(kinds)
+    if len(going) < work.n:  # the others read one more distinct value: "", no change
+        inverse = _spread(inverse, going, work.n, len(values))
+        values, statuses, messages = (
+            np.append(values, ""),
+            np.append(statuses, "blank"),
+            np.append(messages, ""),
+        )
+        change_id = np.append(change_id, len(changes))
+        changes.append(())
     count = len(values)
     bad = (statuses != "ok") & (statuses != "blank") if count else np.zeros(0, dtype=bool)
     bad_detail = np.full(count, "", dtype=object)
-    changes = with_messages(kinds)
     change_index: dict[tuple[Change, ...], int] = {}
     for i in np.flatnonzero(bad).tolist():
         status, message = statuses[i], messages[i]
@@ -318,3 +333,10 @@ def clean_phone_cells(
         hit = np.flatnonzero(bad[inverse] & (work.reason == NONE))
         work.reason[hit] = REASON_INDEX[INVALID_PHONE]
         work.detail[hit] = bad_detail[inverse[hit]]
+
+
+def _spread(inverse: np.ndarray, rows: np.ndarray, n: int, other: int) -> np.ndarray:
+    """``inverse`` (per row of ``rows``) for all ``n`` rows, ``other`` for the rest."""
+    full = np.full(n, other, dtype=np.int64)
+    full[rows] = inverse
+    return full

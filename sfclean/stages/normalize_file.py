@@ -227,14 +227,18 @@ def _normalize_chunk(
     """Clean one chunk, numbered from its first row, and hold back its in-file duplicates:
     against the keys of earlier chunks (``seen``), or by :func:`normalize`'s own rule with
     ``fill_blanks`` (which reads the file as one chunk)."""
-    work, cmap, keys = clean_work(chunk, **options)
-    work.first_row += int(chunk.index[0])  # the chunk's index: row positions in the file
+    first_row = int(chunk.index[0])  # the chunk's index: row positions in the file
+
+    def dedupe(work: Work, keys: Keys) -> None:
+        work.first_row += first_row  # the duplicates' details name rows of the file
+        seen.mark(work, keys)
+
+    work, cmap, keys = clean_work(chunk, **options, dedupe=None if fill_blanks else dedupe)
     if fill_blanks:
+        work.first_row += first_row
         dup_rows, first_of = mark_duplicates(work, keys.row)
         if len(dup_rows):
             fill_blank_cells(work, cmap, dup_rows, first_of)
-    else:
-        seen.mark(work, keys)
     return work, cmap.to_dict()
 
 
