@@ -37,14 +37,14 @@ _STARTS[[ord(c) for c in FORMULA_START]] = True
 #: What makes the csv module quote a cell (minimal quoting, "," delimiter, CRLF line end):
 #: the delimiter, the quote or a line-end character; quotes inside are doubled.
 QUOTED_CHARS = ',"\r\n'
-_QUOTED = np.zeros(256, dtype=bool)
-_QUOTED[[ord(c) for c in QUOTED_CHARS]] = True
+_SPECIAL = [ord(c) for c in QUOTED_CHARS]
+_QUOTE, _APOSTROPHE = ord('"'), ord("'")
 
 
 def arrow_rows(columns: Sequence[Any], for_people: bool, line_end: str) -> np.ndarray | None:
     """The rows of ``columns`` (equally long arrays: object arrays of str, pyarrow string
-    arrays, or whole numbers) as UTF-8 CSV bytes (a uint8 array), each row ended by ``line_end``; None when this path
-    cannot say."""
+    arrays, or whole numbers) as UTF-8 CSV bytes (a uint8 array), each row ended by
+    ``line_end``; None when this path cannot say."""
     if pa is None or not columns:
         return None
     cells = []
@@ -83,30 +83,49 @@ def _column(values: Any, for_people: bool) -> Any:
             return None
     if column.null_count:  # None: the csv-module path says what is wrong
         return None
-    if for_people:
-        offsets, data = _parts(column)
-        starts = offsets[:-1][np.diff(offsets) > 0]
-        hit = np.zeros(len(column), dtype=bool)
-        hit[np.flatnonzero(np.diff(offsets) > 0)] = _STARTS[data[starts]]
-        if hit.any():
-            prefixed = pc.binary_join_element_wise(_text("'"), column, _text(""))
-            column = pc.if_else(pa.array(hit), prefixed, column)
-    return _quoted(column)
+    return _cells(column, for_people)
 
 
-def _quoted(column: Any) -> Any:
-    """``column`` with the cells that hold a special byte quoted, their quotes doubled."""
+def _cells(column: Any, for_people: bool) -> Any:
+    """The CSV cells of ``column`` (a large_string array): for people, a ``'`` before a
+    cell that starts like a formula; a cell holding a special byte quoted, its quotes
+    doubled. The bytes are inserted into the column's data in one pass (numpy), at each
+    place in this order: a cell's closing quote, the next cell's opening quote, its ``'``,
+    a quote doubling the one that follows."""
     offsets, data = _parts(column)
-    special = np.flatnonzero(_QUOTED[data[offsets[0] : offsets[-1]]])
-    if not len(special):
+    body = data[offsets[0] : offsets[-1]]
+    offsets = offsets - offsets[0]
+    n, starts, lengths = len(column), offsets[:-1], np.diff(offsets)
+    prefixed = np.zeros(n, dtype=bool)
+    if for_people:
+        filled = np.flatnonzero(lengths)
+        prefixed[filled] = _STARTS[body[starts[filled]]]
+    special = _special_bytes(body)
+    if not len(special) and not prefixed.any():
         return column
-    rows = np.searchsorted(offsets, special + offsets[0], side="right") - 1
-    hit = np.zeros(len(column), dtype=bool)
-    hit[rows] = True
-    mask = pa.array(hit)
-    doubled = pc.replace_substring(column.filter(mask), '"', '""')  # only the cells to quote
-    quoted = pc.binary_join_element_wise(_text('"'), doubled, _text('"'), _text(""))
-    return pc.replace_with_mask(column, mask, quoted)
+    owner = np.searchsorted(offsets, special, side="right") - 1  # the cell of each byte
+    quoted = np.zeros(n, dtype=bool)
+    quoted[owner] = True
+    doubled = body[special] == _QUOTE
+    added = 2 * quoted + prefixed + np.bincount(owner[doubled], minlength=n)
+    q, p, d = np.flatnonzero(quoted), np.flatnonzero(prefixed), special[doubled]
+    where = np.concatenate([offsets[q + 1], starts[q], starts[p], d])
+    counts = [len(q), len(q), len(p), len(d)]
+    rank = np.repeat(np.arange(4), counts)
+    byte = np.repeat(np.array([_QUOTE, _QUOTE, _APOSTROPHE, _QUOTE], dtype=np.uint8), counts)
+    order = np.lexsort((rank, where))
+    cells = np.insert(body, where[order], byte[order])
+    new_offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths + added, out=new_offsets[1:])
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(new_offsets), pa.py_buffer(cells))
+
+
+def _special_bytes(body: np.ndarray) -> np.ndarray:
+    """Where ``body`` holds a byte that makes the csv module quote its cell."""
+    hit = body == _SPECIAL[0]
+    for byte in _SPECIAL[1:]:
+        hit |= body == byte
+    return np.flatnonzero(hit)
 
 
 def _text(value: str) -> Any:
