@@ -121,7 +121,7 @@ def output_error(out_dir: Path, exc: OSError) -> InputError:
     )
 
 
-_BATCH = 1 << 16  # rows joined into one string at a time
+_BATCH = 1 << 15  # rows joined into one string at a time
 _SPECIAL = re.compile(f"[{QUOTED_CHARS}]")  # the cells the csv module quotes
 
 
