@@ -185,7 +185,8 @@ def _e2e_sfclean(csv: str, out: str) -> dict[str, float]:
 
 def _e2e_phases(csv: str, out: str) -> dict[str, float]:
     """What ``sfclean normalize`` does for a file read as one chunk, phase by phase (CPU):
-    the checks, pandas' parse, normalize (clean_work, in-file duplicates, tables), writing."""
+    the checks, the parse (pyarrow's for a plain UTF-8 file, as the CLI reads it),
+    normalize (clean_work with the in-file duplicates, tables), writing."""
     from sfclean.io import OutputDir, check_csv
     from sfclean.stages.normalize import clean_work, tables
     from sfclean.stages.normalize_file import FILES, SeenKeys
@@ -199,10 +200,9 @@ def _e2e_phases(csv: str, out: str) -> dict[str, float]:
 
     checked = check_csv(csv)
     lap("check")
-    [frame] = checked.chunks(None, dtype=object)
+    [frame] = checked.chunks(None, dtype=str if checked.arrow_reads(str) else object)
     lap("parse")
-    work, _, keys = clean_work(frame)
-    SeenKeys().mark(work, keys)
+    work, _, _ = clean_work(frame, dedupe=SeenKeys().mark)
     found = tables(work)
     lap("normalize")
     with OutputDir(out) as files:
