@@ -445,10 +445,12 @@ def _held_table(work: Work, pos: np.ndarray) -> Table:
 
 
 def _text_column(values: Any, take: np.ndarray | None) -> Any:
-    """``values[take]`` (``values`` itself for None) as pyarrow builds it, else objects."""
+    """``values[take]`` (``values`` itself for None) as pyarrow builds it, else objects:
+    each of fewer ``values`` than cells converted once, else only the cells taken."""
     if take is None or not isinstance(values, np.ndarray):
         return values
-    built = arrow_cells(values, take)
+    few = len(values) < len(take)
+    built = arrow_cells(values, take) if few else arrow_cells(values[take])
     return values[take] if built is None else built
 
 

@@ -293,11 +293,11 @@ class SeenKeys:
     copy, across the chunks of a file.
 
     A key is stored as a 128-bit digest (two 64-bit SipHash digests of its UTF-8 bytes
-    under keys drawn at random for each file: pandas' ``hash_array``), 16 bytes plus 8 for
-    the row, in two sorted arrays: about 24 bytes per distinct key (a million distinct
-    emails take ~24 MB), where a set of the keys themselves would take ~100. Two different
-    keys would have to share all 128 bits to be taken for one another: for 10**8 distinct
-    keys that chance is below 10**-22.
+    under keys drawn at random for each file: pandas' ``hash_array``), its two halves and
+    the row in three arrays sorted by the first half (numpy's searches over whole numbers):
+    about 24 bytes per distinct key (a million distinct emails take ~24 MB), where a set of
+    the keys themselves would take ~100. Two different keys would have to share all 128
+    bits to be taken for one another: for 10**8 distinct keys that chance is below 10**-22.
     """
 
     def __init__(self) -> None:
@@ -325,7 +325,7 @@ class SeenKeys:
         one = np.flatnonzero(stop - start == 1)
         hit = one[self._low[start[one]] == low[one]]
         rows[hit] = self._rows[start[hit]]
-        # two keys seen share a first half (about once in 10**7 files of a million keys):
+        # keys seen that share a first half (for a million keys, in about one file of 4 * 10**7):
         # the second halves of all of them are compared
         for i in np.flatnonzero(stop - start > 1).tolist():
             same = np.flatnonzero(self._low[start[i] : stop[i]] == low[i])
