@@ -282,6 +282,8 @@ def _region_samples(region: str) -> list[str]:
                 digits,
                 f"0{digits}",
                 f"+{code} {digits}",
+                f"+{code}{digits}",  # E.164 as typed: no phone-formatted finding
+                f"  +{code}{digits} ",
                 f"{code}{digits}",
                 f"00{code}{digits}",
                 f"00{code}0{digits}",
