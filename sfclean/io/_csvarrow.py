@@ -1,17 +1,19 @@
 """The fast path of :class:`sfclean.io._csvout.CsvOut`: a batch of rows as CSV bytes, built
-column by column with pyarrow's compute functions instead of a Python join per row, byte for
-byte what the csv-module writer (:func:`sfclean.io._csvout.text_rows`) writes
-(``tests/test_io_writing.py`` proves it with hypothesis).
+column by column on Arrow's buffers (numpy and pyarrow's compute functions) instead of a
+Python join per row, byte for byte what the csv-module writer
+(:func:`sfclean.io._csvout.text_rows`) writes (``tests/test_io_writing.py`` proves it with
+hypothesis).
 
 Each column becomes an Arrow string array (whole numbers cast, as ``str`` writes them; a
-pyarrow string array is used as it is); for
-a file for people, a cell whose first byte is one of :data:`sfclean.spreadsheet.FORMULA_START`
-(all ASCII, so the first byte is the first character) gets a leading ``'``; a cell holding
-``,`` ``"`` CR or LF is quoted with its quotes doubled; a one-column file writes an empty
-cell as ``""``; the columns are joined with ``,`` and each row ends with CRLF, and the
-joined array's data buffer is the batch's bytes. :func:`arrow_rows` returns None (the caller
-then writes the batch the csv module's way) when pyarrow is missing or a column is not all
-text or whole numbers (a missing value, a non-str object, text Arrow cannot encode).
+pyarrow string array is used as it is). For a file for people, a cell whose first byte is
+one of :data:`sfclean.spreadsheet.FORMULA_START` (all ASCII, so the first byte is the first
+character) gets a leading ``'``; a cell holding ``,`` ``"`` CR or LF is quoted with its
+quotes doubled (both by inserting bytes into the column's data, :func:`_cells`); a
+one-column file writes an empty cell as ``""``; the columns are joined with ``,`` and each
+row ends with CRLF, and the joined array's data buffer is the batch's bytes.
+:func:`arrow_rows` returns None (the caller then writes the batch the csv module's way)
+when pyarrow is missing or a column is not all text or whole numbers (a missing value, a
+non-str object, text Arrow cannot encode).
 """
 
 from __future__ import annotations
