@@ -1,6 +1,8 @@
-"""Properties of normalize: conservation of rows and idempotence."""
+"""Properties of normalize: conservation of rows, idempotence, and the work it skips changing nothing."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -172,3 +174,34 @@ def test_pyarrow_columns_are_read_as_pandas_would(cells: list, chunks: int) -> N
     assert found[0].tolist() == codes.tolist()
     assert found[1].tolist() == uniques.tolist()
     assert as_text(series).tolist() == found[1][found[0]].tolist()
+
+
+@_SETTINGS
+@given(_rows, _options)
+def test_cleaning_only_the_phones_of_rows_going_on_changes_nothing(
+    rows: list[dict[str, str]], options: dict
+) -> None:
+    # normalize cleans the phones of the rows still going on only (the duplicates are marked
+    # first when a phone cannot hold a row back): the same tables as cleaning every row's
+    # phones, as normalize did before, and holding back only the rows going on
+    from unittest import mock
+
+    import numpy as np
+
+    from sfclean.stages import normalize as stage
+
+    clean_phone_cells = stage.clean_phone_cells
+
+    def every_row(work: Any, name: str, regions: Any, invalid_phone: str, pool: Any = None) -> None:
+        held, reason, detail = work.reason != 0, work.reason.copy(), work.detail.copy()
+        work.reason[:] = 0  # every row's phones are cleaned
+        clean_phone_cells(work, name, regions, invalid_phone, pool)
+        work.reason[held], work.detail[held] = reason[held], detail[held]
+
+    df = _frame(rows)
+    result = normalize(df, **options)
+    with mock.patch.object(stage, "clean_phone_cells", every_row):
+        expected = normalize(df, **options)
+    for name in ("kept", "held_back", "findings"):
+        pd.testing.assert_frame_equal(getattr(result, name), getattr(expected, name))
+    assert np.array_equal(result.kept.index, expected.kept.index)
