@@ -1,4 +1,4 @@
-"""Properties of normalize: conservation of rows, idempotence, and the work it skips changing nothing."""
+"""Properties of normalize: conservation of rows, idempotence, skipped work changing nothing."""
 
 from __future__ import annotations
 
