@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sfclean.report import FINDINGS_COLUMNS
-from sfclean.stages.normalize_findings import FindingsTable, arrow_take, str_array
+from sfclean.stages.normalize_findings import FindingsTable, _objects, arrow_take, str_array
 
 _NAMES = ["Email", "Phone", "Country"]
 _WORDS = st.sampled_from(["", "a", "b", "é", "x y", "+1"])
@@ -104,11 +104,11 @@ def test_findings_columns_are_the_findings_sorted_by_row_then_column(
         }
         for cells, half in ((inputs, forms[:3]), (cleaned, forms[3:]))
     ]
-    pos, columns = table.columns(np.array(keep), *sources, first_row=2)
+    pos, coded = table.coded_columns(np.array(keep), *sources, first_row=2)
+    columns = {name: _objects(values, take) for name, (values, take) in coded.items()}
     got = list(zip(*(columns[c].tolist() for c in FINDINGS_COLUMNS), strict=True))
     assert got == [(row + 2, *rest) for row, *rest in wanted]
     assert pos.tolist() == [row for row, *_ in wanted]
-    _, coded = table.coded_columns(np.array(keep), *sources, first_row=2)
     for name, (values, take) in coded.items():  # what the result frames are built from
         assert list(str_array(values, take)) == columns[name].tolist()
 

@@ -408,18 +408,22 @@ def tables(work: Work) -> tuple[Table, Table, Table]:
     # the findings' cells: the input's pyarrow arrays and the kept table's columns
     rank = np.cumsum(keep) - 1
     cleaned = {n: (kept.columns[i], rank) for i, n in enumerate(work.names)}
-    inputs = {n: work.arrow[n] if n in work.arrow else work.original[n] for n in work.names}
-    pos, found = work.findings.coded_columns(keep, inputs, cleaned, first_row=work.first_row)
+    pos, found = work.findings.coded_columns(keep, _inputs(work), cleaned, first_row=work.first_row)
     columns = [_text_column(*found[c]) if c != "row" else found[c][0] for c in FINDINGS_COLUMNS]
     return kept, held, Table(list(FINDINGS_COLUMNS), columns, pos)
 
 
+def _inputs(work: Work) -> dict[str, Any]:
+    """Each input column's cells for the findings: pyarrow's copy when there is one."""
+    return {n: work.arrow[n] if n in work.arrow else work.original[n] for n in work.names}
+
+
 def _kept_table(work: Work, pos: np.ndarray) -> Table:
     def column(name: str) -> Any:
-        codes, values = work.distinct.get(name, (None, None))
-        if codes is None or values is None or len(values) >= len(pos):
-            return _text_column(work.cleaned[name], pos)
-        return _text_column(values, codes[pos])
+        if name in work.distinct:
+            codes, values = work.distinct[name]
+            return _text_column(values, codes[pos])
+        return _text_column(work.cleaned[name], pos)
 
     rows = (pos + work.first_row).astype("int64")
     return Table([*work.names, ROW], [*map(column, work.names), rows], pos)
@@ -445,12 +449,11 @@ def _held_table(work: Work, pos: np.ndarray) -> Table:
 
 
 def _text_column(values: Any, take: np.ndarray | None) -> Any:
-    """``values[take]`` (``values`` itself for None) as pyarrow builds it, else objects:
-    each of fewer ``values`` than cells converted once, else only the cells taken."""
+    """``values[take]`` (``values`` itself for None) as pyarrow builds it
+    (:func:`arrow_cells`), else objects."""
     if take is None or not isinstance(values, np.ndarray):
         return values
-    few = len(values) < len(take)
-    built = arrow_cells(values, take) if few else arrow_cells(values[take])
+    built = arrow_cells(values, take)
     return values[take] if built is None else built
 
 
@@ -473,8 +476,7 @@ def _result(work: Work, cmap: ColumnMap, source: dict[str, Any]) -> NormalizeRes
     del kept_pos
     held_pos = np.flatnonzero(work.reason != NONE)
     held_back = _frame(work, work.original, held_pos, work.encoded, work.arrow)
-    # the findings' original cells: from pyarrow's copy of a column when there is one
-    inputs = {n: work.arrow[n] if n in work.arrow else work.original[n] for n in work.names}
+    inputs = _inputs(work)  # before the work lets go of the input's cells
     work.original.clear()
     work.encoded.clear()
     work.arrow.clear()
@@ -522,8 +524,8 @@ def _frame(
 ) -> pd.DataFrame:
     """The rows at positions ``pos``: every column as ``str``, then ``sfclean_row`` (int64),
     indexed by the caller's labels of those rows. A column pyarrow holds (``arrows``) is
-    taken from it; one with fewer distinct values than rows (``distinct``: each row's
-    distinct value and the values) is built from them, each converted once."""
+    taken from it; one in ``distinct`` (each row's distinct value and the values) from its
+    distinct values when they are fewer than the rows, each converted once."""
     index = work.index[pos]
     names = work.names
 
@@ -532,10 +534,10 @@ def _frame(
             taken = arrow_take(arrows[name], pos)
             if taken is not None:
                 return taken
-        codes, values = distinct.get(name, (None, None))
-        if codes is None or values is None or len(values) >= len(pos):
-            return str_array(cells[name][pos])
-        return str_array(values, codes[pos])
+        if name in distinct:  # str_array converts the fewer of values and cells
+            codes, values = distinct[name]
+            return str_array(values, codes[pos])
+        return str_array(cells[name][pos])
 
     out = pd.DataFrame({n: column(n) for n in names}, columns=names, dtype="str")
     out.index = index

@@ -22,7 +22,6 @@ from sfclean.report import FINDINGS_COLUMNS
 __all__ = [
     "Change",
     "Coded",
-    "Columns",
     "FindingsTable",
     "arrow_cells",
     "arrow_take",
@@ -39,7 +38,6 @@ __all__ = [
 ]
 
 Change = tuple[str, str]  # (finding code, message)
-Columns = dict[str, np.ndarray]  # a table as {column name: values}
 #: (values, take): the column is values[take]; values an object array of str, or a pyarrow
 #: string array when take is None (the findings' original and normalized cells)
 Coded = tuple[Any, np.ndarray | None]
@@ -58,7 +56,7 @@ class FindingsTable:
     they are the input's and the cleaned cells of its column at its rows, taken when the
     table is built (:meth:`coded_columns`' ``inputs`` and ``cleaned``: from pyarrow's arrays,
     no Python string per finding); :meth:`pin` keeps them before a cleaned column changes.
-    The text columns are materialised once, in :meth:`columns`.
+    The text columns are built once, in :meth:`coded_columns`.
     """
 
     order: dict[str, int]
@@ -150,22 +148,6 @@ class FindingsTable:
             if name == column and self.normalized[i] is None:
                 self.normalized[i] = cells[pos]
 
-    def columns(
-        self,
-        keep: np.ndarray,
-        inputs: Mapping[str, Source],
-        cleaned: Mapping[str, Source],
-        *,
-        first_row: int = 2,
-    ) -> tuple[np.ndarray, Columns]:
-        """The findings of rows where ``keep`` is true, sorted by row then column order, as
-        (each finding's row position, {findings column: values}): ``row`` is the spreadsheet
-        row (row position + ``first_row``, int64), the others object arrays of str.
-        ``inputs`` / ``cleaned``: each column's input / cleaned cells (for the cells
-        :meth:`add` left out)."""
-        pos, coded = self.coded_columns(keep, inputs, cleaned, first_row=first_row)
-        return pos, {name: _objects(values, take) for name, (values, take) in coded.items()}
-
     def coded_columns(
         self,
         keep: np.ndarray,
@@ -174,8 +156,10 @@ class FindingsTable:
         *,
         first_row: int = 2,
     ) -> tuple[np.ndarray, dict[str, Coded]]:
-        """:meth:`columns` with each column as (values, take): the column is ``values[take]``
-        (``take`` None: ``values`` itself). ``column``, ``code`` and ``message`` come as
+        """The findings of rows where ``keep`` is true, sorted by row then column order, as
+        (each finding's row position, {findings column: (values, take)}): the column is
+        ``values[take]`` (``take`` None: ``values`` itself); ``row`` is the spreadsheet row
+        (row position + ``first_row``, int64). ``column``, ``code`` and ``message`` come as
         their few distinct values and each finding's index into them, so a text column is
         built from the distinct values (:func:`str_array`), not from a str per finding.
 
@@ -309,8 +293,8 @@ def _large(array: Any, pool: Any) -> Any:
 def str_array(values: Any, take: np.ndarray | None = None) -> Any:
     """``values`` (an object array of str), or ``values[take]``, as an array of pandas'
     ``str`` dtype when pyarrow stores that dtype (pyarrow builds it directly; pandas' own
-    path checks every cell first, about twice the time; ``take`` converts each distinct
-    value once), else as the object array (a ``dtype="str"`` frame converts it). A pyarrow
+    path checks every cell first, about twice the time; :func:`arrow_cells` converts the
+    fewer of the values and the cells), else as the object array (a ``dtype="str"`` frame converts it). A pyarrow
     string array (``take`` None) is used as it is."""
     if _is_arrow(values):
         return pd.array(values, dtype="str")
@@ -324,8 +308,9 @@ def str_array(values: Any, take: np.ndarray | None = None) -> Any:
 
 def arrow_cells(values: np.ndarray, take: np.ndarray | None = None) -> Any:
     """``values`` (an object array of str), or ``values[take]``, as a pyarrow
-    ``large_string`` array (each value converted once, then taken), or None when pyarrow is
-    missing or cannot convert a value (not a str, a lone surrogate).
+    ``large_string`` array (each of fewer values than cells converted once, then taken;
+    else only the cells taken converted), or None when pyarrow is missing or cannot convert
+    a value (not a str, a lone surrogate).
 
     The buffers come from the system allocator: pyarrow's default pool (mimalloc) spent
     about 0.8 s of system time at 1,000,000 rows committing fresh pages (bench/README.md)."""
@@ -335,6 +320,8 @@ def arrow_cells(values: np.ndarray, take: np.ndarray | None = None) -> Any:
     except ImportError:  # pragma: no cover - the test environment has pyarrow
         return None
     pool = pa.system_memory_pool()
+    if take is not None and len(values) >= len(take):
+        values, take = values[take], None
     try:
         built = pa.array(values, type=pa.large_string(), memory_pool=pool)
         if built.null_count:
