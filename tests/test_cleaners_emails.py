@@ -355,6 +355,33 @@ def test_batch_agrees_with_single(values: list[str]) -> None:
         assert len(FAST_EMAIL_LINE_RE.findall(join_lines(values).text.lower())) == len(values)
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        _shaped | _padded | _split_by_zero_width | _anything | st.sampled_from([" A@B.COM ", ""]),
+        max_size=12,
+    ),
+    st.sampled_from(["string", "large_string"]),
+)
+def test_the_column_given_its_arrow_cells_answers_the_same(values: list[str], kind: str) -> None:
+    """normalize hands the column its distinct values as reading gave them (pyarrow's,
+    large_string from pandas); the answers are the same, and the column's ``cells`` are its
+    values (the junk step reads them instead of converting the values again)."""
+    import pyarrow as pa
+
+    from sfclean.cleaners.emails import clean_email_column
+
+    given = clean_email_column(values, cells=pa.array(values, getattr(pa, kind)()))
+    alone = clean_email_column(values)
+    for name in ("value", "status", "message", "reason", "change_id"):
+        assert getattr(given, name).tolist() == getattr(alone, name).tolist()
+    assert given.kinds == alone.kinds
+    for col in (given, alone):
+        assert (col.cells is None) == (not values)
+        if col.cells is not None:
+            assert col.cells.to_pylist() == col.value.tolist()
+
+
 _LIMITS = [
     "a" * 64 + "@x.com",
     "a" * 65 + "@x.com",

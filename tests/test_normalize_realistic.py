@@ -39,7 +39,7 @@ def _one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
         col.fill_slow(np.arange(len(values)), lambda i: emails.clean_email(values[i], **options))
         return col
 
-    def junk_column(addresses: list[str], policy: junk.JunkPolicy) -> tuple:
+    def junk_column(addresses: list[str], policy: junk.JunkPolicy, cells: object = None) -> tuple:
         hits = [junk.classify_junk(a, policy) for a in addresses]
         found = [i for i, h in enumerate(hits) if h is not None]
         return np.array(found, dtype=np.int64), [hits[i] for i in found]

@@ -111,10 +111,11 @@ class EmailScan(NamedTuple):
     address: pa.Array
 
 
-def scan_emails(values: Sequence[str]) -> EmailScan | None:
+def scan_emails(values: Sequence[str], cells: pa.Array | None = None) -> EmailScan | None:
     """The cells :func:`fast_email_ok` accepts once trimmed and lowercased, found in Arrow's
     kernels over one string array, not by Python once per cell (the costly part of the
-    column at a million addresses).
+    column at a million addresses). ``cells``: ``values`` already as that array (the
+    input's distinct values, as reading gave them), else they are converted.
 
     Arrow's regular expressions (RE2) run :data:`_COMMON_SHAPE` over every cell: the plain
     shape with one of :data:`COMMON_TLDS`, on a cell of at most :data:`_SHORT_LINE`
@@ -124,7 +125,7 @@ def scan_emails(values: Sequence[str]) -> EmailScan | None:
     """
     pool = pa.system_memory_pool()  # see the module docstring
     try:
-        cells = pa.array(values, pa.string(), memory_pool=pool)
+        cells = pa.array(values, pa.string(), memory_pool=pool) if cells is None else cells
     except UnicodeEncodeError:
         return None
     cells, padded = _ascii_cells(values, cells)
@@ -156,7 +157,7 @@ def _ascii_cells(values: Sequence[str], cells: pa.Array) -> tuple[pa.Array, np.n
         padded[i] = line.isascii() and line != "\\"
         lines.append(line if padded[i] else "\\")
     replaced = pc.replace_with_mask(
-        cells, pa.array(odd), pa.array(lines, pa.string(), memory_pool=pool), memory_pool=pool
+        cells, pa.array(odd), pa.array(lines, cells.type, memory_pool=pool), memory_pool=pool
     )
     return replaced, padded
 

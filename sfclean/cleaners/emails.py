@@ -69,10 +69,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Literal, NamedTuple
 
 import email_validator
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sfclean.cleaners.domains import tld_hint
 from sfclean.cleaners.emailfast import (
@@ -318,10 +321,16 @@ _FAST_KINDS: tuple[tuple[str, ...], ...] = ((), _LOWERED, _TRIMMED, _TRIMMED_LOW
 
 
 def clean_email_column(
-    values: Sequence[str], *, check_deliverability: bool = False, internationalized: bool = False
+    values: Sequence[str],
+    *,
+    check_deliverability: bool = False,
+    internationalized: bool = False,
+    cells: pa.Array | None = None,
 ) -> CellColumn:
     """:func:`clean_email` for every cell, as a :class:`~sfclean.cleaners.lines.CellColumn`
-    (its ``reason`` array holds each held-back cell's reason code).
+    (its ``reason`` array holds each held-back cell's reason code; its ``cells`` the values
+    as one pyarrow array, when the scan ran). ``cells``: ``values`` as one pyarrow string
+    array, when the caller has it.
 
     Computed column-wise: the common case (ASCII, maybe padded or in capitals, plain shape)
     is found by :func:`~sfclean.cleaners.emailfast.scan_emails` over all cells at once; every other cell goes through
@@ -331,7 +340,7 @@ def clean_email_column(
     """
     n = len(values)
     col = CellColumn.start(n, _FAST_KINDS)
-    scan = scan_emails(values) if n and not check_deliverability else None
+    scan = scan_emails(values, cells) if n and not check_deliverability else None
     if scan is None:
         slow = np.arange(n)
     else:
@@ -350,7 +359,23 @@ def clean_email_column(
             internationalized=internationalized,
         ),
     )
-    return col
+    return col if scan is None else replace(col, cells=_value_cells(scan.address, col, slow))
+
+
+def _value_cells(address: pa.Array, col: CellColumn, slow: np.ndarray) -> pa.Array | None:
+    """The column's values as one pyarrow array: the scan's addresses (a value the scan
+    accepts is its address), the cells cleaned one by one put in; None when pyarrow cannot
+    hold one of them (a lone surrogate)."""
+    if not len(slow):
+        return address
+    pool = pa.system_memory_pool()
+    try:
+        put = pa.array(col.value[slow].tolist(), address.type, memory_pool=pool)
+    except UnicodeEncodeError:
+        return None
+    mask = np.zeros(len(col.value), dtype=bool)
+    mask[slow] = True
+    return pc.replace_with_mask(address, pa.array(mask), put, memory_pool=pool)
 
 
 def clean_email_batch(

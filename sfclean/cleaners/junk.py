@@ -241,10 +241,11 @@ def classify_junk_batch(
 
 
 def classify_junk_column(
-    addresses: Sequence[str], policy: JunkPolicy
+    addresses: Sequence[str], policy: JunkPolicy, cells: pa.Array | None = None
 ) -> tuple[np.ndarray, list[tuple[str, str]]]:
     """The positions of the junk addresses among ``addresses`` (ascending) and what
-    :func:`classify_junk` says of each, computed column-wise.
+    :func:`classify_junk` says of each, computed column-wise. ``cells``: ``addresses``
+    already as one pyarrow string array (the email cleaner's), else they are converted.
 
     With no extra or allow-list entries for no-reply and role mailboxes and no address-level
     disposable entries, the no-reply and role answers depend only on the local part before
@@ -260,7 +261,8 @@ def classify_junk_column(
         return _one_by_one(addresses, policy)
     pool = pa.system_memory_pool()  # pyarrow's default pool keeps what is freed
     try:
-        cells = pa.array(addresses, pa.string(), memory_pool=pool)
+        if cells is None:
+            cells = pa.array(addresses, pa.string(), memory_pool=pool)
     except UnicodeEncodeError:  # a lone surrogate, which UTF-8 cannot hold
         return _one_by_one(addresses, policy)
     n = len(cells)

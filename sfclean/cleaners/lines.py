@@ -93,6 +93,8 @@ class CellColumn:
     ``value``, ``status`` and ``message`` are object arrays of str with the meaning of the
     per-cell result's fields; ``change_id`` indexes ``kinds``, the distinct change tuples;
     ``reason`` holds the result's ``reason`` code where it has one ("" elsewhere).
+    ``cells``: the values again as one pyarrow string array, when the cleaner built one
+    (the next step over them, junk mailboxes, then needs no conversion); else None.
     """
 
     value: np.ndarray
@@ -101,6 +103,7 @@ class CellColumn:
     kinds: list[tuple[str, ...]]
     message: np.ndarray
     reason: np.ndarray
+    cells: Any = None
 
     @classmethod
     def start(cls, n: int, kinds: Sequence[tuple[str, ...]]) -> CellColumn:
@@ -117,7 +120,7 @@ class CellColumn:
     @classmethod
     def concat(cls, parts: Sequence[CellColumn]) -> CellColumn:
         """The cells of ``parts``, one after the other, with one list of change tuples (each
-        part's ``change_id`` pointed at it)."""
+        part's ``change_id`` pointed at it); no ``cells``."""
         kinds: list[tuple[str, ...]] = []
         index: dict[tuple[str, ...], int] = {}
         ids = []

@@ -115,6 +115,8 @@ class Work:
     #: per input column that pyarrow stores: its cells as one pyarrow array ("" for NaN),
     #: the input's own buffers, from which the held-back rows' original cells are taken
     arrow: dict[str, Any] = field(default_factory=dict)
+    #: the distinct values of the column ``of`` was asked for, as one pyarrow array
+    dictionaries: dict[str, Any] = field(default_factory=dict)
     findings: FindingsTable = field(init=False)
     reason: np.ndarray = field(init=False)
     detail: np.ndarray = field(init=False)
@@ -126,22 +128,27 @@ class Work:
         self.detail = np.full(n, "", dtype=object)
 
     @classmethod
-    def of(cls, df: pd.DataFrame, names: list[str]) -> Work:
+    def of(cls, df: pd.DataFrame, names: list[str], arrow_values: str | None = None) -> Work:
         """Every cell of ``df`` as text (``df`` itself is not changed), with its index and the
-        spreadsheet number of its first row (:func:`~sfclean.report.first_data_row`)."""
+        spreadsheet number of its first row (:func:`~sfclean.report.first_data_row`).
+        ``arrow_values``: the column whose distinct values are kept as pyarrow's array too
+        (``dictionaries``), when pyarrow stores it."""
         plain = df.copy(deep=False)  # no attrs: pandas deep-copies them into every column
         plain.attrs = {}
-        original, encoded, arrows = {}, {}, {}
+        original, encoded, arrows, dictionaries = {}, {}, {}, {}
         for i, name in enumerate(names):
             arrow = arrow_text(plain.iloc[:, i])  # pyarrow's strings: one Python str each
             found = None if arrow is None else encode_arrow(arrow)
             if found is None:
                 original[name] = as_text(plain.iloc[:, i])
             else:
-                encoded[name], arrows[name] = found, arrow
+                codes, uniques, dictionary = found
+                encoded[name], arrows[name] = (codes, uniques), arrow
+                if name == arrow_values:
+                    dictionaries[name] = dictionary
         cells = Cells(original, encoded, len(df))
         work = cls(names, cells, index=df.index, first_row=first_data_row(df))
-        work.encoded, work.arrow = encoded, arrows
+        work.encoded, work.arrow, work.dictionaries = encoded, arrows, dictionaries
         return work
 
     def factorize(self, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -200,6 +207,7 @@ def clean_email_cells(
     emails = (pool or ValuePool(1)).map_column(
         clean_email_column,
         list(uniques),
+        cells=work.dictionaries.get(name),
         check_deliverability=check_deliverability,
         internationalized=internationalized,
     )
@@ -213,7 +221,8 @@ def clean_email_cells(
     detail = emails.message.copy()
     detail[missing] = [f"{name}: {m}" if m else f"{name} is blank" for m in detail[missing]]
     ok = np.flatnonzero(emails.status == "ok")
-    junk_at, hits = classify_junk_column(values[ok].tolist(), policy)
+    ok_cells = None if emails.cells is None else emails.cells.take(ok)
+    junk_at, hits = classify_junk_column(values[ok].tolist(), policy, cells=ok_cells)
     for i, (code, message) in zip(ok[junk_at].tolist(), hits, strict=True):
         reason[i] = REASON_INDEX[code]
         detail[i] = message

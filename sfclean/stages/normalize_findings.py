@@ -421,12 +421,13 @@ def encoded_text(series: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     in order of first appearance, int64; NaN read as ""), without a Python string per row.
     None for other columns."""
     arrow = arrow_text(series)
-    return None if arrow is None else encode_arrow(arrow)
+    found = None if arrow is None else encode_arrow(arrow)
+    return None if found is None else found[:2]
 
 
-def encode_arrow(arrow: Any) -> tuple[np.ndarray, np.ndarray] | None:
-    """:func:`encoded_text` of the pyarrow array :func:`arrow_text` gave (None when pyarrow
-    cannot encode it)."""
+def encode_arrow(arrow: Any) -> tuple[np.ndarray, np.ndarray, Any] | None:
+    """:func:`encoded_text` of the pyarrow array :func:`arrow_text` gave, and the distinct
+    values as pyarrow's array (None when pyarrow cannot encode it)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -435,7 +436,8 @@ def encode_arrow(arrow: Any) -> tuple[np.ndarray, np.ndarray] | None:
     except (pa.ArrowException, TypeError):
         return None
     codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    return codes, encoded.dictionary.to_numpy(zero_copy_only=False).astype(object, copy=False)
+    dictionary = encoded.dictionary
+    return codes, dictionary.to_numpy(zero_copy_only=False).astype(object, copy=False), dictionary
 
 
 def per_unique(

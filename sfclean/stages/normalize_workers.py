@@ -78,10 +78,19 @@ class ValuePool:
             self._executor = None
 
     def map_column(
-        self, clean: Callable[..., CellColumn], values: Sequence[str], *args: Any, **kwargs: Any
+        self,
+        clean: Callable[..., CellColumn],
+        values: Sequence[str],
+        *args: Any,
+        cells: Any = None,
+        **kwargs: Any,
     ) -> CellColumn:
         """``clean(values, *args, **kwargs)``, computed in chunks on the workers when the
-        list is long enough, else here; the same result either way."""
+        list is long enough, else here; the same result either way. ``cells``: the values
+        as one pyarrow array, passed on to ``clean`` (as ``cells=``) when it runs here on
+        the whole list, which spares it converting them."""
+        if cells is not None and self._chunks(len(values)) < 2:
+            return clean(values, *args, cells=cells, **kwargs)
         return self.map_columns(clean, [(values, args)], **kwargs)[0]
 
     def map_columns(
@@ -94,7 +103,7 @@ class ValuePool:
         workers at once (one wait for all, not one per job)."""
         pending: list[list[Any]] = []
         for values, args in jobs:
-            chunks = min(self.workers, len(values) // MIN_PER_WORKER)
+            chunks = self._chunks(len(values))
             if chunks < 2:
                 pending.append([clean(values, *args, **kwargs)])
                 continue
@@ -107,6 +116,10 @@ class ValuePool:
             done = [r if isinstance(r, CellColumn) else r.result() for r in results]
             out.append(done[0] if len(done) == 1 else CellColumn.concat(done))
         return out
+
+    def _chunks(self, count: int) -> int:
+        """How many chunks a list of ``count`` values is cleaned in (below 2: here)."""
+        return min(self.workers, count // MIN_PER_WORKER)
 
     def _start(self) -> Executor:
         if self._executor is None:
