@@ -421,6 +421,8 @@ def _inputs(work: Work) -> dict[str, Any]:
 
 def _kept_table(work: Work, pos: np.ndarray) -> Table:
     def column(name: str) -> Any:
+        if name in work.distinct_arrow:
+            return take_text(work.distinct_arrow[name], work.distinct[name][0][pos])
         if name in work.distinct:
             codes, values = work.distinct[name]
             return _text_column(values, codes[pos])
@@ -467,13 +469,14 @@ def _result(work: Work, cmap: ColumnMap, source: dict[str, Any]) -> NormalizeRes
     """
     kept_rows = work.reason == NONE
     kept_pos = np.flatnonzero(kept_rows)
-    kept = _frame(work, work.cleaned, kept_pos, work.distinct)
+    kept = _frame(work, work.cleaned, kept_pos, work.distinct, distinct_arrows=work.distinct_arrow)
     # the findings' normalized cells (of kept rows only): from the kept table's columns
     rank = np.cumsum(kept_rows) - 1
     cleaned = {n: (_cells_of(kept[n]), rank) for n in work.names}
     del kept_rows
     work.cleaned.clear()
     work.distinct.clear()
+    work.distinct_arrow.clear()
     del kept_pos
     held_pos = np.flatnonzero(work.reason != NONE)
     held_back = _frame(work, work.original, held_pos, work.encoded, work.arrow)
@@ -522,19 +525,24 @@ def _frame(
     pos: np.ndarray,
     distinct: Mapping[str, tuple[np.ndarray, np.ndarray]],
     arrows: Mapping[str, Any] | None = None,
+    distinct_arrows: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """The rows at positions ``pos``: every column as ``str``, then ``sfclean_row`` (int64),
-    indexed by the caller's labels of those rows. A column pyarrow holds (``arrows``) is
-    taken from it; one in ``distinct`` (each row's distinct value and the values) from its
-    distinct values when they are fewer than the rows, each converted once."""
+    indexed by the caller's labels of those rows. A column pyarrow holds (``arrows``, or its
+    distinct values in ``distinct_arrows``) is taken from it; one in ``distinct`` (each row's
+    distinct value and the values) from its distinct values when they are fewer than the
+    rows, each converted once."""
     index = work.index[pos]
     names = work.names
 
     def column(name: str) -> object:
-        if arrows and name in arrows:
+        taken = None
+        if distinct_arrows and name in distinct_arrows:
+            taken = arrow_take(distinct_arrows[name], distinct[name][0][pos])
+        elif arrows and name in arrows:
             taken = arrow_take(arrows[name], pos)
-            if taken is not None:
-                return taken
+        if taken is not None:
+            return taken
         if name in distinct:  # str_array converts the fewer of values and cells
             codes, values = distinct[name]
             return str_array(values, codes[pos])

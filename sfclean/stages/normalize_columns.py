@@ -107,6 +107,9 @@ class Work:
     #: per cleaned column: (each row's distinct value, the cleaned distinct values), so
     #: per-value checks (formula-like cells) run once per distinct value
     distinct: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    #: per cleaned column in ``distinct``: its distinct values as one pyarrow array, when
+    #: the cleaner built one (the email's); the tables take that column's cells from it
+    distinct_arrow: dict[str, Any] = field(default_factory=dict)
     #: per cleaned column in ``distinct``: which of its distinct values are known not to be
     #: formula-like (a phone in E.164), so that check reads only the others
     not_formulas: dict[str, np.ndarray] = field(default_factory=dict)
@@ -229,6 +232,8 @@ def clean_email_cells(
     n = work.n
     work.cleaned[name] = values[inverse] if n else work.original[name].copy()
     work.distinct[name] = (inverse, values)
+    if emails.cells is not None:
+        work.distinct_arrow[name] = emails.cells
     if n:
         work.reason[:] = reason[inverse]
         work.detail.fill("")  # then only the rows with a detail: a few in a hundred
