@@ -297,7 +297,7 @@ def clean_work(
     )
     report = progress_callback(progress)
     steps = 3 + len(cmap.phones)
-    work = Work.of(df, names, arrow_values=cmap.email)
+    work = Work.of(df, names)
     # find_columns keeps the country column apart from the email and phones, so it is one of
     # the text columns; its distinct cleaned values give the phones' regions.
     text = [name for name in names if name != cmap.email and name not in cmap.phones]
@@ -310,7 +310,6 @@ def clean_work(
             work, cmap.email, policy=policy, match_key=match_key, pool=pool,
             check_deliverability=check_deliverability, internationalized=internationalized,
         )  # fmt: skip
-        work.dictionaries.clear()
         # a row the duplicates hold back shows its original cells: its phones need no work
         early = invalid_phone != "reject"
         if early and dedupe is not None:

@@ -9,6 +9,7 @@ are spread back to rows with numpy indexing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,7 @@ from sfclean.stages.normalize_findings import (
     arrow_text,
     as_text,
     encode_arrow,
+    take_text,
     text_changes,
     with_messages,
 )
@@ -76,19 +78,22 @@ class Keys:
 
 
 class Cells(dict[str, np.ndarray]):
-    """Each input column's cells as an object array of str. A column read as (codes,
-    distinct values) is built from them only when it is asked for: the findings and the
-    held-back rows take the input's pyarrow cells instead, so most runs never ask."""
+    """Each input column's cells as an object array of str. A column pyarrow holds is built
+    only when it is asked for (from its (codes, distinct values) once they are known): the
+    findings and the held-back rows take the input's pyarrow cells instead, so most runs
+    never ask."""
 
-    def __init__(self, built: dict[str, np.ndarray], encoded: dict[str, tuple], rows: int):
+    def __init__(self, built: dict[str, np.ndarray], arrows: dict[str, Any], rows: int):
         super().__init__(built)
-        self.encoded = encoded
+        self.arrows = arrows
         self.rows = rows
+        #: (codes, distinct values) of a column pyarrow holds (the work's factorize)
+        self.factorize: Callable[[str], tuple[np.ndarray, np.ndarray]] | None = None
 
     def __missing__(self, name: str) -> np.ndarray:
-        if name not in self.encoded:
+        if name not in self.arrows or self.factorize is None:
             raise KeyError(name)
-        codes, uniques = self.encoded[name]
+        codes, uniques = self.factorize(name)
         cells = self[name] = uniques[codes]
         return cells
 
@@ -118,8 +123,6 @@ class Work:
     #: per input column that pyarrow stores: its cells as one pyarrow array ("" for NaN),
     #: the input's own buffers, from which the held-back rows' original cells are taken
     arrow: dict[str, Any] = field(default_factory=dict)
-    #: the distinct values of the column ``of`` was asked for, as one pyarrow array
-    dictionaries: dict[str, Any] = field(default_factory=dict)
     findings: FindingsTable = field(init=False)
     reason: np.ndarray = field(init=False)
     detail: np.ndarray = field(init=False)
@@ -131,36 +134,50 @@ class Work:
         self.detail = np.full(n, "", dtype=object)
 
     @classmethod
-    def of(cls, df: pd.DataFrame, names: list[str], arrow_values: str | None = None) -> Work:
+    def of(cls, df: pd.DataFrame, names: list[str]) -> Work:
         """Every cell of ``df`` as text (``df`` itself is not changed), with its index and the
-        spreadsheet number of its first row (:func:`~sfclean.report.first_data_row`).
-        ``arrow_values``: the column whose distinct values are kept as pyarrow's array too
-        (``dictionaries``), when pyarrow stores it."""
+        spreadsheet number of its first row (:func:`~sfclean.report.first_data_row`). A
+        column pyarrow stores stays pyarrow's array until a step factorizes it."""
         plain = df.copy(deep=False)  # no attrs: pandas deep-copies them into every column
         plain.attrs = {}
-        original, encoded, arrows, dictionaries = {}, {}, {}, {}
+        original, arrows = {}, {}
         for i, name in enumerate(names):
-            arrow = arrow_text(plain.iloc[:, i])  # pyarrow's strings: one Python str each
-            found = None if arrow is None else encode_arrow(arrow)
-            if found is None:
+            arrow = arrow_text(plain.iloc[:, i])  # the input's own buffers, no Python str
+            if arrow is None:
                 original[name] = as_text(plain.iloc[:, i])
             else:
-                codes, uniques, dictionary = found
-                encoded[name], arrows[name] = (codes, uniques), arrow
-                if name == arrow_values:
-                    dictionaries[name] = dictionary
-        cells = Cells(original, encoded, len(df))
-        work = cls(names, cells, index=df.index, first_row=first_data_row(df))
-        work.encoded, work.arrow, work.dictionaries = encoded, arrows, dictionaries
+                arrows[name] = arrow
+        cells = Cells(original, arrows, len(df))
+        work = cls(names, cells, index=df.index, first_row=first_data_row(df), arrow=arrows)
+        cells.factorize = work.factorize
         return work
 
     def factorize(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """``pd.factorize`` of a column's original cells (codes as int64), from reading it
-        when that gave them."""
+        """``pd.factorize`` of a column's original cells (codes as int64)."""
+        return self.factorize_arrow(name)[:2]
+
+    def factorize_arrow(self, name: str) -> tuple[np.ndarray, np.ndarray, Any]:
+        """:meth:`factorize`, and the distinct values as pyarrow's array when this call
+        encoded them from the input's (else None)."""
         if name in self.encoded:
-            return self.encoded[name]
-        codes, uniques = pd.factorize(self.original[name])
-        return codes.astype(np.int64), uniques
+            return (*self.encoded[name], None)
+        found = encode_arrow(self.arrow[name]) if name in self.arrow else None
+        if found is None:
+            codes, uniques = pd.factorize(self.original[name])
+            found = (codes.astype(np.int64), uniques, None)
+        self.encoded[name] = found[:2]
+        return found
+
+    def factorize_rows(self, name: str, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`factorize` of the cells at positions ``rows`` only: pyarrow encodes just
+        those when the column has not been factorized yet."""
+        if name not in self.encoded and name in self.arrow:
+            found = encode_arrow(take_text(self.arrow[name], rows))
+            if found is not None:
+                return found[:2]
+        codes, uniques = self.factorize(name)
+        local, used = pd.factorize(codes[rows])
+        return local.astype(np.int64), uniques[used]
 
     @property
     def n(self) -> int:
@@ -206,11 +223,11 @@ def clean_email_cells(
     ``internationalized``: accept what an org with Email Address Internationalization takes.
     ``pool`` cleans the distinct addresses on several processes.
     """
-    inverse, uniques = work.factorize(name)
+    inverse, uniques, cells = work.factorize_arrow(name)
     emails = (pool or ValuePool(1)).map_column(
         clean_email_column,
         list(uniques),
-        cells=work.dictionaries.get(name),
+        cells=cells,
         check_deliverability=check_deliverability,
         internationalized=internationalized,
     )
@@ -302,11 +319,11 @@ def clean_phone_cells(
     row back (``reject``); spreadsheet damage (``4.15555E+09``: the digits are lost) is
     cleared in keep mode too, since no reading of it is the number."""
     going = np.flatnonzero(work.reason == NONE)  # a held-back row writes its original cells
-    encoded, going_regions = work.factorize(name), regions
     if len(going) < work.n:  # the distinct values of the rows going on only
-        local, used = pd.factorize(encoded[0][going])
-        encoded = (local.astype(np.int64), encoded[1][used])
+        encoded = work.factorize_rows(name, going)
         going_regions = (regions[0][going], regions[1])
+    else:
+        encoded, going_regions = work.factorize(name), regions
     inverse, (values, statuses, messages, change_id, kinds) = _phone_answers(
         encoded, going_regions, pool or ValuePool(1)
     )
