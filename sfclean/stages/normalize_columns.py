@@ -9,7 +9,6 @@ are spread back to rows with numpy indexing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,21 +78,30 @@ class Keys:
 
 class Cells(dict[str, np.ndarray]):
     """Each input column's cells as an object array of str. A column pyarrow holds is built
-    only when it is asked for (from its (codes, distinct values) once they are known): the
-    findings and the held-back rows take the input's pyarrow cells instead, so most runs
-    never ask."""
+    only when it is asked for, from its (codes, distinct values) in ``encoded`` (encoding it
+    there first): the findings and the held-back rows take the input's pyarrow cells
+    instead, so most runs never ask."""
 
-    def __init__(self, built: dict[str, np.ndarray], arrows: dict[str, Any], rows: int):
+    def __init__(
+        self,
+        built: dict[str, np.ndarray],
+        arrows: dict[str, Any],
+        encoded: dict[str, tuple[np.ndarray, np.ndarray]],
+        rows: int,
+    ):
         super().__init__(built)
-        self.arrows = arrows
-        self.rows = rows
-        #: (codes, distinct values) of a column pyarrow holds (the work's factorize)
-        self.factorize: Callable[[str], tuple[np.ndarray, np.ndarray]] | None = None
+        self.arrows, self.encoded, self.rows = arrows, encoded, rows
 
     def __missing__(self, name: str) -> np.ndarray:
-        if name not in self.arrows or self.factorize is None:
+        if name not in self.arrows:
             raise KeyError(name)
-        codes, uniques = self.factorize(name)
+        if name not in self.encoded:
+            found = encode_arrow(self.arrows[name])
+            if found is None:  # pyarrow cannot encode it: one str per cell
+                cells = self[name] = self.arrows[name].to_numpy(zero_copy_only=False)
+                return cells
+            self.encoded[name] = found[:2]
+        codes, uniques = self.encoded[name]
         cells = self[name] = uniques[codes]
         return cells
 
@@ -118,7 +126,7 @@ class Work:
     #: per cleaned column in ``distinct``: which of its distinct values are known not to be
     #: formula-like (a phone in E.164), so that check reads only the others
     not_formulas: dict[str, np.ndarray] = field(default_factory=dict)
-    #: per input column, (codes, distinct values) when reading it gave them (see factorize)
+    #: per input column a step has factorized: (codes, distinct values) (see factorize)
     encoded: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     #: per input column that pyarrow stores: its cells as one pyarrow array ("" for NaN),
     #: the input's own buffers, from which the held-back rows' original cells are taken
@@ -147,10 +155,16 @@ class Work:
                 original[name] = as_text(plain.iloc[:, i])
             else:
                 arrows[name] = arrow
-        cells = Cells(original, arrows, len(df))
-        work = cls(names, cells, index=df.index, first_row=first_data_row(df), arrow=arrows)
-        cells.factorize = work.factorize
-        return work
+        encoded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        cells = Cells(original, arrows, encoded, len(df))
+        return cls(
+            names,
+            cells,
+            index=df.index,
+            first_row=first_data_row(df),
+            encoded=encoded,
+            arrow=arrows,
+        )
 
     def factorize(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """``pd.factorize`` of a column's original cells (codes as int64)."""
