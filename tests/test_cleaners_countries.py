@@ -169,7 +169,7 @@ def test_names_of_every_language_come_back_from_the_cache(
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     countries._tier2.cache_clear()
-    path = countries._tier2_cache()
+    path = countries._cache_path("all")
     assert str(path).startswith(str(tmp_path)) and not path.exists()
     built = countries._tier2()
     assert path.exists()
@@ -186,15 +186,36 @@ def test_names_of_every_language_come_back_from_the_cache(
     countries._tier2.cache_clear()
 
 
-def test_the_cache_key_follows_babel_and_this_code(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_english_names_come_back_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # tier 1 (~40 ms to build) is kept on disk too, in a file of its own
     from sfclean.cleaners import countries
 
-    before = countries._tier2_cache()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    countries._tier1.cache_clear()
+    path = countries._cache_path("en")
+    assert path != countries._cache_path("all") and not path.exists()
+    built = countries._tier1()
+    assert path.exists() and built == countries._build_tier1()
+    countries._tier1.cache_clear()
+    assert countries._tier1() == built  # read from the file
+    assert built["united kingdom"] == "GB" and built["uk"] == "GB" and built["xk"] == "XK"
+    countries._tier1.cache_clear()
+
+
+@pytest.mark.parametrize("library", ["babel", "pycountry", "phonenumbers"])
+def test_the_cache_key_follows_the_libraries_and_this_code(
+    library: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sfclean.cleaners import countries
+
+    before = countries._cache_path("all")
     real = countries.metadata.version
     monkeypatch.setattr(
-        countries.metadata, "version", lambda name: "0" if name == "babel" else real(name)
+        countries.metadata, "version", lambda name: "0" if name == library else real(name)
     )
-    assert countries._tier2_cache() != before
+    assert countries._cache_path("all") != before
 
 
 def test_an_unwritable_cache_still_answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,12 +10,15 @@ Every name comes from a maintained source, in two tiers:
    Republic of"), so they are in this tier too.
 2. The territory names of every language CLDR has, through babel (``Schweiz``, ``Suisse``,
    ``Svizzera``, ``Österreich``, ``España``, ``Polska``, ``Česko``...). Only consulted for a
-   name tier 1 does not know. Building it reads every babel locale (about a second), so the
-   table built is kept as JSON in the user's cache directory
-   (``platformdirs.user_cache_dir("sfclean")/country-names-<key>.json``), keyed by the
-   versions of babel and pycountry and by this module's source: later processes read it in
-   a few milliseconds, and a new babel, pycountry or sfclean builds it afresh. A cache that
-   cannot be read or written is ignored (the table is built in memory).
+   name tier 1 does not know.
+
+Building tier 2 reads every babel locale (about a second), and tier 1 costs ~40 ms (loading
+pycountry's and babel's data), paid by every process that reads a country, however small
+its file. So each table built is kept as JSON in the user's cache directory
+(``platformdirs.user_cache_dir("sfclean")/country-names-<tier>-<key>.json``), keyed by the
+versions of babel, pycountry and phonenumbers and by this module's source: later processes
+read it in a few milliseconds, and a new library or sfclean builds it afresh. A cache that
+cannot be read or written is ignored (the table is built in memory).
 
 Derived keys: a name with a parenthesis also answers to each part ("Myanmar (Burma)" ->
 "burma"), and an inverted ISO name to its head ("Palestine, State of" -> "palestine").
@@ -35,7 +38,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -142,6 +145,10 @@ def _babel_names(locale: str) -> Iterator[tuple[str, str]]:
 
 @lru_cache(maxsize=1)
 def _tier1() -> dict[str, str | None]:
+    return _cached("en", _build_tier1)
+
+
+def _build_tier1() -> dict[str, str | None]:
     table = _build(_english())
     for region in phonenumbers.SUPPORTED_REGIONS:  # AC, TA, XK: phone regions, not in ISO
         table.setdefault(_key(region), region)
@@ -151,25 +158,30 @@ def _tier1() -> dict[str, str | None]:
 
 @lru_cache(maxsize=1)
 def _tier2() -> dict[str, str | None]:
-    path = _tier2_cache()
+    return _cached("all", _build_tier2)
+
+
+def _cached(tier: str, build: Callable[[], dict[str, str | None]]) -> dict[str, str | None]:
+    """The table of ``tier`` from its cache file, else ``build()`` (then written there)."""
+    path = _cache_path(tier)
     table = _read_table(path)
     if table is None:
-        table = _build_tier2()
+        table = build()
         _write_table(path, table)
     return table
 
 
-def _tier2_cache() -> Path:
-    """The cache file of tier 2 for the installed babel and pycountry and this module."""
+def _cache_path(tier: str) -> Path:
+    """The cache file of ``tier`` for the installed babel, pycountry and phonenumbers and
+    this module."""
     source = Path(__file__).read_bytes()
     key = "\0".join(
         [
-            metadata.version("babel"),
-            metadata.version("pycountry"),
+            *(metadata.version(name) for name in ("babel", "pycountry", "phonenumbers")),
             hashlib.sha256(source).hexdigest(),
         ]
     )
-    name = f"country-names-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
+    name = f"country-names-{tier}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
     return Path(platformdirs.user_cache_dir("sfclean")) / name
 
 
