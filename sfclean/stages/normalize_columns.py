@@ -32,6 +32,7 @@ from sfclean.report import first_data_row
 from sfclean.stages.normalize_findings import (
     Change,
     FindingsTable,
+    arrow_str,
     arrow_text,
     as_text,
     encode_arrow,
@@ -176,10 +177,10 @@ class Work:
         if name in self.encoded:
             return (*self.encoded[name], None)
         found = encode_arrow(self.arrow[name]) if name in self.arrow else None
-        if found is None:
+        if found is None:  # the cells are in ``original``; their codes are not kept
             codes, uniques = pd.factorize(self.original[name])
-            found = (codes.astype(np.int64), uniques, None)
-        self.encoded[name] = found[:2]
+            return codes.astype(np.int64), uniques, None
+        self.encoded[name] = found[:2]  # they stand for the cells
         return found
 
     def factorize_rows(self, name: str, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -263,7 +264,7 @@ def clean_email_cells(
     n = work.n
     work.cleaned[name] = values[inverse] if n else work.original[name].copy()
     work.distinct[name] = (inverse, values)
-    if emails.cells is not None:
+    if emails.cells is not None and arrow_str():  # the tables are pyarrow's then
         work.distinct_arrow[name] = emails.cells
     if n:
         work.reason[:] = reason[inverse]

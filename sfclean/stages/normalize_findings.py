@@ -24,6 +24,7 @@ __all__ = [
     "Coded",
     "FindingsTable",
     "arrow_cells",
+    "arrow_str",
     "arrow_take",
     "arrow_text",
     "as_str_columns",
@@ -234,7 +235,7 @@ class FindingsTable:
             for values, lo, hi in zip(columns, bounds[:-1], bounds[1:], strict=True)
         ]
         back = np.argsort(by_source, kind="stable")  # from source order back to ``order``
-        if not _arrow_str():
+        if not arrow_str():
             return np.concatenate([_objects(p, None) for p in pieces])[back]
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -269,7 +270,7 @@ def _objects(values: Any, take: np.ndarray | None) -> np.ndarray:
     return values if take is None else values[take]
 
 
-def _arrow_str() -> bool:
+def arrow_str() -> bool:
     """Does pyarrow store pandas' ``str`` dtype?"""
     dtype = pd.api.types.pandas_dtype("str")
     return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
@@ -298,7 +299,7 @@ def str_array(values: Any, take: np.ndarray | None = None) -> Any:
     string array (``take`` None) is used as it is."""
     if _is_arrow(values):
         return pd.array(values, dtype="str")
-    if not _arrow_str():
+    if not arrow_str():
         return values if take is None else values[take]
     built = arrow_cells(values, take)
     if built is None:
@@ -337,7 +338,7 @@ def arrow_take(arrow: Any, take: np.ndarray) -> Any:
     """The cells of a pyarrow string array at positions ``take``, as an array of pandas'
     ``str`` dtype, taken by pyarrow (no Python string); None unless pyarrow stores that
     dtype (then the caller builds the cells from Python strings)."""
-    if not _arrow_str():
+    if not arrow_str():
         return None
     import pyarrow as pa
     import pyarrow.compute as pc
