@@ -368,3 +368,27 @@ def test_a_column_pyarrow_cannot_encode_is_factorized_from_its_cells(
     got = sfclean.normalize(df)
     for name in ("kept", "held_back", "findings"):
         pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name))
+
+
+@pytest.mark.parametrize("options", [{}, {"invalid_phone": "reject"}, {"fill_blanks": True}])
+def test_a_pyarrow_frame_under_python_str_gives_the_python_frames_results(
+    options: dict[str, Any],
+) -> None:
+    """pandas' str stored by Python (``mode.string_storage``) with a frame pyarrow holds:
+    the frames equal those of the same cells held by Python (the held-back phones are taken
+    from pyarrow's cells, the rest from the distinct values)."""
+    import numpy as np
+    import pandas as pd
+
+    cells = {
+        "Email": ["A@x.com", "a@x.com ", "b@x.com", "", "no-reply@x.com", "c@x.com"],
+        "Phone": ["020 7946 0958", "(415) 555-0123", "+44 20 7946 0958", "1", "", "x12"],
+        "Country": ["UK", "UK", "GB", "US", "UK", "Deutschland"],
+    }
+    with pd.option_context("mode.string_storage", "python"):
+        arrow = pd.DataFrame(cells, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+        plain = pd.DataFrame(cells, dtype=pd.StringDtype("python", na_value=np.nan))
+        got, expected = sfclean.normalize(arrow, **options), sfclean.normalize(plain, **options)
+    assert len(got.held_back) > 0
+    for name in ("kept", "held_back", "findings"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name))

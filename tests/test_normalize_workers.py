@@ -52,6 +52,8 @@ def test_the_pool_really_cuts_the_work(small_chunks: None) -> None:
     assert col.value.tolist() == alone.value.tolist()
     assert col.status.tolist() == alone.status.tolist()
     assert [col.kinds[i] for i in col.change_id] == [alone.kinds[i] for i in alone.change_id]
+    # the chunks' pyarrow values come back joined, for the junk step
+    assert col.cells is not None and col.cells.to_pylist() == alone.cells.to_pylist()
 
 
 def test_short_lists_stay_in_this_process() -> None:

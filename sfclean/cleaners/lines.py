@@ -52,6 +52,16 @@ class Lines:
         return hit
 
 
+def _joined(arrays: list[Any]) -> Any:
+    """The pyarrow arrays one after the other, or None when one is missing or the types
+    differ."""
+    if not arrays or any(a is None for a in arrays) or len({a.type for a in arrays}) != 1:
+        return None
+    import pyarrow as pa
+
+    return pa.concat_arrays(arrays, memory_pool=pa.system_memory_pool())
+
+
 def _filled(n: int, text: str) -> np.ndarray:
     """``np.full(n, text, dtype=object)``, forty times faster: ``np.full`` converts the
     value for every cell of an object array (10 ms per million), ``fill`` stores it."""
@@ -120,7 +130,7 @@ class CellColumn:
     @classmethod
     def concat(cls, parts: Sequence[CellColumn]) -> CellColumn:
         """The cells of ``parts``, one after the other, with one list of change tuples (each
-        part's ``change_id`` pointed at it); no ``cells``."""
+        part's ``change_id`` pointed at it); ``cells`` joined when every part has them."""
         kinds: list[tuple[str, ...]] = []
         index: dict[tuple[str, ...], int] = {}
         ids = []
@@ -137,6 +147,7 @@ class CellColumn:
             kinds=kinds,
             message=np.concatenate([p.message for p in parts]),
             reason=np.concatenate([p.reason for p in parts]),
+            cells=_joined([p.cells for p in parts]),
         )
 
     def fill_slow(self, slow: np.ndarray, clean_one: Callable[[int], Any]) -> None:

@@ -545,6 +545,8 @@ def _frame(
         if name in distinct:  # str_array converts the fewer of values and cells
             codes, values = distinct[name]
             return str_array(values, codes[pos])
+        if arrows and name in arrows:  # pandas' str is python's: the cells taken, as objects
+            return take_text(arrows[name], pos).to_numpy(zero_copy_only=False)
         return str_array(cells[name][pos])
 
     out = pd.DataFrame({n: column(n) for n in names}, columns=names, dtype="str")
@@ -591,6 +593,7 @@ def fill_blank_cells(
         findings.pin(name, column)  # the findings so far keep the cells as they were
         column[to_rows] = column[from_rows]
         work.distinct.pop(name, None)  # the rows no longer follow their distinct values
+        work.distinct_arrow.pop(name, None)
         findings.add(
             to_rows,
             name,

@@ -127,7 +127,9 @@ class Work:
     #: per cleaned column in ``distinct``: which of its distinct values are known not to be
     #: formula-like (a phone in E.164), so that check reads only the others
     not_formulas: dict[str, np.ndarray] = field(default_factory=dict)
-    #: per input column a step has factorized: (codes, distinct values) (see factorize)
+    #: per input column pyarrow holds, once encoded over all its rows (``factorize`` or the
+    #: original cells asked for): (codes, distinct values); a python-backed column's codes
+    #: and an encoding of some rows (``factorize_rows``) are not kept
     encoded: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     #: per input column that pyarrow stores: its cells as one pyarrow array ("" for NaN),
     #: the input's own buffers, from which the held-back rows' original cells are taken
@@ -264,7 +266,9 @@ def clean_email_cells(
     n = work.n
     work.cleaned[name] = values[inverse] if n else work.original[name].copy()
     work.distinct[name] = (inverse, values)
-    if emails.cells is not None and arrow_str():  # the tables are pyarrow's then
+    # normalize's frames take the column from them only when pandas' str is pyarrow's (the
+    # file path's tables convert the values again otherwise: that mode is rare)
+    if emails.cells is not None and arrow_str():
         work.distinct_arrow[name] = emails.cells
     if n:
         work.reason[:] = reason[inverse]
