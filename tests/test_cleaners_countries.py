@@ -160,53 +160,49 @@ def test_case_and_padding_do_not_matter(case: tuple[str, str], pad: str) -> None
     assert region_for_country(value.lower()) == region
 
 
-def test_names_of_every_language_come_back_from_the_cache(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("tier", "samples"),
+    [
+        # babel's names in every language, about a second to build
+        ("all", {"allemagne": "DE", "kanada": "CA"}),
+        # the English names and codes, ~40 ms to build
+        ("en", {"united kingdom": "GB", "uk": "GB", "xk": "XK"}),
+    ],
+)
+def test_a_tier_of_names_comes_back_from_its_cache(
+    tier: str, samples: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # tier 2 (babel's names in every language, about a second to build) is kept on disk;
-    # the table read back is the one babel gives, and a damaged file is built again
+    # each tier is kept on disk in a file of its own; the table read back is the one the
+    # libraries give, and a damaged file is built again
     from sfclean.cleaners import countries
 
+    cached, build_name = {
+        "all": (countries._tier2, "_build_tier2"),
+        "en": (countries._tier1, "_build_tier1"),
+    }[tier]
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    countries._tier2.cache_clear()
-    path = countries._cache_path("all")
+    cached.cache_clear()
+    path = countries._cache_path(tier)
     assert str(path).startswith(str(tmp_path)) and not path.exists()
-    built = countries._tier2()
+    assert countries._cache_path("en") != countries._cache_path("all")
+    built = cached()
     assert path.exists()
-    assert built == countries._build_tier2()
-    countries._tier2.cache_clear()
-    assert countries._tier2() == built  # read from the file
-    assert built["allemagne"] == "DE" and built["kanada"] == "CA"
+    assert built == getattr(countries, build_name)()
+    assert all(built[key] == code for key, code in samples.items())
     path.write_text('{"allemagne": 3', encoding="utf-8")  # cut short
-    countries._tier2.cache_clear()
-    assert countries._tier2() == built
+    cached.cache_clear()
+    assert cached() == built
     assert countries._read_table(path) == built  # and written again
-    path.write_text('{"allemagne": ["DE"]}', encoding="utf-8")  # not a table of codes
-    assert countries._read_table(path) is None
-    countries._tier2.cache_clear()
-
-
-def test_english_names_come_back_from_the_cache(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # tier 1 (~40 ms to build) is kept on disk too, in a file of its own
-    from sfclean.cleaners import countries
-
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    countries._tier1.cache_clear()
-    path = countries._cache_path("en")
-    assert path != countries._cache_path("all") and not path.exists()
-    built = countries._tier1()
-    assert path.exists() and built == countries._build_tier1()
-    countries._tier1.cache_clear()
 
     def no_build() -> dict[str, str | None]:
-        raise AssertionError("tier 1 built again instead of read from its file")
+        raise AssertionError("the tier was built again instead of read from its file")
 
-    monkeypatch.setattr(countries, "_build_tier1", no_build)
-    assert countries._tier1() == built  # read from the file
-    assert built["united kingdom"] == "GB" and built["uk"] == "GB" and built["xk"] == "XK"
-    countries._tier1.cache_clear()
+    monkeypatch.setattr(countries, build_name, no_build)
+    cached.cache_clear()
+    assert cached() == built  # read from the file
+    path.write_text('{"allemagne": ["DE"]}', encoding="utf-8")  # not a table of codes
+    assert countries._read_table(path) is None
+    cached.cache_clear()
 
 
 @pytest.mark.parametrize("library", ["babel", "pycountry", "phonenumbers"])

@@ -41,6 +41,7 @@ __all__ = [
     "FAST_EMAIL_RE",
     "EmailScan",
     "fast_email_ok",
+    "put_cells",
     "scan_emails",
     "tld_ok",
 ]
@@ -156,10 +157,15 @@ def _ascii_cells(values: Sequence[str], cells: pa.Array) -> tuple[pa.Array, np.n
         line = "\\" if "\n" in values[i] else _trim_cell(values[i])
         padded[i] = line.isascii() and line != "\\"
         lines.append(line if padded[i] else "\\")
-    replaced = pc.replace_with_mask(
-        cells, pa.array(odd), pa.array(lines, cells.type, memory_pool=pool), memory_pool=pool
-    )
-    return replaced, padded
+    return put_cells(cells, odd, lines), padded
+
+
+def put_cells(cells: pa.Array, where: np.ndarray, values: list[str]) -> pa.Array:
+    """``cells`` with ``values`` in place of the cells where the mask ``where`` is true (as
+    many values as true places); UnicodeEncodeError for a value UTF-8 cannot hold."""
+    pool = pa.system_memory_pool()
+    put = pa.array(values, cells.type, memory_pool=pool)
+    return pc.replace_with_mask(cells, pa.array(where), put, memory_pool=pool)
 
 
 def _trim_cell(value: str) -> str:

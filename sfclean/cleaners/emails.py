@@ -75,7 +75,6 @@ from typing import Literal, NamedTuple
 import email_validator
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from sfclean.cleaners.domains import tld_hint
 from sfclean.cleaners.emailfast import (
@@ -83,6 +82,7 @@ from sfclean.cleaners.emailfast import (
     EMAIL_FIELD_LENGTH,
     FAST_EMAIL_RE,
     fast_email_ok,
+    put_cells,
     scan_emails,
     tld_ok,
 )
@@ -368,14 +368,12 @@ def _value_cells(address: pa.Array, col: CellColumn, slow: np.ndarray) -> pa.Arr
     hold one of them (a lone surrogate)."""
     if not len(slow):
         return address
-    pool = pa.system_memory_pool()
+    where = np.zeros(len(col.value), dtype=bool)
+    where[slow] = True
     try:
-        put = pa.array(col.value[slow].tolist(), address.type, memory_pool=pool)
+        return put_cells(address, where, col.value[slow].tolist())
     except UnicodeEncodeError:
         return None
-    mask = np.zeros(len(col.value), dtype=bool)
-    mask[slow] = True
-    return pc.replace_with_mask(address, pa.array(mask), put, memory_pool=pool)
 
 
 def clean_email_batch(

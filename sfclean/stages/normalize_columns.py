@@ -96,15 +96,23 @@ class Cells(dict[str, np.ndarray]):
     def __missing__(self, name: str) -> np.ndarray:
         if name not in self.arrows:
             raise KeyError(name)
-        if name not in self.encoded:
-            found = encode_arrow(self.arrows[name])
-            if found is None:  # pyarrow cannot encode it: one str per cell
-                cells = self[name] = self.arrows[name].to_numpy(zero_copy_only=False)
-                return cells
-            self.encoded[name] = found[:2]
+        if name not in self.encoded and encode_into(self.encoded, self.arrows, name) is None:
+            cells = self[name] = self.arrows[name].to_numpy(zero_copy_only=False)  # a str each
+            return cells
         codes, uniques = self.encoded[name]
         cells = self[name] = uniques[codes]
         return cells
+
+
+def encode_into(
+    encoded: dict[str, tuple[np.ndarray, np.ndarray]], arrows: dict[str, Any], name: str
+) -> tuple[np.ndarray, np.ndarray, Any] | None:
+    """:func:`encode_arrow` of the pyarrow column ``arrows[name]``, its (codes, distinct
+    values) kept in ``encoded`` (they stand for the cells); None when pyarrow cannot."""
+    found = encode_arrow(arrows[name])
+    if found is not None:
+        encoded[name] = found[:2]
+    return found
 
 
 @dataclass
@@ -178,11 +186,10 @@ class Work:
         encoded them from the input's (else None)."""
         if name in self.encoded:
             return (*self.encoded[name], None)
-        found = encode_arrow(self.arrow[name]) if name in self.arrow else None
+        found = encode_into(self.encoded, self.arrow, name) if name in self.arrow else None
         if found is None:  # the cells are in ``original``; their codes are not kept
             codes, uniques = pd.factorize(self.original[name])
             return codes.astype(np.int64), uniques, None
-        self.encoded[name] = found[:2]  # they stand for the cells
         return found
 
     def factorize_rows(self, name: str, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
