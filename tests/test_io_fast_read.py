@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sfclean.errors import InputError
-from sfclean.io import _read, check_csv, read_csv
+from sfclean.io import _bytescan, _read, check_csv, read_csv
 from sfclean.io._bytescan import BLOCK, scan_records
 from sfclean.io._records import MAX_CELL, count_records
 
@@ -140,15 +140,17 @@ def test_the_fast_read_path_reads_what_the_csv_module_and_pandas_read(
 
 
 @settings(max_examples=300, deadline=None)
-@given(csv_texts())
+@given(csv_texts(), st.sampled_from([BLOCK, 5, 16, 64]))
 def test_the_byte_scan_counts_what_the_csv_module_counts_when_it_answers(
-    written: tuple[str, str],
+    written: tuple[str, str], block: int
 ) -> None:
+    # small blocks: records (quoted line ends, CRLFs) straddle the cuts between blocks
     text, delimiter = written
     body = text.removeprefix("\ufeff")
     if body.startswith("sep="):
         body = body.split("\n", 1)[1] if "\n" in body else ""
-    scanned = scan_records(io.BytesIO(body.encode("utf-8")), delimiter)
+    with mock.patch.object(_bytescan, "BLOCK", block):
+        scanned = scan_records(io.BytesIO(body.encode("utf-8")), delimiter)
     if scanned is None:
         return
     counted = count_records(io.StringIO(body, newline=""), delimiter)

@@ -72,15 +72,31 @@ def scan_records(handle: BinaryIO, delimiter: str) -> Scanned | None:
 
 def _cut(text: bytes) -> int | None:
     """Where to cut ``text`` after a line end outside quotes (not its last byte, so a CRLF is
-    never split), or None when there is no such line end."""
+    never split), or None when there is no such line end. The last line end is the cut when
+    an even number of quotes comes before it (found with ``bytes`` searches, no array);
+    else the quotes are walked (:func:`_cut_quoted`)."""
+    last = max(text.rfind(b"\n", 0, len(text) - 1), text.rfind(b"\r", 0, len(text) - 1))
+    if last < 0:
+        return None
+    if text.count(b'"', 0, last) % 2:  # that line end is inside a quoted field
+        return _cut_quoted(text)
+    return _after_line_end(text, last)
+
+
+def _cut_quoted(text: bytes) -> int | None:
+    """:func:`_cut` for a block whose last line end is inside quotes."""
     raw = np.frombuffer(text, dtype=np.uint8)
     quotes = np.flatnonzero(raw == _QUOTE)
     ends = np.flatnonzero((raw[:-1] == _LF) | (raw[:-1] == _CR))
     ends = ends[np.searchsorted(quotes, ends) % 2 == 0]
     if not len(ends):
         return None
-    last = int(ends[-1])
-    if raw[last] == _CR and raw[last + 1] == _LF:
+    return _after_line_end(text, int(ends[-1]))
+
+
+def _after_line_end(text: bytes, last: int) -> int:
+    """The offset after the line end at ``last`` (a CR followed by LF ends after the LF)."""
+    if text[last] == _CR and text[last + 1] == _LF:
         last += 1
     return last + 1
 
@@ -93,12 +109,10 @@ def _block(text: bytes, scanned: Scanned, delimiter: int, *, final: bool) -> boo
     quotes = np.flatnonzero(raw == _QUOTE)
     if len(quotes) % 2 or not _strict_quotes(raw, quotes, delimiter):
         return False
-    starts, lengths, following = _records(raw, quotes, final)
+    starts, lengths, following = _records(raw, quotes, final, b"\r" in text)
     if len(lengths) and int(lengths.max()) > MAX_CELL:
         return False
-    separators = np.flatnonzero(raw == delimiter)
-    separators = separators[np.searchsorted(quotes, separators) % 2 == 0]
-    fields = np.searchsorted(separators, starts + lengths) - np.searchsorted(separators, starts) + 1
+    fields = _fields(raw, quotes, starts, following, delimiter)
     if not scanned.width:  # the first record is the header
         if not len(lengths) or lengths[0] == 0 or fields[0] < 2:
             return False
@@ -119,6 +133,24 @@ def _block(text: bytes, scanned: Scanned, delimiter: int, *, final: bool) -> boo
     return True
 
 
+def _fields(
+    raw: np.ndarray, quotes: np.ndarray, starts: np.ndarray, following: np.ndarray, delimiter: int
+) -> np.ndarray:
+    """The field count of each record (``starts``, ``following`` from :func:`_records`): its
+    delimiters, less those inside its quoted fields, plus one. Records follow each other and
+    a delimiter is never a line-end byte, so a record's delimiters are those from its start
+    to the next record's."""
+    separators = np.flatnonzero(raw == delimiter)
+    bounds = np.append(starts, following[-1:])
+    fields = np.diff(np.searchsorted(separators, bounds)) + 1
+    if len(quotes):  # a quoted field lies within one record (its line ends are not ends)
+        opening, closing = quotes[0::2], quotes[1::2]
+        inside = np.searchsorted(separators, closing) - np.searchsorted(separators, opening)
+        owner = np.searchsorted(starts, opening, side="right") - 1
+        fields -= np.bincount(owner, weights=inside, minlength=len(starts)).astype(fields.dtype)
+    return fields
+
+
 def _strict_quotes(raw: np.ndarray, quotes: np.ndarray, delimiter: int) -> bool:
     """Every opening quote (even position in ``quotes``) starts a field or follows a closing
     quote (a doubled quote); every closing quote ends a field or precedes an opening one."""
@@ -135,14 +167,15 @@ def _strict_quotes(raw: np.ndarray, quotes: np.ndarray, delimiter: int) -> bool:
 
 
 def _records(
-    raw: np.ndarray, quotes: np.ndarray, final: bool
+    raw: np.ndarray, quotes: np.ndarray, final: bool, has_cr: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every record of ``raw``: where it starts, its length in bytes (its line end left out)
-    and where the next one starts."""
-    ends = np.flatnonzero((raw == _LF) | (raw == _CR))
+    and where the next one starts. ``has_cr``: whether ``raw`` holds a CR (most files end
+    their lines with LF alone, looked for in one comparison then)."""
+    ends = np.flatnonzero((raw == _LF) | (raw == _CR) if has_cr else raw == _LF)
     ends = ends[np.searchsorted(quotes, ends) % 2 == 0]
     paired = np.zeros(len(ends), dtype=bool)  # the LF of a CRLF: part of the CR's line end
-    if len(ends):
+    if has_cr and len(ends):
         paired[1:] = (raw[ends[1:]] == _LF) & (ends[1:] - 1 == ends[:-1]) & (raw[ends[:-1]] == _CR)
     at = np.flatnonzero(~paired)
     stops = ends[at]
