@@ -15,16 +15,19 @@ mark); else cp1252; else latin-1. Two rules guard against silent damage:
 
 The file is read in blocks of :data:`BLOCK` bytes (:func:`detect_encoding` takes an open
 binary file), so a file larger than memory is checked without loading it: a UTF-8 file is
-decoded once; a file that is not UTF-8 is read again for the mixed-encodings rule and again
-in cp1252.
+read once and validated in place by pyarrow, no text is built; a file that is not UTF-8 is read
+again to find its first odd byte with the decoder, for the mixed-encodings rule and in cp1252.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+import struct
 from collections.abc import Iterator
 from typing import BinaryIO
+
+import pyarrow as pa
 
 from sfclean.errors import ConfigError, InputError
 
@@ -130,10 +133,30 @@ def _line(handle: BinaryIO, offset: int) -> int:
     return lines
 
 
+# What a scan finds: the offset of the first byte that is not the codec, and the line of the
+# first NUL character (each None when there is none).
+_Scanned = tuple[int | None, int | None]
+
+
 def _scan(handle: BinaryIO, codec: str, name: str, *, start: int = 0) -> int | None:
-    """Decode the file from byte ``start`` on with ``codec``, block by block: the offset of
-    the first byte that is not ``codec``, or None when every byte is. InputError for a NUL
-    character in a file that decodes."""
+    """Check the file from byte ``start`` on in ``codec``, block by block: the offset of the
+    first byte that is not ``codec``, or None when every byte is. InputError for a NUL
+    character in a file that decodes. UTF-8 is first checked without decoding
+    (:func:`_scan_valid_utf8`); the decoder runs when that fails, to find the offset."""
+    scanned = _scan_valid_utf8(handle, start) if codec == "utf-8" else None
+    bad, nul_line = _decode(handle, codec, start) if scanned is None else scanned
+    if nul_line is not None:
+        raise InputError(
+            f"{name} has a NUL byte (\\0) on line {nul_line}; Salesforce cannot store it: "
+            "remove it (or save the file again from a spreadsheet) and try again",
+            path=name,
+        )
+    return bad
+
+
+def _decode(handle: BinaryIO, codec: str, start: int) -> _Scanned:
+    """Decode the file from byte ``start`` on with ``codec``; the NUL line only when every
+    byte decodes."""
     decoder = codecs.getincrementaldecoder(codec)()
     at, lines, nul_line = start, 1, None
     handle.seek(start)
@@ -142,21 +165,56 @@ def _scan(handle: BinaryIO, codec: str, name: str, *, start: int = 0) -> int | N
         try:
             text = decoder.decode(block, final=not block)
         except UnicodeDecodeError as exc:  # exc.object: the bytes held back, then block
-            return at - (len(exc.object) - len(block)) + exc.start
+            return at - (len(exc.object) - len(block)) + exc.start, None
         if nul_line is None:
             nul = text.find("\x00")
             nul_line = lines + text.count("\n", 0, nul) if nul >= 0 else None
             lines += text.count("\n")
         if not block:
-            break
+            return None, nul_line
         at += len(block)
-    if nul_line is not None:
-        raise InputError(
-            f"{name} has a NUL byte (\\0) on line {nul_line}; Salesforce cannot store it: "
-            "remove it (or save the file again from a spreadsheet) and try again",
-            path=name,
-        )
-    return None
+
+
+def _scan_valid_utf8(handle: BinaryIO, start: int) -> _Scanned | None:
+    """What :func:`_decode` answers for UTF-8 on a file that is UTF-8 from byte ``start`` on,
+    found several times faster: pyarrow validates the bytes in place, no str is built, and
+    the NUL byte is looked for in the bytes (in UTF-8 a 0 byte is only ever NUL; its line is
+    counted once found). Each block is cut before a character that may run on into the next,
+    and the cut bytes go with the next. None when a block is not UTF-8."""
+    at, carry, nul = start, b"", None  # at: the offset of carry[0]
+    handle.seek(start)
+    while True:
+        block = handle.read(BLOCK)
+        data = carry + block if carry else block
+        end = _whole_characters(data) if block else len(data)
+        if not _is_utf8(data, end):
+            return None
+        if nul is None and (found := data.find(b"\x00", 0, end)) >= 0:
+            nul = at + found
+        if not block:
+            return None, None if nul is None else _line(handle, nul)
+        carry, at = data[end:], at + end
+
+
+def _whole_characters(data: bytes) -> int:
+    """Where to cut ``data`` so that no character of valid UTF-8 is cut in two: before a lead
+    byte (0xC0 and up) in the last three bytes, else at the end."""
+    for back in range(1, min(len(data), 3) + 1):
+        if data[-back] >= 0xC0:
+            return len(data) - back
+    return len(data)
+
+
+def _is_utf8(data: bytes, end: int) -> bool:
+    """Whether ``data[:end]`` is valid UTF-8 (what Python's strict decoder accepts, checked by
+    pyarrow's validation of a one-string array over the bytes, without a copy)."""
+    offsets = pa.py_buffer(struct.pack("<2i", 0, end))
+    text = pa.Array.from_buffers(pa.utf8(), 1, [None, offsets, pa.py_buffer(data)])
+    try:
+        text.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _evidence(handle: BinaryIO) -> Iterator[tuple[int, bytes]]:

@@ -16,7 +16,7 @@ from unittest import mock
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sfclean import encodings
@@ -76,6 +76,59 @@ def test_utf16_is_decided_block_by_block_too() -> None:
             f"error: f.csv starts with a UTF-16 mark but is not UTF-16 at byte {len(good)}; "
             "save it again as CSV UTF-8"
         )
+
+
+UTF8_PIECES = [
+    b"a",
+    b",",
+    b"\n",
+    b"\x00",
+    *(
+        c.encode()
+        for c in "\u0080\u00e9\u07ff\u0800\u20ac\ud7ff\ue000\uffff\U00010000\U0001d11e\U0010ffff"
+    ),
+]
+NOT_UTF8 = [
+    b"\x80",  # a lone continuation byte
+    b"\xbf",
+    b"\xc3",  # a lead byte with nothing after it
+    b"\xe2\x82",
+    b"\xf0\x9d\x84",
+    b"\xc0\x80",  # overlong forms
+    b"\xe0\x80\x80",
+    b"\xf0\x80\x80\x80",
+    b"\xed\xa0\x80",  # a surrogate
+    b"\xf4\x90\x80\x80",  # past U+10FFFF
+    b"\xf5",
+    b"\xff",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.booleans(),
+    st.lists(st.sampled_from(UTF8_PIECES), max_size=40),
+    st.lists(
+        st.tuples(st.integers(0, 40), st.sampled_from(NOT_UTF8) | st.binary(max_size=4)),
+        max_size=2,
+    ),
+    st.integers(1, 9),
+)
+@example(True, [b"\n", b"\x00"], [], 2)  # the NUL's line counted from byte 0, past the mark
+def test_utf8_checked_in_place_answers_what_the_decoder_answers(
+    bom: bool, pieces: list[bytes], odd: list[tuple[int, bytes]], block: int
+) -> None:
+    """The check in place gives the decoder's answer (the NUL's line) on a UTF-8 file, and
+    gives up (None, the decoder then finds the offset) exactly when the file is not UTF-8."""
+    body = list(pieces)
+    for at, piece in odd:
+        body.insert(at, piece)
+    start = len(codecs.BOM_UTF8) if bom else 0
+    handle = io.BytesIO(codecs.BOM_UTF8[:start] + b"".join(body))
+    with mock.patch.object(encodings, "BLOCK", block):  # characters straddle the blocks
+        decoded = encodings._decode(handle, "utf-8", start)
+        checked = encodings._scan_valid_utf8(handle, start)
+    assert checked == (None if decoded[0] is not None else decoded)
 
 
 # --- parsing: whole or in chunks, the same cells as pandas over the text ------------------
