@@ -142,7 +142,9 @@ def normalize_file(
     rows = _rows_per_chunk(chunk_rows, fill_blanks, checked)
     n_chunks = math.ceil(checked.rows / rows)
     totals = _Totals()
-    seen = SeenKeys()
+    # a file read as one chunk holds back its duplicates by normalize's own rule, which
+    # needs no digests of the keys (the same rows: normalize's rule is SeenKeys' in one chunk)
+    seen = SeenKeys() if n_chunks > 1 else None
     with OutputDir(out_dir) as out:
         outs = None
         # Arrow-backed str when pyarrow parses the file (no Python str per cell until normalize
@@ -222,16 +224,19 @@ def _rows_per_chunk(chunk_rows: int | None, fill_blanks: bool, checked: CsvFile)
 
 
 def _normalize_chunk(
-    chunk: pd.DataFrame, options: dict[str, Any], seen: SeenKeys, *, fill_blanks: bool
+    chunk: pd.DataFrame, options: dict[str, Any], seen: SeenKeys | None, *, fill_blanks: bool
 ) -> tuple[Work, dict[str, Any]]:
     """Clean one chunk, numbered from its first row, and hold back its in-file duplicates:
-    against the keys of earlier chunks (``seen``), or by :func:`normalize`'s own rule with
-    ``fill_blanks`` (which reads the file as one chunk)."""
+    against the keys of earlier chunks (``seen``), or by :func:`normalize`'s own rule when
+    the file is one chunk (``seen`` None) and with ``fill_blanks`` (which reads it so)."""
     first_row = int(chunk.index[0])  # the chunk's index: row positions in the file
 
     def dedupe(work: Work, keys: Keys) -> None:
         work.first_row += first_row  # the duplicates' details name rows of the file
-        seen.mark(work, keys)
+        if seen is None:
+            mark_duplicates(work, keys.row)
+        else:
+            seen.mark(work, keys)
 
     work, cmap, keys = clean_work(chunk, **options, dedupe=None if fill_blanks else dedupe)
     if fill_blanks:
