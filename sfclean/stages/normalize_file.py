@@ -297,16 +297,19 @@ class SeenKeys:
     """The dedupe keys of the rows kept so far, each with the spreadsheet row of its first
     copy, across the chunks of a file.
 
-    A key is stored as a 128-bit digest (two 64-bit SipHash digests of its UTF-8 bytes
-    under keys drawn at random for each file: pandas' ``hash_array``), its two halves and
-    the row in three arrays sorted by the first half (numpy's searches over whole numbers):
-    about 24 bytes per distinct key (a million distinct emails take ~24 MB), where a set of
-    the keys themselves would take ~100. Two different keys would have to share all 128
-    bits to be taken for one another: for 10**8 distinct keys that chance is below 10**-22.
+    A key is stored as a 128-bit digest (two 64-bit SipHash digests under keys drawn at
+    random: Python's own ``hash`` of the str, which ``pd.factorize`` has computed and the
+    str keeps, and pandas' ``hash_array`` of its UTF-8 bytes under a key drawn for each
+    file), its two halves and the row in three arrays sorted by the first half (numpy's
+    searches over whole numbers): about 24 bytes per distinct key (a million distinct emails
+    take ~24 MB), where a set of the keys themselves would take ~100. Two different keys
+    would have to share all 128 bits to be taken for one another: for 10**8 distinct keys
+    that chance is below 10**-22 (Python's key is fixed when ``PYTHONHASHSEED`` is set; the
+    second half's stays secret).
     """
 
     def __init__(self) -> None:
-        self._salts = (secrets.token_hex(8), secrets.token_hex(8))
+        self._salt = secrets.token_hex(8)
         # sorted by the first half; the second half and the row at the same positions
         self._high = np.zeros(0, dtype=np.uint64)
         self._low = np.zeros(0, dtype=np.uint64)
@@ -317,7 +320,8 @@ class SeenKeys:
 
     def digests(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The 128-bit digest of each key (an object array of str), as its two halves."""
-        high, low = (pd.util.hash_array(keys, hash_key=s, categorize=False) for s in self._salts)
+        high = np.fromiter(map(hash, keys), dtype=np.int64, count=len(keys)).view(np.uint64)
+        low = pd.util.hash_array(keys, hash_key=self._salt, categorize=False)
         return high, low
 
     def first_rows(self, high: np.ndarray, low: np.ndarray) -> np.ndarray:
