@@ -179,7 +179,8 @@ def _scan_valid_utf8(handle: BinaryIO, start: int) -> _Scanned | None:
     """What :func:`_decode` answers for UTF-8 on a file that is UTF-8 from byte ``start`` on,
     found several times faster: pyarrow validates the bytes in place, no str is built, and
     the NUL byte is looked for in the bytes (in UTF-8 a 0 byte is only ever NUL; its line is
-    counted once found). Each block is cut before a character that may run on into the next,
+    counted once found, from the file's first byte: the same line, as ``start`` is 0 or
+    after a byte-order mark, which holds no line end). Each block is cut before a character that may run on into the next,
     and the cut bytes go with the next. None when a block is not UTF-8."""
     at, carry, nul = start, b"", None  # at: the offset of carry[0]
     handle.seek(start)

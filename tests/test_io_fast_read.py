@@ -162,6 +162,13 @@ def test_the_byte_scan_counts_what_the_csv_module_counts_when_it_answers(
         assert pd.read_csv(io.BytesIO(data), header=None, sep=delimiter, dtype=str).shape[0] == rows
 
 
+@pytest.mark.parametrize("delimiter", ["\n", "\r", '"', "é", ",,"])
+def test_the_byte_scan_refuses_a_delimiter_it_cannot_count(delimiter: str) -> None:
+    # a line-end delimiter would count a record's own line end as a field separator
+    assert scan_records(io.BytesIO(b"a\nb\nc\n"), delimiter) is None
+    assert scan_records(io.BytesIO(b"a\rb\r\nc\r\n"), delimiter) is None
+
+
 def test_plain_and_quoted_exports_take_the_fast_path(tmp_path: Path) -> None:
     cases = {
         "plain.csv": "Email,Name\r\na@x.example,Zo\u00eb\r\nb@x.example,Bo\r\n",

@@ -12,8 +12,8 @@ the csv module and pandas do. It returns None (the csv module's walk then decide
 names what is wrong) at the first doubt: a quote anywhere else, an unterminated quote, a
 one-column file, a blank line before the header or between rows, a record whose field count
 is not the header's, a record longer than :data:`~sfclean.io._records.MAX_CELL` bytes (so
-no cell can be too long), a delimiter that is not one ASCII byte, or a block with no line
-end at all. ``tests/test_io_fast_read.py`` proves by hypothesis that, when it answers, it
+no cell can be too long), a delimiter that is not one ASCII byte or is a quote or a line-end
+byte, or a block with no line end at all. ``tests/test_io_fast_read.py`` proves by hypothesis that, when it answers, it
 answers what the csv module's walk answers.
 """
 
@@ -47,7 +47,7 @@ class Scanned:
 def scan_records(handle: BinaryIO, delimiter: str) -> Scanned | None:
     """Count the records of the CSV text in ``handle`` (binary, at the header; an ASCII
     compatible encoding), or None at the first doubt (see the module)."""
-    if len(delimiter) != 1 or ord(delimiter) > 127:
+    if len(delimiter) != 1 or ord(delimiter) > 127 or delimiter in '"\r\n':
         return None
     scanned = Scanned()
     carry = b""

@@ -6,8 +6,8 @@ every byte, every record), then read ``chunk_rows`` rows at a time. Each chunk i
 the same code as :func:`sfclean.normalize` (:func:`~sfclean.stages.normalize.clean_work`),
 numbered from its own first row, so ``sfclean_row`` stays the spreadsheet's row. In-file
 duplicates are found across chunks with :class:`SeenKeys` (every dedupe key kept so far, as
-a 128-bit digest, with the row of its first copy), so a row whose key an earlier chunk
-kept is held back as ``duplicate-in-file`` naming that row. Each chunk's rows are appended
+a 128-bit digest, with the row of its first copy; a file read as one chunk uses normalize's
+own rule), so a row whose key an earlier chunk kept is held back as ``duplicate-in-file`` naming that row. Each chunk's rows are appended
 to ``clean.csv``, ``rejected.csv`` and ``findings.csv`` in a temporary directory, moved
 into place with ``report.json`` only after the last chunk (:class:`sfclean.io.OutputDir`):
 a run that fails midway leaves no output that looks complete. The files and the summary are
@@ -228,7 +228,7 @@ def _normalize_chunk(
 ) -> tuple[Work, dict[str, Any]]:
     """Clean one chunk, numbered from its first row, and hold back its in-file duplicates:
     against the keys of earlier chunks (``seen``), or by :func:`normalize`'s own rule when
-    the file is one chunk (``seen`` None) and with ``fill_blanks`` (which reads it so)."""
+    the file is one chunk (``seen`` None), as with ``fill_blanks`` (which reads it so)."""
     first_row = int(chunk.index[0])  # the chunk's index: row positions in the file
 
     def dedupe(work: Work, keys: Keys) -> None:
