@@ -13,8 +13,8 @@ names what is wrong) at the first doubt: a quote anywhere else, an unterminated 
 one-column file, a blank line before the header or between rows, a record whose field count
 is not the header's, a record longer than :data:`~sfclean.io._records.MAX_CELL` bytes (so
 no cell can be too long), a delimiter that is not one ASCII byte or is a quote or a line-end
-byte, or a block with no line end at all. ``tests/test_io_fast_read.py`` proves by hypothesis that, when it answers, it
-answers what the csv module's walk answers.
+byte, or a block with no line end at all. ``tests/test_io_fast_read.py`` proves by
+hypothesis that, when it answers, it answers what the csv module's walk answers.
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ def arrow_rows(columns: Sequence[Any], for_people: bool, line_end: str) -> np.nd
         empty = pa.array(np.diff(offsets) == 0)
         cells[0] = pc.if_else(empty, _text('""'), cells[0])
         rows = pc.binary_join_element_wise(cells[0], end, _text(""))
-    else:  # the line end joins the last column's cells, not the joined rows: fewer bytes copied
+    else:  # the line end joins the last column's cells, not the joined rows (fewer copied)
         cells[-1] = pc.binary_join_element_wise(cells[-1], end, _text(""))
         rows = pc.binary_join_element_wise(*cells, comma)
     offsets, data = _parts(rows)

@@ -7,10 +7,11 @@ the same code as :func:`sfclean.normalize` (:func:`~sfclean.stages.normalize.cle
 numbered from its own first row, so ``sfclean_row`` stays the spreadsheet's row. In-file
 duplicates are found across chunks with :class:`SeenKeys` (every dedupe key kept so far, as
 a 128-bit digest, with the row of its first copy; a file read as one chunk uses normalize's
-own rule), so a row whose key an earlier chunk kept is held back as ``duplicate-in-file`` naming that row. Each chunk's rows are appended
-to ``clean.csv``, ``rejected.csv`` and ``findings.csv`` in a temporary directory, moved
-into place with ``report.json`` only after the last chunk (:class:`sfclean.io.OutputDir`):
-a run that fails midway leaves no output that looks complete. The files and the summary are
+own rule), so a row whose key an earlier chunk kept is held back as ``duplicate-in-file``
+naming that row. Each chunk's rows are appended to ``clean.csv``, ``rejected.csv`` and
+``findings.csv`` in a temporary directory, moved into place with ``report.json`` only after
+the last chunk (:class:`sfclean.io.OutputDir`): a run that fails midway leaves no output
+that looks complete. The files and the summary are
 byte for byte what one call of :func:`sfclean.normalize` on the whole file gives (a
 hypothesis test checks it).
 
