@@ -11,9 +11,8 @@ own rule), so a row whose key an earlier chunk kept is held back as ``duplicate-
 naming that row. Each chunk's rows are appended to ``clean.csv``, ``rejected.csv`` and
 ``findings.csv`` in a temporary directory, moved into place with ``report.json`` only after
 the last chunk (:class:`sfclean.io.OutputDir`): a run that fails midway leaves no output
-that looks complete. The files and the summary are
-byte for byte what one call of :func:`sfclean.normalize` on the whole file gives (a
-hypothesis test checks it).
+that looks complete. The files and the summary are byte for byte what one call of
+:func:`sfclean.normalize` on the whole file gives (a hypothesis test checks it).
 
 ``fill_blanks`` needs every copy of a row at once, so it reads the file whole: it refuses
 ``chunk_rows=``.
