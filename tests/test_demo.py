@@ -144,7 +144,13 @@ def test_a_second_demo_into_the_same_directory_starts_afresh(tmp_path: Path) -> 
 
 def test_keep_running_leaves_the_loaded_org_up_until_interrupted(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    command = "from sfclean.cli import main; main()"
+    # Ctrl-C as a terminal gives it, even when the suite runs with SIGINT ignored (a shell's
+    # background job without job control, as `nohup ... &` starts it): the child would
+    # inherit the ignoring and Python would install no KeyboardInterrupt handler
+    command = (
+        "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "from sfclean.cli import main; main()"
+    )
     process = subprocess.Popen(
         [sys.executable, "-c", command, "demo", "--out", str(out), "--keep-running"],
         stdout=subprocess.PIPE,
