@@ -188,8 +188,8 @@ def _e2e_phases(csv: str, out: str) -> dict[str, float]:
     the checks, the parse (pyarrow's for a plain UTF-8 file, as the CLI reads it),
     normalize (clean_work with the in-file duplicates, tables), writing."""
     from sfclean.io import OutputDir, check_csv
-    from sfclean.stages.normalize import clean_work, mark_duplicates, tables
-    from sfclean.stages.normalize_file import FILES
+    from sfclean.stages.normalize import tables
+    from sfclean.stages.normalize_file import FILES, _normalize_chunk
 
     phases, last = {}, time.process_time()
 
@@ -202,7 +202,7 @@ def _e2e_phases(csv: str, out: str) -> dict[str, float]:
     lap("check")
     [frame] = checked.chunks(None, dtype=str if checked.arrow_reads(str) else object)
     lap("parse")
-    work, _, _ = clean_work(frame, dedupe=lambda work, keys: mark_duplicates(work, keys.row))
+    work, _ = _normalize_chunk(frame, {}, None, fill_blanks=False)  # the CLI's one chunk
     found = tables(work)
     lap("normalize")
     with OutputDir(out) as files:

@@ -15,8 +15,9 @@ mark); else cp1252; else latin-1. Two rules guard against silent damage:
 
 The file is read in blocks of :data:`BLOCK` bytes (:func:`detect_encoding` takes an open
 binary file), so a file larger than memory is checked without loading it: a UTF-8 file is
-read once and validated in place by pyarrow, no text is built; a file that is not UTF-8 is read
-again to find its first odd byte with the decoder, for the mixed-encodings rule and in cp1252.
+read once and validated in place by pyarrow, no text is built; a file that is not UTF-8 is
+read again to find its first odd byte with the decoder, for the mixed-encodings rule and in
+cp1252.
 """
 
 from __future__ import annotations
@@ -180,8 +181,9 @@ def _scan_valid_utf8(handle: BinaryIO, start: int) -> _Scanned | None:
     found several times faster: pyarrow validates the bytes in place, no str is built, and
     the NUL byte is looked for in the bytes (in UTF-8 a 0 byte is only ever NUL; its line is
     counted once found, from the file's first byte: the same line, as ``start`` is 0 or
-    after a byte-order mark, which holds no line end). Each block is cut before a character that may run on into the next,
-    and the cut bytes go with the next. None when a block is not UTF-8."""
+    after a byte-order mark, which holds no line end). Each block is cut before a character
+    that may run on into the next, and the cut bytes go with the next. None when a block is
+    not UTF-8."""
     at, carry, nul = start, b"", None  # at: the offset of carry[0]
     handle.seek(start)
     while True:
