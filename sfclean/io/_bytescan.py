@@ -137,18 +137,13 @@ def _fields(
     raw: np.ndarray, quotes: np.ndarray, starts: np.ndarray, following: np.ndarray, delimiter: int
 ) -> np.ndarray:
     """The field count of each record (``starts``, ``following`` from :func:`_records`): its
-    delimiters, less those inside its quoted fields, plus one. Records follow each other and
-    a delimiter is never a line-end byte, so a record's delimiters are those from its start
-    to the next record's."""
+    delimiters outside quotes, plus one. Records follow each other and a delimiter is never
+    a line-end byte, so a record's delimiters are those from its start to the next record's."""
     separators = np.flatnonzero(raw == delimiter)
+    if len(quotes):  # a delimiter after an odd number of quotes is inside a quoted field
+        separators = separators[np.searchsorted(quotes, separators) % 2 == 0]
     bounds = np.append(starts, following[-1:])
-    fields = np.diff(np.searchsorted(separators, bounds)) + 1
-    if len(quotes):  # a quoted field lies within one record (its line ends are not ends)
-        opening, closing = quotes[0::2], quotes[1::2]
-        inside = np.searchsorted(separators, closing) - np.searchsorted(separators, opening)
-        owner = np.searchsorted(starts, opening, side="right") - 1
-        fields -= np.bincount(owner, weights=inside, minlength=len(starts)).astype(fields.dtype)
-    return fields
+    return np.diff(np.searchsorted(separators, bounds)) + 1
 
 
 def _strict_quotes(raw: np.ndarray, quotes: np.ndarray, delimiter: int) -> bool:
