@@ -52,11 +52,13 @@ def _trunk_leads(route: Route, guard: str) -> list[tuple[str, int, ByLength]]:
     shared = _shared_after_trunk(route)
     for literal in np_pattern.split("|"):
         not_earlier = f"(?!{'|'.join(earlier)})" if earlier else ""
+        earlier.append(literal)
+        if route.cc_prefix and literal.startswith(route.cc_prefix):
+            continue  # (?!cc) then a literal that starts with cc: matches nothing (US, CA: 1)
         lead = f"{guard}{not_cc}{not_earlier}{literal}"
         out.append((lead, len(literal), route.quick))
         if shared is not None:
             out.append((lead, len(literal), shared))
-        earlier.append(literal)
     return out
 
 
