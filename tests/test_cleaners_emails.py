@@ -8,6 +8,9 @@ docstring of sfclean/cleaners/emails.py.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import email_validator
 import pytest
 from hypothesis import example, given, settings
@@ -209,6 +212,58 @@ def test_internationalized_still_checks_length_and_tld() -> None:
 )
 def test_known_tld(tld: str, known: bool) -> None:
     assert known_tld(tld) is known
+
+
+def _every_rule_label() -> list[str]:
+    import publicsuffixlist
+
+    from sfclean.cleaners import domains
+
+    with open(publicsuffixlist.PSLFILE, "rb") as handle:
+        return sorted(domains._ascii_labels(handle.read()))
+
+
+def test_the_kept_tlds_are_the_lists_own_answers() -> None:
+    # every label of every rule (the TLDs among them), asked both ways
+    from sfclean.cleaners import domains
+
+    labels = _every_rule_label()
+    assert len(labels) > 1000 and "com" in labels and "xn--p1ai" in labels
+    assert [domains.known_tld(t) for t in labels] == [domains._listed(t) for t in labels]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-*!xn", max_size=12) | st.text(max_size=4)
+)
+def test_known_tld_is_the_lists_answer(tld: str) -> None:
+    from sfclean.cleaners import domains
+
+    domains.known_tld.cache_clear()
+    assert known_tld(tld) is (bool(tld) and "." not in tld and domains._listed(tld))
+
+
+def test_the_known_tlds_come_back_from_their_cache_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # kept on disk; read back without the list; a damaged file is built again
+    from sfclean.cleaners import domains
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    domains._ascii_tlds.cache_clear()
+    built = domains._ascii_tlds()
+    [path] = tmp_path.glob("sfclean/known-tlds-*.json")
+    assert "com" in built and "con" not in built
+    monkeypatch.setattr(domains, "_listed", lambda tld: pytest.fail("the list was asked"))
+    domains._ascii_tlds.cache_clear()
+    assert domains._ascii_tlds() == built
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path.write_text('["com", 3]', encoding="utf-8")  # not a list of names
+    domains._ascii_tlds.cache_clear()
+    assert domains._ascii_tlds() == built
+    assert json.loads(path.read_text(encoding="utf-8")) == sorted(built)  # written again
+    domains._ascii_tlds.cache_clear()
 
 
 @pytest.mark.parametrize(

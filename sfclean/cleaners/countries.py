@@ -15,7 +15,7 @@ Every name comes from a maintained source, in two tiers:
 Building tier 2 reads every babel locale (about a second), and tier 1 costs ~40 ms (loading
 pycountry's and babel's data), paid by every process that reads a country, however small
 its file. So each table built is kept as JSON in the user's cache directory
-(``platformdirs.user_cache_dir("sfclean")/country-names-<tier>-<key>.json``), keyed by the
+(``country-names-<tier>-<key>.json``, :mod:`sfclean.cachefiles`), keyed by the
 versions of babel, pycountry and phonenumbers and by this module's source: later processes
 read it in a few milliseconds, and a new library or sfclean builds it afresh. A cache that
 cannot be read or written is ignored (the table is built in memory).
@@ -32,11 +32,7 @@ guess. Lookups are cached per distinct cell.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
@@ -44,8 +40,9 @@ from importlib import metadata
 from pathlib import Path
 
 import phonenumbers
-import platformdirs
 import pycountry
+
+from sfclean.cachefiles import cache_file, digest, read_json, write_json
 
 __all__ = ["ALIASES", "region_for_country"]
 
@@ -167,50 +164,26 @@ def _cached(tier: str, build: Callable[[], dict[str, str | None]]) -> dict[str, 
     table = _read_table(path)
     if table is None:
         table = build()
-        _write_table(path, table)
+        write_json(path, table)
     return table
 
 
 def _cache_path(tier: str) -> Path:
     """The cache file of ``tier`` for the installed babel, pycountry and phonenumbers and
     this module."""
-    source = Path(__file__).read_bytes()
-    key = "\0".join(
-        [
-            *(metadata.version(name) for name in ("babel", "pycountry", "phonenumbers")),
-            hashlib.sha256(source).hexdigest(),
-        ]
-    )
-    name = f"country-names-{tier}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
-    return Path(platformdirs.user_cache_dir("sfclean")) / name
+    versions = [metadata.version(name) for name in ("babel", "pycountry", "phonenumbers")]
+    source = digest(Path(__file__).read_bytes())
+    return cache_file(f"country-names-{tier}", *versions, source)
 
 
 def _read_table(path: Path) -> dict[str, str | None] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    data = read_json(path)
     if not isinstance(data, dict) or not all(
         isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in data.items()
     ):
         return None
     return data
 
-
-def _write_table(path: Path, table: dict[str, str | None]) -> None:
-    """Write ``table`` to ``path`` atomically (a temporary file renamed into place); any
-    failure leaves no file and is ignored."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".country-names-")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(table, handle, ensure_ascii=False)
-        os.replace(temporary, path)
-    except OSError:
-        Path(temporary).unlink(missing_ok=True)
 
 
 def _build_tier2() -> dict[str, str | None]:

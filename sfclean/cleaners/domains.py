@@ -6,6 +6,12 @@ never downloads anything at run time). A TLD is known when the list has it as a 
 ASCII (``xn--p1ai``) or Unicode (``рф``) form. Lookups are cached per TLD, so a column of a
 million addresses costs one lookup per distinct TLD.
 
+Loading the list costs every process ~30 ms (the package encodes each of its ~10,000 rules),
+so the ASCII TLDs it knows are kept in the user's cache directory (``known-tlds-<key>.json``,
+:mod:`sfclean.cachefiles`), keyed by the list file's contents, the package's version and this
+module's source; a process reads them in about a millisecond. A Unicode TLD still asks the
+loaded list (``tests/test_cleaners_domains.py`` proves both answers the list's own).
+
 The hint for an unknown TLD is the first of :data:`COMMON_TLDS` one typing slip away (one
 letter changed, added or dropped, or two neighbours swapped): ``con`` and ``cmo`` give
 ``com``. A typo that lands on another real TLD (``.co`` for ``.com``, ``.cm`` for Cameroon)
@@ -15,8 +21,13 @@ cannot be seen here and passes.
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
 
+import publicsuffixlist
 from publicsuffixlist import PublicSuffixList
+
+from sfclean.cachefiles import cache_file, digest, read_json, write_json
 
 __all__ = ["COMMON_TLDS", "known_tld", "tld_hint"]
 
@@ -56,12 +67,46 @@ def _psl() -> PublicSuffixList:
     return PublicSuffixList(only_icann=True)
 
 
+def _listed(tld: str) -> bool:
+    """The list's own answer: is ``tld`` a top-level domain on it?"""
+    return _psl().publicsuffix(f"x.{tld}", accept_unknown=False) == tld
+
+
+@lru_cache(maxsize=1)
+def _ascii_tlds() -> frozenset[str]:
+    """The ASCII TLDs the list knows, from their cache file, else from the list (then
+    written there)."""
+    with open(publicsuffixlist.PSLFILE, "rb") as handle:
+        rules = handle.read()
+    key = (digest(rules), metadata.version("publicsuffixlist"), digest(Path(__file__).read_bytes()))
+    path = cache_file("known-tlds", *key)
+    data = read_json(path)
+    if isinstance(data, list) and all(isinstance(tld, str) for tld in data):
+        return frozenset(data)
+    tlds = frozenset(tld for tld in _ascii_labels(rules) if _listed(tld))
+    write_json(path, sorted(tlds))
+    return tlds
+
+
+def _ascii_labels(rules: bytes) -> set[str]:
+    """Every ASCII label of the list's rules, as written and IDNA-encoded: a TLD on the list
+    is the last label of one of its rules, so these hold every ASCII one."""
+    labels: set[str] = set()
+    for line in rules.decode("utf-8", "surrogateescape").lower().splitlines():
+        rule = line.split(" ")[0].strip().lstrip("!")
+        if not rule or rule.startswith("//"):
+            continue
+        for form in (rule, rule.encode("idna").decode("ascii") if not rule.isascii() else rule):
+            labels.update(label for label in form.split(".") if label.isascii())
+    return labels
+
+
 @lru_cache(maxsize=8192)
 def known_tld(tld: str) -> bool:
     """True when ``tld`` (one label, lowercase, no dot) is a top-level domain on the list."""
     if not tld or "." in tld:
         return False
-    return _psl().publicsuffix(f"x.{tld}", accept_unknown=False) == tld
+    return tld in _ascii_tlds() if tld.isascii() else _listed(tld)
 
 
 def _one_slip(a: str, b: str) -> bool:
