@@ -1,4 +1,5 @@
-"""glibc's thresholds are set by the CLI's data commands only, and never against the user's."""
+"""glibc's thresholds and the huge-page switch are set by the CLI's data commands only, and
+never against the user's choice."""
 
 from __future__ import annotations
 
@@ -39,9 +40,26 @@ def test_a_user_who_tuned_the_allocator_keeps_it(name):
     assert _in_child(code, **{name: value}) == "False"
 
 
+_THP = (
+    "from sfclean.allocator import no_huge_pages as n; took = n(); "
+    "print(took, [l.split()[1] for l in open('/proc/self/status') if l.startswith('THP_')])"
+)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_the_kernel_turns_huge_pages_off():
+    assert _in_child(_THP) == "True ['0']"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_a_user_who_chose_numpys_huge_pages_keeps_them():
+    assert _in_child(_THP, NUMPY_MADVISE_HUGEPAGE="1") == "False ['1']"
+
+
 def test_not_on_other_platforms(monkeypatch):
     monkeypatch.setattr(allocator.sys, "platform", "darwin")
     assert allocator.keep_freed_memory() is False
+    assert allocator.no_huge_pages() is False
 
 
 def test_the_library_does_not_touch_the_allocator():
@@ -61,8 +79,9 @@ def test_sfclean_normalize_sets_them(tmp_path, monkeypatch):
 
     calls = []
     monkeypatch.setattr(allocator, "keep_freed_memory", lambda: calls.append(1) or True)
+    monkeypatch.setattr(allocator, "no_huge_pages", lambda: calls.append(2) or True)
     source = tmp_path / "in.csv"
     source.write_text("Email\na@example.com\n", encoding="utf-8")
     done = CliRunner().invoke(cli, ["normalize", str(source), "--out", str(tmp_path / "out")])
     assert done.exit_code == 0, done.output
-    assert calls == [1]
+    assert calls == [1, 2]

@@ -61,10 +61,10 @@ def normalize_command(
     invalid, no-reply, role or disposable email, and repeats of an earlier row's email, are
     held back in rejected.csv with a reason. Nothing is sent anywhere.
     """
-    from sfclean.allocator import keep_freed_memory
+    from sfclean.allocator import tune_this_process
     from sfclean.stages.normalize_file import normalize_file
 
-    keep_freed_memory()  # this process is ours: fewer page faults (sfclean.allocator)
+    tune_this_process()  # this process is ours (sfclean.allocator)
     with progress_bars(quiet) as bars:
         checked = check_input(
             input_csv,

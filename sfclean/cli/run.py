@@ -133,11 +133,11 @@ def run_command(
     (with Salesforce's code and message), or in clean.csv under --dry-run. Rows go in with
     the duplicate-rule header allowSave=false.
     """
-    from sfclean.allocator import keep_freed_memory
+    from sfclean.allocator import tune_this_process
     from sfclean.pipeline import run
     from sfclean.sdl import insert_mapping
 
-    keep_freed_memory()  # this process is ours: fewer page faults (sfclean.allocator)
+    tune_this_process()  # this process is ours (sfclean.allocator)
     df, bars = read_with_bars(
         input_csv, quiet=quiet, encoding=encoding, delimiter=delimiter, skip_rows=skip_rows
     )
