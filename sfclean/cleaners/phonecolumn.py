@@ -179,11 +179,11 @@ def _rest_scanner(rest: str) -> re.Pattern[str]:
     return re.compile(f"(?m)^(?:({rest})$|[^\n]*+$)")
 
 
-#: The three expressions of a group of lines, compiled only when lines need them: "direct"
-#: (its group is the line when the direct route accepts it), "prefixed" (its groups, joined,
-#: give the number when a prefix parse strips stands in front: a trunk prefix, the region's
-#: own country code, ``+44(0)``; the prefix is outside the groups), "invalid" (its group is a
-#: line proven invalid; national lines only).
+#: The three parts of reading a group of lines, each a few stages (:data:`Stages`) compiled
+#: only when lines need them: "direct" (its group is the line when the direct route accepts
+#: it), "prefixed" (its groups, joined, give the number when a prefix parse strips stands in
+#: front: a trunk prefix, the region's own country code, ``+44(0)``; the prefix is outside
+#: the groups), "invalid" (its group is a line proven invalid; national lines only).
 Part = Literal["direct", "prefixed", "invalid"]
 
 
