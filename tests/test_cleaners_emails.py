@@ -214,6 +214,27 @@ def test_known_tld(tld: str, known: bool) -> None:
     assert known_tld(tld) is known
 
 
+@pytest.mark.parametrize(
+    "tld",
+    [
+        "se",  # the list also has the rule x.se (a Swedish county), so x.se is a suffix itself
+        "bg",  # likewise x.bg
+        "jm",  # *.jm only: a wildcard rule implies its root
+        "ck",  # *.ck and !www.ck
+        "np",
+        "pg",
+    ],
+)
+def test_tlds_of_wildcard_and_single_letter_rules_are_known(tld: str) -> None:
+    # a TLD is known when the list has it as a suffix, whatever the list says about x.<tld>
+    assert known_tld(tld) is True
+
+
+@pytest.mark.parametrize("address", ["anna@volvo.se", "ivan@abv.bg", "a@digicel.com.jm"])
+def test_addresses_at_such_tlds_are_kept(address: str) -> None:
+    assert clean_email(address).status != "invalid"
+
+
 def _every_rule_label() -> list[str]:
     import publicsuffixlist
 
