@@ -10,7 +10,7 @@ Loading the list costs every process ~30 ms (the package encodes each of its ~10
 so the ASCII TLDs it knows are kept in the user's cache directory (``known-tlds-<key>.json``,
 :mod:`sfclean.cachefiles`), keyed by the list file's contents, the package's version and this
 module's source; a process reads them in about a millisecond. A Unicode TLD still asks the
-loaded list (``tests/test_cleaners_domains.py`` proves both answers the list's own).
+loaded list (``tests/test_cleaners_emails.py`` proves both answers the list's own).
 
 The hint for an unknown TLD is the first of :data:`COMMON_TLDS` one typing slip away (one
 letter changed, added or dropped, or two neighbours swapped): ``con`` and ``cmo`` give
@@ -68,8 +68,10 @@ def _psl() -> PublicSuffixList:
 
 
 def _listed(tld: str) -> bool:
-    """The list's own answer: is ``tld`` a top-level domain on it?"""
-    return _psl().publicsuffix(f"x.{tld}", accept_unknown=False) == tld
+    """The list's own answer: is ``tld`` a top-level domain on it (a rule, or the root a
+    wildcard rule such as ``*.jm`` implies)? Asked of ``tld`` itself, not of a name under
+    it: the list also has ``x.se`` and ``x.bg``, and ``x.<tld>`` under ``*.jm`` is a suffix."""
+    return _psl().publicsuffix(tld, accept_unknown=False) == tld
 
 
 @lru_cache(maxsize=1)
