@@ -185,7 +185,6 @@ def _read_table(path: Path) -> dict[str, str | None] | None:
     return data
 
 
-
 def _build_tier2() -> dict[str, str | None]:
     from babel.localedata import clear_caches, locale_identifiers
 
