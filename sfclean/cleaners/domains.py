@@ -98,9 +98,19 @@ def _ascii_labels(rules: bytes) -> set[str]:
         rule = line.split(" ")[0].strip().lstrip("!")
         if not rule or rule.startswith("//"):
             continue
-        for form in (rule, rule.encode("idna").decode("ascii") if not rule.isascii() else rule):
-            labels.update(label for label in form.split(".") if label.isascii())
-    return labels
+        labels.update(part for form in _forms(rule) for part in form.split("."))
+    return {label for label in labels if label.isascii()}
+
+
+def _forms(rule: str) -> tuple[str, ...]:
+    """A rule as written and IDNA-encoded (a rule the codec refuses, as some private ones
+    might, which the list does not read with only_icann, as written only)."""
+    if rule.isascii():
+        return (rule,)
+    try:
+        return rule, rule.encode("idna").decode("ascii")
+    except UnicodeError:
+        return (rule,)
 
 
 @lru_cache(maxsize=8192)
