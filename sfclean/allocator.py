@@ -54,14 +54,10 @@ def keep_freed_memory() -> bool:
     """Set glibc's mmap and trim thresholds (see above); True if glibc took them. Not when
     ``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_`` or ``GLIBC_TUNABLES`` is set: the
     user tuned the allocator already."""
-    if not sys.platform.startswith("linux") or _user_tuned():
+    libc = None if _user_tuned() else _libc()
+    if libc is None or not hasattr(libc, "gnu_get_libc_version"):  # glibc's own: not musl
         return False
-    try:
-        libc = ctypes.CDLL(None)
-        libc.gnu_get_libc_version  # noqa: B018  (glibc's own symbol: not musl)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return False
+    mallopt = libc.mallopt
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(
         mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
@@ -75,12 +71,21 @@ def _user_tuned() -> bool:
 
 def no_huge_pages() -> bool:
     """Turn transparent huge pages off for this process; True if the kernel took it."""
-    if not sys.platform.startswith("linux") or os.environ.get("NUMPY_MADVISE_HUGEPAGE"):
+    libc = None if os.environ.get("NUMPY_MADVISE_HUGEPAGE") else _libc()
+    if libc is None or not hasattr(libc, "prctl"):
         return False
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return False
+    prctl = libc.prctl
     prctl.restype = ctypes.c_int
     zero = ctypes.c_ulong(0)
     return prctl(_PR_SET_THP_DISABLE, ctypes.c_ulong(1), zero, zero, zero) == 0
+
+
+def _libc() -> ctypes.CDLL | None:
+    """This Linux process's C library (its own symbols and those of what it loaded), or
+    None on another system."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None)
+    except OSError:
+        return None
