@@ -52,6 +52,7 @@ from sfclean.cleaners.phoneleads import (
 from sfclean.cleaners.phonemeta import country_code_prefix, idd_literal
 from sfclean.cleaners.phones import clean_phone, float_damaged, invalid_phone_message
 from sfclean.codes import PHONE_FORMATTED, WHITESPACE_TRIMMED
+from sfclean.regexcache import compile_kept
 
 __all__ = ["clean_phone_column"]
 
@@ -151,7 +152,7 @@ def _leads(triples: Sequence[tuple[str, int, Any]], length: int, head: str) -> l
         if len(body) < _LARGE_REST:
             out.append(f"{before}{lead_line}({body})$|")
         else:
-            marks = re.compile(f"(?m)^(?:{re.escape(head)}{lead_line}(?=([^\n]))|)[^\n]*+$")
+            marks = compile_kept(f"(?m)^(?:{re.escape(head)}{lead_line}(?=([^\n]))|)[^\n]*+$")
             out.append(_Split(marks, body, len(head) + consumed, head))
     return out
 
@@ -166,7 +167,7 @@ def _stages(alternatives: Sequence[str | _Split]) -> Stages:
             run.append(alternative)
             continue
         if run:
-            stages.append(re.compile(f"(?m)^(?:{''.join(run)}[^\n]*+$)"))
+            stages.append(compile_kept(f"(?m)^(?:{''.join(run)}[^\n]*+$)"))
             run = []
         if alternative is not None:
             stages.append(alternative)
@@ -176,7 +177,7 @@ def _stages(alternatives: Sequence[str | _Split]) -> Stages:
 @lru_cache(maxsize=64)
 def _rest_scanner(rest: str) -> re.Pattern[str]:
     """The expression whose group is a line that ``rest`` matches (see :class:`_Split`)."""
-    return re.compile(f"(?m)^(?:({rest})$|[^\n]*+$)")
+    return compile_kept(f"(?m)^(?:({rest})$|[^\n]*+$)")
 
 
 #: The three parts of reading a group of lines, each a few stages (:data:`Stages`) compiled

@@ -36,6 +36,7 @@ from sfclean.cleaners.phonemeta import (
     region_spec,
     split_country_code,
 )
+from sfclean.regexcache import compile_kept
 
 __all__ = [
     "RETRY",
@@ -100,10 +101,10 @@ def _route(
         direct = quick.prefixed(f"{guard}{not_cc}{not_np}")
     return Route(
         country_code=country_code,
-        guard=re.compile(guard) if guard else None,
-        retry=re.compile(retry) if retry else None,
+        guard=compile_kept(guard) if guard else None,
+        retry=compile_kept(retry) if retry else None,
         cc_prefix=cc_prefix,
-        general=re.compile(general) if general else None,
+        general=compile_kept(general) if general else None,
         general_lengths=possible_lengths(meta.general_desc if meta else None),
         national_prefix=prefix_spec.national_prefix,
         main_national_prefix=first.national_prefix,

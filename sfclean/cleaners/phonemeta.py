@@ -16,6 +16,8 @@ from functools import cache
 
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, SUPPORTED_REGIONS, PhoneMetadata
 
+from sfclean.regexcache import compile_kept
+
 __all__ = [
     "ByLength",
     "RegionSpec",
@@ -82,7 +84,7 @@ class ByLength:
             source = self.sources.get(length)
             if source is None:
                 return None
-            pattern = self._compiled[length] = re.compile(source)
+            pattern = self._compiled[length] = compile_kept(source)
         return pattern.fullmatch(text)
 
     def prefixed(self, prefix: str) -> ByLength:
@@ -164,7 +166,7 @@ def _claim_plan(country_code: int) -> tuple[tuple[re.Pattern[str] | None, Region
 
     def close() -> None:
         if run:
-            plan.append((re.compile("|".join(run)), specs[0]))
+            plan.append((compile_kept("|".join(run)), specs[0]))
             run.clear()
 
     for i, spec in enumerate(specs):

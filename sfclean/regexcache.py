@@ -1,0 +1,104 @@
+"""Compiling large regular expressions once per machine, not once per process:
+:func:`compile_kept` is ``re.compile`` whose compiled program is kept in the user's cache
+directory.
+
+Why: the phone scans (:mod:`sfclean.cleaners.phonecolumn`) read phonenumbers' patterns
+through a few dozen expressions of 1,000-13,000 characters each, and CPython's regular
+expression compiler is written in Python: about 80 ms of every ``sfclean normalize`` went to
+compiling them, a tenth of the command at 100,000 rows (bench/README.md), though they depend
+only on phonenumbers' data. Read back, the same programs cost about 2 ms.
+
+How: ``re.compile`` is ``re._parser.parse`` (the pattern as a tree), ``re._compiler._code``
+(the tree as a list of integers for the C matcher) and ``_sre.compile`` (the pattern object
+over that list). The list and the group names are what is kept, in a file named by a digest
+of the pattern, its flags, the interpreter's build and ``_sre.MAGIC`` (the matcher's program
+format), so another Python never reads a program written for this one. These are CPython's
+private interfaces, so they are used only where they prove right: a program is kept only
+when the pattern object built from it equals ``re.compile``'s (pattern objects compare by
+their flags, pattern and program), and anything missing or different (another
+interpreter, Python 3.10, a renamed function, an unreadable file) falls back to
+``re.compile``. ``_sre.compile`` checks every program it is given, so a damaged file cannot
+make a matcher that crashes; a file that fails that check is ignored.
+
+Short patterns are compiled as usual: below :data:`KEEP_FROM` characters reading a file
+costs about what compiling does.
+"""
+
+from __future__ import annotations
+
+import array
+import base64
+import re
+import sys
+from typing import Any
+
+from sfclean.cachefiles import cache_file, read_json, write_json
+
+try:  # CPython 3.11 and later
+    import _sre
+    from re import _compiler, _parser  # type: ignore[attr-defined]
+except ImportError:  # another interpreter, or Python 3.10 (sre_compile): compile as usual
+    _sre = _compiler = _parser = None
+
+__all__ = ["KEEP_FROM", "compile_kept"]
+
+#: Patterns shorter than this many characters are compiled as usual.
+KEEP_FROM = 500
+
+#: The matcher's program words, as ``array`` stores them ("" if no type code fits).
+_WORD = next(
+    (code for code in "IL" if _sre is not None and array.array(code).itemsize == _sre.CODESIZE),
+    "",
+)
+
+
+def compile_kept(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """``re.compile(pattern, flags)``, its program read from or written to the cache."""
+    if len(pattern) < KEEP_FROM or not _WORD or sys.implementation.name != "cpython":
+        return re.compile(pattern, flags)
+    path = cache_file("regex", sys.version, str(_sre.MAGIC), str(flags), pattern)
+    kept = _from_program(pattern, read_json(path))
+    if kept is not None:
+        return kept
+    compiled = re.compile(pattern, flags)
+    program = _program(pattern, flags)
+    if program is not None and _from_program(pattern, program) == compiled:
+        write_json(path, program)
+    return compiled
+
+
+def _program(pattern: str, flags: int) -> dict[str, Any] | None:
+    """What ``_sre.compile`` is given for ``pattern`` (as ``re._compiler.compile`` gives
+    it), as JSON values; None if the private interfaces are not as expected."""
+    try:
+        tree = _parser.parse(pattern, flags)
+        code = _compiler._code(tree, flags)
+        words = base64.b64encode(array.array(_WORD, code).tobytes()).decode("ascii")
+        state = tree.state
+        return {
+            "flags": flags | state.flags,
+            "groups": state.groups,
+            "names": dict(state.groupdict),
+            "code": words,
+        }
+    except Exception:  # private interfaces: anything unexpected means "do not keep"
+        return None
+
+
+def _from_program(pattern: str, program: object) -> re.Pattern[str] | None:
+    """The pattern object of a kept program, or None when there is none or it does not fit
+    (wrong shape, refused by ``_sre.compile``'s own check)."""
+    if not isinstance(program, dict):
+        return None
+    try:
+        code = array.array(_WORD, base64.b64decode(program["code"])).tolist()
+        groups, names = int(program["groups"]), dict(program["names"])
+        by_index: list[str | None] = [None] * groups
+        for name, index in names.items():
+            by_index[index] = name
+        built: re.Pattern[str] = _sre.compile(
+            pattern, int(program["flags"]), code, groups - 1, names, tuple(by_index)
+        )
+    except Exception:  # a damaged or foreign file: compile as usual
+        return None
+    return built

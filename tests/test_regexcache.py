@@ -1,0 +1,147 @@
+"""sfclean.regexcache: large expressions compiled from their kept programs are the very
+pattern objects ``re.compile`` makes, and anything odd falls back to ``re.compile``."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sfclean import regexcache
+from sfclean.regexcache import KEEP_FROM, compile_kept
+
+pytestmark = pytest.mark.skipif(
+    not regexcache._WORD or regexcache._parser is None,
+    reason="the programs are kept only on CPython 3.11+ (elsewhere compile_kept is re.compile)",
+)
+
+#: Long enough to be kept; named groups, a lookahead, a possessive run, classes.
+_LONG = "(?m)^(?:" + "|".join(f"(?P<g{i}>{i:03d}[0-9]{{{i % 7 + 1}}})" for i in range(60))
+_LONG += "|(?=4)4[1-4]\\d*+)$"
+_TEXTS = ["0123", "0591234567", "41234", "4", "059123456", "", "5a", "0000000000\n0591"]
+
+
+def _kept_files(root: Path) -> list[Path]:
+    return sorted((root / "sfclean").glob("regex-*.json"))
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    return tmp_path
+
+
+def _same(kept: re.Pattern[str], pattern: str, flags: int = 0) -> None:
+    compiled = re.compile(pattern, flags)
+    assert kept == compiled  # flags, pattern and the program itself
+    assert kept.groupindex == compiled.groupindex and kept.groups == compiled.groups
+    for text in _TEXTS:
+        got, want = kept.search(text), compiled.search(text)
+        assert (got and (got.span(), got.groups(), got.lastgroup)) == (
+            want and (want.span(), want.groups(), want.lastgroup)
+        )
+
+
+def test_a_long_pattern_is_kept_and_read_back(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert len(_LONG) >= KEEP_FROM
+    _same(compile_kept(_LONG), _LONG)
+    [kept] = _kept_files(cache)
+    want = re.compile(_LONG)
+
+    def no_compile(*args: object) -> None:
+        raise AssertionError("compiled again instead of read from its file")
+
+    monkeypatch.setattr(regexcache.re, "compile", no_compile)
+    assert compile_kept(_LONG) == want
+    assert _kept_files(cache) == [kept]
+
+
+def test_flags_are_part_of_the_key(cache: Path) -> None:
+    plain, folded = compile_kept(_LONG), compile_kept(_LONG, re.IGNORECASE)
+    assert plain != folded
+    _same(folded, _LONG, re.IGNORECASE)
+    assert len(_kept_files(cache)) == 2
+
+
+def test_a_short_pattern_is_compiled_as_usual(cache: Path) -> None:
+    short = "(?m)^[0-9]{3}$"
+    assert compile_kept(short) == re.compile(short)
+    assert _kept_files(cache) == []
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "{not json",
+        json.dumps([1, 2, 3]),
+        json.dumps({"flags": 0, "groups": 61, "names": {}, "code": "AAAA"}),  # not a program
+        json.dumps({"flags": 0, "groups": 61, "names": {}, "code": "AQAAAAIAAAADAAAA"}),  # 1 2 3
+        json.dumps({"flags": 0, "groups": "x", "names": {}, "code": ""}),
+    ],
+)
+def test_a_damaged_file_falls_back_to_compiling(cache: Path, damage: str) -> None:
+    compile_kept(_LONG)
+    [kept] = _kept_files(cache)
+    kept.write_text(damage, encoding="utf-8")
+    _same(compile_kept(_LONG), _LONG)
+    # and the good program is written again
+    program = json.loads(kept.read_text(encoding="utf-8"))
+    assert regexcache._from_program(_LONG, program) == re.compile(_LONG)
+
+
+def test_without_the_private_interfaces_nothing_is_kept(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Renamed:  # a Python whose compiler no longer has parse / _code
+        pass
+
+    monkeypatch.setattr(regexcache, "_parser", Renamed())
+    _same(compile_kept(_LONG), _LONG)
+    assert _kept_files(cache) == []
+
+
+def test_a_program_that_differs_is_not_kept(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # if the rebuilt object were not re.compile's (another compile() signature, say), no file
+    real = regexcache._from_program
+    monkeypatch.setattr(
+        regexcache, "_from_program", lambda p, prog: None if prog else real(p, prog)
+    )
+    _same(compile_kept(_LONG), _LONG)
+    assert _kept_files(cache) == []
+
+
+def test_an_unwritable_cache_still_compiles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    _same(compile_kept(_LONG), _LONG)
+
+
+_PIECE = st.sampled_from(
+    ["[0-9]", "\\d{2,4}", "(?:12|3[45])", "(7)", "a", "(?!0)", "(?=[1-5])", "x*+", "[^\\n]", "$"]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    branches=st.lists(st.lists(_PIECE, min_size=1, max_size=6), min_size=1, max_size=12),
+    folded=st.booleans(),
+)
+def test_kept_programs_equal_compiled_ones(
+    branches: list[list[str]], folded: bool, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # any expression of phone-scan shape, padded to be kept: written, then read back
+    body = "|".join("".join(b) for b in branches)
+    pattern = f"(?m)^(?:{body}|{'(?:0123456789)?' * (KEEP_FROM // 15 + 1)})"
+    flags = re.IGNORECASE if folded else 0
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        first, second = compile_kept(pattern, flags), compile_kept(pattern, flags)
+    _same(first, pattern, flags)
+    _same(second, pattern, flags)
