@@ -3,10 +3,10 @@
 directory.
 
 Why: the phone scans (:mod:`sfclean.cleaners.phonecolumn`) read phonenumbers' patterns
-through a few dozen expressions of 1,000-13,000 characters each, and CPython's regular
+through some eighty expressions of 100-13,000 characters each, and CPython's regular
 expression compiler is written in Python: about 80 ms of every ``sfclean normalize`` went to
 compiling them, a tenth of the command at 100,000 rows (bench/README.md), though they depend
-only on phonenumbers' data. Read back, the same programs cost about 2 ms.
+only on phonenumbers' data. Read back, the same programs cost 8-10 ms.
 
 How: ``re.compile`` is ``re._parser.parse`` (the pattern as a tree), ``re._compiler._code``
 (the tree as a list of integers for the C matcher) and ``_sre.compile`` (the pattern object
@@ -43,7 +43,7 @@ except ImportError:  # another interpreter, or Python 3.10 (sre_compile): compil
 __all__ = ["KEEP_FROM", "compile_kept"]
 
 #: Patterns shorter than this many characters are compiled as usual.
-KEEP_FROM = 500
+KEEP_FROM = 100
 
 #: The matcher's program words, as ``array`` stores them ("" if no type code fits).
 _WORD = next(
