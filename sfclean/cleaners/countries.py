@@ -14,10 +14,12 @@ Every name comes from a maintained source, in two tiers:
 
 Building tier 2 reads every babel locale (about a second), and tier 1 costs ~40 ms (loading
 pycountry's and babel's data), paid by every process that reads a country, however small
-its file. So each table built is kept as JSON in the user's cache directory
-(``country-names-<tier>-<key>.json``, :mod:`sfclean.cachefiles`), keyed by the
-versions of babel, pycountry and phonenumbers and by this module's source: later processes
-read it in a few milliseconds, and a new library or sfclean builds it afresh. A cache that
+its file. So each table built is kept in the user's cache directory as sorted lines
+(``country-names-<tier>-<key>.txt``, :class:`sfclean.cachefiles.SortedLines`: looked up in
+the file's bytes, so a process that reads a few country cells does not make tier 2's 30,000
+strings), keyed by the versions of babel, pycountry and phonenumbers and by this module's
+source: later processes read it in well under a millisecond, and a new library or sfclean
+builds it afresh. A cache that
 cannot be read or written is ignored (the table is built in memory).
 
 Derived keys: a name with a parenthesis also answers to each part ("Myanmar (Burma)" ->
@@ -42,7 +44,7 @@ from pathlib import Path
 import phonenumbers
 import pycountry
 
-from sfclean.cachefiles import cache_file, digest, read_json, write_json
+from sfclean.cachefiles import SortedLines, cache_file, digest, write_bytes
 
 __all__ = ["ALIASES", "region_for_country"]
 
@@ -141,7 +143,7 @@ def _babel_names(locale: str) -> Iterator[tuple[str, str]]:
 
 
 @lru_cache(maxsize=1)
-def _tier1() -> dict[str, str | None]:
+def _tier1() -> SortedLines:
     return _cached("en", _build_tier1)
 
 
@@ -154,17 +156,18 @@ def _build_tier1() -> dict[str, str | None]:
 
 
 @lru_cache(maxsize=1)
-def _tier2() -> dict[str, str | None]:
+def _tier2() -> SortedLines:
     return _cached("all", _build_tier2)
 
 
-def _cached(tier: str, build: Callable[[], dict[str, str | None]]) -> dict[str, str | None]:
-    """The table of ``tier`` from its cache file, else ``build()`` (then written there)."""
+def _cached(tier: str, build: Callable[[], dict[str, str | None]]) -> SortedLines:
+    """The table of ``tier`` from its cache file, else ``build()`` (then written there);
+    an ambiguous key's code is ""."""
     path = _cache_path(tier)
-    table = _read_table(path)
+    table = SortedLines.read(path)
     if table is None:
-        table = build()
-        write_json(path, table)
+        table = SortedLines.of({key: code or "" for key, code in build().items()})
+        write_bytes(path, table.data)
     return table
 
 
@@ -173,16 +176,7 @@ def _cache_path(tier: str) -> Path:
     this module."""
     versions = [metadata.version(name) for name in ("babel", "pycountry", "phonenumbers")]
     source = digest(Path(__file__).read_bytes())
-    return cache_file(f"country-names-{tier}", *versions, source)
-
-
-def _read_table(path: Path) -> dict[str, str | None] | None:
-    data = read_json(path)
-    if not isinstance(data, dict) or not all(
-        isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in data.items()
-    ):
-        return None
-    return data
+    return cache_file(f"country-names-{tier}", *versions, source, suffix=".txt")
 
 
 def _build_tier2() -> dict[str, str | None]:
@@ -213,8 +207,8 @@ def region_for_country(value: str) -> str | None:
     key = _key(value)
     if not key:
         return None
-    tier1 = _tier1()
-    code = tier1[key] if key in tier1 else _tier2().get(key)
-    if code is None or code not in phonenumbers.SUPPORTED_REGIONS:
+    found = _tier1().find(key)
+    code = _tier2().find(key) if found is None else found  # "": ambiguous in tier 1
+    if not code or code not in phonenumbers.SUPPORTED_REGIONS:
         return None
     return code
