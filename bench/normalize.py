@@ -186,11 +186,15 @@ def _e2e_sfclean(csv: str, out: str) -> dict[str, float]:
 def _e2e_phases(csv: str, out: str) -> dict[str, float]:
     """What ``sfclean normalize`` does for a file read as one chunk, phase by phase (CPU):
     the checks, the parse (pyarrow's for a plain UTF-8 file, as the CLI reads it),
-    normalize (clean_work with the in-file duplicates, tables), writing."""
+    normalize (clean_work with the in-file duplicates, tables), writing; with the memory
+    settings the CLI gives its own process (sfclean.allocator)."""
+    from sfclean import allocator
     from sfclean.io import OutputDir, check_csv
     from sfclean.stages.normalize import tables
     from sfclean.stages.normalize_file import FILES, _normalize_chunk
 
+    if hasattr(allocator, "tune_this_process"):  # older versions: none
+        allocator.tune_this_process()
     phases, last = {}, time.process_time()
 
     def lap(name: str) -> None:
