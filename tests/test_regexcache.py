@@ -3,9 +3,15 @@ pattern objects ``re.compile`` makes, and anything odd falls back to ``re.compil
 
 from __future__ import annotations
 
+import array
+import base64
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
+from re import _constants  # type: ignore[attr-defined]
 
 import pytest
 from hypothesis import given, settings
@@ -91,6 +97,48 @@ def test_a_damaged_file_falls_back_to_compiling(cache: Path, damage: str) -> Non
     # and the good program is written again
     program = json.loads(kept.read_text(encoding="utf-8"))
     assert regexcache._from_program(_LONG, program) == re.compile(_LONG)
+
+
+def _damaged(program: dict[str, object], how: str) -> dict[str, object]:
+    """``program`` with one thing changed that ``_sre.compile``'s own check lets through."""
+    code = array.array(regexcache._WORD, base64.b64decode(str(program["code"]))).tolist()
+    if how == "in-skip":  # a class's skip 0: the matcher crashes (SIGSEGV) or never ends
+        code[code.index(int(_constants.IN)) + 1] = 0
+    elif how == "literal":  # another digit: a valid program that matches other text
+        code[code.index(int(_constants.LITERAL)) + 1] += 1
+    else:  # group names swapped (Pattern == does not compare names or groups)
+        names = dict(program["names"])  # type: ignore[call-overload]
+        return {**program, "names": dict(zip(names, reversed(list(names.values())), strict=True))}
+    words = base64.b64encode(array.array(regexcache._WORD, code).tobytes()).decode("ascii")
+    return {**program, "code": words}
+
+
+def _damage_kept_file(root: Path, how: str) -> None:
+    compile_kept(_LONG)
+    [kept] = _kept_files(root)
+    damaged = _damaged(json.loads(kept.read_text(encoding="utf-8")), how)
+    kept.write_text(json.dumps(damaged), encoding="utf-8")
+
+
+@pytest.mark.parametrize("how", ["literal", "names"])
+def test_a_program_changed_in_its_file_is_not_used(cache: Path, how: str) -> None:
+    # a file damaged into another valid program (JSON whole, _sre.compile accepts it)
+    _damage_kept_file(cache, how)
+    [kept] = _kept_files(cache)
+    assert regexcache._from_program(_LONG, json.loads(kept.read_text(encoding="utf-8")))
+    got = compile_kept(_LONG)
+    assert got == re.compile(_LONG) and got.groupindex == re.compile(_LONG).groupindex
+    _same(got, _LONG)
+
+
+def test_a_program_that_would_crash_the_matcher_is_not_used(cache: Path) -> None:
+    # _sre.compile's check misses a class whose skip is 0: it crashes in the check itself
+    # or in a search, so the damaged file is read in a process of its own
+    _damage_kept_file(cache, "in-skip")
+    script = "import sys; from sfclean.regexcache import compile_kept; compile_kept(sys.argv[1])"
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    done = subprocess.run([sys.executable, "-c", script, _LONG], env=env, timeout=60)
+    assert done.returncode == 0
 
 
 def test_without_the_private_interfaces_nothing_is_kept(
