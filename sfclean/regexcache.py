@@ -17,8 +17,11 @@ private interfaces, so they are used only where they prove right: a program is k
 when the pattern object built from it equals ``re.compile``'s (pattern objects compare by
 their flags, pattern and program), and anything missing or different (another
 interpreter, Python 3.10, a renamed function, an unreadable file) falls back to
-``re.compile``. ``_sre.compile`` checks every program it is given, so a damaged file cannot
-make a matcher that crashes; a file that fails that check is ignored.
+``re.compile``. A file holds the digest of its program, and one whose program does not
+match it is ignored before ``_sre.compile`` sees it: that function checks the programs it is
+given, but not fully (a character class whose skip is 0 crashes the interpreter in the check
+itself), and a program damaged into another valid one (one literal changed, group names
+swapped) would pass it and answer wrongly.
 
 Short patterns are compiled as usual: below :data:`KEEP_FROM` characters reading a file
 costs about what compiling does.
@@ -28,11 +31,12 @@ from __future__ import annotations
 
 import array
 import base64
+import json
 import re
 import sys
 from typing import Any
 
-from sfclean.cachefiles import cache_file, read_json, write_json
+from sfclean.cachefiles import cache_file, digest, read_json, write_json
 
 try:  # CPython 3.11 and later
     import _sre
@@ -75,22 +79,32 @@ def _program(pattern: str, flags: int) -> dict[str, Any] | None:
         code = _compiler._code(tree, flags)
         words = base64.b64encode(array.array(_WORD, code).tobytes()).decode("ascii")
         state = tree.state
-        return {
+        program = {
             "flags": flags | state.flags,
             "groups": state.groups,
             "names": dict(state.groupdict),
             "code": words,
         }
+        return {**program, "digest": _digest(program)}
     except Exception:  # private interfaces: anything unexpected means "do not keep"
         return None
 
 
+def _digest(program: dict[str, Any]) -> str:
+    """The digest of a program's parts (not of its ``"digest"``), the same before and after
+    a JSON round trip (the code's text is hashed as it is: dumping it costs 4x hashing)."""
+    head = json.dumps([program["flags"], program["groups"], sorted(program["names"].items())])
+    return digest(f"{head}\n{program['code']}".encode())
+
+
 def _from_program(pattern: str, program: object) -> re.Pattern[str] | None:
     """The pattern object of a kept program, or None when there is none or it does not fit
-    (wrong shape, refused by ``_sre.compile``'s own check)."""
+    (wrong shape, not its digest, refused by ``_sre.compile``'s own check)."""
     if not isinstance(program, dict):
         return None
     try:
+        if program["digest"] != _digest(program):
+            return None  # damaged: never given to _sre.compile, whose check it might crash
         code = array.array(_WORD, base64.b64decode(program["code"])).tolist()
         groups, names = int(program["groups"]), dict(program["names"])
         by_index: list[str | None] = [None] * groups
