@@ -164,6 +164,24 @@ def test_a_program_that_differs_is_not_kept(cache: Path, monkeypatch: pytest.Mon
     assert _kept_files(cache) == []
 
 
+def test_a_program_with_other_group_names_is_not_kept(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pattern == compares flags, pattern and code, not groups or names: a program whose names
+    # came out wrong (another interpreter's state, say) must not pass as re.compile's
+    real = regexcache._program
+
+    def renamed(pattern: str, flags: int) -> dict[str, object] | None:
+        program = real(pattern, flags)
+        assert program is not None
+        swapped = _damaged(program, "names")
+        return {**swapped, "digest": regexcache._digest(swapped)}
+
+    monkeypatch.setattr(regexcache, "_program", renamed)
+    _same(compile_kept(_LONG), _LONG)
+    assert _kept_files(cache) == []
+
+
 def test_an_unwritable_cache_still_compiles(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
