@@ -15,9 +15,9 @@ of the pattern, its flags, the interpreter's build and ``_sre.MAGIC`` (the match
 format), so another Python never reads a program written for this one. These are CPython's
 private interfaces, so they are used only where they prove right: a program is kept only
 when the pattern object built from it equals ``re.compile``'s (pattern objects compare by
-their flags, pattern and program), and anything missing or different (another
-interpreter, Python 3.10, a renamed function, an unreadable file) falls back to
-``re.compile``. A file holds the digest of its program, and one whose program does not
+their flags, pattern and program, so its groups and their names are compared too), and
+anything missing or different (another interpreter, Python 3.10, a renamed function, an
+unreadable file) falls back to ``re.compile``. A file holds the digest of its program, and one whose program does not
 match it is ignored before ``_sre.compile`` sees it: that function checks the programs it is
 given, but not fully (a character class whose skip is 0 crashes the interpreter in the check
 itself), and a program damaged into another valid one (one literal changed, group names
@@ -66,9 +66,19 @@ def compile_kept(pattern: str, flags: int = 0) -> re.Pattern[str]:
         return kept
     compiled = re.compile(pattern, flags)
     program = _program(pattern, flags)
-    if program is not None and _from_program(pattern, program) == compiled:
+    if program is not None and _same(_from_program(pattern, program), compiled):
         write_json(path, program)
     return compiled
+
+
+def _same(built: re.Pattern[str] | None, compiled: re.Pattern[str]) -> bool:
+    """Whether ``built`` is ``compiled``: pattern objects compare by flags, pattern and
+    program only (not their groups or group names, which a program keeps too)."""
+    return (
+        built == compiled
+        and built.groups == compiled.groups
+        and built.groupindex == compiled.groupindex
+    )
 
 
 def _program(pattern: str, flags: int) -> dict[str, Any] | None:
