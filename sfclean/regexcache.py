@@ -17,11 +17,11 @@ private interfaces, so they are used only where they prove right: a program is k
 when the pattern object built from it equals ``re.compile``'s (pattern objects compare by
 their flags, pattern and program, so its groups and their names are compared too), and
 anything missing or different (another interpreter, Python 3.10, a renamed function, an
-unreadable file) falls back to ``re.compile``. A file holds the digest of its program, and one whose program does not
-match it is ignored before ``_sre.compile`` sees it: that function checks the programs it is
-given, but not fully (a character class whose skip is 0 crashes the interpreter in the check
-itself), and a program damaged into another valid one (one literal changed, group names
-swapped) would pass it and answer wrongly.
+unreadable file) falls back to ``re.compile``. A file holds the digest of its program, and
+one whose program does not match it is ignored before ``_sre.compile`` sees it: that
+function checks the programs it is given, but not fully (a character class whose skip is 0
+crashes the interpreter in the check itself), and a program damaged into another valid one
+(one literal changed, group names swapped) would pass it and answer wrongly.
 
 Short patterns are compiled as usual: below :data:`KEEP_FROM` characters reading a file
 costs about what compiling does.
