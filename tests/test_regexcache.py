@@ -188,7 +188,17 @@ def test_an_unwritable_cache_still_compiles(
     blocked = tmp_path / "file"
     blocked.write_text("not a directory", encoding="utf-8")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    made: list[str] = []
+    real = regexcache._program
+
+    def counted(pattern: str, flags: int) -> dict[str, object] | None:
+        made.append(pattern)
+        return real(pattern, flags)
+
+    monkeypatch.setattr(regexcache, "_program", counted)
     _same(compile_kept(_LONG), _LONG)
+    _same(compile_kept(_LONG + "|x"), _LONG + "|x")
+    assert made == []  # a program it cannot keep is not made (a second compile, for nothing)
 
 
 _PIECE = st.sampled_from(
