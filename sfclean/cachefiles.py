@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import tempfile
+from functools import cache
 from pathlib import Path
 
 import platformdirs
@@ -30,6 +31,7 @@ __all__ = [
     "digest",
     "read_bytes",
     "read_json",
+    "writable",
     "write_bytes",
     "write_json",
 ]
@@ -83,6 +85,21 @@ def write_bytes(path: Path, data: bytes) -> None:
         os.replace(temporary, path)
     except OSError:
         Path(temporary).unlink(missing_ok=True)
+
+
+@cache
+def writable(directory: Path) -> bool:
+    """Whether a file can be made in ``directory`` (made if missing), tried once per process:
+    a caller whose table costs work to put in its file's form can skip that work when the
+    file could not be written (a read-only or missing home, say)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".writable-")
+    except OSError:
+        return False
+    os.close(fd)
+    Path(temporary).unlink(missing_ok=True)
+    return True
 
 
 class SortedLines:

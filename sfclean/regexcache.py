@@ -36,7 +36,7 @@ import re
 import sys
 from typing import Any
 
-from sfclean.cachefiles import cache_file, digest, read_json, write_json
+from sfclean.cachefiles import cache_file, digest, read_json, writable, write_json
 
 try:  # CPython 3.11 and later
     import _sre
@@ -65,6 +65,8 @@ def compile_kept(pattern: str, flags: int = 0) -> re.Pattern[str]:
     if kept is not None:
         return kept
     compiled = re.compile(pattern, flags)
+    if not writable(path.parent):
+        return compiled  # its program would be made (a second compile) and not kept
     program = _program(pattern, flags)
     if program is not None and _same(_from_program(pattern, program), compiled):
         write_json(path, program)

@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sfclean.cachefiles import SortedLines, read_bytes, read_json, write_bytes, write_json
+from sfclean.cachefiles import (
+    SortedLines,
+    read_bytes,
+    read_json,
+    writable,
+    write_bytes,
+    write_json,
+)
 
 _TEXT = st.text(st.characters(blacklist_characters="\t\n", blacklist_categories=["Cs"]))
 
@@ -50,3 +57,11 @@ def test_json_and_bytes_round_trip_and_failures_are_quiet(tmp_path: Path) -> Non
     write_bytes(blocked / "t.txt", b"x")  # cannot be written: ignored
     assert read_bytes(blocked / "t.txt") is None
     assert list(tmp_path.glob("sub/.t-*")) == []  # no temporary file left
+
+
+def test_writable_tells_whether_a_file_can_be_made(tmp_path: Path) -> None:
+    assert writable(tmp_path / "new" / "dir") and (tmp_path / "new" / "dir").is_dir()
+    assert list((tmp_path / "new" / "dir").iterdir()) == []  # its trial file is gone
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory", encoding="utf-8")
+    assert not writable(blocked / "dir")
