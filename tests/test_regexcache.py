@@ -73,6 +73,24 @@ def test_flags_are_part_of_the_key(cache: Path) -> None:
     assert len(_kept_files(cache)) == 2
 
 
+def test_the_matchers_limits_are_part_of_the_key(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a 32-bit build's MAXREPEAT (2**31 - 1) is written into its programs ("a*" repeats up to
+    # it): a 64-bit build of the same sys.version would read "a*" as a bounded repeat
+    compile_kept(_LONG)
+    sre = regexcache._sre
+
+    class ThirtyTwoBit:
+        MAGIC, CODESIZE, MAXGROUPS = sre.MAGIC, sre.CODESIZE, sre.MAXGROUPS
+        MAXREPEAT = 2**31 - 1
+        compile = staticmethod(sre.compile)
+
+    monkeypatch.setattr(regexcache, "_sre", ThirtyTwoBit())
+    compile_kept(_LONG)
+    assert len(_kept_files(cache)) == 2
+
+
 def test_a_short_pattern_is_compiled_as_usual(cache: Path) -> None:
     short = "(?m)^[0-9]{3}$"
     assert compile_kept(short) == re.compile(short)
