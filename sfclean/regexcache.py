@@ -11,17 +11,18 @@ only on phonenumbers' data. Read back, the same programs cost 8-10 ms.
 How: ``re.compile`` is ``re._parser.parse`` (the pattern as a tree), ``re._compiler._code``
 (the tree as a list of integers for the C matcher) and ``_sre.compile`` (the pattern object
 over that list). The list and the group names are what is kept, in a file named by a digest
-of the pattern, its flags, the interpreter's build and ``_sre.MAGIC`` (the matcher's program
-format), so another Python never reads a program written for this one. These are CPython's
-private interfaces, so they are used only where they prove right: a program is kept only
-when the pattern object built from it equals ``re.compile``'s (pattern objects compare by
-their flags, pattern and program, so its groups and their names are compared too), and
-anything missing or different (another interpreter, Python 3.10, a renamed function, an
-unreadable file) falls back to ``re.compile``. A file holds the digest of its program, and
-one whose program does not match it is ignored before ``_sre.compile`` sees it: that
-function checks the programs it is given, but not fully (a character class whose skip is 0
-crashes the interpreter in the check itself), and a program damaged into another valid one
-(one literal changed, group names swapped) would pass it and answer wrongly.
+of the pattern, its flags, the interpreter's build and the matcher's program format and
+limits (``_sre.MAGIC``, ``CODESIZE``, ``MAXREPEAT``, ``MAXGROUPS``), so another Python never
+reads a program written for this one. These are CPython's private interfaces, so they are
+used only where they prove right: a program is kept only when the pattern object built from
+it equals ``re.compile``'s (pattern objects compare by their flags, pattern and program, so
+its groups and their names are compared too), and anything missing or different (another
+interpreter, Python 3.10, a renamed function, an unreadable file) falls back to
+``re.compile``. A file holds the digest of its program, and one whose program does not match
+it is ignored before ``_sre.compile`` sees it: that function checks the programs it is
+given, but not fully (a character class whose skip is 0 crashes the interpreter in the check
+itself), and a program damaged into another valid one (one literal changed, group names
+swapped) would pass it and answer wrongly.
 
 Short patterns are compiled as usual: below :data:`KEEP_FROM` characters reading a file
 costs about what compiling does.
@@ -60,7 +61,7 @@ def compile_kept(pattern: str, flags: int = 0) -> re.Pattern[str]:
     """``re.compile(pattern, flags)``, its program read from or written to the cache."""
     if len(pattern) < KEEP_FROM or not _WORD or sys.implementation.name != "cpython":
         return re.compile(pattern, flags)
-    path = cache_file("regex", sys.version, str(_sre.MAGIC), str(flags), pattern)
+    path = cache_file("regex", sys.version, *_limits(), str(int(flags)), pattern)
     kept = _from_program(pattern, read_json(path))
     if kept is not None:
         return kept
@@ -81,6 +82,12 @@ def _same(built: re.Pattern[str] | None, compiled: re.Pattern[str]) -> bool:
         and built.groups == compiled.groups
         and built.groupindex == compiled.groupindex
     )
+
+
+def _limits() -> list[str]:
+    """The matcher's program format and limits: builds of one ``sys.version`` may differ in
+    them (a 32-bit build's MAXREPEAT, which ``a*`` is written with, is 2**31 - 1)."""
+    return [str(getattr(_sre, name)) for name in ("MAGIC", "CODESIZE", "MAXREPEAT", "MAXGROUPS")]
 
 
 def _program(pattern: str, flags: int) -> dict[str, Any] | None:
