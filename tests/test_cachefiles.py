@@ -43,6 +43,10 @@ def test_a_damaged_table_answers_nothing_rather_than_wrongly(tmp_path: Path) -> 
     path.write_bytes(b"allemagne DE\nkanada CA\n")  # lines without a tab
     damaged = SortedLines.read(path)
     assert damaged is not None and damaged.find("kanada") is None
+    path.write_bytes(b"allemagne\tD\xc3\nkanada\tCA\n")  # a value not UTF-8
+    damaged = SortedLines.read(path)
+    assert damaged is not None and damaged.find("allemagne") is None
+    assert damaged.find("kanada") == "CA"
     assert SortedLines.read(tmp_path / "missing.txt") is None
 
 
