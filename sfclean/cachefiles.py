@@ -140,9 +140,17 @@ class SortedLines:
                 return None  # not a table's line: a damaged file answers nothing
             here = data[start:tab]
             if here == wanted:
-                return data[tab + 1 : end].decode()
+                return _text(data[tab + 1 : end])
             if here < wanted:
                 low = end + 1
             else:
                 high = start
+        return None
+
+
+def _text(value: bytes) -> str | None:
+    """``value`` as text, or None when it is not UTF-8 (a damaged file answers nothing)."""
+    try:
+        return value.decode()
+    except UnicodeDecodeError:
         return None
