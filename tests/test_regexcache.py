@@ -91,6 +91,16 @@ def test_the_matchers_limits_are_part_of_the_key(
     assert len(_kept_files(cache)) == 2
 
 
+def test_debug_prints_what_re_compile_prints(
+    cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    re.compile(_LONG, re.DEBUG)
+    want = capsys.readouterr().out
+    for _ in range(2):  # written, then it would be read back
+        compile_kept(_LONG, re.DEBUG)
+        assert capsys.readouterr().out == want
+
+
 def test_a_short_pattern_is_compiled_as_usual(cache: Path) -> None:
     short = "(?m)^[0-9]{3}$"
     assert compile_kept(short) == re.compile(short)
