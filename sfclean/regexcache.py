@@ -59,7 +59,12 @@ _WORD = next(
 
 def compile_kept(pattern: str, flags: int = 0) -> re.Pattern[str]:
     """``re.compile(pattern, flags)``, its program read from or written to the cache."""
-    if len(pattern) < KEEP_FROM or not _WORD or sys.implementation.name != "cpython":
+    if (
+        len(pattern) < KEEP_FROM
+        or flags & re.DEBUG  # re.compile prints its tree and program: compiled each time
+        or not _WORD
+        or sys.implementation.name != "cpython"
+    ):
         return re.compile(pattern, flags)
     path = cache_file("regex", sys.version, *_limits(), str(int(flags)), pattern)
     kept = _from_program(pattern, read_json(path))
