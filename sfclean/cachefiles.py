@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import tempfile
+from functools import cache
 from pathlib import Path
 
 import platformdirs
@@ -30,6 +31,7 @@ __all__ = [
     "digest",
     "read_bytes",
     "read_json",
+    "writable",
     "write_bytes",
     "write_json",
 ]
@@ -85,6 +87,21 @@ def write_bytes(path: Path, data: bytes) -> None:
         Path(temporary).unlink(missing_ok=True)
 
 
+@cache
+def writable(directory: Path) -> bool:
+    """Whether a file can be made in ``directory`` (made if missing), tried once per process:
+    a caller whose table costs work to put in its file's form can skip that work when the
+    file could not be written (a read-only or missing home, say)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".writable-")
+    except OSError:
+        return False
+    os.close(fd)
+    Path(temporary).unlink(missing_ok=True)
+    return True
+
+
 class SortedLines:
     """A table of text keys and values as ``key<TAB>value<LF>`` lines of UTF-8 sorted by
     key, looked up by bisection over its bytes (no string is made but the answer's). Keys
@@ -123,9 +140,17 @@ class SortedLines:
                 return None  # not a table's line: a damaged file answers nothing
             here = data[start:tab]
             if here == wanted:
-                return data[tab + 1 : end].decode()
+                return _text(data[tab + 1 : end])
             if here < wanted:
                 low = end + 1
             else:
                 high = start
+        return None
+
+
+def _text(value: bytes) -> str | None:
+    """``value`` as text, or None when it is not UTF-8 (a damaged file answers nothing)."""
+    try:
+        return value.decode()
+    except UnicodeDecodeError:
         return None

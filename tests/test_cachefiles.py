@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sfclean.cachefiles import SortedLines, read_bytes, read_json, write_bytes, write_json
+from sfclean.cachefiles import (
+    SortedLines,
+    read_bytes,
+    read_json,
+    writable,
+    write_bytes,
+    write_json,
+)
 
 _TEXT = st.text(st.characters(blacklist_characters="\t\n", blacklist_categories=["Cs"]))
 
@@ -36,6 +43,10 @@ def test_a_damaged_table_answers_nothing_rather_than_wrongly(tmp_path: Path) -> 
     path.write_bytes(b"allemagne DE\nkanada CA\n")  # lines without a tab
     damaged = SortedLines.read(path)
     assert damaged is not None and damaged.find("kanada") is None
+    path.write_bytes(b"allemagne\tD\xc3\nkanada\tCA\n")  # a value not UTF-8
+    damaged = SortedLines.read(path)
+    assert damaged is not None and damaged.find("allemagne") is None
+    assert damaged.find("kanada") == "CA"
     assert SortedLines.read(tmp_path / "missing.txt") is None
 
 
@@ -50,3 +61,11 @@ def test_json_and_bytes_round_trip_and_failures_are_quiet(tmp_path: Path) -> Non
     write_bytes(blocked / "t.txt", b"x")  # cannot be written: ignored
     assert read_bytes(blocked / "t.txt") is None
     assert list(tmp_path.glob("sub/.t-*")) == []  # no temporary file left
+
+
+def test_writable_tells_whether_a_file_can_be_made(tmp_path: Path) -> None:
+    assert writable(tmp_path / "new" / "dir") and (tmp_path / "new" / "dir").is_dir()
+    assert list((tmp_path / "new" / "dir").iterdir()) == []  # its trial file is gone
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory", encoding="utf-8")
+    assert not writable(blocked / "dir")

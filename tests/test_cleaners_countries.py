@@ -234,3 +234,29 @@ def test_an_unwritable_cache_still_answers(tmp_path: Path, monkeypatch: pytest.M
     assert countries.region_for_country("Allemagne") == "DE"
     countries._tier2.cache_clear()
     countries.region_for_country.cache_clear()
+
+
+def test_every_key_answers_what_the_tiers_as_dicts_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the lookup before the tiers were sorted lines (74431d6): tier 1 wins, even when its
+    # key is ambiguous (None); a key of one tier that is a prefix of another's is its own
+    import phonenumbers
+
+    from sfclean.cleaners import countries
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    tier1, tier2 = countries._build_tier1(), countries._build_tier2()
+
+    def as_dicts(key: str) -> str | None:
+        code = tier1[key] if key in tier1 else tier2.get(key)
+        return code if code in phonenumbers.SUPPORTED_REGIONS else None
+
+    probes = {*tier1, *tier2} | {key.rsplit(" ", 1)[0] for key in tier2} | {"congo"}
+    for cached in (countries._tier1, countries._tier2, countries.region_for_country):
+        cached.cache_clear()
+    try:
+        assert {k: region_for_country(k) for k in probes} == {k: as_dicts(k) for k in probes}
+    finally:
+        for cached in (countries._tier1, countries._tier2, countries.region_for_country):
+            cached.cache_clear()
