@@ -32,7 +32,7 @@ import json
 import os
 import socket
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +89,7 @@ def _held(name: str, *, timeout: float, what: str, out: str) -> Iterator[None]:
         record: dict[str, Any] = {
             "pid": os.getpid(),
             "host": socket.gethostname(),
-            "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "started": datetime.now(UTC).isoformat(timespec="seconds"),
             "out": out,
         }
         with contextlib.suppress(OSError):  # the note is for messages only

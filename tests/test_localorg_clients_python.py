@@ -5,7 +5,7 @@ the identity URL, aggregate and child-relationship SOQL, queryAll of deleted rec
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -179,9 +179,9 @@ def test_sobject_tree_creates_parents_and_children_all_or_none(sf: Salesforce) -
 
 
 def test_get_updated(sf: Salesforce) -> None:
-    start = datetime.now(timezone.utc) - timedelta(minutes=1)
+    start = datetime.now(UTC) - timedelta(minutes=1)
     new_id = sf.Contact.create({"LastName": "Fresh"})["id"]
-    end = datetime.now(timezone.utc) + timedelta(minutes=2)
+    end = datetime.now(UTC) + timedelta(minutes=2)
     answer = sf.Contact.updated(start, end)
     assert new_id in answer["ids"] and len(answer["ids"]) == 1
     assert answer["latestDateCovered"].endswith(":00.000+0000")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -20,7 +20,7 @@ from sfclean.localorg.store import Store
 from sfclean.localorg.types import DuplicateHeader, SfFault
 from sfclean.localorg.validate import InvalidValue, convert_value, is_valid_email
 
-NOW = datetime(2024, 1, 31, 9, 30, 0, 123000, tzinfo=timezone.utc)
+NOW = datetime(2024, 1, 31, 9, 30, 0, 123000, tzinfo=UTC)
 STAMP = "2024-01-31T09:30:00.123+0000"
 
 
@@ -227,7 +227,7 @@ def test_contact_account_reference_is_checked_and_15_char_ids_widen(
 def test_update_changes_fields_name_and_audit(org: tuple[Engine, str]) -> None:
     engine, user_id = org
     [created] = engine.create("Lead", [_lead(FirstName="Jane")], user_id=user_id)
-    later = datetime(2024, 2, 1, tzinfo=timezone.utc)
+    later = datetime(2024, 2, 1, tzinfo=UTC)
     engine.clock = lambda: later
     other = engine.ids.new("005")
     engine.store.insert(

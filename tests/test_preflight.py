@@ -4,7 +4,7 @@ validation (localorg's engine for Lead, its validate module for every field type
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -140,7 +140,7 @@ def test_a_mapping_to_a_field_the_object_lacks_is_refused() -> None:
 
 # --- agreement with localorg ----------------------------------------------------------------
 
-NOW = datetime(2024, 1, 31, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2024, 1, 31, 9, 30, tzinfo=UTC)
 TEXTS = st.one_of(
     st.sampled_from(["", " ", "Acme", "x" * 128, "x" * 129, " padded ", "#N/A", " #N/A"]),
     st.text(max_size=6),
@@ -224,7 +224,7 @@ DATETIMES = st.one_of(
     st.sampled_from(["2024-01-31T09:30:00Z", "2024-01-31T09:30:00.123+0100", "2024-01-31"]),
     st.sampled_from(["2024-01-31T09:30", "2024-01-31T25:00Z", "2024-01-31T09:30:00+01:00"]),
     st.sampled_from(["2024-01-31 09:30:00Z", "2024-01-31T09:30:00.1234567Z", "yesterday"]),
-    st.datetimes(timezones=st.just(timezone.utc)).map(lambda d: d.isoformat()),
+    st.datetimes(timezones=st.just(UTC)).map(lambda d: d.isoformat()),
 )
 THING_ROWS = st.fixed_dictionaries(
     {

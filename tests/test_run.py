@@ -8,6 +8,7 @@ import itertools
 import json
 import tempfile
 from collections.abc import Callable
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -642,7 +643,7 @@ def test_a_crash_anywhere_then_a_rerun_accounts_for_every_row_once(
 def test_own_records_are_only_those_the_session_user_created_since_the_start(
     localorg: LocalOrg, tmp_path: Path
 ) -> None:
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from sfclean.stages.loaders import own_records
     from sfclean.stages.loadjobs import OwnRecords
@@ -650,7 +651,7 @@ def test_own_records_are_only_those_the_session_user_created_since_the_start(
     conn = connect(localorg)
     conn.identify()
     created = conn.sf.Lead.create({"LastName": "Own", "Company": "Co", "Email": "own@example.com"})
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     emails = {2: "OWN@example.com", 3: "emmy@example.com", 4: "nobody@example.com"}
     found = own_records(conn, "Lead", [2, 3, 4], OwnRecords(emails, conn.user_id, now.isoformat()))
     assert {r: o.id for r, o in found.items()} == {2: created["id"]}  # emmy: seeded before

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,7 +16,7 @@ from sfclean.localorg.soql import execute, soql_quote
 from sfclean.localorg.store import Store
 from sfclean.localorg.types import SfFault
 
-NOW = datetime(2024, 2, 1, 12, 0, tzinfo=timezone.utc)  # Thursday; the week began Sunday 28th
+NOW = datetime(2024, 2, 1, 12, 0, tzinfo=UTC)  # Thursday; the week began Sunday 28th
 IDS: dict[str, str] = {}
 
 

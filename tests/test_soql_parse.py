@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import given, settings
@@ -59,17 +59,17 @@ def test_full_query_shape() -> None:
         (
             "SELECT Id FROM Lead WHERE D > 2024-01-31T00:00:00Z",
             "datetime",
-            datetime(2024, 1, 31, tzinfo=timezone.utc),
+            datetime(2024, 1, 31, tzinfo=UTC),
         ),
         (
             "SELECT Id FROM Lead WHERE D > 2024-01-31T01:30:00+01:30",
             "datetime",
-            datetime(2024, 1, 31, tzinfo=timezone.utc),
+            datetime(2024, 1, 31, tzinfo=UTC),
         ),
         (
             "SELECT Id FROM Lead WHERE D > 2024-01-30T16:00:00-08:00",
             "datetime",
-            datetime(2024, 1, 31, tzinfo=timezone.utc),
+            datetime(2024, 1, 31, tzinfo=UTC),
         ),
         ("SELECT Id FROM Lead WHERE D = today", "date_literal", ("TODAY", None)),
         ("SELECT Id FROM Lead WHERE D = LAST_N_DAYS:30", "date_literal", ("LAST_N_DAYS", 30)),
@@ -268,7 +268,7 @@ def test_like_quoting_matches_literally(value: str) -> None:
 
 # --- dates ------------------------------------------------------------------------------------------
 
-NOW = datetime(2024, 2, 1, 12, 0, tzinfo=timezone.utc)  # a Thursday
+NOW = datetime(2024, 2, 1, 12, 0, tzinfo=UTC)  # a Thursday
 
 
 @pytest.mark.parametrize(

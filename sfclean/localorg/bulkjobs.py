@@ -12,7 +12,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sfclean.localorg.types import SaveResult, SfError
@@ -48,7 +48,7 @@ INTERNAL_FAILURE = "InternalServerError : localorg failed to process this batch;
 
 
 def now_stamp() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def json_time(moment: datetime) -> str:

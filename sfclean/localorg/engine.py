@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .describe import describe_global, describe_object
@@ -82,7 +82,7 @@ class Engine:
         self.ids = ids
         self.rules = rules
         self.settings = settings if settings is not None else OrgSettings()
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or (lambda: datetime.now(UTC))
 
     # --- helpers ---------------------------------------------------------------------------
 

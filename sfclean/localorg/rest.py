@@ -9,7 +9,7 @@ update/delete 204, failures 400 (404 for a missing record) with
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from werkzeug.wrappers import Response
@@ -146,7 +146,7 @@ def _when(ctx: Ctx, name: str) -> datetime:
         raise SfFault(
             "MALFORMED_QUERY", f"{name}: expected a dateTime such as 2024-01-31T09:30:00+00:00"
         ) from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def updated(ctx: Ctx, obj: str) -> Response:

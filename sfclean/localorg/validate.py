@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from .describe import field_label
@@ -61,7 +61,7 @@ class InvalidValue(ValueError):
 
 def sf_datetime(value: datetime) -> str:
     """Salesforce's datetime format: ``2024-01-31T09:30:00.000+0000`` (UTC)."""
-    value = value.astimezone(timezone.utc) if value.tzinfo else value
+    value = value.astimezone(UTC) if value.tzinfo else value
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
 
 
@@ -141,7 +141,7 @@ def _parse_datetime(text: str) -> datetime:
         parsed = datetime.fromisoformat(raw)
     except ValueError:
         raise InvalidValue(text) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _attr_key(key: str) -> bool:

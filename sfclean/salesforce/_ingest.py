@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 __all__ = [
@@ -37,7 +37,7 @@ MAX_BATCH_BYTES = 10_000_000
 """Bytes per Bulk API 1.0 batch (Salesforce's limit, 10 MB)."""
 
 
-class BatchState(str, Enum):  # enum.StrEnum from Python 3.11
+class BatchState(StrEnum):
     """The states of a Bulk API 1.0 batch or a Bulk API 2.0 job that sfclean acts on.
 
     ``BatchStatus.state`` keeps the org's word as text (a state not listed here stays

@@ -34,7 +34,7 @@ import math
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sfclean.errors import ApiError, ConfigError, LoadTimeout, SfcleanError, WriteError
@@ -370,7 +370,7 @@ def own_records(
             by_email.setdefault(email, row)
     if not by_email or not own.user_id or not own.started:
         return {}
-    since = datetime.fromisoformat(own.started).astimezone(timezone.utc) - CLOCK_SKEW
+    since = datetime.fromisoformat(own.started).astimezone(UTC) - CLOCK_SKEW
     found: dict[int, Outcome] = {}
     emails = sorted(by_email)
     for start in range(0, len(emails), OWN_QUERY_CHUNK):

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from ..ids import to_18
@@ -250,8 +250,8 @@ class _Compiler:
         if r.field.type == "date":
             return format_date(start), format_date(end)
         return (
-            format_datetime(datetime.combine(start, time(), timezone.utc)),
-            format_datetime(datetime.combine(end, time(), timezone.utc)),
+            format_datetime(datetime.combine(start, time(), UTC)),
+            format_datetime(datetime.combine(end, time(), UTC)),
         )
 
     # --- conditions ------------------------------------------------------------------------

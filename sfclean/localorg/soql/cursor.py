@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..schema import object_for_id
@@ -157,7 +157,7 @@ def execute(
     records (``IsDeleted``) are hidden unless ``include_deleted`` (queryAll).
     """
     query = parse(text_or_query) if isinstance(text_or_query, str) else text_or_query
-    clock = now or datetime.now(timezone.utc)
+    clock = now or datetime.now(UTC)
     compiled = compile_query(query, now=clock, include_deleted=include_deleted)
     rows = conn.execute(compiled.sql, compiled.params).fetchall()
     if compiled.kind == "count":

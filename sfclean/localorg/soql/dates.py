@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from ..validate import sf_datetime
 
@@ -51,7 +51,7 @@ def parse_datetime(text: str) -> datetime:
         if zone[0] == "-":
             offset = -offset
     local = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s), micro)
-    return (local - offset).replace(tzinfo=timezone.utc)
+    return (local - offset).replace(tzinfo=UTC)
 
 
 def parse_date(text: str) -> date:
@@ -216,7 +216,7 @@ N_DATE_LITERALS: dict[str, Callable[[date, int], Range]] = {
 def date_literal_range(name: str, n: int | None, now: datetime) -> Range:
     """The whole days ``[start, end)`` that literal ``name`` (with ``n`` for the ``_N_`` ones)
     stands for, relative to ``now`` (taken in UTC)."""
-    today = (now.astimezone(timezone.utc) if now.tzinfo else now).date()
+    today = (now.astimezone(UTC) if now.tzinfo else now).date()
     upper = name.upper()
     if n is None:
         return DATE_LITERALS[upper](today, 0)
