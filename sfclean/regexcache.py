@@ -17,7 +17,7 @@ reads a program written for this one. These are CPython's private interfaces, so
 used only where they prove right: a program is kept only when the pattern object built from
 it equals ``re.compile``'s (pattern objects compare by their flags, pattern and program, so
 its groups and their names are compared too), and anything missing or different (another
-interpreter, Python 3.10, a renamed function, an unreadable file) falls back to
+interpreter, a renamed function, an unreadable file) falls back to
 ``re.compile``. A file holds the digest of its program, and one whose program does not match
 it is ignored before ``_sre.compile`` sees it: that function checks the programs it is
 given, but not fully (a character class whose skip is 0 crashes the interpreter in the check
@@ -39,10 +39,10 @@ from typing import Any
 
 from sfclean.cachefiles import cache_file, digest, read_json, writable, write_json
 
-try:  # CPython 3.11 and later
+try:  # CPython
     import _sre
     from re import _compiler, _parser  # type: ignore[attr-defined]
-except ImportError:  # another interpreter, or Python 3.10 (sre_compile): compile as usual
+except ImportError:  # another interpreter: compile as usual
     _sre = _compiler = _parser = None
 
 __all__ = ["KEEP_FROM", "compile_kept"]

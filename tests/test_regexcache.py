@@ -22,7 +22,7 @@ from sfclean.regexcache import KEEP_FROM, compile_kept
 
 pytestmark = pytest.mark.skipif(
     not regexcache._WORD or regexcache._parser is None,
-    reason="the programs are kept only on CPython 3.11+ (elsewhere compile_kept is re.compile)",
+    reason="the programs are kept only on CPython (elsewhere compile_kept is re.compile)",
 )
 
 #: Long enough to be kept; named groups, a lookahead, a possessive run, classes.
