@@ -114,7 +114,8 @@ class SortedLines:
 
     @classmethod
     def of(cls, table: dict[str, str]) -> SortedLines:
-        """The lines of ``table``; ValueError for a key or value with a tab or line feed."""
+        """The lines of ``table``; ValueError for a key or value with a tab or line feed, or
+        an empty key."""
         if any("\t" in k or "\n" in k or "\t" in v or "\n" in v or not k for k, v in table.items()):
             raise ValueError("a key or value holds a tab or line feed, or a key is empty")
         pairs = sorted((key.encode(), value.encode()) for key, value in table.items())

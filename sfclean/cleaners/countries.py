@@ -19,8 +19,8 @@ its file. So each table built is kept in the user's cache directory as sorted li
 the file's bytes, so a process that reads a few country cells does not make tier 2's 30,000
 strings), keyed by the versions of babel, pycountry and phonenumbers and by this module's
 source: later processes read it in well under a millisecond, and a new library or sfclean
-builds it afresh. A cache that
-cannot be read or written is ignored (the table is built in memory).
+builds it afresh. A cache that cannot be read or written is ignored (the table is built in
+memory).
 
 Derived keys: a name with a parenthesis also answers to each part ("Myanmar (Burma)" ->
 "burma"), and an inverted ISO name to its head ("Palestine, State of" -> "palestine").
