@@ -409,19 +409,16 @@ def test_small_groups_go_one_by_one_with_the_same_answers(monkeypatch: pytest.Mo
     assert list(col.value) == [clean_phone(v, "US").value for v in values]
 
 
-@pytest.mark.parametrize(("copies", "compiled"), [(1, False), (12, True)])
-def test_a_large_rest_is_compiled_only_for_enough_lines(
-    monkeypatch: pytest.MonkeyPatch, copies: int, compiled: bool
+@pytest.mark.parametrize("copies", [1, 12])
+def test_other_nanp_regions_after_a_canadian_trunk_one(
+    monkeypatch: pytest.MonkeyPatch, copies: int
 ) -> None:
     # 1 + ten digits in Canada: the Caribbean numbers are valid only through the +1 code's
-    # other regions, the split alternative; too few of them go one by one, and no later
-    # stage may take them
+    # other regions; too few of them in a group go one by one, enough are scanned, and the
+    # answers are clean_phone's either way
     from sfclean.cleaners import phonecolumn
 
     monkeypatch.setattr(phonecolumn, "_SCAN_FROM", 32)
-    rests: list[str] = []
-    scanner = phonecolumn._rest_scanner
-    monkeypatch.setattr(phonecolumn, "_rest_scanner", lambda r: rests.append(r) or scanner(r))
     caribbean = ["1 268 464 1234", "1 876 512 3456", "1-242-359-1234"]  # AG, JM, BS
     values = [f"1 1{n:02d} 555 0123" for n in range(40)] + caribbean * copies
     col = phonecolumn.clean_phone_column(values, "CA")
@@ -431,7 +428,6 @@ def test_a_large_rest_is_compiled_only_for_enough_lines(
     ]
     assert got == [tuple(clean_phone(v, "CA")) for v in values]
     assert col.value[-1] == "+12423591234"
-    assert bool(rests) is compiled
 
 
 @pytest.mark.parametrize(

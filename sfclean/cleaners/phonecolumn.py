@@ -19,9 +19,7 @@ case costs a regular-expression scan over cells joined by newlines:
    :func:`~sfclean.cleaners.phonefast.international_prefixed`) reads, per line, the number
    the fast path accepts, or nothing; ``re.findall`` returns one answer per cell without a
    Python loop. The expressions depend only on (region, length) or (country code, length),
-   so each is compiled once per process, whatever the column holds; an alternative with a
-   large expression after its prefix (the +1 code's other regions) is read in two steps,
-   so that expression is compiled once for all the groups that hold it (:class:`_Split`);
+   so each is compiled once per machine (:mod:`sfclean.regexcache`), whatever the column holds;
 4. every cell the expression does not accept, or that is spreadsheet damage (``4155550123.0``:
    :func:`~sfclean.cleaners.phones.float_damaged`), goes through ``clean_phone`` one by one.
 
@@ -115,117 +113,70 @@ def _of_length(sources: dict[int, str], length: int) -> str | None:
     return _line_pattern(source) if source is not None else None
 
 
-@dataclass(frozen=True)
-class _Split:
-    """One alternative ``lead(rest)$`` whose rest's expression is large, read in two steps
-    so that the rest's expression is compiled once for every group that holds it: the +1
-    code's other regions (~12,700 characters for ten digits) follow a lead in the Canadian
-    national groups of ten and eleven digits and in the ``+1`` group, and Python's compiler
-    costs about a millisecond per thousand characters. ``lead`` marks the lines it matches
-    (its group is the next character); :func:`_rest_scanner` of ``rest`` then reads those
-    lines from character ``skip`` on, and the answer is ``head`` and what it read."""
-
-    lead: re.Pattern[str]
-    rest: str
-    skip: int
-    head: str
-
-
-#: A rest expression this long or longer is read apart (:class:`_Split`).
-_LARGE_REST = 4000
-
-#: What a group's lines are read with, in order: a line is answered by the first that takes it.
-Stages = tuple["re.Pattern[str] | _Split", ...]
-
-
-def _leads(triples: Sequence[tuple[str, int, Any]], length: int, head: str) -> list[str | _Split]:
-    """Alternatives ``head`` + lead + ``(rest)$|`` for the prefixes parse strips, in order
-    (``head``, ``+<code>`` or nothing, is the start of the answer); the ones with a large
-    rest as :class:`_Split`."""
-    before = f"({re.escape(head)})" if head else ""
-    out: list[str | _Split] = []
+def _leads(triples: Sequence[tuple[str, int, Any]], length: int, before: str) -> list[str]:
+    """Alternatives ``before`` + lead + ``(rest)$|`` for the prefixes parse strips."""
+    out = []
     for lead, consumed, table in triples:
         body = _of_length(table.sources, length - consumed)
         lead_line = _line_pattern(lead)
-        if body is None or lead_line is None:
-            continue
-        if len(body) < _LARGE_REST:
+        if body is not None and lead_line is not None:
             out.append(f"{before}{lead_line}({body})$|")
-        else:
-            marks = compile_kept(f"(?m)^(?:{re.escape(head)}{lead_line}(?=([^\n]))|)[^\n]*+$")
-            out.append(_Split(marks, body, len(head) + consumed, head))
     return out
 
 
-def _stages(alternatives: Sequence[str | _Split]) -> Stages:
-    """The alternatives as stages: each run of plain ones compiled as one expression, each
-    :class:`_Split` on its own (the order, and so every answer, stays the same)."""
-    stages: list[re.Pattern[str] | _Split] = []
-    run: list[str] = []
-    for alternative in [*alternatives, None]:
-        if isinstance(alternative, str):
-            run.append(alternative)
-            continue
-        if run:
-            stages.append(compile_kept(f"(?m)^(?:{''.join(run)}[^\n]*+$)"))
-            run = []
-        if alternative is not None:
-            stages.append(alternative)
-    return tuple(stages)
+def _compile(alternatives: Sequence[str]) -> re.Pattern[str] | None:
+    """One expression for lines: the alternatives (each ending in ``$|``), else nothing."""
+    if not alternatives:
+        return None
+    return compile_kept(f"(?m)^(?:{''.join(alternatives)}[^\n]*+$)")
 
 
-@lru_cache(maxsize=64)
-def _rest_scanner(rest: str) -> re.Pattern[str]:
-    """The expression whose group is a line that ``rest`` matches (see :class:`_Split`)."""
-    return compile_kept(f"(?m)^(?:({rest})$|[^\n]*+$)")
-
-
-#: The three parts of reading a group of lines, each a few stages (:data:`Stages`) compiled
-#: only when lines need them: "direct" (its group is the line when the direct route accepts
-#: it), "prefixed" (its groups, joined, give the number when a prefix parse strips stands in
-#: front: a trunk prefix, the region's own country code, ``+44(0)``; the prefix is outside
-#: the groups), "invalid" (its group is a line proven invalid; national lines only).
+#: The three expressions of a group of lines, compiled only when lines need them: "direct"
+#: (its group is the line when the direct route accepts it), "prefixed" (its groups, joined,
+#: give the number when a prefix parse strips stands in front: a trunk prefix, the region's
+#: own country code, ``+44(0)``; the prefix is outside the groups), "invalid" (its group is a
+#: line proven invalid; national lines only).
 Part = Literal["direct", "prefixed", "invalid"]
 
 
 @lru_cache(maxsize=1024)
-def _national_scanner(region: str, length: int, part: Part) -> Stages:
-    """The ``part`` stages for national lines of ``length`` digits (the answer is
-    ``+<code>`` and the text they read)."""
+def _national_scanner(region: str, length: int, part: Part) -> re.Pattern[str] | None:
+    """The ``part`` expression for national lines of ``length`` digits (the answer is
+    ``+<code>`` and the text it reads)."""
     national = national_direct(region)
     if national is None:
-        return ()
+        return None
     if part == "direct":
         direct = _of_length(national[1].sources, length)
-        return _stages([f"({direct})$|"] if direct is not None else [])
+        return _compile([f"({direct})$|"] if direct is not None else [])
     if part == "prefixed":
-        return _stages(_leads(national_prefixed(region), length, ""))
+        return _compile(_leads(national_prefixed(region), length, ""))
     return _invalid_scanner(region, length)
 
 
 @lru_cache(maxsize=1024)
-def _international_scanner(code: str, length: int, part: Part) -> Stages:
-    """The ``part`` stages for lines of ``length`` characters that are ``+<code>`` and
-    digits (the prefixed ones' groups are ``(+<code>)`` and the national number)."""
+def _international_scanner(code: str, length: int, part: Part) -> re.Pattern[str] | None:
+    """The ``part`` expression for lines of ``length`` characters that are ``+<code>`` and
+    digits (the prefixed one's groups are ``(+<code>)`` and the national number)."""
     rest = length - 1 - len(code)
     if part == "direct":
         body = _of_length(international_table(code), rest)
-        return _stages([f"(\\+{code}(?:{body}))$|"] if body is not None else [])
+        return _compile([f"(\\+{code}(?:{body}))$|"] if body is not None else [])
     if part == "prefixed":
-        return _stages(_leads(international_prefixed(code), rest, f"+{code}"))
+        return _compile(_leads(international_prefixed(code), rest, f"(\\+{code})"))
     found = international_invalid(code)
     if found is None or rest < 0:
-        return ()
+        return None
     leads, not_prefix, validity = found
     return _invalid_expression(f"\\+{code}", leads, not_prefix, validity, rest)
 
 
-def _invalid_scanner(region: str, length: int) -> Stages:
-    """The stage whose group is a national line of ``length`` digits that
+def _invalid_scanner(region: str, length: int) -> re.Pattern[str] | None:
+    """The expression whose group is a national line of ``length`` digits that
     :func:`~sfclean.cleaners.phoneleads.national_invalid` proves invalid (else empty)."""
     found = national_invalid(region)
     if found is None or length < 1:
-        return ()
+        return None
     head, leads, not_prefix, validity = found
     return _invalid_expression(head, leads, not_prefix, validity, length)
 
@@ -236,7 +187,7 @@ def _invalid_expression(
     not_prefix: str,
     validity: dict[int, str],
     length: int,
-) -> Stages:
+) -> re.Pattern[str] | None:
     """One group: ``head`` (lookaheads, or a prefix it consumes) and ``length`` digits that
     no reading makes valid: not the digits, not what follows a trunk prefix lead."""
 
@@ -248,13 +199,13 @@ def _invalid_expression(
     whole, head_line = not_valid(length), _line_pattern(head)
     branches = [_line_pattern(lead) for lead, _ in leads]
     if whole is None or head_line is None or None in readings or None in branches:
-        return ()
+        return None
     alternatives = [f"{b}{r}" for b, r in zip(branches, readings, strict=True)]
     prefix_line = _line_pattern(not_prefix)
     if prefix_line is None:
-        return ()
+        return None
     alternatives.append(prefix_line)
-    return _stages([f"({head_line}{whole}(?:{'|'.join(alternatives)})[0-9]*)$|"])
+    return _compile([f"({head_line}{whole}(?:{'|'.join(alternatives)})[0-9]*)$|"])
 
 
 def _split_extensions(lines: Lines, buf: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
@@ -389,69 +340,35 @@ def _group_keys(compact: _Compact) -> tuple[np.ndarray, list[str]]:
 
 
 def _answers(
-    rows: np.ndarray, scanner: Callable[[Part], Stages], national: str | None
+    rows: np.ndarray, scanner: Callable[[Part], re.Pattern[str] | None], national: str | None
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Per cell of one group (its ``rows``, see _Compact.rows): the E.164 text the scanners
     read ("" for none) and whether the cell is proven invalid; None when an expression did
-    not give one answer per line. Each stage reads what the earlier ones left, when enough
-    is (see _SCAN_FROM); the rest goes one by one."""
+    not give one answer per line. The prefixed and invalid expressions read what is left,
+    when enough is (see _SCAN_FROM)."""
     answers = np.full(len(rows), "", dtype=object)
     proven = np.zeros(len(rows), dtype=bool)
     left = np.arange(len(rows))
     for part in ("direct", "prefixed", "invalid"):
-        for stage in scanner(part) if len(left) >= _SCAN_FROM else ():
-            if len(left) < _SCAN_FROM:
-                break
-            read = _read(stage, rows if len(left) == len(rows) else rows[left])
-            if read is None:
-                return None
-            found, done = read
-            if part == "invalid":
-                proven[left[found != ""]] = True
-            else:
-                answers[left] = found
-            left = left[~done]
+        pattern = scanner(part) if len(left) >= _SCAN_FROM else None
+        if pattern is None:
+            continue
+        text = (rows if len(left) == len(rows) else rows[left]).tobytes().decode("ascii")
+        found = pattern.findall(text, 0, len(text) - 1)  # not the last newline
+        if len(found) != len(left):
+            return None
+        if pattern.groups > 1:
+            found = list(map("".join, found))
+        taken = np.array(found, dtype=object) != ""
+        if part == "invalid":
+            proven[left[taken]] = True
+        else:
+            answers[left] = found
+        left = left[~taken]
     if national is not None:  # national digits: the answer is +<code> and them
         read = answers != ""
         answers[read] = national + answers[read]
     return answers, proven
-
-
-def _findall(pattern: re.Pattern[str], rows: np.ndarray) -> np.ndarray | None:
-    """Per row (each ends in a newline), what ``pattern`` reads: its groups joined, "" for
-    nothing; None when it does not give one answer per row."""
-    text = rows.tobytes().decode("ascii")
-    found = pattern.findall(text, 0, len(text) - 1)  # not the last newline
-    if len(found) != len(rows):
-        return None
-    if pattern.groups > 1:
-        found = list(map("".join, found))
-    return np.array(found, dtype=object)
-
-
-def _read(
-    stage: re.Pattern[str] | _Split, rows: np.ndarray
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """Per row: the answer of ``stage`` ("" for none) and whether the row is done with (it
-    has an answer, or it goes one by one: a :class:`_Split`'s lead matched too few rows to
-    repay compiling its rest, and no later stage may take them)."""
-    if isinstance(stage, re.Pattern):
-        found = _findall(stage, rows)
-        return None if found is None else (found, found != "")
-    marks = _findall(stage.lead, rows)
-    if marks is None:
-        return None
-    found = np.full(len(rows), "", dtype=object)
-    done = marks != ""
-    hit = np.flatnonzero(done)
-    if len(hit) >= _SCAN_FROM:
-        rest = _findall(_rest_scanner(stage.rest), rows[hit, stage.skip :])
-        if rest is None:
-            return None
-        taken = rest != ""
-        found[hit[taken]] = stage.head + rest[taken]
-        done[hit[~taken]] = False  # the lead matched, the rest did not: later stages read it
-    return found, done
 
 
 def _scan(lines: Lines, region: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
