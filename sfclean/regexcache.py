@@ -3,7 +3,7 @@
 directory.
 
 Why: the phone scans (:mod:`sfclean.cleaners.phonecolumn`) read phonenumbers' patterns
-through some eighty expressions of 100-13,000 characters each, and CPython's regular
+through some sixty expressions of 100-14,500 characters each, and CPython's regular
 expression compiler is written in Python: about 80 ms of every ``sfclean normalize`` went to
 compiling them, a tenth of the command at 100,000 rows (bench/README.md), though they depend
 only on phonenumbers' data. Read back, the same programs cost 8-10 ms.
